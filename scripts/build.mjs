@@ -1,0 +1,21 @@
+// Compiles src/ to dist/ and copies the data files that ship with the package
+// (price table, .proto definitions) next to the compiled code.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+rmSync('dist', { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});
+
+const dataFile = /\.(json|proto|html|css|svg)$/;
+function copyData(dir) {
+  for (const name of readdirSync(dir)) {
+    const from = join(dir, name);
+    if (statSync(from).isDirectory()) copyData(from);
+    else if (dataFile.test(name)) cpSync(from, join('dist', from.slice('src/'.length)));
+  }
+}
+copyData('src');
+chmodSync('dist/main.js', 0o755);

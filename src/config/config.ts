@@ -1,0 +1,136 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env for the server. Parsed once, at start-up;
+ * a bad value stops takt with a message naming the setting and what is allowed.
+ */
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a port number (0-65535)` })
+    .int(`${name} must be a whole number`)
+    .min(0, `${name} must be between 0 and 65535`)
+    .max(65535, `${name} must be between 0 and 65535`);
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|kib|mb|mib|gb|gib)?$/i, 'use a size such as 5242880, 512kb or 8mb')
+  .transform(parseByteSize);
+
+const cidrList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'use addresses or CIDR ranges like 10.0.0.0/8')));
+
+export const configSchema = z.object({
+  home: z.string().min(1, 'TAKT_HOME must be a directory path'),
+  databaseUrl: z
+    .string()
+    .min(1)
+    .refine(
+      (u) => /^(postgres|postgresql):\/\//.test(u) || /^(sqlite:|file:)?[^:]*$/.test(u) || /^sqlite:/.test(u),
+      'TAKT_DATABASE_URL must be a postgres://… URL or a SQLite file path (sqlite:/path/takt.db)',
+    ),
+  host: z
+    .string()
+    .min(1, 'TAKT_HOST must be an address to bind, such as 127.0.0.1 or 0.0.0.0')
+    // Loopback by default: a fresh install must not expose an open ingest port to the network.
+    .default('127.0.0.1'),
+  httpPort: port('TAKT_HTTP_PORT').default(4318), // OTLP/HTTP default port, so Claude Code's endpoint is just http://host:4318
+  grpcPort: port('TAKT_GRPC_PORT').default(4317), // OTLP/gRPC default port
+  grpcEnabled: z.boolean().default(true),
+  bodyLimitBytes: byteSize.default(parseByteSize('8mb')).pipe(
+    z
+      .number()
+      .int()
+      .min(1024, 'TAKT_BODY_LIMIT must be at least 1kb: smaller would reject ordinary exports')
+      .max(512 * 1024 * 1024, 'TAKT_BODY_LIMIT must be at most 512mb'),
+  ),
+  publicUrl: z.url('TAKT_PUBLIC_URL must be an absolute URL such as https://takt.example.com').optional(),
+  lanAdminCidrs: cidrList.default([]),
+  trustedProxies: cidrList.default([]),
+  logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Maps a schema key to the environment variable / flag a user sets, for error messages. */
+export const settingNames: Record<keyof Config, { env: string; flag: string }> = {
+  home: { env: 'TAKT_HOME', flag: '--home' },
+  databaseUrl: { env: 'TAKT_DATABASE_URL', flag: '--database-url' },
+  host: { env: 'TAKT_HOST', flag: '--host' },
+  httpPort: { env: 'TAKT_HTTP_PORT', flag: '--port' },
+  grpcPort: { env: 'TAKT_GRPC_PORT', flag: '--grpc-port' },
+  grpcEnabled: { env: 'TAKT_GRPC', flag: '--no-grpc' },
+  bodyLimitBytes: { env: 'TAKT_BODY_LIMIT', flag: '--body-limit' },
+  publicUrl: { env: 'TAKT_PUBLIC_URL', flag: '--public-url' },
+  lanAdminCidrs: { env: 'TAKT_LAN_ADMIN_CIDRS', flag: '--lan-admin-cidrs' },
+  trustedProxies: { env: 'TAKT_TRUSTED_PROXIES', flag: '--trusted-proxies' },
+  logLevel: { env: 'TAKT_LOG_LEVEL', flag: '--log-level' },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.TAKT_HOME ?? join(homedir(), '.takt'));
+}
+
+/**
+ * Builds the config from environment and flags (flags win). Throws ConfigError
+ * whose message names every bad setting and what it accepts.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Partial<Record<keyof Config, string | boolean>> = {},
+): Config {
+  const home = (flags.home as string | undefined) ?? defaultHome(env);
+  const raw: Record<string, unknown> = {
+    home: resolve(home),
+    databaseUrl: flags.databaseUrl ?? env.TAKT_DATABASE_URL ?? `sqlite:${join(resolve(home), 'takt.db')}`,
+    host: flags.host ?? env.TAKT_HOST,
+    httpPort: flags.httpPort ?? env.TAKT_HTTP_PORT,
+    grpcPort: flags.grpcPort ?? env.TAKT_GRPC_PORT,
+    grpcEnabled: flags.grpcEnabled ?? (env.TAKT_GRPC === undefined ? undefined : env.TAKT_GRPC !== '0'),
+    bodyLimitBytes: flags.bodyLimitBytes ?? env.TAKT_BODY_LIMIT,
+    publicUrl: flags.publicUrl ?? env.TAKT_PUBLIC_URL,
+    lanAdminCidrs: flags.lanAdminCidrs ?? env.TAKT_LAN_ADMIN_CIDRS,
+    trustedProxies: flags.trustedProxies ?? env.TAKT_TRUSTED_PROXIES,
+    logLevel: flags.logLevel ?? env.TAKT_LOG_LEVEL,
+  };
+  for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '') as keyof Config;
+      const names = settingNames[key];
+      const where = names ? `${names.env} (${names.flag})` : key;
+      return `  ${where}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
+    });
+    throw new ConfigError(`takt cannot start, a setting is invalid:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function parseByteSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (!m) return Number.NaN;
+  const unit = (m[2] ?? '').toLowerCase();
+  const factor =
+    unit === 'kb' || unit === 'kib'
+      ? 1024
+      : unit === 'mb' || unit === 'mib'
+        ? 1024 ** 2
+        : unit === 'gb' || unit === 'gib'
+          ? 1024 ** 3
+          : 1;
+  return Math.round(Number(m[1]) * factor);
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * Entry of `takt`: parse the command word and load only that command's module,
+ * so that fast commands (statusline) pay for nothing else at start-up.
+ */
+const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  serve: () => import('./cli/commands/serve.ts'),
+  token: () => import('./cli/commands/token.ts'),
+};
+
+const usage = `takt — Claude Code usage tracker
+
+Usage: takt <command> [options]
+
+Commands:
+${Object.keys(commands)
+  .map((c) => `  ${c}`)
+  .join('\n')}
+
+Run 'takt <command> --help' for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write('takt 0.1.0\n');
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`takt: unknown command '${name}'. Run 'takt --help' for the list.\n`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`takt: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
