@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import 'vitest';
 
 /**
  * Starts a throw-away PostgreSQL server on 127.0.0.1 for the tests that claim

@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import {
+  AGGREGATION_TEMPORALITY_CUMULATIVE,
+  AGGREGATION_TEMPORALITY_DELTA,
+  type ExportLogsRequest,
+  type ExportMetricsRequest,
+  type NumberDataPoint,
+} from './otlp-types.ts';
+import {
+  type Attributes,
+  anyValueToPrimitive,
+  attributesOf,
+  attrNumber,
+  attrString,
+  int64ToString,
+  nanosToMillis,
+} from './otlp-values.ts';
+
+/**
+ * Maps Claude Code's OpenTelemetry (claude_code.* metrics and events, see
+ * docs/claude-code-telemetry.md) to plain observations. Knows no SQL and no user:
+ * the recorder in usage/ de-duplicates and stores them.
+ */
+
+export interface AccountRef {
+  /** account_uuid, else organization.id, else user.email. */
+  key: string;
+  accountUuid: string | null;
+  organizationId: string | null;
+  email: string | null;
+}
+
+export interface TelemetryContext {
+  /** host.name from the resource; '' when the exporter sent none (recorded as unknown). */
+  hostName: string;
+  account: AccountRef | null;
+  sessionId: string;
+}
+
+export type UsageField = 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_creation_tokens' | 'cost_usd';
+
+export interface UsageTokens {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  cache_creation_5m_tokens: number;
+  cache_creation_1h_tokens: number;
+  cost_usd: number;
+}
+
+export type MetricTarget =
+  | { kind: 'usage'; field: UsageField; model: string }
+  | { kind: 'activity'; name: string; attributes: Record<string, string | number> };
+
+/** One data point of a counter, before delta/cumulative handling. */
+export interface MetricObservation {
+  type: 'metric';
+  /** Identity of the time series (metric, resource, point attributes), hashed. */
+  seriesKey: string;
+  temporality: 'delta' | 'cumulative';
+  startNs: string;
+  timeNs: string;
+  value: number;
+  ctx: TelemetryContext;
+  target: MetricTarget;
+}
+
+export type EventTarget =
+  | { kind: 'usage'; model: string; requestId: string | null; tokens: UsageTokens }
+  | { kind: 'activity'; name: string; value: number; attributes: Record<string, string | number> };
+
+export interface EventObservation {
+  type: 'event';
+  /** Identity of the event: request_id when sent, else session, time and sequence. */
+  key: string;
+  timeMs: number;
+  ctx: TelemetryContext;
+  target: EventTarget;
+}
+
+export interface MappedExport<T> {
+  observations: T[];
+  /** Points or records that were malformed: counted for partial_success, with the first reasons. */
+  rejected: number;
+  errors: string[];
+}
+
+const USAGE_TYPES: Record<string, UsageField> = {
+  input: 'input_tokens',
+  output: 'output_tokens',
+  cacheRead: 'cache_read_tokens',
+  cacheCreation: 'cache_creation_tokens',
+};
+
+/** Counters kept as activity, with the point attributes worth keeping. */
+const ACTIVITY_METRICS: Record<string, readonly string[]> = {
+  'claude_code.session.count': [],
+  'claude_code.active_time.total': ['type'],
+  'claude_code.lines_of_code.count': ['type'],
+  'claude_code.commit.count': [],
+  'claude_code.pull_request.count': [],
+  'claude_code.code_edit_tool.decision': ['tool_name', 'tool', 'decision', 'source', 'language'],
+};
+
+/** Events kept as activity (besides api_request, which is usage), with their kept attributes. */
+const ACTIVITY_EVENTS: Record<string, readonly string[]> = {
+  user_prompt: ['prompt_length'],
+  tool_result: ['tool_name', 'success', 'duration_ms', 'error', 'decision', 'source'],
+  tool_decision: ['tool_name', 'decision', 'source'],
+  api_error: ['model', 'error', 'status_code', 'duration_ms', 'attempt'],
+};
+
+function hashKey(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 32);
+}
+
+function sortedAttributeText(attrs: Attributes): string {
+  return [...attrs.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${typeof v}:${String(v)}`)
+    .join('\u0001');
+}
+
+function accountOf(attrs: Attributes, resource: Attributes): AccountRef | null {
+  const pick = (k: string) => attrString(attrs, k) ?? attrString(resource, k) ?? null;
+  const accountUuid = pick('user.account_uuid');
+  const organizationId = pick('organization.id');
+  const email = pick('user.email');
+  const key = accountUuid ?? organizationId ?? email;
+  if (!key) return null;
+  return { key, accountUuid, organizationId, email };
+}
+
+function contextOf(attrs: Attributes, resource: Attributes): TelemetryContext {
+  return {
+    hostName: attrString(resource, 'host.name') ?? attrString(attrs, 'host.name') ?? '',
+    account: accountOf(attrs, resource),
+    sessionId: attrString(attrs, 'session.id') ?? attrString(resource, 'session.id') ?? '',
+  };
+}
+
+function keep(attrs: Attributes, keys: readonly string[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const k of keys) {
+    const v = attrs.get(k);
+    if (v !== undefined) out[k] = typeof v === 'boolean' ? String(v) : v;
+  }
+  return out;
+}
+
+function pointValue(p: NumberDataPoint): number {
+  if (p.value === 'asInt' || (p.value === undefined && p.asInt !== undefined && p.asInt !== null))
+    return Number(int64ToString(p.asInt));
+  return typeof p.asDouble === 'number' ? p.asDouble : Number.NaN;
+}
+
+export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<MetricObservation> {
+  const out: MappedExport<MetricObservation> = { observations: [], rejected: 0, errors: [] };
+  const reject = (why: string) => {
+    out.rejected++;
+    if (out.errors.length < 5) out.errors.push(why);
+  };
+  for (const rm of request.resourceMetrics ?? []) {
+    const resource = attributesOf(rm.resource?.attributes);
+    const resourceText = sortedAttributeText(resource);
+    for (const sm of rm.scopeMetrics ?? []) {
+      for (const metric of sm.metrics ?? []) {
+        const name = metric.name ?? '';
+        const isUsage = name === 'claude_code.token.usage' || name === 'claude_code.cost.usage';
+        const activityKeys = ACTIVITY_METRICS[name];
+        // Unknown metrics are accepted and ignored: other instrumentation may share the endpoint.
+        if (!isUsage && !activityKeys) continue;
+        const sum = metric.sum;
+        if (!sum) {
+          reject(`${name}: expected a Sum (counter), got ${metric.data ?? 'another type'}`);
+          continue;
+        }
+        const temporality =
+          sum.aggregationTemporality === AGGREGATION_TEMPORALITY_CUMULATIVE
+            ? 'cumulative'
+            : sum.aggregationTemporality === AGGREGATION_TEMPORALITY_DELTA
+              ? 'delta'
+              : undefined;
+        for (const point of sum.dataPoints ?? []) {
+          if (!temporality) {
+            reject(`${name}: aggregation_temporality must be DELTA (1) or CUMULATIVE (2)`);
+            continue;
+          }
+          const attrs = attributesOf(point.attributes);
+          const value = pointValue(point);
+          const timeNs = int64ToString(point.timeUnixNano);
+          const startNs = int64ToString(point.startTimeUnixNano);
+          if (!Number.isFinite(value) || value < 0) {
+            reject(`${name}: a counter value must be a finite number >= 0, got ${value}`);
+            continue;
+          }
+          if (timeNs === '0') {
+            reject(`${name}: time_unix_nano is required`);
+            continue;
+          }
+          let target: MetricTarget;
+          if (name === 'claude_code.cost.usage') {
+            target = { kind: 'usage', field: 'cost_usd', model: attrString(attrs, 'model') ?? '' };
+          } else if (name === 'claude_code.token.usage') {
+            const field = USAGE_TYPES[attrString(attrs, 'type') ?? ''];
+            if (!field) {
+              reject(`${name}: attribute "type" must be one of input, output, cacheRead, cacheCreation`);
+              continue;
+            }
+            target = { kind: 'usage', field, model: attrString(attrs, 'model') ?? '' };
+          } else {
+            target = { kind: 'activity', name, attributes: keep(attrs, activityKeys ?? []) };
+          }
+          out.observations.push({
+            type: 'metric',
+            seriesKey: hashKey([name, resourceText, sortedAttributeText(attrs)]),
+            temporality,
+            startNs,
+            timeNs,
+            value,
+            ctx: contextOf(attrs, resource),
+            target,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function eventNameOf(attrs: Attributes, eventName: string | undefined, body: unknown): string {
+  const raw = attrString(attrs, 'event.name') || eventName || (typeof body === 'string' ? body : '') || '';
+  return raw.startsWith('claude_code.') ? raw.slice('claude_code.'.length) : raw;
+}
+
+const nonNegative = (n: number | undefined) => (n !== undefined && n > 0 ? n : 0);
+
+export function mapLogsExport(request: ExportLogsRequest): MappedExport<EventObservation> {
+  const out: MappedExport<EventObservation> = { observations: [], rejected: 0, errors: [] };
+  const reject = (why: string) => {
+    out.rejected++;
+    if (out.errors.length < 5) out.errors.push(why);
+  };
+  for (const rl of request.resourceLogs ?? []) {
+    const resource = attributesOf(rl.resource?.attributes);
+    for (const sl of rl.scopeLogs ?? []) {
+      for (const record of sl.logRecords ?? []) {
+        const attrs = attributesOf(record.attributes);
+        const name = eventNameOf(attrs, record.eventName, anyValueToPrimitive(record.body));
+        const activityKeys = ACTIVITY_EVENTS[name];
+        // Unknown events are accepted and ignored.
+        if (name !== 'api_request' && !activityKeys) continue;
+        const ctx = contextOf(attrs, resource);
+        const stamp = attrString(attrs, 'event.timestamp');
+        const stampMs = stamp ? Date.parse(stamp) : Number.NaN;
+        const timeNs = int64ToString(record.timeUnixNano);
+        const observedNs = int64ToString(record.observedTimeUnixNano);
+        const timeMs = Number.isFinite(stampMs)
+          ? stampMs
+          : timeNs !== '0'
+            ? nanosToMillis(timeNs)
+            : observedNs !== '0'
+              ? nanosToMillis(observedNs)
+              : Number.NaN;
+        if (!Number.isFinite(timeMs)) {
+          reject(`${name}: the record has no time (event.timestamp or time_unix_nano)`);
+          continue;
+        }
+        // (session.id, event.sequence) alone is not unique: every process restarts the
+        // sequence and --continue reuses the session id, so the time is part of the key.
+        const sequence = attrString(attrs, 'event.sequence') ?? '';
+        const fallbackKey = `e:${name}:${ctx.sessionId}:${stamp ?? timeNs}:${sequence}:${attrString(attrs, 'prompt.id') ?? ''}`;
+        if (name === 'api_request') {
+          const requestId = attrString(attrs, 'request_id') ?? attrString(attrs, 'request.id') ?? null;
+          const tokens: UsageTokens = {
+            input_tokens: nonNegative(attrNumber(attrs, 'input_tokens')),
+            output_tokens: nonNegative(attrNumber(attrs, 'output_tokens')),
+            cache_read_tokens: nonNegative(attrNumber(attrs, 'cache_read_tokens')),
+            cache_creation_tokens: nonNegative(attrNumber(attrs, 'cache_creation_tokens')),
+            cache_creation_5m_tokens: nonNegative(attrNumber(attrs, 'cache_creation_5m_tokens')),
+            cache_creation_1h_tokens: nonNegative(attrNumber(attrs, 'cache_creation_1h_tokens')),
+            cost_usd: nonNegative(attrNumber(attrs, 'cost_usd')),
+          };
+          out.observations.push({
+            type: 'event',
+            key: requestId ? `e:req:${requestId}` : fallbackKey,
+            timeMs,
+            ctx,
+            target: { kind: 'usage', model: attrString(attrs, 'model') ?? '', requestId, tokens },
+          });
+        } else {
+          const duration = attrNumber(attrs, 'duration_ms');
+          out.observations.push({
+            type: 'event',
+            key: fallbackKey,
+            timeMs,
+            ctx,
+            target: {
+              kind: 'activity',
+              name: `claude_code.${name}`,
+              value: duration ?? 1,
+              attributes: keep(attrs, activityKeys ?? []),
+            },
+          });
+        }
+      }
+    }
+  }
+  return out;
+}

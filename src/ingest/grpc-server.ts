@@ -1,0 +1,99 @@
+import * as grpc from '@grpc/grpc-js';
+import { bearerFrom } from '../auth/api-token.ts';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import { TaktError } from '../lib/errors.ts';
+import type { ServerMetrics } from '../server/observability.ts';
+import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import { handleExport } from './export-handler.ts';
+import { grpcStatusOf } from './grpc-status.ts';
+import { encodeExportResponse, type Signal } from './otlp-decode.ts';
+
+/**
+ * OTLP/gRPC: MetricsService/Export, LogsService/Export and TraceService/Export.
+ * Messages pass through as raw bytes and are decoded by the same code as OTLP/HTTP.
+ * grpc-js handles gzip (grpc-encoding) and enforces the size limit on the
+ * decompressed message (RESOURCE_EXHAUSTED).
+ */
+const passThrough = (b: Buffer) => b;
+
+function exportMethod(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  };
+}
+
+const SERVICES: { signal: Signal; path: string }[] = [
+  { signal: 'metrics', path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export' },
+  { signal: 'logs', path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export' },
+  { signal: 'traces', path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' },
+];
+
+export interface GrpcDeps {
+  recorder: TelemetryRecorder;
+  metrics: ServerMetrics;
+  tokens: TokenVerifier;
+  bodyLimitBytes: number;
+}
+
+export function createGrpcServer(deps: GrpcDeps): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': deps.bodyLimitBytes,
+  });
+  for (const { signal, path } of SERVICES) {
+    const method = exportMethod(path);
+    server.addService({ Export: method } as grpc.ServiceDefinition, {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        handle(signal, call, deps).then(
+          (response) => callback(null, response),
+          (error: unknown) => {
+            const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
+            if (!(error instanceof TaktError)) console.error(error);
+            callback({ code: grpcStatusOf(e.code), details: e.message });
+          },
+        );
+      },
+    });
+  }
+  return server;
+}
+
+async function handle(signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, deps: GrpcDeps): Promise<Buffer> {
+  const header = call.metadata.get('authorization')[0];
+  const token = bearerFrom(typeof header === 'string' ? header : header?.toString());
+  if (!token) {
+    deps.metrics.exportsTotal.inc({ signal, transport: 'grpc', outcome: 'rejected' });
+    throw new TaktError(
+      'unauthenticated',
+      'no bearer token: set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your takt token>"',
+    );
+  }
+  const identity = await deps.tokens.verify(token);
+  if (!identity) {
+    deps.metrics.exportsTotal.inc({ signal, transport: 'grpc', outcome: 'rejected' });
+    throw new TaktError('unauthenticated', 'the bearer token is unknown or revoked: create a new one');
+  }
+  const partial = await handleExport(deps, {
+    signal,
+    encoding: 'protobuf',
+    body: call.request,
+    identity,
+    transport: 'grpc',
+  });
+  return Buffer.from(encodeExportResponse(signal, 'protobuf', partial));
+}
+
+export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+      if (error) reject(error);
+      else resolve(bound);
+    });
+  });
+}

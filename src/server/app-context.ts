@@ -1,0 +1,14 @@
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import type { Config } from '../config/config.ts';
+import type { Store } from '../store/store.ts';
+import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import type { ServerMetrics } from './observability.ts';
+
+/** What every route may use; built once by startServer. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  recorder: TelemetryRecorder;
+  metrics: ServerMetrics;
+  tokens: TokenVerifier;
+}

@@ -1,0 +1,27 @@
+import type { ErrorCode } from '../lib/errors.ts';
+
+/** The one mapping from takt error codes to HTTP status. */
+export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503 | 500 {
+  switch (code) {
+    case 'bad_request':
+      return 400;
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+      return 403;
+    case 'not_found':
+      return 404;
+    case 'conflict':
+      return 409;
+    case 'payload_too_large':
+      return 413;
+    case 'rate_limited':
+      return 429;
+    case 'unavailable':
+      return 503;
+    case 'internal':
+      return 500;
+    default:
+      return code satisfies never;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Context } from 'hono';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import { bearerFrom } from '../auth/api-token.ts';
+import { type Transport, handleExport } from '../ingest/export-handler.ts';
+import { grpcStatusOf } from '../ingest/grpc-status.ts';
+import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
+import { TaktError } from '../lib/errors.ts';
+import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import { httpStatusOf } from './http-errors.ts';
+import type { ServerMetrics } from './observability.ts';
+import { decompressBody, readBodyLimited } from './read-body.ts';
+
+export interface OtlpHttpDeps {
+  recorder: TelemetryRecorder;
+  metrics: ServerMetrics;
+  tokens: TokenVerifier;
+  bodyLimitBytes: number;
+}
+
+const CONTENT_TYPES: Record<string, Encoding> = {
+  'application/x-protobuf': 'protobuf',
+  'application/protobuf': 'protobuf',
+  'application/json': 'json',
+};
+
+/** OTLP/HTTP paths, also under a base-path prefix such as /otlp/v1/logs. */
+export const OTLP_PATH = /^(?:\/.*)?\/v1\/(metrics|logs|traces)\/?$/;
+
+/** POST /v1/{metrics,logs,traces} (OTLP/HTTP, protobuf or JSON, gzip or not). */
+export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpDeps): Promise<Response> {
+  const transport: Transport = 'http';
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const encoding = CONTENT_TYPES[mediaType];
+  if (!encoding) {
+    // OTLP/HTTP: only binary protobuf and JSON are defined; anything else is 415.
+    deps.metrics.exportsTotal.inc({ signal, transport, outcome: 'rejected' });
+    return c.json(
+      {
+        code: 3,
+        message: `Content-Type ${mediaType || '(none)'} is not supported: send application/x-protobuf or application/json`,
+      },
+      415,
+    );
+  }
+  let handled = false;
+  try {
+    const token = bearerFrom(c.req.header('authorization'));
+    if (!token) {
+      throw new TaktError(
+        'unauthenticated',
+        'no bearer token: set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your takt token>" (takt setup does it for you)',
+      );
+    }
+    const identity = await deps.tokens.verify(token);
+    if (!identity) {
+      throw new TaktError(
+        'unauthenticated',
+        'the bearer token is unknown or revoked: create a new one (takt setup, or takt token create on the server)',
+      );
+    }
+    const raw = await readBodyLimited(c.req.raw.body, deps.bodyLimitBytes, c.req.header('content-length'));
+    const body = await decompressBody(raw, c.req.header('content-encoding'), deps.bodyLimitBytes);
+    handled = true;
+    const partial = await handleExport(deps, { signal, encoding, body, identity, transport });
+    return respond(c, encoding, 200, encodeExportResponse(signal, encoding, partial));
+  } catch (error) {
+    const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
+    // handleExport counts its own rejections; count those that happened before it.
+    if (!handled) deps.metrics.exportsTotal.inc({ signal, transport, outcome: 'rejected' });
+    const status = httpStatusOf(e.code);
+    const headers: Record<string, string> = {};
+    // OTLP/HTTP: 429 and 503 are retryable; Retry-After tells the exporter when.
+    if (status === 503 || status === 429) headers['Retry-After'] = '2';
+    return respond(c, encoding, status, encodeStatus(encoding, grpcStatusOf(e.code), e.message), headers);
+  }
+}
+
+function respond(
+  c: Context,
+  encoding: Encoding,
+  status: number,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(body, {
+    status,
+    headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf', ...headers },
+  });
+}

@@ -1,0 +1,54 @@
+import { gunzip, inflate } from 'node:zlib';
+import { TaktError } from '../lib/errors.ts';
+
+/**
+ * Reads a request body with a size limit enforced while reading (a chunked body
+ * without Content-Length is cut off as soon as it passes the limit) and again after
+ * decompression, so a small gzip bomb cannot expand past it.
+ */
+export async function readBodyLimited(
+  stream: ReadableStream<Uint8Array> | null,
+  limit: number,
+  contentLength: string | undefined,
+): Promise<Buffer> {
+  if (contentLength !== undefined && Number(contentLength) > limit) throw tooLarge(limit);
+  if (!stream) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export async function decompressBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+  const e = (encoding ?? '').trim().toLowerCase();
+  if (e === '' || e === 'identity') return body;
+  if (e !== 'gzip' && e !== 'deflate') {
+    throw new TaktError('bad_request', `Content-Encoding ${encoding} is not supported: send gzip or no encoding`);
+  }
+  const fn = e === 'gzip' ? gunzip : inflate;
+  return new Promise((resolve, reject) => {
+    fn(body, { maxOutputLength: limit }, (error, out) => {
+      if (!error) resolve(out);
+      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLarge(limit, true));
+      else reject(new TaktError('bad_request', `the body is not valid ${e} data: ${error.message}`));
+    });
+  });
+}
+
+function tooLarge(limit: number, decompressed = false): TaktError {
+  return new TaktError(
+    'payload_too_large',
+    `the body is larger than ${limit} bytes${decompressed ? ' once decompressed' : ''}: ` +
+      'send smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) or raise TAKT_BODY_LIMIT on the server',
+  );
+}

@@ -1,0 +1,81 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { TokenVerifier } from '../auth/token-verifier.ts';
+import type { Config } from '../config/config.ts';
+import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import type { AppContext } from './app-context.ts';
+import { createApp } from './app.ts';
+import { createServerMetrics } from './observability.ts';
+
+export interface RunningServer {
+  httpUrl: string;
+  httpPort: number;
+  /** 0 when gRPC is disabled. */
+  grpcPort: number;
+  context: AppContext;
+  /** Stops accepting, finishes in-flight exports, commits, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  const metrics = createServerMetrics();
+  const recorder = new TelemetryRecorder(store);
+  const tokens = new TokenVerifier(store.db);
+  const context: AppContext = { config, store, recorder, metrics, tokens };
+  const app = createApp(context);
+
+  const http = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.httpPort }, () => resolve(s as Server));
+    (s as Server).once('error', reject);
+  });
+  const httpPort = (http.address() as AddressInfo).port;
+
+  let grpcPort = 0;
+  const grpcServer = config.grpcEnabled
+    ? createGrpcServer({ recorder, metrics, tokens, bodyLimitBytes: config.bodyLimitBytes })
+    : undefined;
+  if (grpcServer) {
+    try {
+      grpcPort = await bindGrpc(grpcServer, config.host, config.grpcPort);
+    } catch (error) {
+      http.close();
+      throw new Error(
+        `cannot listen for OTLP/gRPC on ${config.host}:${config.grpcPort} (${(error as Error).message}): ` +
+          'free the port, choose another with TAKT_GRPC_PORT, or disable gRPC with TAKT_GRPC=0',
+      );
+    }
+  }
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    httpUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`,
+    httpPort,
+    grpcPort,
+    context,
+    close() {
+      closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        const grpcClosed = grpcServer
+          ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()))
+          : Promise.resolve();
+        // In-flight requests finish (and are acknowledged) before their connections close.
+        await Promise.race([
+          Promise.all([httpClosed, grpcClosed]),
+          new Promise((r) => setTimeout(r, 10_000).unref()),
+        ]);
+        http.closeAllConnections();
+        grpcServer?.forceShutdown();
+        await recorder.drain();
+        if (!options.store) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.ts';
+
+/**
+ * Every migration, in order. Listed statically (not read from a folder) so that the
+ * compiled package and the tests see the same set. A new migration is a new file
+ * here with the next number; never edit one that has shipped.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

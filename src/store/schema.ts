@@ -1,0 +1,129 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Times are epoch milliseconds (bigint columns,
+ * read back as numbers on both dialects); ids are random text ids. Columns that
+ * are part of a primary key use '' rather than NULL for "none", which both
+ * dialects accept in keys.
+ */
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  machines: MachinesTable;
+  accounts: AccountsTable;
+  usage_records: UsageRecordsTable;
+  usage_hourly: UsageHourlyTable;
+  activity_records: ActivityRecordsTable;
+  metric_series: MetricSeriesTable;
+}
+
+export type UserRole = 'admin' | 'member';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string | null;
+  role: UserRole;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  /** Public lookup part of the token (first characters after "takt_"); unique. */
+  prefix: string;
+  /** SHA-256 of the whole token, hex. The token itself is never stored. */
+  secret_hash: string;
+  label: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface MachinesTable {
+  id: string;
+  user_id: string;
+  /** host.name exactly as sent; '' when the exporter sent none (shown as unknown). */
+  host_name: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface AccountsTable {
+  id: string;
+  user_id: string;
+  /** account_uuid, else organization id, else email: the identity used to merge records. */
+  account_key: string;
+  account_uuid: string | null;
+  organization_id: string | null;
+  email: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+/** Where a usage number came from. Every number in the product says so. */
+export type UsageSource = 'metric' | 'event' | 'transcript' | 'manual';
+
+export interface UsageColumns {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  cache_creation_5m_tokens: number;
+  cache_creation_1h_tokens: number;
+  /** Claude Code's own cost figure, when it reported one. */
+  cost_usd: number;
+}
+
+/** One accepted observation (a metric delta, an api_request event, …), kept exactly once. */
+export interface UsageRecordsTable extends UsageColumns {
+  user_id: string;
+  /** Identity of the observation within the user; a resent export produces the same key. */
+  dedupe_key: string;
+  source: UsageSource;
+  ts: number;
+  machine_id: string;
+  account_id: string;
+  session_id: string;
+  model: string;
+  request_id: string | null;
+}
+
+/** usage_records summed per hour; window queries read this instead of raw rows. */
+export interface UsageHourlyTable extends UsageColumns {
+  user_id: string;
+  hour: number;
+  session_id: string;
+  model: string;
+  source: UsageSource;
+  machine_id: string;
+  account_id: string;
+  records: number;
+}
+
+/** Non-token telemetry: sessions, active time, lines of code, commits, PRs, tool results, API errors. */
+export interface ActivityRecordsTable {
+  user_id: string;
+  dedupe_key: string;
+  ts: number;
+  machine_id: string;
+  account_id: string;
+  session_id: string;
+  kind: string;
+  value: number;
+  /** JSON object of the attributes worth keeping (type, tool_name, decision, error, …). */
+  attributes: string;
+}
+
+/** Last value seen of each cumulative series, to turn cumulative points into deltas. */
+export interface MetricSeriesTable {
+  user_id: string;
+  series_key: string;
+  start_time_ns: string;
+  last_time_ns: string;
+  last_value: number;
+  updated_at: number;
+}
+
+export type GeneratedId = Generated<string>;

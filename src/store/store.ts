@@ -1,0 +1,24 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** A query runner: the database itself or a transaction on it. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The one storage interface. Both dialects sit behind it; the repositories in this
+ * folder (users.ts, tokens.ts, usage.ts, …) are written once against Kysely and run
+ * unchanged on SQLite and PostgreSQL (store.case.test.ts proves it).
+ */
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly db: Kysely<Database>;
+  /** Runs fn in one transaction: everything it wrote is committed together or not at all. */
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Applies pending migrations; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Cheap liveness probe for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,199 @@
+import { sql } from 'kysely';
+import { newId } from './ids.ts';
+import type {
+  ActivityRecordsTable,
+  MetricSeriesTable,
+  UsageColumns,
+  UsageHourlyTable,
+  UsageRecordsTable,
+} from './schema.ts';
+import type { Db } from './store.ts';
+
+/**
+ * Writes of the telemetry path: machines and accounts seen, cumulative series state,
+ * usage and activity records (each exactly once, by dedupe key) and the hourly rollup.
+ */
+
+// SQLite allows 32,766 bound parameters per statement; 400 rows × ≤17 columns stays well under.
+const CHUNK = 400;
+
+function chunks<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Marks host.name as seen now, creating the machine on first sight; returns its id. */
+export async function touchMachine(db: Db, userId: string, hostName: string, now: number): Promise<string> {
+  const row = await db
+    .insertInto('machines')
+    .values({ id: newId(), user_id: userId, host_name: hostName, first_seen_at: now, last_seen_at: now })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'host_name']).doUpdateSet({
+        last_seen_at: sql<number>`case when machines.last_seen_at > excluded.last_seen_at then machines.last_seen_at else excluded.last_seen_at end`,
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export interface AccountSeen {
+  key: string;
+  accountUuid: string | null;
+  organizationId: string | null;
+  email: string | null;
+}
+
+export async function touchAccount(db: Db, userId: string, account: AccountSeen, now: number): Promise<string> {
+  const row = await db
+    .insertInto('accounts')
+    .values({
+      id: newId(),
+      user_id: userId,
+      account_key: account.key,
+      account_uuid: account.accountUuid,
+      organization_id: account.organizationId,
+      email: account.email,
+      first_seen_at: now,
+      last_seen_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'account_key']).doUpdateSet({
+        last_seen_at: sql<number>`case when accounts.last_seen_at > excluded.last_seen_at then accounts.last_seen_at else excluded.last_seen_at end`,
+        account_uuid: sql<string>`coalesce(excluded.account_uuid, accounts.account_uuid)`,
+        organization_id: sql<string>`coalesce(excluded.organization_id, accounts.organization_id)`,
+        email: sql<string>`coalesce(excluded.email, accounts.email)`,
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function loadSeriesStates(
+  db: Db,
+  userId: string,
+  seriesKeys: string[],
+): Promise<Map<string, MetricSeriesTable>> {
+  const out = new Map<string, MetricSeriesTable>();
+  for (const part of chunks(seriesKeys)) {
+    const rows = await db
+      .selectFrom('metric_series')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('series_key', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.series_key, r);
+  }
+  return out;
+}
+
+export async function saveSeriesStates(db: Db, rows: MetricSeriesTable[]): Promise<void> {
+  for (const part of chunks(rows)) {
+    await db
+      .insertInto('metric_series')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'series_key']).doUpdateSet((eb) => ({
+          start_time_ns: eb.ref('excluded.start_time_ns'),
+          last_time_ns: eb.ref('excluded.last_time_ns'),
+          last_value: eb.ref('excluded.last_value'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Inserts records whose key is new; returns those inserted (a resent key is skipped). */
+export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Promise<UsageRecordsTable[]> {
+  if (rows.length === 0) return [];
+  const inserted = new Set<string>();
+  for (const part of chunks(rows)) {
+    const r = await db
+      .insertInto('usage_records')
+      .values(part)
+      .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing())
+      .returning(['user_id', 'dedupe_key'])
+      .execute();
+    for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);
+  }
+  return rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`));
+}
+
+const USAGE_KEYS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cache_creation_5m_tokens',
+  'cache_creation_1h_tokens',
+  'cost_usd',
+] as const satisfies readonly (keyof UsageColumns)[];
+
+export const HOUR_MS = 3_600_000;
+
+/** Adds newly inserted records to the hourly rollup (summed first: PostgreSQL forbids touching a row twice in one upsert). */
+export async function addToHourly(db: Db, records: UsageRecordsTable[]): Promise<void> {
+  if (records.length === 0) return;
+  const sums = new Map<string, UsageHourlyTable>();
+  for (const r of records) {
+    const hour = Math.floor(r.ts / HOUR_MS) * HOUR_MS;
+    const key = [r.user_id, hour, r.session_id, r.model, r.source, r.machine_id, r.account_id].join('\u0000');
+    let row = sums.get(key);
+    if (!row) {
+      row = {
+        user_id: r.user_id,
+        hour,
+        session_id: r.session_id,
+        model: r.model,
+        source: r.source,
+        machine_id: r.machine_id,
+        account_id: r.account_id,
+        records: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_creation_tokens: 0,
+        cache_creation_5m_tokens: 0,
+        cache_creation_1h_tokens: 0,
+        cost_usd: 0,
+      };
+      sums.set(key, row);
+    }
+    row.records += 1;
+    for (const k of USAGE_KEYS) row[k] += r[k];
+  }
+  for (const part of chunks([...sums.values()])) {
+    await db
+      .insertInto('usage_hourly')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'hour', 'session_id', 'model', 'source', 'machine_id', 'account_id']).doUpdateSet({
+          records: sql<number>`usage_hourly.records + excluded.records`,
+          input_tokens: sql<number>`usage_hourly.input_tokens + excluded.input_tokens`,
+          output_tokens: sql<number>`usage_hourly.output_tokens + excluded.output_tokens`,
+          cache_read_tokens: sql<number>`usage_hourly.cache_read_tokens + excluded.cache_read_tokens`,
+          cache_creation_tokens: sql<number>`usage_hourly.cache_creation_tokens + excluded.cache_creation_tokens`,
+          cache_creation_5m_tokens: sql<number>`usage_hourly.cache_creation_5m_tokens + excluded.cache_creation_5m_tokens`,
+          cache_creation_1h_tokens: sql<number>`usage_hourly.cache_creation_1h_tokens + excluded.cache_creation_1h_tokens`,
+          cost_usd: sql<number>`usage_hourly.cost_usd + excluded.cost_usd`,
+        }),
+      )
+      .execute();
+  }
+}
+
+export async function insertActivityRecords(db: Db, rows: ActivityRecordsTable[]): Promise<number> {
+  let n = 0;
+  for (const part of chunks(rows)) {
+    const r = await db
+      .insertInto('activity_records')
+      .values(part)
+      .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing())
+      .executeTakeFirst();
+    n += Number(r.numInsertedOrUpdatedRows ?? 0);
+  }
+  return n;
+}

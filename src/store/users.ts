@@ -1,0 +1,39 @@
+import type { Db } from './store.ts';
+import type { UserRole, UsersTable } from './schema.ts';
+import { newId } from './ids.ts';
+
+export type User = UsersTable;
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(
+  db: Db,
+  input: { email: string; role?: UserRole; passwordHash?: string | null; now?: number },
+): Promise<User> {
+  const user: User = {
+    id: newId(),
+    email: normalizeEmail(input.email),
+    password_hash: input.passwordHash ?? null,
+    role: input.role ?? 'member',
+    created_at: input.now ?? Date.now(),
+    disabled_at: null,
+  };
+  await db.insertInto('users').values(user).execute();
+  return user;
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Emails compare case-insensitively and without surrounding blanks. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
