@@ -35,12 +35,7 @@ function randomAlnum(length: number): string {
   return out.length === length ? out : randomAlnum(length);
 }
 
-export async function issueApiToken(
-  db: Db,
-  userId: string,
-  label = '',
-  now = Date.now(),
-): Promise<IssuedToken> {
+export async function issueApiToken(db: Db, userId: string, label = '', now = Date.now()): Promise<IssuedToken> {
   const prefix = randomAlnum(12);
   const token = `takt_${prefix}_${randomBytes(24).toString('base64url')}`;
   const id = newId();

@@ -3,7 +3,13 @@ import { TaktError } from '../lib/errors.ts';
 import type { ServerMetrics } from '../server/observability.ts';
 import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
 import { mapLogsExport, mapMetricsExport } from './claude-code.ts';
-import { decodeLogsRequest, decodeMetricsRequest, type Encoding, type PartialSuccess, type Signal } from './otlp-decode.ts';
+import {
+  decodeLogsRequest,
+  decodeMetricsRequest,
+  type Encoding,
+  type PartialSuccess,
+  type Signal,
+} from './otlp-decode.ts';
 
 export type Transport = 'http' | 'grpc';
 
@@ -14,7 +20,13 @@ export type Transport = 'http' | 'grpc';
  */
 export async function handleExport(
   deps: { recorder: TelemetryRecorder; metrics: ServerMetrics },
-  input: { signal: Signal; encoding: Encoding; body: Uint8Array; identity: TokenIdentity; transport: Transport },
+  input: {
+    signal: Signal;
+    encoding: Encoding;
+    body: Uint8Array;
+    identity: TokenIdentity;
+    transport: Transport;
+  },
 ): Promise<PartialSuccess> {
   const { signal, encoding, body, identity, transport } = input;
   const timer = deps.metrics.exportDuration.startTimer({ signal, transport });
@@ -32,7 +44,11 @@ export async function handleExport(
     deps.metrics.pointsStored.inc({ signal }, result.stored);
     deps.metrics.pointsDuplicate.inc({ signal }, result.duplicates);
     deps.metrics.pointsRejected.inc({ signal }, mapped.rejected);
-    deps.metrics.exportsTotal.inc({ signal, transport, outcome: mapped.rejected > 0 ? 'partial' : 'accepted' });
+    deps.metrics.exportsTotal.inc({
+      signal,
+      transport,
+      outcome: mapped.rejected > 0 ? 'partial' : 'accepted',
+    });
     return {
       rejected: mapped.rejected,
       errorMessage: mapped.rejected > 0 ? `${mapped.rejected} rejected: ${mapped.errors.join('; ')}` : '',

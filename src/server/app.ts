@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { isTaktError, TaktError } from '../lib/errors.ts';
 import type { Signal } from '../ingest/otlp-decode.ts';
+import { isTaktError, TaktError } from '../lib/errors.ts';
 import type { AppContext } from './app-context.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
@@ -29,13 +29,19 @@ export function createApp(ctx: AppContext): Hono {
   });
 
   app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}: see docs/api.md` } }, 404),
+    c.json(
+      {
+        error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}: see docs/api.md` },
+      },
+      404,
+    ),
   );
 
   app.onError((error, c) => {
     const e = isTaktError(error) ? error : new TaktError('internal', 'internal error: see the server log');
     if (!isTaktError(error)) console.error(error);
-    const headers: Record<string, string> = e.code === 'rate_limited' ? { 'Retry-After': String(e.details?.retryAfterSeconds ?? 60) } : {};
+    const headers: Record<string, string> =
+      e.code === 'rate_limited' ? { 'Retry-After': String(e.details?.retryAfterSeconds ?? 60) } : {};
     return c.json({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } }, httpStatusOf(e.code), headers);
   });
 

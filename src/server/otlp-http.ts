@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { bearerFrom } from '../auth/api-token.ts';
-import { type Transport, handleExport } from '../ingest/export-handler.ts';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import { handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
 import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
 import { TaktError } from '../lib/errors.ts';
@@ -71,12 +71,15 @@ export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpD
     const headers: Record<string, string> = {};
     // OTLP/HTTP: 429 and 503 are retryable; Retry-After tells the exporter when.
     if (status === 503 || status === 429) headers['Retry-After'] = '2';
+    // The rest of an oversized body is not read: close the connection rather than leave
+    // unread bytes where the client's next request on it would start.
+    if (status === 413) headers.Connection = 'close';
     return respond(c, encoding, status, encodeStatus(encoding, grpcStatusOf(e.code), e.message), headers);
   }
 }
 
 function respond(
-  c: Context,
+  _c: Context,
   encoding: Encoding,
   status: number,
   body: Uint8Array,
@@ -84,6 +87,9 @@ function respond(
 ): Response {
   return new Response(body, {
     status,
-    headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf', ...headers },
+    headers: {
+      'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+      ...headers,
+    },
   });
 }

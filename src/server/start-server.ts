@@ -7,8 +7,8 @@ import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
-import type { AppContext } from './app-context.ts';
 import { createApp } from './app.ts';
+import type { AppContext } from './app-context.ts';
 import { createServerMetrics } from './observability.ts';
 
 export interface RunningServer {
@@ -61,15 +61,15 @@ export async function startServer(config: Config, options: { store?: Store } = {
     close() {
       closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        // Keep-alive connections turn idle as their in-flight request is answered: close them then.
         http.closeIdleConnections();
+        const reaper = setInterval(() => http.closeIdleConnections(), 25);
         const grpcClosed = grpcServer
           ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()))
           : Promise.resolve();
         // In-flight requests finish (and are acknowledged) before their connections close.
-        await Promise.race([
-          Promise.all([httpClosed, grpcClosed]),
-          new Promise((r) => setTimeout(r, 10_000).unref()),
-        ]);
+        await Promise.race([Promise.all([httpClosed, grpcClosed]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+        clearInterval(reaper);
         http.closeAllConnections();
         grpcServer?.forceShutdown();
         await recorder.drain();

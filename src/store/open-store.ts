@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { Migrator, sql } from 'kysely';
 import { TaktError } from '../lib/errors.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -5,7 +6,6 @@ import { openPostgres } from './postgres/open-postgres.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
 import type { Store, StoreDialect } from './store.ts';
-import type { Kysely } from 'kysely';
 
 /** Opens the store named by a database URL: postgres://… or a SQLite path (sqlite:/path, file:/path, /path). */
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRequestLogs, tokenMetrics } from '../../test/support/otlp-payloads.ts';
 import { dialects, type TestDatabase } from '../../test/support/test-databases.ts';
 import { issueApiToken, verifyApiToken } from '../auth/api-token.ts';
 import { mapLogsExport, mapMetricsExport } from '../ingest/claude-code.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../ingest/otlp-decode.ts';
 import { queryUsage } from '../usage/query-usage.ts';
 import { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
-import { apiRequestLogs, tokenMetrics } from '../../test/support/otlp-payloads.ts';
 import { revokeApiToken } from './api-tokens.ts';
 import { openStore } from './open-store.ts';
 import type { Store } from './store.ts';
@@ -51,7 +51,11 @@ describe.each(dialects)('store on $name', ({ create }) => {
 
   it('stores tokens only as hashes and stops accepting a revoked one', async () => {
     const issued = await issueApiToken(store.db, alice, 'laptop');
-    const row = await store.db.selectFrom('api_tokens').selectAll().where('id', '=', issued.id).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', issued.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(issued.token.split('_')[2]);
     expect((await verifyApiToken(store.db, issued.token))?.user.id).toBe(alice);
     expect(await verifyApiToken(store.db, `${issued.token}x`)).toBeUndefined();
@@ -124,8 +128,28 @@ describe.each(dialects)('store on $name', ({ create }) => {
     const eventsOnly = { host: 'laptop', sessionId: 'events-1' };
     const model = 'claude-sonnet-4-5';
     const events = [
-      { model, requestId: 'req_A', input: 10, output: 20, cacheRead: 30, cacheCreation: 40, costUsd: 0.01, timeMs: T0 + 1000, sequence: 1 },
-      { model, requestId: 'req_B', input: 1, output: 2, cacheRead: 3, cacheCreation: 4, costUsd: 0.002, timeMs: T0 + 2000, sequence: 2 },
+      {
+        model,
+        requestId: 'req_A',
+        input: 10,
+        output: 20,
+        cacheRead: 30,
+        cacheCreation: 40,
+        costUsd: 0.01,
+        timeMs: T0 + 1000,
+        sequence: 1,
+      },
+      {
+        model,
+        requestId: 'req_B',
+        input: 1,
+        output: 2,
+        cacheRead: 3,
+        cacheCreation: 4,
+        costUsd: 0.002,
+        timeMs: T0 + 2000,
+        sequence: 2,
+      },
     ];
     await recorder.record(
       alice,
@@ -143,8 +167,24 @@ describe.each(dialects)('store on $name', ({ create }) => {
       ),
     );
     await recorder.record(alice, logs(apiRequestLogs(both, events)));
-    await recorder.record(alice, logs(apiRequestLogs(eventsOnly, events.map((e) => ({ ...e, requestId: `${e.requestId}-2` })))));
-    await recorder.record(alice, logs(apiRequestLogs(eventsOnly, events.map((e) => ({ ...e, requestId: `${e.requestId}-2` })))));
+    await recorder.record(
+      alice,
+      logs(
+        apiRequestLogs(
+          eventsOnly,
+          events.map((e) => ({ ...e, requestId: `${e.requestId}-2` })),
+        ),
+      ),
+    );
+    await recorder.record(
+      alice,
+      logs(
+        apiRequestLogs(
+          eventsOnly,
+          events.map((e) => ({ ...e, requestId: `${e.requestId}-2` })),
+        ),
+      ),
+    );
     const report = await queryUsage(store.db, { userId: alice, from: T0, to: T0 + HOUR, groupBy: 'session' });
     expect(report.groups.filter((g) => g.key !== 'delta-1' && g.key !== 'cumu-1')).toEqual([
       {
@@ -183,14 +223,20 @@ describe.each(dialects)('store on $name', ({ create }) => {
     expect(await sum(T0 + 2 * HOUR + 30 * 60_000, T0 + 4 * HOUR + 30 * 60_000)).toBe(1110);
     expect(await sum(T0 + 2 * HOUR + 5 * 60_000, T0 + 2 * HOUR + 15 * 60_000)).toBe(1);
     expect(await sum(T0, T0 + 10 * HOUR)).toBe(1111);
-    expect((await queryUsage(store.db, { userId: alice, from: T0 + 2 * HOUR, to: T0 + 5 * HOUR })).totals.input_tokens).toBe(0);
+    expect(
+      (await queryUsage(store.db, { userId: alice, from: T0 + 2 * HOUR, to: T0 + 5 * HOUR })).totals.input_tokens,
+    ).toBe(0);
   });
 
   it('groups by machine, account, model and local day', async () => {
     const r = (groupBy: 'machine' | 'account' | 'model' | 'day', timeZone?: string) =>
-      queryUsage(store.db, { userId: alice, from: T0, to: T0 + HOUR, groupBy, ...(timeZone ? { timeZone } : {}) }).then((x) =>
-        x.groups.map((g) => [g.key, g.input_tokens + g.output_tokens]),
-      );
+      queryUsage(store.db, {
+        userId: alice,
+        from: T0,
+        to: T0 + HOUR,
+        groupBy,
+        ...(timeZone ? { timeZone } : {}),
+      }).then((x) => x.groups.map((g) => [g.key, g.input_tokens + g.output_tokens]));
     expect(await r('machine')).toEqual([
       ['desk', 490],
       ['laptop', 1540 + 33 + 33],
@@ -209,7 +255,12 @@ describe.each(dialects)('store on $name', ({ create }) => {
   it('records the machine without host.name as unknown rather than dropping it', async () => {
     await recorder.record(
       alice,
-      metrics(tokenMetrics({ sessionId: 'nohost' }, [{ model: 'm', type: 'input', value: 5 }], { startMs: T0, timeMs: T0 + 10 })),
+      metrics(
+        tokenMetrics({ sessionId: 'nohost' }, [{ model: 'm', type: 'input', value: 5 }], {
+          startMs: T0,
+          timeMs: T0 + 10,
+        }),
+      ),
     );
     const report = await queryUsage(store.db, { userId: alice, from: T0, to: T0 + 1000, groupBy: 'machine' });
     expect(report.groups.map((g) => [g.key, g.input_tokens])).toEqual([['(unknown)', 5]]);

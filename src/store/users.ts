@@ -1,6 +1,6 @@
-import type { Db } from './store.ts';
-import type { UserRole, UsersTable } from './schema.ts';
 import { newId } from './ids.ts';
+import type { UserRole, UsersTable } from './schema.ts';
+import type { Db } from './store.ts';
 
 export type User = UsersTable;
 
@@ -29,7 +29,10 @@ export async function insertUser(
 }
 
 export async function countUsers(db: Db): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

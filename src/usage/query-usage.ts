@@ -1,7 +1,7 @@
 import { TaktError } from '../lib/errors.ts';
-import { HOUR_MS } from '../store/telemetry.ts';
 import type { UsageSource } from '../store/schema.ts';
 import type { Db } from '../store/store.ts';
+import { HOUR_MS } from '../store/telemetry.ts';
 
 export const groupByValues = ['day', 'model', 'session', 'machine', 'account'] as const;
 export type UsageGroupBy = (typeof groupByValues)[number];
@@ -136,7 +136,11 @@ async function chooseSources(db: Db, userId: string, sessions: string[]): Promis
         'model',
         'source',
         eb(
-          eb(eb(eb.fn.sum<number>('input_tokens'), '+', eb.fn.sum<number>('output_tokens')), '+', eb.fn.sum<number>('cache_read_tokens')),
+          eb(
+            eb(eb.fn.sum<number>('input_tokens'), '+', eb.fn.sum<number>('output_tokens')),
+            '+',
+            eb.fn.sum<number>('cache_read_tokens'),
+          ),
           '+',
           eb.fn.sum<number>('cache_creation_tokens'),
         ).as('tokens'),

@@ -67,7 +67,7 @@ export class TelemetryRecorder {
         const jobs = this.queue.splice(0, this.maxBatch);
         try {
           const results = await this.store.transaction((trx) => writeJobs(trx, jobs));
-          jobs.forEach((job, i) => job.resolve(results[i] as RecordResult));
+          for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
           this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
         } catch {
           // One bad job must not fail the others: retry each in its own transaction.
@@ -117,17 +117,16 @@ async function writeJobs(db: Db, jobs: Job[]): Promise<RecordResult[]> {
     return { machineId, accountId };
   };
 
-  const results: RecordResult[] = [];
-  const usageRows: UsageRecordsTable[] = [];
-  const activityRows: ActivityRecordsTable[] = [];
-  const owner: number[] = [];
-  const activityOwner: number[] = [];
-  const counts = jobs.map(() => ({ stored: 0, duplicates: 0 }));
+  const usageRows: { row: UsageRecordsTable; count: RecordResult }[] = [];
+  const activityRows: { row: ActivityRecordsTable; count: RecordResult }[] = [];
+  const counts: RecordResult[] = [];
 
-  for (const [jobIndex, job] of jobs.entries()) {
+  for (const job of jobs) {
+    const count: RecordResult = { stored: 0, duplicates: 0 };
+    counts.push(count);
     const metricObs = job.observations.filter((o): o is MetricObservation => o.type === 'metric');
     const deltas = await metricDeltas(db, job.userId, metricObs, now);
-    counts[jobIndex]!.duplicates += deltas.skipped;
+    count.duplicates += deltas.skipped;
     for (const { obs, delta, key, timeMs } of deltas.points) {
       const { machineId, accountId } = await resolveContext(job.userId, obs.ctx);
       if (obs.target.kind === 'usage') {
@@ -135,21 +134,22 @@ async function writeJobs(db: Db, jobs: Job[]): Promise<RecordResult[]> {
         const row = emptyUsageRow(job.userId, key, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
         row.model = obs.target.model;
         row[field] = field === 'cost_usd' ? delta : Math.round(delta);
-        usageRows.push(row);
-        owner.push(jobIndex);
+        usageRows.push({ row, count });
       } else {
         activityRows.push({
-          user_id: job.userId,
-          dedupe_key: key,
-          ts: timeMs,
-          machine_id: machineId,
-          account_id: accountId,
-          session_id: obs.ctx.sessionId,
-          kind: obs.target.name,
-          value: delta,
-          attributes: JSON.stringify(obs.target.attributes),
+          row: {
+            user_id: job.userId,
+            dedupe_key: key,
+            ts: timeMs,
+            machine_id: machineId,
+            account_id: accountId,
+            session_id: obs.ctx.sessionId,
+            kind: obs.target.name,
+            value: delta,
+            attributes: JSON.stringify(obs.target.attributes),
+          },
+          count,
         });
-        activityOwner.push(jobIndex);
       }
     }
     for (const obs of job.observations) {
@@ -160,61 +160,63 @@ async function writeJobs(db: Db, jobs: Job[]): Promise<RecordResult[]> {
         row.model = obs.target.model;
         row.request_id = obs.target.requestId;
         Object.assign(row, obs.target.tokens);
-        usageRows.push(row);
-        owner.push(jobIndex);
+        usageRows.push({ row, count });
       } else {
         activityRows.push({
-          user_id: job.userId,
-          dedupe_key: obs.key,
-          ts: obs.timeMs,
-          machine_id: machineId,
-          account_id: accountId,
-          session_id: obs.ctx.sessionId,
-          kind: obs.target.name,
-          value: obs.target.value,
-          attributes: JSON.stringify(obs.target.attributes),
+          row: {
+            user_id: job.userId,
+            dedupe_key: obs.key,
+            ts: obs.timeMs,
+            machine_id: machineId,
+            account_id: accountId,
+            session_id: obs.ctx.sessionId,
+            kind: obs.target.name,
+            value: obs.target.value,
+            attributes: JSON.stringify(obs.target.attributes),
+          },
+          count,
         });
-        activityOwner.push(jobIndex);
       }
     }
   }
 
   // Two observations in one flush may share a key (the same export sent twice at once).
-  const seen = new Set<string>();
-  const uniqueUsage: UsageRecordsTable[] = [];
-  const uniqueOwner: number[] = [];
-  usageRows.forEach((row, i) => {
-    const k = `${row.user_id}\u0000${row.dedupe_key}`;
-    if (seen.has(k)) counts[owner[i]!]!.duplicates++;
-    else {
-      seen.add(k);
-      uniqueUsage.push(row);
-      uniqueOwner.push(owner[i]!);
-    }
-  });
-  const inserted = await insertUsageRecords(db, uniqueUsage);
-  const insertedSet = new Set(inserted);
-  uniqueUsage.forEach((row, i) => {
-    if (insertedSet.has(row)) counts[uniqueOwner[i]!]!.stored++;
-    else counts[uniqueOwner[i]!]!.duplicates++;
-  });
-  await addToHourly(db, inserted);
+  const uniqueUsage = firstPerKey(usageRows);
+  const inserted = new Set(
+    await insertUsageRecords(
+      db,
+      uniqueUsage.map((u) => u.row),
+    ),
+  );
+  for (const u of uniqueUsage) {
+    if (inserted.has(u.row)) u.count.stored++;
+    else u.count.duplicates++;
+  }
+  await addToHourly(db, [...inserted]);
 
-  const activitySeen = new Set<string>();
-  const uniqueActivity = activityRows.filter((r, i) => {
-    const k = `${r.user_id}\u0000${r.dedupe_key}`;
-    if (activitySeen.has(k)) {
-      counts[activityOwner[i]!]!.duplicates++;
+  const uniqueActivity = firstPerKey(activityRows);
+  await insertActivityRecords(
+    db,
+    uniqueActivity.map((a) => a.row),
+  );
+  for (const a of uniqueActivity) a.count.stored++;
+  return counts;
+}
+
+/** Keeps the first row per (user, key); later ones count as duplicates of their job. */
+function firstPerKey<R extends { user_id: string; dedupe_key: string }>(
+  rows: { row: R; count: RecordResult }[],
+): { row: R; count: RecordResult }[] {
+  const seen = new Set<string>();
+  return rows.filter(({ row, count }) => {
+    const k = `${row.user_id}\u0000${row.dedupe_key}`;
+    if (seen.has(k)) {
+      count.duplicates++;
       return false;
     }
-    activitySeen.add(k);
-    counts[activityOwner[i]!]!.stored++;
+    seen.add(k);
     return true;
   });
-  await insertActivityRecords(db, uniqueActivity);
-
-  for (const c of counts) results.push(c);
-  return results;
 }
 
 function emptyUsageRow(
@@ -310,7 +312,12 @@ async function metricDeltas(
       updated_at: now,
     });
     if (delta > 0) {
-      points.push({ obs: o, delta, key: `c:${o.seriesKey}:${o.startNs}:${o.timeNs}`, timeMs: nanosToMs(o.timeNs) });
+      points.push({
+        obs: o,
+        delta,
+        key: `c:${o.seriesKey}:${o.startNs}:${o.timeNs}`,
+        timeMs: nanosToMs(o.timeNs),
+      });
     }
   }
   await saveSeriesStates(db, [...changed.values()]);

@@ -52,7 +52,12 @@ const ns = (ms: number) => `${BigInt(Math.round(ms)) * 1_000_000n}`;
 export function tokenMetrics(
   id: Identity,
   points: TokenPoint[],
-  opts: { startMs: number; timeMs: number; temporality?: 'delta' | 'cumulative'; costs?: { model: string; value: number }[] },
+  opts: {
+    startMs: number;
+    timeMs: number;
+    temporality?: 'delta' | 'cumulative';
+    costs?: { model: string; value: number }[];
+  },
 ): Record<string, unknown> {
   const temporality = opts.temporality === 'cumulative' ? 2 : 1;
   const dp = (attrs: Attr[], value: number) => ({

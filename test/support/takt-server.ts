@@ -27,7 +27,9 @@ export interface TestTakt {
 }
 
 /** Starts takt on random loopback ports with a temp SQLite store (or databaseUrl), and one user token. */
-export async function startTakt(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestTakt> {
+export async function startTakt(
+  options: { databaseUrl?: string; env?: Record<string, string> } = {},
+): Promise<TestTakt> {
   const home = mkdtempSync(join(tmpdir(), 'takt-test-'));
   const config = loadConfig(
     { TAKT_HOME: home, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent', ...options.env },

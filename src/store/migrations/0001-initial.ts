@@ -49,7 +49,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('accounts_user_key', ['user_id', 'account_key'])
     .execute();
 
-
   await db.schema
     .createTable('usage_records')
     .addColumn('user_id', 'text', (c) => c.notNull())
@@ -118,11 +117,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('attributes', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('activity_records_pk', ['user_id', 'dedupe_key'])
     .execute();
-  await db.schema
-    .createIndex('activity_records_user_ts')
-    .on('activity_records')
-    .columns(['user_id', 'ts'])
-    .execute();
+  await db.schema.createIndex('activity_records_user_ts').on('activity_records').columns(['user_id', 'ts']).execute();
 
   await db.schema
     .createTable('metric_series')
