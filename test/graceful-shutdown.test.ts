@@ -37,7 +37,8 @@ it('acknowledges only what it stored: every 200 sent before shutdown is on disk 
       () => 0,
     ),
   );
-  await new Promise((r) => setTimeout(r, 15));
+  // Shut down as soon as the first export is answered, with the others in flight.
+  await Promise.race(sent);
   const closed = server.close();
   const statuses = await Promise.all(sent);
   await closed;

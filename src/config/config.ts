@@ -57,6 +57,8 @@ export const configSchema = z.object({
   lanAdminCidrs: cidrList.default([]),
   trustedProxies: cidrList.default([]),
   logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  /** Benchmarks only: decode, authenticate and validate exports but store nothing (the baseline of npm run bench). */
+  ingestDryRun: z.boolean().default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -74,6 +76,7 @@ export const settingNames: Record<keyof Config, { env: string; flag: string }> =
   lanAdminCidrs: { env: 'TAKT_LAN_ADMIN_CIDRS', flag: '--lan-admin-cidrs' },
   trustedProxies: { env: 'TAKT_TRUSTED_PROXIES', flag: '--trusted-proxies' },
   logLevel: { env: 'TAKT_LOG_LEVEL', flag: '--log-level' },
+  ingestDryRun: { env: 'TAKT_INGEST_DRY_RUN', flag: '--ingest-dry-run' },
 };
 
 export class ConfigError extends Error {
@@ -105,6 +108,7 @@ export function loadConfig(
     lanAdminCidrs: flags.lanAdminCidrs ?? env.TAKT_LAN_ADMIN_CIDRS,
     trustedProxies: flags.trustedProxies ?? env.TAKT_TRUSTED_PROXIES,
     logLevel: flags.logLevel ?? env.TAKT_LOG_LEVEL,
+    ingestDryRun: flags.ingestDryRun ?? (env.TAKT_INGEST_DRY_RUN === undefined ? undefined : env.TAKT_INGEST_DRY_RUN === '1'),
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashKey } from '../lib/hash-key.ts';
 import {
   AGGREGATION_TEMPORALITY_CUMULATIVE,
   AGGREGATION_TEMPORALITY_DELTA,
@@ -58,6 +58,12 @@ export interface MetricObservation {
   type: 'metric';
   /** Identity of the time series (metric, resource, point attributes), hashed. */
   seriesKey: string;
+  /**
+   * The series identity without the metric name and the token `type`: the points of
+   * one export that share it (a session's input, output, cache and cost for one
+   * model) are stored as one usage row.
+   */
+  groupKey: string;
   temporality: 'delta' | 'cumulative';
   startNs: string;
   timeNs: string;
@@ -111,12 +117,9 @@ const ACTIVITY_EVENTS: Record<string, readonly string[]> = {
   api_error: ['model', 'error', 'status_code', 'duration_ms', 'attempt'],
 };
 
-function hashKey(parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 32);
-}
-
-function sortedAttributeText(attrs: Attributes): string {
+function sortedAttributeText(attrs: Attributes, without?: string): string {
   return [...attrs.entries()]
+    .filter(([k]) => k !== without)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${typeof v}:${String(v)}`)
     .join('\u0001');
@@ -212,9 +215,11 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
           } else {
             target = { kind: 'activity', name, attributes: keep(attrs, activityKeys ?? []) };
           }
+          const attrText = sortedAttributeText(attrs);
           out.observations.push({
             type: 'metric',
-            seriesKey: hashKey([name, resourceText, sortedAttributeText(attrs)]),
+            seriesKey: hashKey([name, resourceText, attrText]),
+            groupKey: `${resourceText}\u0002${target.kind === 'usage' ? sortedAttributeText(attrs, 'type') : `${name}\u0002${attrText}`}`,
             temporality,
             startNs,
             timeNs,

@@ -24,7 +24,7 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
   const store = options.store ?? (await openStore(config.databaseUrl));
   const metrics = createServerMetrics();
-  const recorder = new TelemetryRecorder(store);
+  const recorder = new TelemetryRecorder(store, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
   const context: AppContext = { config, store, recorder, metrics, tokens };
   const app = createApp(context);

@@ -5,28 +5,43 @@ import { migrationProvider } from './migrations/index.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
+import { sqliteTelemetryWriter } from './sqlite/sqlite-telemetry-writer.ts';
 import type { Store, StoreDialect } from './store.ts';
+import type { WriteTelemetry } from './telemetry-writer.ts';
+import { kyselyTelemetryWriter } from './telemetry-writer-kysely.ts';
 
 /** Opens the store named by a database URL: postgres://… or a SQLite path (sqlite:/path, file:/path, /path). */
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
   let store: Store;
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Kysely's destroy() ends the pg pool too.
-    store = makeStore('postgres', openPostgres(databaseUrl).db);
+    const { db } = openPostgres(databaseUrl);
+    store = makeStore('postgres', db, (s) => kyselyTelemetryWriter(s.transaction));
   } else {
     const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
-    const { db } = openSqlite(file);
-    store = makeStore('sqlite', db);
+    const { db, raw } = openSqlite(file);
+    store = makeStore('sqlite', db, () => sqliteTelemetryWriter(raw));
   }
   if (options.migrate !== false) await store.migrate();
   return store;
 }
 
-function makeStore(dialect: StoreDialect, db: Kysely<Database>): Store {
+function makeStore(
+  dialect: StoreDialect,
+  db: Kysely<Database>,
+  telemetryWriter: (store: Pick<Store, 'transaction'>) => WriteTelemetry,
+): Store {
+  const transaction: Store['transaction'] = (fn) => db.transaction().execute(fn);
+  let writer: WriteTelemetry | undefined;
   return {
     dialect,
     db,
-    transaction: (fn) => db.transaction().execute(fn),
+    transaction,
+    // Built on first use: its prepared statements need the migrated schema.
+    writeTelemetry: (needs, plan, now) => {
+      writer ??= telemetryWriter({ transaction });
+      return writer(needs, plan, now);
+    },
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider });
       const { error, results } = await migrator.migrateToLatest();

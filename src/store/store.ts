@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import type { WriteTelemetry } from './telemetry-writer.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -16,6 +17,8 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** Runs fn in one transaction: everything it wrote is committed together or not at all. */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** The telemetry write path: one group commit per call (see telemetry-writer.ts). */
+  readonly writeTelemetry: WriteTelemetry;
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap liveness probe for /healthz. */

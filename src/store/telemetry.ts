@@ -134,9 +134,18 @@ const USAGE_KEYS = [
 
 export const HOUR_MS = 3_600_000;
 
-/** Adds newly inserted records to the hourly rollup (summed first: PostgreSQL forbids touching a row twice in one upsert). */
-export async function addToHourly(db: Db, records: UsageRecordsTable[]): Promise<void> {
-  if (records.length === 0) return;
+/**
+ * Every dedupe key starts with the record's time (epoch ms, base 36, fixed width),
+ * so the key index of usage_records is also its time index: new rows append at its
+ * end instead of landing on random pages, and a time range is a key range. The
+ * time is part of the identity already (a resent export repeats it exactly).
+ */
+export function timeKeyPrefix(ts: number): string {
+  return Math.max(0, Math.floor(ts)).toString(36).padStart(9, '0');
+}
+
+/** Sums records per rollup key (user, hour, session, model, source, machine, account). */
+export function sumHourly(records: UsageRecordsTable[]): UsageHourlyTable[] {
   const sums = new Map<string, UsageHourlyTable>();
   for (const r of records) {
     const hour = Math.floor(r.ts / HOUR_MS) * HOUR_MS;
@@ -165,7 +174,13 @@ export async function addToHourly(db: Db, records: UsageRecordsTable[]): Promise
     row.records += 1;
     for (const k of USAGE_KEYS) row[k] += r[k];
   }
-  for (const part of chunks([...sums.values()])) {
+  return [...sums.values()];
+}
+
+/** Adds newly inserted records to the hourly rollup (summed first: PostgreSQL forbids touching a row twice in one upsert). */
+export async function addToHourly(db: Db, records: UsageRecordsTable[]): Promise<void> {
+  if (records.length === 0) return;
+  for (const part of chunks(sumHourly(records))) {
     await db
       .insertInto('usage_hourly')
       .values(part)
@@ -185,15 +200,17 @@ export async function addToHourly(db: Db, records: UsageRecordsTable[]): Promise
   }
 }
 
-export async function insertActivityRecords(db: Db, rows: ActivityRecordsTable[]): Promise<number> {
-  let n = 0;
+/** Inserts activity records whose key is new; returns those inserted. */
+export async function insertActivityRecords(db: Db, rows: ActivityRecordsTable[]): Promise<Set<ActivityRecordsTable>> {
+  const inserted = new Set<string>();
   for (const part of chunks(rows)) {
     const r = await db
       .insertInto('activity_records')
       .values(part)
       .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing())
-      .executeTakeFirst();
-    n += Number(r.numInsertedOrUpdatedRows ?? 0);
+      .returning(['user_id', 'dedupe_key'])
+      .execute();
+    for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);
   }
-  return n;
+  return new Set(rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`)));
 }

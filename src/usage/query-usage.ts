@@ -1,7 +1,7 @@
 import { TaktError } from '../lib/errors.ts';
 import type { UsageSource } from '../store/schema.ts';
 import type { Db } from '../store/store.ts';
-import { HOUR_MS } from '../store/telemetry.ts';
+import { HOUR_MS, timeKeyPrefix } from '../store/telemetry.ts';
 
 export const groupByValues = ['day', 'model', 'session', 'machine', 'account'] as const;
 export type UsageGroupBy = (typeof groupByValues)[number];
@@ -90,8 +90,9 @@ export async function queryUsage(
         .selectFrom('usage_records')
         .select(['ts as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...SUM_COLUMNS])
         .where('user_id', '=', q.userId)
-        .where('ts', '>=', a)
-        .where('ts', '<', b)
+        // The key starts with the time: this range reads the primary key index only.
+        .where('dedupe_key', '>=', timeKeyPrefix(a))
+        .where('dedupe_key', '<', timeKeyPrefix(b))
         .execute()),
     );
   }

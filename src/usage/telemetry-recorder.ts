@@ -1,16 +1,15 @@
 import type { EventObservation, MetricObservation, TelemetryContext } from '../ingest/claude-code.ts';
 import { TaktError } from '../lib/errors.ts';
+import { hashKey } from '../lib/hash-key.ts';
 import type { ActivityRecordsTable, MetricSeriesTable, UsageRecordsTable } from '../store/schema.ts';
-import type { Db, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import { timeKeyPrefix } from '../store/telemetry.ts';
 import {
-  addToHourly,
-  insertActivityRecords,
-  insertUsageRecords,
-  loadSeriesStates,
-  saveSeriesStates,
-  touchAccount,
-  touchMachine,
-} from '../store/telemetry.ts';
+  lookupKey,
+  type TelemetryLookups,
+  type TelemetryNeeds,
+  type TelemetryPlan,
+} from '../store/telemetry-writer.ts';
 
 export type Observation = MetricObservation | EventObservation;
 
@@ -43,13 +42,16 @@ export class TelemetryRecorder {
   /** Called after a commit with the users whose data changed (live updates hang off this). */
   onCommitted: ((userIds: Set<string>) => void) | undefined;
 
-  constructor(store: Store, options: { maxBatch?: number } = {}) {
+  private readonly dryRun: boolean;
+
+  constructor(store: Store, options: { maxBatch?: number; dryRun?: boolean } = {}) {
     this.store = store;
     this.maxBatch = options.maxBatch ?? 256;
+    this.dryRun = options.dryRun ?? false;
   }
 
   record(userId: string, observations: Observation[]): Promise<RecordResult> {
-    if (observations.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
+    if (observations.length === 0 || this.dryRun) return Promise.resolve({ stored: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
       this.queue.push({ userId, observations, resolve, reject });
       this.flushing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.flush());
@@ -66,14 +68,14 @@ export class TelemetryRecorder {
       while (this.queue.length > 0) {
         const jobs = this.queue.splice(0, this.maxBatch);
         try {
-          const results = await this.store.transaction((trx) => writeJobs(trx, jobs));
+          const results = await writeJobs(this.store, jobs);
           for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
           this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
         } catch {
           // One bad job must not fail the others: retry each in its own transaction.
           for (const job of jobs) {
             try {
-              const [result] = await this.store.transaction((trx) => writeJobs(trx, [job]));
+              const [result] = await writeJobs(this.store, [job]);
               job.resolve(result as RecordResult);
               this.onCommitted?.(new Set([job.userId]));
             } catch (error) {
@@ -93,53 +95,136 @@ export class TelemetryRecorder {
   }
 }
 
-interface Resolved {
-  machineId: string;
-  accountId: string;
+/**
+ * Plans and writes a group of jobs. What the store must look up first (machines,
+ * accounts, cumulative series) is collected here; the rows are decided by
+ * planRows with those answers, inside the store's transaction.
+ */
+async function writeJobs(store: Store, jobs: Job[]): Promise<RecordResult[]> {
+  const now = Date.now();
+  const needs: TelemetryNeeds = { machines: [], accounts: [], series: [] };
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    for (const o of job.observations) {
+      const m = lookupKey('m', job.userId, o.ctx.hostName);
+      if (!seen.has(m)) {
+        seen.add(m);
+        needs.machines.push({ userId: job.userId, hostName: o.ctx.hostName });
+      }
+      if (o.ctx.account) {
+        const a = lookupKey('a', job.userId, o.ctx.account.key);
+        if (!seen.has(a)) {
+          seen.add(a);
+          needs.accounts.push({ userId: job.userId, account: o.ctx.account });
+        }
+      }
+      if (o.type === 'metric' && o.temporality === 'cumulative') {
+        const k = lookupKey('s', job.userId, o.seriesKey);
+        if (!seen.has(k)) {
+          seen.add(k);
+          needs.series.push({ userId: job.userId, seriesKey: o.seriesKey });
+        }
+      }
+    }
+  }
+  const counts = jobs.map((): RecordResult => ({ stored: 0, duplicates: 0 }));
+  let owners: { usage: Map<UsageRecordsTable, Owner>; activity: Map<ActivityRecordsTable, Owner> } = {
+    usage: new Map(),
+    activity: new Map(),
+  };
+  const written = await store.writeTelemetry(
+    needs,
+    (lookups) => {
+      const planned = planRows(jobs, counts, lookups, now);
+      owners = planned.owners;
+      return planned.plan;
+    },
+    now,
+  );
+  for (const [row, { count, weight }] of owners.usage) {
+    if (written.usage.has(row)) count.stored += weight;
+    else count.duplicates += weight;
+  }
+  for (const [row, { count, weight }] of owners.activity) {
+    if (written.activity.has(row)) count.stored += weight;
+    else count.duplicates += weight;
+  }
+  return counts;
 }
 
-async function writeJobs(db: Db, jobs: Job[]): Promise<RecordResult[]> {
-  const now = Date.now();
-  const idCache = new Map<string, string>();
-  const resolveContext = async (userId: string, ctx: TelemetryContext): Promise<Resolved> => {
-    const mKey = `m\u0000${userId}\u0000${ctx.hostName}`;
-    let machineId = idCache.get(mKey);
-    if (machineId === undefined) {
-      machineId = await touchMachine(db, userId, ctx.hostName, now);
-      idCache.set(mKey, machineId);
+/**
+ * The dedupe key of a metric row: the series group, start and end of the interval.
+ * Like every key it starts with the time (store/telemetry.ts, timeKeyPrefix).
+ */
+function metricRowKey(kind: 'm' | 'c', timeMs: number, obs: MetricObservation): string {
+  return `${timeKeyPrefix(timeMs)}:${kind}:${hashKey([obs.groupKey, obs.startNs, obs.timeNs])}`;
+}
+
+/** The job a planned row belongs to, and how many observations it stands for. */
+interface Owner {
+  count: RecordResult;
+  weight: number;
+}
+
+function planRows(
+  jobs: Job[],
+  counts: RecordResult[],
+  lookups: TelemetryLookups,
+  now: number,
+): {
+  plan: TelemetryPlan;
+  owners: { usage: Map<UsageRecordsTable, Owner>; activity: Map<ActivityRecordsTable, Owner> };
+} {
+  const usage = new Map<UsageRecordsTable, Owner>();
+  const activity = new Map<ActivityRecordsTable, Owner>();
+  const keys = new Set<string>();
+  const series: MetricSeriesTable[] = [];
+  // Two observations in one flush may share a key (the same export sent twice at once): keep the first.
+  const add = <R extends UsageRecordsTable | ActivityRecordsTable>(
+    into: Map<R, Owner>,
+    row: R,
+    count: RecordResult,
+    weight = 1,
+  ) => {
+    const k = lookupKey(row.user_id, row.dedupe_key);
+    if (keys.has(k)) count.duplicates += weight;
+    else {
+      keys.add(k);
+      into.set(row, { count, weight });
     }
-    let accountId = '';
-    if (ctx.account) {
-      const aKey = `a\u0000${userId}\u0000${ctx.account.key}`;
-      accountId = idCache.get(aKey) ?? (await touchAccount(db, userId, ctx.account, now));
-      idCache.set(aKey, accountId);
-    }
-    return { machineId, accountId };
   };
-
-  const usageRows: { row: UsageRecordsTable; count: RecordResult }[] = [];
-  const activityRows: { row: ActivityRecordsTable; count: RecordResult }[] = [];
-  const counts: RecordResult[] = [];
-
-  for (const job of jobs) {
-    const count: RecordResult = { stored: 0, duplicates: 0 };
-    counts.push(count);
+  for (const [i, job] of jobs.entries()) {
+    const count = counts[i] as RecordResult;
+    const place = (ctx: TelemetryContext) => ({
+      machineId: lookups.machineId(job.userId, ctx.hostName),
+      accountId: ctx.account ? lookups.accountId(job.userId, ctx.account.key) : '',
+    });
     const metricObs = job.observations.filter((o): o is MetricObservation => o.type === 'metric');
-    const deltas = await metricDeltas(db, job.userId, metricObs, now);
+    const deltas = metricDeltas(job.userId, metricObs, lookups, now);
     count.duplicates += deltas.skipped;
-    for (const { obs, delta, key, timeMs } of deltas.points) {
-      const { machineId, accountId } = await resolveContext(job.userId, obs.ctx);
+    series.push(...deltas.series);
+    // A session's input, output, cache and cost points for one model at one time become one row.
+    const merged = new Map<string, { row: UsageRecordsTable; points: number }>();
+    for (const { obs, delta, kind, timeMs } of deltas.points) {
+      const { machineId, accountId } = place(obs.ctx);
       if (obs.target.kind === 'usage') {
+        const rowKey = metricRowKey(kind, timeMs, obs);
+        let entry = merged.get(rowKey);
+        if (!entry) {
+          const row = emptyUsageRow(job.userId, rowKey, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
+          row.model = obs.target.model;
+          entry = { row, points: 0 };
+          merged.set(rowKey, entry);
+        }
         const field = obs.target.field;
-        const row = emptyUsageRow(job.userId, key, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
-        row.model = obs.target.model;
-        row[field] = field === 'cost_usd' ? delta : Math.round(delta);
-        usageRows.push({ row, count });
+        entry.row[field] += field === 'cost_usd' ? delta : Math.round(delta);
+        entry.points++;
       } else {
-        activityRows.push({
-          row: {
+        add(
+          activity,
+          {
             user_id: job.userId,
-            dedupe_key: key,
+            dedupe_key: metricRowKey(kind, timeMs, obs),
             ts: timeMs,
             machine_id: machineId,
             account_id: accountId,
@@ -149,23 +234,26 @@ async function writeJobs(db: Db, jobs: Job[]): Promise<RecordResult[]> {
             attributes: JSON.stringify(obs.target.attributes),
           },
           count,
-        });
+        );
       }
     }
+    for (const { row, points } of merged.values()) add(usage, row, count, points);
     for (const obs of job.observations) {
       if (obs.type !== 'event') continue;
-      const { machineId, accountId } = await resolveContext(job.userId, obs.ctx);
+      const { machineId, accountId } = place(obs.ctx);
       if (obs.target.kind === 'usage') {
-        const row = emptyUsageRow(job.userId, obs.key, 'event', obs.timeMs, machineId, accountId, obs.ctx.sessionId);
+        const key = `${timeKeyPrefix(obs.timeMs)}:${obs.key}`;
+        const row = emptyUsageRow(job.userId, key, 'event', obs.timeMs, machineId, accountId, obs.ctx.sessionId);
         row.model = obs.target.model;
         row.request_id = obs.target.requestId;
         Object.assign(row, obs.target.tokens);
-        usageRows.push({ row, count });
+        add(usage, row, count);
       } else {
-        activityRows.push({
-          row: {
+        add(
+          activity,
+          {
             user_id: job.userId,
-            dedupe_key: obs.key,
+            dedupe_key: `${timeKeyPrefix(obs.timeMs)}:${obs.key}`,
             ts: obs.timeMs,
             machine_id: machineId,
             account_id: accountId,
@@ -175,48 +263,11 @@ async function writeJobs(db: Db, jobs: Job[]): Promise<RecordResult[]> {
             attributes: JSON.stringify(obs.target.attributes),
           },
           count,
-        });
+        );
       }
     }
   }
-
-  // Two observations in one flush may share a key (the same export sent twice at once).
-  const uniqueUsage = firstPerKey(usageRows);
-  const inserted = new Set(
-    await insertUsageRecords(
-      db,
-      uniqueUsage.map((u) => u.row),
-    ),
-  );
-  for (const u of uniqueUsage) {
-    if (inserted.has(u.row)) u.count.stored++;
-    else u.count.duplicates++;
-  }
-  await addToHourly(db, [...inserted]);
-
-  const uniqueActivity = firstPerKey(activityRows);
-  await insertActivityRecords(
-    db,
-    uniqueActivity.map((a) => a.row),
-  );
-  for (const a of uniqueActivity) a.count.stored++;
-  return counts;
-}
-
-/** Keeps the first row per (user, key); later ones count as duplicates of their job. */
-function firstPerKey<R extends { user_id: string; dedupe_key: string }>(
-  rows: { row: R; count: RecordResult }[],
-): { row: R; count: RecordResult }[] {
-  const seen = new Set<string>();
-  return rows.filter(({ row, count }) => {
-    const k = `${row.user_id}\u0000${row.dedupe_key}`;
-    if (seen.has(k)) {
-      count.duplicates++;
-      return false;
-    }
-    seen.add(k);
-    return true;
-  });
+  return { plan: { usage: [...usage.keys()], activity: [...activity.keys()], series }, owners: { usage, activity } };
 }
 
 function emptyUsageRow(
@@ -251,7 +302,8 @@ function emptyUsageRow(
 interface DeltaPoint {
   obs: MetricObservation;
   delta: number;
-  key: string;
+  /** m: a delta point as sent; c: a delta computed from cumulative points. */
+  kind: 'm' | 'c';
   timeMs: number;
 }
 
@@ -263,12 +315,12 @@ interface DeltaPoint {
  * "Sums: cumulative, reset detection via start time"). A point not newer than the
  * last one seen is a resend and adds nothing.
  */
-async function metricDeltas(
-  db: Db,
+function metricDeltas(
   userId: string,
   observations: MetricObservation[],
+  lookups: TelemetryLookups,
   now: number,
-): Promise<{ points: DeltaPoint[]; skipped: number }> {
+): { points: DeltaPoint[]; skipped: number; series: MetricSeriesTable[] } {
   const points: DeltaPoint[] = [];
   let skipped = 0;
   const cumulative = observations.filter((o) => o.temporality === 'cumulative');
@@ -277,17 +329,14 @@ async function metricDeltas(
     points.push({
       obs: o,
       delta: o.value,
-      key: `m:${o.seriesKey}:${o.startNs}:${o.timeNs}`,
+      kind: 'm',
       timeMs: nanosToMs(o.timeNs),
     });
   }
-  if (cumulative.length === 0) return { points, skipped };
-
-  const states = await loadSeriesStates(db, userId, [...new Set(cumulative.map((o) => o.seriesKey))]);
   const changed = new Map<string, MetricSeriesTable>();
   cumulative.sort((a, b) => compareNanos(a.timeNs, b.timeNs));
   for (const o of cumulative) {
-    const state = changed.get(o.seriesKey) ?? states.get(o.seriesKey);
+    const state = changed.get(o.seriesKey) ?? lookups.seriesState(userId, o.seriesKey);
     let delta: number;
     if (!state || state.start_time_ns !== o.startNs) {
       // First point of this series, or a restarted process: the whole value is new,
@@ -312,16 +361,10 @@ async function metricDeltas(
       updated_at: now,
     });
     if (delta > 0) {
-      points.push({
-        obs: o,
-        delta,
-        key: `c:${o.seriesKey}:${o.startNs}:${o.timeNs}`,
-        timeMs: nanosToMs(o.timeNs),
-      });
+      points.push({ obs: o, delta, kind: 'c', timeMs: nanosToMs(o.timeNs) });
     }
   }
-  await saveSeriesStates(db, [...changed.values()]);
-  return { points, skipped };
+  return { points, skipped, series: [...changed.values()] };
 }
 
 function nanosToMs(ns: string): number {

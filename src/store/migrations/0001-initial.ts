@@ -69,7 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cost_usd', 'double precision', (c) => c.notNull())
     .addPrimaryKeyConstraint('usage_records_pk', ['user_id', 'dedupe_key'])
     .execute();
-  await db.schema.createIndex('usage_records_user_ts').on('usage_records').columns(['user_id', 'ts']).execute();
+  // No separate time index: dedupe keys start with the time (telemetry.ts, timeKeyPrefix).
 
   await db.schema
     .createTable('usage_hourly')

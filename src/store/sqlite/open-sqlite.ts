@@ -17,6 +17,7 @@ export function openSqlite(file: string): { db: Kysely<Database>; raw: SqliteDat
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  raw.pragma('cache_size = -65536');
   // Token counts fit in 2^53; read bigint columns back as plain numbers.
   raw.defaultSafeIntegers(false);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });

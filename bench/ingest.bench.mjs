@@ -1,0 +1,234 @@
+// Ingest benchmark: OTLP/HTTP protobuf exports shaped like Claude Code's, against
+// `takt serve` (durable SQLite: WAL + synchronous=FULL) and, as the baseline in the
+// same run, the same server with storage switched off (TAKT_INGEST_DRY_RUN=1).
+//
+//   npm run bench -- ingest          (after npm run build)
+//
+// Prints throughput (data points per second, closed loop, 16 concurrent exporters,
+// 100-point batches) and latency (open loop at 1,000 exports/s, 10-point batches:
+// p50/p99), and the ratios to the baseline. Every export carries new points, so
+// nothing is skipped as a duplicate.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const main = join(root, 'dist/main.js');
+const proto = protobuf.loadSync(join(root, 'src/ingest/proto/otlp.proto'));
+const MetricsRequest = proto.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
+
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const LATENCY_SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const RATE = 1000;
+const MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805'];
+const TYPES = ['input', 'output', 'cacheRead', 'cacheCreation'];
+
+const s = (key, v) => ({ key, value: { stringValue: v } });
+
+/**
+ * One export as Claude Code sends it (delta temporality): for each (session, model)
+ * in the batch, claude_code.token.usage points of the four types and one
+ * claude_code.cost.usage point. `points` is a multiple of 5. Export n is new data
+ * (its own time window), so nothing is a duplicate.
+ */
+function exportBody(n, points) {
+  const t = BigInt(Date.UTC(2026, 10, 1)) * 1_000_000n + BigInt(n) * 1_000_000_000n;
+  const tokenPoints = [];
+  const costPoints = [];
+  for (let g = 0; g < points / 5; g++) {
+    const model = MODELS[g % MODELS.length];
+    const attrs = [
+      s('session.id', `bench-${(n * 7 + g) % 5000}`),
+      s('user.account_uuid', `acc-${g % 3}`),
+      s('organization.id', 'org-1'),
+      s('terminal.type', 'vscode'),
+      s('model', model),
+    ];
+    const dp = (extra, v) => ({
+      attributes: [...attrs, ...extra],
+      startTimeUnixNano: String(t - 60_000_000_000n),
+      timeUnixNano: String(t),
+      asDouble: v,
+    });
+    for (const [i, type] of TYPES.entries()) tokenPoints.push(dp([s('type', type)], 100 + i + g));
+    costPoints.push(dp([], 0.001 * (g + 1)));
+  }
+  const body = {
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: [
+            s('service.name', 'claude-code'),
+            s('service.version', '2.1.330'),
+            s('host.name', `bench-host-${n % 4}`),
+          ],
+        },
+        scopeMetrics: [
+          {
+            scope: { name: 'com.anthropic.claude_code', version: '2.1.330' },
+            metrics: [
+              {
+                name: 'claude_code.token.usage',
+                unit: 'tokens',
+                sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: tokenPoints },
+              },
+              {
+                name: 'claude_code.cost.usage',
+                unit: 'USD',
+                sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: costPoints },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  return Buffer.from(MetricsRequest.encode(MetricsRequest.fromObject(body)).finish());
+}
+
+async function startServer(dryRun) {
+  const home = mkdtempSync(join(tmpdir(), 'takt-bench-'));
+  const env = {
+    ...process.env,
+    TAKT_HOME: home,
+    TAKT_HTTP_PORT: '0',
+    TAKT_GRPC: '0',
+    TAKT_INGEST_DRY_RUN: dryRun ? '1' : '0',
+  };
+  const { token } = JSON.parse(
+    execFileSync(process.execPath, [main, 'token', 'create', '--email', 'bench@example.com', '--json'], {
+      env,
+    }).toString(),
+  );
+  const child = spawn(process.execPath, [main, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /HTTP (http:\/\/[^\s,]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`takt serve exited with ${code}`)));
+    setTimeout(() => reject(new Error('takt serve did not start in 20 s')), 20_000).unref();
+  });
+  return {
+    url: new URL(url),
+    token,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(server, body) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = request(
+      {
+        host: server.url.hostname,
+        port: server.url.port,
+        path: '/v1/metrics',
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-length': body.length,
+          authorization: `Bearer ${server.token}`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
+          else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+let sequence = 0;
+async function throughput(server) {
+  const POINTS = 100;
+  const bodies = Array.from({ length: 4000 }, () => exportBody(sequence++, POINTS));
+  let next = 0;
+  let done = 0;
+  const until = Date.now() + THROUGHPUT_SECONDS * 1000;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (Date.now() < until && next < bodies.length) {
+        await post(server, bodies[next++]);
+        done++;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { pointsPerSecond: (done * POINTS) / seconds, exports: done };
+}
+
+async function latency(server) {
+  const POINTS = 10;
+  const total = RATE * LATENCY_SECONDS;
+  const bodies = Array.from({ length: total }, () => exportBody(sequence++, POINTS));
+  const latencies = [];
+  const started = Date.now();
+  const inflight = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(post(server, bodies[i]).then((ms) => latencies.push(ms)));
+  }
+  await Promise.all(inflight);
+  const achieved = total / ((Date.now() - started) / 1000);
+  latencies.sort((a, b) => a - b);
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return { p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1], rate: achieved };
+}
+
+async function measure(dryRun) {
+  const server = await startServer(dryRun);
+  try {
+    await throughput({ ...server }).catch((e) => {
+      throw e;
+    });
+    const t = await throughput(server);
+    const l = await latency(server);
+    return { ...t, ...l };
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+console.log(`ingest: OTLP/HTTP protobuf, ${THROUGHPUT_SECONDS}s per phase (first throughput pass is warm-up)`);
+const baseline = await measure(true);
+const durable = await measure(false);
+const rows = [
+  ['', 'takt (SQLite, synchronous=FULL)', 'baseline (storage off)', 'ratio'],
+  [
+    'throughput, points/s',
+    fmt(durable.pointsPerSecond),
+    fmt(baseline.pointsPerSecond),
+    fmt(durable.pointsPerSecond / baseline.pointsPerSecond, 2),
+  ],
+  ['latency p50 @1000/s, ms', fmt(durable.p50, 2), fmt(baseline.p50, 2), fmt(durable.p50 / baseline.p50, 2)],
+  ['latency p99 @1000/s, ms', fmt(durable.p99, 2), fmt(baseline.p99, 2), fmt(durable.p99 / baseline.p99, 2)],
+  ['latency max, ms', fmt(durable.max, 1), fmt(baseline.max, 1), ''],
+  ['achieved rate, exports/s', fmt(durable.rate), fmt(baseline.rate), ''],
+];
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+const ok = durable.pointsPerSecond >= 50_000 && durable.p99 < 20;
+console.log(`targets (>= 50,000 points/s, p99 < 20 ms at 1,000 exports/s): ${ok ? 'met' : 'NOT met'}`);

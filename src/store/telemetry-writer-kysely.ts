@@ -1,0 +1,45 @@
+import type { MetricSeriesTable } from './schema.ts';
+import type { Store } from './store.ts';
+import {
+  addToHourly,
+  insertActivityRecords,
+  insertUsageRecords,
+  loadSeriesStates,
+  saveSeriesStates,
+  touchAccount,
+  touchMachine,
+} from './telemetry.ts';
+import { lookupKey, type TelemetryWritten, type WriteTelemetry } from './telemetry-writer.ts';
+
+/** The telemetry write path over Kysely: one transaction, multi-row statements (PostgreSQL). */
+export function kyselyTelemetryWriter(transaction: Store['transaction']): WriteTelemetry {
+  return (needs, plan, now) =>
+    transaction(async (trx) => {
+      const machines = new Map<string, string>();
+      for (const m of needs.machines) {
+        machines.set(lookupKey(m.userId, m.hostName), await touchMachine(trx, m.userId, m.hostName, now));
+      }
+      const accounts = new Map<string, string>();
+      for (const a of needs.accounts) {
+        accounts.set(lookupKey(a.userId, a.account.key), await touchAccount(trx, a.userId, a.account, now));
+      }
+      const series = new Map<string, MetricSeriesTable>();
+      const byUser = new Map<string, string[]>();
+      for (const s of needs.series) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.seriesKey]);
+      for (const [userId, keys] of byUser) {
+        const states = await loadSeriesStates(trx, userId, keys);
+        for (const [key, state] of states) series.set(lookupKey(userId, key), state);
+      }
+      const rows = plan({
+        machineId: (u, h) => machines.get(lookupKey(u, h)) ?? '',
+        accountId: (u, k) => accounts.get(lookupKey(u, k)) ?? '',
+        seriesState: (u, k) => series.get(lookupKey(u, k)),
+      });
+      await saveSeriesStates(trx, rows.series);
+      const inserted = await insertUsageRecords(trx, rows.usage);
+      await addToHourly(trx, inserted);
+      const activity = await insertActivityRecords(trx, rows.activity);
+      const written: TelemetryWritten = { usage: new Set(inserted), activity };
+      return written;
+    });
+}
