@@ -11,7 +11,7 @@ import {
 } from './telemetry.ts';
 import { lookupKey, type TelemetryWritten, type WriteTelemetry } from './telemetry-writer.ts';
 
-/** The telemetry write path over Kysely: one transaction, multi-row statements (PostgreSQL). */
+/** The telemetry write path over Kysely: one transaction, multi-row statements (PostgreSQL; locks series rows). */
 export function kyselyTelemetryWriter(transaction: Store['transaction']): WriteTelemetry {
   return (needs, plan, now) =>
     transaction(async (trx) => {
@@ -27,7 +27,7 @@ export function kyselyTelemetryWriter(transaction: Store['transaction']): WriteT
       const byUser = new Map<string, string[]>();
       for (const s of needs.series) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.seriesKey]);
       for (const [userId, keys] of byUser) {
-        const states = await loadSeriesStates(trx, userId, keys);
+        const states = await loadSeriesStates(trx, userId, keys, { lock: true });
         for (const [key, state] of states) series.set(lookupKey(userId, key), state);
       }
       const rows = plan({

@@ -71,19 +71,26 @@ export async function touchAccount(db: Db, userId: string, account: AccountSeen,
   return row.id;
 }
 
+/**
+ * The last state of cumulative series. On PostgreSQL the rows are locked until the
+ * transaction ends, so two replicas handling the same series (an exporter's retry
+ * racing its original) difference it one after the other, never both from the same state.
+ */
 export async function loadSeriesStates(
   db: Db,
   userId: string,
   seriesKeys: string[],
+  options: { lock?: boolean } = {},
 ): Promise<Map<string, MetricSeriesTable>> {
   const out = new Map<string, MetricSeriesTable>();
   for (const part of chunks(seriesKeys)) {
-    const rows = await db
+    const query = db
       .selectFrom('metric_series')
       .selectAll()
       .where('user_id', '=', userId)
       .where('series_key', 'in', part)
-      .execute();
+      .orderBy('series_key');
+    const rows = await (options.lock ? query.forUpdate() : query).execute();
     for (const r of rows) out.set(r.series_key, r);
   }
   return out;
