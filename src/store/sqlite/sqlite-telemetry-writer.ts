@@ -38,22 +38,19 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
      on conflict (user_id, series_key) do update set start_time_ns = excluded.start_time_ns,
        last_time_ns = excluded.last_time_ns, last_value = excluded.last_value, updated_at = excluded.updated_at`,
   );
-  const usageInsert = raw.prepare<UsageRecordsTable>(
+  // Positional parameters: binding from an object costs more than the insert itself on this path.
+  const usageInsert = raw.prepare<unknown[]>(
     `insert into usage_records (user_id, dedupe_key, source, ts, machine_id, account_id, session_id, model, request_id,
        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens,
        cache_creation_1h_tokens, cost_usd)
-     values (@user_id, @dedupe_key, @source, @ts, @machine_id, @account_id, @session_id, @model, @request_id,
-       @input_tokens, @output_tokens, @cache_read_tokens, @cache_creation_tokens, @cache_creation_5m_tokens,
-       @cache_creation_1h_tokens, @cost_usd)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (user_id, dedupe_key) do nothing`,
   );
-  const hourlyAdd = raw.prepare(
+  const hourlyAdd = raw.prepare<unknown[]>(
     `insert into usage_hourly (user_id, hour, session_id, model, source, machine_id, account_id, records,
        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens,
        cache_creation_1h_tokens, cost_usd)
-     values (@user_id, @hour, @session_id, @model, @source, @machine_id, @account_id, @records,
-       @input_tokens, @output_tokens, @cache_read_tokens, @cache_creation_tokens, @cache_creation_5m_tokens,
-       @cache_creation_1h_tokens, @cost_usd)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (user_id, hour, session_id, model, source, machine_id, account_id) do update set
        records = usage_hourly.records + excluded.records,
        input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
@@ -94,8 +91,46 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
       });
       for (const s of rows.series) seriesPut.run(s);
       const usage = new Set<UsageRecordsTable>();
-      for (const r of rows.usage) if (usageInsert.run(r).changes > 0) usage.add(r);
-      for (const h of sumHourly([...usage])) hourlyAdd.run(h);
+      for (const r of rows.usage) {
+        const { changes } = usageInsert.run(
+          r.user_id,
+          r.dedupe_key,
+          r.source,
+          r.ts,
+          r.machine_id,
+          r.account_id,
+          r.session_id,
+          r.model,
+          r.request_id,
+          r.input_tokens,
+          r.output_tokens,
+          r.cache_read_tokens,
+          r.cache_creation_tokens,
+          r.cache_creation_5m_tokens,
+          r.cache_creation_1h_tokens,
+          r.cost_usd,
+        );
+        if (changes > 0) usage.add(r);
+      }
+      for (const h of sumHourly([...usage])) {
+        hourlyAdd.run(
+          h.user_id,
+          h.hour,
+          h.session_id,
+          h.model,
+          h.source,
+          h.machine_id,
+          h.account_id,
+          h.records,
+          h.input_tokens,
+          h.output_tokens,
+          h.cache_read_tokens,
+          h.cache_creation_tokens,
+          h.cache_creation_5m_tokens,
+          h.cache_creation_1h_tokens,
+          h.cost_usd,
+        );
+      }
       const activity = new Set<ActivityRecordsTable>();
       for (const r of rows.activity) if (activityInsert.run(r).changes > 0) activity.add(r);
       return { usage, activity };
