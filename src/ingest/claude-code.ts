@@ -56,7 +56,7 @@ export type MetricTarget =
 /** One data point of a counter, before delta/cumulative handling. */
 export interface MetricObservation {
   type: 'metric';
-  /** Identity of the time series (metric, resource, point attributes), hashed. */
+  /** Identity of a cumulative time series (metric, resource, point attributes), hashed; '' for delta points. */
   seriesKey: string;
   /**
    * The series identity without the metric name and the token `type`: the points of
@@ -215,11 +215,17 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
           } else {
             target = { kind: 'activity', name, attributes: keep(attrs, activityKeys ?? []) };
           }
-          const attrText = sortedAttributeText(attrs);
+          // Usage points group without their type (one row per session, model and interval);
+          // activity points are their own group.
+          const groupKey =
+            target.kind === 'usage'
+              ? `${resourceText}\u0002${sortedAttributeText(attrs, 'type')}`
+              : `${resourceText}\u0002${name}\u0002${sortedAttributeText(attrs)}`;
           out.observations.push({
             type: 'metric',
-            seriesKey: hashKey([name, resourceText, attrText]),
-            groupKey: `${resourceText}\u0002${target.kind === 'usage' ? sortedAttributeText(attrs, 'type') : `${name}\u0002${attrText}`}`,
+            // Only cumulative points need a series identity (their state is kept per series).
+            seriesKey: temporality === 'cumulative' ? hashKey([name, groupKey, attrString(attrs, 'type') ?? '']) : '',
+            groupKey,
             temporality,
             startNs,
             timeNs,

@@ -6,7 +6,8 @@ import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import { inProcessJobWriter, TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import { workerJobWriter } from '../usage/worker-job-writer.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { createServerMetrics } from './observability.ts';
@@ -24,7 +25,9 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
   const store = options.store ?? (await openStore(config.databaseUrl));
   const metrics = createServerMetrics();
-  const recorder = new TelemetryRecorder(store, { dryRun: config.ingestDryRun });
+  // On SQLite the group commits run in a worker thread, beside the event loop.
+  const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
+  const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
   const context: AppContext = { config, store, recorder, metrics, tokens };
   const app = createApp(context);
@@ -72,7 +75,7 @@ export async function startServer(config: Config, options: { store?: Store } = {
         clearInterval(reaper);
         http.closeAllConnections();
         grpcServer?.forceShutdown();
-        await recorder.drain();
+        await recorder.close();
         if (!options.store) await store.close();
       })();
       return closing;

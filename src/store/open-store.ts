@@ -16,11 +16,11 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Kysely's destroy() ends the pg pool too.
     const { db } = openPostgres(databaseUrl);
-    store = makeStore('postgres', db, (s) => kyselyTelemetryWriter(s.transaction));
+    store = makeStore('postgres', db, (s) => kyselyTelemetryWriter(s.transaction), undefined);
   } else {
     const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { db, raw } = openSqlite(file);
-    store = makeStore('sqlite', db, () => sqliteTelemetryWriter(raw));
+    store = makeStore('sqlite', db, () => sqliteTelemetryWriter(raw), file === ':memory:' ? undefined : file);
   }
   if (options.migrate !== false) await store.migrate();
   return store;
@@ -30,12 +30,14 @@ function makeStore(
   dialect: StoreDialect,
   db: Kysely<Database>,
   telemetryWriter: (store: Pick<Store, 'transaction'>) => WriteTelemetry,
+  sqliteFile: string | undefined,
 ): Store {
   const transaction: Store['transaction'] = (fn) => db.transaction().execute(fn);
   let writer: WriteTelemetry | undefined;
   return {
     dialect,
     db,
+    sqliteFile,
     transaction,
     // Built on first use: its prepared statements need the migrated schema.
     writeTelemetry: (needs, plan, now) => {

@@ -5,7 +5,7 @@ import { issueApiToken, verifyApiToken } from '../auth/api-token.ts';
 import { mapLogsExport, mapMetricsExport } from '../ingest/claude-code.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../ingest/otlp-decode.ts';
 import { queryUsage } from '../usage/query-usage.ts';
-import { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import { inProcessJobWriter, TelemetryRecorder } from '../usage/telemetry-recorder.ts';
 import { revokeApiToken } from './api-tokens.ts';
 import { openStore } from './open-store.ts';
 import type { Store } from './store.ts';
@@ -31,7 +31,7 @@ describe.each(dialects)('store on $name', ({ create }) => {
   beforeAll(async () => {
     database = await create();
     store = await openStore(database.url);
-    recorder = new TelemetryRecorder(store);
+    recorder = new TelemetryRecorder(inProcessJobWriter(store));
     alice = (await insertUser(store.db, { email: 'Alice@Example.com' })).id;
     bob = (await insertUser(store.db, { email: 'bob@example.com' })).id;
   });

@@ -14,6 +14,8 @@ export type Db = Kysely<Database> | Transaction<Database>;
  */
 export interface Store {
   readonly dialect: StoreDialect;
+  /** The database file, when the store is a SQLite file (not in-memory). */
+  readonly sqliteFile: string | undefined;
   readonly db: Kysely<Database>;
   /** Runs fn in one transaction: everything it wrote is committed together or not at all. */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;

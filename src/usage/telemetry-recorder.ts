@@ -1,30 +1,22 @@
-import type { EventObservation, MetricObservation, TelemetryContext } from '../ingest/claude-code.ts';
 import { TaktError } from '../lib/errors.ts';
-import { hashKey } from '../lib/hash-key.ts';
-import type { ActivityRecordsTable, MetricSeriesTable, UsageRecordsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { timeKeyPrefix } from '../store/telemetry.ts';
-import {
-  lookupKey,
-  type TelemetryLookups,
-  type TelemetryNeeds,
-  type TelemetryPlan,
-} from '../store/telemetry-writer.ts';
+import { type Observation, type RecordResult, type TelemetryJob, writeJobs } from './telemetry-jobs.ts';
 
-export type Observation = MetricObservation | EventObservation;
+export type { Observation, RecordResult } from './telemetry-jobs.ts';
 
-export interface RecordResult {
-  /** Observations that added something new. */
-  stored: number;
-  /** Observations already stored before (a resent export): ignored. */
-  duplicates: number;
-}
-
-interface Job {
-  userId: string;
-  observations: Observation[];
+interface Job extends TelemetryJob {
   resolve: (r: RecordResult) => void;
   reject: (e: unknown) => void;
+}
+
+/** Writes a group of jobs in one transaction; in this thread or in a worker (telemetry-worker.ts). */
+export interface JobWriter {
+  write(jobs: TelemetryJob[]): Promise<RecordResult[]>;
+  close(): Promise<void>;
+}
+
+export function inProcessJobWriter(store: Store): JobWriter {
+  return { write: (jobs) => writeJobs(store.writeTelemetry, jobs), close: async () => {} };
 }
 
 /**
@@ -37,15 +29,15 @@ interface Job {
 export class TelemetryRecorder {
   private queue: Job[] = [];
   private flushing: Promise<void> | undefined;
-  private readonly store: Store;
+  private readonly writer: JobWriter;
   private readonly maxBatch: number;
   /** Called after a commit with the users whose data changed (live updates hang off this). */
   onCommitted: ((userIds: Set<string>) => void) | undefined;
 
   private readonly dryRun: boolean;
 
-  constructor(store: Store, options: { maxBatch?: number; dryRun?: boolean } = {}) {
-    this.store = store;
+  constructor(writer: JobWriter, options: { maxBatch?: number; dryRun?: boolean } = {}) {
+    this.writer = writer;
     this.maxBatch = options.maxBatch ?? 256;
     this.dryRun = options.dryRun ?? false;
   }
@@ -63,19 +55,25 @@ export class TelemetryRecorder {
     while (this.flushing) await this.flushing;
   }
 
+  /** Drains, then stops the writer. */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.writer.close();
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const jobs = this.queue.splice(0, this.maxBatch);
         try {
-          const results = await writeJobs(this.store, jobs);
+          const results = await this.writer.write(jobs.map(({ userId, observations }) => ({ userId, observations })));
           for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
           this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
         } catch {
           // One bad job must not fail the others: retry each in its own transaction.
           for (const job of jobs) {
             try {
-              const [result] = await writeJobs(this.store, [job]);
+              const [result] = await this.writer.write([{ userId: job.userId, observations: job.observations }]);
               job.resolve(result as RecordResult);
               this.onCommitted?.(new Set([job.userId]));
             } catch (error) {
@@ -93,286 +91,4 @@ export class TelemetryRecorder {
       this.flushing = undefined;
     }
   }
-}
-
-/**
- * Plans and writes a group of jobs. What the store must look up first (machines,
- * accounts, cumulative series) is collected here; the rows are decided by
- * planRows with those answers, inside the store's transaction.
- */
-async function writeJobs(store: Store, jobs: Job[]): Promise<RecordResult[]> {
-  const now = Date.now();
-  const needs: TelemetryNeeds = { machines: [], accounts: [], series: [] };
-  const seen = new Set<string>();
-  for (const job of jobs) {
-    for (const o of job.observations) {
-      const m = lookupKey('m', job.userId, o.ctx.hostName);
-      if (!seen.has(m)) {
-        seen.add(m);
-        needs.machines.push({ userId: job.userId, hostName: o.ctx.hostName });
-      }
-      if (o.ctx.account) {
-        const a = lookupKey('a', job.userId, o.ctx.account.key);
-        if (!seen.has(a)) {
-          seen.add(a);
-          needs.accounts.push({ userId: job.userId, account: o.ctx.account });
-        }
-      }
-      if (o.type === 'metric' && o.temporality === 'cumulative') {
-        const k = lookupKey('s', job.userId, o.seriesKey);
-        if (!seen.has(k)) {
-          seen.add(k);
-          needs.series.push({ userId: job.userId, seriesKey: o.seriesKey });
-        }
-      }
-    }
-  }
-  const counts = jobs.map((): RecordResult => ({ stored: 0, duplicates: 0 }));
-  let owners: { usage: Map<UsageRecordsTable, Owner>; activity: Map<ActivityRecordsTable, Owner> } = {
-    usage: new Map(),
-    activity: new Map(),
-  };
-  const written = await store.writeTelemetry(
-    needs,
-    (lookups) => {
-      const planned = planRows(jobs, counts, lookups, now);
-      owners = planned.owners;
-      return planned.plan;
-    },
-    now,
-  );
-  for (const [row, { count, weight }] of owners.usage) {
-    if (written.usage.has(row)) count.stored += weight;
-    else count.duplicates += weight;
-  }
-  for (const [row, { count, weight }] of owners.activity) {
-    if (written.activity.has(row)) count.stored += weight;
-    else count.duplicates += weight;
-  }
-  return counts;
-}
-
-/**
- * The dedupe key of a metric row: the series group, start and end of the interval.
- * Like every key it starts with the time (store/telemetry.ts, timeKeyPrefix).
- */
-function metricRowKey(kind: 'm' | 'c', timeMs: number, obs: MetricObservation): string {
-  return `${timeKeyPrefix(timeMs)}:${kind}:${hashKey([obs.groupKey, obs.startNs, obs.timeNs])}`;
-}
-
-/** The job a planned row belongs to, and how many observations it stands for. */
-interface Owner {
-  count: RecordResult;
-  weight: number;
-}
-
-function planRows(
-  jobs: Job[],
-  counts: RecordResult[],
-  lookups: TelemetryLookups,
-  now: number,
-): {
-  plan: TelemetryPlan;
-  owners: { usage: Map<UsageRecordsTable, Owner>; activity: Map<ActivityRecordsTable, Owner> };
-} {
-  const usage = new Map<UsageRecordsTable, Owner>();
-  const activity = new Map<ActivityRecordsTable, Owner>();
-  const keys = new Set<string>();
-  const series: MetricSeriesTable[] = [];
-  // Two observations in one flush may share a key (the same export sent twice at once): keep the first.
-  const add = <R extends UsageRecordsTable | ActivityRecordsTable>(
-    into: Map<R, Owner>,
-    row: R,
-    count: RecordResult,
-    weight = 1,
-  ) => {
-    const k = lookupKey(row.user_id, row.dedupe_key);
-    if (keys.has(k)) count.duplicates += weight;
-    else {
-      keys.add(k);
-      into.set(row, { count, weight });
-    }
-  };
-  for (const [i, job] of jobs.entries()) {
-    const count = counts[i] as RecordResult;
-    const place = (ctx: TelemetryContext) => ({
-      machineId: lookups.machineId(job.userId, ctx.hostName),
-      accountId: ctx.account ? lookups.accountId(job.userId, ctx.account.key) : '',
-    });
-    const metricObs = job.observations.filter((o): o is MetricObservation => o.type === 'metric');
-    const deltas = metricDeltas(job.userId, metricObs, lookups, now);
-    count.duplicates += deltas.skipped;
-    series.push(...deltas.series);
-    // A session's input, output, cache and cost points for one model at one time become one row.
-    const merged = new Map<string, { row: UsageRecordsTable; points: number }>();
-    for (const { obs, delta, kind, timeMs } of deltas.points) {
-      const { machineId, accountId } = place(obs.ctx);
-      if (obs.target.kind === 'usage') {
-        const rowKey = metricRowKey(kind, timeMs, obs);
-        let entry = merged.get(rowKey);
-        if (!entry) {
-          const row = emptyUsageRow(job.userId, rowKey, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
-          row.model = obs.target.model;
-          entry = { row, points: 0 };
-          merged.set(rowKey, entry);
-        }
-        const field = obs.target.field;
-        entry.row[field] += field === 'cost_usd' ? delta : Math.round(delta);
-        entry.points++;
-      } else {
-        add(
-          activity,
-          {
-            user_id: job.userId,
-            dedupe_key: metricRowKey(kind, timeMs, obs),
-            ts: timeMs,
-            machine_id: machineId,
-            account_id: accountId,
-            session_id: obs.ctx.sessionId,
-            kind: obs.target.name,
-            value: delta,
-            attributes: JSON.stringify(obs.target.attributes),
-          },
-          count,
-        );
-      }
-    }
-    for (const { row, points } of merged.values()) add(usage, row, count, points);
-    for (const obs of job.observations) {
-      if (obs.type !== 'event') continue;
-      const { machineId, accountId } = place(obs.ctx);
-      if (obs.target.kind === 'usage') {
-        const key = `${timeKeyPrefix(obs.timeMs)}:${obs.key}`;
-        const row = emptyUsageRow(job.userId, key, 'event', obs.timeMs, machineId, accountId, obs.ctx.sessionId);
-        row.model = obs.target.model;
-        row.request_id = obs.target.requestId;
-        Object.assign(row, obs.target.tokens);
-        add(usage, row, count);
-      } else {
-        add(
-          activity,
-          {
-            user_id: job.userId,
-            dedupe_key: `${timeKeyPrefix(obs.timeMs)}:${obs.key}`,
-            ts: obs.timeMs,
-            machine_id: machineId,
-            account_id: accountId,
-            session_id: obs.ctx.sessionId,
-            kind: obs.target.name,
-            value: obs.target.value,
-            attributes: JSON.stringify(obs.target.attributes),
-          },
-          count,
-        );
-      }
-    }
-  }
-  return { plan: { usage: [...usage.keys()], activity: [...activity.keys()], series }, owners: { usage, activity } };
-}
-
-function emptyUsageRow(
-  userId: string,
-  key: string,
-  source: UsageRecordsTable['source'],
-  ts: number,
-  machineId: string,
-  accountId: string,
-  sessionId: string,
-): UsageRecordsTable {
-  return {
-    user_id: userId,
-    dedupe_key: key,
-    source,
-    ts,
-    machine_id: machineId,
-    account_id: accountId,
-    session_id: sessionId,
-    model: '',
-    request_id: null,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_creation_5m_tokens: 0,
-    cache_creation_1h_tokens: 0,
-    cost_usd: 0,
-  };
-}
-
-interface DeltaPoint {
-  obs: MetricObservation;
-  delta: number;
-  /** m: a delta point as sent; c: a delta computed from cumulative points. */
-  kind: 'm' | 'c';
-  timeMs: number;
-}
-
-/**
- * Turns metric points into deltas. Delta points are deltas already; their identity
- * is (series, start, time), so a resent export repeats the key. Cumulative points
- * are differenced against the last value kept per series; a new start time means
- * the process restarted and its counter began again at zero (OTLP data model,
- * "Sums: cumulative, reset detection via start time"). A point not newer than the
- * last one seen is a resend and adds nothing.
- */
-function metricDeltas(
-  userId: string,
-  observations: MetricObservation[],
-  lookups: TelemetryLookups,
-  now: number,
-): { points: DeltaPoint[]; skipped: number; series: MetricSeriesTable[] } {
-  const points: DeltaPoint[] = [];
-  let skipped = 0;
-  const cumulative = observations.filter((o) => o.temporality === 'cumulative');
-  for (const o of observations) {
-    if (o.temporality !== 'delta' || o.value === 0) continue;
-    points.push({
-      obs: o,
-      delta: o.value,
-      kind: 'm',
-      timeMs: nanosToMs(o.timeNs),
-    });
-  }
-  const changed = new Map<string, MetricSeriesTable>();
-  cumulative.sort((a, b) => compareNanos(a.timeNs, b.timeNs));
-  for (const o of cumulative) {
-    const state = changed.get(o.seriesKey) ?? lookups.seriesState(userId, o.seriesKey);
-    let delta: number;
-    if (!state || state.start_time_ns !== o.startNs) {
-      // First point of this series, or a restarted process: the whole value is new,
-      // unless it is an older process's point arriving late.
-      if (state && compareNanos(o.startNs, state.start_time_ns) < 0) {
-        skipped++;
-        continue;
-      }
-      delta = o.value;
-    } else if (compareNanos(o.timeNs, state.last_time_ns) <= 0) {
-      skipped++;
-      continue;
-    } else {
-      delta = o.value >= state.last_value ? o.value - state.last_value : o.value;
-    }
-    changed.set(o.seriesKey, {
-      user_id: userId,
-      series_key: o.seriesKey,
-      start_time_ns: o.startNs,
-      last_time_ns: o.timeNs,
-      last_value: o.value,
-      updated_at: now,
-    });
-    if (delta > 0) {
-      points.push({ obs: o, delta, kind: 'c', timeMs: nanosToMs(o.timeNs) });
-    }
-  }
-  return { points, skipped, series: [...changed.values()] };
-}
-
-function nanosToMs(ns: string): number {
-  return Number(BigInt(ns) / 1_000_000n);
-}
-
-function compareNanos(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -1,0 +1,40 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSqlite } from '../store/sqlite/open-sqlite.ts';
+import { sqliteTelemetryWriter } from '../store/sqlite/sqlite-telemetry-writer.ts';
+import { type TelemetryJob, writeJobs } from './telemetry-jobs.ts';
+
+/**
+ * Worker thread that owns the SQLite telemetry writes (worker-job-writer.ts starts it).
+ * better-sqlite3 is synchronous: on the main thread every group commit would stop
+ * the server from reading requests while SQLite works. Here it runs beside the
+ * event loop, on its own connection to the same WAL database.
+ */
+export interface WorkerRequest {
+  id: number;
+  jobs: TelemetryJob[];
+}
+export type WorkerResponse =
+  | { id: number; results: { stored: number; duplicates: number }[] }
+  | { id: number; error: string };
+
+const port = parentPort;
+if (port) {
+  const { file } = workerData as { file: string };
+  const { raw } = openSqlite(file);
+  const write = sqliteTelemetryWriter(raw);
+  port.on('message', (request: WorkerRequest | 'close') => {
+    if (request === 'close') {
+      raw.close();
+      port.close();
+      return;
+    }
+    writeJobs(write, request.jobs).then(
+      (results) => port.postMessage({ id: request.id, results } satisfies WorkerResponse),
+      (error: unknown) =>
+        port.postMessage({
+          id: request.id,
+          error: error instanceof Error ? error.message : String(error),
+        } satisfies WorkerResponse),
+    );
+  });
+}
