@@ -108,7 +108,8 @@ export function loadConfig(
     lanAdminCidrs: flags.lanAdminCidrs ?? env.TAKT_LAN_ADMIN_CIDRS,
     trustedProxies: flags.trustedProxies ?? env.TAKT_TRUSTED_PROXIES,
     logLevel: flags.logLevel ?? env.TAKT_LOG_LEVEL,
-    ingestDryRun: flags.ingestDryRun ?? (env.TAKT_INGEST_DRY_RUN === undefined ? undefined : env.TAKT_INGEST_DRY_RUN === '1'),
+    ingestDryRun:
+      flags.ingestDryRun ?? (env.TAKT_INGEST_DRY_RUN === undefined ? undefined : env.TAKT_INGEST_DRY_RUN === '1'),
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);
