@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RecordResult, TelemetryJob } from './telemetry-jobs.ts';
+import type { RecordResult } from './telemetry-jobs.ts';
 import type { JobWriter } from './telemetry-recorder.ts';
 import type { WorkerRequest, WorkerResponse } from './telemetry-worker.ts';
 
