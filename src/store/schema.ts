@@ -76,6 +76,29 @@ export interface UsageColumns {
   cost_usd: number;
 }
 
+/** The usage columns, in one list: queries select them, rollups sum them. */
+export const USAGE_COLUMNS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cache_creation_5m_tokens',
+  'cache_creation_1h_tokens',
+  'cost_usd',
+] as const satisfies readonly (keyof UsageColumns)[];
+
+export function emptyUsage(): UsageColumns {
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    cache_creation_5m_tokens: 0,
+    cache_creation_1h_tokens: 0,
+    cost_usd: 0,
+  };
+}
+
 /** One accepted observation (a metric delta, an api_request event, …), kept exactly once. */
 export interface UsageRecordsTable extends UsageColumns {
   user_id: string;

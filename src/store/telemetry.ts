@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import { newId } from './ids.ts';
-import type {
-  ActivityRecordsTable,
-  MetricSeriesTable,
-  UsageColumns,
-  UsageHourlyTable,
-  UsageRecordsTable,
+import {
+  type ActivityRecordsTable,
+  emptyUsage,
+  type MetricSeriesTable,
+  USAGE_COLUMNS,
+  type UsageHourlyTable,
+  type UsageRecordsTable,
 } from './schema.ts';
 import type { Db } from './store.ts';
 
@@ -129,16 +130,6 @@ export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Pro
   return rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`));
 }
 
-const USAGE_KEYS = [
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'cache_creation_5m_tokens',
-  'cache_creation_1h_tokens',
-  'cost_usd',
-] as const satisfies readonly (keyof UsageColumns)[];
-
 export const HOUR_MS = 3_600_000;
 
 /**
@@ -168,18 +159,12 @@ export function sumHourly(records: UsageRecordsTable[]): UsageHourlyTable[] {
         machine_id: r.machine_id,
         account_id: r.account_id,
         records: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cache_read_tokens: 0,
-        cache_creation_tokens: 0,
-        cache_creation_5m_tokens: 0,
-        cache_creation_1h_tokens: 0,
-        cost_usd: 0,
+        ...emptyUsage(),
       };
       sums.set(key, row);
     }
     row.records += 1;
-    for (const k of USAGE_KEYS) row[k] += r[k];
+    for (const k of USAGE_COLUMNS) row[k] += r[k];
   }
   return [...sums.values()];
 }

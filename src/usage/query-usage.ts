@@ -1,20 +1,13 @@
 import { TaktError } from '../lib/errors.ts';
-import type { UsageSource } from '../store/schema.ts';
+import { emptyUsage, USAGE_COLUMNS, type UsageColumns, type UsageSource } from '../store/schema.ts';
 import type { Db } from '../store/store.ts';
 import { HOUR_MS, timeKeyPrefix } from '../store/telemetry.ts';
 
 export const groupByValues = ['day', 'model', 'session', 'machine', 'account'] as const;
 export type UsageGroupBy = (typeof groupByValues)[number];
 
-export interface UsageTotals {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  cache_creation_5m_tokens: number;
-  cache_creation_1h_tokens: number;
-  cost_usd: number;
-}
+/** Token counts by type and Claude Code's own cost. */
+export type UsageTotals = UsageColumns;
 
 export interface UsageReport {
   from: string;
@@ -31,16 +24,6 @@ interface Row extends UsageTotals {
   machine_id: string;
   account_id: string;
 }
-
-const SUM_COLUMNS = [
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'cache_creation_5m_tokens',
-  'cache_creation_1h_tokens',
-  'cost_usd',
-] as const;
 
 /**
  * A user's usage in [from, to), totalled and optionally grouped.
@@ -69,7 +52,7 @@ export async function queryUsage(
     rows.push(
       ...(await db
         .selectFrom('usage_hourly')
-        .select(['hour as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...SUM_COLUMNS])
+        .select(['hour as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...USAGE_COLUMNS])
         .where('user_id', '=', q.userId)
         .where('hour', '>=', fullFrom)
         .where('hour', '<', fullTo)
@@ -88,7 +71,7 @@ export async function queryUsage(
     rows.push(
       ...(await db
         .selectFrom('usage_records')
-        .select(['ts as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...SUM_COLUMNS])
+        .select(['ts as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...USAGE_COLUMNS])
         .where('user_id', '=', q.userId)
         // The key starts with the time: this range reads the primary key index only.
         .where('dedupe_key', '>=', timeKeyPrefix(a))
@@ -99,7 +82,7 @@ export async function queryUsage(
 
   const chosen = await chooseSources(db, q.userId, [...new Set(rows.map((r) => r.session_id))]);
   const names = q.groupBy === 'machine' || q.groupBy === 'account' ? await labels(db, q.userId, q.groupBy) : undefined;
-  const totals = zero();
+  const totals = emptyUsage();
   const groups = new Map<string, UsageTotals>();
   for (const r of rows) {
     if (r.source !== 'manual' && chosen.get(`${r.session_id}\u0000${r.model}`) !== r.source) continue;
@@ -108,7 +91,7 @@ export async function queryUsage(
     const key = groupKey(q.groupBy, r, dayOf, names);
     let g = groups.get(key);
     if (!g) {
-      g = zero();
+      g = emptyUsage();
       groups.set(key, g);
     }
     add(g, r);
@@ -212,20 +195,8 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
   return (ms) => fmt.format(ms);
 }
 
-function zero(): UsageTotals {
-  return {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_creation_5m_tokens: 0,
-    cache_creation_1h_tokens: 0,
-    cost_usd: 0,
-  };
-}
-
 function add(into: UsageTotals, r: UsageTotals): void {
-  for (const k of SUM_COLUMNS) into[k] += Number(r[k]);
+  for (const k of USAGE_COLUMNS) into[k] += Number(r[k]);
 }
 
 /** Dollars to a millionth of a cent: sums of doubles carry noise far below that. */

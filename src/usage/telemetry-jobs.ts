@@ -1,6 +1,11 @@
 import type { EventObservation, MetricObservation, TelemetryContext } from '../ingest/claude-code.ts';
 import { hashKey } from '../lib/hash-key.ts';
-import type { ActivityRecordsTable, MetricSeriesTable, UsageRecordsTable } from '../store/schema.ts';
+import {
+  type ActivityRecordsTable,
+  emptyUsage,
+  type MetricSeriesTable,
+  type UsageRecordsTable,
+} from '../store/schema.ts';
 import { timeKeyPrefix } from '../store/telemetry.ts';
 import {
   lookupKey,
@@ -219,13 +224,7 @@ function emptyUsageRow(
     session_id: sessionId,
     model: '',
     request_id: null,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_creation_5m_tokens: 0,
-    cache_creation_1h_tokens: 0,
-    cost_usd: 0,
+    ...emptyUsage(),
   };
 }
 
