@@ -1,3 +1,5 @@
+import type { BlockList } from 'node:net';
+import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../store/store.ts';
@@ -11,4 +13,8 @@ export interface AppContext {
   recorder: TelemetryRecorder;
   metrics: ServerMetrics;
   tokens: TokenVerifier;
+  trustedProxies: BlockList;
+  lanAdmins: BlockList;
+  /** Login, register, token and device endpoints: per address and per account. */
+  limits: { auth: RateLimiter; device: RateLimiter };
 }

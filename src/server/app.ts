@@ -2,9 +2,13 @@ import { Hono } from 'hono';
 import type { Signal } from '../ingest/otlp-decode.ts';
 import { isTaktError, TaktError } from '../lib/errors.ts';
 import type { AppContext } from './app-context.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
+import { registerAuthRoutes } from './auth-routes.ts';
+import { registerDeviceRoutes } from './device-routes.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
+import { registerValidateRoutes } from './validate-routes.ts';
 
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
 export function createApp(ctx: AppContext): Hono {
@@ -20,6 +24,10 @@ export function createApp(ctx: AppContext): Hono {
   );
 
   registerUsageRoutes(app, ctx);
+  registerAuthRoutes(app, ctx);
+  registerDeviceRoutes(app, ctx);
+  registerValidateRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).
   app.post('*', async (c, next) => {

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { addressList } from '../auth/client-address.ts';
+import { RateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
@@ -29,7 +31,16 @@ export async function startServer(config: Config, options: { store?: Store } = {
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
   const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
-  const context: AppContext = { config, store, recorder, metrics, tokens };
+  const context: AppContext = {
+    config,
+    store,
+    recorder,
+    metrics,
+    tokens,
+    trustedProxies: addressList(config.trustedProxies),
+    lanAdmins: addressList(config.lanAdminCidrs),
+    limits: { auth: new RateLimiter(10, 60_000), device: new RateLimiter(30, 60_000) },
+  };
   const app = createApp(context);
 
   const http = await new Promise<Server>((resolve, reject) => {

@@ -15,6 +15,60 @@ export interface Database {
   usage_hourly: UsageHourlyTable;
   activity_records: ActivityRecordsTable;
   metric_series: MetricSeriesTable;
+  invites: InvitesTable;
+  web_sessions: WebSessionsTable;
+  device_codes: DeviceCodesTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface InvitesTable {
+  /** SHA-256 of the one-time code; the code itself is shown once, to the admin who minted it. */
+  code_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by: string | null;
+}
+
+export interface WebSessionsTable {
+  /** SHA-256 of the session cookie's value. */
+  id_hash: string;
+  user_id: string;
+  /** Sent back in the X-CSRF-Token header on cookie-authenticated writes. */
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied' | 'redeemed';
+
+export interface DeviceCodesTable {
+  device_code_hash: string;
+  /** Short code the user types on the verify page (stored normalised: upper case, no dash). */
+  user_code: string;
+  resume_code_hash: string;
+  machine: string;
+  status: DeviceCodeStatus;
+  /** Who approved or denied. */
+  user_id: string | null;
+  created_at: number;
+  expires_at: number;
+  interval_seconds: number;
+  last_poll_at: number | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  actor_user_id: string | null;
+  actor_address: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** JSON, without secrets. */
+  before: string | null;
+  after: string | null;
 }
 
 export type UserRole = 'admin' | 'member';

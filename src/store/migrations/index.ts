@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.ts';
+import * as m0002 from './0002-onboarding.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -8,6 +9,7 @@ import * as m0001 from './0001-initial.ts';
  */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-onboarding': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

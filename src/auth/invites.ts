@@ -1,0 +1,69 @@
+import { TaktError } from '../lib/errors.ts';
+import type { Db } from '../store/store.ts';
+import { newHumanCode, normalizeHumanCode, sha256 } from './secret.ts';
+
+export const DEFAULT_INVITE_TTL_SECONDS = 7 * 24 * 3600;
+
+/** Mints `count` one-time codes; only their hashes are kept. */
+export async function mintInvites(
+  db: Db,
+  input: { count: number; expiresInSeconds: number; createdBy: string | null; now?: number },
+): Promise<{ codes: string[]; expiresAt: number }> {
+  const now = input.now ?? Date.now();
+  const expiresAt = now + input.expiresInSeconds * 1000;
+  const codes = Array.from({ length: input.count }, () => newHumanCode(3, 4));
+  await db
+    .insertInto('invites')
+    .values(
+      codes.map((code) => ({
+        code_hash: inviteHash(code),
+        created_by: input.createdBy,
+        created_at: now,
+        expires_at: expiresAt,
+        used_at: null,
+        used_by: null,
+      })),
+    )
+    .execute();
+  return { codes, expiresAt };
+}
+
+export function inviteHash(code: string): string {
+  return sha256(`invite:${normalizeHumanCode(code)}`);
+}
+
+/** Marks an unused, unexpired invite as spent by userId; the error says what to do otherwise. */
+export async function spendInvite(db: Db, code: string, userId: string, now = Date.now()): Promise<void> {
+  const hash = inviteHash(code);
+  const invite = await db.selectFrom('invites').selectAll().where('code_hash', '=', hash).executeTakeFirst();
+  if (!invite) {
+    throw new TaktError('bad_request', 'unknown invite code: check it for typos, or ask your admin for a new one');
+  }
+  if (invite.used_at !== null) {
+    throw new TaktError(
+      'conflict',
+      'this invite code was already used: if it was you, fetch your token with POST /auth/token {email, invite_code}; otherwise ask your admin for a new code',
+    );
+  }
+  if (invite.expires_at <= now) {
+    throw new TaktError('bad_request', 'this invite code has expired: ask your admin for a new one');
+  }
+  const r = await db
+    .updateTable('invites')
+    .set({ used_at: now, used_by: userId })
+    .where('code_hash', '=', hash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1)
+    throw new TaktError('conflict', 'this invite code was just used: ask for a new one');
+}
+
+/** True when `code` is the invite `userId` registered with (proof of identity for /auth/token). */
+export async function inviteBelongsTo(db: Db, code: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('invites')
+    .select('used_by')
+    .where('code_hash', '=', inviteHash(code))
+    .executeTakeFirst();
+  return row?.used_by === userId;
+}

@@ -1,0 +1,178 @@
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { recordAudit } from '../audit/record-audit.ts';
+import { issueApiToken } from '../auth/api-token.ts';
+import {
+  DEVICE_CODE_TTL_SECONDS,
+  decideDeviceCode,
+  findByDeviceCode,
+  findByResumeCode,
+  markRedeemed,
+  notePoll,
+  startDeviceFlow,
+} from '../auth/device-flow.ts';
+import { buildSetupPayload, MACHINE_NAME } from '../auth/setup-payload.ts';
+import { TaktError } from '../lib/errors.ts';
+import type { DeviceCodesTable } from '../store/schema.ts';
+import type { AppContext } from './app-context.ts';
+import { addressOf, findCaller, requireCaller } from './authenticate.ts';
+import { verifyPage } from './device-verify-page.ts';
+import { readJson, serverUrlOf } from './read-json.ts';
+
+const machine = z
+  .string({ error: 'machine is required: the host name this machine will send (host.name)' })
+  .regex(MACHINE_NAME, 'machine must be a host name: letters, digits, dot, dash or underscore, at most 128 characters');
+
+export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
+  const db = ctx.store.db;
+
+  /** Gives the token to whoever polls or redeems first after approval; later calls learn it is spent. */
+  async function deliver(c: Context, row: DeviceCodesTable) {
+    const now = Date.now();
+    if (row.status === 'pending' && row.expires_at <= now) return c.json({ status: 'expired', error: 'expired_token' });
+    switch (row.status) {
+      case 'pending':
+        return c.json({ status: 'pending', error: 'authorization_pending', interval: row.interval_seconds });
+      case 'denied':
+        return c.json({ status: 'denied', error: 'access_denied' });
+      case 'redeemed':
+        throw new TaktError('conflict', 'this device code was already redeemed: start again (POST /auth/device/start)');
+      case 'approved': {
+        const userId = row.user_id;
+        if (!userId) throw new TaktError('internal', 'approved device code without a user');
+        const token = await ctx.store.transaction(async (trx) => {
+          if (!(await markRedeemed(trx, row))) {
+            throw new TaktError(
+              'conflict',
+              'this device code was already redeemed: start again (POST /auth/device/start)',
+            );
+          }
+          const t = await issueApiToken(trx, userId, row.machine);
+          await recordAudit(
+            trx,
+            { userId, address: addressOf(c, ctx) },
+            {
+              action: 'token.create',
+              targetType: 'token',
+              targetId: t.id,
+              after: { label: row.machine, via: 'device flow' },
+            },
+          );
+          return t;
+        });
+        return c.json({
+          status: 'approved',
+          token: token.token,
+          token_id: token.id,
+          machine: row.machine,
+          setup: buildSetupPayload(serverUrlOf(c, ctx.config.publicUrl), token.token, row.machine),
+        });
+      }
+      default:
+        return row.status satisfies never;
+    }
+  }
+
+  app.post('/auth/device/start', async (c) => {
+    ctx.limits.device.hit(`device-start:${addressOf(c, ctx)}`);
+    const body = await readJson(c, z.object({ machine }));
+    const codes = await startDeviceFlow(db, body.machine);
+    const base = serverUrlOf(c, ctx.config.publicUrl);
+    const verificationUrl = `${base}/auth/device/verify`;
+    return c.json(
+      {
+        device_code: codes.deviceCode,
+        user_code: codes.userCode,
+        resume_code: codes.resumeCode,
+        verification_url: verificationUrl,
+        verification_uri: verificationUrl,
+        verification_uri_complete: `${verificationUrl}?user_code=${encodeURIComponent(codes.userCode)}`,
+        expires_in: DEVICE_CODE_TTL_SECONDS,
+        interval: 5,
+      },
+      201,
+    );
+  });
+
+  app.post('/auth/device/poll', async (c) => {
+    ctx.limits.device.hit(`device-poll:${addressOf(c, ctx)}`);
+    const body = await readJson(c, z.object({ device_code: z.string({ error: 'device_code is required' }).min(1) }));
+    const row = await findByDeviceCode(db, body.device_code);
+    if (!row) throw new TaktError('not_found', 'unknown device_code: start again with POST /auth/device/start');
+    if (await notePoll(db, row)) {
+      return c.json({ status: 'pending', error: 'slow_down', interval: row.interval_seconds + 5 });
+    }
+    return deliver(c, row);
+  });
+
+  app.post('/auth/device/redeem', async (c) => {
+    ctx.limits.device.hit(`device-redeem:${addressOf(c, ctx)}`);
+    const body = await readJson(c, z.object({ resume_code: z.string({ error: 'resume_code is required' }).min(1) }));
+    const row = await findByResumeCode(db, body.resume_code);
+    if (!row) throw new TaktError('not_found', 'unknown resume_code: start again with POST /auth/device/start');
+    return deliver(c, row);
+  });
+
+  app.get('/auth/device/verify', async (c) => {
+    const caller = await findCaller(c, ctx);
+    return c.html(
+      verifyPage({
+        userCode: c.req.query('user_code') ?? '',
+        signedInAs: caller?.via === 'session' ? caller.user.email : undefined,
+        csrf: caller?.csrf,
+      }),
+    );
+  });
+
+  /** The verify page's form: approve or deny a user code (signed-in browser session, CSRF-checked). */
+  app.post('/auth/device/verify', async (c) => {
+    const form = await c.req.parseBody();
+    const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+    ctx.limits.device.hit(`device-verify:${addressOf(c, ctx)}`);
+    let caller: Awaited<ReturnType<typeof requireCaller>>;
+    try {
+      caller = await requireCaller(c, ctx, { write: true, csrfFromForm: field('csrf_token') });
+    } catch (error) {
+      return c.html(verifyPage({ userCode: field('user_code'), error: (error as Error).message }), 401);
+    }
+    const decision = field('decision') === 'deny' ? 'denied' : 'approved';
+    try {
+      const row = await ctx.store.transaction(async (trx) => {
+        const r = await decideDeviceCode(trx, field('user_code'), caller.user.id, decision);
+        await recordAudit(
+          trx,
+          { userId: caller.user.id, address: addressOf(c, ctx) },
+          {
+            action: `device.${decision === 'approved' ? 'approve' : 'deny'}`,
+            targetType: 'device_code',
+            targetId: r.user_code,
+            before: { status: 'pending' },
+            after: { status: decision, machine: r.machine },
+          },
+        );
+        return r;
+      });
+      return c.html(
+        verifyPage({
+          userCode: '',
+          signedInAs: caller.user.email,
+          csrf: caller.csrf,
+          done:
+            decision === 'approved'
+              ? `Approved: ${row.machine} will receive its token within a few seconds.`
+              : `Denied: ${row.machine} gets no token.`,
+        }),
+      );
+    } catch (error) {
+      return c.html(
+        verifyPage({
+          userCode: field('user_code'),
+          signedInAs: caller.user.email,
+          csrf: caller.csrf,
+          error: (error as Error).message,
+        }),
+        400,
+      );
+    }
+  });
+}

@@ -1,0 +1,129 @@
+import type { Hono } from 'hono';
+import { bearerFrom } from '../auth/api-token.ts';
+import { queryUsage } from '../usage/query-usage.ts';
+import type { AppContext } from './app-context.ts';
+
+/** tracking_status values of seed 000, with the one literal instruction for each. */
+export const NEXT_ACTIONS = {
+  active: 'Nothing to do: telemetry from this machine arrived in the last 5 minutes.',
+  recent: 'Nothing to do: telemetry arrived within the hour; the next batch comes with your next prompt.',
+  stale:
+    'Start Claude Code on this machine and send one prompt; if the status stays stale, restart Claude Code so it re-reads its environment.',
+  host_never_seen:
+    'Set OTEL_RESOURCE_ATTRIBUTES=host.name=<this name> with all the other variables of the setup payload, restart Claude Code, send one prompt, and validate again.',
+  host_normalized:
+    'Use exactly one of hostname_match_candidates as host.name in OTEL_RESOURCE_ATTRIBUTES (or keep validating with that name), then restart Claude Code.',
+  no_host_supplied: 'Call again with {"host_name": "<the host.name in your OTEL_RESOURCE_ATTRIBUTES>"}.',
+  auth_invalid: 'Get a new token: takt setup (device flow), or POST /auth/setup-additional from a machine that works.',
+  no_token: 'Send Authorization: Bearer <the token in your OTEL_EXPORTER_OTLP_HEADERS>.',
+} as const;
+
+export type TrackingStatus = keyof typeof NEXT_ACTIONS;
+
+const DAY = 86_400_000;
+
+/** Case, a trailing dot and the .local / .lan / .localdomain / .home suffixes do not make another machine. */
+export function normalizeHostName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/\.(local|lan|localdomain|home)$/, '');
+}
+
+export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
+  app.get('/validate', (c) =>
+    c.json({
+      checklist: [
+        'All variables of the setup payload are set together (one delivery method, no partial merge).',
+        'OTEL_EXPORTER_OTLP_HEADERS is "Authorization=Bearer <token>" with a token that POST /validate accepts.',
+        'OTEL_RESOURCE_ATTRIBUTES contains host.name=<name>, and you validate with that same name.',
+        'The endpoints point at this server and are reachable from the machine (curl <server>/healthz).',
+        'Claude Code was fully quit and restarted after the variables were set (it reads them only at start).',
+        'You sent at least one prompt since the restart, and waited a minute for the first export.',
+        'The desktop app does not read ~/.claude/settings.json: use the powershell (user environment) method for it.',
+      ],
+      tracking_status_values: NEXT_ACTIONS,
+      probe: 'POST /validate with Authorization: Bearer <token> and {"host_name": "<host.name>"}',
+    }),
+  );
+
+  app.post('/validate', async (c) => {
+    const token = bearerFrom(c.req.header('authorization'));
+    const answer = (status: TrackingStatus, extra: Record<string, unknown> = {}, http: 200 | 401 = 200) =>
+      c.json({ tracking_status: status, next_action: NEXT_ACTIONS[status], ...extra }, http);
+    if (!token) return answer('no_token', { token: 'missing' }, 401);
+    const identity = await ctx.tokens.verify(token);
+    if (!identity) return answer('auth_invalid', { token: 'invalid' }, 401);
+
+    let hostName: string | undefined;
+    try {
+      const text = await c.req.text();
+      const body = text.trim() ? (JSON.parse(text) as { host_name?: unknown }) : {};
+      hostName = typeof body.host_name === 'string' && body.host_name.trim() ? body.host_name.trim() : undefined;
+    } catch {
+      hostName = undefined;
+    }
+    const db = ctx.store.db;
+    const userId = identity.user.id;
+    const now = Date.now();
+    const machines = await db
+      .selectFrom('machines')
+      .select(['id', 'host_name', 'last_seen_at'])
+      .where('user_id', '=', userId)
+      .execute();
+    const accounts = await db
+      .selectFrom('accounts')
+      .select(['account_uuid', 'organization_id', 'email', 'last_seen_at'])
+      .where('user_id', '=', userId)
+      .where('last_seen_at', '>=', now - DAY)
+      .execute();
+    const common = {
+      token: 'ok',
+      recent_machines_for_token: machines
+        .filter((m) => m.last_seen_at >= now - DAY)
+        .map((m) => m.host_name || '(unknown)')
+        .sort(),
+      recent_accounts_for_token: accounts.map((a) => ({
+        account_uuid: a.account_uuid,
+        organization_id: a.organization_id,
+        email: a.email,
+        last_seen_at: new Date(a.last_seen_at).toISOString(),
+      })),
+    };
+    if (!hostName) return answer('no_host_supplied', { ...common, host_name: null, host_name_ever_seen: false });
+
+    const exact = machines.find((m) => m.host_name === hostName);
+    if (!exact) {
+      const wanted = normalizeHostName(hostName);
+      const candidates = machines.filter((m) => m.host_name && normalizeHostName(m.host_name) === wanted);
+      if (candidates.length > 0) {
+        return answer('host_normalized', {
+          ...common,
+          host_name: hostName,
+          host_name_ever_seen: false,
+          hostname_match_candidates: candidates.map((m) => m.host_name).sort(),
+        });
+      }
+      return answer('host_never_seen', {
+        ...common,
+        host_name: hostName,
+        host_name_ever_seen: false,
+        hostname_match_candidates: [],
+      });
+    }
+    const day = await queryUsage(db, { userId, from: now - DAY, to: now + 1, groupBy: 'machine' });
+    const mine = day.groups.find((g) => g.key === exact.host_name);
+    const age = now - exact.last_seen_at;
+    const status: TrackingStatus = age <= 5 * 60_000 ? 'active' : age <= 60 * 60_000 ? 'recent' : 'stale';
+    return answer(status, {
+      ...common,
+      host_name: hostName,
+      host_name_ever_seen: true,
+      last_seen_at: new Date(exact.last_seen_at).toISOString(),
+      tokens_24h_for_host: mine
+        ? mine.input_tokens + mine.output_tokens + mine.cache_read_tokens + mine.cache_creation_tokens
+        : 0,
+    });
+  });
+}
