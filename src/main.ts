@@ -6,6 +6,9 @@
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   serve: () => import('./cli/commands/serve.ts'),
   token: () => import('./cli/commands/token.ts'),
+  setup: () => import('./cli/commands/setup.ts'),
+  validate: () => import('./cli/commands/validate.ts'),
+  admin: () => import('./cli/commands/admin.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker

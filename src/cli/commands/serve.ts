@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config/config.ts';
 import { startServer } from '../../server/start-server.ts';
+import { countUsers } from '../../store/users.ts';
 
 const help = `takt serve — run the takt server
 
@@ -58,6 +59,16 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     `takt serve: HTTP ${server.httpUrl}${server.grpcPort ? `, OTLP/gRPC ${config.host}:${server.grpcPort}` : ''}, store ${where}\n`,
   );
+  if ((await countUsers(server.context.store.db)) === 0) {
+    process.stdout.write(
+      [
+        'takt serve: no users yet. On this machine, create the first admin and their token:',
+        '  takt token create --email you@example.com --admin',
+        'then invite others with POST /auth/invite (or: takt admin invite).',
+        '',
+      ].join('\n'),
+    );
+  }
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`takt serve: ${signal}, finishing in-flight exports…\n`);

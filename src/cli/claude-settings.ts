@@ -1,0 +1,115 @@
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { TaktError } from '../lib/errors.ts';
+
+/** Keys of the env block that belong to telemetry: all are replaced together. */
+export function isTelemetryKey(key: string): boolean {
+  return key === 'CLAUDE_CODE_ENABLE_TELEMETRY' || key.startsWith('OTEL_');
+}
+
+export function defaultSettingsPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.HOME ?? homedir(), '.claude', 'settings.json');
+}
+
+export function readSettings(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const text = readFileSync(path, 'utf8');
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TaktError(
+      'bad_request',
+      `${path} is not valid JSON (${(error as Error).message}): fix it first; takt changed nothing`,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TaktError('bad_request', `${path} must hold a JSON object: fix it first; takt changed nothing`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Writes every telemetry key of settings.json's env block at once: stale OTEL_* keys
+ * go, unrelated keys and settings stay. The old file is kept beside it as a backup,
+ * and the new one replaces it by rename, so a crash leaves either file whole —
+ * never a partial merge (seed 000: partial env blocks are the first onboarding failure).
+ */
+export function applyTelemetryEnv(
+  path: string,
+  variables: Record<string, string>,
+  now = new Date(),
+): { backup: string | undefined } {
+  const settings = readSettings(path);
+  const env =
+    settings.env && typeof settings.env === 'object' && !Array.isArray(settings.env)
+      ? (settings.env as Record<string, unknown>)
+      : {};
+  const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !isTelemetryKey(k)));
+  const next = { ...settings, env: { ...kept, ...variables } };
+  mkdirSync(dirname(path), { recursive: true });
+  let backup: string | undefined;
+  if (existsSync(path)) {
+    backup = `${path}.takt-backup-${now.toISOString().replace(/[:.]/g, '-')}`;
+    copyFileSync(path, backup);
+  }
+  const temp = `${path}.takt-${process.pid}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(next, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  return { backup };
+}
+
+/** The telemetry settings Claude Code will start with: its own process environment, else settings.json's env block. */
+export function currentTelemetryEnv(env: NodeJS.ProcessEnv, settingsPath: string): Record<string, string> {
+  const fromFile: Record<string, string> = {};
+  try {
+    const s = readSettings(settingsPath);
+    if (s.env && typeof s.env === 'object') {
+      for (const [k, v] of Object.entries(s.env as Record<string, unknown>)) if (typeof v === 'string') fromFile[k] = v;
+    }
+  } catch {
+    // An unreadable settings file is reported by `takt setup`; validate falls back to the environment.
+  }
+  const out: Record<string, string> = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (isTelemetryKey(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** host.name from an OTEL_RESOURCE_ATTRIBUTES value (comma-separated key=value, values percent-encoded). */
+export function hostNameOf(resourceAttributes: string | undefined): string | undefined {
+  for (const pair of (resourceAttributes ?? '').split(',')) {
+    const i = pair.indexOf('=');
+    if (i > 0 && pair.slice(0, i).trim() === 'host.name') return decodeURIComponent(pair.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+/** The bearer token from an OTEL_EXPORTER_OTLP_HEADERS value. */
+export function bearerOf(headers: string | undefined): string | undefined {
+  for (const pair of (headers ?? '').split(',')) {
+    const i = pair.indexOf('=');
+    if (i > 0 && pair.slice(0, i).trim().toLowerCase() === 'authorization') {
+      const m = /^Bearer\s+(.+)$/i.exec(decodeURIComponent(pair.slice(i + 1).trim()));
+      if (m) return (m[1] as string).trim();
+    }
+  }
+  return undefined;
+}

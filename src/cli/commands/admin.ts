@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+import { recordAudit } from '../../audit/record-audit.ts';
+import { mintInvites } from '../../auth/invites.ts';
+import { ConfigError, loadConfig } from '../../config/config.ts';
+import { openStore } from '../../store/open-store.ts';
+
+const help = `takt admin invite [--count N] [--expires-in SECONDS] [--json]
+
+Run on the server's machine: mints invite codes directly in the local store
+(TAKT_HOME / TAKT_DATABASE_URL), for when no admin exists yet or you are at the server.
+Give a code to a person; they run: takt setup --server URL --invite CODE --email E
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      count: { type: 'string', default: '1' },
+      'expires-in': { type: 'string', default: String(7 * 86_400) },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals[0] !== 'invite') {
+    process.stdout.write(help);
+    return values.help ? 0 : 2;
+  }
+  const count = Number(values.count);
+  const expires = Number(values['expires-in']);
+  if (!Number.isInteger(count) || count < 1 || count > 100) {
+    process.stderr.write('takt admin invite: --count must be 1 to 100\n');
+    return 2;
+  }
+  if (!Number.isInteger(expires) || expires < 60) {
+    process.stderr.write('takt admin invite: --expires-in is in seconds, at least 60\n');
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const store = await openStore(config.databaseUrl);
+  try {
+    const minted = await store.transaction(async (trx) => {
+      const m = await mintInvites(trx, { count, expiresInSeconds: expires, createdBy: null });
+      await recordAudit(
+        trx,
+        { userId: null, address: 'local cli' },
+        {
+          action: 'invite.create',
+          targetType: 'invite',
+          after: { count, via: 'takt admin invite' },
+        },
+      );
+      return m;
+    });
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify({ codes: minted.codes, expires_at: new Date(minted.expiresAt).toISOString() })}\n`,
+      );
+    } else {
+      process.stdout.write(`${minted.codes.join('\n')}\n(valid until ${new Date(minted.expiresAt).toISOString()})\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,183 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../auth/setup-payload.ts';
+import { applyTelemetryEnv, defaultSettingsPath } from '../claude-settings.ts';
+import { errorMessage, postJson } from '../http.ts';
+
+const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]
+
+Connects this machine's Claude Code to a takt server, then applies the settings.
+
+How (pick one; the device flow is the default):
+  --invite CODE --email E   register a new account with an invite code
+  --token TOKEN             reuse a token from a machine that already works
+  (neither)                 device flow: approve this machine in a browser
+
+  --machine NAME            host.name to send (default: this computer's host name)
+  --method METHOD           settings-json (default): write ~/.claude/settings.json's env block
+                            bash: print the export block; with --append FILE, add it to FILE
+                            powershell: print the command for the user environment
+                            print: print the whole setup payload as JSON
+  --settings PATH           settings.json to write (default ~/.claude/settings.json)
+  --json                    machine-readable result
+`;
+
+interface Done {
+  token: string;
+  setup: SetupPayload;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' },
+      invite: { type: 'string' },
+      email: { type: 'string' },
+      token: { type: 'string' },
+      machine: { type: 'string' },
+      method: { type: 'string', default: 'settings-json' },
+      settings: { type: 'string' },
+      append: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const say = (line: string) => {
+    if (!values.json) process.stdout.write(`${line}\n`);
+  };
+  if (!values.server) {
+    process.stderr.write('takt setup: --server URL is required (the takt server, e.g. http://takt.lan:4318)\n');
+    return 2;
+  }
+  const method = values.method ?? 'settings-json';
+  if (!['settings-json', 'bash', 'powershell', 'print'].includes(method)) {
+    process.stderr.write(`takt setup: --method must be settings-json, bash, powershell or print (got ${method})\n`);
+    return 2;
+  }
+  const machine = values.machine ?? hostname();
+  if (!MACHINE_NAME.test(machine)) {
+    process.stderr.write(
+      `takt setup: '${machine}' is not a usable host name: pass --machine NAME (letters, digits, . _ -)\n`,
+    );
+    return 2;
+  }
+  const server = values.server.replace(/\/+$/, '');
+
+  let done: Done;
+  try {
+    if (values.invite) {
+      if (!values.email) throw new Error('--invite needs --email: the address to register');
+      const r = await postJson<Done>(server, '/auth/register', {
+        email: values.email,
+        invite_code: values.invite,
+        machine,
+      });
+      if (r.status !== 201) throw new Error(errorMessage(r.body));
+      done = r.body;
+    } else if (values.token) {
+      const r = await postJson<Done>(server, '/auth/setup-additional', { machine }, values.token);
+      if (r.status !== 200) throw new Error(errorMessage(r.body));
+      done = r.body;
+    } else {
+      done = await deviceFlow(server, machine, say);
+    }
+  } catch (error) {
+    process.stderr.write(`takt setup: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  const setup = done.setup;
+  let applied: Record<string, unknown> = { method };
+  switch (method) {
+    case 'settings-json': {
+      const path = values.settings ?? defaultSettingsPath();
+      try {
+        const { backup } = applyTelemetryEnv(path, setup.variables);
+        applied = { method, path, backup: backup ?? null };
+        say(
+          `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
+        );
+      } catch (error) {
+        process.stderr.write(`takt setup: ${(error as Error).message}\n`);
+        return 1;
+      }
+      break;
+    }
+    case 'bash': {
+      if (values.append) {
+        appendBlock(values.append, setup.methods.bash.command);
+        applied = { method, path: values.append };
+        say(`Added the takt block to ${values.append}. Open a new shell (or: source ${values.append}).`);
+      } else if (!values.json) {
+        process.stdout.write(`${setup.methods.bash.command}\n`);
+      }
+      break;
+    }
+    case 'powershell':
+      if (!values.json) process.stdout.write(`${setup.methods.powershell.command}\n`);
+      break;
+    case 'print':
+      if (!values.json) process.stdout.write(`${JSON.stringify(setup, null, 2)}\n`);
+      break;
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ machine, server, token: done.token, applied, setup })}\n`);
+  } else {
+    say(
+      `\nNext: quit and restart Claude Code (it reads these settings only at start), send one prompt, then run: takt validate`,
+    );
+  }
+  return 0;
+}
+
+async function deviceFlow(server: string, machine: string, say: (line: string) => void): Promise<Done> {
+  const start = await postJson<{
+    device_code: string;
+    user_code: string;
+    verification_uri_complete: string;
+    verification_url: string;
+    interval: number;
+    expires_in: number;
+    error?: unknown;
+  }>(server, '/auth/device/start', { machine });
+  if (start.status !== 201) throw new Error(errorMessage(start.body));
+  say(`To connect ${machine}, open ${start.body.verification_url}`);
+  say(`sign in, and approve the code ${start.body.user_code}`);
+  say(`(direct link: ${start.body.verification_uri_complete})`);
+  let interval = start.body.interval;
+  const deadline = Date.now() + start.body.expires_in * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, interval * 1000));
+    const poll = await postJson<{ status: string; error?: string; interval?: number } & Partial<Done>>(
+      server,
+      '/auth/device/poll',
+      { device_code: start.body.device_code },
+    );
+    if (poll.status !== 200) throw new Error(errorMessage(poll.body));
+    if (poll.body.error === 'slow_down') interval = poll.body.interval ?? interval + 5;
+    else if (poll.body.status === 'approved' && poll.body.token && poll.body.setup) {
+      say('Approved.');
+      return { token: poll.body.token, setup: poll.body.setup };
+    } else if (poll.body.status === 'denied') throw new Error('the request was denied in the browser');
+    else if (poll.body.status === 'expired') break;
+  }
+  throw new Error('the code expired before it was approved: run takt setup again');
+}
+
+/** Adds the export block to a shell rc file, replacing an earlier takt block instead of stacking another. */
+function appendBlock(file: string, block: string): void {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = old.indexOf(BASH_BLOCK_START);
+  const end = old.indexOf(BASH_BLOCK_END);
+  if (start >= 0 && end > start) {
+    writeFileSync(file, `${old.slice(0, start)}${block}${old.slice(end + BASH_BLOCK_END.length)}`);
+  } else {
+    appendFileSync(file, `${old === '' || old.endsWith('\n') ? '' : '\n'}${block}\n`);
+  }
+}
