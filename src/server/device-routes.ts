@@ -76,7 +76,20 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
   app.post('/auth/device/start', async (c) => {
     ctx.limits.device.hit(`device-start:${addressOf(c, ctx)}`);
     const body = await readJson(c, z.object({ machine }));
-    const codes = await startDeviceFlow(db, body.machine);
+    const codes = await ctx.store.transaction(async (trx) => {
+      const started = await startDeviceFlow(trx, body.machine);
+      await recordAudit(
+        trx,
+        { userId: null, address: addressOf(c, ctx) },
+        {
+          action: 'device.start',
+          targetType: 'device_code',
+          targetId: started.userCode.replace('-', ''),
+          after: { machine: body.machine, status: 'pending' },
+        },
+      );
+      return started;
+    });
     const base = serverUrlOf(c, ctx.config.publicUrl);
     const verificationUrl = `${base}/auth/device/verify`;
     return c.json(

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { recordAudit } from '../../audit/record-audit.ts';
 import { issueApiToken } from '../../auth/api-token.ts';
 import { ConfigError, loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
@@ -54,6 +55,16 @@ export async function run(args: string[]): Promise<number> {
       const existing = await findUserByEmail(trx, email);
       const user = existing ?? (await insertUser(trx, { email, role: values.admin ? 'admin' : 'member' }));
       const token = await issueApiToken(trx, user.id, label);
+      await recordAudit(
+        trx,
+        { userId: null, address: 'local cli' },
+        {
+          action: existing ? 'token.create' : 'user.create',
+          targetType: existing ? 'token' : 'user',
+          targetId: existing ? token.id : user.id,
+          after: { email: user.email, role: user.role, token_id: token.id, label, via: 'takt token create' },
+        },
+      );
       return { user, created: !existing, token };
     });
     if (values.json) {
