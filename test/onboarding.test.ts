@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
+import { mintInvites } from '../src/auth/invites.ts';
 import { insertUser } from '../src/store/users.ts';
 import { TestClient } from './support/http-client.ts';
 import { encodeMetrics, tokenMetrics } from './support/otlp-payloads.ts';
@@ -44,7 +45,8 @@ describe.each(dialects)('onboarding on $name', ({ create }) => {
   beforeAll(async () => {
     database = await create();
     takt = await startTakt({
-      env: { TAKT_PUBLIC_URL: 'https://takt.example.com' },
+      // Every flow registers from 127.0.0.1; the default limit has its own test below.
+      env: { TAKT_PUBLIC_URL: 'https://takt.example.com', TAKT_AUTH_RATE_LIMIT: '100' },
       ...(database.dialect === 'postgres' ? { databaseUrl: database.url } : {}),
     });
     const db = takt.server.context.store.db;
@@ -122,7 +124,21 @@ describe.each(dialects)('onboarding on $name', ({ create }) => {
         invite_code: second,
         machine: 'no spaces',
       });
-      expect([spent.status, unknown.status, existing.status, badMachine.status]).toEqual([409, 400, 409, 400]);
+      const old = await mintInvites(takt.server.context.store.db, {
+        count: 1,
+        expiresInSeconds: 60,
+        createdBy: null,
+        now: Date.now() - 120_000,
+      });
+      const expired = await anonymous.call('POST', '/auth/register', {
+        email: 'late@example.com',
+        invite_code: old.codes[0],
+        machine: 'm3',
+      });
+      expect([spent.status, unknown.status, existing.status, badMachine.status, expired.status]).toEqual([
+        409, 400, 409, 400, 400,
+      ]);
+      expect(expired.body.error.message).toBe('this invite code has expired: ask your admin for a new one');
       expect(spent.body.error.message).toMatch(/already used: if it was you, fetch your token with POST \/auth\/token/);
       expect(unknown.body.error.message).toBe(
         'unknown invite code: check it for typos, or ask your admin for a new one',

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       lanAdminCidrs: [],
       trustedProxies: [],
       logLevel: 'info',
+      authRateLimit: 10,
       ingestDryRun: false,
     });
   });

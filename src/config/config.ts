@@ -57,6 +57,12 @@ export const configSchema = z.object({
   lanAdminCidrs: cidrList.default([]),
   trustedProxies: cidrList.default([]),
   logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  /** Attempts a minute, per address and per account, on login, register and token (device endpoints: 3×). */
+  authRateLimit: z.coerce
+    .number({ error: 'TAKT_AUTH_RATE_LIMIT must be a whole number of attempts per minute' })
+    .int('TAKT_AUTH_RATE_LIMIT must be a whole number of attempts per minute')
+    .min(1, 'TAKT_AUTH_RATE_LIMIT must be at least 1')
+    .default(10),
   /** Benchmarks only: decode, authenticate and validate exports but store nothing (the baseline of npm run bench). */
   ingestDryRun: z.boolean().default(false),
 });
@@ -77,6 +83,7 @@ export const settingNames: Record<keyof Config, { env: string; flag: string }> =
   trustedProxies: { env: 'TAKT_TRUSTED_PROXIES', flag: '--trusted-proxies' },
   logLevel: { env: 'TAKT_LOG_LEVEL', flag: '--log-level' },
   ingestDryRun: { env: 'TAKT_INGEST_DRY_RUN', flag: '--ingest-dry-run' },
+  authRateLimit: { env: 'TAKT_AUTH_RATE_LIMIT', flag: '--auth-rate-limit' },
 };
 
 export class ConfigError extends Error {
@@ -108,6 +115,7 @@ export function loadConfig(
     lanAdminCidrs: flags.lanAdminCidrs ?? env.TAKT_LAN_ADMIN_CIDRS,
     trustedProxies: flags.trustedProxies ?? env.TAKT_TRUSTED_PROXIES,
     logLevel: flags.logLevel ?? env.TAKT_LOG_LEVEL,
+    authRateLimit: flags.authRateLimit ?? env.TAKT_AUTH_RATE_LIMIT,
     ingestDryRun:
       flags.ingestDryRun ?? (env.TAKT_INGEST_DRY_RUN === undefined ? undefined : env.TAKT_INGEST_DRY_RUN === '1'),
   };

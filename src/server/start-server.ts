@@ -39,7 +39,10 @@ export async function startServer(config: Config, options: { store?: Store } = {
     tokens,
     trustedProxies: addressList(config.trustedProxies),
     lanAdmins: addressList(config.lanAdminCidrs),
-    limits: { auth: new RateLimiter(10, 60_000), device: new RateLimiter(30, 60_000) },
+    limits: {
+      auth: new RateLimiter(config.authRateLimit, 60_000),
+      device: new RateLimiter(config.authRateLimit * 3, 60_000),
+    },
   };
   const app = createApp(context);
 
