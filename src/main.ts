@@ -9,6 +9,9 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   setup: () => import('./cli/commands/setup.ts'),
   validate: () => import('./cli/commands/validate.ts'),
   admin: () => import('./cli/commands/admin.ts'),
+  report: () => import('./cli/commands/report.ts'),
+  statusline: () => import('./cli/commands/statusline.ts'),
+  pricing: () => import('./cli/commands/pricing.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker

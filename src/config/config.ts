@@ -1,6 +1,6 @@
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultHome } from './takt-home.ts';
 
 /**
  * The one place that reads process.env for the server. Parsed once, at start-up;
@@ -90,9 +90,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.TAKT_HOME ?? join(homedir(), '.takt'));
-}
+export { defaultHome };
 
 /**
  * Builds the config from environment and flags (flags win). Throws ConfigError

@@ -1,0 +1,235 @@
+import { parseArgs } from 'node:util';
+import { defaultHome } from '../../config/takt-home.ts';
+import { loadPriceTable } from '../../pricing/price-table.ts';
+import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
+import { checkTimeZone, defaultTimeZone } from '../../usage/local-time.ts';
+import { buildReport, type Report, type ReportKind, type ReportRow } from '../../usage/transcript-report.ts';
+import { formatCount, formatTable, formatUsd } from '../format-table.ts';
+
+const help = `takt report <daily|weekly|monthly|session|blocks> [options]
+
+Usage and cost from this machine's Claude Code transcripts, offline. Every API
+response is counted once; costs come from takt's dated price table.
+
+Options:
+  --json                 machine-readable output (schema takt.report/1, docs/reports.md)
+  --since YYYY-MM-DD     first day to include (local date in --timezone)
+  --until YYYY-MM-DD     last day to include
+  --timezone TZ          IANA zone for days, weeks and months (default: this machine's)
+  --breakdown            per-model rows under each period
+  --project TEXT         only projects whose directory name contains TEXT
+  --dir PATH             read transcripts here instead of the default places (repeatable)
+  --week-start DAY       weekly: first day of the week (monday … sunday; default monday)
+  --token-limit N|max    blocks: a token budget per 5-hour block ('max': the largest earlier block)
+  --debug                list lines that were skipped (cut off or malformed) and why
+`;
+
+const KINDS: ReportKind[] = ['daily', 'weekly', 'monthly', 'session', 'blocks'];
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      timezone: { type: 'string' },
+      breakdown: { type: 'boolean' },
+      project: { type: 'string' },
+      dir: { type: 'string', multiple: true },
+      'week-start': { type: 'string' },
+      'token-limit': { type: 'string' },
+      debug: { type: 'boolean' },
+      offline: { type: 'boolean' }, // accepted for ccusage habits: takt reports are always offline
+      now: { type: 'string' }, // reproducible reports and tests: the instant taken as "now"
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const kind = positionals[0] as ReportKind | undefined;
+  if (kind === undefined || !KINDS.includes(kind)) {
+    process.stderr.write(`takt report: name a report: ${KINDS.join(', ')} (got '${kind ?? ''}')\n`);
+    return 2;
+  }
+  const bad = (message: string) => {
+    process.stderr.write(`takt report: ${message}\n`);
+    return 2;
+  };
+  let since: string | undefined;
+  let until: string | undefined;
+  let timeZone: string;
+  let now: number;
+  let tokenLimit: number | 'max' | undefined;
+  let weekStart = 1;
+  try {
+    since = values.since === undefined ? undefined : parseDay(values.since, '--since');
+    until = values.until === undefined ? undefined : parseDay(values.until, '--until');
+    timeZone = checkTimeZone(values.timezone ?? defaultTimeZone());
+    now = values.now === undefined ? Date.now() : Date.parse(values.now);
+    if (Number.isNaN(now)) throw new Error('--now must be an ISO 8601 time');
+    if (values['token-limit'] !== undefined) {
+      const v = values['token-limit'];
+      tokenLimit = v === 'max' ? 'max' : Number(v);
+      if (tokenLimit !== 'max' && !(Number.isInteger(tokenLimit) && tokenLimit > 0)) {
+        throw new Error(`--token-limit must be a positive whole number of tokens or 'max' (got '${v}')`);
+      }
+    }
+    if (values['week-start'] !== undefined) {
+      weekStart = DAYS.indexOf(values['week-start'].toLowerCase());
+      if (weekStart === -1) throw new Error(`--week-start must be one of ${DAYS.join(', ')}`);
+    }
+  } catch (error) {
+    return bad((error as Error).message);
+  }
+  if (since !== undefined && until !== undefined && since > until)
+    return bad(`--since ${since} is after --until ${until}`);
+
+  const home = defaultHome();
+  const loaded = loadTranscriptUsage({ env: process.env, home, dirs: values.dir, progress: !values.json });
+  const report = buildReport(loaded.index.table, loadPriceTable(home), {
+    kind,
+    timeZone,
+    since,
+    until,
+    breakdown: values.breakdown === true,
+    project: values.project,
+    weekStart,
+    now,
+    tokenLimit,
+  });
+  let skipped = 0;
+  for (const f of loaded.index.files.values()) skipped += f.skippedCount;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...report, skipped_lines: skipped }, null, 2)}\n`);
+  } else {
+    if (loaded.projectDirs.length === 0) {
+      process.stderr.write(
+        'takt report: no Claude Code transcripts found (looked in ~/.claude/projects, ~/.config/claude/projects and CLAUDE_CONFIG_DIR); pass --dir PATH\n',
+      );
+    }
+    process.stdout.write(renderReport(report));
+    if (skipped > 0 && !values.debug)
+      process.stdout.write(`${skipped} cut-off or malformed line(s) skipped; --debug lists them\n`);
+  }
+  if (values.debug) {
+    for (const f of loaded.index.files.values()) {
+      for (const s of f.skipped) process.stderr.write(`skipped ${f.path} @${s.offset}: ${s.reason}\n`);
+      if (f.skippedCount > f.skipped.length) {
+        process.stderr.write(`skipped ${f.path}: ${f.skippedCount - f.skipped.length} more\n`);
+      }
+    }
+  }
+  return 0;
+}
+
+function parseDay(value: string, flag: string): string {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(value);
+  const day = m ? `${m[1]}-${m[2]}-${m[3]}` : '';
+  if (
+    !m ||
+    Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
+    new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day
+  ) {
+    throw new Error(`${flag} must be a date YYYY-MM-DD (got '${value}')`);
+  }
+  return day;
+}
+
+const FIRST_COLUMN: Record<ReportKind, string> = {
+  daily: 'Date',
+  weekly: 'Week of',
+  monthly: 'Month',
+  session: 'Session',
+  blocks: 'Block start',
+};
+
+export function renderReport(report: Report): string {
+  const header = [
+    FIRST_COLUMN[report.report],
+    'Models',
+    'Input',
+    'Output',
+    'Cache write',
+    'Cache read',
+    'Total',
+    'Cost',
+  ];
+  const rows: string[][] = [];
+  const cost = (usd: number | null, unpriced: string[]) =>
+    usd === null ? 'unknown' : `${formatUsd(usd)}${unpriced.length > 0 ? '+?' : ''}`;
+  const cells = (label: string, models: string, r: Omit<ReportRow, 'models'> | ReportRow, usd: number | null) => [
+    label,
+    models,
+    formatCount(r.input_tokens),
+    formatCount(r.output_tokens),
+    formatCount(r.cache_creation_tokens),
+    formatCount(r.cache_read_tokens),
+    formatCount(r.total_tokens),
+    cost(usd, 'unpriced_models' in r ? r.unpriced_models : []),
+  ];
+  for (const row of report.rows) {
+    rows.push(cells(rowLabel(report.report, row), row.models.map(shortModel).join(', '), row, row.cost_usd));
+    for (const b of row.breakdown ?? []) {
+      rows.push(cells(`  └ ${shortModel(b.model)}`, '', { ...b, unpriced_models: [] } as never, b.cost_usd));
+    }
+  }
+  const totals = report.totals;
+  rows.push(cells('Total', '', totals, totals.cost_usd));
+  let out = formatTable(header, rows, { separatorBefore: new Set([rows.length - 1]) });
+  if (totals.unpriced_models.length > 0) {
+    out += `+? cost unknown for ${totals.unpriced_models.join(', ')}: no price in the table of ${report.price_table.effective} (takt pricing update --file F)\n`;
+  }
+  if (report.report === 'blocks') {
+    const active = report.rows.find((r) => r.is_active === true);
+    if (active) out += describeActiveBlock(active);
+  }
+  return out;
+}
+
+function rowLabel(kind: ReportKind, row: Record<string, unknown>): string {
+  switch (kind) {
+    case 'daily':
+      return String(row.date);
+    case 'weekly':
+      return String(row.week);
+    case 'monthly':
+      return String(row.month);
+    case 'session':
+      return `${String(row.project).slice(-28)} ${String(row.session_id).slice(0, 8)}`;
+    case 'blocks':
+      return `${String(row.start).slice(0, 16).replace('T', ' ')}${row.is_active ? ' (active)' : ''}`;
+    default:
+      return kind satisfies never;
+  }
+}
+
+function describeActiveBlock(row: Record<string, unknown>): string {
+  const lines = [`Active block (estimated): ends ${String(row.end).slice(11, 16)} UTC`];
+  const burn = row.burn_rate as { tokens_per_minute: number; cost_per_hour_usd: number } | null;
+  const projection = row.projection as { total_tokens: number; cost_usd: number; remaining_minutes: number } | null;
+  if (burn)
+    lines.push(
+      `  burn rate: ${formatCount(burn.tokens_per_minute)} tokens/min, ${formatUsd(burn.cost_per_hour_usd)}/h`,
+    );
+  if (projection) {
+    lines.push(
+      `  projected by the end: ${formatCount(projection.total_tokens)} tokens, ${formatUsd(projection.cost_usd)} (${projection.remaining_minutes} min left)`,
+    );
+  }
+  const limit = row.token_limit as
+    | { limit: number; used_percentage: number; projected_percentage: number | null }
+    | undefined;
+  if (limit) {
+    lines.push(
+      `  token limit ${formatCount(limit.limit)}: ${limit.used_percentage}% used${limit.projected_percentage === null ? '' : `, ${limit.projected_percentage}% projected`}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const shortModel = (model: string) => model.replace(/^claude-/, '').replace(/-\d{8}$/, '');

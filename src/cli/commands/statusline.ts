@@ -1,0 +1,229 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultHome } from '../../config/takt-home.ts';
+import { loadPriceTable } from '../../pricing/price-table.ts';
+import { findTranscriptFiles, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
+import {
+  indexFileFor,
+  loadTranscriptIndex,
+  saveTranscriptIndex,
+  updateTranscriptIndex,
+} from '../../transcripts/transcript-index.ts';
+import { defaultTimeZone, localDateIn } from '../../usage/local-time.ts';
+import { sessionBlocks } from '../../usage/session-blocks.ts';
+import { rowCosts } from '../../usage/transcript-report.ts';
+
+/**
+ * Claude Code's statusLine command. Reads the JSON Claude Code pipes on stdin, prints
+ * one line and exits 0 — whatever happens. It loads only the transcript index (no
+ * server code, no zod), reads only bytes appended since the last run and never touches
+ * the network. Official rate_limits, when Claude Code passes them, win over takt's
+ * estimate and are kept in TAKT_HOME/rate-limits.json for other commands.
+ */
+
+const help = `takt statusline [--format TEMPLATE]
+
+Claude Code's status line. In ~/.claude/settings.json:
+  "statusLine": { "type": "command", "command": "takt statusline" }
+
+Placeholders: {model} {session_cost} {today_cost} {five_hour} {five_hour_reset}
+{seven_day} {context}. Segments separated by " | " that come out empty are dropped.
+Default: ${'{model} | {session_cost} session | {today_cost} today | 5h {five_hour} {five_hour_reset} | 7d {seven_day} | ctx {context}'}
+Also read from TAKT_STATUSLINE_FORMAT.
+`;
+
+const DEFAULT_FORMAT =
+  '{model} | {session_cost} session | {today_cost} today | 5h {five_hour} {five_hour_reset} | 7d {seven_day} | ctx {context}';
+
+interface Window {
+  used_percentage?: number;
+  resets_at?: number;
+}
+
+interface StatusInput {
+  session_id?: string;
+  transcript_path?: string;
+  model?: { id?: string; display_name?: string };
+  cost?: { total_cost_usd?: number };
+  context_window?: {
+    used_percentage?: number;
+    context_window_size?: number;
+    current_usage?: Record<string, number>;
+  };
+  rate_limits?: { five_hour?: Window; seven_day?: Window };
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  let input: StatusInput = {};
+  try {
+    input = readInput();
+    process.stdout.write(`${statusLine(input, args)}\n`);
+  } catch (error) {
+    // Never fail Claude Code's status line: a shorter line, exit 0.
+    process.stdout.write(`${shortLine(input)}\n`);
+    if (process.env.TAKT_DEBUG) process.stderr.write(`takt statusline: ${(error as Error).stack}\n`);
+  }
+  return 0;
+}
+
+function readInput(): StatusInput {
+  if (process.stdin.isTTY) return {};
+  const text = readFileSync(0, 'utf8');
+  return text.trim() === '' ? {} : (JSON.parse(text) as StatusInput);
+}
+
+function shortLine(input: StatusInput): string {
+  const parts = [modelName(input)];
+  const cost = input.cost?.total_cost_usd;
+  if (typeof cost === 'number') parts.push(`${usd(cost)} session`);
+  return parts.join(' | ');
+}
+
+const modelName = (input: StatusInput) =>
+  input.model?.display_name ?? input.model?.id?.replace(/^claude-/, '').replace(/-\d{8}$/, '') ?? 'Claude';
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+function statusLine(input: StatusInput, args: string[]): string {
+  const formatIndex = args.indexOf('--format');
+  const format =
+    (formatIndex !== -1 ? args[formatIndex + 1] : undefined) ?? process.env.TAKT_STATUSLINE_FORMAT ?? DEFAULT_FORMAT;
+  const nowIndex = args.indexOf('--now');
+  const now = nowIndex !== -1 ? Date.parse(args[nowIndex + 1] ?? '') : Date.now();
+  const home = defaultHome();
+  keepRateLimits(home, input, now);
+
+  const projectDirs = transcriptProjectDirs(process.env);
+  const indexFile = indexFileFor(home, projectDirs);
+  const values: Record<string, string> = {
+    model: modelName(input),
+    session_cost: typeof input.cost?.total_cost_usd === 'number' ? usd(input.cost.total_cost_usd) : '',
+    today_cost: '',
+    five_hour: '',
+    five_hour_reset: '',
+    seven_day: '',
+    context: contextUse(input),
+  };
+  const official = input.rate_limits;
+  if (typeof official?.five_hour?.used_percentage === 'number') {
+    values.five_hour = `${Math.round(official.five_hour.used_percentage)}%`;
+    if (typeof official.five_hour.resets_at === 'number')
+      values.five_hour_reset = `↺${clock(official.five_hour.resets_at * 1000)}`;
+  }
+  if (typeof official?.seven_day?.used_percentage === 'number') {
+    values.seven_day = `${Math.round(official.seven_day.used_percentage)}%`;
+  }
+
+  if (!existsSync(indexFile)) {
+    // The first build of a large history takes seconds: do it in the background, never here.
+    buildIndexInBackground();
+    values.today_cost = 'indexing…';
+  } else {
+    const index = loadTranscriptIndex(indexFile);
+    const summary = updateTranscriptIndex(index, findTranscriptFiles(projectDirs));
+    if (summary.changed) saveTranscriptIndex(index);
+    const table = index.table;
+    const costs = rowCosts(table, loadPriceTable(home));
+    const localDate = localDateIn(defaultTimeZone());
+    const today = localDate(now);
+    const ts = table.columns.timestampMs;
+    let todayCost = 0;
+    let sessionCost = 0;
+    const sessionId = input.session_id === undefined ? -1 : (table.sessions.ids.get(input.session_id) ?? -1);
+    const recent: number[] = [];
+    for (let row = 0; row < table.count; row++) {
+      if (!table.isLive(row)) continue;
+      const t = ts[row] as number;
+      const cost = costs[row] as number;
+      if (t >= now - 2 * 86_400_000 && localDate(t) === today && !Number.isNaN(cost)) todayCost += cost;
+      if (table.columns.session[row] === sessionId && !Number.isNaN(cost)) sessionCost += cost;
+      if (t >= now - 11 * 3_600_000) recent.push(row);
+    }
+    values.today_cost = usd(todayCost);
+    if (values.session_cost === '' && sessionId !== -1) values.session_cost = usd(sessionCost);
+    if (values.five_hour === '') {
+      recent.sort((a, b) => (ts[a] as number) - (ts[b] as number));
+      const active = sessionBlocks(table, costs, recent, now).find((b) => b.isActive);
+      if (active) {
+        let blockCost = 0;
+        for (const row of active.rows) if (!Number.isNaN(costs[row] as number)) blockCost += costs[row] as number;
+        values.five_hour = `~${usd(blockCost)} (est.)`;
+        values.five_hour_reset = `↺${clock(active.end)}`;
+      }
+    }
+  }
+  return render(format, values);
+}
+
+function render(format: string, values: Record<string, string>): string {
+  return format
+    .split(' | ')
+    .map((segment) => {
+      let empty = false;
+      const out = segment.replace(/\{(\w+)\}/g, (_m, name: string) => {
+        const v = values[name];
+        if (v === undefined || v === '') {
+          if (name !== 'five_hour_reset') empty = true;
+          return '';
+        }
+        return v;
+      });
+      return empty ? '' : out.replace(/\s+/g, ' ').trim();
+    })
+    .filter((s) => s !== '')
+    .join(' | ');
+}
+
+function contextUse(input: StatusInput): string {
+  const cw = input.context_window;
+  if (cw === undefined) return '';
+  if (typeof cw.used_percentage === 'number') return `${Math.round(cw.used_percentage)}%`;
+  const u = cw.current_usage;
+  if (u && typeof cw.context_window_size === 'number' && cw.context_window_size > 0) {
+    const used = (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+    return `${Math.round((used / cw.context_window_size) * 100)}%`;
+  }
+  return '';
+}
+
+function clock(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** The latest official rate_limits, for `takt report` and the server agent. */
+function keepRateLimits(home: string, input: StatusInput, now: number): void {
+  const limits = input.rate_limits;
+  if (limits === undefined || (limits.five_hour === undefined && limits.seven_day === undefined)) return;
+  const file = join(home, 'rate-limits.json');
+  const next = { five_hour: limits.five_hour ?? null, seven_day: limits.seven_day ?? null };
+  try {
+    const previous = JSON.parse(readFileSync(file, 'utf8')) as { five_hour: unknown; seven_day: unknown };
+    if (JSON.stringify({ five_hour: previous.five_hour, seven_day: previous.seven_day }) === JSON.stringify(next))
+      return;
+  } catch {
+    // none yet, or unreadable: write a fresh one
+  }
+  mkdirSync(home, { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(
+    temporary,
+    `${JSON.stringify({ captured_at: new Date(now).toISOString(), session_id: input.session_id ?? null, ...next }, null, 2)}\n`,
+  );
+  renameSync(temporary, file);
+}
+
+function buildIndexInBackground(): void {
+  const main = process.argv[1];
+  if (main === undefined) return;
+  const child = spawn(process.execPath, [...process.execArgv, main, 'report', 'daily', '--json'], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+}

@@ -1,0 +1,186 @@
+/**
+ * Finds the usage records in a run of transcript bytes without parsing every line.
+ *
+ * Every usage object has `input_tokens` and `output_tokens` keys, so a line that does
+ * not contain the bytes `_tokens":` cannot carry usage and is skipped at memchr speed.
+ * A candidate line is checked for balance (a line cut off mid-write is a strict prefix
+ * of an object, so it never balances) while long string values — message text,
+ * thinking, tool input — are cut out; what is left (keys, ids, numbers) is small and
+ * goes to JSON.parse. The line is then read exactly as JSON.parse would read it.
+ */
+
+const NEEDLE = Buffer.from('_tokens":');
+const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Strings at least this long are replaced by "" before parsing: no field takt reads is that long. */
+const LONG_STRING = 160;
+
+export interface UsageLine {
+  /** message.id, else requestId; '' when the line has neither (then it is never deduplicated). */
+  key: string;
+  timestampMs: number;
+  model: string;
+  sessionId: string;
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+  fast: boolean;
+  /** costUSD written by older Claude Code versions; NaN when absent. */
+  reportedCostUsd: number;
+}
+
+export interface SkippedLine {
+  /** Byte offset of the line in its file. */
+  offset: number;
+  reason: string;
+}
+
+export interface ScanResult {
+  lines: UsageLine[];
+  skipped: SkippedLine[];
+  /** Error records of model `<synthetic>`: no usage, not counted. */
+  synthetic: number;
+}
+
+/**
+ * Scans buf[start, end) — whole lines only: `end` is just past a newline or the end of
+ * a file's complete content. `fileOffset` is the file position of `start`.
+ */
+export function scanUsageLines(buf: Buffer, start: number, end: number, fileOffset: number, into: ScanResult): void {
+  const view = end === buf.length ? buf : buf.subarray(0, end);
+  let pos = start;
+  while (pos < end) {
+    const hit = view.indexOf(NEEDLE, pos);
+    if (hit === -1) return;
+    const lineStart = view.lastIndexOf(NEWLINE, hit) + 1;
+    let lineEnd = view.indexOf(NEWLINE, hit);
+    if (lineEnd === -1) lineEnd = end;
+    readCandidate(view, Math.max(lineStart, start), lineEnd, fileOffset - start, into);
+    pos = lineEnd + 1;
+  }
+}
+
+function readCandidate(buf: Buffer, start: number, end: number, delta: number, into: ScanResult): void {
+  const reduced = reduceLine(buf, start, end);
+  if (reduced === undefined) {
+    into.skipped.push({ offset: start + delta, reason: 'cut off or unbalanced JSON' });
+    return;
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(reduced);
+  } catch (error) {
+    into.skipped.push({ offset: start + delta, reason: `not JSON: ${(error as Error).message}` });
+    return;
+  }
+  const usage = usageLineOf(record);
+  if (usage === 'synthetic') into.synthetic++;
+  else if (usage !== undefined) into.lines.push(usage);
+}
+
+/**
+ * The line with every array emptied and long strings cut to "", or undefined when it
+ * does not balance (brackets and quotes): a truncated line is skipped whole, even if
+ * usage survived. No field takt reads sits inside an array (message content, todo
+ * lists and normalizedMessages do), so what JSON.parse sees is a few hundred bytes.
+ */
+export function reduceLine(buf: Buffer, start: number, end: number): string | undefined {
+  while (end > start && (buf[end - 1] === 0x0d || buf[end - 1] === 0x20)) end--;
+  if (buf[start] !== 0x7b || buf[end - 1] !== 0x7d) return undefined; // must be one object: { … }
+  let out = '';
+  let copied = start;
+  let depth = 0;
+  let arrays = 0;
+  let i = start;
+  while (i < end) {
+    const c = buf[i];
+    if (c === QUOTE) {
+      let j = i + 1;
+      for (;;) {
+        j = buf.indexOf(QUOTE, j);
+        if (j === -1 || j >= end) return undefined;
+        let backslashes = 0;
+        for (let k = j - 1; buf[k] === BACKSLASH; k--) backslashes++;
+        if ((backslashes & 1) === 0) break;
+        j++;
+      }
+      if (arrays === 0 && j - i > LONG_STRING) {
+        out += buf.toString('latin1', copied, i);
+        out += '""';
+        copied = j + 1;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === 0x7b) depth++;
+    else if (c === 0x5b) {
+      depth++;
+      if (arrays++ === 0) {
+        out += buf.toString('latin1', copied, i + 1);
+      }
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (c === 0x5d && --arrays === 0) copied = i;
+      if (depth === 0 && i !== end - 1) return undefined; // something after the object closed
+      if (arrays < 0) return undefined;
+    }
+    i++;
+  }
+  if (depth !== 0 || arrays !== 0) return undefined;
+  return copied === start ? buf.toString('latin1', start, end) : out + buf.toString('latin1', copied, end);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+
+/**
+ * The usage a transcript record carries, if any: `message.usage` of an assistant line,
+ * or of the copy of a subagent message inside a `progress` record. A tool result's
+ * `toolUseResult.usage` (the Task/Agent tool) is the subagent's own usage, already
+ * counted from its lines, and `cost-state` records hold running totals: neither counts.
+ */
+export function usageLineOf(record: unknown): UsageLine | 'synthetic' | undefined {
+  if (!isObject(record)) return undefined;
+  let holder: Json = record;
+  if (record.type === 'progress') {
+    const data = record.data;
+    if (!isObject(data) || !isObject(data.message)) return undefined;
+    holder = data.message;
+  }
+  const message = holder.message;
+  if (!isObject(message)) return undefined;
+  const usage = message.usage;
+  if (!isObject(usage) || typeof usage.input_tokens !== 'number' || typeof usage.output_tokens !== 'number') {
+    return undefined;
+  }
+  const model = typeof message.model === 'string' ? message.model : '';
+  if (model === '<synthetic>') return 'synthetic';
+  const timestamp = typeof holder.timestamp === 'string' ? holder.timestamp : record.timestamp;
+  const timestampMs = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
+  if (Number.isNaN(timestampMs)) return undefined;
+  const requestId = typeof holder.requestId === 'string' ? holder.requestId : '';
+  const cacheWrite = count(usage.cache_creation_input_tokens);
+  const split = usage.cache_creation;
+  // The 5m/1h split when Claude Code wrote it; else all writes are 5-minute ones (the API default).
+  let cacheWrite1h = isObject(split) ? count(split.ephemeral_1h_input_tokens) : 0;
+  if (cacheWrite1h > cacheWrite) cacheWrite1h = cacheWrite;
+  const sessionId = typeof record.sessionId === 'string' ? record.sessionId : '';
+  const cost = record.costUSD;
+  return {
+    key: typeof message.id === 'string' && message.id !== '' ? message.id : requestId,
+    timestampMs,
+    model: model === '' ? '(unknown)' : model,
+    sessionId,
+    input: count(usage.input_tokens),
+    output: count(usage.output_tokens),
+    cacheWrite5m: cacheWrite - cacheWrite1h,
+    cacheWrite1h,
+    cacheRead: count(usage.cache_read_input_tokens),
+    fast: usage.speed === 'fast',
+    reportedCostUsd: typeof cost === 'number' && Number.isFinite(cost) ? cost : Number.NaN,
+  };
+}

@@ -1,0 +1,366 @@
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { TranscriptFile } from './find-transcripts.ts';
+import { keyHashOfDirs } from './index-name.ts';
+import { type ScanResult, type SkippedLine, scanUsageLines } from './scan-usage-lines.ts';
+import {
+  allocateColumns,
+  COLUMN_NAMES,
+  type FloatColumn,
+  isFloatColumn,
+  type U32Column,
+  UsageTable,
+} from './usage-table.ts';
+
+/**
+ * The transcript index in TAKT_HOME: per file what was read (identity, size, byte offset,
+ * the responses it holds) and every response counted once. A run re-reads only bytes
+ * appended since; a file that shrank, was replaced (new inode) or rewritten in place is
+ * read again from its start, and a deleted file's responses leave the totals unless
+ * another file (a resumed session's copy) still holds them.
+ *
+ * On disk: "TAKTIDX" + version byte, a JSON header (files, string tables, column layout),
+ * then the columns as raw little-endian typed arrays — loading is one read and no parsing
+ * of rows, which is what lets the status line start in milliseconds.
+ */
+
+const MAGIC = 'TAKTIDX';
+/** Bump when the format or the counting rules change: an older index is rebuilt. */
+const VERSION = 3;
+/** Skipped lines remembered per file for --debug (all are counted). */
+const SKIPPED_KEPT = 20;
+
+export interface FileState {
+  path: string;
+  project: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** Bytes read: always the end of a complete line. */
+  offset: number;
+  rows: number[];
+  skipped: SkippedLine[];
+  skippedCount: number;
+  synthetic: number;
+}
+
+export interface TranscriptIndex {
+  file: string;
+  table: UsageTable;
+  files: Map<string, FileState>;
+}
+
+export interface UpdateSummary {
+  filesRead: number;
+  filesRemoved: number;
+  bytesRead: number;
+  changed: boolean;
+}
+
+export const indexFileFor = (home: string, projectDirs: readonly string[]) =>
+  join(home, `transcripts-${keyHashOfDirs(projectDirs)}.idx`);
+
+/** The saved index, or an empty one when there is none or it cannot be used (it is rebuilt). */
+export function loadTranscriptIndex(file: string): TranscriptIndex {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    return { file, table: new UsageTable(), files: new Map() };
+  }
+  try {
+    return decodeIndex(file, buf);
+  } catch {
+    return { file, table: new UsageTable(), files: new Map() };
+  }
+}
+
+interface Header {
+  count: number;
+  files: Array<[string, string, number, number, number, number, number, number, number, number, SkippedLine[], number]>;
+  models: string[];
+  sessions: string[];
+  projects: string[];
+  columns: Array<[string, number, number]>;
+}
+
+function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
+  if (raw.toString('latin1', 0, MAGIC.length) !== MAGIC || raw[MAGIC.length] !== VERSION)
+    throw new Error('not an index');
+  const headerLength = raw.readUInt32LE(8);
+  const header = JSON.parse(raw.toString('utf8', 12, 12 + headerLength)) as Header;
+  // Typed-array views need aligned offsets; a Buffer from the pool may not start at 0.
+  const buf = raw.byteOffset % 8 === 0 ? raw : Buffer.from(raw);
+  const dataStart = align8(12 + headerLength);
+  const view = (type: 'f64' | 'u32', offset: number, length: number) =>
+    type === 'f64'
+      ? new Float64Array(buf.buffer, buf.byteOffset + dataStart + offset, length)
+      : new Uint32Array(buf.buffer, buf.byteOffset + dataStart + offset, length);
+  const columns = allocateColumns(0);
+  let fileRows: Uint32Array = new Uint32Array(0);
+  let sortedHashes: Float64Array = new Float64Array(0);
+  let sortedRows: Uint32Array = new Uint32Array(0);
+  for (const [name, offset, length] of header.columns) {
+    if (name === 'fileRows') fileRows = view('u32', offset, length) as Uint32Array;
+    else if (name === 'sortedHashes') sortedHashes = view('f64', offset, length) as Float64Array;
+    else if (name === 'sortedRows') sortedRows = view('u32', offset, length) as Uint32Array;
+    else if (isFloatColumn(name)) columns[name] = view('f64', offset, length) as Float64Array;
+    else columns[name as U32Column] = view('u32', offset, length) as Uint32Array;
+  }
+  const table = new UsageTable({
+    count: header.count,
+    columns,
+    models: header.models,
+    sessions: header.sessions,
+    projects: header.projects,
+    sortedHashes,
+    sortedRows,
+  });
+  const files = new Map<string, FileState>();
+  for (const [
+    path,
+    project,
+    dev,
+    ino,
+    size,
+    mtimeMs,
+    offset,
+    rowStart,
+    rowCount,
+    skippedCount,
+    skipped,
+    synthetic,
+  ] of header.files) {
+    files.set(path, {
+      path,
+      project,
+      dev,
+      ino,
+      size,
+      mtimeMs,
+      offset,
+      rows: Array.from(fileRows.subarray(rowStart, rowStart + rowCount)),
+      skipped,
+      skippedCount,
+      synthetic,
+    });
+  }
+  return { file, table, files };
+}
+
+/** Writes the index atomically (temporary file, then rename): readers never see half of one. */
+export function saveTranscriptIndex(index: TranscriptIndex): void {
+  const renumber = index.table.compact();
+  const table = index.table;
+  const fileList = [...index.files.values()];
+  let fileRowCount = 0;
+  for (const f of fileList) {
+    const rows: number[] = [];
+    for (const row of f.rows) {
+      const to = renumber[row] as number;
+      if (to !== -1) rows.push(to);
+    }
+    f.rows = rows;
+    fileRowCount += rows.length;
+  }
+  const fileRows = new Uint32Array(fileRowCount);
+  const files: Header['files'] = [];
+  let at = 0;
+  for (const f of fileList) {
+    fileRows.set(f.rows, at);
+    files.push([
+      f.path,
+      f.project,
+      f.dev,
+      f.ino,
+      f.size,
+      f.mtimeMs,
+      f.offset,
+      at,
+      f.rows.length,
+      f.skippedCount,
+      f.skipped,
+      f.synthetic,
+    ]);
+    at += f.rows.length;
+  }
+  const { hashes, rows } = table.sortedIndex;
+  const blocks: Array<[string, Float64Array | Uint32Array]> = [
+    ...COLUMN_NAMES.map(
+      (name) =>
+        [name, isFloatColumn(name) ? table.columns[name as FloatColumn] : table.columns[name as U32Column]] as [
+          string,
+          Float64Array | Uint32Array,
+        ],
+    ),
+    ['fileRows', fileRows],
+    ['sortedHashes', hashes],
+    ['sortedRows', rows],
+  ];
+  const columns: Header['columns'] = [];
+  let dataLength = 0;
+  for (const [name, array] of blocks) {
+    columns.push([name, dataLength, array.length]);
+    dataLength += align8(array.byteLength);
+  }
+  const header: Header = {
+    count: table.count,
+    files,
+    models: table.models.values,
+    sessions: table.sessions.values,
+    projects: table.projects.values,
+    columns,
+  };
+  const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
+  const dataStart = align8(12 + headerJson.length);
+  const out = Buffer.alloc(dataStart + dataLength);
+  out.write(MAGIC, 0, 'latin1');
+  out[MAGIC.length] = VERSION;
+  out.writeUInt32LE(headerJson.length, 8);
+  headerJson.copy(out, 12);
+  for (let i = 0; i < blocks.length; i++) {
+    const array = (blocks[i] as [string, Float64Array | Uint32Array])[1];
+    const offset = dataStart + (columns[i] as [string, number, number])[1];
+    Buffer.from(array.buffer, array.byteOffset, array.byteLength).copy(out, offset);
+  }
+  mkdirSync(dirname(index.file), { recursive: true });
+  const temporary = `${index.file}.${process.pid}.tmp`;
+  writeFileSync(temporary, out);
+  renameSync(temporary, index.file);
+}
+
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+export interface UpdateOptions {
+  /** Called now and then while bytes are read (the first build of a large history). */
+  onProgress?: (readBytes: number, totalBytes: number, files: number) => void;
+}
+
+/** Brings the index up to date with the files found now. */
+export function updateTranscriptIndex(
+  index: TranscriptIndex,
+  found: readonly TranscriptFile[],
+  options: UpdateOptions = {},
+): UpdateSummary {
+  const summary: UpdateSummary = { filesRead: 0, filesRemoved: 0, bytesRead: 0, changed: false };
+  const work: Array<{ file: TranscriptFile; state: FileState; size: number }> = [];
+  const present = new Set<string>();
+  let totalBytes = 0;
+  for (const file of found) {
+    let st: import('node:fs').Stats;
+    try {
+      st = statSync(file.path);
+    } catch {
+      continue; // deleted between listing and stat
+    }
+    present.add(file.path);
+    let state = index.files.get(file.path);
+    if (state !== undefined && state.dev === st.dev && state.ino === st.ino && state.size === st.size) {
+      if (state.mtimeMs === st.mtimeMs) continue; // unchanged: the common case, nothing read
+    }
+    const rewritten =
+      state !== undefined &&
+      (state.dev !== st.dev ||
+        state.ino !== st.ino ||
+        st.size < state.offset ||
+        (st.size === state.size && state.mtimeMs !== st.mtimeMs));
+    if (state !== undefined && rewritten) {
+      releaseFile(index, state);
+      state = undefined;
+    }
+    if (state === undefined) {
+      state = emptyState(file, st);
+      index.files.set(file.path, state);
+    }
+    state.dev = st.dev;
+    state.ino = st.ino;
+    state.mtimeMs = st.mtimeMs;
+    state.size = st.size;
+    summary.changed = true;
+    if (st.size > state.offset) {
+      work.push({ file, state, size: st.size });
+      totalBytes += st.size - state.offset;
+    }
+  }
+  for (const [path, state] of index.files) {
+    if (present.has(path)) continue;
+    releaseFile(index, state);
+    index.files.delete(path);
+    summary.filesRemoved++;
+    summary.changed = true;
+  }
+  let buffer = Buffer.allocUnsafe(0);
+  let lastProgress = 0;
+  for (const { file, state, size } of work) {
+    const length = size - state.offset;
+    if (buffer.length < length) buffer = Buffer.allocUnsafe(Math.max(length, buffer.length * 2, 1 << 20));
+    const got = readRange(file.path, buffer, state.offset, length);
+    const complete = buffer.lastIndexOf(0x0a, got - 1) + 1; // a line still being written waits for the next run
+    if (complete > 0) {
+      const scan: ScanResult = { lines: [], skipped: [], synthetic: 0 };
+      scanUsageLines(buffer, 0, complete, state.offset, scan);
+      countLines(index, state, scan);
+      state.offset += complete;
+    }
+    summary.filesRead++;
+    summary.bytesRead += got;
+    if (options.onProgress && summary.bytesRead - lastProgress > 32 << 20) {
+      lastProgress = summary.bytesRead;
+      options.onProgress(summary.bytesRead, totalBytes, summary.filesRead);
+    }
+  }
+  return summary;
+}
+
+function readRange(path: string, buffer: Buffer, position: number, length: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buffer, got, length - got, position + got);
+      if (n === 0) break; // truncated while we read: the next run sees the new size
+      got += n;
+    }
+    return got;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function countLines(index: TranscriptIndex, state: FileState, scan: ScanResult): void {
+  let mine: Set<number> | undefined;
+  for (const line of scan.lines) {
+    const { row } = index.table.addLine(line, state.project);
+    mine ??= new Set(state.rows);
+    if (!mine.has(row)) {
+      mine.add(row);
+      state.rows.push(row);
+      index.table.columns.owners[row] = (index.table.columns.owners[row] as number) + 1;
+    }
+  }
+  state.skippedCount += scan.skipped.length;
+  for (const s of scan.skipped) if (state.skipped.length < SKIPPED_KEPT) state.skipped.push(s);
+  state.synthetic += scan.synthetic;
+}
+
+function releaseFile(index: TranscriptIndex, state: FileState): void {
+  for (const row of state.rows) index.table.release(row);
+  state.rows = [];
+}
+
+function emptyState(file: TranscriptFile, st: import('node:fs').Stats): FileState {
+  return {
+    path: file.path,
+    project: file.project,
+    dev: st.dev,
+    ino: st.ino,
+    size: 0,
+    mtimeMs: st.mtimeMs,
+    offset: 0,
+    rows: [],
+    skipped: [],
+    skippedCount: 0,
+    synthetic: 0,
+  };
+}

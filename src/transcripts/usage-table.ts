@@ -1,0 +1,249 @@
+import type { UsageLine } from './scan-usage-lines.ts';
+
+/**
+ * Every API response counted once, in columns (typed arrays), so that reports and the
+ * status line read 100,000 responses in a few milliseconds and the index stores them
+ * as raw bytes. A row is one response (one message.id); when the same response is
+ * seen again — streaming snapshots, a resumed session's copy, a sidechain replay, a
+ * progress record's copy — each token field keeps its largest value.
+ */
+
+const FLOAT_COLUMNS = [
+  'timestampMs',
+  'input',
+  'output',
+  'cacheWrite5m',
+  'cacheWrite1h',
+  'cacheRead',
+  'reportedCostUsd',
+  'keyHash',
+] as const;
+const U32_COLUMNS = ['model', 'session', 'project', 'owners', 'flags'] as const;
+export type FloatColumn = (typeof FLOAT_COLUMNS)[number];
+export type U32Column = (typeof U32_COLUMNS)[number];
+export const COLUMN_NAMES = [...FLOAT_COLUMNS, ...U32_COLUMNS];
+
+export const FLAG_FAST = 1;
+/** No file holds this response any more (its files were deleted or rewritten). */
+export const FLAG_DEAD = 2;
+
+export interface StringTable {
+  values: string[];
+  ids: Map<string, number>;
+}
+
+export const stringTable = (values: string[] = []): StringTable => ({
+  values,
+  ids: new Map(values.map((v, i) => [v, i])),
+});
+
+export function internString(table: StringTable, value: string): number {
+  let id = table.ids.get(value);
+  if (id === undefined) {
+    id = table.values.length;
+    table.values.push(value);
+    table.ids.set(value, id);
+  }
+  return id;
+}
+
+export class UsageTable {
+  count = 0;
+  columns: Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+  readonly models: StringTable;
+  readonly sessions: StringTable;
+  readonly projects: StringTable;
+  /** keyHash → row, for rows added or found since loading (the sorted index covers the rest). */
+  private readonly recent = new Map<number, number>();
+  /** Rows sorted by keyHash as loaded from the index: binary-searched, never rebuilt on a warm run. */
+  private sortedHashes: Float64Array;
+  private sortedRows: Uint32Array;
+
+  constructor(
+    init: {
+      count: number;
+      columns: Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+      models: string[];
+      sessions: string[];
+      projects: string[];
+      sortedHashes: Float64Array;
+      sortedRows: Uint32Array;
+    } = emptyInit(),
+  ) {
+    this.count = init.count;
+    this.columns = init.columns;
+    this.models = stringTable(init.models);
+    this.sessions = stringTable(init.sessions);
+    this.projects = stringTable(init.projects);
+    this.sortedHashes = init.sortedHashes;
+    this.sortedRows = init.sortedRows;
+  }
+
+  get capacity(): number {
+    return this.columns.timestampMs.length;
+  }
+
+  /** The row of a response key, or -1. */
+  findRow(hash: number): number {
+    const recent = this.recent.get(hash);
+    if (recent !== undefined) return recent;
+    const hashes = this.sortedHashes;
+    let lo = 0;
+    let hi = hashes.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = hashes[mid] as number;
+      if (h < hash) lo = mid + 1;
+      else if (h > hash) hi = mid - 1;
+      else return this.sortedRows[mid] as number;
+    }
+    return -1;
+  }
+
+  /**
+   * Counts one usage line seen in a file of `project`: a new row, or the row of the same
+   * response merged field by field (largest value wins). Returns the row.
+   */
+  addLine(line: UsageLine, project: string): { row: number; created: boolean } {
+    const hash = line.key === '' ? Number.NaN : keyHash(line.key);
+    const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
+    const c = this.columns;
+    if (existing !== -1) {
+      const flags = c.flags[existing] as number;
+      if (flags & FLAG_DEAD) {
+        this.writeRow(existing, line, project, hash);
+        c.owners[existing] = 0;
+      } else {
+        c.input[existing] = Math.max(c.input[existing] as number, line.input);
+        c.output[existing] = Math.max(c.output[existing] as number, line.output);
+        c.cacheWrite5m[existing] = Math.max(c.cacheWrite5m[existing] as number, line.cacheWrite5m);
+        c.cacheWrite1h[existing] = Math.max(c.cacheWrite1h[existing] as number, line.cacheWrite1h);
+        c.cacheRead[existing] = Math.max(c.cacheRead[existing] as number, line.cacheRead);
+        if (line.fast) c.flags[existing] = flags | FLAG_FAST;
+        const reported = c.reportedCostUsd[existing] as number;
+        if (!Number.isNaN(line.reportedCostUsd) && !(reported >= line.reportedCostUsd)) {
+          c.reportedCostUsd[existing] = line.reportedCostUsd;
+        }
+        if (line.timestampMs < (c.timestampMs[existing] as number)) c.timestampMs[existing] = line.timestampMs;
+      }
+      return { row: existing, created: false };
+    }
+    if (this.count === this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    const row = this.count++;
+    this.writeRow(row, line, project, hash);
+    c.owners[row] = 0;
+    if (!Number.isNaN(hash)) this.recent.set(hash, row);
+    return { row, created: true };
+  }
+
+  private writeRow(row: number, line: UsageLine, project: string, hash: number): void {
+    const c = this.columns;
+    c.timestampMs[row] = line.timestampMs;
+    c.input[row] = line.input;
+    c.output[row] = line.output;
+    c.cacheWrite5m[row] = line.cacheWrite5m;
+    c.cacheWrite1h[row] = line.cacheWrite1h;
+    c.cacheRead[row] = line.cacheRead;
+    c.reportedCostUsd[row] = line.reportedCostUsd;
+    c.keyHash[row] = hash;
+    c.model[row] = internString(this.models, line.model);
+    c.session[row] = internString(this.sessions, line.sessionId);
+    c.project[row] = internString(this.projects, project);
+    c.flags[row] = line.fast ? FLAG_FAST : 0;
+  }
+
+  /** A file that held the row is gone: the response stays counted while any other file holds it. */
+  release(row: number): void {
+    const c = this.columns;
+    const owners = (c.owners[row] as number) - 1;
+    c.owners[row] = Math.max(0, owners);
+    if (owners <= 0) {
+      c.flags[row] = (c.flags[row] as number) | FLAG_DEAD;
+      c.input[row] = 0;
+      c.output[row] = 0;
+      c.cacheWrite5m[row] = 0;
+      c.cacheWrite1h[row] = 0;
+      c.cacheRead[row] = 0;
+      c.reportedCostUsd[row] = Number.NaN;
+    }
+  }
+
+  isLive(row: number): boolean {
+    return ((this.columns.flags[row] as number) & FLAG_DEAD) === 0;
+  }
+
+  private grow(capacity: number): void {
+    const next = allocateColumns(capacity);
+    for (const name of FLOAT_COLUMNS) next[name].set(this.columns[name].subarray(0, this.count));
+    for (const name of U32_COLUMNS) next[name].set(this.columns[name].subarray(0, this.count));
+    this.columns = next;
+  }
+
+  /**
+   * Drops dead rows and sorts the key index; returns the old→new row map (-1 = dropped)
+   * so that the caller can renumber what refers to rows.
+   */
+  compact(): Int32Array {
+    const map = new Int32Array(this.count).fill(-1);
+    let live = 0;
+    for (let row = 0; row < this.count; row++) if (this.isLive(row)) map[row] = live++;
+    const next = allocateColumns(live);
+    for (let row = 0; row < this.count; row++) {
+      const to = map[row] as number;
+      if (to === -1) continue;
+      for (const name of FLOAT_COLUMNS) next[name][to] = this.columns[name][row] as number;
+      for (const name of U32_COLUMNS) next[name][to] = this.columns[name][row] as number;
+    }
+    this.columns = next;
+    this.count = live;
+    const keyed: number[] = [];
+    for (let row = 0; row < live; row++) if (!Number.isNaN(next.keyHash[row])) keyed.push(row);
+    keyed.sort((a, b) => (next.keyHash[a] as number) - (next.keyHash[b] as number));
+    this.sortedRows = Uint32Array.from(keyed);
+    this.sortedHashes = Float64Array.from(keyed, (row) => next.keyHash[row] as number);
+    this.recent.clear();
+    return map;
+  }
+
+  get sortedIndex(): { hashes: Float64Array; rows: Uint32Array } {
+    return { hashes: this.sortedHashes, rows: this.sortedRows };
+  }
+}
+
+export function allocateColumns(capacity: number): Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array> {
+  const columns = {} as Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+  for (const name of FLOAT_COLUMNS) columns[name] = new Float64Array(capacity);
+  for (const name of U32_COLUMNS) columns[name] = new Uint32Array(capacity);
+  return columns;
+}
+
+export const isFloatColumn = (name: string): name is FloatColumn => (FLOAT_COLUMNS as readonly string[]).includes(name);
+
+function emptyInit() {
+  return {
+    count: 0,
+    columns: allocateColumns(0),
+    models: [],
+    sessions: [],
+    projects: [],
+    sortedHashes: new Float64Array(0),
+    sortedRows: new Uint32Array(0),
+  };
+}
+
+/**
+ * A 53-bit hash of a response key (two 32-bit FNV-style hashes), exact as a double.
+ * Among 100,000 distinct keys the chance of any collision is about 5·10⁻⁷ (a million:
+ * 5·10⁻⁵); see docs/decisions.md.
+ */
+export function keyHash(key: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < key.length; i++) {
+    const ch = key.charCodeAt(i);
+    a = Math.imul(a ^ ch, 0x01000193);
+    b = Math.imul(b ^ ch, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}

@@ -1,0 +1,87 @@
+/**
+ * Local calendar dates of instants in an IANA time zone, fast enough for 100,000 rows:
+ * the zone's offset is asked of Intl once per UTC day (twice: at its start and end) and
+ * only days that contain a DST change fall back to asking per hour, then per instant.
+ */
+export type LocalDate = (ms: number) => string;
+
+export function defaultTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** Throws a message that names the zone when Intl does not know it. */
+export function checkTimeZone(timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    throw new Error(`unknown time zone '${timeZone}': use an IANA name such as UTC, Europe/Berlin or America/New_York`);
+  }
+}
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+export function localDateIn(timeZone: string): LocalDate {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return (ms) => isoDate(ms);
+  const offsetAt = offsetFunction(timeZone);
+  const dayOffsets = new Map<number, number>(); // UTC day → offset, or NaN when the day has a change
+  const hourOffsets = new Map<number, number>();
+  return (ms) => {
+    const day = Math.floor(ms / DAY);
+    let offset = dayOffsets.get(day);
+    if (offset === undefined) {
+      const a = offsetAt(day * DAY);
+      offset = a === offsetAt(day * DAY + DAY - 1) ? a : Number.NaN;
+      dayOffsets.set(day, offset);
+    }
+    if (Number.isNaN(offset)) {
+      const hour = Math.floor(ms / HOUR);
+      let h = hourOffsets.get(hour);
+      if (h === undefined) {
+        const a = offsetAt(hour * HOUR);
+        h = a === offsetAt(hour * HOUR + HOUR - 1) ? a : Number.NaN;
+        hourOffsets.set(hour, h);
+      }
+      offset = Number.isNaN(h) ? offsetAt(ms) : h;
+    }
+    return isoDate(ms + offset);
+  };
+}
+
+/** Offset from UTC in ms of a zone at an instant. */
+export function offsetFunction(timeZone: string): (ms: number) => number {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return (ms) => {
+    const parts: Record<string, number> = {};
+    for (const p of format.formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    const asUtc = Date.UTC(
+      parts.year as number,
+      (parts.month as number) - 1,
+      parts.day as number,
+      parts.hour as number,
+      parts.minute as number,
+      parts.second as number,
+    );
+    return asUtc - Math.floor(ms / 1000) * 1000;
+  };
+}
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The Monday (or `weekStart`, 0 = Sunday) on or before a YYYY-MM-DD date. */
+export function weekOf(date: string, weekStart: number): string {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  const dow = new Date(ms).getUTCDay();
+  return isoDate(ms - ((dow - weekStart + 7) % 7) * DAY);
+}
