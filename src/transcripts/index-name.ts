@@ -1,9 +1,12 @@
-import { createHash } from 'node:crypto';
+import { keyHash } from './usage-table.ts';
 
-/** One index per set of transcript roots, so `--dir` runs do not churn the default index. */
+/**
+ * One index per set of transcript roots, so `--dir` runs do not churn the default index.
+ * A 53-bit string hash rather than node:crypto, whose loading alone costs the status line
+ * several milliseconds.
+ */
 export function keyHashOfDirs(projectDirs: readonly string[]): string {
-  return createHash('sha256')
-    .update([...projectDirs].sort().join('\n'))
-    .digest('hex')
-    .slice(0, 12);
+  return keyHash([...projectDirs].sort().join('\n'))
+    .toString(16)
+    .padStart(14, '0');
 }

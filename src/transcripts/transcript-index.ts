@@ -19,14 +19,16 @@ import {
  * read again from its start, and a deleted file's responses leave the totals unless
  * another file (a resumed session's copy) still holds them.
  *
- * On disk: "TAKTIDX" + version byte, a JSON header (files, string tables, column layout),
- * then the columns as raw little-endian typed arrays — loading is one read and no parsing
- * of rows, which is what lets the status line start in milliseconds.
+ * On disk: "TAKTIDX" + version byte, the lengths of the two text sections, a JSON header
+ * (string tables, column layout), the files as JSON lines (one per file, so that the status
+ * line can pick out its own session's without parsing the others), then the columns as raw
+ * little-endian typed arrays — loading is one read and no parsing of rows, which is what
+ * lets the status line start in milliseconds.
  */
 
 const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-const VERSION = 3;
+const VERSION = 4;
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
 
@@ -39,7 +41,8 @@ export interface FileState {
   mtimeMs: number;
   /** Bytes read: always the end of a complete line. */
   offset: number;
-  rows: number[];
+  /** Rows of the responses this file holds (a view into the loaded index until the file changes). */
+  rows: number[] | Uint32Array;
   skipped: SkippedLine[];
   skippedCount: number;
   synthetic: number;
@@ -49,6 +52,8 @@ export interface TranscriptIndex {
   file: string;
   table: UsageTable;
   files: Map<string, FileState>;
+  /** Loaded with only some files' states (the status line): may be updated, never saved. */
+  partial?: boolean;
 }
 
 export interface UpdateSummary {
@@ -61,8 +66,11 @@ export interface UpdateSummary {
 export const indexFileFor = (home: string, projectDirs: readonly string[]) =>
   join(home, `transcripts-${keyHashOfDirs(projectDirs)}.idx`);
 
-/** The saved index, or an empty one when there is none or it cannot be used (it is rebuilt). */
-export function loadTranscriptIndex(file: string): TranscriptIndex {
+/**
+ * The saved index, or an empty one when there is none or it cannot be used (it is rebuilt).
+ * With `onlyFiles`, only those files' states are decoded (the index is then partial).
+ */
+export function loadTranscriptIndex(file: string, onlyFiles?: readonly string[]): TranscriptIndex {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -70,7 +78,7 @@ export function loadTranscriptIndex(file: string): TranscriptIndex {
     return { file, table: new UsageTable(), files: new Map() };
   }
   try {
-    return decodeIndex(file, buf);
+    return decodeIndex(file, buf, onlyFiles);
   } catch {
     return { file, table: new UsageTable(), files: new Map() };
   }
@@ -78,21 +86,40 @@ export function loadTranscriptIndex(file: string): TranscriptIndex {
 
 interface Header {
   count: number;
-  files: Array<[string, string, number, number, number, number, number, number, number, number, SkippedLine[], number]>;
   models: string[];
   sessions: string[];
   projects: string[];
   columns: Array<[string, number, number]>;
 }
 
-function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
+/** One line of the files section. */
+type FileEntry = [
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  SkippedLine[],
+  number,
+];
+
+const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + files length (4)
+
+function decodeIndex(file: string, raw: Buffer, onlyFiles: readonly string[] | undefined): TranscriptIndex {
   if (raw.toString('latin1', 0, MAGIC.length) !== MAGIC || raw[MAGIC.length] !== VERSION)
     throw new Error('not an index');
   const headerLength = raw.readUInt32LE(8);
-  const header = JSON.parse(raw.toString('utf8', 12, 12 + headerLength)) as Header;
+  const filesLength = raw.readUInt32LE(12);
+  const header = JSON.parse(raw.toString('utf8', PREAMBLE, PREAMBLE + headerLength)) as Header;
+  const filesStart = PREAMBLE + headerLength;
   // Typed-array views need aligned offsets; a Buffer from the pool may not start at 0.
   const buf = raw.byteOffset % 8 === 0 ? raw : Buffer.from(raw);
-  const dataStart = align8(12 + headerLength);
+  const dataStart = align8(filesStart + filesLength);
   const view = (type: 'f64' | 'u32', offset: number, length: number) =>
     type === 'f64'
       ? new Float64Array(buf.buffer, buf.byteOffset + dataStart + offset, length)
@@ -118,20 +145,9 @@ function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
     sortedRows,
   });
   const files = new Map<string, FileState>();
-  for (const [
-    path,
-    project,
-    dev,
-    ino,
-    size,
-    mtimeMs,
-    offset,
-    rowStart,
-    rowCount,
-    skippedCount,
-    skipped,
-    synthetic,
-  ] of header.files) {
+  const add = (entry: FileEntry) => {
+    const [path, project, dev, ino, size, mtimeMs, offset, rowStart, rowCount, skippedCount, skipped, synthetic] =
+      entry;
     files.set(path, {
       path,
       project,
@@ -140,17 +156,31 @@ function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
       size,
       mtimeMs,
       offset,
-      rows: Array.from(fileRows.subarray(rowStart, rowStart + rowCount)),
+      rows: fileRows.subarray(rowStart, rowStart + rowCount),
       skipped,
       skippedCount,
       synthetic,
     });
+  };
+  const filesEnd = filesStart + filesLength;
+  if (onlyFiles === undefined) {
+    const text = raw.toString('utf8', filesStart, filesEnd);
+    for (const line of text.split('\n')) if (line !== '') add(JSON.parse(line) as FileEntry);
+  } else {
+    // Every line starts with "\n" + the JSON of [path, …: find the wanted ones by bytes.
+    for (const path of onlyFiles) {
+      const at = raw.indexOf(`\n[${JSON.stringify(path)},`, filesStart);
+      if (at === -1 || at >= filesEnd) continue;
+      const end = raw.indexOf(10, at + 1);
+      add(JSON.parse(raw.toString('utf8', at + 1, end === -1 || end > filesEnd ? filesEnd : end)) as FileEntry);
+    }
   }
-  return { file, table, files };
+  return { file, table, files, partial: onlyFiles !== undefined };
 }
 
 /** Writes the index atomically (temporary file, then rename): readers never see half of one. */
 export function saveTranscriptIndex(index: TranscriptIndex): void {
+  if (index.partial) throw new Error('a partially loaded transcript index cannot be saved');
   const renumber = index.table.compact();
   const table = index.table;
   const fileList = [...index.files.values()];
@@ -165,11 +195,11 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     fileRowCount += rows.length;
   }
   const fileRows = new Uint32Array(fileRowCount);
-  const files: Header['files'] = [];
+  const files: string[] = [];
   let at = 0;
   for (const f of fileList) {
     fileRows.set(f.rows, at);
-    files.push([
+    const entry: FileEntry = [
       f.path,
       f.project,
       f.dev,
@@ -182,7 +212,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       f.skippedCount,
       f.skipped,
       f.synthetic,
-    ]);
+    ];
+    files.push(`\n${JSON.stringify(entry)}`);
     at += f.rows.length;
   }
   const { hashes, rows } = table.sortedIndex;
@@ -206,19 +237,21 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   }
   const header: Header = {
     count: table.count,
-    files,
     models: table.models.values,
     sessions: table.sessions.values,
     projects: table.projects.values,
     columns,
   };
   const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
-  const dataStart = align8(12 + headerJson.length);
+  const filesText = Buffer.from(files.join(''), 'utf8');
+  const dataStart = align8(PREAMBLE + headerJson.length + filesText.length);
   const out = Buffer.alloc(dataStart + dataLength);
   out.write(MAGIC, 0, 'latin1');
   out[MAGIC.length] = VERSION;
   out.writeUInt32LE(headerJson.length, 8);
-  headerJson.copy(out, 12);
+  out.writeUInt32LE(filesText.length, 12);
+  headerJson.copy(out, PREAMBLE);
+  filesText.copy(out, PREAMBLE + headerJson.length);
   for (let i = 0; i < blocks.length; i++) {
     const array = (blocks[i] as [string, Float64Array | Uint32Array])[1];
     const offset = dataStart + (columns[i] as [string, number, number])[1];
@@ -233,6 +266,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export interface UpdateOptions {
+  /** `found` is only some of the files (the status line's own session): forget no others. */
+  partial?: boolean;
   /** Called now and then while bytes are read (the first build of a large history). */
   onProgress?: (readBytes: number, totalBytes: number, files: number) => void;
 }
@@ -283,7 +318,7 @@ export function updateTranscriptIndex(
       totalBytes += st.size - state.offset;
     }
   }
-  for (const [path, state] of index.files) {
+  for (const [path, state] of options.partial ? [] : index.files) {
     if (present.has(path)) continue;
     releaseFile(index, state);
     index.files.delete(path);
@@ -330,12 +365,15 @@ function readRange(path: string, buffer: Buffer, position: number, length: numbe
 
 function countLines(index: TranscriptIndex, state: FileState, scan: ScanResult): void {
   let mine: Set<number> | undefined;
+  let rows: number[] | undefined;
   for (const line of scan.lines) {
     const { row } = index.table.addLine(line, state.project);
     mine ??= new Set(state.rows);
+    rows ??= Array.isArray(state.rows) ? state.rows : Array.from(state.rows);
+    state.rows = rows;
     if (!mine.has(row)) {
       mine.add(row);
-      state.rows.push(row);
+      rows.push(row);
       index.table.columns.owners[row] = (index.table.columns.owners[row] as number) + 1;
     }
   }

@@ -27,15 +27,16 @@ export const FLAG_FAST = 1;
 /** No file holds this response any more (its files were deleted or rewritten). */
 export const FLAG_DEAD = 2;
 
-export interface StringTable {
-  values: string[];
-  ids: Map<string, number>;
-}
+/** Strings stored once, referred to by number; the lookup map is built on first use. */
+export class StringTable {
+  private map: Map<string, number> | undefined;
+  constructor(readonly values: string[] = []) {}
 
-export const stringTable = (values: string[] = []): StringTable => ({
-  values,
-  ids: new Map(values.map((v, i) => [v, i])),
-});
+  get ids(): Map<string, number> {
+    this.map ??= new Map(this.values.map((v, i) => [v, i]));
+    return this.map;
+  }
+}
 
 export function internString(table: StringTable, value: string): number {
   let id = table.ids.get(value);
@@ -72,9 +73,9 @@ export class UsageTable {
   ) {
     this.count = init.count;
     this.columns = init.columns;
-    this.models = stringTable(init.models);
-    this.sessions = stringTable(init.sessions);
-    this.projects = stringTable(init.projects);
+    this.models = new StringTable(init.models);
+    this.sessions = new StringTable(init.sessions);
+    this.projects = new StringTable(init.projects);
     this.sortedHashes = init.sortedHashes;
     this.sortedRows = init.sortedRows;
   }

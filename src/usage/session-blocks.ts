@@ -19,12 +19,7 @@ export interface SessionBlock {
 }
 
 /** `rows` must be sorted by time. */
-export function sessionBlocks(
-  table: UsageTable,
-  _costs: Float64Array,
-  rows: readonly number[],
-  now: number,
-): SessionBlock[] {
+export function sessionBlocks(table: UsageTable, rows: readonly number[], now: number): SessionBlock[] {
   const ts = table.columns.timestampMs;
   const blocks: SessionBlock[] = [];
   let current: SessionBlock | undefined;

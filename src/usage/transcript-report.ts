@@ -70,24 +70,29 @@ export interface Report {
 
 /** Cost of every row of the table (NaN: the model has no price), computed once per report. */
 export function rowCosts(table: UsageTable, prices: PriceTable): Float64Array {
+  const costOf = rowCostFunction(table, prices);
+  const costs = new Float64Array(table.count);
+  for (let row = 0; row < table.count; row++) costs[row] = costOf(row);
+  return costs;
+}
+
+/** The cost of one row (NaN: the model has no price): for callers that need only a few rows. */
+export function rowCostFunction(table: UsageTable, prices: PriceTable): (row: number) => number {
   const byModel = table.models.values.map((m) => resolveModelPrice(prices, m)?.price);
   const c = table.columns;
-  const costs = new Float64Array(table.count);
-  for (let row = 0; row < table.count; row++) {
+  return (row) => {
     const price = byModel[c.model[row] as number];
-    costs[row] =
-      price === undefined
-        ? Number.NaN
-        : responseCostUsd(price, {
-            input: c.input[row] as number,
-            output: c.output[row] as number,
-            cacheWrite5m: c.cacheWrite5m[row] as number,
-            cacheWrite1h: c.cacheWrite1h[row] as number,
-            cacheRead: c.cacheRead[row] as number,
-            fast: ((c.flags[row] as number) & FLAG_FAST) !== 0,
-          });
-  }
-  return costs;
+    return price === undefined
+      ? Number.NaN
+      : responseCostUsd(price, {
+          input: c.input[row] as number,
+          output: c.output[row] as number,
+          cacheWrite5m: c.cacheWrite5m[row] as number,
+          cacheWrite1h: c.cacheWrite1h[row] as number,
+          cacheRead: c.cacheRead[row] as number,
+          fast: ((c.flags[row] as number) & FLAG_FAST) !== 0,
+        });
+  };
 }
 
 class Accumulator {
@@ -167,7 +172,7 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
   const totals = new Accumulator();
   const rows: Report['rows'] = [];
   if (options.kind === 'blocks') {
-    const blocks = sessionBlocks(table, costs, selected, options.now);
+    const blocks = sessionBlocks(table, selected, options.now);
     const limit =
       options.tokenLimit === 'max'
         ? Math.max(0, ...blocks.filter((b) => !b.isActive).map((b) => blockTotal(table, b)))

@@ -1,18 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
-import { findTranscriptFiles, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
-import {
-  indexFileFor,
-  loadTranscriptIndex,
-  saveTranscriptIndex,
-  updateTranscriptIndex,
-} from '../../transcripts/transcript-index.ts';
+import { type TranscriptFile, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
+import { indexFileFor, loadTranscriptIndex, updateTranscriptIndex } from '../../transcripts/transcript-index.ts';
 import { defaultTimeZone, localDateIn } from '../../usage/local-time.ts';
 import { sessionBlocks } from '../../usage/session-blocks.ts';
-import { rowCosts } from '../../usage/transcript-report.ts';
+import { rowCostFunction } from '../../usage/transcript-report.ts';
 
 /**
  * Claude Code's statusLine command. Reads the JSON Claude Code pipes on stdin, prints
@@ -124,34 +118,47 @@ function statusLine(input: StatusInput, args: string[]): string {
     buildIndexInBackground();
     values.today_cost = 'indexing…';
   } else {
-    const index = loadTranscriptIndex(indexFile);
-    const summary = updateTranscriptIndex(index, findTranscriptFiles(projectDirs));
-    if (summary.changed) saveTranscriptIndex(index);
+    // Only this session's files are read here (what Claude Code is appending to now); the
+    // rest of the history is refreshed by a background run at most once a minute.
+    const mine = sessionFiles(projectDirs, input.transcript_path);
+    const index = loadTranscriptIndex(
+      indexFile,
+      mine.map((f) => f.path),
+    );
+    updateTranscriptIndex(index, mine, { partial: true });
+    refreshInBackground(home, indexFile);
     const table = index.table;
-    const costs = rowCosts(table, loadPriceTable(home));
+    const costOf = rowCostFunction(table, loadPriceTable(home));
     const localDate = localDateIn(defaultTimeZone());
     const today = localDate(now);
-    const ts = table.columns.timestampMs;
+    const c = table.columns;
+    const ts = c.timestampMs;
+    const sessionId = input.session_id === undefined ? -1 : table.sessions.values.indexOf(input.session_id);
+    // Today began less than two days ago in any zone; blocks chain back to the last 5-hour
+    // gap, which two days of history find unless someone worked two days without a break.
+    const dayAgo = now - 2 * 86_400_000;
     let todayCost = 0;
     let sessionCost = 0;
-    const sessionId = input.session_id === undefined ? -1 : (table.sessions.ids.get(input.session_id) ?? -1);
     const recent: number[] = [];
     for (let row = 0; row < table.count; row++) {
-      if (!table.isLive(row)) continue;
       const t = ts[row] as number;
-      const cost = costs[row] as number;
-      if (t >= now - 2 * 86_400_000 && localDate(t) === today && !Number.isNaN(cost)) todayCost += cost;
-      if (table.columns.session[row] === sessionId && !Number.isNaN(cost)) sessionCost += cost;
-      if (t >= now - 11 * 3_600_000) recent.push(row);
+      const inSession = c.session[row] === sessionId;
+      if (t < dayAgo && !inSession) continue;
+      if (!table.isLive(row)) continue;
+      const cost = costOf(row);
+      if (Number.isNaN(cost)) continue;
+      if (t >= dayAgo && localDate(t) === today) todayCost += cost;
+      if (inSession) sessionCost += cost;
+      if (t >= dayAgo && t <= now) recent.push(row);
     }
     values.today_cost = usd(todayCost);
     if (values.session_cost === '' && sessionId !== -1) values.session_cost = usd(sessionCost);
     if (values.five_hour === '') {
       recent.sort((a, b) => (ts[a] as number) - (ts[b] as number));
-      const active = sessionBlocks(table, costs, recent, now).find((b) => b.isActive);
+      const active = sessionBlocks(table, recent, now).find((b) => b.isActive);
       if (active) {
         let blockCost = 0;
-        for (const row of active.rows) if (!Number.isNaN(costs[row] as number)) blockCost += costs[row] as number;
+        for (const row of active.rows) blockCost += costOf(row);
         values.five_hour = `~${usd(blockCost)} (est.)`;
         values.five_hour_reset = `↺${clock(active.end)}`;
       }
@@ -218,12 +225,52 @@ function keepRateLimits(home: string, input: StatusInput, now: number): void {
   renameSync(temporary, file);
 }
 
+/** The session's transcript and its subagents' files, if it lies under a known projects directory. */
+function sessionFiles(projectDirs: string[], transcriptPath: string | undefined): TranscriptFile[] {
+  if (transcriptPath === undefined) return [];
+  const root = projectDirs.find((dir) => transcriptPath.startsWith(dir + sep));
+  if (root === undefined) return [];
+  const project = transcriptPath.slice(root.length + 1).split(sep)[0] ?? '';
+  const files: TranscriptFile[] = [{ path: transcriptPath, project }];
+  const subagents = join(transcriptPath.replace(/\.jsonl$/, ''), 'subagents');
+  try {
+    for (const name of readdirSync(subagents)) {
+      if (name.endsWith('.jsonl')) files.push({ path: join(subagents, name), project });
+    }
+  } catch {
+    // no subagents
+  }
+  return files;
+}
+
+const REFRESH_MS = 60_000;
+
+/** Starts a background `takt report` (which saves the index) when neither it nor a refresh ran in the last minute. */
+function refreshInBackground(home: string, indexFile: string): void {
+  const marker = join(home, 'index-refresh.at');
+  const last = Math.max(mtimeOf(indexFile), mtimeOf(marker));
+  if (Date.now() - last < REFRESH_MS) return;
+  writeFileSync(marker, '');
+  buildIndexInBackground();
+}
+
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 function buildIndexInBackground(): void {
   const main = process.argv[1];
   if (main === undefined) return;
-  const child = spawn(process.execPath, [...process.execArgv, main, 'report', 'daily', '--json'], {
-    detached: true,
-    stdio: 'ignore',
+  // Loaded only here: most runs never spawn, and every module costs start-up time.
+  void import('node:child_process').then(({ spawn }) => {
+    const child = spawn(process.execPath, [...process.execArgv, main, 'report', 'daily', '--json'], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
   });
-  child.unref();
 }
