@@ -1,0 +1,257 @@
+import { appendFileSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  agentProgress,
+  apiError,
+  assistant,
+  claudeDir,
+  costState,
+  jsonl,
+  taskResult,
+  writeTranscript,
+} from '../../test/support/transcript-lines.ts';
+import { loadShippedPriceTable } from '../pricing/price-table.ts';
+import { buildReport, type Sums } from '../usage/transcript-report.ts';
+import { loadTranscriptUsage } from './load-transcript-usage.ts';
+
+const scratch: string[] = [];
+afterEach(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'takt-home-'));
+  scratch.push(home);
+  return home;
+}
+
+function setup(files: Record<string, string>) {
+  const root = claudeDir(files);
+  scratch.push(root);
+  return { root, home: freshHome() };
+}
+
+interface Counted {
+  input: number;
+  output: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+  responses: number;
+  skipped: number;
+  synthetic: number;
+  bytesRead: number;
+}
+
+/** Runs the engine as `takt report` does and returns what it counted. */
+function count(root: string, home: string): Counted {
+  const loaded = loadTranscriptUsage({ env: {}, home, dirs: [root] });
+  const report = buildReport(loaded.index.table, loadShippedPriceTable(), {
+    kind: 'daily',
+    timeZone: 'UTC',
+    breakdown: false,
+    weekStart: 1,
+    now: Date.parse('2026-11-22T00:00:00Z'),
+  });
+  const t: Sums = report.totals;
+  let skipped = 0;
+  let synthetic = 0;
+  for (const f of loaded.index.files.values()) {
+    skipped += f.skippedCount;
+    synthetic += f.synthetic;
+  }
+  return {
+    input: t.input_tokens,
+    output: t.output_tokens,
+    cacheWrite: t.cache_creation_tokens,
+    cacheWrite1h: t.cache_creation_1h_tokens,
+    cacheRead: t.cache_read_tokens,
+    responses: t.responses,
+    skipped,
+    synthetic,
+    bytesRead: loaded.summary.bytesRead,
+  };
+}
+
+const S = 'proj-app/session-a.jsonl';
+
+describe('counting every API response once', () => {
+  it('takes the largest value of each field over streaming snapshots of one response', () => {
+    const { root, home } = setup({
+      [S]: jsonl(
+        assistant({ id: 'msg_1', input: 3, output: 1, cacheWrite1h: 2000, cacheRead: 9000 }),
+        assistant({ id: 'msg_1', input: 3, output: 40, cacheWrite1h: 2000, cacheRead: 9000 }),
+        assistant({ id: 'msg_1', input: 3, output: 377, cacheWrite1h: 2000, cacheRead: 9000 }),
+        assistant({ id: 'msg_2', input: 5, output: 12, cacheRead: 11000 }),
+      ),
+    });
+    // first-seen-wins would count output 1 + 12 = 13
+    expect(count(root, home)).toMatchObject({
+      input: 8,
+      output: 389,
+      cacheWrite: 2000,
+      cacheRead: 20000,
+      responses: 2,
+    });
+  });
+
+  it('dedupes lines without requestId on message.id', () => {
+    const { root, home } = setup({
+      [S]: jsonl(
+        assistant({ id: 'msg_1', requestId: null, input: 10, output: 2 }),
+        assistant({ id: 'msg_1', requestId: null, input: 10, output: 70 }),
+        assistant({ id: 'msg_1', requestId: null, input: 10, output: 70 }),
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ input: 10, output: 70, responses: 1 });
+  });
+
+  it('keys on requestId when message.id is missing, and never merges lines that have neither', () => {
+    const { root, home } = setup({
+      [S]: jsonl(
+        assistant({ requestId: 'req_9', input: 1, output: 5 }),
+        assistant({ requestId: 'req_9', input: 1, output: 6 }),
+        assistant({ requestId: null, input: 2, output: 7 }),
+        assistant({ requestId: null, input: 2, output: 7 }),
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ input: 5, output: 20, responses: 3 });
+  });
+
+  it('does not count the lines a resumed session copies into its new file again', () => {
+    const first = [
+      assistant({ id: 'msg_1', session: 'old', input: 100, output: 10 }),
+      assistant({ id: 'msg_2', session: 'old', input: 200, output: 20 }),
+    ];
+    const { root, home } = setup({
+      'proj-app/old.jsonl': jsonl(...first),
+      'proj-app/new.jsonl': jsonl(
+        ...first.map((r) => ({ ...r, sessionId: 'new' })),
+        assistant({ id: 'msg_3', session: 'new', input: 300, output: 30 }),
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ input: 600, output: 60, responses: 3 });
+  });
+
+  it('does not count a sidechain replay of a message already counted, but counts new subagent messages', () => {
+    const main = assistant({ id: 'msg_1', input: 100, output: 10 });
+    const { root, home } = setup({
+      [S]: jsonl(main),
+      'proj-app/session-a/subagents/agent-1.jsonl': jsonl(
+        { ...main, isSidechain: true },
+        assistant({ id: 'msg_sub', sidechain: true, model: 'claude-haiku-4-5-20251001', input: 40, output: 4 }),
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ input: 140, output: 14, responses: 2 });
+  });
+
+  it('counts a subagent message once whether seen in its own file, as a progress copy, or both', () => {
+    const sub = assistant({ id: 'msg_sub', sidechain: true, input: 40, output: 400 });
+    const onlyCopy = assistant({ id: 'msg_copy_only', sidechain: true, input: 7, output: 70 });
+    const { root, home } = setup({
+      [S]: jsonl(assistant({ id: 'msg_1', input: 1, output: 1 }), agentProgress(sub), agentProgress(onlyCopy)),
+      'proj-app/session-a/subagents/agent-1.jsonl': jsonl(sub),
+    });
+    expect(count(root, home)).toMatchObject({ input: 48, output: 471, responses: 3 });
+  });
+
+  it('ignores <synthetic> API errors, Task tool results and cost-state records', () => {
+    const { root, home } = setup({
+      [S]: jsonl(
+        assistant({ id: 'msg_1', input: 10, output: 20 }),
+        apiError(),
+        taskResult({ input: 5000, output: 5000 }),
+        costState(),
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, synthetic: 1, skipped: 0 });
+  });
+
+  it('splits cache writes into 5-minute and 1-hour ones; without the split they are 5-minute writes', () => {
+    const { root, home } = setup({
+      [S]: jsonl(
+        assistant({ id: 'msg_1', cacheWrite5m: 100, cacheWrite1h: 900 }),
+        assistant({ id: 'msg_2', cacheWrite5m: 50, noSplit: true }),
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ cacheWrite: 1050, cacheWrite1h: 900 });
+  });
+
+  it('skips and counts cut-off and malformed usage lines, ignores other garbage, and never fails', () => {
+    const good = JSON.stringify(assistant({ id: 'msg_1', input: 10, output: 20 }));
+    const cut = JSON.stringify(assistant({ id: 'msg_2', input: 500, output: 500 })).slice(0, -40);
+    const { root, home } = setup({
+      [S]: jsonl(
+        good,
+        cut,
+        '{"type":"assistant","message":{"usage":{"input_tokens":5,"output_tokens":}}}',
+        'not json at all',
+        '',
+        '\u0000\u0001binary',
+      ),
+    });
+    expect(count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, skipped: 2 });
+  });
+});
+
+describe('the index in TAKT_HOME', () => {
+  it('reads only appended bytes on the next run and waits for a line still being written', () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    const path = join(root, 'projects', S);
+    expect(count(root, home)).toMatchObject({ input: 10, output: 1, responses: 1 });
+    expect(count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: 0 });
+
+    const next = JSON.stringify(assistant({ id: 'msg_1', input: 10, output: 99 }));
+    appendFileSync(path, next.slice(0, 30)); // half a line: Claude Code is still writing it
+    expect(count(root, home)).toMatchObject({ output: 1, responses: 1, skipped: 0 });
+    appendFileSync(path, `${next.slice(30)}\n${JSON.stringify(assistant({ id: 'msg_2', input: 5, output: 5 }))}\n`);
+    const after = count(root, home);
+    expect(after).toMatchObject({ input: 15, output: 104, responses: 2, skipped: 0 });
+    expect(after.bytesRead).toBeLessThan(2 * next.length + 30);
+  });
+
+  it('re-reads a file that shrank or was replaced, and drops the responses of a deleted file', () => {
+    const { root, home } = setup({
+      [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 10 }), assistant({ id: 'msg_2', input: 20, output: 20 })),
+      'proj-app/other.jsonl': jsonl(assistant({ id: 'msg_3', session: 'other', input: 30, output: 30 })),
+    });
+    const path = join(root, 'projects', S);
+    expect(count(root, home)).toMatchObject({ input: 60, responses: 3 });
+
+    writeFileSync(path, jsonl(assistant({ id: 'msg_1', input: 10, output: 10 }))); // shrank
+    expect(count(root, home)).toMatchObject({ input: 40, output: 40, responses: 2 });
+
+    unlinkSync(path); // replaced: a new inode with other content of the same name
+    writeTranscript(root, S, jsonl(assistant({ id: 'msg_9', input: 1, output: 2 })));
+    expect(count(root, home)).toMatchObject({ input: 31, output: 32, responses: 2 });
+
+    unlinkSync(join(root, 'projects', 'proj-app/other.jsonl'));
+    expect(count(root, home)).toMatchObject({ input: 1, output: 2, responses: 1 });
+  });
+
+  it('keeps a response whose file is deleted while a resumed copy still holds it', () => {
+    const line = assistant({ id: 'msg_1', input: 10, output: 10 });
+    const { root, home } = setup({
+      'proj-app/old.jsonl': jsonl(line),
+      'proj-app/new.jsonl': jsonl({ ...line, sessionId: 'new' }, assistant({ id: 'msg_2', input: 1, output: 1 })),
+    });
+    expect(count(root, home)).toMatchObject({ input: 11, responses: 2 });
+    unlinkSync(join(root, 'projects', 'proj-app/old.jsonl'));
+    expect(count(root, home)).toMatchObject({ input: 11, responses: 2 });
+    truncateSync(join(root, 'projects', 'proj-app/new.jsonl'), 0);
+    expect(count(root, home)).toMatchObject({ input: 0, responses: 0 });
+  });
+
+  it('gives after any sequence of changes the same totals as a fresh build', () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    count(root, home);
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_1', input: 10, output: 50 })));
+    writeTranscript(root, 'proj-b/s2.jsonl', jsonl(assistant({ id: 'msg_2', session: 's2', input: 3, output: 4 })));
+    const incremental = count(root, home);
+    const fresh = count(root, freshHome());
+    expect({ ...incremental, bytesRead: 0 }).toEqual({ ...fresh, bytesRead: 0 });
+    expect(incremental).toMatchObject({ input: 13, output: 54, responses: 2 });
+  });
+});
