@@ -1,0 +1,334 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadShippedPriceTable } from '../src/pricing/price-table.ts';
+import { assistant, claudeDir, jsonl } from './support/transcript-lines.ts';
+
+/**
+ * `takt report`, `takt pricing` and `takt statusline` as a user runs them: the built CLI,
+ * a scratch HOME and TAKT_HOME, transcripts in a scratch CLAUDE_CONFIG_DIR.
+ *
+ * The fixture, with costs worked out by hand from the shipped price table:
+ *   proj-alpha/s1  msg_1 sonnet-4-5 2026-11-20 09:30Z  in 1,000 out 500 (streamed: 100 first) $0.0105
+ *                  msg_2 sonnet-4-5 2026-11-20 23:30Z  in 2,000 out 1,000                     $0.021
+ *   proj-beta/s2   msg_3 haiku-4-5   2026-11-21 10:00Z  in 100 out 100, 1h cache write 1,000   $0.0026
+ *                  msg_4 mystery-9   2026-11-21 11:00Z  in 50 out 50                          unknown
+ */
+
+const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+function fixture() {
+  const root = claudeDir({
+    'proj-alpha/s1.jsonl': jsonl(
+      assistant({ id: 'msg_1', session: 's1', at: '2026-11-20T09:30:00.000Z', input: 1000, output: 100 }),
+      assistant({ id: 'msg_1', session: 's1', at: '2026-11-20T09:30:00.000Z', input: 1000, output: 500 }),
+      assistant({ id: 'msg_2', session: 's1', at: '2026-11-20T23:30:00.000Z', input: 2000, output: 1000 }),
+    ),
+    'proj-beta/s2.jsonl': jsonl(
+      assistant({
+        id: 'msg_3',
+        session: 's2',
+        model: 'claude-haiku-4-5-20251001',
+        at: '2026-11-21T10:00:00.000Z',
+        input: 100,
+        output: 100,
+        cacheWrite1h: 1000,
+      }),
+      assistant({
+        id: 'msg_4',
+        session: 's2',
+        model: 'claude-mystery-9',
+        at: '2026-11-21T11:00:00.000Z',
+        input: 50,
+        output: 50,
+      }),
+    ),
+  });
+  const home = mkdtempSync(join(tmpdir(), 'takt-cli-home-'));
+  scratch.push(root, home);
+  return { root, home };
+}
+
+function takt(env: { root: string; home: string }, args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [main, ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: {
+      PATH: process.env.PATH,
+      HOME: env.home,
+      TAKT_HOME: join(env.home, 'takt'),
+      CLAUDE_CONFIG_DIR: env.root,
+      TZ: 'UTC',
+    },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const json = (r: { stdout: string }) => JSON.parse(r.stdout);
+const pick = (rows: Array<Record<string, unknown>>, ...keys: string[]) =>
+  rows.map((row) => Object.fromEntries(keys.map((k) => [k, row[k]])));
+
+describe('takt report', () => {
+  const env = fixture();
+
+  it('daily --json: the documented schema, each response once, costs per response, unknown models named', () => {
+    const r = json(takt(env, ['report', 'daily', '--json']));
+    expect(r).toMatchObject({ schema: 'takt.report/1', report: 'daily', timezone: 'UTC', skipped_lines: 0 });
+    expect(pick(r.rows, 'date', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced_models', 'responses')).toEqual([
+      {
+        date: '2026-11-20',
+        input_tokens: 3000,
+        output_tokens: 1500,
+        cost_usd: 0.0315,
+        unpriced_models: [],
+        responses: 2,
+      },
+      {
+        date: '2026-11-21',
+        input_tokens: 150,
+        output_tokens: 150,
+        cost_usd: 0.0026,
+        unpriced_models: ['claude-mystery-9'],
+        responses: 2,
+      },
+    ]);
+    expect(r.totals).toMatchObject({
+      input_tokens: 3150,
+      output_tokens: 1650,
+      cache_creation_tokens: 1000,
+      cache_creation_1h_tokens: 1000,
+      cache_creation_5m_tokens: 0,
+      total_tokens: 5800,
+      cost_usd: 0.0341,
+      unpriced_models: ['claude-mystery-9'],
+      responses: 4,
+    });
+  });
+
+  it('--breakdown gives per-model rows, an unknown model with cost null', () => {
+    const r = json(takt(env, ['report', 'daily', '--json', '--breakdown', '--since', '2026-11-21']));
+    expect(
+      r.rows.map((row: { breakdown: Array<Record<string, unknown>> }) => pick(row.breakdown, 'model', 'cost_usd')),
+    ).toEqual([
+      [
+        { model: 'claude-haiku-4-5-20251001', cost_usd: 0.0026 },
+        { model: 'claude-mystery-9', cost_usd: null },
+      ],
+    ]);
+  });
+
+  it('--timezone moves responses to their local day; --since/--until select local days', () => {
+    const berlin = json(takt(env, ['report', 'daily', '--json', '--timezone', 'Europe/Berlin']));
+    expect(pick(berlin.rows, 'date', 'input_tokens')).toEqual([
+      { date: '2026-11-20', input_tokens: 1000 },
+      { date: '2026-11-21', input_tokens: 2150 },
+    ]);
+    const one = json(takt(env, ['report', 'daily', '--json', '--since', '2026-11-20', '--until', '20261120']));
+    expect(pick(one.rows, 'date', 'input_tokens')).toEqual([{ date: '2026-11-20', input_tokens: 3000 }]);
+  });
+
+  it('weekly, monthly and session reports; --project filters by project directory', () => {
+    expect(pick(json(takt(env, ['report', 'weekly', '--json'])).rows, 'week', 'total_tokens')).toEqual([
+      { week: '2026-11-16', total_tokens: 5800 },
+    ]);
+    expect(pick(json(takt(env, ['report', 'weekly', '--json', '--week-start', 'saturday'])).rows, 'week')).toEqual([
+      { week: '2026-11-14' },
+      { week: '2026-11-21' },
+    ]);
+    expect(pick(json(takt(env, ['report', 'monthly', '--json'])).rows, 'month', 'total_tokens')).toEqual([
+      { month: '2026-11', total_tokens: 5800 },
+    ]);
+    expect(pick(json(takt(env, ['report', 'session', '--json'])).rows, 'session_id', 'project', 'responses')).toEqual([
+      { session_id: 's1', project: 'proj-alpha', responses: 2 },
+      { session_id: 's2', project: 'proj-beta', responses: 2 },
+    ]);
+    expect(pick(json(takt(env, ['report', 'session', '--json', '--project', 'BETA'])).rows, 'session_id')).toEqual([
+      { session_id: 's2' },
+    ]);
+  });
+
+  it('blocks: 5-hour windows from the first activity floored to the hour; the active one with burn rate, projection and limit', () => {
+    const r = json(takt(env, ['report', 'blocks', '--json', '--now', '2026-11-21T12:00:00Z', '--token-limit', '1000']));
+    expect(pick(r.rows, 'start', 'end', 'is_active', 'total_tokens')).toEqual([
+      { start: '2026-11-20T09:00:00.000Z', end: '2026-11-20T14:00:00.000Z', is_active: false, total_tokens: 1500 },
+      { start: '2026-11-20T23:00:00.000Z', end: '2026-11-21T04:00:00.000Z', is_active: false, total_tokens: 3000 },
+      { start: '2026-11-21T10:00:00.000Z', end: '2026-11-21T15:00:00.000Z', is_active: true, total_tokens: 1300 },
+    ]);
+    const active = r.rows[2];
+    // 1,300 tokens between 10:00 and 11:00: 21.7 per minute (shown rounded); 180 minutes left at that rate
+    expect(active.burn_rate.tokens_per_minute).toBe(22);
+    expect(active.projection).toMatchObject({ total_tokens: 5200, remaining_minutes: 180 });
+    expect(active.token_limit).toMatchObject({ limit: 1000, used_percentage: 130, exceeded: true });
+  });
+
+  it('prints a readable table on a terminal and explains unknown costs', () => {
+    const r = takt(env, ['report', 'daily']);
+    expect(r.stdout).toContain('2026-11-20');
+    expect(r.stdout).toMatch(/Total\s+3,150\s+1,650\s+1,000\s+0\s+5,800\s+\$0\.03\+\?/);
+    expect(r.stdout).toContain('cost unknown for claude-mystery-9');
+  });
+
+  it('rejects bad options with a message that says what to fix', () => {
+    expect(takt(env, ['report', 'daily', '--since', '2026-13-01'])).toMatchObject({
+      code: 2,
+      stderr: "takt report: --since must be a date YYYY-MM-DD (got '2026-13-01')\n",
+    });
+    expect(takt(env, ['report', 'daily', '--timezone', 'Mars/Olympus']).stderr).toMatch(/Mars\/Olympus/);
+    expect(takt(env, ['report', 'hourly']).code).toBe(2);
+  });
+
+  it('skips and counts a cut-off line; --debug names it', () => {
+    const broken = fixture();
+    appendFileSync(
+      join(broken.root, 'projects', 'proj-alpha/s1.jsonl'),
+      `${JSON.stringify(assistant({ id: 'msg_x', input: 7, output: 7 })).slice(0, -60)}\n`,
+    );
+    const r = takt(broken, ['report', 'daily', '--json', '--debug']);
+    expect(json(r)).toMatchObject({ skipped_lines: 1, totals: { input_tokens: 3150 } });
+    expect(r.stderr).toMatch(/^skipped .*proj-alpha\/s1\.jsonl @\d+: cut off or unbalanced JSON$/m);
+  });
+});
+
+describe('takt pricing', () => {
+  it('update --file replaces the table; a broken file is refused; reset restores the shipped one', () => {
+    const env = fixture();
+    const table = loadShippedPriceTable();
+    const withMystery = {
+      ...table,
+      effective: '2026-11-25',
+      models: {
+        ...table.models,
+        'claude-mystery-9': { input: 10, output: 20, cache_write_5m: 12.5, cache_write_1h: 20, cache_read: 1 },
+      },
+    };
+    const file = join(env.home, 'prices.json');
+    writeFileSync(file, JSON.stringify(withMystery));
+    expect(takt(env, ['pricing', 'update', '--file', file]).code).toBe(0);
+    // msg_4: 50×10 + 50×20 = 1,500 per million
+    expect(json(takt(env, ['report', 'daily', '--json'])).totals).toMatchObject({
+      cost_usd: 0.0356,
+      unpriced_models: [],
+    });
+
+    writeFileSync(file, JSON.stringify({ ...withMystery, models: { x: { input: 'cheap' } } }));
+    const refused = takt(env, ['pricing', 'update', '--file', file]);
+    expect([refused.code, /models\.x/.test(refused.stderr)]).toEqual([1, true]);
+    expect(json(takt(env, ['report', 'daily', '--json'])).price_table).toEqual({ effective: '2026-11-25' });
+
+    expect(takt(env, ['pricing', 'reset']).code).toBe(0);
+    expect(json(takt(env, ['report', 'daily', '--json'])).totals).toMatchObject({
+      cost_usd: 0.0341,
+      unpriced_models: ['claude-mystery-9'],
+    });
+  });
+});
+
+describe('takt statusline', () => {
+  const status = (o: Record<string, unknown>) =>
+    JSON.stringify({
+      session_id: 's2',
+      transcript_path: '',
+      model: { id: 'claude-haiku-4-5-20251001', display_name: 'Haiku 4.5' },
+      cost: { total_cost_usd: 1.234 },
+      context_window: { used_percentage: 41.6, context_window_size: 200000 },
+      ...o,
+    });
+
+  it('shows official rate_limits with their reset time and keeps them in TAKT_HOME', () => {
+    const env = fixture();
+    takt(env, ['report', 'daily', '--json']); // a warm index
+    const resets = Date.parse('2026-11-21T14:00:00Z') / 1000;
+    const r = takt(
+      env,
+      ['statusline', '--now', '2026-11-21T12:00:00Z'],
+      status({
+        transcript_path: join(env.root, 'projects', 'proj-beta', 's2.jsonl'),
+        rate_limits: {
+          five_hour: { used_percentage: 42.4, resets_at: resets },
+          seven_day: { used_percentage: 17, resets_at: resets + 86400 * 3 },
+        },
+      }),
+    );
+    expect(r).toMatchObject({
+      code: 0,
+      stdout: 'Haiku 4.5 | $1.23 session | $0.00 today | 5h 42% ↺14:00 | 7d 17% | ctx 42%\n',
+    });
+    const kept = JSON.parse(readFileSync(join(env.home, 'takt', 'rate-limits.json'), 'utf8'));
+    expect(kept).toMatchObject({
+      session_id: 's2',
+      five_hour: { used_percentage: 42.4, resets_at: resets },
+      seven_day: { used_percentage: 17 },
+    });
+  });
+
+  it("without official limits shows takt's estimate, marked as such, and today's cost", () => {
+    const env = fixture();
+    takt(env, ['report', 'daily', '--json']);
+    const r = takt(
+      env,
+      [
+        'statusline',
+        '--now',
+        '2026-11-21T12:00:00Z',
+        '--format',
+        '{today_cost} today | 5h {five_hour} {five_hour_reset}',
+      ],
+      status({ transcript_path: join(env.root, 'projects', 'proj-beta', 's2.jsonl') }),
+    );
+    // today (UTC): msg_3 $0.0026 priced, msg_4 unknown
+    expect(r.stdout).toBe('$0.00 today | 5h ~$0.00 (est.) ↺15:00\n');
+  });
+
+  it("reads the session's appended lines without waiting for the index to be refreshed", () => {
+    const env = fixture();
+    takt(env, ['report', 'daily', '--json']);
+    const path = join(env.root, 'projects', 'proj-beta', 's2.jsonl');
+    appendFileSync(
+      path,
+      jsonl(
+        assistant({
+          id: 'msg_5',
+          session: 's2',
+          model: 'claude-opus-4-5-20251101',
+          at: '2026-11-21T11:30:00.000Z',
+          input: 100_000,
+          output: 20_000,
+        }),
+      ),
+    );
+    // msg_5: 100,000×5 + 20,000×25 = $1.00, plus msg_3 $0.0026
+    const r = takt(
+      env,
+      ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost} | {session_cost}'],
+      status({ transcript_path: path, cost: undefined }),
+    );
+    expect(r.stdout).toBe('$1.00 | $1.00\n');
+  });
+
+  it('on bad input prints a shorter line and exits 0', () => {
+    const env = fixture();
+    expect(takt(env, ['statusline'], '{"model": {"display_name": "Opus"')).toEqual({
+      code: 0,
+      stdout: 'Claude\n',
+      stderr: '',
+    });
+    expect(takt(env, ['statusline'], '')).toMatchObject({ code: 0 });
+  });
+
+  it('with no index yet, says so and builds it in the background', async () => {
+    const env = fixture();
+    const r = takt(env, ['statusline', '--format', '{model} | {today_cost}'], status({}));
+    expect(r.stdout).toBe('Haiku 4.5 | indexing…\n');
+    const indexDir = join(env.home, 'takt');
+    await expect
+      .poll(() => existsSync(indexDir) && readdirSync(indexDir).some((n) => n.endsWith('.idx')), { timeout: 15_000 })
+      .toBe(true);
+  });
+});

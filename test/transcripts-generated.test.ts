@@ -1,0 +1,88 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * A realistic generated history (test/support/gen-transcripts.mjs: streaming snapshots,
+ * resumed sessions, subagent files and their progress copies, sidechains, cut-off and
+ * garbage lines, API errors) read by the built CLI: every day and model equals the
+ * generator's ground truth to the token, cold and warm.
+ */
+
+const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const generator = join(import.meta.dirname, 'support', 'gen-transcripts.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'takt-generated-'));
+const root = join(scratch, 'claude');
+
+interface Sums {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  entries: number;
+}
+interface Expected {
+  totals: Sums;
+  models: Record<string, Sums>;
+  daily: Array<Sums & { date: string; models: Record<string, Sums> }>;
+  dataset: { syntheticErrorLines: number; truncatedUsageLines: number };
+}
+let expected: Expected;
+
+beforeAll(() => {
+  execFileSync(process.execPath, [generator, '--out', root, '--size-mb', '24', '--seed', '7', '--quiet']);
+  expected = JSON.parse(readFileSync(join(scratch, 'expected.json'), 'utf8'));
+}, 120_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function report(home: string, args: string[]) {
+  const r = spawnSync(process.execPath, [main, 'report', ...args, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { PATH: process.env.PATH, HOME: home, TAKT_HOME: join(home, 'takt'), CLAUDE_CONFIG_DIR: root, TZ: 'UTC' },
+  });
+  return JSON.parse(r.stdout);
+}
+
+const ours = (s: Record<string, number>) => ({
+  inputTokens: s.input_tokens,
+  outputTokens: s.output_tokens,
+  cacheCreationTokens: s.cache_creation_tokens,
+  cacheReadTokens: s.cache_read_tokens,
+  totalTokens: s.total_tokens,
+});
+const theirs = ({ entries: _entries, ...s }: Sums) => s;
+/** Ground truth without the zero-usage `<synthetic>` error records, which takt does not count as responses. */
+const real = (models: Record<string, Sums>) =>
+  Object.fromEntries(
+    Object.entries(models)
+      .filter(([m]) => m !== '<synthetic>')
+      .map(([m, s]) => [m, theirs(s)]),
+  );
+
+describe('a generated history', () => {
+  const home = mkdtempSync(join(scratch, 'home-'));
+
+  it('equals the ground truth per day and per model, to the token', () => {
+    const daily = report(home, ['daily', '--breakdown']);
+    expect(ours(daily.totals)).toEqual(theirs(expected.totals));
+    expect(daily.totals.responses).toBe(expected.totals.entries - expected.dataset.syntheticErrorLines);
+    expect(daily.rows.map((r: { date: string }) => r.date)).toEqual(expected.daily.map((d) => d.date));
+    expect(
+      daily.rows.map((r: { breakdown: Array<Record<string, number> & { model: string }> }) =>
+        Object.fromEntries(r.breakdown.map((b) => [b.model, ours(b)])),
+      ),
+    ).toEqual(expected.daily.map((d) => real(d.models)));
+    expect(daily.skipped_lines).toBeGreaterThanOrEqual(expected.dataset.truncatedUsageLines);
+  });
+
+  it('gives the same answer from the warm index, and per month and session', () => {
+    expect(ours(report(home, ['daily']).totals)).toEqual(theirs(expected.totals));
+    expect(ours(report(home, ['monthly']).totals)).toEqual(theirs(expected.totals));
+    const sessions = report(home, ['session']);
+    expect(ours(sessions.totals)).toEqual(theirs(expected.totals));
+  });
+});
