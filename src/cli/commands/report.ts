@@ -69,7 +69,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     since = values.since === undefined ? undefined : parseDay(values.since, '--since');
     until = values.until === undefined ? undefined : parseDay(values.until, '--until');
-    timeZone = checkTimeZone(values.timezone ?? defaultTimeZone());
+    timeZone = values.timezone === undefined ? defaultTimeZone() : checkTimeZone(values.timezone);
     now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (Number.isNaN(now)) throw new Error('--now must be an ISO 8601 time');
     if (values['token-limit'] !== undefined) {
