@@ -17,15 +17,28 @@ export interface ResponseTokens {
  * model's threshold — which is why cost is computed per response, not on sums.
  */
 export function responseCostUsd(price: ModelPrice, t: ResponseTokens): number {
-  const promptTokens = t.input + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead;
+  return tokensCostUsd(price, t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.fast);
+}
+
+/** responseCostUsd with the tokens as arguments: reports call it for every row, without an object each. */
+export function tokensCostUsd(
+  price: ModelPrice,
+  input: number,
+  output: number,
+  cacheWrite5m: number,
+  cacheWrite1h: number,
+  cacheRead: number,
+  fast: boolean,
+): number {
+  const promptTokens = input + cacheWrite5m + cacheWrite1h + cacheRead;
   const rates =
     price.long_context !== undefined && promptTokens > price.long_context.threshold_tokens ? price.long_context : price;
   const perMillion =
-    t.input * rates.input +
-    t.output * rates.output +
-    t.cacheWrite5m * rates.cache_write_5m +
-    t.cacheWrite1h * rates.cache_write_1h +
-    t.cacheRead * rates.cache_read;
-  const multiplier = t.fast ? (price.fast_multiplier ?? 1) : 1;
+    input * rates.input +
+    output * rates.output +
+    cacheWrite5m * rates.cache_write_5m +
+    cacheWrite1h * rates.cache_write_1h +
+    cacheRead * rates.cache_read;
+  const multiplier = fast ? (price.fast_multiplier ?? 1) : 1;
   return (perMillion * multiplier) / 1_000_000;
 }

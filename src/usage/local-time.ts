@@ -51,7 +51,12 @@ export function localDateIn(timeZone: string): LocalDate {
   const offsetAt = offsetFunction(timeZone);
   const dayOffsets = new Map<number, number>(); // UTC day → offset, or NaN when the day has a change
   const hourOffsets = new Map<number, number>();
+  // Rows come in file order, close in time: remember the last answer and the instants it holds for.
+  let memoFrom = 0;
+  let memoTo = -1;
+  let memoName = '';
   return (ms) => {
+    if (ms >= memoFrom && ms < memoTo) return memoName;
     const day = Math.floor(ms / DAY);
     let offset = dayOffsets.get(day);
     if (offset === undefined) {
@@ -67,9 +72,14 @@ export function localDateIn(timeZone: string): LocalDate {
         h = a === offsetAt(hour * HOUR + HOUR - 1) ? a : Number.NaN;
         hourOffsets.set(hour, h);
       }
-      offset = Number.isNaN(h) ? offsetAt(ms) : h;
+      return nameOf(ms + (Number.isNaN(h) ? offsetAt(ms) : h));
     }
-    return nameOf(ms + offset);
+    // The offset holds for the whole UTC day: the answer holds where that day and the local day overlap.
+    const localDay = Math.floor((ms + offset) / DAY);
+    memoFrom = Math.max(day * DAY, localDay * DAY - offset);
+    memoTo = Math.min(day * DAY + DAY, localDay * DAY + DAY - offset);
+    memoName = nameOf(ms + offset);
+    return memoName;
   };
 }
 
