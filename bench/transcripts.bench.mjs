@@ -139,7 +139,12 @@ try {
   // The status line refreshes the rest of the history in the background at most once a
   // minute; the steady state measured here is between two such refreshes.
   writeFileSync(join(takthome, 'index-refresh.at'), '');
-  const status = measure('takt statusline', RUNS, process.execPath, [main, 'statusline'], { env, input: statusInput });
+  // "now" is the end of the generated history, where its current session is active.
+  const now = ['--now', expected.generator.end];
+  const status = measure('takt statusline', RUNS, process.execPath, [main, 'statusline', ...now], {
+    env,
+    input: statusInput,
+  });
 
   const totals = JSON.parse(warm.stdout).totals;
   const truth = expected.totals;

@@ -46,8 +46,8 @@ function bruteForce(lines: Line[]) {
   return totals;
 }
 
-function engine(root: string, home: string) {
-  const { table } = loadTranscriptUsage({ env: {}, home, dirs: [root] }).index;
+async function engine(root: string, home: string) {
+  const { table } = (await loadTranscriptUsage({ env: {}, home, dirs: [root] })).index;
   const c = table.columns;
   const totals = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, responses: 0 };
   for (let row = 0; row < table.count; row++) {
@@ -64,9 +64,9 @@ afterAll(() => {
 });
 
 describe('counting once, against a brute-force count', () => {
-  it('equals the brute force for any lines, files and incremental runs', () => {
-    fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), (lines) => {
+  it('equals the brute force for any lines, files and incremental runs', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 40 }), async (lines) => {
         const root = claudeDir();
         const home = mkdtempSync(join(tmpdir(), 'takt-home-'));
         scratch.push(root, home);
@@ -85,7 +85,7 @@ describe('counting once, against a brute-force count', () => {
             appendFileSync(join(root, 'projects', FILES[l.file] as string), `${record(l)}\n`);
           engine(root, home);
         }
-        expect(engine(root, home)).toEqual(bruteForce(lines));
+        expect(await engine(root, home)).toEqual(bruteForce(lines));
       }),
       { numRuns: 150 },
     );

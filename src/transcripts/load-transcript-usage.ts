@@ -5,7 +5,7 @@ import {
   saveTranscriptIndex,
   type TranscriptIndex,
   type UpdateSummary,
-  updateTranscriptIndex,
+  updateTranscriptIndexParallel,
 } from './transcript-index.ts';
 
 export interface LoadOptions {
@@ -28,12 +28,12 @@ export interface LoadedTranscripts {
  * Finds the transcripts, brings the index up to date (reading only what was appended)
  * and saves it when anything changed. The returned table holds every response once.
  */
-export function loadTranscriptUsage(options: LoadOptions): LoadedTranscripts {
+export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedTranscripts> {
   const projectDirs = transcriptProjectDirs(options.env, options.dirs);
   const files = findTranscriptFiles(projectDirs);
   const index = loadTranscriptIndex(indexFileFor(options.home, projectDirs));
   const showProgress = options.progress === true && process.stderr.isTTY === true;
-  const summary = updateTranscriptIndex(index, files, {
+  const summary = await updateTranscriptIndexParallel(index, files, {
     onProgress: showProgress
       ? (read, total, count) => {
           if (total < 64 << 20) return;

@@ -46,8 +46,8 @@ interface Counted {
 }
 
 /** Runs the engine as `takt report` does and returns what it counted. */
-function count(root: string, home: string): Counted {
-  const loaded = loadTranscriptUsage({ env: {}, home, dirs: [root] });
+async function count(root: string, home: string): Promise<Counted> {
+  const loaded = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
   const report = buildReport(loaded.index.table, loadShippedPriceTable(), {
     kind: 'daily',
     timeZone: 'UTC',
@@ -78,7 +78,7 @@ function count(root: string, home: string): Counted {
 const S = 'proj-app/session-a.jsonl';
 
 describe('counting every API response once', () => {
-  it('takes the largest value of each field over streaming snapshots of one response', () => {
+  it('takes the largest value of each field over streaming snapshots of one response', async () => {
     const { root, home } = setup({
       [S]: jsonl(
         assistant({ id: 'msg_1', input: 3, output: 1, cacheWrite1h: 2000, cacheRead: 9000 }),
@@ -88,7 +88,7 @@ describe('counting every API response once', () => {
       ),
     });
     // first-seen-wins would count output 1 + 12 = 13
-    expect(count(root, home)).toMatchObject({
+    expect(await count(root, home)).toMatchObject({
       input: 8,
       output: 389,
       cacheWrite: 2000,
@@ -97,7 +97,7 @@ describe('counting every API response once', () => {
     });
   });
 
-  it('dedupes lines without requestId on message.id', () => {
+  it('dedupes lines without requestId on message.id', async () => {
     const { root, home } = setup({
       [S]: jsonl(
         assistant({ id: 'msg_1', requestId: null, input: 10, output: 2 }),
@@ -105,10 +105,10 @@ describe('counting every API response once', () => {
         assistant({ id: 'msg_1', requestId: null, input: 10, output: 70 }),
       ),
     });
-    expect(count(root, home)).toMatchObject({ input: 10, output: 70, responses: 1 });
+    expect(await count(root, home)).toMatchObject({ input: 10, output: 70, responses: 1 });
   });
 
-  it('keys on requestId when message.id is missing, and never merges lines that have neither', () => {
+  it('keys on requestId when message.id is missing, and never merges lines that have neither', async () => {
     const { root, home } = setup({
       [S]: jsonl(
         assistant({ requestId: 'req_9', input: 1, output: 5 }),
@@ -117,10 +117,10 @@ describe('counting every API response once', () => {
         assistant({ requestId: null, input: 2, output: 7 }),
       ),
     });
-    expect(count(root, home)).toMatchObject({ input: 5, output: 20, responses: 3 });
+    expect(await count(root, home)).toMatchObject({ input: 5, output: 20, responses: 3 });
   });
 
-  it('does not count the lines a resumed session copies into its new file again', () => {
+  it('does not count the lines a resumed session copies into its new file again', async () => {
     const first = [
       assistant({ id: 'msg_1', session: 'old', input: 100, output: 10 }),
       assistant({ id: 'msg_2', session: 'old', input: 200, output: 20 }),
@@ -132,10 +132,10 @@ describe('counting every API response once', () => {
         assistant({ id: 'msg_3', session: 'new', input: 300, output: 30 }),
       ),
     });
-    expect(count(root, home)).toMatchObject({ input: 600, output: 60, responses: 3 });
+    expect(await count(root, home)).toMatchObject({ input: 600, output: 60, responses: 3 });
   });
 
-  it('does not count a sidechain replay of a message already counted, but counts new subagent messages', () => {
+  it('does not count a sidechain replay of a message already counted, but counts new subagent messages', async () => {
     const main = assistant({ id: 'msg_1', input: 100, output: 10 });
     const { root, home } = setup({
       [S]: jsonl(main),
@@ -144,20 +144,20 @@ describe('counting every API response once', () => {
         assistant({ id: 'msg_sub', sidechain: true, model: 'claude-haiku-4-5-20251001', input: 40, output: 4 }),
       ),
     });
-    expect(count(root, home)).toMatchObject({ input: 140, output: 14, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 140, output: 14, responses: 2 });
   });
 
-  it('counts a subagent message once whether seen in its own file, as a progress copy, or both', () => {
+  it('counts a subagent message once whether seen in its own file, as a progress copy, or both', async () => {
     const sub = assistant({ id: 'msg_sub', sidechain: true, input: 40, output: 400 });
     const onlyCopy = assistant({ id: 'msg_copy_only', sidechain: true, input: 7, output: 70 });
     const { root, home } = setup({
       [S]: jsonl(assistant({ id: 'msg_1', input: 1, output: 1 }), agentProgress(sub), agentProgress(onlyCopy)),
       'proj-app/session-a/subagents/agent-1.jsonl': jsonl(sub),
     });
-    expect(count(root, home)).toMatchObject({ input: 48, output: 471, responses: 3 });
+    expect(await count(root, home)).toMatchObject({ input: 48, output: 471, responses: 3 });
   });
 
-  it('ignores <synthetic> API errors, Task tool results and cost-state records', () => {
+  it('ignores <synthetic> API errors, Task tool results and cost-state records', async () => {
     const { root, home } = setup({
       [S]: jsonl(
         assistant({ id: 'msg_1', input: 10, output: 20 }),
@@ -166,20 +166,20 @@ describe('counting every API response once', () => {
         costState(),
       ),
     });
-    expect(count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, synthetic: 1, skipped: 0 });
+    expect(await count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, synthetic: 1, skipped: 0 });
   });
 
-  it('splits cache writes into 5-minute and 1-hour ones; without the split they are 5-minute writes', () => {
+  it('splits cache writes into 5-minute and 1-hour ones; without the split they are 5-minute writes', async () => {
     const { root, home } = setup({
       [S]: jsonl(
         assistant({ id: 'msg_1', cacheWrite5m: 100, cacheWrite1h: 900 }),
         assistant({ id: 'msg_2', cacheWrite5m: 50, noSplit: true }),
       ),
     });
-    expect(count(root, home)).toMatchObject({ cacheWrite: 1050, cacheWrite1h: 900 });
+    expect(await count(root, home)).toMatchObject({ cacheWrite: 1050, cacheWrite1h: 900 });
   });
 
-  it('skips and counts cut-off and malformed usage lines, ignores other garbage, and never fails', () => {
+  it('skips and counts cut-off and malformed usage lines, ignores other garbage, and never fails', async () => {
     const good = JSON.stringify(assistant({ id: 'msg_1', input: 10, output: 20 }));
     const cut = JSON.stringify(assistant({ id: 'msg_2', input: 500, output: 500 })).slice(0, -40);
     const { root, home } = setup({
@@ -192,65 +192,65 @@ describe('counting every API response once', () => {
         '\u0000\u0001binary',
       ),
     });
-    expect(count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, skipped: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, skipped: 2 });
   });
 });
 
 describe('the index in TAKT_HOME', () => {
-  it('reads only appended bytes on the next run and waits for a line still being written', () => {
+  it('reads only appended bytes on the next run and waits for a line still being written', async () => {
     const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
     const path = join(root, 'projects', S);
-    expect(count(root, home)).toMatchObject({ input: 10, output: 1, responses: 1 });
-    expect(count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: 0 });
+    expect(await count(root, home)).toMatchObject({ input: 10, output: 1, responses: 1 });
+    expect(await count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: 0 });
 
     const next = JSON.stringify(assistant({ id: 'msg_1', input: 10, output: 99 }));
     appendFileSync(path, next.slice(0, 30)); // half a line: Claude Code is still writing it
-    expect(count(root, home)).toMatchObject({ output: 1, responses: 1, skipped: 0 });
+    expect(await count(root, home)).toMatchObject({ output: 1, responses: 1, skipped: 0 });
     appendFileSync(path, `${next.slice(30)}\n${JSON.stringify(assistant({ id: 'msg_2', input: 5, output: 5 }))}\n`);
-    const after = count(root, home);
+    const after = await count(root, home);
     expect(after).toMatchObject({ input: 15, output: 104, responses: 2, skipped: 0 });
     expect(after.bytesRead).toBeLessThan(2 * next.length + 30);
   });
 
-  it('re-reads a file that shrank or was replaced, and drops the responses of a deleted file', () => {
+  it('re-reads a file that shrank or was replaced, and drops the responses of a deleted file', async () => {
     const { root, home } = setup({
       [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 10 }), assistant({ id: 'msg_2', input: 20, output: 20 })),
       'proj-app/other.jsonl': jsonl(assistant({ id: 'msg_3', session: 'other', input: 30, output: 30 })),
     });
     const path = join(root, 'projects', S);
-    expect(count(root, home)).toMatchObject({ input: 60, responses: 3 });
+    expect(await count(root, home)).toMatchObject({ input: 60, responses: 3 });
 
     writeFileSync(path, jsonl(assistant({ id: 'msg_1', input: 10, output: 10 }))); // shrank
-    expect(count(root, home)).toMatchObject({ input: 40, output: 40, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 40, output: 40, responses: 2 });
 
     unlinkSync(path); // replaced: a new inode with other content of the same name
     writeTranscript(root, S, jsonl(assistant({ id: 'msg_9', input: 1, output: 2 })));
-    expect(count(root, home)).toMatchObject({ input: 31, output: 32, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 31, output: 32, responses: 2 });
 
     unlinkSync(join(root, 'projects', 'proj-app/other.jsonl'));
-    expect(count(root, home)).toMatchObject({ input: 1, output: 2, responses: 1 });
+    expect(await count(root, home)).toMatchObject({ input: 1, output: 2, responses: 1 });
   });
 
-  it('keeps a response whose file is deleted while a resumed copy still holds it', () => {
+  it('keeps a response whose file is deleted while a resumed copy still holds it', async () => {
     const line = assistant({ id: 'msg_1', input: 10, output: 10 });
     const { root, home } = setup({
       'proj-app/old.jsonl': jsonl(line),
       'proj-app/new.jsonl': jsonl({ ...line, sessionId: 'new' }, assistant({ id: 'msg_2', input: 1, output: 1 })),
     });
-    expect(count(root, home)).toMatchObject({ input: 11, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 11, responses: 2 });
     unlinkSync(join(root, 'projects', 'proj-app/old.jsonl'));
-    expect(count(root, home)).toMatchObject({ input: 11, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 11, responses: 2 });
     truncateSync(join(root, 'projects', 'proj-app/new.jsonl'), 0);
-    expect(count(root, home)).toMatchObject({ input: 0, responses: 0 });
+    expect(await count(root, home)).toMatchObject({ input: 0, responses: 0 });
   });
 
-  it('gives after any sequence of changes the same totals as a fresh build', () => {
+  it('gives after any sequence of changes the same totals as a fresh build', async () => {
     const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
-    count(root, home);
+    await count(root, home);
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_1', input: 10, output: 50 })));
     writeTranscript(root, 'proj-b/s2.jsonl', jsonl(assistant({ id: 'msg_2', session: 's2', input: 3, output: 4 })));
-    const incremental = count(root, home);
-    const fresh = count(root, freshHome());
+    const incremental = await count(root, home);
+    const fresh = await count(root, freshHome());
     expect({ ...incremental, bytesRead: 0 }).toEqual({ ...fresh, bytesRead: 0 });
     expect(incremental).toMatchObject({ input: 13, output: 54, responses: 2 });
   });

@@ -1,8 +1,16 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
-import { type ScanResult, type SkippedLine, scanUsageLines } from './scan-usage-lines.ts';
+import {
+  type PackedReadResult,
+  type ReadBuffer,
+  type ReadJob,
+  type ReadResult,
+  readAppended,
+  unpackReadResult,
+} from './read-appended.ts';
+import type { ScanResult, SkippedLine } from './scan-usage-lines.ts';
 import {
   allocateColumns,
   COLUMN_NAMES,
@@ -272,23 +280,143 @@ export interface UpdateOptions {
   onProgress?: (readBytes: number, totalBytes: number, files: number) => void;
 }
 
-/** Brings the index up to date with the files found now. */
+interface Work {
+  state: FileState;
+  job: ReadJob;
+}
+
+/** Brings the index up to date with the files found now, reading on this thread. */
 export function updateTranscriptIndex(
   index: TranscriptIndex,
   found: readonly TranscriptFile[],
   options: UpdateOptions = {},
 ): UpdateSummary {
+  const { summary, work, totalBytes } = planUpdate(index, found, options);
+  const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
+  const progress = progressReporter(summary, totalBytes, options);
+  for (const w of work) {
+    applyRead(index, w.state, readAppended(w.job, into), summary);
+    progress();
+  }
+  return summary;
+}
+
+/** Below this many bytes to read, a worker thread costs more than it saves. */
+const PARALLEL_MIN_BYTES = 16 << 20;
+
+/**
+ * updateTranscriptIndex for a large amount of new bytes (the first build): this thread and a
+ * worker thread each read and scan half of the bytes; results are counted in file order, so
+ * the index is the same as a sequential run's. TAKT_INDEX_THREADS=1 turns the worker off.
+ */
+export async function updateTranscriptIndexParallel(
+  index: TranscriptIndex,
+  found: readonly TranscriptFile[],
+  options: UpdateOptions = {},
+): Promise<UpdateSummary> {
+  const { summary, work, totalBytes } = planUpdate(index, found, options);
+  const workerFile = new URL('./scan-worker.js', import.meta.url);
+  const threads = Number(process.env.TAKT_INDEX_THREADS ?? 2);
+  if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || !import.meta.url.endsWith('.js')) {
+    const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
+    const progress = progressReporter(summary, totalBytes, options);
+    for (const w of work) {
+      applyRead(index, w.state, readAppended(w.job, into), summary);
+      progress();
+    }
+    return summary;
+  }
+  // Split by bytes: the worker takes every file that keeps its share at or below half.
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  let mineBytes = 0;
+  let theirBytes = 0;
+  work.forEach((w, i) => {
+    const bytes = w.job.size - w.job.offset;
+    if (theirBytes <= mineBytes) {
+      theirs.push(i);
+      theirBytes += bytes;
+    } else {
+      mine.push(i);
+      mineBytes += bytes;
+    }
+  });
+  // Results are counted in file order as soon as they are all there up to a point: counting
+  // overlaps the worker's reading, and memory holds only results not yet counted.
+  const results: Array<ReadResult | undefined> = new Array(work.length);
+  let next = 0;
+  const drain = () => {
+    while (next < work.length && results[next] !== undefined) {
+      applyRead(index, (work[next] as Work).state, results[next] as ReadResult, summary);
+      results[next] = undefined;
+      next++;
+    }
+  };
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(workerFile, { workerData: { jobs: theirs.map((i) => (work[i] as Work).job) } });
+  let received = 0;
+  let readBytes = 0;
+  let reported = 0;
+  const report = () => {
+    if (options.onProgress && readBytes - reported > 32 << 20) {
+      reported = readBytes;
+      options.onProgress(readBytes, totalBytes, summary.filesRead);
+    }
+  };
+  const workerDone = new Promise<void>((resolve, reject) => {
+    if (theirs.length === 0) resolve();
+    worker.on('message', (packed: PackedReadResult) => {
+      results[theirs[received] as number] = unpackReadResult(packed);
+      received++;
+      readBytes += packed.got;
+      if (received === theirs.length) resolve();
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (received < theirs.length) reject(new Error(`transcript reader thread stopped (exit code ${code})`));
+    });
+  });
+  const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
+  let sinceYield = 0;
+  for (const i of mine) {
+    const r = readAppended((work[i] as Work).job, into);
+    results[i] = r;
+    readBytes += r.got;
+    sinceYield += r.got;
+    drain();
+    if (sinceYield > 8 << 20) {
+      sinceYield = 0;
+      report();
+      await new Promise((resolve) => setImmediate(resolve)); // let the worker's results in
+      drain();
+    }
+  }
+  try {
+    await workerDone;
+  } catch {
+    // The worker failed: read what it did not send here instead.
+    for (const i of theirs) if (i >= next) results[i] ??= readAppended((work[i] as Work).job, into);
+  } finally {
+    await worker.terminate();
+  }
+  drain();
+  report();
+  return summary;
+}
+
+/** Stats every file found: what changed, what must be read, and what is gone. */
+function planUpdate(
+  index: TranscriptIndex,
+  found: readonly TranscriptFile[],
+  options: UpdateOptions,
+): { summary: UpdateSummary; work: Work[]; totalBytes: number } {
   const summary: UpdateSummary = { filesRead: 0, filesRemoved: 0, bytesRead: 0, changed: false };
-  const work: Array<{ file: TranscriptFile; state: FileState; size: number }> = [];
+  const work: Work[] = [];
   const present = new Set<string>();
   let totalBytes = 0;
   for (const file of found) {
-    let st: import('node:fs').Stats;
-    try {
-      st = statSync(file.path);
-    } catch {
-      continue; // deleted between listing and stat
-    }
+    const st = statSync(file.path, { throwIfNoEntry: false });
+    if (st === undefined) continue; // deleted between listing and stat
     present.add(file.path);
     let state = index.files.get(file.path);
     if (state !== undefined && state.dev === st.dev && state.ino === st.ino && state.size === st.size) {
@@ -314,7 +442,7 @@ export function updateTranscriptIndex(
     state.size = st.size;
     summary.changed = true;
     if (st.size > state.offset) {
-      work.push({ file, state, size: st.size });
+      work.push({ state, job: { path: file.path, offset: state.offset, size: st.size } });
       totalBytes += st.size - state.offset;
     }
   }
@@ -325,42 +453,26 @@ export function updateTranscriptIndex(
     summary.filesRemoved++;
     summary.changed = true;
   }
-  let buffer = Buffer.allocUnsafe(0);
-  let lastProgress = 0;
-  for (const { file, state, size } of work) {
-    const length = size - state.offset;
-    if (buffer.length < length) buffer = Buffer.allocUnsafe(Math.max(length, buffer.length * 2, 1 << 20));
-    const got = readRange(file.path, buffer, state.offset, length);
-    const complete = buffer.lastIndexOf(0x0a, got - 1) + 1; // a line still being written waits for the next run
-    if (complete > 0) {
-      const scan: ScanResult = { lines: [], skipped: [], synthetic: 0 };
-      scanUsageLines(buffer, 0, complete, state.offset, scan);
-      countLines(index, state, scan);
-      state.offset += complete;
-    }
-    summary.filesRead++;
-    summary.bytesRead += got;
-    if (options.onProgress && summary.bytesRead - lastProgress > 32 << 20) {
-      lastProgress = summary.bytesRead;
-      options.onProgress(summary.bytesRead, totalBytes, summary.filesRead);
-    }
-  }
-  return summary;
+  return { summary, work, totalBytes };
 }
 
-function readRange(path: string, buffer: Buffer, position: number, length: number): number {
-  const fd = openSync(path, 'r');
-  try {
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buffer, got, length - got, position + got);
-      if (n === 0) break; // truncated while we read: the next run sees the new size
-      got += n;
-    }
-    return got;
-  } finally {
-    closeSync(fd);
+function applyRead(index: TranscriptIndex, state: FileState, r: ReadResult, summary: UpdateSummary): void {
+  if (r.complete > 0) {
+    countLines(index, state, r.scan);
+    state.offset += r.complete;
   }
+  summary.filesRead++;
+  summary.bytesRead += r.got;
+}
+
+function progressReporter(summary: UpdateSummary, totalBytes: number, options: UpdateOptions): () => void {
+  let last = 0;
+  return () => {
+    if (options.onProgress && summary.bytesRead - last > 32 << 20) {
+      last = summary.bytesRead;
+      options.onProgress(summary.bytesRead, totalBytes, summary.filesRead);
+    }
+  };
 }
 
 function countLines(index: TranscriptIndex, state: FileState, scan: ScanResult): void {

@@ -189,19 +189,30 @@ export class UsageTable {
     let live = 0;
     for (let row = 0; row < this.count; row++) if (this.isLive(row)) map[row] = live++;
     const next = allocateColumns(live);
-    for (let row = 0; row < this.count; row++) {
-      const to = map[row] as number;
-      if (to === -1) continue;
-      for (const name of FLOAT_COLUMNS) next[name][to] = this.columns[name][row] as number;
-      for (const name of U32_COLUMNS) next[name][to] = this.columns[name][row] as number;
+    // Column by column: a typed-array loop each, or one copy when no row died.
+    for (const name of COLUMN_NAMES) {
+      const from = this.columns[name as FloatColumn] as Float64Array | Uint32Array;
+      const to = next[name as FloatColumn] as Float64Array | Uint32Array;
+      if (live === this.count) {
+        to.set(from.subarray(0, live));
+        continue;
+      }
+      for (let row = 0; row < this.count; row++) {
+        const at = map[row] as number;
+        if (at !== -1) to[at] = from[row] as number;
+      }
     }
     this.columns = next;
     this.count = live;
-    const keyed: number[] = [];
-    for (let row = 0; row < live; row++) if (!Number.isNaN(next.keyHash[row])) keyed.push(row);
-    keyed.sort((a, b) => (next.keyHash[a] as number) - (next.keyHash[b] as number));
-    this.sortedRows = Uint32Array.from(keyed);
-    this.sortedHashes = Float64Array.from(keyed, (row) => next.keyHash[row] as number);
+    const hashes = next.keyHash;
+    let keyed = 0;
+    for (let row = 0; row < live; row++) if (!Number.isNaN(hashes[row])) keyed++;
+    const order = new Uint32Array(keyed);
+    keyed = 0;
+    for (let row = 0; row < live; row++) if (!Number.isNaN(hashes[row])) order[keyed++] = row;
+    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number));
+    this.sortedRows = order;
+    this.sortedHashes = Float64Array.from(order, (row) => hashes[row] as number);
     this.recent.clear();
     return map;
   }

@@ -137,7 +137,7 @@ export function costState(session = 'session-a'): Record<string, unknown> {
 }
 
 export const jsonl = (...records: Array<Record<string, unknown> | string>) =>
-  records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
+  `${records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`;
 
 /** A scratch Claude config dir; `files` maps paths under projects/ to their content. */
 export function claudeDir(files: Record<string, string> = {}): string {

@@ -90,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
     return bad(`--since ${since} is after --until ${until}`);
 
   const home = defaultHome();
-  const loaded = loadTranscriptUsage({ env: process.env, home, dirs: values.dir, progress: !values.json });
+  const loaded = await loadTranscriptUsage({ env: process.env, home, dirs: values.dir, progress: !values.json });
   const report = buildReport(loaded.index.table, loadPriceTable(home), {
     kind,
     timeZone,

@@ -1,0 +1,121 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { type ScanResult, scanUsageLines, type UsageLine } from './scan-usage-lines.ts';
+
+/** Bytes of one file to read: from `offset` (the end of the last complete line read) to `size`. */
+export interface ReadJob {
+  path: string;
+  offset: number;
+  size: number;
+}
+
+export interface ReadResult {
+  /** Bytes read (may be fewer than asked when the file shrank meanwhile). */
+  got: number;
+  /** Bytes up to the end of the last complete line: the next run starts there. */
+  complete: number;
+  scan: ScanResult;
+}
+
+/** A read buffer kept across files, grown when a file needs more. */
+export interface ReadBuffer {
+  buffer: Buffer;
+}
+
+/** Files are read in pieces of this size, so memory stays small whatever the size of a file. */
+const CHUNK = 8 << 20;
+
+/** Reads a job's bytes and scans its complete lines; a line still being written waits for the next run. */
+export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
+  const scan: ScanResult = { lines: [], skipped: [], synthetic: 0 };
+  const length = job.size - job.offset;
+  let got = 0; // bytes read from the file
+  let complete = 0; // bytes scanned: whole lines
+  let pending = 0; // bytes at the start of the buffer after the last newline
+  const fd = openSync(job.path, 'r');
+  try {
+    while (got < length) {
+      const want = Math.min(CHUNK, length - got);
+      if (into.buffer.length < pending + want) {
+        const bigger = Buffer.allocUnsafe(Math.max(pending + want, Math.min(CHUNK, length) + (1 << 16)));
+        into.buffer.copy(bigger, 0, 0, pending);
+        into.buffer = bigger;
+      }
+      const buffer = into.buffer;
+      const n = readSync(fd, buffer, pending, want, job.offset + got);
+      if (n === 0) break; // truncated while we read: the next run sees the new size
+      got += n;
+      const end = pending + n;
+      const lastNewline = buffer.lastIndexOf(0x0a, end - 1);
+      if (lastNewline === -1) {
+        pending = end; // no line ends here yet: keep reading
+        continue;
+      }
+      scanUsageLines(buffer, 0, lastNewline + 1, job.offset + complete, scan);
+      complete += lastNewline + 1;
+      pending = end - (lastNewline + 1);
+      buffer.copy(buffer, 0, lastNewline + 1, end);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { got, complete, scan };
+}
+
+/** A ReadResult as a worker thread sends it: numbers in one transferable array, strings beside. */
+export interface PackedReadResult {
+  got: number;
+  complete: number;
+  numbers: Float64Array;
+  strings: string[];
+  skipped: ScanResult['skipped'];
+  synthetic: number;
+}
+
+const NUMBERS = 8;
+
+export function packReadResult(r: ReadResult): PackedReadResult {
+  const lines = r.scan.lines;
+  const numbers = new Float64Array(lines.length * NUMBERS);
+  const strings: string[] = [];
+  lines.forEach((l, i) => {
+    const at = i * NUMBERS;
+    numbers[at] = l.timestampMs;
+    numbers[at + 1] = l.input;
+    numbers[at + 2] = l.output;
+    numbers[at + 3] = l.cacheWrite5m;
+    numbers[at + 4] = l.cacheWrite1h;
+    numbers[at + 5] = l.cacheRead;
+    numbers[at + 6] = l.fast ? 1 : 0;
+    numbers[at + 7] = l.reportedCostUsd;
+    strings.push(l.key, l.model, l.sessionId);
+  });
+  return {
+    got: r.got,
+    complete: r.complete,
+    numbers,
+    strings,
+    skipped: r.scan.skipped,
+    synthetic: r.scan.synthetic,
+  };
+}
+
+export function unpackReadResult(p: PackedReadResult): ReadResult {
+  const lines: UsageLine[] = [];
+  for (let i = 0; i * NUMBERS < p.numbers.length; i++) {
+    const at = i * NUMBERS;
+    lines.push({
+      key: p.strings[i * 3] as string,
+      model: p.strings[i * 3 + 1] as string,
+      sessionId: p.strings[i * 3 + 2] as string,
+      timestampMs: p.numbers[at] as number,
+      input: p.numbers[at + 1] as number,
+      output: p.numbers[at + 2] as number,
+      cacheWrite5m: p.numbers[at + 3] as number,
+      cacheWrite1h: p.numbers[at + 4] as number,
+      cacheRead: p.numbers[at + 5] as number,
+      fast: p.numbers[at + 6] === 1,
+      reportedCostUsd: p.numbers[at + 7] as number,
+    });
+  }
+  return { got: p.got, complete: p.complete, scan: { lines, skipped: p.skipped, synthetic: p.synthetic } };
+}
