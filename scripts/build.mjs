@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
@@ -19,3 +20,17 @@ function copyData(dir) {
 }
 copyData('src');
 chmodSync('dist/main.js', 0o755);
+
+// The status line runs after every Claude Code message: one bundled module loads faster
+// than the fifteen it imports (node: built-ins stay external; it uses no packages).
+buildSync({
+  entryPoints: ['dist/statusline.js'],
+  outfile: 'dist/statusline.js',
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});

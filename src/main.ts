@@ -10,7 +10,7 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   validate: () => import('./cli/commands/validate.ts'),
   admin: () => import('./cli/commands/admin.ts'),
   report: () => import('./cli/commands/report.ts'),
-  statusline: () => import('./cli/commands/statusline.ts'),
+  statusline: () => import('./statusline.ts'),
   pricing: () => import('./cli/commands/pricing.ts'),
 };
 

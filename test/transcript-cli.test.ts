@@ -303,13 +303,39 @@ describe('takt statusline', () => {
         }),
       ),
     );
-    // msg_5: 100,000×5 + 20,000×25 = $1.00, plus msg_3 $0.0026
+    // msg_5: 100,000×5 + 20,000×25 = $1.00, plus msg_3 $0.0026; with Claude Code's own session
+    // cost only the last two days are read, without it the whole session
+    const withCost = takt(
+      env,
+      ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost} | {session_cost}'],
+      status({ transcript_path: path }),
+    );
+    expect(withCost.stdout).toBe('$1.00 | $1.23\n');
     const r = takt(
       env,
       ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost} | {session_cost}'],
       status({ transcript_path: path, cost: undefined }),
     );
     expect(r.stdout).toBe('$1.00 | $1.00\n');
+  });
+
+  it("does not count a resumed copy of an older response as today's", () => {
+    const env = fixture();
+    takt(env, ['report', 'daily', '--json']);
+    const path = join(env.root, 'projects', 'proj-alpha', 's1.jsonl');
+    // a session resumed today copies yesterday's msg_2 (at its old time) into its file
+    appendFileSync(
+      path,
+      jsonl(assistant({ id: 'msg_2', session: 's1', at: '2026-11-20T23:30:00.000Z', input: 2000, output: 1000 })),
+    );
+    const r = takt(
+      env,
+      ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost}'],
+      status({ transcript_path: path }),
+    );
+    expect(r.stdout).toBe('$0.00\n');
+    const day = json(takt(env, ['report', 'daily', '--json', '--since', '2026-11-20', '--until', '2026-11-20']));
+    expect(day.totals).toMatchObject({ input_tokens: 3000, responses: 2 });
   });
 
   it('on bad input prints a shorter line and exits 0', () => {

@@ -36,7 +36,11 @@ export interface PriceTable {
 
 export const userPriceTableFile = (home: string) => join(home, 'prices.json');
 
-const shippedPriceTableFile = new URL('./prices.json', import.meta.url);
+/** Beside this module, or under pricing/ when this code is bundled into dist/statusline.js. */
+const shippedPriceTableFiles = [
+  new URL('./prices.json', import.meta.url),
+  new URL('./pricing/prices.json', import.meta.url),
+];
 
 /** The user's installed table when there is one, else the table shipped with takt. */
 export function loadPriceTable(home: string): PriceTable {
@@ -49,7 +53,14 @@ export function loadPriceTable(home: string): PriceTable {
 }
 
 export function loadShippedPriceTable(): PriceTable {
-  return JSON.parse(readFileSync(shippedPriceTableFile, 'utf8')) as PriceTable;
+  for (const file of shippedPriceTableFiles) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as PriceTable;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  throw new Error(`takt's price table is missing (${shippedPriceTableFiles[0]?.pathname}): reinstall takt`);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { loadShippedPriceTable } from '../pricing/price-table.ts';
 import { buildReport, type Sums } from '../usage/transcript-report.ts';
 import { loadTranscriptUsage } from './load-transcript-usage.ts';
+import { indexFileFor, loadRecentTranscriptIndex } from './transcript-index.ts';
 
 const scratch: string[] = [];
 afterEach(() => {
@@ -253,5 +254,35 @@ describe('the index in TAKT_HOME', () => {
     const fresh = await count(root, freshHome());
     expect({ ...incremental, bytesRead: 0 }).toEqual({ ...fresh, bytesRead: 0 });
     expect(incremental).toMatchObject({ input: 13, output: 54, responses: 2 });
+  });
+
+  it('gives the status line only the responses since an instant, read from the tail of the saved columns', async () => {
+    const days = ['2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21'];
+    const { root, home } = setup({
+      // out of time order on purpose: saving puts rows in time order
+      'proj-app/b.jsonl': jsonl(
+        ...days.map((d, i) => assistant({ id: `b${i}`, at: `${d}T08:00:00.000Z`, input: 10 ** i, output: 1 })),
+      ),
+      'proj-app/a.jsonl': jsonl(
+        ...days.reverse().map((d, i) => assistant({ id: `a${i}`, at: `${d}T20:00:00.000Z`, input: 5, output: 2 })),
+      ),
+    });
+    const loaded = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, loaded.projectDirs);
+    const path = join(root, 'projects', 'proj-app/a.jsonl');
+    const recent = loadRecentTranscriptIndex(file, [path], Date.parse('2026-11-20T00:00:00Z'));
+    const c = recent.table.columns;
+    const rows = Array.from({ length: recent.table.count }, (_, row) => [
+      new Date(c.timestampMs[row] as number).toISOString(),
+      c.input[row],
+    ]);
+    expect(rows).toEqual([
+      ['2026-11-20T08:00:00.000Z', 100],
+      ['2026-11-20T20:00:00.000Z', 5],
+      ['2026-11-21T08:00:00.000Z', 1000],
+      ['2026-11-21T20:00:00.000Z', 5],
+    ]);
+    expect([...recent.files.keys()]).toEqual([path]);
+    expect(recent.partial).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
@@ -36,7 +36,7 @@ import {
 
 const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-const VERSION = 4;
+const VERSION = 5;
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
 
@@ -152,6 +152,20 @@ function decodeIndex(file: string, raw: Buffer, onlyFiles: readonly string[] | u
     sortedHashes,
     sortedRows,
   });
+  const files = fileStates(raw, filesStart, filesStart + filesLength, onlyFiles, (start, count) =>
+    fileRows.subarray(start, start + count),
+  );
+  return { file, table, files, partial: onlyFiles !== undefined };
+}
+
+/** The file states of the files section, or only those of `onlyFiles` (found by their bytes). */
+function fileStates(
+  raw: Buffer,
+  start: number,
+  end: number,
+  onlyFiles: readonly string[] | undefined,
+  rowsOf: (start: number, count: number) => Uint32Array,
+): Map<string, FileState> {
   const files = new Map<string, FileState>();
   const add = (entry: FileEntry) => {
     const [path, project, dev, ino, size, mtimeMs, offset, rowStart, rowCount, skippedCount, skipped, synthetic] =
@@ -164,26 +178,105 @@ function decodeIndex(file: string, raw: Buffer, onlyFiles: readonly string[] | u
       size,
       mtimeMs,
       offset,
-      rows: fileRows.subarray(rowStart, rowStart + rowCount),
+      rows: rowsOf(rowStart, rowCount),
       skipped,
       skippedCount,
       synthetic,
     });
   };
-  const filesEnd = filesStart + filesLength;
   if (onlyFiles === undefined) {
-    const text = raw.toString('utf8', filesStart, filesEnd);
+    const text = raw.toString('utf8', start, end);
     for (const line of text.split('\n')) if (line !== '') add(JSON.parse(line) as FileEntry);
-  } else {
-    // Every line starts with "\n" + the JSON of [path, …: find the wanted ones by bytes.
-    for (const path of onlyFiles) {
-      const at = raw.indexOf(`\n[${JSON.stringify(path)},`, filesStart);
-      if (at === -1 || at >= filesEnd) continue;
-      const end = raw.indexOf(10, at + 1);
-      add(JSON.parse(raw.toString('utf8', at + 1, end === -1 || end > filesEnd ? filesEnd : end)) as FileEntry);
-    }
+    return files;
   }
-  return { file, table, files, partial: onlyFiles !== undefined };
+  // Every line starts with "\n" + the JSON of [path, …: find the wanted ones by bytes.
+  for (const path of onlyFiles) {
+    const at = raw.indexOf(`\n[${JSON.stringify(path)},`, start);
+    if (at === -1 || at >= end) continue;
+    const lineEnd = raw.indexOf(10, at + 1);
+    add(JSON.parse(raw.toString('utf8', at + 1, lineEnd === -1 || lineEnd > end ? end : lineEnd)) as FileEntry);
+  }
+  return files;
+}
+
+/**
+ * Only the responses at or after `sinceMs` and only the states of `onlyFiles`, for the
+ * status line: saved rows are in time order, so a binary search of the timestamp column
+ * finds where they start, and only the tail of each column is read — a few hundred
+ * kilobytes instead of the whole index. The result is partial (never saved); its file
+ * states hold no rows. An unusable index gives an empty one.
+ */
+export function loadRecentTranscriptIndex(
+  file: string,
+  onlyFiles: readonly string[],
+  sinceMs: number,
+): TranscriptIndex {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { file, table: new UsageTable(), files: new Map(), partial: true };
+  }
+  try {
+    const read = (position: number, length: number, into?: ArrayBufferView) => {
+      const target = into ?? Buffer.allocUnsafe(length);
+      const bytes = new Uint8Array(target.buffer, target.byteOffset, length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, bytes, got, length - got, position + got);
+        if (n === 0) throw new Error('index cut short');
+        got += n;
+      }
+      return target;
+    };
+    const preamble = read(0, PREAMBLE) as Buffer;
+    if (preamble.toString('latin1', 0, MAGIC.length) !== MAGIC || preamble[MAGIC.length] !== VERSION)
+      throw new Error('not an index');
+    const headerLength = preamble.readUInt32LE(8);
+    const filesLength = preamble.readUInt32LE(12);
+    const text = read(PREAMBLE, headerLength + filesLength) as Buffer;
+    const header = JSON.parse(text.toString('utf8', 0, headerLength)) as Header;
+    const dataStart = align8(PREAMBLE + headerLength + filesLength);
+    const layout = new Map(header.columns.map(([name, offset]) => [name, offset]));
+    const timestamps = read(
+      dataStart + (layout.get('timestampMs') as number),
+      header.count * 8,
+      new Float64Array(header.count),
+    ) as Float64Array;
+    let first = 0;
+    let last = header.count;
+    while (first < last) {
+      const mid = (first + last) >>> 1;
+      if ((timestamps[mid] as number) < sinceMs) first = mid + 1;
+      else last = mid;
+    }
+    const count = header.count - first;
+    const columns = allocateColumns(count);
+    for (const name of COLUMN_NAMES) {
+      const column = columns[name as FloatColumn] as Float64Array | Uint32Array;
+      const size = column.BYTES_PER_ELEMENT;
+      if (count > 0) read(dataStart + (layout.get(name) as number) + first * size, count * size, column);
+    }
+    const hashes = columns.keyHash;
+    const keyed: number[] = [];
+    for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed.push(row);
+    keyed.sort((a, b) => (hashes[a] as number) - (hashes[b] as number));
+    const table = new UsageTable({
+      count,
+      columns,
+      models: header.models,
+      sessions: header.sessions,
+      projects: header.projects,
+      sortedHashes: Float64Array.from(keyed, (row) => hashes[row] as number),
+      sortedRows: Uint32Array.from(keyed),
+    });
+    const files = fileStates(text, headerLength, headerLength + filesLength, onlyFiles, () => new Uint32Array(0));
+    return { file, table, files, partial: true };
+  } catch {
+    return { file, table: new UsageTable(), files: new Map(), partial: true };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes the index atomically (temporary file, then rename): readers never see half of one. */

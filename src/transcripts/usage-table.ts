@@ -181,26 +181,26 @@ export class UsageTable {
   }
 
   /**
-   * Drops dead rows and sorts the key index; returns the old→new row map (-1 = dropped)
-   * so that the caller can renumber what refers to rows.
+   * Drops dead rows, puts the rest in time order and sorts the key index; returns the
+   * old→new row map (-1 = dropped) so that the caller can renumber what refers to rows.
    */
   compact(): Int32Array {
-    const map = new Int32Array(this.count).fill(-1);
+    // Live rows in time order (ties in row order): readers that want only recent rows
+    // (the status line) binary-search the saved timestamp column and read its tail.
+    const ts = this.columns.timestampMs;
     let live = 0;
-    for (let row = 0; row < this.count; row++) if (this.isLive(row)) map[row] = live++;
+    for (let row = 0; row < this.count; row++) if (this.isLive(row)) live++;
+    const byTime = new Uint32Array(live);
+    live = 0;
+    for (let row = 0; row < this.count; row++) if (this.isLive(row)) byTime[live++] = row;
+    byTime.sort((a, b) => (ts[a] as number) - (ts[b] as number) || a - b);
+    const map = new Int32Array(this.count).fill(-1);
+    for (let at = 0; at < live; at++) map[byTime[at] as number] = at;
     const next = allocateColumns(live);
-    // Column by column: a typed-array loop each, or one copy when no row died.
     for (const name of COLUMN_NAMES) {
       const from = this.columns[name as FloatColumn] as Float64Array | Uint32Array;
       const to = next[name as FloatColumn] as Float64Array | Uint32Array;
-      if (live === this.count) {
-        to.set(from.subarray(0, live));
-        continue;
-      }
-      for (let row = 0; row < this.count; row++) {
-        const at = map[row] as number;
-        if (at !== -1) to[at] = from[row] as number;
-      }
+      for (let at = 0; at < live; at++) to[at] = from[byTime[at] as number] as number;
     }
     this.columns = next;
     this.count = live;

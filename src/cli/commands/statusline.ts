@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { type TranscriptFile, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
-import { indexFileFor, loadTranscriptIndex, updateTranscriptIndex } from '../../transcripts/transcript-index.ts';
+import { indexFileFor, loadRecentTranscriptIndex, updateTranscriptIndex } from '../../transcripts/transcript-index.ts';
 import { defaultTimeZone, localDateIn } from '../../usage/local-time.ts';
 import { sessionBlocks } from '../../usage/session-blocks.ts';
 import { rowCostFunction } from '../../usage/transcript-report.ts';
@@ -120,10 +120,16 @@ function statusLine(input: StatusInput, args: string[]): string {
   } else {
     // Only this session's files are read here (what Claude Code is appending to now); the
     // rest of the history is refreshed by a background run at most once a minute.
+    // Today began less than two days ago in any zone; blocks chain back to the last 5-hour
+    // gap, which two days of history find unless someone worked two days without a break.
+    const window = now - 2 * 86_400_000;
+    // The session's own cost comes from Claude Code; when it does not send it, read it all.
+    const since = typeof input.cost?.total_cost_usd === 'number' ? window : Number.NEGATIVE_INFINITY;
     const mine = sessionFiles(projectDirs, input.transcript_path);
-    const index = loadTranscriptIndex(
+    const index = loadRecentTranscriptIndex(
       indexFile,
       mine.map((f) => f.path),
+      since,
     );
     updateTranscriptIndex(index, mine, { partial: true });
     refreshInBackground(home, indexFile);
@@ -134,22 +140,19 @@ function statusLine(input: StatusInput, args: string[]): string {
     const c = table.columns;
     const ts = c.timestampMs;
     const sessionId = input.session_id === undefined ? -1 : table.sessions.values.indexOf(input.session_id);
-    // Today began less than two days ago in any zone; blocks chain back to the last 5-hour
-    // gap, which two days of history find unless someone worked two days without a break.
-    const dayAgo = now - 2 * 86_400_000;
     let todayCost = 0;
     let sessionCost = 0;
     const recent: number[] = [];
     for (let row = 0; row < table.count; row++) {
-      const t = ts[row] as number;
-      const inSession = c.session[row] === sessionId;
-      if (t < dayAgo && !inSession) continue;
       if (!table.isLive(row)) continue;
       const cost = costOf(row);
       if (Number.isNaN(cost)) continue;
-      if (t >= dayAgo && localDate(t) === today) todayCost += cost;
-      if (inSession) sessionCost += cost;
-      if (t >= dayAgo && t <= now) recent.push(row);
+      if (c.session[row] === sessionId) sessionCost += cost;
+      const t = ts[row] as number;
+      // Lines appended to this session may copy older responses (a resumed session): not recent.
+      if (t < window || t > now) continue;
+      if (localDate(t) === today) todayCost += cost;
+      recent.push(row);
     }
     values.today_cost = usd(todayCost);
     if (values.session_cost === '' && sessionId !== -1) values.session_cost = usd(sessionCost);
