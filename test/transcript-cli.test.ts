@@ -175,6 +175,12 @@ describe('takt report', () => {
     expect(r.stdout).toContain('cost unknown for claude-mystery-9');
   });
 
+  it('shows blocks in the report time zone', () => {
+    const r = takt(env, ['report', 'blocks', '--timezone', 'Europe/Berlin', '--now', '2026-11-21T12:00:00Z']);
+    expect(r.stdout).toMatch(/^2026-11-21 11:00 \(active\) /m);
+    expect(r.stdout).toContain('Active block (estimated): ends 16:00 (Europe/Berlin)');
+  });
+
   it('rejects bad options with a message that says what to fix', () => {
     expect(takt(env, ['report', 'daily', '--since', '2026-13-01'])).toMatchObject({
       code: 2,

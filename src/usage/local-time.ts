@@ -114,6 +114,12 @@ export function offsetFunction(timeZone: string): (ms: number) => number {
   };
 }
 
+/** "YYYY-MM-DD HH:MM" of an instant in a zone, for tables. */
+export function localDateTime(ms: number, timeZone: string): string {
+  const offset = timeZone === 'UTC' ? 0 : offsetFunction(timeZone)(ms);
+  return new Date(ms + offset).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 export function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

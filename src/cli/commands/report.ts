@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
-import { checkTimeZone, defaultTimeZone } from '../../usage/local-time.ts';
+import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local-time.ts';
 import { buildReport, type Report, type ReportKind, type ReportRow } from '../../usage/transcript-report.ts';
 import { formatCount, formatTable, formatUsd } from '../format-table.ts';
 
@@ -173,7 +173,9 @@ export function renderReport(report: Report): string {
     cost(usd, 'unpriced_models' in r ? r.unpriced_models : []),
   ];
   for (const row of report.rows) {
-    rows.push(cells(rowLabel(report.report, row), row.models.map(shortModel).join(', '), row, row.cost_usd));
+    rows.push(
+      cells(rowLabel(report.report, row, report.timezone), row.models.map(shortModel).join(', '), row, row.cost_usd),
+    );
     for (const b of row.breakdown ?? []) {
       rows.push(cells(`  └ ${shortModel(b.model)}`, '', { ...b, unpriced_models: [] } as never, b.cost_usd));
     }
@@ -186,12 +188,12 @@ export function renderReport(report: Report): string {
   }
   if (report.report === 'blocks') {
     const active = report.rows.find((r) => r.is_active === true);
-    if (active) out += describeActiveBlock(active);
+    if (active) out += describeActiveBlock(active, report.timezone);
   }
   return out;
 }
 
-function rowLabel(kind: ReportKind, row: Record<string, unknown>): string {
+function rowLabel(kind: ReportKind, row: Record<string, unknown>, timeZone: string): string {
   switch (kind) {
     case 'daily':
       return String(row.date);
@@ -202,14 +204,16 @@ function rowLabel(kind: ReportKind, row: Record<string, unknown>): string {
     case 'session':
       return `${String(row.project).slice(-28)} ${String(row.session_id).slice(0, 8)}`;
     case 'blocks':
-      return `${String(row.start).slice(0, 16).replace('T', ' ')}${row.is_active ? ' (active)' : ''}`;
+      return `${localDateTime(Date.parse(String(row.start)), timeZone)}${row.is_active ? ' (active)' : ''}`;
     default:
       return kind satisfies never;
   }
 }
 
-function describeActiveBlock(row: Record<string, unknown>): string {
-  const lines = [`Active block (estimated): ends ${String(row.end).slice(11, 16)} UTC`];
+function describeActiveBlock(row: Record<string, unknown>, timeZone: string): string {
+  const lines = [
+    `Active block (estimated): ends ${localDateTime(Date.parse(String(row.end)), timeZone).slice(11)} (${timeZone})`,
+  ];
   const burn = row.burn_rate as { tokens_per_minute: number; cost_per_hour_usd: number } | null;
   const projection = row.projection as { total_tokens: number; cost_usd: number; remaining_minutes: number } | null;
   if (burn)
