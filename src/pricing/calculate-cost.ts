@@ -17,12 +17,47 @@ export interface ResponseTokens {
  * model's threshold — which is why cost is computed per response, not on sums.
  */
 export function responseCostUsd(price: ModelPrice, t: ResponseTokens): number {
-  return tokensCostUsd(price, t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.fast);
+  return ratesCostUsd(compileRates([price]), 0, t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.fast);
 }
 
-/** responseCostUsd with the tokens as arguments: reports call it for every row, without an object each. */
-export function tokensCostUsd(
-  price: ModelPrice,
+/** Numbers per model in a compiled rate table. */
+export const RATES_PER_MODEL = 12;
+
+/**
+ * Prices of several models as one flat array, RATES_PER_MODEL numbers each (standard rates,
+ * the long-context threshold, long-context rates, the fast multiplier); NaN for a model
+ * without a price. Reports price 100,000 responses in one tight loop over it.
+ */
+export function compileRates(prices: ReadonlyArray<ModelPrice | undefined>): Float64Array {
+  const rates = new Float64Array(prices.length * RATES_PER_MODEL).fill(Number.NaN);
+  prices.forEach((p, i) => {
+    if (p === undefined) return;
+    const lc = p.long_context ?? { ...p, threshold_tokens: Number.POSITIVE_INFINITY };
+    rates.set(
+      [
+        p.input,
+        p.output,
+        p.cache_write_5m,
+        p.cache_write_1h,
+        p.cache_read,
+        lc.threshold_tokens,
+        lc.input,
+        lc.output,
+        lc.cache_write_5m,
+        lc.cache_write_1h,
+        lc.cache_read,
+        p.fast_multiplier ?? 1,
+      ],
+      i * RATES_PER_MODEL,
+    );
+  });
+  return rates;
+}
+
+/** The cost in USD of one response of the model whose rates start at `at` (NaN: no price). */
+export function ratesCostUsd(
+  rates: Float64Array,
+  at: number,
   input: number,
   output: number,
   cacheWrite5m: number,
@@ -30,15 +65,12 @@ export function tokensCostUsd(
   cacheRead: number,
   fast: boolean,
 ): number {
-  const promptTokens = input + cacheWrite5m + cacheWrite1h + cacheRead;
-  const rates =
-    price.long_context !== undefined && promptTokens > price.long_context.threshold_tokens ? price.long_context : price;
+  const base = input + cacheWrite5m + cacheWrite1h + cacheRead > (rates[at + 5] as number) ? at + 6 : at;
   const perMillion =
-    input * rates.input +
-    output * rates.output +
-    cacheWrite5m * rates.cache_write_5m +
-    cacheWrite1h * rates.cache_write_1h +
-    cacheRead * rates.cache_read;
-  const multiplier = fast ? (price.fast_multiplier ?? 1) : 1;
-  return (perMillion * multiplier) / 1_000_000;
+    input * (rates[base] as number) +
+    output * (rates[base + 1] as number) +
+    cacheWrite5m * (rates[base + 2] as number) +
+    cacheWrite1h * (rates[base + 3] as number) +
+    cacheRead * (rates[base + 4] as number);
+  return (fast ? perMillion * (rates[at + 11] as number) : perMillion) / 1_000_000;
 }

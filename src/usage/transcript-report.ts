@@ -1,4 +1,4 @@
-import { tokensCostUsd } from '../pricing/calculate-cost.ts';
+import { compileRates, RATES_PER_MODEL, ratesCostUsd } from '../pricing/calculate-cost.ts';
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import type { UsageTable } from '../transcripts/usage-table.ts';
 import { FLAG_FAST } from '../transcripts/usage-table.ts';
@@ -76,24 +76,21 @@ export function rowCosts(table: UsageTable, prices: PriceTable): Float64Array {
   return costs;
 }
 
-/** The cost of one row (NaN: the model has no price): for callers that need only a few rows. */
+/** The cost of one row (NaN: the model has no price). */
 export function rowCostFunction(table: UsageTable, prices: PriceTable): (row: number) => number {
-  const byModel = table.models.values.map((m) => resolveModelPrice(prices, m)?.price);
+  const rates = compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
   const c = table.columns;
-  return (row) => {
-    const price = byModel[c.model[row] as number];
-    return price === undefined
-      ? Number.NaN
-      : tokensCostUsd(
-          price,
-          c.input[row] as number,
-          c.output[row] as number,
-          c.cacheWrite5m[row] as number,
-          c.cacheWrite1h[row] as number,
-          c.cacheRead[row] as number,
-          ((c.flags[row] as number) & FLAG_FAST) !== 0,
-        );
-  };
+  return (row) =>
+    ratesCostUsd(
+      rates,
+      (c.model[row] as number) * RATES_PER_MODEL,
+      c.input[row] as number,
+      c.output[row] as number,
+      c.cacheWrite5m[row] as number,
+      c.cacheWrite1h[row] as number,
+      c.cacheRead[row] as number,
+      ((c.flags[row] as number) & FLAG_FAST) !== 0,
+    );
 }
 
 /**
@@ -102,13 +99,13 @@ export function rowCostFunction(table: UsageTable, prices: PriceTable): (row: nu
  */
 class GroupSums {
   readonly models: number;
-  input: number[] = [];
-  output: number[] = [];
-  write5m: number[] = [];
-  write1h: number[] = [];
-  read: number[] = [];
-  cost: number[] = [];
-  responses: number[] = [];
+  input = new Float64Array(0);
+  output = new Float64Array(0);
+  write5m = new Float64Array(0);
+  write1h = new Float64Array(0);
+  read = new Float64Array(0);
+  cost = new Float64Array(0);
+  responses = new Float64Array(0);
   first: number[] = [];
   last: number[] = [];
   count = 0;
@@ -121,34 +118,49 @@ class GroupSums {
   }
 
   addGroup(): number {
-    for (let m = 0; m < this.models; m++) {
-      this.input.push(0);
-      this.output.push(0);
-      this.write5m.push(0);
-      this.write1h.push(0);
-      this.read.push(0);
-      this.cost.push(0);
-      this.responses.push(0);
+    const need = (this.count + 1) * this.models;
+    if (this.input.length < need) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(Math.max(need, a.length * 2, 64));
+        b.set(a);
+        return b;
+      };
+      this.input = grow(this.input);
+      this.output = grow(this.output);
+      this.write5m = grow(this.write5m);
+      this.write1h = grow(this.write1h);
+      this.read = grow(this.read);
+      this.cost = grow(this.cost);
+      this.responses = grow(this.responses);
     }
     this.first.push(Number.POSITIVE_INFINITY);
     this.last.push(Number.NEGATIVE_INFINITY);
     return this.count++;
   }
 
-  add(group: number, row: number): void {
+  /** Adds rows to groups: `groupOf[i]` is the group of `rows[i]`. One tight loop. */
+  addRows(rows: readonly number[], groupOf: Int32Array): void {
     const c = this.table.columns;
-    const at = group * this.models + (c.model[row] as number);
-    this.input[at] = (this.input[at] as number) + (c.input[row] as number);
-    this.output[at] = (this.output[at] as number) + (c.output[row] as number);
-    this.write5m[at] = (this.write5m[at] as number) + (c.cacheWrite5m[row] as number);
-    this.write1h[at] = (this.write1h[at] as number) + (c.cacheWrite1h[row] as number);
-    this.read[at] = (this.read[at] as number) + (c.cacheRead[row] as number);
-    const cost = this.costs[row] as number;
-    if (!Number.isNaN(cost)) this.cost[at] = (this.cost[at] as number) + cost; // NaN: unpriced model
-    this.responses[at] = (this.responses[at] as number) + 1;
-    const ts = c.timestampMs[row] as number;
-    if (ts < (this.first[group] as number)) this.first[group] = ts;
-    if (ts > (this.last[group] as number)) this.last[group] = ts;
+    const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, timestampMs } = c;
+    const costs = this.costs;
+    const models = this.models;
+    const { input: sIn, output: sOut, write5m: s5, write1h: s1, read: sRead, cost: sCost, responses: sN } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as number;
+      const group = groupOf[i] as number;
+      const at = group * models + (model[row] as number);
+      sIn[at] = (sIn[at] as number) + (input[row] as number);
+      sOut[at] = (sOut[at] as number) + (output[row] as number);
+      s5[at] = (s5[at] as number) + (cacheWrite5m[row] as number);
+      s1[at] = (s1[at] as number) + (cacheWrite1h[row] as number);
+      sRead[at] = (sRead[at] as number) + (cacheRead[row] as number);
+      const cost = costs[row] as number;
+      if (!Number.isNaN(cost)) sCost[at] = (sCost[at] as number) + cost; // NaN: the model has no price
+      sN[at] = (sN[at] as number) + 1;
+      const ts = timestampMs[row] as number;
+      if (ts < (this.first[group] as number)) this.first[group] = ts;
+      if (ts > (this.last[group] as number)) this.last[group] = ts;
+    }
   }
 
   /** Sums of a group (all groups when undefined), with its models and their breakdown rows. */
@@ -247,22 +259,30 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
         : options.tokenLimit;
     for (const block of blocks) {
       const group = sums.addGroup();
-      for (const row of block.rows) sums.add(group, row);
+      sums.addRows(block.rows, new Int32Array(block.rows.length).fill(group));
       rows.push(blockRow(block, sums.row(group, priced, options.breakdown), options.now, limit));
     }
     return finish(rows, sums.row(undefined, priced, false), prices, options);
   }
   const groups = new Map<string, number>();
   const keyOf = groupKey(table, options, localDate);
-  for (const row of selected) {
-    const key = keyOf(row);
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = sums.addGroup();
-      groups.set(key, group);
+  const groupOf = new Int32Array(selected.length);
+  let lastKey: string | undefined;
+  let lastGroup = -1;
+  for (let i = 0; i < selected.length; i++) {
+    const key = keyOf(selected[i] as number);
+    if (key !== lastKey) {
+      lastKey = key;
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = sums.addGroup();
+        groups.set(key, group);
+      }
+      lastGroup = group;
     }
-    sums.add(group, row);
+    groupOf[i] = lastGroup;
   }
+  sums.addRows(selected, groupOf);
   const ordered = [...groups.entries()];
   if (options.kind === 'session') ordered.sort((a, b) => (sums.last[a[1]] as number) - (sums.last[b[1]] as number));
   else ordered.sort((a, b) => (a[0] < b[0] ? -1 : 1));
