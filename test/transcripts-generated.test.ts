@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,11 +38,18 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function report(home: string, args: string[]) {
+function report(home: string, args: string[], threads = '2') {
   const r = spawnSync(process.execPath, [main, 'report', ...args, '--json'], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: { PATH: process.env.PATH, HOME: home, TAKT_HOME: join(home, 'takt'), CLAUDE_CONFIG_DIR: root, TZ: 'UTC' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      TAKT_HOME: join(home, 'takt'),
+      CLAUDE_CONFIG_DIR: root,
+      TZ: 'UTC',
+      TAKT_INDEX_THREADS: threads,
+    },
   });
   return JSON.parse(r.stdout);
 }
@@ -84,5 +91,17 @@ describe('a generated history', () => {
     expect(ours(report(home, ['monthly']).totals)).toEqual(theirs(expected.totals));
     const sessions = report(home, ['session']);
     expect(ours(sessions.totals)).toEqual(theirs(expected.totals));
+  });
+
+  it('builds the same index on two threads as on one (24 MB: above the two-thread threshold)', () => {
+    const one = mkdtempSync(join(scratch, 'home-'));
+    const two = mkdtempSync(join(scratch, 'home-'));
+    report(one, ['daily'], '1');
+    report(two, ['daily'], '2');
+    const index = (home: string) => {
+      const dir = join(home, 'takt');
+      return readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('.idx')) as string));
+    };
+    expect(index(two).equals(index(one))).toBe(true);
   });
 });
