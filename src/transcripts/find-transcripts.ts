@@ -27,7 +27,7 @@ export function transcriptProjectDirs(env: NodeJS.ProcessEnv, dirs: readonly str
     const absolute = resolve(root);
     const candidate = existsSync(join(absolute, 'projects')) ? join(absolute, 'projects') : absolute;
     if (!existsSync(candidate)) continue;
-    const real = realpathSync(candidate);
+    const real = realpathSync.native(candidate);
     if (seen.has(real)) continue;
     seen.add(real);
     out.push(real);

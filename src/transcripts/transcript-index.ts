@@ -206,6 +206,20 @@ function fileStates(
  * kilobytes instead of the whole index. The result is partial (never saved); its file
  * states hold no rows. An unusable index gives an empty one.
  */
+/** The columns the status line reads; project, owners and costUSD stay zero in a recent index. */
+const RECENT_COLUMNS = new Set([
+  'timestampMs',
+  'input',
+  'output',
+  'cacheWrite5m',
+  'cacheWrite1h',
+  'cacheRead',
+  'keyHash',
+  'model',
+  'session',
+  'flags',
+]);
+
 export function loadRecentTranscriptIndex(
   file: string,
   onlyFiles: readonly string[],
@@ -238,38 +252,35 @@ export function loadRecentTranscriptIndex(
     const header = JSON.parse(text.toString('utf8', 0, headerLength)) as Header;
     const dataStart = align8(PREAMBLE + headerLength + filesLength);
     const layout = new Map(header.columns.map(([name, offset]) => [name, offset]));
-    const timestamps = read(
-      dataStart + (layout.get('timestampMs') as number),
-      header.count * 8,
-      new Float64Array(header.count),
-    ) as Float64Array;
+    // Binary search of the saved timestamps, reading one at a time: ~17 reads of 8 bytes.
+    const timestampsAt = dataStart + (layout.get('timestampMs') as number);
+    const one = new Float64Array(1);
     let first = 0;
     let last = header.count;
     while (first < last) {
       const mid = (first + last) >>> 1;
-      if ((timestamps[mid] as number) < sinceMs) first = mid + 1;
+      read(timestampsAt + mid * 8, 8, one);
+      if ((one[0] as number) < sinceMs) first = mid + 1;
       else last = mid;
     }
     const count = header.count - first;
     const columns = allocateColumns(count);
     for (const name of COLUMN_NAMES) {
+      if (!RECENT_COLUMNS.has(name)) continue; // left zero: not used by readers of recent rows
       const column = columns[name as FloatColumn] as Float64Array | Uint32Array;
       const size = column.BYTES_PER_ELEMENT;
       if (count > 0) read(dataStart + (layout.get(name) as number) + first * size, count * size, column);
     }
-    const hashes = columns.keyHash;
-    const keyed: number[] = [];
-    for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed.push(row);
-    keyed.sort((a, b) => (hashes[a] as number) - (hashes[b] as number));
     const table = new UsageTable({
       count,
       columns,
       models: header.models,
       sessions: header.sessions,
       projects: header.projects,
-      sortedHashes: Float64Array.from(keyed, (row) => hashes[row] as number),
-      sortedRows: Uint32Array.from(keyed),
+      sortedHashes: new Float64Array(0),
+      sortedRows: new Uint32Array(0),
     });
+    table.rememberKeys(); // a few thousand keys: a Map, not a sorted index
     const files = fileStates(text, headerLength, headerLength + filesLength, onlyFiles, () => new Uint32Array(0));
     return { file, table, files, partial: true };
   } catch {

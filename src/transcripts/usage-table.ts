@@ -84,6 +84,15 @@ export class UsageTable {
     return this.columns.timestampMs.length;
   }
 
+  /** Puts every keyed row in the lookup map (for a small table loaded without its sorted index). */
+  rememberKeys(): void {
+    const hashes = this.columns.keyHash;
+    for (let row = 0; row < this.count; row++) {
+      const hash = hashes[row] as number;
+      if (!Number.isNaN(hash)) this.recent.set(hash, row);
+    }
+  }
+
   /** The row of a response key, or -1. */
   findRow(hash: number): number {
     const recent = this.recent.get(hash);
