@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/main.js');
+const main = join(root, 'dist/takt.cjs'); // the package's bin
 const generator = join(root, 'test/support/gen-transcripts.mjs');
 const ccusage = join(root, 'node_modules/@ccusage/ccusage-linux-x64/bin/ccusage');
 const sizeMb = Number(process.env.BENCH_TRANSCRIPTS_MB ?? 1024);

@@ -21,16 +21,19 @@ function copyData(dir) {
 copyData('src');
 chmodSync('dist/main.js', 0o755);
 
-// The status line runs after every Claude Code message: one bundled module loads faster
-// than the fifteen it imports (node: built-ins stay external; it uses no packages).
+// The status line runs after every Claude Code message: one CommonJS bundle, required by
+// the `takt` bin (dist/takt.cjs) without starting Node's ES module loader (see src/takt.cts).
+// node: built-ins stay external; it uses no packages. import.meta.url becomes the bundle's URL.
 buildSync({
   entryPoints: ['dist/statusline.js'],
-  outfile: 'dist/statusline.js',
-  allowOverwrite: true,
+  outfile: 'dist/statusline.cjs',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   packages: 'external',
+  define: { 'import.meta.url': '__takt_bundle_url' },
+  banner: { js: "const __takt_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+chmodSync('dist/takt.cjs', 0o755);

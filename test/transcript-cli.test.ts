@@ -17,7 +17,7 @@ import { assistant, claudeDir, jsonl } from './support/transcript-lines.ts';
  *                  msg_4 mystery-9   2026-11-21 11:00Z  in 50 out 50                          unknown
  */
 
-const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const main = join(import.meta.dirname, '..', 'dist', 'takt.cjs'); // the package's bin
 const scratch: string[] = [];
 afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
