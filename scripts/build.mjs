@@ -21,19 +21,25 @@ function copyData(dir) {
 copyData('src');
 chmodSync('dist/main.js', 0o755);
 
-// The status line runs after every Claude Code message: one CommonJS bundle, required by
-// the `takt` bin (dist/takt.cjs) without starting Node's ES module loader (see src/takt.cts).
+// The status line runs after every Claude Code message, and `takt report` should answer
+// warm in milliseconds: each is one CommonJS bundle, required by the `takt` bin
+// (dist/takt.cjs) without starting Node's ES module loader (see src/takt.cts).
 // node: built-ins stay external; it uses no packages. import.meta.url becomes the bundle's URL.
-buildSync({
-  entryPoints: ['dist/statusline.js'],
-  outfile: 'dist/statusline.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  packages: 'external',
-  define: { 'import.meta.url': '__takt_bundle_url' },
-  banner: { js: "const __takt_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-});
+for (const [entry, outfile] of [
+  ['dist/statusline.js', 'dist/statusline.cjs'],
+  ['dist/cli/commands/report.js', 'dist/report.cjs'],
+]) {
+  buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    define: { 'import.meta.url': '__takt_bundle_url' },
+    banner: { js: "const __takt_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+}
 chmodSync('dist/takt.cjs', 0o755);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * generator's ground truth to the token, cold and warm.
  */
 
-const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const main = join(import.meta.dirname, '..', 'dist', 'takt.cjs'); // the package's bin
 const generator = join(import.meta.dirname, 'support', 'gen-transcripts.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'takt-generated-'));
 const root = join(scratch, 'claude');

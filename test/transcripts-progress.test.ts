@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * quiet when stderr is piped. The terminal is a real pseudo-terminal: util-linux `script`.
  */
 
-const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const main = join(import.meta.dirname, '..', 'dist', 'takt.cjs'); // the package's bin
 const generator = join(import.meta.dirname, 'support', 'gen-transcripts.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'takt-progress-'));
 const root = join(scratch, 'claude');

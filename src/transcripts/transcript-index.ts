@@ -1,4 +1,14 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
@@ -419,9 +429,16 @@ export async function updateTranscriptIndexParallel(
   options: UpdateOptions = {},
 ): Promise<UpdateSummary> {
   const { summary, work, totalBytes } = planUpdate(index, found, options);
-  const workerFile = new URL('./scan-worker.js', import.meta.url);
   const threads = Number(process.env.TAKT_INDEX_THREADS ?? 2);
-  if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || !import.meta.url.endsWith('.js')) {
+  // Beside this module, or under transcripts/ beside a bundle (dist/report.cjs); from the
+  // TypeScript sources (tests) there is none, and one thread reads.
+  const workerFile = [
+    new URL('./scan-worker.js', import.meta.url),
+    new URL('./transcripts/scan-worker.js', import.meta.url),
+  ]
+    .filter(() => !import.meta.url.endsWith('.ts'))
+    .find((url) => existsSync(url));
+  if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || workerFile === undefined) {
     const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
     const progress = progressReporter(summary, totalBytes, options);
     for (const w of work) {
