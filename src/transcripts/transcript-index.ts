@@ -406,13 +406,23 @@ export function updateTranscriptIndex(
   options: UpdateOptions = {},
 ): UpdateSummary {
   const { summary, work, totalBytes } = planUpdate(index, found, options);
+  readHere(index, work, summary, totalBytes, options);
+  return summary;
+}
+
+function readHere(
+  index: TranscriptIndex,
+  work: readonly Work[],
+  summary: UpdateSummary,
+  totalBytes: number,
+  options: UpdateOptions,
+): void {
   const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
   const progress = progressReporter(summary, totalBytes, options);
   for (const w of work) {
     applyRead(index, w.state, readAppended(w.job, into), summary);
     progress();
   }
-  return summary;
 }
 
 /** Below this many bytes to read, a worker thread costs more than it saves. */
@@ -439,12 +449,7 @@ export async function updateTranscriptIndexParallel(
     .filter(() => !import.meta.url.endsWith('.ts'))
     .find((url) => existsSync(url));
   if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || workerFile === undefined) {
-    const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
-    const progress = progressReporter(summary, totalBytes, options);
-    for (const w of work) {
-      applyRead(index, w.state, readAppended(w.job, into), summary);
-      progress();
-    }
+    readHere(index, work, summary, totalBytes, options);
     return summary;
   }
   // Split by bytes: the worker takes every file that keeps its share at or below half.
