@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -354,10 +363,14 @@ describe('takt statusline', () => {
     expect(takt(env, ['statusline'], '')).toMatchObject({ code: 0 });
   });
 
-  it('with no index yet, says so and builds it in the background', async () => {
+  it('with no index yet, says so and builds it in the background, once', async () => {
     const env = fixture();
     const r = takt(env, ['statusline', '--format', '{model} | {today_cost}'], status({}));
     expect(r.stdout).toBe('Haiku 4.5 | indexing…\n');
+    const marker = join(env.home, 'takt', 'index-refresh.at');
+    const started = statSync(marker).mtimeMs;
+    takt(env, ['statusline'], status({})); // within the minute: no second build
+    expect(statSync(marker).mtimeMs).toBe(started);
     const indexDir = join(env.home, 'takt');
     await expect
       .poll(() => existsSync(indexDir) && readdirSync(indexDir).some((n) => n.endsWith('.idx')), { timeout: 15_000 })

@@ -115,7 +115,7 @@ function statusLine(input: StatusInput, args: string[]): string {
 
   if (!existsSync(indexFile)) {
     // The first build of a large history takes seconds: do it in the background, never here.
-    buildIndexInBackground();
+    refreshInBackground(home, indexFile);
     values.today_cost = 'indexing…';
   } else {
     // Only this session's files are read here (what Claude Code is appending to now); the
@@ -248,11 +248,15 @@ function sessionFiles(projectDirs: string[], transcriptPath: string | undefined)
 
 const REFRESH_MS = 60_000;
 
-/** Starts a background `takt report` (which saves the index) when neither it nor a refresh ran in the last minute. */
+/**
+ * Starts a background `takt report` (which saves the index) unless the index was saved or
+ * a refresh started in the last minute — also while a first build is still running.
+ */
 function refreshInBackground(home: string, indexFile: string): void {
   const marker = join(home, 'index-refresh.at');
   const last = Math.max(mtimeOf(indexFile), mtimeOf(marker));
   if (Date.now() - last < REFRESH_MS) return;
+  mkdirSync(home, { recursive: true });
   writeFileSync(marker, '');
   buildIndexInBackground();
 }
