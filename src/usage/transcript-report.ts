@@ -70,9 +70,21 @@ export interface Report {
 
 /** Cost of every row of the table (NaN: the model has no price), computed once per report. */
 export function rowCosts(table: UsageTable, prices: PriceTable): Float64Array {
-  const costOf = rowCostFunction(table, prices);
+  const rates = compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
+  const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = table.columns;
   const costs = new Float64Array(table.count);
-  for (let row = 0; row < table.count; row++) costs[row] = costOf(row);
+  for (let row = 0; row < table.count; row++) {
+    costs[row] = ratesCostUsd(
+      rates,
+      (model[row] as number) * RATES_PER_MODEL,
+      input[row] as number,
+      output[row] as number,
+      cacheWrite5m[row] as number,
+      cacheWrite1h[row] as number,
+      cacheRead[row] as number,
+      ((flags[row] as number) & FLAG_FAST) !== 0,
+    );
+  }
   return costs;
 }
 
