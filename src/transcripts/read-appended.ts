@@ -13,8 +13,12 @@ export interface ReadResult {
   got: number;
   /** Bytes up to the end of the last complete line: the next run starts there. */
   complete: number;
+  /** The last TAIL_BYTES bytes before `complete` (latin1), to recognise a rewritten file later. */
+  tail: string;
   scan: ScanResult;
 }
+
+export const TAIL_BYTES = 32;
 
 /** A read buffer kept across files, grown when a file needs more. */
 export interface ReadBuffer {
@@ -31,6 +35,7 @@ export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
   let got = 0; // bytes read from the file
   let complete = 0; // bytes scanned: whole lines
   let pending = 0; // bytes at the start of the buffer after the last newline
+  let tail = '';
   const fd = openSync(job.path, 'r');
   try {
     while (got < length) {
@@ -51,6 +56,11 @@ export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
         continue;
       }
       scanUsageLines(buffer, 0, lastNewline + 1, job.offset + complete, scan);
+      // Lines end with a newline, and a piece ends with a line: keep the bytes before its end.
+      const tailStart = Math.max(0, lastNewline + 1 - TAIL_BYTES);
+      tail =
+        (lastNewline + 1 - tailStart < TAIL_BYTES ? tail : '') + buffer.toString('latin1', tailStart, lastNewline + 1);
+      tail = tail.slice(-TAIL_BYTES);
       complete += lastNewline + 1;
       pending = end - (lastNewline + 1);
       buffer.copy(buffer, 0, lastNewline + 1, end);
@@ -58,13 +68,14 @@ export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
   } finally {
     closeSync(fd);
   }
-  return { got, complete, scan };
+  return { got, complete, tail, scan };
 }
 
 /** A ReadResult as a worker thread sends it: numbers in one transferable array, strings beside. */
 export interface PackedReadResult {
   got: number;
   complete: number;
+  tail: string;
   numbers: Float64Array;
   strings: string[];
   skipped: ScanResult['skipped'];
@@ -92,6 +103,7 @@ export function packReadResult(r: ReadResult): PackedReadResult {
   return {
     got: r.got,
     complete: r.complete,
+    tail: r.tail,
     numbers,
     strings,
     skipped: r.scan.skipped,
@@ -117,5 +129,10 @@ export function unpackReadResult(p: PackedReadResult): ReadResult {
       reportedCostUsd: p.numbers[at + 7] as number,
     });
   }
-  return { got: p.got, complete: p.complete, scan: { lines, skipped: p.skipped, synthetic: p.synthetic } };
+  return {
+    got: p.got,
+    complete: p.complete,
+    tail: p.tail,
+    scan: { lines, skipped: p.skipped, synthetic: p.synthetic },
+  };
 }

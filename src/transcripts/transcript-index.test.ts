@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -230,6 +230,22 @@ describe('the index in TAKT_HOME', () => {
 
     unlinkSync(join(root, 'projects', 'proj-app/other.jsonl'));
     expect(await count(root, home)).toMatchObject({ input: 1, output: 2, responses: 1 });
+  });
+
+  it('reads again a file rewritten in place to a larger size (same inode, not an append)', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 10 })) });
+    const path = join(root, 'projects', S);
+    expect(await count(root, home)).toMatchObject({ input: 10, responses: 1 });
+    const inode = statSync(path).ino;
+    writeFileSync(
+      path,
+      jsonl(
+        assistant({ id: 'msg_7', input: 70, output: 7, text: 'longer' }),
+        assistant({ id: 'msg_8', input: 80, output: 8 }),
+      ),
+    );
+    expect(statSync(path).ino).toBe(inode);
+    expect(await count(root, home)).toMatchObject({ input: 150, output: 15, responses: 2 });
   });
 
   it('keeps a response whose file is deleted while a resumed copy still holds it', async () => {

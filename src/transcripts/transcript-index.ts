@@ -46,7 +46,7 @@ import {
 
 const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-const VERSION = 5;
+const VERSION = 6;
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
 
@@ -64,6 +64,8 @@ export interface FileState {
   skipped: SkippedLine[];
   skippedCount: number;
   synthetic: number;
+  /** The last bytes before `offset` (latin1): an append leaves them in place, a rewrite does not. */
+  tail: string;
 }
 
 export interface TranscriptIndex {
@@ -124,6 +126,7 @@ type FileEntry = [
   number,
   SkippedLine[],
   number,
+  string,
 ];
 
 const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + files length (4)
@@ -178,7 +181,7 @@ function fileStates(
 ): Map<string, FileState> {
   const files = new Map<string, FileState>();
   const add = (entry: FileEntry) => {
-    const [path, project, dev, ino, size, mtimeMs, offset, rowStart, rowCount, skippedCount, skipped, synthetic] =
+    const [path, project, dev, ino, size, mtimeMs, offset, rowStart, rowCount, skippedCount, skipped, synthetic, tail] =
       entry;
     files.set(path, {
       path,
@@ -192,6 +195,7 @@ function fileStates(
       skipped,
       skippedCount,
       synthetic,
+      tail,
     });
   };
   if (onlyFiles === undefined) {
@@ -334,6 +338,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       f.skippedCount,
       f.skipped,
       f.synthetic,
+      f.tail,
     ];
     files.push(`\n${JSON.stringify(entry)}`);
     at += f.rows.length;
@@ -557,7 +562,8 @@ function planUpdate(
       (state.dev !== st.dev ||
         state.ino !== st.ino ||
         st.size < state.offset ||
-        (st.size === state.size && state.mtimeMs !== st.mtimeMs));
+        (st.size === state.size && state.mtimeMs !== st.mtimeMs) ||
+        !tailIsIntact(file.path, state));
     if (state !== undefined && rewritten) {
       releaseFile(index, state);
       state = undefined;
@@ -586,10 +592,33 @@ function planUpdate(
   return { summary, work, totalBytes };
 }
 
+/**
+ * Whether the bytes just before the offset read so far are still those read: a file that
+ * grew by an append keeps them; one rewritten in place to a larger size (same inode) does
+ * not, and is read again from its start. One small read, only for files that changed.
+ */
+function tailIsIntact(path: string, state: FileState): boolean {
+  if (state.tail === '' || state.offset < state.tail.length) return true;
+  const bytes = Buffer.alloc(state.tail.length);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    readSync(fd, bytes, 0, bytes.length, state.offset - bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  return bytes.toString('latin1') === state.tail;
+}
+
 function applyRead(index: TranscriptIndex, state: FileState, r: ReadResult, summary: UpdateSummary): void {
   if (r.complete > 0) {
     countLines(index, state, r.scan);
     state.offset += r.complete;
+    state.tail = r.tail;
   }
   summary.filesRead++;
   summary.bytesRead += r.got;
@@ -642,5 +671,6 @@ function emptyState(file: TranscriptFile, st: import('node:fs').Stats): FileStat
     skipped: [],
     skippedCount: 0,
     synthetic: 0,
+    tail: '',
   };
 }
