@@ -1,4 +1,13 @@
-import { appendFileSync, mkdtempSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -286,7 +295,7 @@ describe('the index in TAKT_HOME', () => {
     const loaded = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     const file = indexFileFor(home, loaded.projectDirs);
     const path = join(root, 'projects', 'proj-app/a.jsonl');
-    const recent = loadRecentTranscriptIndex(file, [path], Date.parse('2026-11-20T00:00:00Z'));
+    const recent = loadRecentTranscriptIndex(file, [path], Date.parse('2026-11-20T00:00:00Z'))!;
     const c = recent.table.columns;
     const rows = Array.from({ length: recent.table.count }, (_, row) => [
       new Date(c.timestampMs[row] as number).toISOString(),
@@ -300,5 +309,17 @@ describe('the index in TAKT_HOME', () => {
     ]);
     expect([...recent.files.keys()]).toEqual([path]);
     expect(recent.partial).toBe(true);
+  });
+
+  it('gives the status line no index when the saved one is missing or from another version', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 1, output: 1 })) });
+    const loaded = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, loaded.projectDirs);
+    expect(loadRecentTranscriptIndex(file, [], 0)?.table.count).toBe(1);
+    const bytes = readFileSync(file);
+    bytes[7] = (bytes[7] as number) - 1; // the version byte after "TAKTIDX"
+    writeFileSync(file, bytes);
+    expect(loadRecentTranscriptIndex(file, [], 0)).toBeUndefined();
+    expect(loadRecentTranscriptIndex(join(home, 'none.idx'), [], 0)).toBeUndefined();
   });
 });

@@ -218,7 +218,7 @@ function fileStates(
  * status line: saved rows are in time order, so a binary search of the timestamp column
  * finds where they start, and only the tail of each column is read — a few hundred
  * kilobytes instead of the whole index. The result is partial (never saved); its file
- * states hold no rows. An unusable index gives an empty one.
+ * states hold no rows. No index, or an unusable one (another version): undefined.
  */
 /** The columns the status line reads; project, owners and costUSD stay zero in a recent index. */
 const RECENT_COLUMNS = new Set([
@@ -238,12 +238,12 @@ export function loadRecentTranscriptIndex(
   file: string,
   onlyFiles: readonly string[],
   sinceMs: number,
-): TranscriptIndex {
+): TranscriptIndex | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch {
-    return { file, table: new UsageTable(), files: new Map(), partial: true };
+    return undefined;
   }
   try {
     const read = (position: number, length: number, into?: ArrayBufferView) => {
@@ -298,7 +298,7 @@ export function loadRecentTranscriptIndex(
     const files = fileStates(text, headerLength, headerLength + filesLength, onlyFiles, () => new Uint32Array(0));
     return { file, table, files, partial: true };
   } catch {
-    return { file, table: new UsageTable(), files: new Map(), partial: true };
+    return undefined;
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { isatty } from 'node:tty';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { type TranscriptFile, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
@@ -56,19 +57,34 @@ export async function run(args: string[]): Promise<number> {
   let input: StatusInput = {};
   try {
     input = readInput();
-    process.stdout.write(`${statusLine(input, args)}\n`);
+    print(`${statusLine(input, args)}\n`);
   } catch (error) {
     // Never fail Claude Code's status line: a shorter line, exit 0.
-    process.stdout.write(`${shortLine(input)}\n`);
+    print(`${shortLine(input)}\n`);
     if (process.env.TAKT_DEBUG) process.stderr.write(`takt statusline: ${(error as Error).stack}\n`);
   }
   return 0;
 }
 
+/**
+ * stdin and stdout by file descriptor: touching process.stdin or process.stdout builds
+ * stream objects (a pipe is a socket), ~3–5 ms of the status line's budget.
+ */
 function readInput(): StatusInput {
-  if (process.stdin.isTTY) return {};
+  if (isatty(0)) return {};
   const text = readFileSync(0, 'utf8');
   return text.trim() === '' ? {} : (JSON.parse(text) as StatusInput);
+}
+
+function print(text: string): void {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(1, bytes, at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
 }
 
 function shortLine(input: StatusInput): string {
@@ -113,24 +129,25 @@ function statusLine(input: StatusInput, args: string[]): string {
     values.seven_day = `${Math.round(official.seven_day.used_percentage)}%`;
   }
 
-  if (!existsSync(indexFile)) {
-    // The first build of a large history takes seconds: do it in the background, never here.
-    refreshInBackground(home, indexFile);
+  // Only this session's files are read here (what Claude Code is appending to now); the
+  // rest of the history is refreshed by a background run at most once a minute.
+  // Today began less than two days ago in any zone; blocks chain back to the last 5-hour
+  // gap, which two days of history find unless someone worked two days without a break.
+  const window = now - 2 * 86_400_000;
+  // The session's own cost comes from Claude Code; when it does not send it, read it all.
+  const since = typeof input.cost?.total_cost_usd === 'number' ? window : Number.NEGATIVE_INFINITY;
+  const mine = sessionFiles(projectDirs, input.transcript_path);
+  const index = loadRecentTranscriptIndex(
+    indexFile,
+    mine.map((f) => f.path),
+    since,
+  );
+  if (index === undefined) {
+    // No index, or one from another version of takt: the first build of a large history
+    // takes seconds, so it runs in the background, never here.
+    refreshInBackground(home, undefined);
     values.today_cost = 'indexing…';
   } else {
-    // Only this session's files are read here (what Claude Code is appending to now); the
-    // rest of the history is refreshed by a background run at most once a minute.
-    // Today began less than two days ago in any zone; blocks chain back to the last 5-hour
-    // gap, which two days of history find unless someone worked two days without a break.
-    const window = now - 2 * 86_400_000;
-    // The session's own cost comes from Claude Code; when it does not send it, read it all.
-    const since = typeof input.cost?.total_cost_usd === 'number' ? window : Number.NEGATIVE_INFINITY;
-    const mine = sessionFiles(projectDirs, input.transcript_path);
-    const index = loadRecentTranscriptIndex(
-      indexFile,
-      mine.map((f) => f.path),
-      since,
-    );
     updateTranscriptIndex(index, mine, { partial: true });
     refreshInBackground(home, indexFile);
     const table = index.table;
@@ -251,10 +268,11 @@ const REFRESH_MS = 60_000;
 /**
  * Starts a background `takt report` (which saves the index) unless the index was saved or
  * a refresh started in the last minute — also while a first build is still running.
+ * `indexFile` undefined: there is no usable index, only a started refresh counts.
  */
-function refreshInBackground(home: string, indexFile: string): void {
+function refreshInBackground(home: string, indexFile: string | undefined): void {
   const marker = join(home, 'index-refresh.at');
-  const last = Math.max(mtimeOf(indexFile), mtimeOf(marker));
+  const last = Math.max(indexFile === undefined ? 0 : mtimeOf(indexFile), mtimeOf(marker));
   if (Date.now() - last < REFRESH_MS) return;
   mkdirSync(home, { recursive: true });
   writeFileSync(marker, '');
