@@ -88,21 +88,29 @@ export function rowCosts(table: UsageTable, prices: PriceTable): Float64Array {
   return costs;
 }
 
-/** The cost of one row (NaN: the model has no price). */
-export function rowCostFunction(table: UsageTable, prices: PriceTable): (row: number) => number {
+/**
+ * The cost of some rows, those of models without a price left out (the status line: a few
+ * hundred rows, so one loop and no function per row).
+ */
+export function sumRowCosts(table: UsageTable, prices: PriceTable, rows: readonly number[], from = 0): number {
   const rates = compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
-  const c = table.columns;
-  return (row) =>
-    ratesCostUsd(
+  const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = table.columns;
+  let sum = 0;
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i] as number;
+    const cost = ratesCostUsd(
       rates,
-      (c.model[row] as number) * RATES_PER_MODEL,
-      c.input[row] as number,
-      c.output[row] as number,
-      c.cacheWrite5m[row] as number,
-      c.cacheWrite1h[row] as number,
-      c.cacheRead[row] as number,
-      ((c.flags[row] as number) & FLAG_FAST) !== 0,
+      (model[row] as number) * RATES_PER_MODEL,
+      input[row] as number,
+      output[row] as number,
+      cacheWrite5m[row] as number,
+      cacheWrite1h[row] as number,
+      cacheRead[row] as number,
+      ((flags[row] as number) & FLAG_FAST) !== 0,
     );
+    if (!Number.isNaN(cost)) sum += cost;
+  }
+  return sum;
 }
 
 /**

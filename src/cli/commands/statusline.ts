@@ -5,9 +5,10 @@ import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { type TranscriptFile, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
 import { indexFileFor, loadRecentTranscriptIndex, updateTranscriptIndex } from '../../transcripts/transcript-index.ts';
+import { FLAG_DEAD } from '../../transcripts/usage-table.ts';
 import { defaultTimeZone, localDateIn } from '../../usage/local-time.ts';
 import { sessionBlocks } from '../../usage/session-blocks.ts';
-import { rowCostFunction } from '../../usage/transcript-report.ts';
+import { sumRowCosts } from '../../usage/transcript-report.ts';
 
 /**
  * Claude Code's statusLine command. Reads the JSON Claude Code pipes on stdin, prints
@@ -151,35 +152,42 @@ function statusLine(input: StatusInput, args: string[]): string {
     updateTranscriptIndex(index, mine, { partial: true });
     refreshInBackground(home, indexFile);
     const table = index.table;
-    const costOf = rowCostFunction(table, loadPriceTable(home));
+    const prices = loadPriceTable(home);
     const localDate = localDateIn(defaultTimeZone());
     const today = localDate(now);
     const c = table.columns;
     const ts = c.timestampMs;
-    const sessionId = input.session_id === undefined ? -1 : table.sessions.values.indexOf(input.session_id);
-    let todayCost = 0;
-    let sessionCost = 0;
+    // The responses of the window, in time order (saved rows are; lines just appended to
+    // this session come last). Lines appended that copy older responses (a resumed
+    // session) carry their old times and fall outside.
     const recent: number[] = [];
+    let sorted = true;
     for (let row = 0; row < table.count; row++) {
-      if (!table.isLive(row)) continue;
-      const cost = costOf(row);
-      if (Number.isNaN(cost)) continue;
-      if (c.session[row] === sessionId) sessionCost += cost;
       const t = ts[row] as number;
-      // Lines appended to this session may copy older responses (a resumed session): not recent.
-      if (t < window || t > now) continue;
-      if (localDate(t) === today) todayCost += cost;
+      if (t < window || t > now || ((c.flags[row] as number) & FLAG_DEAD) !== 0) continue;
+      if (recent.length > 0 && t < (ts[recent[recent.length - 1] as number] as number)) sorted = false;
       recent.push(row);
     }
-    values.today_cost = usd(todayCost);
-    if (values.session_cost === '' && sessionId !== -1) values.session_cost = usd(sessionCost);
+    if (!sorted) recent.sort((a, b) => (ts[a] as number) - (ts[b] as number));
+    // Dates only grow with time: today's responses are a tail of `recent`.
+    let first = 0;
+    let last = recent.length;
+    while (first < last) {
+      const mid = (first + last) >>> 1;
+      if (localDate(ts[recent[mid] as number] as number) < today) first = mid + 1;
+      else last = mid;
+    }
+    values.today_cost = usd(sumRowCosts(table, prices, recent, first));
+    if (values.session_cost === '' && input.session_id !== undefined) {
+      const sessionId = table.sessions.values.indexOf(input.session_id);
+      const rows: number[] = [];
+      for (let row = 0; row < table.count; row++) if (c.session[row] === sessionId) rows.push(row);
+      if (sessionId !== -1) values.session_cost = usd(sumRowCosts(table, prices, rows));
+    }
     if (values.five_hour === '') {
-      recent.sort((a, b) => (ts[a] as number) - (ts[b] as number));
       const active = sessionBlocks(table, recent, now).find((b) => b.isActive);
       if (active) {
-        let blockCost = 0;
-        for (const row of active.rows) blockCost += costOf(row);
-        values.five_hour = `~${usd(blockCost)} (est.)`;
+        values.five_hour = `~${usd(sumRowCosts(table, prices, active.rows))} (est.)`;
         values.five_hour_reset = `↺${clock(active.end)}`;
       }
     }
