@@ -130,10 +130,11 @@ function statusLine(input: StatusInput, args: string[]): string {
     values.seven_day = `${Math.round(official.seven_day.used_percentage)}%`;
   }
 
-  // Only this session's files are read here (what Claude Code is appending to now); the
-  // rest of the history is refreshed by a background run at most once a minute.
-  // Today began less than two days ago in any zone; blocks chain back to the last 5-hour
-  // gap, which two days of history find unless someone worked two days without a break.
+  // From the index, only the last two days: today began less than two days ago in any zone,
+  // and blocks chain back to the last 5-hour gap, which two days of history find unless
+  // someone worked two days without a break. From the transcripts, only this session's
+  // files (what Claude Code is appending to now); the rest of the history is brought up to
+  // date by a background run at most once a minute.
   const window = now - 2 * 86_400_000;
   // The session's own cost comes from Claude Code; when it does not send it, read it all.
   const since = typeof input.cost?.total_cost_usd === 'number' ? window : Number.NEGATIVE_INFINITY;
