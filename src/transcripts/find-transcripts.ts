@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 /**
  * Where Claude Code keeps transcripts: `~/.claude/projects`, `~/.config/claude/projects`
@@ -51,8 +51,11 @@ export function findTranscriptFiles(projectDirs: readonly string[]): TranscriptF
     } catch {
       return; // removed while we walked, or unreadable: nothing to count there
     }
+    // Directories here are real paths (normalized): joining by hand is path.join's result
+    // without its normalizing, which a warm report would pay for 3,000 times.
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
     for (const entry of entries) {
-      const path = join(dir, entry.name);
+      const path = prefix + entry.name;
       if (entry.isDirectory()) walk(path, project === '' ? entry.name : project);
       else if (entry.name.endsWith('.jsonl') && (entry.isFile() || entry.isSymbolicLink()))
         files.push({ path, project });
