@@ -539,6 +539,8 @@ export async function updateTranscriptIndexParallel(
   return summary;
 }
 
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 /** Stats every file found: what changed, what must be read, and what is gone. */
 function planUpdate(
   index: TranscriptIndex,
@@ -550,7 +552,7 @@ function planUpdate(
   const present = new Set<string>();
   let totalBytes = 0;
   for (const file of found) {
-    const st = statSync(file.path, { throwIfNoEntry: false });
+    const st = statSync(file.path, NO_THROW);
     if (st === undefined) continue; // deleted between listing and stat
     present.add(file.path);
     let state = index.files.get(file.path);
