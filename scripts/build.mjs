@@ -42,4 +42,16 @@ for (const [entry, outfile] of [
     logLevel: 'warning',
   });
 }
+// What the bundled code finds beside itself: the price table and the index's worker thread.
+cpSync('dist/pricing/prices.json', 'dist/prices.json');
+buildSync({
+  entryPoints: ['dist/transcripts/scan-worker.js'],
+  outfile: 'dist/scan-worker.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 chmodSync('dist/takt.cjs', 0o755);

@@ -36,11 +36,8 @@ export interface PriceTable {
 
 export const userPriceTableFile = (home: string) => join(home, 'prices.json');
 
-/** Beside this module, or under pricing/ when this code is bundled into dist/statusline.js. */
-const shippedPriceTableFiles = [
-  new URL('./prices.json', import.meta.url),
-  new URL('./pricing/prices.json', import.meta.url),
-];
+/** Beside this module (the build puts a copy beside the bundles in dist/ too). */
+const shippedPriceTableFile = new URL('./prices.json', import.meta.url);
 
 /** The user's installed table when there is one, else the table shipped with takt. */
 export function loadPriceTable(home: string): PriceTable {
@@ -53,14 +50,7 @@ export function loadPriceTable(home: string): PriceTable {
 }
 
 export function loadShippedPriceTable(): PriceTable {
-  for (const file of shippedPriceTableFiles) {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as PriceTable;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  throw new Error(`takt's price table is missing (${shippedPriceTableFiles[0]?.pathname}): reinstall takt`);
+  return JSON.parse(readFileSync(shippedPriceTableFile, 'utf8')) as PriceTable;
 }
 
 /**

@@ -1,14 +1,4 @@
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
@@ -86,11 +76,8 @@ export interface UpdateSummary {
 export const indexFileFor = (home: string, projectDirs: readonly string[]) =>
   join(home, `transcripts-${keyHashOfDirs(projectDirs)}.idx`);
 
-/**
- * The saved index, or an empty one when there is none or it cannot be used (it is rebuilt).
- * With `onlyFiles`, only those files' states are decoded (the index is then partial).
- */
-export function loadTranscriptIndex(file: string, onlyFiles?: readonly string[]): TranscriptIndex {
+/** The saved index, or an empty one when there is none or it cannot be used (it is rebuilt). */
+export function loadTranscriptIndex(file: string): TranscriptIndex {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -98,7 +85,7 @@ export function loadTranscriptIndex(file: string, onlyFiles?: readonly string[])
     return { file, table: new UsageTable(), files: new Map() };
   }
   try {
-    return decodeIndex(file, buf, onlyFiles);
+    return decodeIndex(file, buf);
   } catch {
     return { file, table: new UsageTable(), files: new Map() };
   }
@@ -131,7 +118,7 @@ type FileEntry = [
 
 const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + files length (4)
 
-function decodeIndex(file: string, raw: Buffer, onlyFiles: readonly string[] | undefined): TranscriptIndex {
+function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
   if (raw.toString('latin1', 0, MAGIC.length) !== MAGIC || raw[MAGIC.length] !== VERSION)
     throw new Error('not an index');
   const headerLength = raw.readUInt32LE(8);
@@ -165,10 +152,10 @@ function decodeIndex(file: string, raw: Buffer, onlyFiles: readonly string[] | u
     sortedHashes,
     sortedRows,
   });
-  const files = fileStates(raw, filesStart, filesStart + filesLength, onlyFiles, (start, count) =>
+  const files = fileStates(raw, filesStart, filesStart + filesLength, undefined, (start, count) =>
     fileRows.subarray(start, start + count),
   );
-  return { file, table, files, partial: onlyFiles !== undefined };
+  return { file, table, files };
 }
 
 /** The file states of the files section, or only those of `onlyFiles` (found by their bytes). */
@@ -221,18 +208,9 @@ function fileStates(
  * states hold no rows. No index, or an unusable one (another version): undefined.
  */
 /** The columns the status line reads; project, owners and costUSD stay zero in a recent index. */
-const RECENT_COLUMNS = new Set([
-  'timestampMs',
-  'input',
-  'output',
-  'cacheWrite5m',
-  'cacheWrite1h',
-  'cacheRead',
-  'keyHash',
-  'model',
-  'session',
-  'flags',
-]);
+const RECENT_COLUMNS: ReadonlySet<string> = new Set<string>(
+  COLUMN_NAMES.filter((n) => n !== 'project' && n !== 'owners' && n !== 'reportedCostUsd'),
+);
 
 export function loadRecentTranscriptIndex(
   file: string,
@@ -248,13 +226,7 @@ export function loadRecentTranscriptIndex(
   try {
     const read = (position: number, length: number, into?: ArrayBufferView) => {
       const target = into ?? Buffer.allocUnsafe(length);
-      const bytes = new Uint8Array(target.buffer, target.byteOffset, length);
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, bytes, got, length - got, position + got);
-        if (n === 0) throw new Error('index cut short');
-        got += n;
-      }
+      if (readFully(fd, target, length, position) < length) throw new Error('index cut short');
       return target;
     };
     const preamble = read(0, PREAMBLE) as Buffer;
@@ -445,14 +417,9 @@ export async function updateTranscriptIndexParallel(
 ): Promise<UpdateSummary> {
   const { summary, work, totalBytes } = planUpdate(index, found, options);
   const threads = Number(process.env.TAKT_INDEX_THREADS ?? 2);
-  // Beside this module, or under transcripts/ beside a bundle (dist/report.cjs); from the
+  // Beside this module (the build puts one beside the bundles in dist/ too); run from the
   // TypeScript sources (tests) there is none, and one thread reads.
-  const workerFile = [
-    new URL('./scan-worker.js', import.meta.url),
-    new URL('./transcripts/scan-worker.js', import.meta.url),
-  ]
-    .filter(() => !import.meta.url.endsWith('.ts'))
-    .find((url) => existsSync(url));
+  const workerFile = import.meta.url.endsWith('.ts') ? undefined : new URL('./scan-worker.js', import.meta.url);
   if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || workerFile === undefined) {
     readHere(index, work, summary, totalBytes, options);
     return summary;
@@ -609,11 +576,23 @@ function tailIsIntact(path: string, state: FileState): boolean {
     return false;
   }
   try {
-    readSync(fd, bytes, 0, bytes.length, state.offset - bytes.length);
+    readFully(fd, bytes, bytes.length, state.offset - bytes.length);
   } finally {
     closeSync(fd);
   }
   return bytes.toString('latin1') === state.tail;
+}
+
+/** Reads `length` bytes at `position` into a view, fewer only at the end of the file; returns the count. */
+function readFully(fd: number, into: ArrayBufferView, length: number, position: number): number {
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, bytes, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }
 
 function applyRead(index: TranscriptIndex, state: FileState, r: ReadResult, summary: UpdateSummary): void {
@@ -637,14 +616,14 @@ function progressReporter(summary: UpdateSummary, totalBytes: number, options: U
 }
 
 function countLines(index: TranscriptIndex, state: FileState, scan: ScanResult): void {
-  let mine: Set<number> | undefined;
-  let rows: number[] | undefined;
-  for (const line of scan.lines) {
-    const { row } = index.table.addLine(line, state.project);
-    mine ??= new Set(state.rows);
-    rows ??= Array.isArray(state.rows) ? state.rows : Array.from(state.rows);
+  if (scan.lines.length > 0) {
+    // The loaded rows are a view into the index file: a file that gets new rows gets an array.
+    const rows = Array.isArray(state.rows) ? state.rows : Array.from(state.rows);
     state.rows = rows;
-    if (!mine.has(row)) {
+    const mine = new Set(rows);
+    for (const line of scan.lines) {
+      const { row } = index.table.addLine(line, state.project);
+      if (mine.has(row)) continue;
       mine.add(row);
       rows.push(row);
       index.table.columns.owners[row] = (index.table.columns.owners[row] as number) + 1;

@@ -88,6 +88,19 @@ export function localDateIn(timeZone: string): LocalDate {
  * which costs nothing to set up; another zone needs Intl, whose first use costs 20–30 ms.
  */
 export function offsetFunction(timeZone: string): (ms: number) => number {
+  const key = `${process.env.TZ ?? ''}\u0000${timeZone}`; // this process's zone may change (TZ)
+  let offsetAt = offsetFunctions.get(key);
+  if (offsetAt === undefined) {
+    offsetAt = newOffsetFunction(timeZone);
+    offsetFunctions.set(key, offsetAt);
+  }
+  return offsetAt;
+}
+
+/** One per zone: a report's table asks for every row, and building one reads /etc/localtime or sets up Intl. */
+const offsetFunctions = new Map<string, (ms: number) => number>();
+
+function newOffsetFunction(timeZone: string): (ms: number) => number {
   if (timeZone === defaultTimeZone()) return (ms) => -new Date(ms).getTimezoneOffset() * 60_000;
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone,

@@ -68,46 +68,37 @@ export interface Report {
   totals: Sums;
 }
 
+/** The rates of the table's models, compiled once (compileRates: NaN for a model without a price). */
+export function modelRates(table: UsageTable, prices: PriceTable): Float64Array {
+  return compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
+}
+
+/** The cost of one row (NaN: the model has no price). */
+function rowCost(rates: Float64Array, c: UsageTable['columns'], row: number): number {
+  return ratesCostUsd(
+    rates,
+    (c.model[row] as number) * RATES_PER_MODEL,
+    c.input[row] as number,
+    c.output[row] as number,
+    c.cacheWrite5m[row] as number,
+    c.cacheWrite1h[row] as number,
+    c.cacheRead[row] as number,
+    ((c.flags[row] as number) & FLAG_FAST) !== 0,
+  );
+}
+
 /** Cost of every row of the table (NaN: the model has no price), computed once per report. */
-export function rowCosts(table: UsageTable, prices: PriceTable): Float64Array {
-  const rates = compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
-  const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = table.columns;
+export function rowCosts(table: UsageTable, rates: Float64Array): Float64Array {
   const costs = new Float64Array(table.count);
-  for (let row = 0; row < table.count; row++) {
-    costs[row] = ratesCostUsd(
-      rates,
-      (model[row] as number) * RATES_PER_MODEL,
-      input[row] as number,
-      output[row] as number,
-      cacheWrite5m[row] as number,
-      cacheWrite1h[row] as number,
-      cacheRead[row] as number,
-      ((flags[row] as number) & FLAG_FAST) !== 0,
-    );
-  }
+  for (let row = 0; row < table.count; row++) costs[row] = rowCost(rates, table.columns, row);
   return costs;
 }
 
-/**
- * The cost of some rows, those of models without a price left out (the status line: a few
- * hundred rows, so one loop and no function per row).
- */
-export function sumRowCosts(table: UsageTable, prices: PriceTable, rows: readonly number[], from = 0): number {
-  const rates = compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
-  const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = table.columns;
+/** The cost of `rows` from index `from` on, rows of models without a price left out (the status line). */
+export function sumRowCosts(table: UsageTable, rates: Float64Array, rows: readonly number[], from = 0): number {
   let sum = 0;
   for (let i = from; i < rows.length; i++) {
-    const row = rows[i] as number;
-    const cost = ratesCostUsd(
-      rates,
-      (model[row] as number) * RATES_PER_MODEL,
-      input[row] as number,
-      output[row] as number,
-      cacheWrite5m[row] as number,
-      cacheWrite1h[row] as number,
-      cacheRead[row] as number,
-      ((flags[row] as number) & FLAG_FAST) !== 0,
-    );
+    const cost = rowCost(rates, table.columns, rows[i] as number);
     if (!Number.isNaN(cost)) sum += cost;
   }
   return sum;
@@ -265,8 +256,9 @@ function finishSums(s: Sums): Sums {
 const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 export function buildReport(table: UsageTable, prices: PriceTable, options: ReportOptions): Report {
-  const costs = rowCosts(table, prices);
-  const priced = table.models.values.map((m) => resolveModelPrice(prices, m) !== undefined);
+  const rates = modelRates(table, prices);
+  const costs = rowCosts(table, rates);
+  const priced = table.models.values.map((_, m) => !Number.isNaN(rates[m * RATES_PER_MODEL]));
   const localDate = localDateIn(options.timeZone);
   const selected = selectRows(table, options, localDate);
   const sums = new GroupSums(table, costs);

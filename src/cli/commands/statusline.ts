@@ -8,7 +8,7 @@ import { indexFileFor, loadRecentTranscriptIndex, updateTranscriptIndex } from '
 import { FLAG_DEAD } from '../../transcripts/usage-table.ts';
 import { defaultTimeZone, localDateIn } from '../../usage/local-time.ts';
 import { sessionBlocks } from '../../usage/session-blocks.ts';
-import { sumRowCosts } from '../../usage/transcript-report.ts';
+import { modelRates, sumRowCosts } from '../../usage/transcript-report.ts';
 
 /**
  * Claude Code's statusLine command. Reads the JSON Claude Code pipes on stdin, prints
@@ -153,7 +153,7 @@ function statusLine(input: StatusInput, args: string[]): string {
     updateTranscriptIndex(index, mine, { partial: true });
     refreshInBackground(home, indexFile);
     const table = index.table;
-    const prices = loadPriceTable(home);
+    const rates = modelRates(table, loadPriceTable(home));
     const localDate = localDateIn(defaultTimeZone());
     const today = localDate(now);
     const c = table.columns;
@@ -178,17 +178,17 @@ function statusLine(input: StatusInput, args: string[]): string {
       if (localDate(ts[recent[mid] as number] as number) < today) first = mid + 1;
       else last = mid;
     }
-    values.today_cost = usd(sumRowCosts(table, prices, recent, first));
+    values.today_cost = usd(sumRowCosts(table, rates, recent, first));
     if (values.session_cost === '' && input.session_id !== undefined) {
       const sessionId = table.sessions.values.indexOf(input.session_id);
       const rows: number[] = [];
       for (let row = 0; row < table.count; row++) if (c.session[row] === sessionId) rows.push(row);
-      if (sessionId !== -1) values.session_cost = usd(sumRowCosts(table, prices, rows));
+      if (sessionId !== -1) values.session_cost = usd(sumRowCosts(table, rates, rows));
     }
     if (values.five_hour === '') {
       const active = sessionBlocks(table, recent, now).find((b) => b.isActive);
       if (active) {
-        values.five_hour = `~${usd(sumRowCosts(table, prices, active.rows))} (est.)`;
+        values.five_hour = `~${usd(sumRowCosts(table, rates, active.rows))} (est.)`;
         values.five_hour_reset = `↺${clock(active.end)}`;
       }
     }
