@@ -353,6 +353,15 @@ describe('takt statusline', () => {
     expect(day.totals).toMatchObject({ input_tokens: 3000, responses: 2 });
   });
 
+  it('with no transcripts at all, shows nothing spent once the index is built', () => {
+    const empty = { root: claudeDir(), home: mkdtempSync(join(tmpdir(), 'takt-cli-home-')) };
+    scratch.push(empty.root, empty.home);
+    takt(empty, ['report', 'daily', '--json']);
+    expect(takt(empty, ['statusline', '--format', '{model} | {today_cost}'], status({})).stdout).toBe(
+      'Haiku 4.5 | $0.00\n',
+    );
+  });
+
   it('on bad input prints a shorter line and exits 0', () => {
     const env = fixture();
     expect(takt(env, ['statusline'], '{"model": {"display_name": "Opus"')).toEqual({

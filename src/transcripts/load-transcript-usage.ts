@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { findTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
 import {
   indexFileFor,
@@ -31,7 +32,8 @@ export interface LoadedTranscripts {
 export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedTranscripts> {
   const projectDirs = transcriptProjectDirs(options.env, options.dirs);
   const files = findTranscriptFiles(projectDirs);
-  const index = loadTranscriptIndex(indexFileFor(options.home, projectDirs));
+  const indexFile = indexFileFor(options.home, projectDirs);
+  const index = loadTranscriptIndex(indexFile);
   const showProgress = options.progress === true && process.stderr.isTTY === true;
   const summary = await updateTranscriptIndexParallel(index, files, {
     onProgress: showProgress
@@ -43,6 +45,7 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
       : undefined,
   });
   if (showProgress && summary.bytesRead >= 64 << 20) process.stderr.write('\r\x1b[K');
-  if (summary.changed) saveTranscriptIndex(index);
+  // Saved also when there is nothing yet: an empty history is an answer (the status line shows $0.00).
+  if (summary.changed || !existsSync(indexFile)) saveTranscriptIndex(index);
   return { index, projectDirs, summary };
 }
