@@ -65,7 +65,27 @@ export function ratesCostUsd(
   cacheRead: number,
   fast: boolean,
 ): number {
-  const base = input + cacheWrite5m + cacheWrite1h + cacheRead > (rates[at + 5] as number) ? at + 6 : at;
+  const long = input + cacheWrite5m + cacheWrite1h + cacheRead > (rates[at + 5] as number);
+  return classCostUsd(rates, at, long, fast, input, output, cacheWrite5m, cacheWrite1h, cacheRead);
+}
+
+/**
+ * The cost in USD of tokens summed over responses of one price class: standard or
+ * long-context rates, standard or fast mode. Within a class cost is linear in tokens, so
+ * a report prices its sums per class instead of every response (NaN: no price).
+ */
+export function classCostUsd(
+  rates: Float64Array,
+  at: number,
+  long: boolean,
+  fast: boolean,
+  input: number,
+  output: number,
+  cacheWrite5m: number,
+  cacheWrite1h: number,
+  cacheRead: number,
+): number {
+  const base = long ? at + 6 : at;
   const perMillion =
     input * (rates[base] as number) +
     output * (rates[base + 1] as number) +

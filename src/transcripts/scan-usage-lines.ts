@@ -78,7 +78,9 @@ function readCandidate(buf: Buffer, start: number, end: number, delta: number, i
   }
   const usage = usageLineOf(record);
   if (usage === 'synthetic') into.synthetic++;
-  else if (usage !== undefined) into.lines.push(usage);
+  else if (usage === undefined) return;
+  else if (!tokensFit(usage)) into.skipped.push({ offset: start + delta, reason: TOKENS_MISFIT });
+  else into.lines.push(usage);
 }
 
 /**
@@ -132,6 +134,17 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
   if (depth !== 0 || arrays !== 0) return undefined;
   return copied === start ? buf.toString('latin1', start, end) : out + buf.toString('latin1', copied, end);
 }
+
+const TOKENS_MISFIT = 'a token count is not a whole number from 0 to 4294967295';
+const MAX_TOKENS = 0xffff_ffff;
+/** The index keeps token counts as 32-bit integers: anything else is not a real count. */
+const tokensFit = (u: UsageLine) =>
+  Number.isInteger(u.input) &&
+  Number.isInteger(u.output) &&
+  Number.isInteger(u.cacheWrite5m) &&
+  Number.isInteger(u.cacheWrite1h) &&
+  Number.isInteger(u.cacheRead) &&
+  Math.max(u.input, u.output, u.cacheWrite5m + u.cacheWrite1h, u.cacheRead) <= MAX_TOKENS;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

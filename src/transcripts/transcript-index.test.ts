@@ -204,6 +204,19 @@ describe('counting every API response once', () => {
     });
     expect(await count(root, home)).toMatchObject({ input: 10, output: 20, responses: 1, skipped: 2 });
   });
+
+  it('skips and counts a line whose token count is not a whole number below 2^32 (no real response has one)', async () => {
+    const { root, home } = setup({
+      [S]: jsonl(
+        assistant({ id: 'msg_1', input: 10, output: 20 }),
+        assistant({ id: 'msg_2', input: 1.5, output: 20 }),
+        assistant({ id: 'msg_3', input: 10, output: 2 ** 32 }),
+        assistant({ id: 'msg_4', input: 10, output: 20, cacheRead: 1e300 }),
+        assistant({ id: 'msg_5', input: 2 ** 32 - 1, output: 0 }),
+      ),
+    });
+    expect(await count(root, home)).toMatchObject({ input: 10 + 2 ** 32 - 1, output: 20, responses: 2, skipped: 3 });
+  });
 });
 
 describe('the index in TAKT_HOME', () => {

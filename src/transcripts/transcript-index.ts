@@ -36,7 +36,7 @@ import {
 
 const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-const VERSION = 6;
+const VERSION = 7;
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
 

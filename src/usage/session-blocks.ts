@@ -19,7 +19,11 @@ export interface SessionBlock {
 }
 
 /** `rows` must be sorted by time. */
-export function sessionBlocks(table: UsageTable, rows: readonly number[], now: number): SessionBlock[] {
+export function sessionBlocks(
+  table: UsageTable,
+  rows: ArrayLike<number> & Iterable<number>,
+  now: number,
+): SessionBlock[] {
   const ts = table.columns.timestampMs;
   const blocks: SessionBlock[] = [];
   let current: SessionBlock | undefined;

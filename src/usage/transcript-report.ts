@@ -1,7 +1,7 @@
-import { compileRates, RATES_PER_MODEL, ratesCostUsd } from '../pricing/calculate-cost.ts';
+import { classCostUsd, compileRates, RATES_PER_MODEL, ratesCostUsd } from '../pricing/calculate-cost.ts';
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import type { UsageTable } from '../transcripts/usage-table.ts';
-import { FLAG_FAST } from '../transcripts/usage-table.ts';
+import { FLAG_DEAD, FLAG_FAST } from '../transcripts/usage-table.ts';
 import { type LocalDate, localDateIn, weekOf } from './local-time.ts';
 import { type SessionBlock, sessionBlocks } from './session-blocks.ts';
 
@@ -87,13 +87,6 @@ function rowCost(rates: Float64Array, c: UsageTable['columns'], row: number): nu
   );
 }
 
-/** Cost of every row of the table (NaN: the model has no price), computed once per report. */
-export function rowCosts(table: UsageTable, rates: Float64Array): Float64Array {
-  const costs = new Float64Array(table.count);
-  for (let row = 0; row < table.count; row++) costs[row] = rowCost(rates, table.columns, row);
-  return costs;
-}
-
 /** The cost of `rows` from index `from` on, rows of models without a price left out (the status line). */
 export function sumRowCosts(table: UsageTable, rates: Float64Array, rows: readonly number[], from = 0): number {
   let sum = 0;
@@ -104,73 +97,78 @@ export function sumRowCosts(table: UsageTable, rates: Float64Array, rows: readon
   return sum;
 }
 
+/** Price classes of a model: standard or long-context rates (+2), standard or fast mode (+1). */
+const CLASSES = 4;
+/** Sums per class: input, output, 5-minute writes, 1-hour writes, reads, responses. */
+const FIELDS = 6;
+/** A long-context threshold above any request (a model without one, or without a price). */
+const NO_THRESHOLD = 2 ** 30;
+
 /**
- * Sums per group and model in flat arrays (index group × models + model): a report adds
- * 100,000 rows in a few milliseconds. A group's totals are the sums of its models'.
+ * Sums per group, model and price class in one flat array of whole numbers, priced once
+ * per class at the end (cost is linear within a class): a report adds 100,000 rows in one
+ * tight loop that reads small integers only, so V8 allocates nothing per row even before
+ * the loop is optimized. A group's totals are the sums of its models'.
  */
 class GroupSums {
   readonly models: number;
-  input = new Float64Array(0);
-  output = new Float64Array(0);
-  write5m = new Float64Array(0);
-  write1h = new Float64Array(0);
-  read = new Float64Array(0);
-  cost = new Float64Array(0);
-  responses = new Float64Array(0);
+  readonly sums: number[] = [];
   first: number[] = [];
   last: number[] = [];
   count = 0;
+  /** Per model: the request size above which long-context rates apply (small integers). */
+  private readonly thresholds: number[];
 
   constructor(
     private readonly table: UsageTable,
-    private readonly costs: Float64Array,
+    private readonly rates: Float64Array,
   ) {
     this.models = table.models.values.length;
+    this.thresholds = table.models.values.map((_, m) => {
+      const t = rates[m * RATES_PER_MODEL + 5] as number;
+      return t < NO_THRESHOLD ? t : NO_THRESHOLD;
+    });
   }
 
   addGroup(): number {
-    const need = (this.count + 1) * this.models;
-    if (this.input.length < need) {
-      const grow = (a: Float64Array) => {
-        const b = new Float64Array(Math.max(need, a.length * 2, 64));
-        b.set(a);
-        return b;
-      };
-      this.input = grow(this.input);
-      this.output = grow(this.output);
-      this.write5m = grow(this.write5m);
-      this.write1h = grow(this.write1h);
-      this.read = grow(this.read);
-      this.cost = grow(this.cost);
-      this.responses = grow(this.responses);
-    }
+    for (let i = this.models * CLASSES * FIELDS; i > 0; i--) this.sums.push(0);
     this.first.push(Number.POSITIVE_INFINITY);
     this.last.push(Number.NEGATIVE_INFINITY);
     return this.count++;
   }
 
   /** Adds rows to groups: `groupOf[i]` is the group of `rows[i]`. One tight loop. */
-  addRows(rows: readonly number[], groupOf: Int32Array): void {
-    const c = this.table.columns;
-    const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, timestampMs } = c;
-    const costs = this.costs;
-    const models = this.models;
-    const { input: sIn, output: sOut, write5m: s5, write1h: s1, read: sRead, cost: sCost, responses: sN } = this;
+  addRows(rows: ArrayLike<number>, groupOf: Int32Array): void {
+    const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = this.table.columns;
+    const { sums, thresholds, models } = this;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as number;
+      const m = model[row] as number;
+      const fresh = input[row] as number;
+      const w5 = cacheWrite5m[row] as number;
+      const w1 = cacheWrite1h[row] as number;
+      const read = cacheRead[row] as number;
+      const long = fresh + w5 + w1 + read > (thresholds[m] as number) ? 2 : 0;
+      const fast = ((flags[row] as number) & FLAG_FAST) === 0 ? 0 : 1;
+      const at = (((groupOf[i] as number) * models + m) * CLASSES + long + fast) * FIELDS;
+      sums[at] = (sums[at] as number) + fresh;
+      sums[at + 1] = (sums[at + 1] as number) + (output[row] as number);
+      sums[at + 2] = (sums[at + 2] as number) + w5;
+      sums[at + 3] = (sums[at + 3] as number) + w1;
+      sums[at + 4] = (sums[at + 4] as number) + read;
+      sums[at + 5] = (sums[at + 5] as number) + 1;
+    }
+  }
+
+  /** First and last activity per group (sessions list them; other reports do not need them). */
+  addTimes(rows: ArrayLike<number>, groupOf: Int32Array): void {
+    const ts = this.table.columns.timestampMs;
+    const { first, last } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const t = ts[rows[i] as number] as number;
       const group = groupOf[i] as number;
-      const at = group * models + (model[row] as number);
-      sIn[at] = (sIn[at] as number) + (input[row] as number);
-      sOut[at] = (sOut[at] as number) + (output[row] as number);
-      s5[at] = (s5[at] as number) + (cacheWrite5m[row] as number);
-      s1[at] = (s1[at] as number) + (cacheWrite1h[row] as number);
-      sRead[at] = (sRead[at] as number) + (cacheRead[row] as number);
-      const cost = costs[row] as number;
-      if (!Number.isNaN(cost)) sCost[at] = (sCost[at] as number) + cost; // NaN: the model has no price
-      sN[at] = (sN[at] as number) + 1;
-      const ts = timestampMs[row] as number;
-      if (ts < (this.first[group] as number)) this.first[group] = ts;
-      if (ts > (this.last[group] as number)) this.last[group] = ts;
+      if (t < (first[group] as number)) first[group] = t;
+      if (t > (last[group] as number)) last[group] = t;
     }
   }
 
@@ -185,14 +183,27 @@ class GroupSums {
     for (let m = 0; m < this.models; m++) {
       const part = emptySums();
       for (let g = from; g < from + groups; g++) {
-        const at = g * this.models + m;
-        part.input_tokens += this.input[at] as number;
-        part.output_tokens += this.output[at] as number;
-        part.cache_creation_5m_tokens += this.write5m[at] as number;
-        part.cache_creation_1h_tokens += this.write1h[at] as number;
-        part.cache_read_tokens += this.read[at] as number;
-        part.cost_usd += this.cost[at] as number;
-        part.responses += this.responses[at] as number;
+        for (let cls = 0; cls < CLASSES; cls++) {
+          const at = ((g * this.models + m) * CLASSES + cls) * FIELDS;
+          const s = this.sums;
+          const responses = s[at + 5] as number;
+          if (responses === 0) continue;
+          const fresh = s[at] as number;
+          const output = s[at + 1] as number;
+          const w5 = s[at + 2] as number;
+          const w1 = s[at + 3] as number;
+          const read = s[at + 4] as number;
+          part.input_tokens += fresh;
+          part.output_tokens += output;
+          part.cache_creation_5m_tokens += w5;
+          part.cache_creation_1h_tokens += w1;
+          part.cache_read_tokens += read;
+          part.responses += responses;
+          const long = (cls & 2) !== 0;
+          const fast = (cls & 1) !== 0;
+          const cost = classCostUsd(this.rates, m * RATES_PER_MODEL, long, fast, fresh, output, w5, w1, read);
+          if (!Number.isNaN(cost)) part.cost_usd += cost; // NaN: the model has no price
+        }
       }
       if (part.responses === 0) continue;
       const model = this.table.models.values[m] as string;
@@ -257,11 +268,10 @@ const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 export function buildReport(table: UsageTable, prices: PriceTable, options: ReportOptions): Report {
   const rates = modelRates(table, prices);
-  const costs = rowCosts(table, rates);
   const priced = table.models.values.map((_, m) => !Number.isNaN(rates[m * RATES_PER_MODEL]));
   const localDate = localDateIn(options.timeZone);
   const selected = selectRows(table, options, localDate);
-  const sums = new GroupSums(table, costs);
+  const sums = new GroupSums(table, rates);
   const rows: Report['rows'] = [];
   if (options.kind === 'blocks') {
     const blocks = sessionBlocks(table, selected, options.now);
@@ -295,6 +305,7 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
     groupOf[i] = lastGroup;
   }
   sums.addRows(selected, groupOf);
+  if (options.kind === 'session') sums.addTimes(selected, groupOf);
   const ordered = [...groups.entries()];
   if (options.kind === 'session') ordered.sort((a, b) => (sums.last[a[1]] as number) - (sums.last[b[1]] as number));
   else ordered.sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -344,7 +355,8 @@ function finish(rows: Report['rows'], totals: ReportRow, prices: PriceTable, opt
   };
 }
 
-function selectRows(table: UsageTable, options: ReportOptions, localDate: LocalDate): number[] {
+/** The live rows the options ask for, in row order (time order for blocks). */
+function selectRows(table: UsageTable, options: ReportOptions, localDate: LocalDate): Uint32Array {
   const projectMatch =
     options.project === undefined
       ? undefined
@@ -354,24 +366,27 @@ function selectRows(table: UsageTable, options: ReportOptions, localDate: LocalD
             .filter(([p]) => p.toLowerCase().includes((options.project as string).toLowerCase()))
             .map(([, i]) => i),
         );
+  const byDate = options.since !== undefined || options.until !== undefined;
   const c = table.columns;
-  const out: number[] = [];
+  const out = new Uint32Array(table.count);
+  let n = 0;
   for (let row = 0; row < table.count; row++) {
-    if (!table.isLive(row)) continue;
+    if (((c.flags[row] as number) & FLAG_DEAD) !== 0) continue;
     if (projectMatch !== undefined && !projectMatch.has(c.project[row] as number)) continue;
-    if (options.since !== undefined || options.until !== undefined) {
+    if (byDate) {
       const date = localDate(c.timestampMs[row] as number);
       if (options.since !== undefined && date < options.since) continue;
       if (options.until !== undefined && date > options.until) continue;
     }
-    out.push(row);
+    out[n++] = row;
   }
+  const selected = out.subarray(0, n);
   // Only blocks need time order (sums do not): sorting 100,000 rows costs ~30 ms.
   if (options.kind === 'blocks') {
     const ts = c.timestampMs;
-    out.sort((a, b) => (ts[a] as number) - (ts[b] as number));
+    selected.sort((a, b) => (ts[a] as number) - (ts[b] as number) || a - b);
   }
-  return out;
+  return selected;
 }
 
 function groupKey(table: UsageTable, options: ReportOptions, localDate: LocalDate): (row: number) => string {
