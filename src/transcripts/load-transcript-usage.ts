@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { findTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
 import {
+  IndexReplacedError,
   indexFileFor,
   loadTranscriptIndex,
   saveTranscriptIndex,
@@ -33,17 +34,28 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
   const projectDirs = transcriptProjectDirs(options.env, options.dirs);
   const files = findTranscriptFiles(projectDirs);
   const indexFile = indexFileFor(options.home, projectDirs);
-  const index = loadTranscriptIndex(indexFile);
   const showProgress = options.progress === true && process.stderr.isTTY === true;
-  const summary = await updateTranscriptIndexParallel(index, files, {
-    onProgress: showProgress
-      ? (read, total, count) => {
-          if (total < 64 << 20) return;
-          const pct = Math.min(100, Math.floor((read / total) * 100));
-          process.stderr.write(`\rindexing transcripts: ${pct}% (${count} files, ${Math.round(read / 1048576)} MB)`);
-        }
-      : undefined,
-  });
+  const update = (index: TranscriptIndex) =>
+    updateTranscriptIndexParallel(index, files, {
+      onProgress: showProgress
+        ? (read, total, count) => {
+            if (total < 64 << 20) return;
+            const pct = Math.min(100, Math.floor((read / total) * 100));
+            process.stderr.write(`\rindexing transcripts: ${pct}% (${count} files, ${Math.round(read / 1048576)} MB)`);
+          }
+        : undefined,
+    });
+  // Loaded for reading; an update reads the rest. Another run may replace the index in
+  // between (the status line's background refresh): then the new one is loaded whole.
+  let index = loadTranscriptIndex(indexFile);
+  let summary: UpdateSummary;
+  try {
+    summary = await update(index);
+  } catch (error) {
+    if (!(error instanceof IndexReplacedError)) throw error;
+    index = loadTranscriptIndex(indexFile, { whole: true });
+    summary = await update(index);
+  }
   if (showProgress && summary.bytesRead >= 64 << 20) process.stderr.write('\r\x1b[K');
   // Saved also when there is nothing yet: an empty history is an answer (the status line shows $0.00).
   if (summary.changed || !existsSync(indexFile)) saveTranscriptIndex(index);

@@ -23,8 +23,15 @@ import {
 } from '../../test/support/transcript-lines.ts';
 import { loadShippedPriceTable } from '../pricing/price-table.ts';
 import { buildReport, type Sums } from '../usage/transcript-report.ts';
+import { findTranscriptFiles } from './find-transcripts.ts';
 import { loadTranscriptUsage } from './load-transcript-usage.ts';
-import { indexFileFor, loadRecentTranscriptIndex } from './transcript-index.ts';
+import {
+  IndexReplacedError,
+  indexFileFor,
+  loadRecentTranscriptIndex,
+  loadTranscriptIndex,
+  updateTranscriptIndex,
+} from './transcript-index.ts';
 
 const scratch: string[] = [];
 afterEach(() => {
@@ -322,6 +329,63 @@ describe('the index in TAKT_HOME', () => {
     ]);
     expect([...recent.files.keys()]).toEqual([path]);
     expect(recent.partial).toBe(true);
+  });
+
+  it('reads only the report part of the index on a warm run, and the rest when something changed', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const warm = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(warm.summary.changed).toBe(false);
+    expect(warm.index.table.isComplete).toBe(false);
+    expect(warm.index.complete).toBeTypeOf('function');
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(changed.index.table.isComplete).toBe(true);
+    expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
+  });
+
+  it('refuses to update an index whose file another run replaced meanwhile; loaded again it counts right', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, first.projectDirs);
+    const stale = loadTranscriptIndex(file);
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] }); // another run saves a new index
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_3', input: 1, output: 1 })));
+    const files = findTranscriptFiles(first.projectDirs);
+    expect(() => updateTranscriptIndex(stale, files)).toThrow(IndexReplacedError);
+    const again = loadTranscriptIndex(file, { whole: true });
+    updateTranscriptIndex(again, files);
+    expect(again.table.count).toBe(3);
+    expect(again.table.columns.input.subarray(0, 3).reduce((a, b) => a + b, 0)).toBe(16);
+  });
+
+  it('gives the status line the same file states as a full load, for files anywhere in the list', async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `proj-${i % 3}/s${i}.jsonl`);
+    const { root, home } = setup(
+      Object.fromEntries(
+        names.map((n, i) => [
+          n,
+          jsonl(assistant({ id: `m${i}`, input: i + 1, output: 1 }), 'garbage line with _tokens":'),
+        ]),
+      ),
+    );
+    const loaded = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, loaded.projectDirs);
+    const full = loadTranscriptIndex(file, { whole: true });
+    const wanted = [names[5], names[0], names[3], 'proj-0/missing.jsonl'].map((n) =>
+      join(root, 'projects', n as string),
+    );
+    const recent = loadRecentTranscriptIndex(file, wanted, 0)!;
+    expect(recent.files.keys().sort()).toEqual(wanted.slice(0, 3).sort());
+    for (const path of wanted.slice(0, 3)) {
+      const { rows: _rows, ...state } = full.files.get(path)!;
+      const { rows, ...fromRecent } = recent.files.get(path)!;
+      expect(fromRecent).toEqual(state);
+      expect(state.skippedCount).toBe(1);
+      expect(state.tail.length).toBe(32);
+      expect(rows.length).toBe(0);
+    }
   });
 
   it('gives the status line no index when the saved one is missing or from another version', async () => {

@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FILE_FIELDS, type FileState, FileStates, fileColumns, TAIL_SLOT } from './file-states.ts';
 import type { TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
 import {
@@ -15,10 +16,14 @@ import {
   allocateColumns,
   COLUMN_NAMES,
   type FloatColumn,
+  internString,
   isFloatColumn,
   type U32Column,
+  UPDATE_COLUMNS,
   UsageTable,
 } from './usage-table.ts';
+
+export type { FileState } from './file-states.ts';
 
 /**
  * The transcript index in TAKT_HOME: per file what was read (identity, size, byte offset,
@@ -28,10 +33,12 @@ import {
  * another file (a resumed session's copy) still holds them.
  *
  * On disk: "TAKTIDX" + version byte, the lengths of the two text sections, a JSON header
- * (string tables, column layout), the files as JSON lines (one per file, so that the status
- * line can pick out its own session's without parsing the others), then the columns as raw
- * little-endian typed arrays — loading is one read and no parsing of rows, which is what
- * lets the status line start in milliseconds.
+ * (string tables, column layout, skipped lines), the file paths as a JSON array (one per
+ * line, so that the status line finds its own files' numbers without parsing the others),
+ * then raw little-endian typed arrays: first what a report reads (the response columns
+ * it sums, each file's numbers and tail), then what only an update needs (keys, owners,
+ * row lists, the sorted key index). A warm run that finds nothing changed reads the first
+ * part only and parses no row and no file: the second part is read when something changed.
  */
 
 const MAGIC = 'TAKTIDX';
@@ -40,31 +47,18 @@ const VERSION = 7;
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
 
-export interface FileState {
-  path: string;
-  project: string;
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  /** Bytes read: always the end of a complete line. */
-  offset: number;
-  /** Rows of the responses this file holds (a view into the loaded index until the file changes). */
-  rows: number[] | Uint32Array;
-  skipped: SkippedLine[];
-  skippedCount: number;
-  synthetic: number;
-  /** The last bytes before `offset` (latin1): an append leaves them in place, a rewrite does not. */
-  tail: string;
-}
-
 export interface TranscriptIndex {
   file: string;
   table: UsageTable;
-  files: Map<string, FileState>;
+  files: FileStates;
   /** Loaded with only some files' states (the status line): may be updated, never saved. */
   partial?: boolean;
+  /** Reads what only an update needs, when the index was loaded without it. */
+  complete?: () => void;
 }
+
+/** The index file was replaced (by another takt run) between loading it and completing it. */
+export class IndexReplacedError extends Error {}
 
 export interface UpdateSummary {
   filesRead: number;
@@ -76,72 +70,118 @@ export interface UpdateSummary {
 export const indexFileFor = (home: string, projectDirs: readonly string[]) =>
   join(home, `transcripts-${keyHashOfDirs(projectDirs)}.idx`);
 
-/** The saved index, or an empty one when there is none or it cannot be used (it is rebuilt). */
-export function loadTranscriptIndex(file: string): TranscriptIndex {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch {
-    return { file, table: new UsageTable(), files: new Map() };
-  }
-  try {
-    return decodeIndex(file, buf);
-  } catch {
-    return { file, table: new UsageTable(), files: new Map() };
-  }
-}
+const emptyIndex = (file: string): TranscriptIndex => ({ file, table: new UsageTable(), files: new FileStates() });
 
 interface Header {
+  /** Tells this save from another: completing a lazily loaded index checks it. */
+  stamp: string;
   count: number;
+  files: number;
   models: string[];
   sessions: string[];
   projects: string[];
+  skipped: Array<[number, SkippedLine[]]>;
+  /** name, byte offset from the start of the data, element count. */
   columns: Array<[string, number, number]>;
+  /** Bytes of data a report reads: the columns before this offset. */
+  readFirst: number;
 }
 
-/** One line of the files section. */
-type FileEntry = [
-  string,
-  string,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  SkippedLine[],
-  number,
-  string,
-];
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + files length (4)
+const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
+/** Columns saved after the response columns, in the part read first. */
+const FILE_BLOCKS = ['fileNumbers', 'fileTails'];
+/** Saved in the part read only by an update. */
+const LATE_BLOCKS = ['fileRows', 'sortedHashes', 'sortedRows'];
 
-function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
-  if (raw.toString('latin1', 0, MAGIC.length) !== MAGIC || raw[MAGIC.length] !== VERSION)
-    throw new Error('not an index');
-  const headerLength = raw.readUInt32LE(8);
-  const filesLength = raw.readUInt32LE(12);
-  const header = JSON.parse(raw.toString('utf8', PREAMBLE, PREAMBLE + headerLength)) as Header;
-  const filesStart = PREAMBLE + headerLength;
-  // Typed-array views need aligned offsets; a Buffer from the pool may not start at 0.
-  const buf = raw.byteOffset % 8 === 0 ? raw : Buffer.from(raw);
-  const dataStart = align8(filesStart + filesLength);
-  const view = (type: 'f64' | 'u32', offset: number, length: number) =>
-    type === 'f64'
-      ? new Float64Array(buf.buffer, buf.byteOffset + dataStart + offset, length)
-      : new Uint32Array(buf.buffer, buf.byteOffset + dataStart + offset, length);
-  const columns = allocateColumns(0);
-  let fileRows: Uint32Array = new Uint32Array(0);
-  let sortedHashes: Float64Array = new Float64Array(0);
-  let sortedRows: Uint32Array = new Uint32Array(0);
-  for (const [name, offset, length] of header.columns) {
-    if (name === 'fileRows') fileRows = view('u32', offset, length) as Uint32Array;
-    else if (name === 'sortedHashes') sortedHashes = view('f64', offset, length) as Float64Array;
-    else if (name === 'sortedRows') sortedRows = view('u32', offset, length) as Uint32Array;
-    else if (isFloatColumn(name)) columns[name] = view('f64', offset, length) as Float64Array;
-    else columns[name as U32Column] = view('u32', offset, length) as Uint32Array;
+/** An open index file: its header and positional reads. */
+class IndexReader {
+  readonly header: Header;
+  readonly headerLength: number;
+  readonly paths: Buffer;
+  readonly dataStart: number;
+  readonly layout: Map<string, [number, number]>;
+
+  constructor(readonly fd: number) {
+    const preamble = this.read(0, PREAMBLE);
+    if (preamble.toString('latin1', 0, MAGIC.length) !== MAGIC || preamble[MAGIC.length] !== VERSION)
+      throw new Error('not an index');
+    this.headerLength = preamble.readUInt32LE(8);
+    const pathsLength = preamble.readUInt32LE(12);
+    const text = this.read(PREAMBLE, this.headerLength + pathsLength);
+    this.header = JSON.parse(text.toString('utf8', 0, this.headerLength)) as Header;
+    this.paths = text.subarray(this.headerLength);
+    this.dataStart = align8(PREAMBLE + this.headerLength + pathsLength);
+    this.layout = new Map(this.header.columns.map(([name, offset, length]) => [name, [offset, length]]));
+  }
+
+  /** `length` bytes at `position`, into a new buffer or `into`; throws when the file is shorter. */
+  read(position: number, length: number, into?: ArrayBufferView): Buffer {
+    const target = into ?? Buffer.allocUnsafe(length);
+    if (readFully(this.fd, target, length, position) < length) throw new Error('index cut short');
+    return Buffer.from(target.buffer, target.byteOffset, length);
+  }
+
+  /** Data bytes [from, to) as one aligned buffer, and a view maker over it. */
+  readData(
+    from: number,
+    to: number,
+  ): <T extends Float64Array | Uint32Array | Uint8Array>(
+    name: string,
+    type: new (b: ArrayBuffer, o: number, l: number) => T,
+  ) => T {
+    const bytes = new Uint8Array(to - from); // its own ArrayBuffer: aligned for every view
+    if (to > from) this.read(this.dataStart + from, to - from, bytes);
+    return (name, type) => {
+      const [offset, length] = this.layout.get(name) ?? [from, 0];
+      return new type(bytes.buffer, offset - from, length);
+    };
+  }
+}
+
+function openIndex<T>(file: string, use: (reader: IndexReader) => T): T | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return use(new IndexReader(fd));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+type ColumnArrays = Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+
+/**
+ * The saved index, or an empty one when there is none or it cannot be used (it is rebuilt).
+ * By default only what a report reads is loaded; the rest is read by `complete` when an
+ * update needs it. `whole`: read everything now.
+ */
+export function loadTranscriptIndex(file: string, options: { whole?: boolean } = {}): TranscriptIndex {
+  try {
+    return openIndex(file, (reader) => decodeIndex(file, reader, options.whole === true)) ?? emptyIndex(file);
+  } catch {
+    return emptyIndex(file);
+  }
+}
+
+function decodeIndex(file: string, reader: IndexReader, whole: boolean): TranscriptIndex {
+  const { header } = reader;
+  const lastByte = header.columns.reduce((end, [name, offset, length]) => {
+    const size =
+      isFloatColumn(name) || name === 'fileNumbers' || name === 'sortedHashes' ? 8 : name === 'fileTails' ? 1 : 4;
+    return Math.max(end, offset + length * size);
+  }, 0);
+  const view = reader.readData(0, whole ? lastByte : header.readFirst);
+  const columns = allocateColumns(0) as ColumnArrays;
+  for (const name of COLUMN_NAMES) {
+    if (!whole && UPDATE_COLUMNS.has(name)) continue;
+    if (isFloatColumn(name)) columns[name] = view(name, Float64Array);
+    else columns[name as U32Column] = view(name, Uint32Array);
   }
   const table = new UsageTable({
     count: header.count,
@@ -149,55 +189,46 @@ function decodeIndex(file: string, raw: Buffer): TranscriptIndex {
     models: header.models,
     sessions: header.sessions,
     projects: header.projects,
-    sortedHashes,
-    sortedRows,
+    sortedHashes: whole ? view('sortedHashes', Float64Array) : new Float64Array(0),
+    sortedRows: whole ? view('sortedRows', Uint32Array) : new Uint32Array(0),
+    incomplete: !whole,
   });
-  const files = fileStates(raw, filesStart, filesStart + filesLength, undefined, (start, count) =>
-    fileRows.subarray(start, start + count),
+  let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
+  const index: TranscriptIndex = { file, table, files: new FileStates() };
+  index.files = new FileStates(
+    {
+      paths: JSON.parse(reader.paths.toString('utf8')) as string[],
+      projects: header.projects,
+      numbers: view('fileNumbers', Float64Array),
+      tails: view('fileTails', Uint8Array),
+      skipped: new Map(header.skipped),
+    },
+    (start, count) => {
+      index.complete?.();
+      return (fileRows as Uint32Array).subarray(start, start + count);
+    },
   );
-  return { file, table, files };
-}
-
-/** The file states of the files section, or only those of `onlyFiles` (found by their bytes). */
-function fileStates(
-  raw: Buffer,
-  start: number,
-  end: number,
-  onlyFiles: readonly string[] | undefined,
-  rowsOf: (start: number, count: number) => Uint32Array,
-): Map<string, FileState> {
-  const files = new Map<string, FileState>();
-  const add = (entry: FileEntry) => {
-    const [path, project, dev, ino, size, mtimeMs, offset, rowStart, rowCount, skippedCount, skipped, synthetic, tail] =
-      entry;
-    files.set(path, {
-      path,
-      project,
-      dev,
-      ino,
-      size,
-      mtimeMs,
-      offset,
-      rows: rowsOf(rowStart, rowCount),
-      skipped,
-      skippedCount,
-      synthetic,
-      tail,
-    });
-  };
-  if (onlyFiles === undefined) {
-    const text = raw.toString('utf8', start, end);
-    for (const line of text.split('\n')) if (line !== '') add(JSON.parse(line) as FileEntry);
-    return files;
+  if (!whole) {
+    index.complete = () => {
+      index.complete = undefined;
+      const rest = openIndex(file, (again) => {
+        if (again.header.stamp !== header.stamp) return undefined;
+        return again.readData(header.readFirst, lastByte);
+      });
+      if (rest === undefined) throw new IndexReplacedError(`${file} was replaced while it was read`);
+      table.complete(
+        {
+          reportedCostUsd: rest('reportedCostUsd', Float64Array),
+          keyHash: rest('keyHash', Float64Array),
+          owners: rest('owners', Uint32Array),
+        },
+        rest('sortedHashes', Float64Array),
+        rest('sortedRows', Uint32Array),
+      );
+      fileRows = rest('fileRows', Uint32Array);
+    };
   }
-  // Every line starts with "\n" + the JSON of [path, …: find the wanted ones by bytes.
-  for (const path of onlyFiles) {
-    const at = raw.indexOf(`\n[${JSON.stringify(path)},`, start);
-    if (at === -1 || at >= end) continue;
-    const lineEnd = raw.indexOf(10, at + 1);
-    add(JSON.parse(raw.toString('utf8', at + 1, lineEnd === -1 || lineEnd > end ? end : lineEnd)) as FileEntry);
-  }
-  return files;
+  return index;
 }
 
 /**
@@ -217,73 +248,116 @@ export function loadRecentTranscriptIndex(
   onlyFiles: readonly string[],
   sinceMs: number,
 ): TranscriptIndex | undefined {
-  let fd: number;
   try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const read = (position: number, length: number, into?: ArrayBufferView) => {
-      const target = into ?? Buffer.allocUnsafe(length);
-      if (readFully(fd, target, length, position) < length) throw new Error('index cut short');
-      return target;
-    };
-    const preamble = read(0, PREAMBLE) as Buffer;
-    if (preamble.toString('latin1', 0, MAGIC.length) !== MAGIC || preamble[MAGIC.length] !== VERSION)
-      throw new Error('not an index');
-    const headerLength = preamble.readUInt32LE(8);
-    const filesLength = preamble.readUInt32LE(12);
-    const text = read(PREAMBLE, headerLength + filesLength) as Buffer;
-    const header = JSON.parse(text.toString('utf8', 0, headerLength)) as Header;
-    const dataStart = align8(PREAMBLE + headerLength + filesLength);
-    const layout = new Map(header.columns.map(([name, offset]) => [name, offset]));
-    // Binary search of the saved timestamps, reading one at a time: ~17 reads of 8 bytes.
-    const timestampsAt = dataStart + (layout.get('timestampMs') as number);
-    const one = new Float64Array(1);
-    let first = 0;
-    let last = header.count;
-    while (first < last) {
-      const mid = (first + last) >>> 1;
-      read(timestampsAt + mid * 8, 8, one);
-      if ((one[0] as number) < sinceMs) first = mid + 1;
-      else last = mid;
-    }
-    const count = header.count - first;
-    const columns = allocateColumns(count);
-    for (const name of COLUMN_NAMES) {
-      if (!RECENT_COLUMNS.has(name)) continue; // left zero: not used by readers of recent rows
-      const column = columns[name as FloatColumn] as Float64Array | Uint32Array;
-      const size = column.BYTES_PER_ELEMENT;
-      if (count > 0) read(dataStart + (layout.get(name) as number) + first * size, count * size, column);
-    }
-    const table = new UsageTable({
-      count,
-      columns,
-      models: header.models,
-      sessions: header.sessions,
-      projects: header.projects,
-      sortedHashes: new Float64Array(0),
-      sortedRows: new Uint32Array(0),
+    return openIndex(file, (reader) => {
+      const { header, layout } = reader;
+      const at = (name: string) => reader.dataStart + ((layout.get(name) as [number, number])[0] as number);
+      // Binary search of the saved timestamps, reading one at a time: ~17 reads of 8 bytes.
+      const timestampsAt = at('timestampMs');
+      const one = new Float64Array(1);
+      let first = 0;
+      let last = header.count;
+      while (first < last) {
+        const mid = (first + last) >>> 1;
+        reader.read(timestampsAt + mid * 8, 8, one);
+        if ((one[0] as number) < sinceMs) first = mid + 1;
+        else last = mid;
+      }
+      const count = header.count - first;
+      const columns = allocateColumns(count);
+      for (const name of COLUMN_NAMES) {
+        if (!RECENT_COLUMNS.has(name)) continue; // left zero: not used by readers of recent rows
+        const column = columns[name as FloatColumn] as Float64Array | Uint32Array;
+        const size = column.BYTES_PER_ELEMENT;
+        if (count > 0) reader.read(at(name) + first * size, count * size, column);
+      }
+      const table = new UsageTable({
+        count,
+        columns,
+        models: header.models,
+        sessions: header.sessions,
+        projects: header.projects,
+        sortedHashes: new Float64Array(0),
+        sortedRows: new Uint32Array(0),
+      });
+      table.rememberKeys(); // a few thousand keys: a Map, not a sorted index
+      // The wanted files' numbers: their places in the path list, then one small read each.
+      const wanted = filePlaces(reader.paths, onlyFiles);
+      const numbers = new Float64Array(header.files * FILE_FIELDS);
+      const tails = new Uint8Array(header.files * TAIL_SLOT);
+      for (const place of wanted.values()) {
+        reader.read(
+          at('fileNumbers') + place * FILE_FIELDS * 8,
+          FILE_FIELDS * 8,
+          numbers.subarray(place * FILE_FIELDS),
+        );
+        reader.read(at('fileTails') + place * TAIL_SLOT, TAIL_SLOT, tails.subarray(place * TAIL_SLOT));
+      }
+      const saved = new FileStates(
+        { paths: [], projects: header.projects, numbers, tails, skipped: new Map(header.skipped) },
+        () => new Uint32Array(0),
+      );
+      const states: FileState[] = [];
+      for (const [path, place] of wanted) {
+        const state = saved.stateAt(path, place);
+        states.push(state);
+      }
+      return { file, table, files: FileStates.of(states), partial: true };
     });
-    table.rememberKeys(); // a few thousand keys: a Map, not a sorted index
-    const files = fileStates(text, headerLength, headerLength + filesLength, onlyFiles, () => new Uint32Array(0));
-    return { file, table, files, partial: true };
   } catch {
     return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
+
+/** Where each of `paths` is in the saved path list (one JSON string per line after "[\n"). */
+function filePlaces(list: Buffer, paths: readonly string[]): Map<string, number> {
+  const found: Array<[number, string]> = [];
+  for (const path of paths) {
+    const quoted = JSON.stringify(path);
+    for (let from = 0; ; ) {
+      const hit = list.indexOf(`\n${quoted}`, from);
+      if (hit === -1) break;
+      const after = list[hit + 1 + Buffer.byteLength(quoted)];
+      if (after === 0x2c || after === 0x0a) {
+        found.push([hit, path]);
+        break;
+      }
+      from = hit + 1;
+    }
+  }
+  found.sort((a, b) => a[0] - b[0]);
+  const places = new Map<string, number>();
+  let line = -1; // the first path follows the first newline
+  let newline = -1;
+  for (const [hit, path] of found) {
+    while (newline < hit) {
+      newline = list.indexOf(0x0a, newline + 1);
+      line++;
+    }
+    places.set(path, line);
+  }
+  return places;
+}
+
+/** 16 random hex digits: the same length in every save. */
+const newStamp = () =>
+  [0, 0]
+    .map(() =>
+      Math.floor(Math.random() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0'),
+    )
+    .join('');
 
 /** Writes the index atomically (temporary file, then rename): readers never see half of one. */
 export function saveTranscriptIndex(index: TranscriptIndex): void {
   if (index.partial) throw new Error('a partially loaded transcript index cannot be saved');
+  index.complete?.();
   const renumber = index.table.compact();
   const table = index.table;
-  const fileList = [...index.files.values()];
+  const states = index.files.values();
   let fileRowCount = 0;
-  for (const f of fileList) {
+  for (const f of states) {
     const rows: number[] = [];
     for (const row of f.rows) {
       const to = renumber[row] as number;
@@ -293,76 +367,74 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     fileRowCount += rows.length;
   }
   const fileRows = new Uint32Array(fileRowCount);
-  const files: string[] = [];
+  const starts: number[] = [];
   let at = 0;
-  for (const f of fileList) {
+  for (const f of states) {
+    starts.push(at);
     fileRows.set(f.rows, at);
-    const entry: FileEntry = [
-      f.path,
-      f.project,
-      f.dev,
-      f.ino,
-      f.size,
-      f.mtimeMs,
-      f.offset,
-      at,
-      f.rows.length,
-      f.skippedCount,
-      f.skipped,
-      f.synthetic,
-      f.tail,
-    ];
-    files.push(`\n${JSON.stringify(entry)}`);
     at += f.rows.length;
   }
+  const files = fileColumns(
+    states,
+    (project) => internString(table.projects, project),
+    (i) => starts[i] as number,
+  );
   const { hashes, rows } = table.sortedIndex;
-  const blocks: Array<[string, Float64Array | Uint32Array]> = [
-    ...COLUMN_NAMES.map(
-      (name) =>
-        [name, isFloatColumn(name) ? table.columns[name as FloatColumn] : table.columns[name as U32Column]] as [
-          string,
-          Float64Array | Uint32Array,
-        ],
+  const column = (name: string) =>
+    isFloatColumn(name) ? table.columns[name as FloatColumn] : table.columns[name as U32Column];
+  const first: Array<[string, ArrayBufferView & { length: number }]> = [
+    ...COLUMN_NAMES.filter((name) => !UPDATE_COLUMNS.has(name)).map(
+      (name) => [name, column(name)] as [string, Float64Array | Uint32Array],
     ),
-    ['fileRows', fileRows],
-    ['sortedHashes', hashes],
-    ['sortedRows', rows],
+    [FILE_BLOCKS[0] as string, files.numbers],
+    [FILE_BLOCKS[1] as string, files.tails],
+  ];
+  const late: Array<[string, ArrayBufferView & { length: number }]> = [
+    ...COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name)).map(
+      (name) => [name, column(name)] as [string, Float64Array | Uint32Array],
+    ),
+    [LATE_BLOCKS[0] as string, fileRows],
+    [LATE_BLOCKS[1] as string, hashes],
+    [LATE_BLOCKS[2] as string, rows],
   ];
   const columns: Header['columns'] = [];
   let dataLength = 0;
-  for (const [name, array] of blocks) {
+  let readFirst = 0;
+  for (const [name, array] of [...first, ...late]) {
     columns.push([name, dataLength, array.length]);
     dataLength += align8(array.byteLength);
+    if (name === FILE_BLOCKS[1]) readFirst = dataLength;
   }
   const header: Header = {
+    stamp: newStamp(),
     count: table.count,
+    files: states.length,
     models: table.models.values,
     sessions: table.sessions.values,
     projects: table.projects.values,
+    skipped: files.skipped,
     columns,
+    readFirst,
   };
   const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
-  const filesText = Buffer.from(files.join(''), 'utf8');
-  const dataStart = align8(PREAMBLE + headerJson.length + filesText.length);
+  const pathsText = Buffer.from(`[\n${states.map((s) => JSON.stringify(s.path)).join(',\n')}\n]`, 'utf8');
+  const dataStart = align8(PREAMBLE + headerJson.length + pathsText.length);
   const out = Buffer.alloc(dataStart + dataLength);
   out.write(MAGIC, 0, 'latin1');
   out[MAGIC.length] = VERSION;
   out.writeUInt32LE(headerJson.length, 8);
-  out.writeUInt32LE(filesText.length, 12);
+  out.writeUInt32LE(pathsText.length, 12);
   headerJson.copy(out, PREAMBLE);
-  filesText.copy(out, PREAMBLE + headerJson.length);
-  for (let i = 0; i < blocks.length; i++) {
-    const array = (blocks[i] as [string, Float64Array | Uint32Array])[1];
+  pathsText.copy(out, PREAMBLE + headerJson.length);
+  [...first, ...late].forEach(([, array], i) => {
     const offset = dataStart + (columns[i] as [string, number, number])[1];
     Buffer.from(array.buffer, array.byteOffset, array.byteLength).copy(out, offset);
-  }
+  });
   mkdirSync(dirname(index.file), { recursive: true });
   const temporary = `${index.file}.${process.pid}.tmp`;
   writeFileSync(temporary, out);
   renameSync(temporary, index.file);
 }
-
-const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export interface UpdateOptions {
   /** `found` is only some of the files (the status line's own session): forget no others. */
@@ -508,7 +580,11 @@ export async function updateTranscriptIndexParallel(
 
 const NO_THROW = { throwIfNoEntry: false } as const;
 
-/** Stats every file found: what changed, what must be read, and what is gone. */
+/**
+ * Stats every file found: what changed, what must be read, and what is gone. Unchanged
+ * files are compared with the index's numbers only; when something changed, the index's
+ * update part is read (IndexReplacedError when another run replaced the file meanwhile).
+ */
 function planUpdate(
   index: TranscriptIndex,
   found: readonly TranscriptFile[],
@@ -516,16 +592,28 @@ function planUpdate(
 ): { summary: UpdateSummary; work: Work[]; totalBytes: number } {
   const summary: UpdateSummary = { filesRead: 0, filesRemoved: 0, bytesRead: 0, changed: false };
   const work: Work[] = [];
-  const present = new Set<string>();
-  let totalBytes = 0;
+  const changed: Array<[TranscriptFile, Stats]> = [];
+  const vanished = new Set<string>();
+  let known = 0; // files found that the index holds
   for (const file of found) {
     const st = statSync(file.path, NO_THROW);
-    if (st === undefined) continue; // deleted between listing and stat
-    present.add(file.path);
-    let state = index.files.get(file.path);
-    if (state !== undefined && state.dev === st.dev && state.ino === st.ino && state.size === st.size) {
-      if (state.mtimeMs === st.mtimeMs) continue; // unchanged: the common case, nothing read
+    if (st === undefined) {
+      vanished.add(file.path); // deleted between listing and stat
+      continue;
     }
+    if (index.files.isUnchanged(file.path, st)) {
+      known++; // the common case: nothing to read
+      continue;
+    }
+    if (index.files.has(file.path)) known++;
+    changed.push([file, st]);
+  }
+  const removed = !options.partial && known < index.files.size;
+  if (changed.length === 0 && !removed) return { summary, work, totalBytes: 0 };
+  index.complete?.();
+  let totalBytes = 0;
+  for (const [file, st] of changed) {
+    let state = index.files.get(file.path);
     const rewritten =
       state !== undefined &&
       (state.dev !== st.dev ||
@@ -551,12 +639,16 @@ function planUpdate(
       totalBytes += st.size - state.offset;
     }
   }
-  for (const [path, state] of options.partial ? [] : index.files) {
-    if (present.has(path)) continue;
-    releaseFile(index, state);
-    index.files.delete(path);
-    summary.filesRemoved++;
-    summary.changed = true;
+  if (removed) {
+    const present = new Set<string>();
+    for (const file of found) if (!vanished.has(file.path)) present.add(file.path);
+    for (const path of index.files.keys()) {
+      if (present.has(path)) continue;
+      releaseFile(index, index.files.get(path) as FileState);
+      index.files.delete(path);
+      summary.filesRemoved++;
+      summary.changed = true;
+    }
   }
   return { summary, work, totalBytes };
 }
@@ -639,7 +731,7 @@ function releaseFile(index: TranscriptIndex, state: FileState): void {
   state.rows = [];
 }
 
-function emptyState(file: TranscriptFile, st: import('node:fs').Stats): FileState {
+function emptyState(file: TranscriptFile, st: Stats): FileState {
   return {
     path: file.path,
     project: file.project,

@@ -29,6 +29,11 @@ const U32_COLUMNS = [
 export type FloatColumn = (typeof FLOAT_COLUMNS)[number];
 export type U32Column = (typeof U32_COLUMNS)[number];
 export const COLUMN_NAMES = [...FLOAT_COLUMNS, ...U32_COLUMNS];
+/**
+ * Columns only an update needs (finding and merging responses, knowing who holds them):
+ * a warm report that finds nothing changed does not read them from the index.
+ */
+export const UPDATE_COLUMNS: ReadonlySet<string> = new Set(['reportedCostUsd', 'keyHash', 'owners']);
 
 export const FLAG_FAST = 1;
 /** No file holds this response any more (its files were deleted or rewritten). */
@@ -66,6 +71,8 @@ export class UsageTable {
   /** Rows sorted by keyHash as loaded from the index: binary-searched, never rebuilt on a warm run. */
   private sortedHashes: Float64Array;
   private sortedRows: Uint32Array;
+  /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
+  private incomplete: boolean;
 
   constructor(
     init: {
@@ -76,6 +83,7 @@ export class UsageTable {
       projects: string[];
       sortedHashes: Float64Array;
       sortedRows: Uint32Array;
+      incomplete?: boolean;
     } = emptyInit(),
   ) {
     this.count = init.count;
@@ -85,6 +93,29 @@ export class UsageTable {
     this.projects = new StringTable(init.projects);
     this.sortedHashes = init.sortedHashes;
     this.sortedRows = init.sortedRows;
+    this.incomplete = init.incomplete === true;
+  }
+
+  get isComplete(): boolean {
+    return !this.incomplete;
+  }
+
+  /** Adds the columns and key index an incomplete table was loaded without. */
+  complete(
+    columns: Record<'reportedCostUsd' | 'keyHash', Float64Array> & Record<'owners', Uint32Array>,
+    sortedHashes: Float64Array,
+    sortedRows: Uint32Array,
+  ): void {
+    this.columns.reportedCostUsd = columns.reportedCostUsd;
+    this.columns.keyHash = columns.keyHash;
+    this.columns.owners = columns.owners;
+    this.sortedHashes = sortedHashes;
+    this.sortedRows = sortedRows;
+    this.incomplete = false;
+  }
+
+  private mustBeComplete(): void {
+    if (this.incomplete) throw new Error('the usage table was loaded for reading only');
   }
 
   get capacity(): number {
@@ -93,6 +124,7 @@ export class UsageTable {
 
   /** Puts every keyed row in the lookup map (for a small table loaded without its sorted index). */
   rememberKeys(): void {
+    this.mustBeComplete();
     const hashes = this.columns.keyHash;
     for (let row = 0; row < this.count; row++) {
       const hash = hashes[row] as number;
@@ -122,6 +154,7 @@ export class UsageTable {
    * response merged field by field (largest value wins). Returns the row.
    */
   addLine(line: UsageLine, project: string): { row: number; created: boolean } {
+    this.mustBeComplete();
     const hash = line.key === '' ? Number.NaN : keyHash(line.key);
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
     const c = this.columns;
@@ -171,6 +204,7 @@ export class UsageTable {
 
   /** A file that held the row is gone: the response stays counted while any other file holds it. */
   release(row: number): void {
+    this.mustBeComplete();
     const c = this.columns;
     const owners = (c.owners[row] as number) - 1;
     c.owners[row] = Math.max(0, owners);
@@ -201,6 +235,7 @@ export class UsageTable {
    * old→new row map (-1 = dropped) so that the caller can renumber what refers to rows.
    */
   compact(): Int32Array {
+    this.mustBeComplete();
     // Live rows in time order (ties in row order): readers that want only recent rows
     // (the status line) binary-search the saved timestamp column and read its tail.
     let live = 0;

@@ -102,8 +102,7 @@ export async function run(args: string[]): Promise<number> {
     now,
     tokenLimit,
   });
-  let skipped = 0;
-  for (const f of loaded.index.files.values()) skipped += f.skippedCount;
+  const skipped = loaded.index.files.skippedTotal();
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...report, skipped_lines: skipped }, null, 2)}\n`);
   } else {

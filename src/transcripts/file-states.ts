@@ -1,0 +1,198 @@
+import type { SkippedLine } from './scan-usage-lines.ts';
+
+/** What the index remembers of one transcript file. */
+export interface FileState {
+  path: string;
+  project: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** Bytes read: always the end of a complete line. */
+  offset: number;
+  /** Rows of the responses this file holds (a view into the loaded index until the file changes). */
+  rows: number[] | Uint32Array;
+  skipped: SkippedLine[];
+  skippedCount: number;
+  synthetic: number;
+  /** The last bytes before `offset` (latin1): an append leaves them in place, a rewrite does not. */
+  tail: string;
+}
+
+/** The numbers of one saved file, FILE_FIELDS per file in one Float64Array. */
+export const FILE_FIELDS = 10;
+const DEV = 0;
+const INO = 1;
+const SIZE = 2;
+const MTIME = 3;
+const OFFSET = 4;
+const ROW_START = 5;
+const ROW_COUNT = 6;
+const SKIPPED_COUNT = 7;
+const SYNTHETIC = 8;
+const PROJECT = 9;
+/** A tail per file: its length, then up to 255 latin1 bytes (TAIL_BYTES are kept). */
+export const TAIL_SLOT = 33;
+
+/** The files of a saved index as columns: what a warm run compares without an object per file. */
+export interface SavedFiles {
+  paths: readonly string[];
+  /** The index's project names (a file's project is a number into them). */
+  projects: readonly string[];
+  numbers: Float64Array;
+  tails: Uint8Array;
+  /** Only files that skipped lines: file number → the first skipped lines. */
+  skipped: ReadonlyMap<number, SkippedLine[]>;
+}
+
+/** Stat fields a warm run compares (a `Stats` has them). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The file states of an index, keyed by path. Saved files stay in their columns until one
+ * is asked for: a warm run that finds nothing changed compares 3,000 files' numbers and
+ * makes no object for any of them. An asked-for saved file becomes a FileState (its rows
+ * need the index's row lists, which `rowsOf` loads on first use).
+ */
+export class FileStates {
+  private readonly states = new Map<string, FileState>();
+  /** Saved files not yet turned into states (nor deleted): path → file number. */
+  private readonly savedAt: Map<string, number>;
+
+  constructor(
+    private readonly saved?: SavedFiles,
+    private readonly rowsOf?: (start: number, count: number) => Uint32Array,
+  ) {
+    this.savedAt = new Map();
+    const paths = saved?.paths ?? [];
+    for (let i = 0; i < paths.length; i++) this.savedAt.set(paths[i] as string, i);
+  }
+
+  static of(states: Iterable<FileState>): FileStates {
+    const files = new FileStates();
+    for (const state of states) files.set(state.path, state);
+    return files;
+  }
+
+  get size(): number {
+    return this.states.size + this.savedAt.size;
+  }
+
+  has(path: string): boolean {
+    return this.states.has(path) || this.savedAt.has(path);
+  }
+
+  /** Whether the file is as the index saw it: same identity, size and modification time. */
+  isUnchanged(path: string, st: FileIdentity): boolean {
+    const at = this.savedAt.get(path);
+    if (at !== undefined) {
+      const n = (this.saved as SavedFiles).numbers;
+      const base = at * FILE_FIELDS;
+      return (
+        n[base + SIZE] === st.size &&
+        n[base + MTIME] === st.mtimeMs &&
+        n[base + INO] === st.ino &&
+        n[base + DEV] === st.dev
+      );
+    }
+    const s = this.states.get(path);
+    return s !== undefined && s.size === st.size && s.mtimeMs === st.mtimeMs && s.ino === st.ino && s.dev === st.dev;
+  }
+
+  get(path: string): FileState | undefined {
+    const state = this.states.get(path);
+    if (state !== undefined) return state;
+    const at = this.savedAt.get(path);
+    if (at === undefined) return undefined;
+    return this.stateAt(path, at);
+  }
+
+  set(path: string, state: FileState): void {
+    this.savedAt.delete(path);
+    this.states.set(path, state);
+  }
+
+  delete(path: string): boolean {
+    return this.savedAt.delete(path) || this.states.delete(path);
+  }
+
+  /** Every state (saved files become objects: for saving and --debug, not for a warm report). */
+  values(): FileState[] {
+    for (const [path, at] of [...this.savedAt]) this.stateAt(path, at);
+    return [...this.states.values()];
+  }
+
+  keys(): string[] {
+    return [...this.states.keys(), ...this.savedAt.keys()];
+  }
+
+  /** Lines skipped in all files, without making a state of each. */
+  skippedTotal(): number {
+    let total = 0;
+    for (const s of this.states.values()) total += s.skippedCount;
+    const n = this.saved?.numbers;
+    if (n !== undefined) for (const at of this.savedAt.values()) total += n[at * FILE_FIELDS + SKIPPED_COUNT] as number;
+    return total;
+  }
+
+  /** The state of saved file number `at` (kept from now on as an object). */
+  stateAt(path: string, at: number): FileState {
+    const saved = this.saved as SavedFiles;
+    const n = saved.numbers;
+    const base = at * FILE_FIELDS;
+    const tailAt = at * TAIL_SLOT;
+    const tailLength = saved.tails[tailAt] as number;
+    const rowsOf = this.rowsOf;
+    if (rowsOf === undefined) throw new Error('the index was loaded without its row lists');
+    const state: FileState = {
+      path,
+      project: saved.projects[n[base + PROJECT] as number] as string,
+      dev: n[base + DEV] as number,
+      ino: n[base + INO] as number,
+      size: n[base + SIZE] as number,
+      mtimeMs: n[base + MTIME] as number,
+      offset: n[base + OFFSET] as number,
+      rows: rowsOf(n[base + ROW_START] as number, n[base + ROW_COUNT] as number),
+      skipped: [...(saved.skipped.get(at) ?? [])],
+      skippedCount: n[base + SKIPPED_COUNT] as number,
+      synthetic: n[base + SYNTHETIC] as number,
+      tail: Buffer.from(saved.tails.buffer, saved.tails.byteOffset + tailAt + 1, tailLength).toString('latin1'),
+    };
+    this.set(path, state);
+    return state;
+  }
+}
+
+/** The columns of `states` for saving: numbers and tails; `projectId` and `rowStart` number them. */
+export function fileColumns(
+  states: readonly FileState[],
+  projectId: (project: string) => number,
+  rowStart: (i: number) => number,
+): { numbers: Float64Array; tails: Uint8Array; skipped: Array<[number, SkippedLine[]]> } {
+  const numbers = new Float64Array(states.length * FILE_FIELDS);
+  const tails = new Uint8Array(states.length * TAIL_SLOT);
+  const skipped: Array<[number, SkippedLine[]]> = [];
+  states.forEach((s, i) => {
+    const base = i * FILE_FIELDS;
+    numbers[base + DEV] = s.dev;
+    numbers[base + INO] = s.ino;
+    numbers[base + SIZE] = s.size;
+    numbers[base + MTIME] = s.mtimeMs;
+    numbers[base + OFFSET] = s.offset;
+    numbers[base + ROW_START] = rowStart(i);
+    numbers[base + ROW_COUNT] = s.rows.length;
+    numbers[base + SKIPPED_COUNT] = s.skippedCount;
+    numbers[base + SYNTHETIC] = s.synthetic;
+    numbers[base + PROJECT] = projectId(s.project);
+    const tail = Buffer.from(s.tail.slice(-(TAIL_SLOT - 1)), 'latin1');
+    tails[i * TAIL_SLOT] = tail.length;
+    tails.set(tail, i * TAIL_SLOT + 1);
+    if (s.skipped.length > 0) skipped.push([i, s.skipped]);
+  });
+  return { numbers, tails, skipped };
+}
