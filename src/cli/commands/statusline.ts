@@ -1,6 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { fstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { isatty } from 'node:tty';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { type TranscriptFile, transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
@@ -69,10 +68,11 @@ export async function run(args: string[]): Promise<number> {
 
 /**
  * stdin and stdout by file descriptor: touching process.stdin or process.stdout builds
- * stream objects (a pipe is a socket), ~3–5 ms of the status line's budget.
+ * stream objects (a pipe is a socket), ~3–5 ms of the status line's budget; so would
+ * node:tty (it loads node:net). A terminal (or /dev/null) is a character device: no input.
  */
 function readInput(): StatusInput {
-  if (isatty(0)) return {};
+  if (fstatSync(0).isCharacterDevice()) return {};
   const text = readFileSync(0, 'utf8');
   return text.trim() === '' ? {} : (JSON.parse(text) as StatusInput);
 }
