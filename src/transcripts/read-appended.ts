@@ -25,8 +25,14 @@ export interface ReadBuffer {
   buffer: Buffer;
 }
 
-/** Files are read in pieces of this size, so memory stays small whatever the size of a file. */
-const CHUNK = 8 << 20;
+/**
+ * Files are read in pieces of up to this size into one buffer kept across files: memory
+ * stays small whatever the size of a file, the buffer's pages are touched once (on these
+ * machines a fresh page costs ~10 µs), and a piece is still in the CPU cache when scanned.
+ */
+const CHUNK = Number(process.env.TAKT_READ_CHUNK ?? 1 << 20);
+/** The least room a read gets; a line longer than the buffer doubles it. */
+const MIN_READ = 64 << 10;
 
 /** Reads a job's bytes and scans its complete lines; a line still being written waits for the next run. */
 export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
@@ -39,13 +45,13 @@ export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
   const fd = openSync(job.path, 'r');
   try {
     while (got < length) {
-      const want = Math.min(CHUNK, length - got);
-      if (into.buffer.length < pending + want) {
-        const bigger = Buffer.allocUnsafe(Math.max(pending + want, Math.min(CHUNK, length) + (1 << 16)));
+      if (into.buffer.length - pending < MIN_READ) {
+        const bigger = Buffer.allocUnsafe(Math.max(CHUNK, 2 * into.buffer.length, pending + MIN_READ));
         into.buffer.copy(bigger, 0, 0, pending);
         into.buffer = bigger;
       }
       const buffer = into.buffer;
+      const want = Math.min(buffer.length - pending, length - got);
       const n = readSync(fd, buffer, pending, want, job.offset + got);
       if (n === 0) break; // truncated while we read: the next run sees the new size
       got += n;

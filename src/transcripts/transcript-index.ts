@@ -37,7 +37,7 @@ export type { FileState } from './file-states.ts';
  * line, so that the status line finds its own files' numbers without parsing the others),
  * then raw little-endian typed arrays: first what a report reads (the response columns
  * it sums, each file's numbers and tail), then what only an update needs (keys, owners,
- * row lists, the sorted key index). A warm run that finds nothing changed reads the first
+ * row lists, the key table). A warm run that finds nothing changed reads the first
  * part only and parses no row and no file: the second part is read when something changed.
  */
 
@@ -93,7 +93,7 @@ const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths leng
 /** Columns saved after the response columns, in the part read first. */
 const FILE_BLOCKS = ['fileNumbers', 'fileTails'];
 /** Saved in the part read only by an update. */
-const LATE_BLOCKS = ['fileRows', 'sortedHashes', 'sortedRows'];
+const LATE_BLOCKS = ['fileRows', 'keySlots', 'keyRows'];
 
 /** An open index file: its header and positional reads. */
 class IndexReader {
@@ -173,7 +173,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
   const { header } = reader;
   const lastByte = header.columns.reduce((end, [name, offset, length]) => {
     const size =
-      isFloatColumn(name) || name === 'fileNumbers' || name === 'sortedHashes' ? 8 : name === 'fileTails' ? 1 : 4;
+      isFloatColumn(name) || name === 'fileNumbers' || name === 'keySlots' ? 8 : name === 'fileTails' ? 1 : 4;
     return Math.max(end, offset + length * size);
   }, 0);
   const view = reader.readData(0, whole ? lastByte : header.readFirst);
@@ -189,8 +189,8 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     models: header.models,
     sessions: header.sessions,
     projects: header.projects,
-    sortedHashes: whole ? view('sortedHashes', Float64Array) : new Float64Array(0),
-    sortedRows: whole ? view('sortedRows', Uint32Array) : new Uint32Array(0),
+    keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
+    keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
     incomplete: !whole,
   });
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
@@ -222,8 +222,8 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
           keyHash: rest('keyHash', Float64Array),
           owners: rest('owners', Uint32Array),
         },
-        rest('sortedHashes', Float64Array),
-        rest('sortedRows', Uint32Array),
+        rest('keySlots', Float64Array),
+        rest('keyRows', Uint32Array),
       );
       fileRows = rest('fileRows', Uint32Array);
     };
@@ -277,10 +277,10 @@ export function loadRecentTranscriptIndex(
         models: header.models,
         sessions: header.sessions,
         projects: header.projects,
-        sortedHashes: new Float64Array(0),
-        sortedRows: new Uint32Array(0),
+        keySlots: new Float64Array(0),
+        keyRows: new Uint32Array(0),
       });
-      table.rememberKeys(); // a few thousand keys: a Map, not a sorted index
+      table.rememberKeys(); // a few thousand keys: a Map, not the saved key table
       // The wanted files' numbers: their places in the path list, then one small read each.
       const wanted = filePlaces(reader.paths, onlyFiles);
       const numbers = new Float64Array(header.files * FILE_FIELDS);
@@ -379,7 +379,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     (project) => internString(table.projects, project),
     (i) => starts[i] as number,
   );
-  const { hashes, rows } = table.sortedIndex;
+  const { slots, rows } = table.keyIndex;
   const column = (name: string) =>
     isFloatColumn(name) ? table.columns[name as FloatColumn] : table.columns[name as U32Column];
   const first: Array<[string, ArrayBufferView & { length: number }]> = [
@@ -394,7 +394,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       (name) => [name, column(name)] as [string, Float64Array | Uint32Array],
     ),
     [LATE_BLOCKS[0] as string, fileRows],
-    [LATE_BLOCKS[1] as string, hashes],
+    [LATE_BLOCKS[1] as string, slots],
     [LATE_BLOCKS[2] as string, rows],
   ];
   const columns: Header['columns'] = [];

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rowsByTime } from './usage-table.ts';
+import type { UsageLine } from './scan-usage-lines.ts';
+import { keyHash, rowsByTime, UsageTable } from './usage-table.ts';
 
 const expected = (ts: number[], keep: boolean[]) =>
   ts
@@ -25,5 +26,41 @@ describe('rows in time order', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('the saved key table', () => {
+  it('finds every response by its key after compacting, and no key it does not hold', () => {
+    const table = new UsageTable();
+    const line = (key: string, i: number): UsageLine => ({
+      key,
+      timestampMs: 1_760_000_000_000 + ((i * 7919) % 100_000) * 1000, // out of time order
+      model: 'm',
+      sessionId: 's',
+      input: i,
+      output: 1,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      cacheRead: 0,
+      fast: false,
+      reportedCostUsd: Number.NaN,
+    });
+    for (let i = 0; i < 5000; i++) table.addLine(line(i % 10 === 0 ? '' : `msg_${i}`, i), 'p'); // some unkeyed
+    table.compact();
+    const { slots, rows } = table.keyIndex;
+    expect(rows.length).toBeGreaterThanOrEqual(2 * 4500);
+    for (let i = 0; i < 5000; i++) {
+      if (i % 10 === 0) continue;
+      const row = table.findRow(keyHash(`msg_${i}`));
+      expect(table.columns.input[row]).toBe(i);
+    }
+    expect(table.findRow(keyHash('msg_5000'))).toBe(-1);
+    expect(slots.length).toBe(rows.length);
+    // Merging a line of a saved response finds its row through the table, not a new one.
+    expect(table.addLine(line('msg_4321', 4321), 'p')).toEqual({
+      row: table.findRow(keyHash('msg_4321')),
+      created: false,
+    });
+    expect(table.count).toBe(5000);
   });
 });

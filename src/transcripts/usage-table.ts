@@ -66,11 +66,15 @@ export class UsageTable {
   readonly models: StringTable;
   readonly sessions: StringTable;
   readonly projects: StringTable;
-  /** keyHash → row, for rows added or found since loading (the sorted index covers the rest). */
+  /** keyHash → row, for rows added or found since loading (the key table covers the rest). */
   private readonly recent = new Map<number, number>();
-  /** Rows sorted by keyHash as loaded from the index: binary-searched, never rebuilt on a warm run. */
-  private sortedHashes: Float64Array;
-  private sortedRows: Uint32Array;
+  /**
+   * keyHash → row as saved: an open-addressing hash table (linear probing, at most half
+   * full) in two arrays, built in one pass when saving and used as loaded, never rebuilt
+   * on a warm run. `keyRows` holds NO_ROW in empty slots.
+   */
+  private keySlots: Float64Array;
+  private keyRows: Uint32Array;
   /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
   private incomplete: boolean;
 
@@ -81,8 +85,8 @@ export class UsageTable {
       models: string[];
       sessions: string[];
       projects: string[];
-      sortedHashes: Float64Array;
-      sortedRows: Uint32Array;
+      keySlots: Float64Array;
+      keyRows: Uint32Array;
       incomplete?: boolean;
     } = emptyInit(),
   ) {
@@ -91,8 +95,8 @@ export class UsageTable {
     this.models = new StringTable(init.models);
     this.sessions = new StringTable(init.sessions);
     this.projects = new StringTable(init.projects);
-    this.sortedHashes = init.sortedHashes;
-    this.sortedRows = init.sortedRows;
+    this.keySlots = init.keySlots;
+    this.keyRows = init.keyRows;
     this.incomplete = init.incomplete === true;
   }
 
@@ -100,17 +104,17 @@ export class UsageTable {
     return !this.incomplete;
   }
 
-  /** Adds the columns and key index an incomplete table was loaded without. */
+  /** Adds the columns and key table an incomplete table was loaded without. */
   complete(
     columns: Record<'reportedCostUsd' | 'keyHash', Float64Array> & Record<'owners', Uint32Array>,
-    sortedHashes: Float64Array,
-    sortedRows: Uint32Array,
+    keySlots: Float64Array,
+    keyRows: Uint32Array,
   ): void {
     this.columns.reportedCostUsd = columns.reportedCostUsd;
     this.columns.keyHash = columns.keyHash;
     this.columns.owners = columns.owners;
-    this.sortedHashes = sortedHashes;
-    this.sortedRows = sortedRows;
+    this.keySlots = keySlots;
+    this.keyRows = keyRows;
     this.incomplete = false;
   }
 
@@ -122,7 +126,7 @@ export class UsageTable {
     return this.columns.timestampMs.length;
   }
 
-  /** Puts every keyed row in the lookup map (for a small table loaded without its sorted index). */
+  /** Puts every keyed row in the lookup map (for a small table loaded without its key table). */
   rememberKeys(): void {
     this.mustBeComplete();
     const hashes = this.columns.keyHash;
@@ -136,17 +140,14 @@ export class UsageTable {
   findRow(hash: number): number {
     const recent = this.recent.get(hash);
     if (recent !== undefined) return recent;
-    const hashes = this.sortedHashes;
-    let lo = 0;
-    let hi = hashes.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const h = hashes[mid] as number;
-      if (h < hash) lo = mid + 1;
-      else if (h > hash) hi = mid - 1;
-      else return this.sortedRows[mid] as number;
+    const { keySlots, keyRows } = this;
+    const mask = keyRows.length - 1;
+    if (mask < 0) return -1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const row = keyRows[slot] as number;
+      if (row === NO_ROW) return -1;
+      if (keySlots[slot] === hash) return row;
     }
-    return -1;
   }
 
   /**
@@ -244,28 +245,19 @@ export class UsageTable {
     const map = new Int32Array(this.count).fill(-1);
     for (let at = 0; at < live; at++) map[byTime[at] as number] = at;
     const next = allocateColumns(live);
-    for (const name of COLUMN_NAMES) {
-      const from = this.columns[name as FloatColumn] as Float64Array | Uint32Array;
-      const to = next[name as FloatColumn] as Float64Array | Uint32Array;
-      for (let at = 0; at < live; at++) to[at] = from[byTime[at] as number] as number;
-    }
+    for (const name of FLOAT_COLUMNS) permuteFloat(this.columns[name], next[name], byTime);
+    for (const name of U32_COLUMNS) permuteU32(this.columns[name], next[name], byTime);
     this.columns = next;
     this.count = live;
-    const hashes = next.keyHash;
-    let keyed = 0;
-    for (let row = 0; row < live; row++) if (!Number.isNaN(hashes[row])) keyed++;
-    const order = new Uint32Array(keyed);
-    keyed = 0;
-    for (let row = 0; row < live; row++) if (!Number.isNaN(hashes[row])) order[keyed++] = row;
-    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number));
-    this.sortedRows = order;
-    this.sortedHashes = Float64Array.from(order, (row) => hashes[row] as number);
+    const { slots, rows } = keyTable(next.keyHash, live);
+    this.keySlots = slots;
+    this.keyRows = rows;
     this.recent.clear();
     return map;
   }
 
-  get sortedIndex(): { hashes: Float64Array; rows: Uint32Array } {
-    return { hashes: this.sortedHashes, rows: this.sortedRows };
+  get keyIndex(): { slots: Float64Array; rows: Uint32Array } {
+    return { slots: this.keySlots, rows: this.keyRows };
   }
 }
 
@@ -324,9 +316,41 @@ function emptyInit() {
     models: [],
     sessions: [],
     projects: [],
-    sortedHashes: new Float64Array(0),
-    sortedRows: new Uint32Array(0),
+    keySlots: new Float64Array(0),
+    keyRows: new Uint32Array(0),
   };
+}
+
+/** An empty slot of the key table. */
+const NO_ROW = 0xffff_ffff;
+
+/** The saved key table of the rows' hashes (NaN: a row without a key, left out). */
+function keyTable(hashes: Float64Array, count: number): { slots: Float64Array; rows: Uint32Array } {
+  let keyed = 0;
+  for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
+  let size = 16;
+  while (size < keyed * 2) size *= 2;
+  const slots = new Float64Array(size);
+  const rows = new Uint32Array(size).fill(NO_ROW);
+  const mask = size - 1;
+  for (let row = 0; row < count; row++) {
+    const hash = hashes[row] as number;
+    if (Number.isNaN(hash)) continue;
+    let slot = hash & mask;
+    while (rows[slot] !== NO_ROW) slot = (slot + 1) & mask;
+    slots[slot] = hash;
+    rows[slot] = row;
+  }
+  return { slots, rows };
+}
+
+// One function per array type: a loop shared by both would be polymorphic and slow.
+function permuteFloat(from: Float64Array, to: Float64Array, order: Uint32Array): void {
+  for (let at = 0; at < order.length; at++) to[at] = from[order[at] as number] as number;
+}
+
+function permuteU32(from: Uint32Array, to: Uint32Array, order: Uint32Array): void {
+  for (let at = 0; at < order.length; at++) to[at] = from[order[at] as number] as number;
 }
 
 /**
