@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 
@@ -41,26 +41,78 @@ export interface TranscriptFile {
   project: string;
 }
 
+/** What a directory held when it was listed: a run skips listing it again while it is unchanged. */
+export interface DirListing {
+  path: string;
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+  /** Date.now() just after it was listed. */
+  listedAt: number;
+  /** Names of its subdirectories and of its transcript files. */
+  dirs: string[];
+  files: string[];
+}
+
+/**
+ * A listing made this soon after its directory last changed is not trusted: an entry
+ * added in the same timestamp tick (whole seconds on some file systems, a few
+ * milliseconds on ext4) would leave the modification time as it was.
+ */
+const RACY_MS = 2_000;
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 /** Every *.jsonl below the projects directories, subagent files (<session>/subagents/) included. */
 export function findTranscriptFiles(projectDirs: readonly string[]): TranscriptFile[] {
+  return listTranscriptFiles(projectDirs).files;
+}
+
+/**
+ * findTranscriptFiles with the listings of an earlier run: a directory whose identity and
+ * modification time are as listed (and were not racy) is not read again — entries are
+ * added, removed or renamed only by changing their directory's modification time. Appends
+ * to a file do not change it: the caller stats every file. Returns this run's listings.
+ */
+export function listTranscriptFiles(
+  projectDirs: readonly string[],
+  known: ReadonlyMap<string, DirListing> = new Map(),
+): { files: TranscriptFile[]; listings: DirListing[] } {
   const files: TranscriptFile[] = [];
+  const listings: DirListing[] = [];
   const walk = (dir: string, project: string) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // removed while we walked, or unreadable: nothing to count there
-    }
     // Directories here are real paths (normalized): joining by hand is path.join's result
     // without its normalizing, which a warm report would pay for 3,000 times.
     const prefix = dir.endsWith(sep) ? dir : dir + sep;
-    for (const entry of entries) {
-      const path = prefix + entry.name;
-      if (entry.isDirectory()) walk(path, project === '' ? entry.name : project);
-      else if (entry.name.endsWith('.jsonl') && (entry.isFile() || entry.isSymbolicLink()))
-        files.push({ path, project });
+    const st = statSync(dir, NO_THROW);
+    if (st === undefined || !st.isDirectory()) return; // removed while we walked
+    const was = known.get(dir);
+    let listing: DirListing;
+    if (
+      was !== undefined &&
+      was.mtimeMs === st.mtimeMs &&
+      was.ino === st.ino &&
+      was.dev === st.dev &&
+      was.listedAt - was.mtimeMs >= RACY_MS
+    ) {
+      listing = was;
+    } else {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return; // removed while we walked, or unreadable: nothing to count there
+      }
+      listing = { path: dir, dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, listedAt: Date.now(), dirs: [], files: [] };
+      for (const entry of entries) {
+        if (entry.isDirectory()) listing.dirs.push(entry.name);
+        else if (entry.name.endsWith('.jsonl') && (entry.isFile() || entry.isSymbolicLink()))
+          listing.files.push(entry.name);
+      }
     }
+    listings.push(listing);
+    for (const name of listing.files) files.push({ path: prefix + name, project });
+    for (const name of listing.dirs) walk(prefix + name, project === '' ? name : project);
   };
   for (const dir of projectDirs) walk(dir, '');
-  return files;
+  return { files, listings };
 }

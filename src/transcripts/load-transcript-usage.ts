@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { findTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
+import { listTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
 import {
   IndexReplacedError,
   indexFileFor,
@@ -32,8 +32,12 @@ export interface LoadedTranscripts {
  */
 export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedTranscripts> {
   const projectDirs = transcriptProjectDirs(options.env, options.dirs);
-  const files = findTranscriptFiles(projectDirs);
   const indexFile = indexFileFor(options.home, projectDirs);
+  // Loaded for reading; an update reads the rest. Another run may replace the index in
+  // between (the status line's background refresh): then the new one is loaded whole.
+  let index = loadTranscriptIndex(indexFile);
+  // Directories unchanged since the index was saved are not listed again.
+  const { files, listings } = listTranscriptFiles(projectDirs, new Map(index.listings.map((l) => [l.path, l])));
   const showProgress = options.progress === true && process.stderr.isTTY === true;
   const update = (index: TranscriptIndex) =>
     updateTranscriptIndexParallel(index, files, {
@@ -45,9 +49,6 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
           }
         : undefined,
     });
-  // Loaded for reading; an update reads the rest. Another run may replace the index in
-  // between (the status line's background refresh): then the new one is loaded whole.
-  let index = loadTranscriptIndex(indexFile);
   let summary: UpdateSummary;
   try {
     summary = await update(index);
@@ -58,6 +59,9 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
   }
   if (showProgress && summary.bytesRead >= 64 << 20) process.stderr.write('\r\x1b[K');
   // Saved also when there is nothing yet: an empty history is an answer (the status line shows $0.00).
-  if (summary.changed || !existsSync(indexFile)) saveTranscriptIndex(index);
+  if (summary.changed || !existsSync(indexFile)) {
+    index.listings = listings;
+    saveTranscriptIndex(index);
+  }
   return { index, projectDirs, summary };
 }

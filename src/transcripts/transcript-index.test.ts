@@ -338,6 +338,9 @@ describe('the index in TAKT_HOME', () => {
     expect(warm.summary.changed).toBe(false);
     expect(warm.index.table.isComplete).toBe(false);
     expect(warm.index.complete).toBeTypeOf('function');
+    // The directories as listed are saved with the index: the next run lists only changed ones.
+    expect(warm.index.listings.map((l) => l.path)).toEqual(expect.arrayContaining([join(root, 'projects')]));
+    expect(warm.index.listings.flatMap((l) => l.files)).toEqual([S.split('/')[1]]);
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(changed.index.table.isComplete).toBe(true);

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FILE_FIELDS, type FileState, FileStates, fileColumns, TAIL_SLOT } from './file-states.ts';
-import type { TranscriptFile } from './find-transcripts.ts';
+import type { DirListing, TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
 import {
   type PackedReadResult,
@@ -55,6 +55,8 @@ export interface TranscriptIndex {
   partial?: boolean;
   /** Reads what only an update needs, when the index was loaded without it. */
   complete?: () => void;
+  /** The directories as listed when the index was saved (saved again with it). */
+  listings: DirListing[];
 }
 
 /** The index file was replaced (by another takt run) between loading it and completing it. */
@@ -70,7 +72,12 @@ export interface UpdateSummary {
 export const indexFileFor = (home: string, projectDirs: readonly string[]) =>
   join(home, `transcripts-${keyHashOfDirs(projectDirs)}.idx`);
 
-const emptyIndex = (file: string): TranscriptIndex => ({ file, table: new UsageTable(), files: new FileStates() });
+const emptyIndex = (file: string): TranscriptIndex => ({
+  file,
+  table: new UsageTable(),
+  files: new FileStates(),
+  listings: [],
+});
 
 interface Header {
   /** Tells this save from another: completing a lazily loaded index checks it. */
@@ -88,10 +95,12 @@ interface Header {
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
+const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
 
 const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
-/** Columns saved after the response columns, in the part read first. */
-const FILE_BLOCKS = ['fileNumbers', 'fileTails'];
+/** Blocks saved after the response columns, in the part read first (listings: JSON text). */
+const FILE_BLOCKS = ['fileNumbers', 'fileTails', 'dirListings'];
+type SavedListing = [string, number, number, number, number, string[], string[]];
 /** Saved in the part read only by an update. */
 const LATE_BLOCKS = ['fileRows', 'keySlots', 'keyRows'];
 
@@ -173,7 +182,11 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
   const { header } = reader;
   const lastByte = header.columns.reduce((end, [name, offset, length]) => {
     const size =
-      isFloatColumn(name) || name === 'fileNumbers' || name === 'keySlots' ? 8 : name === 'fileTails' ? 1 : 4;
+      isFloatColumn(name) || name === 'fileNumbers' || name === 'keySlots'
+        ? 8
+        : name === 'fileTails' || name === 'dirListings'
+          ? 1
+          : 4;
     return Math.max(end, offset + length * size);
   }, 0);
   const view = reader.readData(0, whole ? lastByte : header.readFirst);
@@ -194,7 +207,10 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     incomplete: !whole,
   });
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
-  const index: TranscriptIndex = { file, table, files: new FileStates() };
+  const listings = (JSON.parse(utf8(view('dirListings', Uint8Array)) || '[]') as SavedListing[]).map(
+    ([path, dev, ino, mtimeMs, listedAt, dirs, files]) => ({ path, dev, ino, mtimeMs, listedAt, dirs, files }),
+  );
+  const index: TranscriptIndex = { file, table, files: new FileStates(), listings };
   index.files = new FileStates(
     {
       paths: JSON.parse(reader.paths.toString('utf8')) as string[],
@@ -302,7 +318,7 @@ export function loadRecentTranscriptIndex(
         const state = saved.stateAt(path, place);
         states.push(state);
       }
-      return { file, table, files: FileStates.of(states), partial: true };
+      return { file, table, files: FileStates.of(states), partial: true, listings: [] };
     });
   } catch {
     return undefined;
@@ -388,6 +404,15 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     ),
     [FILE_BLOCKS[0] as string, files.numbers],
     [FILE_BLOCKS[1] as string, files.tails],
+    [
+      FILE_BLOCKS[2] as string,
+      Buffer.from(
+        JSON.stringify(
+          index.listings.map((l): SavedListing => [l.path, l.dev, l.ino, l.mtimeMs, l.listedAt, l.dirs, l.files]),
+        ),
+        'utf8',
+      ),
+    ],
   ];
   const late: Array<[string, ArrayBufferView & { length: number }]> = [
     ...COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name)).map(
@@ -403,7 +428,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   for (const [name, array] of [...first, ...late]) {
     columns.push([name, dataLength, array.length]);
     dataLength += align8(array.byteLength);
-    if (name === FILE_BLOCKS[1]) readFirst = dataLength;
+    if (name === FILE_BLOCKS[2]) readFirst = dataLength;
   }
   const header: Header = {
     stamp: newStamp(),
