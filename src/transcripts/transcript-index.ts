@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FILE_FIELDS, type FileState, FileStates, fileColumns, TAIL_SLOT } from './file-states.ts';
 import type { DirListing, TranscriptFile } from './find-transcripts.ts';
@@ -444,21 +444,53 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
   const pathsText = Buffer.from(`[\n${states.map((s) => JSON.stringify(s.path)).join(',\n')}\n]`, 'utf8');
   const dataStart = align8(PREAMBLE + headerJson.length + pathsText.length);
-  const out = Buffer.alloc(dataStart + dataLength);
-  out.write(MAGIC, 0, 'latin1');
-  out[MAGIC.length] = VERSION;
-  out.writeUInt32LE(headerJson.length, 8);
-  out.writeUInt32LE(pathsText.length, 12);
-  headerJson.copy(out, PREAMBLE);
-  pathsText.copy(out, PREAMBLE + headerJson.length);
+  const preamble = Buffer.alloc(PREAMBLE);
+  preamble.write(MAGIC, 0, 'latin1');
+  preamble[MAGIC.length] = VERSION;
+  preamble.writeUInt32LE(headerJson.length, 8);
+  preamble.writeUInt32LE(pathsText.length, 12);
+  // The pieces as they are, with zeros to align each block: no 10 MB copy of the whole.
+  const pieces: Uint8Array[] = [preamble, headerJson, pathsText];
+  let written = PREAMBLE + headerJson.length + pathsText.length;
+  const pad = (to: number) => {
+    if (to > written) pieces.push(new Uint8Array(to - written));
+    written = to;
+  };
   [...first, ...late].forEach(([, array], i) => {
-    const offset = dataStart + (columns[i] as [string, number, number])[1];
-    Buffer.from(array.buffer, array.byteOffset, array.byteLength).copy(out, offset);
+    pad(dataStart + (columns[i] as [string, number, number])[1]);
+    pieces.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    written += array.byteLength;
   });
+  pad(dataStart + dataLength);
   mkdirSync(dirname(index.file), { recursive: true });
   const temporary = `${index.file}.${process.pid}.tmp`;
-  writeFileSync(temporary, out);
+  const fd = openSync(temporary, 'w');
+  try {
+    writeAll(fd, pieces);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, index.file);
+}
+
+/** writev until every byte of `pieces` is written (a write may take fewer bytes than asked). */
+function writeAll(fd: number, pieces: Uint8Array[]): void {
+  const BATCH = 512; // well under any system's IOV_MAX
+  for (let from = 0; from < pieces.length; ) {
+    const batch = pieces.slice(from, from + BATCH);
+    let want = 0;
+    for (const piece of batch) want += piece.length;
+    let wrote = writevSync(fd, batch);
+    if (wrote === want) {
+      from += batch.length;
+      continue;
+    }
+    // A short write: skip what was written and go on from there.
+    let i = 0;
+    while (wrote >= (batch[i] as Uint8Array).length) wrote -= (batch[i++] as Uint8Array).length;
+    pieces[from + i] = (batch[i] as Uint8Array).subarray(wrote);
+    from += i;
+  }
 }
 
 export interface UpdateOptions {

@@ -48,7 +48,7 @@ describe('the saved key table', () => {
     for (let i = 0; i < 5000; i++) table.addLine(line(i % 10 === 0 ? '' : `msg_${i}`, i), 'p'); // some unkeyed
     table.compact();
     const { slots, rows } = table.keyIndex;
-    expect(rows.length).toBeGreaterThanOrEqual(2 * 4500);
+    expect(rows.length * 0.7).toBeGreaterThanOrEqual(4500);
     for (let i = 0; i < 5000; i++) {
       if (i % 10 === 0) continue;
       const row = table.findRow(keyHash(`msg_${i}`));

@@ -69,7 +69,7 @@ export class UsageTable {
   /** keyHash → row, for rows added or found since loading (the key table covers the rest). */
   private readonly recent = new Map<number, number>();
   /**
-   * keyHash → row as saved: an open-addressing hash table (linear probing, at most half
+   * keyHash → row as saved: an open-addressing hash table (linear probing, at most 70%
    * full) in two arrays, built in one pass when saving and used as loaded, never rebuilt
    * on a warm run. `keyRows` holds NO_ROW in empty slots.
    */
@@ -329,7 +329,7 @@ function keyTable(hashes: Float64Array, count: number): { slots: Float64Array; r
   let keyed = 0;
   for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
   let size = 16;
-  while (size < keyed * 2) size *= 2;
+  while (size * 0.7 < keyed) size *= 2; // at most 70% full: a few probes per lookup
   const slots = new Float64Array(size);
   const rows = new Uint32Array(size).fill(NO_ROW);
   const mask = size - 1;
