@@ -696,6 +696,10 @@ function planUpdate(
       totalBytes += st.size - state.offset;
     }
   }
+  // A first build: room for the rows it will likely find (transcripts hold well over 4 KB per
+  // response), so the columns are not grown and copied step by step; unused room costs nothing.
+  const likelyRows = Math.ceil(totalBytes / 4096);
+  if (likelyRows > 1024) index.table.reserve(index.table.count + likelyRows);
   if (removed) {
     const present = new Set<string>();
     for (const file of found) if (!vanished.has(file.path)) present.add(file.path);
@@ -769,13 +773,13 @@ function countLines(index: TranscriptIndex, state: FileState, scan: ScanResult):
     // The loaded rows are a view into the index file: a file that gets new rows gets an array.
     const rows = Array.isArray(state.rows) ? state.rows : Array.from(state.rows);
     state.rows = rows;
-    const mine = new Set(rows);
+    const table = index.table;
+    const serial = table.beginClaims(rows);
     for (const line of scan.lines) {
-      const { row } = index.table.addLine(line, state.project);
-      if (mine.has(row)) continue;
-      mine.add(row);
+      const row = table.addLine(line, state.project);
+      if (!table.claim(row, serial)) continue; // this file holds it already (a streaming snapshot)
       rows.push(row);
-      index.table.columns.owners[row] = (index.table.columns.owners[row] as number) + 1;
+      table.columns.owners[row] = (table.columns.owners[row] as number) + 1;
     }
   }
   state.skippedCount += scan.skipped.length;

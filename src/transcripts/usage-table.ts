@@ -42,6 +42,9 @@ export const FLAG_DEAD = 2;
 /** Strings stored once, referred to by number; the lookup map is built on first use. */
 export class StringTable {
   private map: Map<string, number> | undefined;
+  /** The last string interned and its id: lines of one file mostly repeat them. */
+  last = '';
+  lastId = -1;
   constructor(readonly values: string[] = []) {}
 
   get ids(): Map<string, number> {
@@ -51,12 +54,15 @@ export class StringTable {
 }
 
 export function internString(table: StringTable, value: string): number {
+  if (value === table.last && table.lastId !== -1) return table.lastId;
   let id = table.ids.get(value);
   if (id === undefined) {
     id = table.values.length;
     table.values.push(value);
     table.ids.set(value, id);
   }
+  table.last = value;
+  table.lastId = id;
   return id;
 }
 
@@ -66,15 +72,13 @@ export class UsageTable {
   readonly models: StringTable;
   readonly sessions: StringTable;
   readonly projects: StringTable;
-  /** keyHash → row, for rows added or found since loading (the key table covers the rest). */
-  private readonly recent = new Map<number, number>();
-  /**
-   * keyHash → row as saved: an open-addressing hash table (linear probing, at most 70%
-   * full) in two arrays, built in one pass when saving and used as loaded, never rebuilt
-   * on a warm run. `keyRows` holds NO_ROW in empty slots.
-   */
-  private keySlots: Float64Array;
-  private keyRows: Uint32Array;
+  /** keyHash → row for rows added since loading (the saved key table covers the rest). */
+  private recent = new KeyTable();
+  /** keyHash → row as saved: built in one pass when saving, used as loaded, never rebuilt on a warm run. */
+  private saved: KeyTable;
+  /** Per row: the last file (by serial) that claimed it; not saved. */
+  private marks = new Uint32Array(0);
+  private markSerial = 0;
   /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
   private incomplete: boolean;
 
@@ -95,8 +99,7 @@ export class UsageTable {
     this.models = new StringTable(init.models);
     this.sessions = new StringTable(init.sessions);
     this.projects = new StringTable(init.projects);
-    this.keySlots = init.keySlots;
-    this.keyRows = init.keyRows;
+    this.saved = new KeyTable(init.keySlots, init.keyRows);
     this.incomplete = init.incomplete === true;
   }
 
@@ -113,8 +116,7 @@ export class UsageTable {
     this.columns.reportedCostUsd = columns.reportedCostUsd;
     this.columns.keyHash = columns.keyHash;
     this.columns.owners = columns.owners;
-    this.keySlots = keySlots;
-    this.keyRows = keyRows;
+    this.saved = new KeyTable(keySlots, keyRows);
     this.incomplete = false;
   }
 
@@ -126,35 +128,55 @@ export class UsageTable {
     return this.columns.timestampMs.length;
   }
 
-  /** Puts every keyed row in the lookup map (for a small table loaded without its key table). */
+  /** Puts every keyed row in the lookup table (for a small table loaded without its key table). */
   rememberKeys(): void {
     this.mustBeComplete();
     const hashes = this.columns.keyHash;
     for (let row = 0; row < this.count; row++) {
       const hash = hashes[row] as number;
-      if (!Number.isNaN(hash)) this.recent.set(hash, row);
+      if (!Number.isNaN(hash)) this.recent.insert(hash, row);
     }
   }
 
   /** The row of a response key, or -1. */
   findRow(hash: number): number {
-    const recent = this.recent.get(hash);
-    if (recent !== undefined) return recent;
-    const { keySlots, keyRows } = this;
-    const mask = keyRows.length - 1;
-    if (mask < 0) return -1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const row = keyRows[slot] as number;
-      if (row === NO_ROW) return -1;
-      if (keySlots[slot] === hash) return row;
+    const recent = this.recent.find(hash);
+    return recent !== -1 ? recent : this.saved.find(hash);
+  }
+
+  /** Room for `rows` rows in all, so that a first build does not grow the columns step by step. */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
+  }
+
+  /**
+   * Starts counting the lines of one file that already holds `rows`: returns a serial for
+   * `claim`, which says whether a row is new to that file (no set of rows per file).
+   */
+  beginClaims(rows: ArrayLike<number>): number {
+    if (this.marks.length < this.capacity) {
+      const marks = new Uint32Array(this.capacity);
+      marks.set(this.marks);
+      this.marks = marks;
     }
+    const serial = ++this.markSerial;
+    for (let i = 0; i < rows.length; i++) this.marks[rows[i] as number] = serial;
+    return serial;
+  }
+
+  /** Whether `row` was not yet claimed under `serial` (and claims it). */
+  claim(row: number, serial: number): boolean {
+    if (row >= this.marks.length) this.beginClaims([]); // the columns grew since
+    if (this.marks[row] === serial) return false;
+    this.marks[row] = serial;
+    return true;
   }
 
   /**
    * Counts one usage line seen in a file of `project`: a new row, or the row of the same
    * response merged field by field (largest value wins). Returns the row.
    */
-  addLine(line: UsageLine, project: string): { row: number; created: boolean } {
+  addLine(line: UsageLine, project: string): number {
     this.mustBeComplete();
     const hash = line.key === '' ? Number.NaN : keyHash(line.key);
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
@@ -177,14 +199,14 @@ export class UsageTable {
         }
         if (line.timestampMs < (c.timestampMs[existing] as number)) c.timestampMs[existing] = line.timestampMs;
       }
-      return { row: existing, created: false };
+      return existing;
     }
     if (this.count === this.capacity) this.grow(Math.max(1024, this.capacity * 2));
     const row = this.count++;
     this.writeRow(row, line, project, hash);
     c.owners[row] = 0;
-    if (!Number.isNaN(hash)) this.recent.set(hash, row);
-    return { row, created: true };
+    if (!Number.isNaN(hash)) this.recent.insert(hash, row);
+    return row;
   }
 
   private writeRow(row: number, line: UsageLine, project: string, hash: number): void {
@@ -225,6 +247,7 @@ export class UsageTable {
   }
 
   private grow(capacity: number): void {
+    // Typed arrays are zeroed on demand by the system: room not yet used costs no memory.
     const next = allocateColumns(capacity);
     for (const name of FLOAT_COLUMNS) next[name].set(this.columns[name].subarray(0, this.count));
     for (const name of U32_COLUMNS) next[name].set(this.columns[name].subarray(0, this.count));
@@ -249,15 +272,14 @@ export class UsageTable {
     for (const name of U32_COLUMNS) permuteU32(this.columns[name], next[name], byTime);
     this.columns = next;
     this.count = live;
-    const { slots, rows } = keyTable(next.keyHash, live);
-    this.keySlots = slots;
-    this.keyRows = rows;
-    this.recent.clear();
+    this.saved = KeyTable.of(next.keyHash, live);
+    this.recent = new KeyTable();
+    this.marks = new Uint32Array(0);
     return map;
   }
 
   get keyIndex(): { slots: Float64Array; rows: Uint32Array } {
-    return { slots: this.keySlots, rows: this.keyRows };
+    return { slots: this.saved.slots, rows: this.saved.rows };
   }
 }
 
@@ -324,24 +346,72 @@ function emptyInit() {
 /** An empty slot of the key table. */
 const NO_ROW = 0xffff_ffff;
 
-/** The saved key table of the rows' hashes (NaN: a row without a key, left out). */
-function keyTable(hashes: Float64Array, count: number): { slots: Float64Array; rows: Uint32Array } {
-  let keyed = 0;
-  for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
-  let size = 16;
-  while (size * 0.7 < keyed) size *= 2; // at most 70% full: a few probes per lookup
-  const slots = new Float64Array(size);
-  const rows = new Uint32Array(size).fill(NO_ROW);
-  const mask = size - 1;
-  for (let row = 0; row < count; row++) {
-    const hash = hashes[row] as number;
-    if (Number.isNaN(hash)) continue;
-    let slot = hash & mask;
-    while (rows[slot] !== NO_ROW) slot = (slot + 1) & mask;
-    slots[slot] = hash;
-    rows[slot] = row;
+/**
+ * keyHash → row: open addressing with linear probing in two typed arrays (`rows` holds
+ * NO_ROW in empty slots), at most 70% full. No object per key, unlike a Map of numbers.
+ */
+class KeyTable {
+  constructor(
+    public slots: Float64Array = new Float64Array(0),
+    public rows: Uint32Array = new Uint32Array(0),
+    private size = 0,
+  ) {}
+
+  /** The table of the rows' hashes (NaN: a row without a key, left out). */
+  static of(hashes: Float64Array, count: number): KeyTable {
+    let keyed = 0;
+    for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
+    const table = new KeyTable();
+    table.resize(tableSize(keyed));
+    for (let row = 0; row < count; row++) {
+      const hash = hashes[row] as number;
+      if (!Number.isNaN(hash)) table.put(hash, row);
+    }
+    return table;
   }
-  return { slots, rows };
+
+  find(hash: number): number {
+    const { slots, rows } = this;
+    const mask = rows.length - 1;
+    if (mask < 0) return -1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const row = rows[slot] as number;
+      if (row === NO_ROW) return -1;
+      if (slots[slot] === hash) return row;
+    }
+  }
+
+  insert(hash: number, row: number): void {
+    if (this.size + 1 > this.rows.length * 0.7) this.resize(tableSize(this.size + 1));
+    this.put(hash, row);
+  }
+
+  private put(hash: number, row: number): void {
+    const mask = this.rows.length - 1;
+    let slot = hash & mask;
+    while (this.rows[slot] !== NO_ROW) slot = (slot + 1) & mask;
+    this.slots[slot] = hash;
+    this.rows[slot] = row;
+    this.size++;
+  }
+
+  private resize(size: number): void {
+    const { slots, rows } = this;
+    this.slots = new Float64Array(size);
+    this.rows = new Uint32Array(size).fill(NO_ROW);
+    this.size = 0;
+    for (let slot = 0; slot < rows.length; slot++) {
+      const row = rows[slot] as number;
+      if (row !== NO_ROW) this.put(slots[slot] as number, row);
+    }
+  }
+}
+
+/** A power of two that keeps `keys` at most 70% of it (a few probes per lookup). */
+function tableSize(keys: number): number {
+  let size = 16;
+  while (size * 0.7 < keys) size *= 2;
+  return size;
 }
 
 // One function per array type: a loop shared by both would be polymorphic and slow.
