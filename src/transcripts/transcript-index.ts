@@ -18,6 +18,7 @@ import {
   type FloatColumn,
   internString,
   isFloatColumn,
+  keyHash,
   type U32Column,
   UPDATE_COLUMNS,
   UsageTable,
@@ -102,27 +103,37 @@ const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths leng
 const FILE_BLOCKS = ['fileNumbers', 'fileTails', 'dirListings'];
 type SavedListing = [string, number, number, number, number, string[], string[]];
 /** Saved in the part read only by an update. */
-const LATE_BLOCKS = ['fileRows', 'keySlots', 'keyRows'];
+const LATE_BLOCKS = ['fileRows', 'keySlots', 'keyRows', 'pathHashes', 'pathOffsets'];
 
 /** An open index file: its header and positional reads. */
 class IndexReader {
   readonly header: Header;
   readonly headerLength: number;
-  readonly paths: Buffer;
+  readonly pathsLength: number;
   readonly dataStart: number;
   readonly layout: Map<string, [number, number]>;
+  private pathsText: Buffer | undefined;
 
   constructor(readonly fd: number) {
     const preamble = this.read(0, PREAMBLE);
     if (preamble.toString('latin1', 0, MAGIC.length) !== MAGIC || preamble[MAGIC.length] !== VERSION)
       throw new Error('not an index');
     this.headerLength = preamble.readUInt32LE(8);
-    const pathsLength = preamble.readUInt32LE(12);
-    const text = this.read(PREAMBLE, this.headerLength + pathsLength);
-    this.header = JSON.parse(text.toString('utf8', 0, this.headerLength)) as Header;
-    this.paths = text.subarray(this.headerLength);
-    this.dataStart = align8(PREAMBLE + this.headerLength + pathsLength);
+    this.pathsLength = preamble.readUInt32LE(12);
+    this.header = JSON.parse(this.read(PREAMBLE, this.headerLength).toString('utf8')) as Header;
+    this.dataStart = align8(PREAMBLE + this.headerLength + this.pathsLength);
     this.layout = new Map(this.header.columns.map(([name, offset, length]) => [name, [offset, length]]));
+  }
+
+  /** The paths section (read on first use: the status line reads only its own files' paths). */
+  get paths(): Buffer {
+    this.pathsText ??= this.read(PREAMBLE + this.headerLength, this.pathsLength);
+    return this.pathsText;
+  }
+
+  /** Bytes [from, to) of the paths section. */
+  pathBytes(from: number, to: number): Buffer {
+    return this.read(PREAMBLE + this.headerLength + from, to - from);
   }
 
   /** `length` bytes at `position`, into a new buffer or `into`; throws when the file is shorter. */
@@ -182,7 +193,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
   const { header } = reader;
   const lastByte = header.columns.reduce((end, [name, offset, length]) => {
     const size =
-      isFloatColumn(name) || name === 'fileNumbers' || name === 'keySlots'
+      isFloatColumn(name) || name === 'fileNumbers' || name === 'keySlots' || name === 'pathHashes'
         ? 8
         : name === 'fileTails' || name === 'dirListings'
           ? 1
@@ -297,8 +308,9 @@ export function loadRecentTranscriptIndex(
         keyRows: new Uint32Array(0),
       });
       table.rememberKeys(); // a few thousand keys: a Map, not the saved key table
-      // The wanted files' numbers: their places in the path list, then one small read each.
-      const wanted = filePlaces(reader.paths, onlyFiles);
+      // The wanted files' numbers: their places in the path list (by the paths' hashes, each
+      // checked against the path itself), then one small read each.
+      const wanted = filePlaces(reader, onlyFiles);
       const numbers = new Float64Array(header.files * FILE_FIELDS);
       const tails = new Uint8Array(header.files * TAIL_SLOT);
       for (const place of wanted.values()) {
@@ -325,32 +337,25 @@ export function loadRecentTranscriptIndex(
   }
 }
 
-/** Where each of `paths` is in the saved path list (one JSON string per line after "[\n"). */
-function filePlaces(list: Buffer, paths: readonly string[]): Map<string, number> {
-  const found: Array<[number, string]> = [];
+/** Where each of `paths` is in the saved path list: found by hash, confirmed by its bytes. */
+function filePlaces(reader: IndexReader, paths: readonly string[]): Map<string, number> {
+  const places = new Map<string, number>();
+  if (paths.length === 0) return places;
+  const [hashesAt, files] = reader.layout.get('pathHashes') ?? [0, 0];
+  const [offsetsAt] = reader.layout.get('pathOffsets') ?? [0, 0];
+  const hashes = new Float64Array(files);
+  reader.read(reader.dataStart + hashesAt, files * 8, hashes);
+  const offsets = new Uint32Array(2);
   for (const path of paths) {
-    const quoted = JSON.stringify(path);
-    for (let from = 0; ; ) {
-      const hit = list.indexOf(`\n${quoted}`, from);
-      if (hit === -1) break;
-      const after = list[hit + 1 + Buffer.byteLength(quoted)];
-      if (after === 0x2c || after === 0x0a) {
-        found.push([hit, path]);
+    const hash = keyHash(path);
+    for (let place = hashes.indexOf(hash); place !== -1; place = hashes.indexOf(hash, place + 1)) {
+      reader.read(reader.dataStart + offsetsAt + place * 4, 8, offsets); // this line's start and the next's
+      const line = reader.pathBytes(offsets[0] as number, offsets[1] as number).toString('utf8');
+      if (line.startsWith(JSON.stringify(path))) {
+        places.set(path, place);
         break;
       }
-      from = hit + 1;
     }
-  }
-  found.sort((a, b) => a[0] - b[0]);
-  const places = new Map<string, number>();
-  let line = -1; // the first path follows the first newline
-  let newline = -1;
-  for (const [hit, path] of found) {
-    while (newline < hit) {
-      newline = list.indexOf(0x0a, newline + 1);
-      line++;
-    }
-    places.set(path, line);
   }
   return places;
 }
@@ -396,6 +401,17 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     (i) => starts[i] as number,
   );
   const { slots, rows } = table.keyIndex;
+  // The paths section is "[\n" + one JSON string per line: each line's start (and the end of
+  // the last), and each path's hash, let the status line find its own files' lines.
+  const pathLines = states.map((f) => JSON.stringify(f.path));
+  const pathOffsets = new Uint32Array(states.length + 1);
+  let offset = 2;
+  pathLines.forEach((line, i) => {
+    pathOffsets[i] = offset;
+    offset += Buffer.byteLength(line) + 2; // ",\n" (or "\n]" after the last)
+  });
+  pathOffsets[states.length] = offset;
+  const pathHashes = Float64Array.from(states, (f) => keyHash(f.path));
   const column = (name: string) =>
     isFloatColumn(name) ? table.columns[name as FloatColumn] : table.columns[name as U32Column];
   const first: Array<[string, ArrayBufferView & { length: number }]> = [
@@ -421,6 +437,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     [LATE_BLOCKS[0] as string, fileRows],
     [LATE_BLOCKS[1] as string, slots],
     [LATE_BLOCKS[2] as string, rows],
+    [LATE_BLOCKS[3] as string, pathHashes],
+    [LATE_BLOCKS[4] as string, pathOffsets],
   ];
   const columns: Header['columns'] = [];
   let dataLength = 0;
@@ -442,7 +460,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     readFirst,
   };
   const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
-  const pathsText = Buffer.from(`[\n${states.map((s) => JSON.stringify(s.path)).join(',\n')}\n]`, 'utf8');
+  const pathsText = Buffer.from(`[\n${pathLines.join(',\n')}\n]`, 'utf8');
   const dataStart = align8(PREAMBLE + headerJson.length + pathsText.length);
   const preamble = Buffer.alloc(PREAMBLE);
   preamble.write(MAGIC, 0, 'latin1');

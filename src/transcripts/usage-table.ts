@@ -79,6 +79,7 @@ export class UsageTable {
   /** Per row: the last file (by serial) that claimed it; not saved. */
   private marks = new Uint32Array(0);
   private markSerial = 0;
+  private keysToRemember = false;
   /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
   private incomplete: boolean;
 
@@ -128,18 +129,22 @@ export class UsageTable {
     return this.columns.timestampMs.length;
   }
 
-  /** Puts every keyed row in the lookup table (for a small table loaded without its key table). */
+  /**
+   * Makes every keyed row findable (a small table loaded without its key table: the status
+   * line's last two days). The lookup table is built on the first lookup: a status line with
+   * nothing appended to its session never needs it.
+   */
   rememberKeys(): void {
     this.mustBeComplete();
-    const hashes = this.columns.keyHash;
-    for (let row = 0; row < this.count; row++) {
-      const hash = hashes[row] as number;
-      if (!Number.isNaN(hash)) this.recent.insert(hash, row);
-    }
+    this.keysToRemember = true;
   }
 
   /** The row of a response key, or -1. */
   findRow(hash: number): number {
+    if (this.keysToRemember) {
+      this.keysToRemember = false;
+      this.recent = KeyTable.of(this.columns.keyHash, this.count);
+    }
     const recent = this.recent.find(hash);
     return recent !== -1 ? recent : this.saved.find(hash);
   }
