@@ -131,6 +131,25 @@ export class FileStates {
     return [...this.states.keys(), ...this.savedAt.keys()];
   }
 
+  /** What each file skipped and set aside, without its rows (reading them may need the rest of the index). */
+  summaries(): Array<Pick<FileState, 'path' | 'skipped' | 'skippedCount' | 'synthetic'>> {
+    const out: Array<Pick<FileState, 'path' | 'skipped' | 'skippedCount' | 'synthetic'>> = [];
+    for (const s of this.states.values()) out.push(s);
+    const saved = this.saved;
+    if (saved !== undefined) {
+      for (const [path, at] of this.savedAt) {
+        const base = at * FILE_FIELDS;
+        out.push({
+          path,
+          skipped: saved.skipped.get(at) ?? [],
+          skippedCount: saved.numbers[base + SKIPPED_COUNT] as number,
+          synthetic: saved.numbers[base + SYNTHETIC] as number,
+        });
+      }
+    }
+    return out;
+  }
+
   /** Lines skipped in all files, without making a state of each. */
   skippedTotal(): number {
     let total = 0;

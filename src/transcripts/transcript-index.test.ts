@@ -75,7 +75,7 @@ async function count(root: string, home: string): Promise<Counted> {
   const t: Sums = report.totals;
   let skipped = 0;
   let synthetic = 0;
-  for (const f of loaded.index.files.values()) {
+  for (const f of loaded.index.files.summaries()) {
     skipped += f.skippedCount;
     synthetic += f.synthetic;
   }
@@ -361,6 +361,17 @@ describe('the index in TAKT_HOME', () => {
     updateTranscriptIndex(again, files);
     expect(again.table.count).toBe(3);
     expect(again.table.columns.input.subarray(0, 3).reduce((a, b) => a + b, 0)).toBe(16);
+  });
+
+  it('rebuilds when the part only an update reads is cut short (a warm report still reads the rest)', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, first.projectDirs);
+    truncateSync(file, statSync(file).size - 8); // the last block (path offsets) loses its end
+    expect(await count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: 0 });
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    expect(await count(root, home)).toMatchObject({ input: 15, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
   });
 
   it('gives the status line the same file states as a full load, for files anywhere in the list', async () => {

@@ -35,8 +35,8 @@ export type { FileState } from './file-states.ts';
  *
  * On disk: "TAKTIDX" + version byte, the lengths of the two text sections, a JSON header
  * (string tables, column layout, skipped lines), the file paths as a JSON array (one per
- * line, so that the status line finds its own files' numbers without parsing the others),
- * then raw little-endian typed arrays: first what a report reads (the response columns
+ * line: the status line reads only its own files' lines, found by the paths' hashes), then
+ * raw little-endian typed arrays: first what a report reads (the response columns
  * it sums, each file's numbers and tail), then what only an update needs (keys, owners,
  * row lists, the key table). A warm run that finds nothing changed reads the first
  * part only and parses no row and no file: the second part is read when something changed.
@@ -44,7 +44,7 @@ export type { FileState } from './file-states.ts';
 
 const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-const VERSION = 7;
+const VERSION = 8;
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
 
@@ -93,6 +93,8 @@ interface Header {
   columns: Array<[string, number, number]>;
   /** Bytes of data a report reads: the columns before this offset. */
   readFirst: number;
+  /** Bytes of data in all. */
+  dataLength: number;
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -191,15 +193,7 @@ export function loadTranscriptIndex(file: string, options: { whole?: boolean } =
 
 function decodeIndex(file: string, reader: IndexReader, whole: boolean): TranscriptIndex {
   const { header } = reader;
-  const lastByte = header.columns.reduce((end, [name, offset, length]) => {
-    const size =
-      isFloatColumn(name) || name === 'fileNumbers' || name === 'keySlots' || name === 'pathHashes'
-        ? 8
-        : name === 'fileTails' || name === 'dirListings'
-          ? 1
-          : 4;
-    return Math.max(end, offset + length * size);
-  }, 0);
+  const lastByte = header.dataLength;
   const view = reader.readData(0, whole ? lastByte : header.readFirst);
   const columns = allocateColumns(0) as ColumnArrays;
   for (const name of COLUMN_NAMES) {
@@ -246,10 +240,14 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
   if (!whole) {
     index.complete = () => {
       index.complete = undefined;
-      const rest = openIndex(file, (again) => {
-        if (again.header.stamp !== header.stamp) return undefined;
-        return again.readData(header.readFirst, lastByte);
-      });
+      let rest: ReturnType<IndexReader['readData']> | undefined;
+      try {
+        rest = openIndex(file, (again) =>
+          again.header.stamp === header.stamp ? again.readData(header.readFirst, lastByte) : undefined,
+        );
+      } catch {
+        rest = undefined; // cut short or unreadable now: as good as replaced
+      }
       if (rest === undefined) throw new IndexReplacedError(`${file} was replaced while it was read`);
       table.complete(
         {
@@ -466,6 +464,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     skipped: files.skipped,
     columns,
     readFirst,
+    dataLength,
   };
   const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
   const pathsText = Buffer.from(`[\n${pathLines.join(',\n')}\n]`, 'utf8');

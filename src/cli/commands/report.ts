@@ -116,7 +116,7 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(`${skipped} cut-off or malformed line(s) skipped; --debug lists them\n`);
   }
   if (values.debug) {
-    for (const f of loaded.index.files.values()) {
+    for (const f of loaded.index.files.summaries()) {
       for (const s of f.skipped) process.stderr.write(`skipped ${f.path} @${s.offset}: ${s.reason}\n`);
       if (f.skippedCount > f.skipped.length) {
         process.stderr.write(`skipped ${f.path}: ${f.skippedCount - f.skipped.length} more\n`);
