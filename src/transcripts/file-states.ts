@@ -121,7 +121,7 @@ export class FileStates {
     return this.savedAt.delete(path) || this.states.delete(path);
   }
 
-  /** Every state (saved files become objects: for saving and --debug, not for a warm report). */
+  /** Every state (saved files become objects, rows and all: for saving, not for reading). */
   values(): FileState[] {
     for (const [path, at] of [...this.savedAt]) this.stateAt(path, at);
     return [...this.states.values()];
