@@ -32,6 +32,33 @@ describe('mapping what Claude Code 2.1.330 really sends', () => {
     // The four token points and the cost point of one session and model form one group.
     const usageGroups = new Set(mapped.observations.filter((o) => o.target.kind === 'usage').map((o) => o.groupKey));
     expect(usageGroups.size).toBe(1);
+    // The group key is part of stored dedupe keys: its text must never change (a resent
+    // export after an upgrade would count twice).
+    expect([...usageGroups]).toEqual([
+      [
+        [
+          'host.arch=string:amd64',
+          'host.name=string:cc-box',
+          'os.type=string:linux',
+          'os.version=string:6.18.44-fc-v769',
+          'service.name=string:claude-code',
+          'service.version=string:2.1.330',
+        ].join('\u0001'),
+        [
+          'anthropic.custom_base_url=boolean:true',
+          'anthropic.provider=string:firstParty',
+          'host.name=string:cc-box',
+          'model=string:claude-sonnet-4-5-20250929',
+          'query_source=string:main',
+          'session.id=string:afa365d8-73da-4c30-864b-9b68652488e5',
+          'terminal.type=string:xterm',
+          'user.id=string:11876d47fdafdf2d11c47e91afb24f3990bbf5f27f30c90bd72aacde8ab255b7',
+        ].join('\u0001'),
+      ].join('\u0002'),
+    ]);
+    // The points of a group share one context object (copied once to the writer thread).
+    const usage = mapped.observations.filter((o) => o.target.kind === 'usage');
+    expect(new Set(usage.map((o) => o.ctx)).size).toBe(1);
   });
 
   it('reads api_request with its request id and the 5m/1h split, keeps prompts as activity, ignores the rest', () => {

@@ -117,12 +117,22 @@ const ACTIVITY_EVENTS: Record<string, readonly string[]> = {
   api_error: ['model', 'error', 'status_code', 'duration_ms', 'attempt'],
 };
 
+/**
+ * The attributes as one canonical text: `key=type:value` sorted by key, joined by U+0001.
+ * Part of stored dedupe keys, so it must never change. Written as plain loops: it runs for
+ * every data point.
+ */
 function sortedAttributeText(attrs: Attributes, without?: string): string {
-  return [...attrs.entries()]
-    .filter(([k]) => k !== without)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${typeof v}:${String(v)}`)
-    .join('\u0001');
+  const keys: string[] = [];
+  for (const k of attrs.keys()) if (k !== without) keys.push(k);
+  keys.sort(); // strings by UTF-16 code units, as `<` compares them
+  let text = '';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = attrs.get(k);
+    text += `${i === 0 ? '' : '\u0001'}${k}=${typeof v}:${String(v)}`;
+  }
+  return text;
 }
 
 function accountOf(attrs: Attributes, resource: Attributes): AccountRef | null {
@@ -164,6 +174,7 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
     out.rejected++;
     if (out.errors.length < 5) out.errors.push(why);
   };
+  const groups = new Map<string, { key: string; ctx: TelemetryContext }>();
   for (const rm of request.resourceMetrics ?? []) {
     const resource = attributesOf(rm.resource?.attributes);
     const resourceText = sortedAttributeText(resource);
@@ -217,10 +228,18 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
           }
           // Usage points group without their type (one row per session, model and interval);
           // activity points are their own group.
-          const groupKey =
+          const text =
             target.kind === 'usage'
               ? `${resourceText}\u0002${sortedAttributeText(attrs, 'type')}`
               : `${resourceText}\u0002${name}\u0002${sortedAttributeText(attrs)}`;
+          // The points of a group share one key string and one context object: the context
+          // is worked out once, and a context object is copied once to the writer thread.
+          let group = groups.get(text);
+          if (group === undefined) {
+            group = { key: text, ctx: contextOf(attrs, resource) };
+            groups.set(text, group);
+          }
+          const groupKey = group.key;
           out.observations.push({
             type: 'metric',
             // Only cumulative points need a series identity (their state is kept per series).
@@ -230,7 +249,7 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
             startNs,
             timeNs,
             value,
-            ctx: contextOf(attrs, resource),
+            ctx: group.ctx,
             target,
           });
         }

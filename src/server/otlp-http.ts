@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { bearerFrom } from '../auth/api-token.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
@@ -58,7 +59,9 @@ export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpD
         'the bearer token is unknown or revoked: create a new one (takt setup, or takt token create on the server)',
       );
     }
-    const raw = await readBodyLimited(c.req.raw.body, deps.bodyLimitBytes, c.req.header('content-length'));
+    // Behind @hono/node-server the Node request is there to read directly (see read-body.ts).
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const raw = await readBodyLimited(incoming ?? c.req.raw.body, deps.bodyLimitBytes, c.req.header('content-length'));
     const body = await decompressBody(raw, c.req.header('content-encoding'), deps.bodyLimitBytes);
     handled = true;
     const partial = await handleExport(deps, { signal, encoding, body, identity, transport });

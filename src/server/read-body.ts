@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { gunzip, inflate } from 'node:zlib';
 import { TaktError } from '../lib/errors.ts';
 
@@ -7,12 +8,13 @@ import { TaktError } from '../lib/errors.ts';
  * decompression, so a small gzip bomb cannot expand past it.
  */
 export async function readBodyLimited(
-  stream: ReadableStream<Uint8Array> | null,
+  stream: Readable | ReadableStream<Uint8Array> | null,
   limit: number,
   contentLength: string | undefined,
 ): Promise<Buffer> {
   if (contentLength !== undefined && Number(contentLength) > limit) throw tooLarge(limit);
   if (!stream) return Buffer.alloc(0);
+  if (stream instanceof Readable) return readNodeStream(stream, limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = stream.getReader();
@@ -27,6 +29,42 @@ export async function readBodyLimited(
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * The body from Node's request stream, as the server gets it: no web Request, AbortSignal
+ * and ReadableStream built around it for every export. Past the limit it stops reading
+ * (the caller answers 413 and closes the connection).
+ */
+function readNodeStream(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: TaktError) => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      if (error === undefined) resolve(Buffer.concat(chunks, size));
+      else {
+        stream.pause();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish(tooLarge(limit));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onError = (error: Error) =>
+      finish(new TaktError('bad_request', `the body could not be read: ${error.message}`));
+    const onClose = () => finish(new TaktError('bad_request', 'the connection closed before the body ended'));
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
+  });
 }
 
 export async function decompressBody(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {

@@ -31,6 +31,43 @@ export interface TelemetryJob {
 }
 
 /**
+ * A job as posted to the writer thread (telemetry-worker.ts). A structured clone copies
+ * every string it meets, and the group key of a metric point (its resource and attributes
+ * as text, ~500 characters) is the same for the five points of a session and model: each
+ * key is sent once per job, and the points name it by number.
+ */
+export interface PackedJob {
+  userId: string;
+  groupKeys: string[];
+  observations: Array<Observation | (Omit<MetricObservation, 'groupKey'> & { groupKey: number })>;
+}
+
+export function packJob(job: TelemetryJob): PackedJob {
+  const groupKeys: string[] = [];
+  const numbers = new Map<string, number>();
+  const observations = job.observations.map((o) => {
+    if (o.type !== 'metric') return o;
+    let n = numbers.get(o.groupKey);
+    if (n === undefined) {
+      n = groupKeys.push(o.groupKey) - 1;
+      numbers.set(o.groupKey, n);
+    }
+    return { ...o, groupKey: n };
+  });
+  return { userId: job.userId, groupKeys, observations };
+}
+
+export function unpackJob(job: PackedJob): TelemetryJob {
+  const observations = job.observations.map(
+    (o): Observation =>
+      o.type === 'metric' && typeof o.groupKey === 'number'
+        ? { ...o, groupKey: job.groupKeys[o.groupKey] as string }
+        : (o as Observation),
+  );
+  return { userId: job.userId, observations };
+}
+
+/**
  * Plans and writes a group of jobs. What the store must look up first (machines,
  * accounts, cumulative series) is collected here; the rows are decided by
  * planRows with those answers, inside the store's transaction.

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../store/sqlite/open-sqlite.ts';
 import { sqliteTelemetryWriter } from '../store/sqlite/sqlite-telemetry-writer.ts';
-import { type TelemetryJob, writeJobs } from './telemetry-jobs.ts';
+import { type PackedJob, unpackJob, writeJobs } from './telemetry-jobs.ts';
 
 /**
  * Worker thread that owns the SQLite telemetry writes (worker-job-writer.ts starts it).
@@ -11,7 +11,7 @@ import { type TelemetryJob, writeJobs } from './telemetry-jobs.ts';
  */
 export interface WorkerRequest {
   id: number;
-  jobs: TelemetryJob[];
+  jobs: PackedJob[];
 }
 export type WorkerResponse =
   | { id: number; results: { stored: number; duplicates: number }[] }
@@ -28,7 +28,7 @@ if (port) {
       port.close();
       return;
     }
-    writeJobs(write, request.jobs).then(
+    writeJobs(write, request.jobs.map(unpackJob)).then(
       (results) => port.postMessage({ id: request.id, results } satisfies WorkerResponse),
       (error: unknown) =>
         port.postMessage({

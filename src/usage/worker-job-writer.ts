@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RecordResult } from './telemetry-jobs.ts';
+import { packJob } from './telemetry-jobs.ts';
 import type { JobWriter } from './telemetry-recorder.ts';
 import type { WorkerRequest, WorkerResponse } from './telemetry-worker.ts';
 
@@ -43,7 +44,7 @@ export function workerJobWriter(sqliteFile: string): JobWriter {
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage({ id, jobs } satisfies WorkerRequest);
+        worker.postMessage({ id, jobs: jobs.map(packJob) } satisfies WorkerRequest);
       }).finally(() => {
         if (pending.size === 0) worker.unref();
       }) as Promise<RecordResult[]>;
