@@ -128,7 +128,14 @@ async function startServer(dryRun) {
   };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+// Keep-alive connections, fresh for each phase: building a phase's bodies blocks this
+// process for seconds, long enough for the server to close idle connections (5 s), and a
+// request written to one the client has not yet seen closed fails with "socket hang up".
+let agent = new Agent({ keepAlive: true, maxSockets: 64 });
+function freshConnections() {
+  agent.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: 64 });
+}
 
 function post(server, body) {
   return new Promise((resolve, reject) => {
@@ -163,6 +170,7 @@ let sequence = 0;
 async function throughput(server, seconds) {
   const POINTS = 100;
   const bodies = Array.from({ length: 600 * seconds }, () => exportBody(sequence++, POINTS));
+  freshConnections();
   let next = 0;
   let done = 0;
   const until = Date.now() + seconds * 1000;
@@ -183,6 +191,7 @@ async function latency(server) {
   const POINTS = 10;
   const total = RATE * LATENCY_SECONDS;
   const bodies = Array.from({ length: total }, () => exportBody(sequence++, POINTS));
+  freshConnections();
   const latencies = [];
   const started = Date.now();
   const inflight = [];
