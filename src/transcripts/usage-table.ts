@@ -260,7 +260,7 @@ export class UsageTable {
   }
 
   /**
-   * Drops dead rows, puts the rest in time order and sorts the key index; returns the
+   * Drops dead rows, puts the rest in time order and builds the key table; returns the
    * old→new row map (-1 = dropped) so that the caller can renumber what refers to rows.
    */
   compact(): Int32Array {
