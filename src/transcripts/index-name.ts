@@ -1,4 +1,4 @@
-import { keyHash } from './usage-table.ts';
+import { keyHash } from './key-hash.ts';
 
 /**
  * One index per set of transcript roots, so `--dir` runs do not churn the default index.

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { FILE_FIELDS, type FileState, FileStates, fileColumns, TAIL_SLOT } from './file-states.ts';
 import type { DirListing, TranscriptFile } from './find-transcripts.ts';
 import { keyHashOfDirs } from './index-name.ts';
+import { keyHash } from './key-hash.ts';
 import {
   type PackedReadResult,
   type ReadBuffer,
@@ -18,7 +19,6 @@ import {
   type FloatColumn,
   internString,
   isFloatColumn,
-  keyHash,
   type U32Column,
   UPDATE_COLUMNS,
   UsageTable,

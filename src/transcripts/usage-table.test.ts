@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { keyHash } from './key-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
-import { keyHash, rowsByTime, UsageTable } from './usage-table.ts';
+import { rowsByTime, UsageTable } from './usage-table.ts';
 
 const expected = (ts: number[], keep: boolean[]) =>
   ts

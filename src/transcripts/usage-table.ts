@@ -1,3 +1,4 @@
+import { keyHash } from './key-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
@@ -183,7 +184,7 @@ export class UsageTable {
    */
   addLine(line: UsageLine, project: string): number {
     this.mustBeComplete();
-    const hash = line.key === '' ? Number.NaN : keyHash(line.key);
+    const hash = line.keyHash ?? (line.key === '' ? Number.NaN : keyHash(line.key));
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
     const c = this.columns;
     if (existing !== -1) {
@@ -426,21 +427,4 @@ function permuteFloat(from: Float64Array, to: Float64Array, order: Uint32Array):
 
 function permuteU32(from: Uint32Array, to: Uint32Array, order: Uint32Array): void {
   for (let at = 0; at < order.length; at++) to[at] = from[order[at] as number] as number;
-}
-
-/**
- * A 53-bit hash of a response key (two 32-bit FNV-style hashes), exact as a double.
- * Among 100,000 distinct keys the chance of any collision is about 5·10⁻⁷ (a million:
- * 5·10⁻⁵); see docs/decisions.md.
- */
-export function keyHash(key: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < key.length; i++) {
-    const ch = key.charCodeAt(i);
-    a = Math.imul(a ^ ch, 0x01000193);
-    b = Math.imul(b ^ ch, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
