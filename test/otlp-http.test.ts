@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -239,6 +240,35 @@ describe('OTLP/HTTP receiver', () => {
       [400, 3],
       [400, 'the body is not valid gzip data: incorrect header check'],
     ]);
+  });
+
+  it('keeps serving when a client hangs up in the middle of a body, and stores none of it', async () => {
+    const url = new URL(takt.directUrl);
+    const body = encodeMetrics(uniqueExport(5151));
+    const session = `http-${seq}`;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST /v1/metrics HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: ${PROTOBUF}\r\n` +
+            `Authorization: Bearer ${takt.token}\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
+        socket.write(body.subarray(0, 10));
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+      socket.on('error', reject);
+    });
+    const next = await post('/v1/metrics', encodeMetrics(uniqueExport(6161)), { 'content-type': PROTOBUF });
+    expect(next.status).toBe(200);
+    const bySession = await usage(
+      takt.token,
+      `from=${new Date(T0).toISOString()}&to=${new Date(T0 + 86_400_000).toISOString()}&group_by=session`,
+    );
+    const keys = (bySession.body.groups as Array<{ key: string; input_tokens: number }>).map((g) => g.key);
+    expect(keys).not.toContain(session);
+    expect(keys).toContain(`http-${seq}`);
   });
 
   it('enforces the body limit on Content-Length, while streaming, and after decompression (413)', async () => {
