@@ -402,6 +402,21 @@ describe('the index in TAKT_HOME', () => {
     }
   });
 
+  it('rebuilds an index from another version or one that is damaged, and counts the same', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, first.projectDirs);
+    const bytes = readFileSync(file);
+    bytes[7] = (bytes[7] as number) - 1; // an older takt's index
+    writeFileSync(file, bytes);
+    expect(await count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: expect.any(Number) });
+    expect(readFileSync(file)[7]).toBe((bytes[7] as number) + 1); // saved again in this version
+    writeFileSync(file, readFileSync(file).subarray(0, 40)); // cut inside its header
+    const rebuilt = await count(root, home);
+    expect(rebuilt).toMatchObject({ input: 10, responses: 1 });
+    expect(rebuilt.bytesRead).toBeGreaterThan(0);
+  });
+
   it('gives the status line no index when the saved one is missing or from another version', async () => {
     const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 1, output: 1 })) });
     const loaded = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
