@@ -97,7 +97,10 @@ function readCandidate(buf: Buffer, start: number, end: number, delta: number, i
 export function reduceLine(buf: Buffer, start: number, end: number): string | undefined {
   while (end > start && (buf[end - 1] === 0x0d || buf[end - 1] === 0x20)) end--;
   if (buf[start] !== 0x7b || buf[end - 1] !== 0x7d) return undefined; // must be one object: { … }
-  let out = '';
+  // What is kept is copied into one scratch buffer and read out as one string at the end:
+  // no string per kept piece, and JSON.parse gets a flat string.
+  if (scratch.length < end - start) scratch = Buffer.allocUnsafe(Math.max(end - start, 2 * scratch.length));
+  let kept = 0;
   let copied = start;
   let depth = 0;
   let arrays = 0;
@@ -115,8 +118,9 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
         j++;
       }
       if (arrays === 0 && j - i > LONG_STRING) {
-        out += buf.toString('latin1', copied, i);
-        out += '""';
+        kept += buf.copy(scratch, kept, copied, i);
+        scratch[kept++] = QUOTE;
+        scratch[kept++] = QUOTE;
         copied = j + 1;
       }
       i = j + 1;
@@ -125,9 +129,7 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
     if (c === 0x7b) depth++;
     else if (c === 0x5b) {
       depth++;
-      if (arrays++ === 0) {
-        out += buf.toString('latin1', copied, i + 1);
-      }
+      if (arrays++ === 0) kept += buf.copy(scratch, kept, copied, i + 1);
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
       if (c === 0x5d && --arrays === 0) copied = i;
@@ -137,8 +139,13 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
     i++;
   }
   if (depth !== 0 || arrays !== 0) return undefined;
-  return copied === start ? buf.toString('latin1', start, end) : out + buf.toString('latin1', copied, end);
+  if (copied === start) return buf.toString('latin1', start, end);
+  kept += buf.copy(scratch, kept, copied, end);
+  return scratch.toString('latin1', 0, kept);
 }
+
+/** reduceLine's output buffer: never longer than the longest line reduced (one per thread). */
+let scratch = Buffer.allocUnsafe(64 << 10);
 
 const TOKENS_MISFIT = 'a token count is not a whole number from 0 to 4294967295';
 const MAX_TOKENS = 0xffff_ffff;
