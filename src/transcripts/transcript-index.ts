@@ -556,6 +556,13 @@ function readHere(
   }
 }
 
+/**
+ * The worker's share of the bytes against this thread's: this thread also counts every
+ * result and saves the index, so the worker reads more (~59%). Measured on 1 GB, side by
+ * side: 1.3–1.45 beat 1.0 by 40–70 ms, 1.8 was slower again.
+ */
+const WORKER_SHARE = 1.45;
+
 /** Below this many bytes to read, a worker thread costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 << 20;
 
@@ -578,14 +585,15 @@ export async function updateTranscriptIndexParallel(
     readHere(index, work, summary, totalBytes, options);
     return summary;
   }
-  // Split by bytes: the worker takes every file that keeps its share at or below half.
+  // Split by bytes: the worker takes every file that keeps its bytes at or below
+  // WORKER_SHARE times this thread's.
   const mine: number[] = [];
   const theirs: number[] = [];
   let mineBytes = 0;
   let theirBytes = 0;
   work.forEach((w, i) => {
     const bytes = w.job.size - w.job.offset;
-    if (theirBytes <= mineBytes) {
+    if (theirBytes <= mineBytes * WORKER_SHARE) {
       theirs.push(i);
       theirBytes += bytes;
     } else {
