@@ -580,7 +580,7 @@ export async function updateTranscriptIndexParallel(
   const threads = Number(process.env.TAKT_INDEX_THREADS ?? 2);
   // Beside this module (the build puts one beside the bundles in dist/ too); run from the
   // TypeScript sources (tests) there is none, and one thread reads.
-  const workerFile = import.meta.url.endsWith('.ts') ? undefined : new URL('./scan-worker.js', import.meta.url);
+  const workerFile = import.meta.url.endsWith('.ts') ? undefined : new URL('./scan-worker.cjs', import.meta.url);
   if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || workerFile === undefined) {
     readHere(index, work, summary, totalBytes, options);
     return summary;
