@@ -31,7 +31,7 @@ export interface ReadBuffer {
  * stays small whatever the size of a file, the buffer's pages are touched once (on these
  * machines a fresh page costs ~10 µs), and a piece is still in the CPU cache when scanned.
  */
-const CHUNK = Number(process.env.TAKT_READ_CHUNK ?? 1 << 20);
+const CHUNK = 1 << 20;
 /** The least room a read gets; a line longer than the buffer doubles it. */
 const MIN_READ = 64 << 10;
 
