@@ -23,11 +23,16 @@ chmodSync('dist/main.js', 0o755);
 
 // The status line runs after every Claude Code message, and `takt report` should answer
 // warm in milliseconds: each is one CommonJS bundle, required by the `takt` bin
-// (dist/takt.cjs) without starting Node's ES module loader (see src/takt.cts).
-// node: built-ins stay external; it uses no packages. import.meta.url becomes the bundle's URL.
+// (dist/takt.cjs) without starting Node's ES module loader (see src/takt.cts). The index's
+// worker thread is CommonJS too (an ES module worker sets up the ES module loader first:
+// ~50 ms of a first index build): one beside the bundles, one beside the unbundled index
+// code. node: built-ins stay external; they use no packages. import.meta.url becomes the
+// bundle's URL, so what the bundled code finds beside itself is copied there (prices.json).
 for (const [entry, outfile] of [
   ['dist/statusline.js', 'dist/statusline.cjs'],
   ['dist/cli/commands/report.js', 'dist/report.cjs'],
+  ['dist/transcripts/scan-worker.js', 'dist/scan-worker.cjs'],
+  ['dist/transcripts/scan-worker.js', 'dist/transcripts/scan-worker.cjs'],
 ]) {
   buildSync({
     entryPoints: [entry],
@@ -42,20 +47,5 @@ for (const [entry, outfile] of [
     logLevel: 'warning',
   });
 }
-// What the bundled code finds beside itself: the price table and the index's worker thread.
 cpSync('dist/pricing/prices.json', 'dist/prices.json');
-// The worker is CommonJS too (an ES module worker sets up the ES module loader first:
-// ~50 ms of a first index build), beside the bundles and beside the unbundled index code.
-for (const outfile of ['dist/scan-worker.cjs', 'dist/transcripts/scan-worker.cjs']) {
-  buildSync({
-    entryPoints: ['dist/transcripts/scan-worker.js'],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-}
 chmodSync('dist/takt.cjs', 0o755);
