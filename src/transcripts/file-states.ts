@@ -73,12 +73,6 @@ export class FileStates {
     for (let i = 0; i < paths.length; i++) this.savedAt.set(paths[i] as string, i);
   }
 
-  static of(states: Iterable<FileState>): FileStates {
-    const files = new FileStates();
-    for (const state of states) files.set(state.path, state);
-    return files;
-  }
-
   get size(): number {
     return this.states.size + this.savedAt.size;
   }
@@ -148,15 +142,6 @@ export class FileStates {
       }
     }
     return out;
-  }
-
-  /** Lines skipped in all files, without making a state of each. */
-  skippedTotal(): number {
-    let total = 0;
-    for (const s of this.states.values()) total += s.skippedCount;
-    const n = this.saved?.numbers;
-    if (n !== undefined) for (const at of this.savedAt.values()) total += n[at * FILE_FIELDS + SKIPPED_COUNT] as number;
-    return total;
   }
 
   /** The state of saved file number `at` (kept from now on as an object). */

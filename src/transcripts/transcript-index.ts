@@ -101,11 +101,8 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const utf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
 
 const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
-/** Blocks saved after the response columns, in the part read first (listings: JSON text). */
-const FILE_BLOCKS = ['fileNumbers', 'fileTails', 'dirListings'];
+/** A directory listing as saved (JSON text in the block `dirListings`). */
 type SavedListing = [string, number, number, number, number, string[], string[]];
-/** Saved in the part read only by an update. */
-const LATE_BLOCKS = ['fileRows', 'keySlots', 'keyRows', 'pathHashes', 'pathOffsets'];
 
 /** An open index file: its header and positional reads. */
 class IndexReader {
@@ -114,7 +111,6 @@ class IndexReader {
   readonly pathsLength: number;
   readonly dataStart: number;
   readonly layout: Map<string, [number, number]>;
-  private pathsText: Buffer | undefined;
 
   constructor(readonly fd: number) {
     const preamble = this.read(0, PREAMBLE);
@@ -127,10 +123,9 @@ class IndexReader {
     this.layout = new Map(this.header.columns.map(([name, offset, length]) => [name, [offset, length]]));
   }
 
-  /** The paths section (read on first use: the status line reads only its own files' paths). */
-  get paths(): Buffer {
-    this.pathsText ??= this.read(PREAMBLE + this.headerLength, this.pathsLength);
-    return this.pathsText;
+  /** The whole paths section (the status line reads only its own files' lines: pathBytes). */
+  readPaths(): Buffer {
+    return this.read(PREAMBLE + this.headerLength, this.pathsLength);
   }
 
   /** Bytes [from, to) of the paths section. */
@@ -162,7 +157,8 @@ class IndexReader {
   }
 }
 
-function openIndex<T>(file: string, use: (reader: IndexReader) => T): T | undefined {
+/** `use` of the file opened for reading (closed after), or undefined when it cannot be opened. */
+function withFile<T>(file: string, use: (fd: number) => T): T | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -170,11 +166,14 @@ function openIndex<T>(file: string, use: (reader: IndexReader) => T): T | undefi
     return undefined;
   }
   try {
-    return use(new IndexReader(fd));
+    return use(fd);
   } finally {
     closeSync(fd);
   }
 }
+
+const openIndex = <T>(file: string, use: (reader: IndexReader) => T): T | undefined =>
+  withFile(file, (fd) => use(new IndexReader(fd)));
 
 type ColumnArrays = Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
 
@@ -223,10 +222,9 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     dirs: l[5],
     files: l[6],
   }));
-  const index: TranscriptIndex = { file, table, files: new FileStates(), listings };
-  index.files = new FileStates(
+  const files = new FileStates(
     {
-      paths: JSON.parse(reader.paths.toString('utf8')) as string[],
+      paths: JSON.parse(reader.readPaths().toString('utf8')) as string[],
       projects: header.projects,
       numbers: view('fileNumbers', Float64Array),
       tails: view('fileTails', Uint8Array),
@@ -237,6 +235,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
       return (fileRows as Uint32Array).subarray(start, start + count);
     },
   );
+  const index: TranscriptIndex = { file, table, files, listings };
   if (!whole) {
     index.complete = () => {
       index.complete = undefined;
@@ -327,16 +326,13 @@ export function loadRecentTranscriptIndex(
         );
         reader.read(at('fileTails') + place * TAIL_SLOT, TAIL_SLOT, tails.subarray(place * TAIL_SLOT));
       }
-      const saved = new FileStates(
+      // States of the wanted files only, with no rows (a partial index is never saved).
+      const files = new FileStates(
         { paths: [], projects: header.projects, numbers, tails, skipped: new Map(header.skipped) },
         () => new Uint32Array(0),
       );
-      const states: FileState[] = [];
-      for (const [path, place] of wanted) {
-        const state = saved.stateAt(path, place);
-        states.push(state);
-      }
-      return { file, table, files: FileStates.of(states), partial: true, listings: [] };
+      for (const [path, place] of wanted) files.stateAt(path, place);
+      return { file, table, files, partial: true, listings: [] };
     });
   } catch {
     return undefined;
@@ -420,14 +416,16 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   const pathHashes = Float64Array.from(states, (f) => keyHash(f.path));
   const column = (name: string) =>
     isFloatColumn(name) ? table.columns[name as FloatColumn] : table.columns[name as U32Column];
-  const first: Array<[string, ArrayBufferView & { length: number }]> = [
-    ...COLUMN_NAMES.filter((name) => !UPDATE_COLUMNS.has(name)).map(
-      (name) => [name, column(name)] as [string, Float64Array | Uint32Array],
-    ),
-    [FILE_BLOCKS[0] as string, files.numbers],
-    [FILE_BLOCKS[1] as string, files.tails],
+  type Block = [string, ArrayBufferView & { length: number }];
+  const columnsWhere = (update: boolean) =>
+    COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name) === update).map((name): Block => [name, column(name)]);
+  // First what a report reads, then what only an update needs.
+  const first: Block[] = [
+    ...columnsWhere(false),
+    ['fileNumbers', files.numbers],
+    ['fileTails', files.tails],
     [
-      FILE_BLOCKS[2] as string,
+      'dirListings',
       Buffer.from(
         JSON.stringify(
           index.listings.map((l): SavedListing => [l.path, l.dev, l.ino, l.mtimeMs, l.listedAt, l.dirs, l.files]),
@@ -436,24 +434,25 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       ),
     ],
   ];
-  const late: Array<[string, ArrayBufferView & { length: number }]> = [
-    ...COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name)).map(
-      (name) => [name, column(name)] as [string, Float64Array | Uint32Array],
-    ),
-    [LATE_BLOCKS[0] as string, fileRows],
-    [LATE_BLOCKS[1] as string, slots],
-    [LATE_BLOCKS[2] as string, rows],
-    [LATE_BLOCKS[3] as string, pathHashes],
-    [LATE_BLOCKS[4] as string, pathOffsets],
+  const late: Block[] = [
+    ...columnsWhere(true),
+    ['fileRows', fileRows],
+    ['keySlots', slots],
+    ['keyRows', rows],
+    ['pathHashes', pathHashes],
+    ['pathOffsets', pathOffsets],
   ];
   const columns: Header['columns'] = [];
   let dataLength = 0;
-  let readFirst = 0;
-  for (const [name, array] of [...first, ...late]) {
-    columns.push([name, dataLength, array.length]);
-    dataLength += align8(array.byteLength);
-    if (name === FILE_BLOCKS[2]) readFirst = dataLength;
-  }
+  const place = (blocks: Block[]) => {
+    for (const [name, array] of blocks) {
+      columns.push([name, dataLength, array.length]);
+      dataLength += align8(array.byteLength);
+    }
+  };
+  place(first);
+  const readFirst = dataLength;
+  place(late);
   const header: Header = {
     stamp: newStamp(),
     count: table.count,
@@ -568,8 +567,8 @@ const PARALLEL_MIN_BYTES = 16 << 20;
 
 /**
  * updateTranscriptIndex for a large amount of new bytes (the first build): this thread and a
- * worker thread each read and scan half of the bytes; results are counted in file order, so
- * the index is the same as a sequential run's. TAKT_INDEX_THREADS=1 turns the worker off.
+ * worker thread read and scan the files between them (WORKER_SHARE); results are counted in
+ * file order, so the index is the same as a sequential run's. TAKT_INDEX_THREADS=1 turns the worker off.
  */
 export async function updateTranscriptIndexParallel(
   index: TranscriptIndex,
@@ -755,18 +754,8 @@ function planUpdate(
 function tailIsIntact(path: string, state: FileState): boolean {
   if (state.tail === '' || state.offset < state.tail.length) return true;
   const bytes = Buffer.alloc(state.tail.length);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    readFully(fd, bytes, bytes.length, state.offset - bytes.length);
-  } finally {
-    closeSync(fd);
-  }
-  return bytes.toString('latin1') === state.tail;
+  const read = withFile(path, (fd) => readFully(fd, bytes, bytes.length, state.offset - bytes.length));
+  return read !== undefined && bytes.toString('latin1') === state.tail;
 }
 
 /** Reads `length` bytes at `position` into a view, fewer only at the end of the file; returns the count. */

@@ -102,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
     now,
     tokenLimit,
   });
-  const skipped = loaded.index.files.skippedTotal();
+  const skipped = loaded.index.files.summaries().reduce((n, f) => n + f.skippedCount, 0);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...report, skipped_lines: skipped }, null, 2)}\n`);
   } else {
