@@ -1,3 +1,5 @@
+import type { UsageLine } from './scan-usage-lines.ts';
+
 /**
  * A 53-bit hash of a response key (two 32-bit FNV-style hashes), exact as a double.
  * Among 100,000 distinct keys the chance of any collision is about 5·10⁻⁷ (a million:
@@ -14,3 +16,7 @@ export function keyHash(key: string): number {
   }
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
+
+/** The hash of a line's key: as sent by the worker thread, else computed (NaN: the line has no key). */
+export const lineKeyHash = (line: UsageLine): number =>
+  line.keyHash ?? (line.key === '' ? Number.NaN : keyHash(line.key));

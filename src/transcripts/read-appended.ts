@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { keyHash } from './key-hash.ts';
+import { lineKeyHash } from './key-hash.ts';
 import { type ScanResult, scanUsageLines, type UsageLine } from './scan-usage-lines.ts';
 
 /** Bytes of one file to read: from `offset` (the end of the last complete line read) to `size`. */
@@ -107,7 +107,7 @@ export function packReadResult(r: ReadResult): PackedReadResult {
     numbers[at + 6] = l.fast ? 1 : 0;
     numbers[at + 7] = l.reportedCostUsd;
     // The key's hash, not the key: hashed on the worker's thread, and one string less to copy.
-    numbers[at + 8] = l.keyHash ?? (l.key === '' ? Number.NaN : keyHash(l.key));
+    numbers[at + 8] = lineKeyHash(l);
     strings.push(l.model, l.sessionId);
   });
   return {

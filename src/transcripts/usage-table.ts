@@ -1,4 +1,4 @@
-import { keyHash } from './key-hash.ts';
+import { lineKeyHash } from './key-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
@@ -160,11 +160,7 @@ export class UsageTable {
    * `claim`, which says whether a row is new to that file (no set of rows per file).
    */
   beginClaims(rows: ArrayLike<number>): number {
-    if (this.marks.length < this.capacity) {
-      const marks = new Uint32Array(this.capacity);
-      marks.set(this.marks);
-      this.marks = marks;
-    }
+    this.growMarks();
     const serial = ++this.markSerial;
     for (let i = 0; i < rows.length; i++) this.marks[rows[i] as number] = serial;
     return serial;
@@ -172,10 +168,17 @@ export class UsageTable {
 
   /** Whether `row` was not yet claimed under `serial` (and claims it). */
   claim(row: number, serial: number): boolean {
-    if (row >= this.marks.length) this.beginClaims([]); // the columns grew since
+    if (row >= this.marks.length) this.growMarks(); // the columns grew since
     if (this.marks[row] === serial) return false;
     this.marks[row] = serial;
     return true;
+  }
+
+  private growMarks(): void {
+    if (this.marks.length >= this.capacity) return;
+    const marks = new Uint32Array(this.capacity);
+    marks.set(this.marks);
+    this.marks = marks;
   }
 
   /**
@@ -184,7 +187,7 @@ export class UsageTable {
    */
   addLine(line: UsageLine, project: string): number {
     this.mustBeComplete();
-    const hash = line.keyHash ?? (line.key === '' ? Number.NaN : keyHash(line.key));
+    const hash = lineKeyHash(line);
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
     const c = this.columns;
     if (existing !== -1) {
@@ -357,10 +360,12 @@ const NO_ROW = 0xffff_ffff;
  * NO_ROW in empty slots), at most 70% full. No object per key, unlike a Map of numbers.
  */
 class KeyTable {
+  /** Keys put in (counted only while building and inserting; a loaded table is only searched). */
+  private size = 0;
+
   constructor(
     public slots: Float64Array = new Float64Array(0),
     public rows: Uint32Array = new Uint32Array(0),
-    private size = 0,
   ) {}
 
   /** The table of the rows' hashes (NaN: a row without a key, left out). */

@@ -1,7 +1,7 @@
 import { classCostUsd, compileRates, RATES_PER_MODEL, ratesCostUsd } from '../pricing/calculate-cost.ts';
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import type { UsageTable } from '../transcripts/usage-table.ts';
-import { FLAG_DEAD, FLAG_FAST } from '../transcripts/usage-table.ts';
+import { FLAG_FAST } from '../transcripts/usage-table.ts';
 import { type LocalDate, localDateIn, weekOf } from './local-time.ts';
 import { type SessionBlock, sessionBlocks } from './session-blocks.ts';
 
@@ -371,7 +371,7 @@ function selectRows(table: UsageTable, options: ReportOptions, localDate: LocalD
   const out = new Uint32Array(table.count);
   let n = 0;
   for (let row = 0; row < table.count; row++) {
-    if (((c.flags[row] as number) & FLAG_DEAD) !== 0) continue;
+    if (!table.isLive(row)) continue;
     if (projectMatch !== undefined && !projectMatch.has(c.project[row] as number)) continue;
     if (byDate) {
       const date = localDate(c.timestampMs[row] as number);
