@@ -312,7 +312,7 @@ export function loadRecentTranscriptIndex(
         keySlots: new Float64Array(0),
         keyRows: new Uint32Array(0),
       });
-      table.rememberKeys(); // a few thousand keys: a Map, not the saved key table
+      table.rememberKeys(); // a few thousand keys, looked up only if a line was appended
       // The wanted files' numbers: their places in the path list (by the paths' hashes, each
       // checked against the path itself), then one small read each.
       const wanted = filePlaces(reader, onlyFiles);
