@@ -1,4 +1,13 @@
 import { hashKey } from '../lib/hash-key.ts';
+import type {
+  AccountRef,
+  EventObservation,
+  MetricObservation,
+  MetricTarget,
+  MetricUsageField,
+  TelemetryContext,
+  UsageTokens,
+} from '../recording/observations.ts';
 import {
   AGGREGATION_TEMPORALITY_CUMULATIVE,
   AGGREGATION_TEMPORALITY_DELTA,
@@ -19,71 +28,8 @@ import {
 /**
  * Maps Claude Code's OpenTelemetry (claude_code.* metrics and events, see
  * docs/claude-code-telemetry.md) to plain observations. Knows no SQL and no user:
- * the recorder in usage/ de-duplicates and stores them.
+ * the recorder in recording/ de-duplicates and stores them.
  */
-
-export interface AccountRef {
-  /** account_uuid, else organization.id, else user.email. */
-  key: string;
-  accountUuid: string | null;
-  organizationId: string | null;
-  email: string | null;
-}
-
-export interface TelemetryContext {
-  /** host.name from the resource; '' when the exporter sent none (recorded as unknown). */
-  hostName: string;
-  account: AccountRef | null;
-  sessionId: string;
-}
-
-export type UsageField = 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_creation_tokens' | 'cost_usd';
-
-export interface UsageTokens {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  cache_creation_5m_tokens: number;
-  cache_creation_1h_tokens: number;
-  cost_usd: number;
-}
-
-export type MetricTarget =
-  | { kind: 'usage'; field: UsageField; model: string }
-  | { kind: 'activity'; name: string; attributes: Record<string, string | number> };
-
-/** One data point of a counter, before delta/cumulative handling. */
-export interface MetricObservation {
-  type: 'metric';
-  /** Identity of a cumulative time series (metric, resource, point attributes), hashed; '' for delta points. */
-  seriesKey: string;
-  /**
-   * The series identity without the metric name and the token `type`: the points of
-   * one export that share it (a session's input, output, cache and cost for one
-   * model) are stored as one usage row.
-   */
-  groupKey: string;
-  temporality: 'delta' | 'cumulative';
-  startNs: string;
-  timeNs: string;
-  value: number;
-  ctx: TelemetryContext;
-  target: MetricTarget;
-}
-
-export type EventTarget =
-  | { kind: 'usage'; model: string; requestId: string | null; tokens: UsageTokens }
-  | { kind: 'activity'; name: string; value: number; attributes: Record<string, string | number> };
-
-export interface EventObservation {
-  type: 'event';
-  /** Identity of the event: request_id when sent, else session, time and sequence. */
-  key: string;
-  timeMs: number;
-  ctx: TelemetryContext;
-  target: EventTarget;
-}
 
 export interface MappedExport<T> {
   observations: T[];
@@ -92,7 +38,7 @@ export interface MappedExport<T> {
   errors: string[];
 }
 
-const USAGE_TYPES: Record<string, UsageField> = {
+const USAGE_TYPES: Record<string, MetricUsageField> = {
   input: 'input_tokens',
   output: 'output_tokens',
   cacheRead: 'cache_read_tokens',

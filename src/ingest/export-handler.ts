@@ -1,8 +1,8 @@
 import type { TokenIdentity } from '../auth/api-token.ts';
 import { TaktError } from '../lib/errors.ts';
-import type { ServerMetrics } from '../server/observability.ts';
-import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { mapLogsExport, mapMetricsExport } from './claude-code.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
 import {
   decodeLogsRequest,
   decodeMetricsRequest,
@@ -19,7 +19,7 @@ export type Transport = 'http' | 'grpc';
  * request is accepted, and the rejected points are counted with a reason).
  */
 export async function handleExport(
-  deps: { recorder: TelemetryRecorder; metrics: ServerMetrics },
+  deps: { recorder: TelemetryRecorder; metrics: IngestMetrics },
   input: {
     signal: Signal;
     encoding: Encoding;

@@ -2,10 +2,10 @@ import * as grpc from '@grpc/grpc-js';
 import { bearerFrom } from '../auth/api-token.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { TaktError } from '../lib/errors.ts';
-import type { ServerMetrics } from '../server/observability.ts';
-import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { handleExport } from './export-handler.ts';
 import { grpcStatusOf } from './grpc-status.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
 import { encodeExportResponse, type Signal } from './otlp-decode.ts';
 
 /**
@@ -36,7 +36,7 @@ const SERVICES: { signal: Signal; path: string }[] = [
 
 export interface GrpcDeps {
   recorder: TelemetryRecorder;
-  metrics: ServerMetrics;
+  metrics: IngestMetrics;
   tokens: TokenVerifier;
   bodyLimitBytes: number;
 }

@@ -2,8 +2,8 @@ import type { BlockList } from 'node:net';
 import type { RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
+import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
-import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
 import type { ServerMetrics } from './observability.ts';
 
 /** What every route may use; built once by startServer. */

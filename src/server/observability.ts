@@ -1,41 +1,11 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
 
-/** takt's own counters, exposed in Prometheus text format on GET /metrics. */
+/** The registry exposed in Prometheus text format on GET /metrics: process metrics and ingest's counters. */
 export function createServerMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'takt_process_' });
-  const exportsTotal = new Counter({
-    name: 'takt_otlp_exports_total',
-    help: 'OTLP export requests, by signal, transport and outcome (accepted, partial, rejected)',
-    labelNames: ['signal', 'transport', 'outcome'] as const,
-    registers: [registry],
-  });
-  const pointsStored = new Counter({
-    name: 'takt_otlp_points_stored_total',
-    help: 'Data points and log records stored (new, not duplicates)',
-    labelNames: ['signal'] as const,
-    registers: [registry],
-  });
-  const pointsDuplicate = new Counter({
-    name: 'takt_otlp_points_duplicate_total',
-    help: 'Data points and log records ignored because they were already stored (resent exports)',
-    labelNames: ['signal'] as const,
-    registers: [registry],
-  });
-  const pointsRejected = new Counter({
-    name: 'takt_otlp_points_rejected_total',
-    help: 'Data points and log records rejected as malformed (reported in partial_success)',
-    labelNames: ['signal'] as const,
-    registers: [registry],
-  });
-  const exportDuration = new Histogram({
-    name: 'takt_otlp_export_duration_seconds',
-    help: 'Time to handle an OTLP export, from decoded body to committed store',
-    labelNames: ['signal', 'transport'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  return { registry, exportsTotal, pointsStored, pointsDuplicate, pointsRejected, exportDuration };
+  return { registry, ...createIngestMetrics(registry) };
 }
 
 export type ServerMetrics = ReturnType<typeof createServerMetrics>;

@@ -6,7 +6,7 @@ import { handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
 import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
 import { TaktError } from '../lib/errors.ts';
-import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
+import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { httpStatusOf } from './http-errors.ts';
 import type { ServerMetrics } from './observability.ts';
 import { decompressBody, readBodyLimited } from './read-body.ts';

@@ -1,5 +1,5 @@
+import type { Db } from './db.ts';
 import type { ApiTokensTable } from './schema.ts';
-import type { Db } from './store.ts';
 
 export type ApiTokenRow = ApiTokensTable;
 

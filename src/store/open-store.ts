@@ -3,12 +3,12 @@ import { Migrator, sql } from 'kysely';
 import { TaktError } from '../lib/errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
+import { postgresTelemetryWriter } from './postgres/postgres-telemetry-writer.ts';
 import type { Database } from './schema.ts';
 import { openSqlite } from './sqlite/open-sqlite.ts';
 import { sqliteTelemetryWriter } from './sqlite/sqlite-telemetry-writer.ts';
 import type { Store, StoreDialect } from './store.ts';
 import type { WriteTelemetry } from './telemetry-writer.ts';
-import { kyselyTelemetryWriter } from './telemetry-writer-kysely.ts';
 
 /** Opens the store named by a database URL: postgres://… or a SQLite path (sqlite:/path, file:/path, /path). */
 export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
@@ -16,7 +16,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Kysely's destroy() ends the pg pool too.
     const { db } = openPostgres(databaseUrl);
-    store = makeStore('postgres', db, (s) => kyselyTelemetryWriter(s.transaction), undefined);
+    store = makeStore('postgres', db, (s) => postgresTelemetryWriter(s.transaction), undefined);
   } else {
     const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { db, raw } = openSqlite(file);

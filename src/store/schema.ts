@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { UsageCounts } from '../lib/usage-counts.ts';
 
 /**
  * The database as Kysely sees it. Times are epoch milliseconds (bigint columns,
@@ -119,39 +120,10 @@ export interface AccountsTable {
 /** Where a usage number came from. Every number in the product says so. */
 export type UsageSource = 'metric' | 'event' | 'transcript' | 'manual';
 
-export interface UsageColumns {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  cache_creation_5m_tokens: number;
-  cache_creation_1h_tokens: number;
-  /** Claude Code's own cost figure, when it reported one. */
-  cost_usd: number;
-}
+/** The usage columns of a row: the shared token model (lib/usage-counts.ts). */
+export type UsageColumns = UsageCounts;
 
-/** The usage columns, in one list: queries select them, rollups sum them. */
-export const USAGE_COLUMNS = [
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'cache_creation_5m_tokens',
-  'cache_creation_1h_tokens',
-  'cost_usd',
-] as const satisfies readonly (keyof UsageColumns)[];
-
-export function emptyUsage(): UsageColumns {
-  return {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_creation_5m_tokens: 0,
-    cache_creation_1h_tokens: 0,
-    cost_usd: 0,
-  };
-}
+export { emptyUsage, USAGE_FIELDS as USAGE_COLUMNS } from '../lib/usage-counts.ts';
 
 /** One accepted observation (a metric delta, an api_request event, …), kept exactly once. */
 export interface UsageRecordsTable extends UsageColumns {

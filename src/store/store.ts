@@ -4,12 +4,11 @@ import type { WriteTelemetry } from './telemetry-writer.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
-/** A query runner: the database itself or a transaction on it. */
-export type Db = Kysely<Database> | Transaction<Database>;
+export type { Db } from './db.ts';
 
 /**
- * The one storage interface. Both dialects sit behind it; the repositories in this
- * folder (users.ts, tokens.ts, usage.ts, …) are written once against Kysely and run
+ * The one storage interface. Both dialects sit behind it; the modules in this
+ * folder (users.ts, api-tokens.ts, telemetry.ts, …) are written once against Kysely and run
  * unchanged on SQLite and PostgreSQL (store.case.test.ts proves it).
  */
 export interface Store {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Db } from './db.ts';
 import { newId } from './ids.ts';
 import {
   type ActivityRecordsTable,
@@ -8,7 +9,6 @@ import {
   type UsageHourlyTable,
   type UsageRecordsTable,
 } from './schema.ts';
-import type { Db } from './store.ts';
 
 /**
  * Writes of the telemetry path: machines and accounts seen, cumulative series state,

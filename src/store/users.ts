@@ -1,6 +1,6 @@
+import type { Db } from './db.ts';
 import { newId } from './ids.ts';
 import type { UserRole, UsersTable } from './schema.ts';
-import type { Db } from './store.ts';
 
 export type User = UsersTable;
 

@@ -2,16 +2,16 @@ import { Worker } from 'node:worker_threads';
 import type { RecordResult } from './telemetry-jobs.ts';
 import { packJob } from './telemetry-jobs.ts';
 import type { JobWriter } from './telemetry-recorder.ts';
-import type { WorkerRequest, WorkerResponse } from './telemetry-worker.ts';
+import type { WorkerRequest, WorkerResponse } from './writer-thread.ts';
 
 /**
  * A JobWriter that hands each group commit to a worker thread writing to the SQLite
- * file (telemetry-worker.ts). Run from TypeScript sources (tests, `npm run dev`), the
+ * file (writer-thread.ts). Run from TypeScript sources (tests, `npm run dev`), the
  * worker loads through tsx; from the built package it is plain JavaScript.
  */
 export function workerJobWriter(sqliteFile: string): JobWriter {
   const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(`./telemetry-worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
+  const url = new URL(`./writer-thread${fromSource ? '.ts' : '.js'}`, import.meta.url);
   const worker = fromSource
     ? new Worker(
         `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`,

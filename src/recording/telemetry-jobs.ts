@@ -1,4 +1,3 @@
-import type { EventObservation, MetricObservation, TelemetryContext } from '../ingest/claude-code.ts';
 import { hashKey } from '../lib/hash-key.ts';
 import {
   type ActivityRecordsTable,
@@ -14,8 +13,9 @@ import {
   type TelemetryPlan,
   type WriteTelemetry,
 } from '../store/telemetry-writer.ts';
+import type { MetricObservation, Observation, TelemetryContext } from './observations.ts';
 
-export type Observation = MetricObservation | EventObservation;
+export type { Observation } from './observations.ts';
 
 export interface RecordResult {
   /** Observations that added something new. */

@@ -1,5 +1,5 @@
-import type { MetricSeriesTable } from './schema.ts';
-import type { Store } from './store.ts';
+import type { MetricSeriesTable } from '../schema.ts';
+import type { Store } from '../store.ts';
 import {
   addToHourly,
   insertActivityRecords,
@@ -8,11 +8,11 @@ import {
   saveSeriesStates,
   touchAccount,
   touchMachine,
-} from './telemetry.ts';
-import { lookupKey, type TelemetryWritten, type WriteTelemetry } from './telemetry-writer.ts';
+} from '../telemetry.ts';
+import { lookupKey, type TelemetryWritten, type WriteTelemetry } from '../telemetry-writer.ts';
 
 /** The telemetry write path over Kysely: one transaction, multi-row statements (PostgreSQL; locks series rows). */
-export function kyselyTelemetryWriter(transaction: Store['transaction']): WriteTelemetry {
+export function postgresTelemetryWriter(transaction: Store['transaction']): WriteTelemetry {
   return (needs, plan, now) =>
     transaction(async (trx) => {
       const machines = new Map<string, string>();

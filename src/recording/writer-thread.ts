@@ -4,7 +4,7 @@ import { sqliteTelemetryWriter } from '../store/sqlite/sqlite-telemetry-writer.t
 import { type PackedJob, unpackJob, writeJobs } from './telemetry-jobs.ts';
 
 /**
- * Worker thread that owns the SQLite telemetry writes (worker-job-writer.ts starts it).
+ * Worker thread that owns the SQLite telemetry writes (writer-thread-client.ts starts it).
  * better-sqlite3 is synchronous: on the main thread every group commit would stop
  * the server from reading requests while SQLite works. Here it runs beside the
  * event loop, on its own connection to the same WAL database.

@@ -5,7 +5,7 @@ import { mapLogsExport, mapMetricsExport } from '../ingest/claude-code.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../ingest/otlp-decode.ts';
 import { openStore } from '../store/open-store.ts';
 import { insertUser } from '../store/users.ts';
-import { queryUsage } from './query-usage.ts';
+import { queryUsage } from '../usage/query-usage.ts';
 import { inProcessJobWriter, TelemetryRecorder } from './telemetry-recorder.ts';
 
 const T0 = Date.UTC(2026, 9, 1);
