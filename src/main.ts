@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { runCommand } from './cli/exit-code.ts';
+
 /**
  * Entry of `takt`: parse the command word and load only that command's module,
  * so that fast commands (statusline) pay for nothing else at start-up.
@@ -41,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await load();
-  return command.run(rest);
+  return runCommand(name, () => command.run(rest));
 }
 
 main(process.argv.slice(2)).then(

@@ -234,7 +234,7 @@ describe('takt pricing', () => {
 
     writeFileSync(file, JSON.stringify({ ...withMystery, models: { x: { input: 'cheap' } } }));
     const refused = takt(env, ['pricing', 'update', '--file', file]);
-    expect([refused.code, /models\.x/.test(refused.stderr)]).toEqual([1, true]);
+    expect([refused.code, /models\.x/.test(refused.stderr)]).toEqual([2, true]);
     expect(json(takt(env, ['report', 'daily', '--json'])).price_table).toEqual({ effective: '2026-11-25' });
 
     expect(takt(env, ['pricing', 'reset']).code).toBe(0);

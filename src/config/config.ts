@@ -86,11 +86,9 @@ export const settingNames: Record<keyof Config, { env: string; flag: string }> =
   authRateLimit: { env: 'TAKT_AUTH_RATE_LIMIT', flag: '--auth-rate-limit' },
 };
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+import { ConfigError } from './config-error.ts';
 
-export { defaultHome };
+export { ConfigError, defaultHome };
 
 /**
  * Builds the config from environment and flags (flags win). Throws ConfigError

@@ -1,6 +1,6 @@
 /**
  * The one closed set of error codes. Every transport maps them once:
- * HTTP status in server/http-errors.ts, gRPC code in ingest/grpc-server.ts,
+ * HTTP status in server/http-errors.ts, gRPC code in ingest/grpc-status.ts,
  * CLI exit code in cli/exit-code.ts.
  */
 export const errorCodes = [

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../../audit/record-audit.ts';
 import { mintInvites } from '../../auth/invites.ts';
-import { ConfigError, loadConfig } from '../../config/config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
 
 const help = `takt admin invite [--count N] [--expires-in SECONDS] [--json]
@@ -36,16 +36,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('takt admin invite: --expires-in is in seconds, at least 60\n');
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadConfig(process.env);
   const store = await openStore(config.databaseUrl);
   try {
     const minted = await store.transaction(async (trx) => {

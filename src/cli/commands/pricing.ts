@@ -64,7 +64,7 @@ export async function run(args: string[]): Promise<number> {
         parsed = parsePriceTable(JSON.parse(readFileSync(values.file, 'utf8')));
       } catch (error) {
         process.stderr.write(`takt pricing update: ${values.file}: ${(error as Error).message}\n`);
-        return 1;
+        return 2;
       }
       mkdirSync(home, { recursive: true });
       const target = userPriceTableFile(home);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config/config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { startServer } from '../../server/start-server.ts';
 import { countUsers } from '../../store/users.ts';
 
@@ -35,25 +35,16 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env, {
-      ...(values.home ? { home: values.home } : {}),
-      ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
-      ...(values.host ? { host: values.host } : {}),
-      ...(values.port ? { httpPort: values.port } : {}),
-      ...(values['grpc-port'] ? { grpcPort: values['grpc-port'] } : {}),
-      ...(values['no-grpc'] ? { grpcEnabled: false } : {}),
-      ...(values['body-limit'] ? { bodyLimitBytes: values['body-limit'] } : {}),
-      ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadConfig(process.env, {
+    ...(values.home ? { home: values.home } : {}),
+    ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.port ? { httpPort: values.port } : {}),
+    ...(values['grpc-port'] ? { grpcPort: values['grpc-port'] } : {}),
+    ...(values['no-grpc'] ? { grpcEnabled: false } : {}),
+    ...(values['body-limit'] ? { bodyLimitBytes: values['body-limit'] } : {}),
+    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+  });
   const server = await startServer(config);
   const where = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : config.databaseUrl;
   process.stdout.write(

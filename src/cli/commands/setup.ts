@@ -2,8 +2,9 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../auth/setup-payload.ts';
+import { TaktError } from '../../lib/errors.ts';
 import { applyTelemetryEnv, defaultSettingsPath } from '../claude-settings.ts';
-import { errorMessage, postJson } from '../http.ts';
+import { postJson, serverError } from '../http.ts';
 
 const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]
 
@@ -70,26 +71,21 @@ export async function run(args: string[]): Promise<number> {
   const server = values.server.replace(/\/+$/, '');
 
   let done: Done;
-  try {
-    if (values.invite) {
-      if (!values.email) throw new Error('--invite needs --email: the address to register');
-      const r = await postJson<Done>(server, '/auth/register', {
-        email: values.email,
-        invite_code: values.invite,
-        machine,
-      });
-      if (r.status !== 201) throw new Error(errorMessage(r.body));
-      done = r.body;
-    } else if (values.token) {
-      const r = await postJson<Done>(server, '/auth/setup-additional', { machine }, values.token);
-      if (r.status !== 200) throw new Error(errorMessage(r.body));
-      done = r.body;
-    } else {
-      done = await deviceFlow(server, machine, say);
-    }
-  } catch (error) {
-    process.stderr.write(`takt setup: ${(error as Error).message}\n`);
-    return 1;
+  if (values.invite) {
+    if (!values.email) throw new TaktError('bad_request', '--invite needs --email: the address to register');
+    const r = await postJson<Done>(server, '/auth/register', {
+      email: values.email,
+      invite_code: values.invite,
+      machine,
+    });
+    if (r.status !== 201) throw serverError(r);
+    done = r.body;
+  } else if (values.token) {
+    const r = await postJson<Done>(server, '/auth/setup-additional', { machine }, values.token);
+    if (r.status !== 200) throw serverError(r);
+    done = r.body;
+  } else {
+    done = await deviceFlow(server, machine, say);
   }
 
   const setup = done.setup;
@@ -97,16 +93,11 @@ export async function run(args: string[]): Promise<number> {
   switch (method) {
     case 'settings-json': {
       const path = values.settings ?? defaultSettingsPath();
-      try {
-        const { backup } = applyTelemetryEnv(path, setup.variables);
-        applied = { method, path, backup: backup ?? null };
-        say(
-          `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
-        );
-      } catch (error) {
-        process.stderr.write(`takt setup: ${(error as Error).message}\n`);
-        return 1;
-      }
+      const { backup } = applyTelemetryEnv(path, setup.variables);
+      applied = { method, path, backup: backup ?? null };
+      say(
+        `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
+      );
       break;
     }
     case 'bash': {
@@ -146,7 +137,7 @@ async function deviceFlow(server: string, machine: string, say: (line: string) =
     expires_in: number;
     error?: unknown;
   }>(server, '/auth/device/start', { machine });
-  if (start.status !== 201) throw new Error(errorMessage(start.body));
+  if (start.status !== 201) throw serverError(start);
   say(`To connect ${machine}, open ${start.body.verification_url}`);
   say(`sign in, and approve the code ${start.body.user_code}`);
   say(`(direct link: ${start.body.verification_uri_complete})`);
@@ -159,15 +150,15 @@ async function deviceFlow(server: string, machine: string, say: (line: string) =
       '/auth/device/poll',
       { device_code: start.body.device_code },
     );
-    if (poll.status !== 200) throw new Error(errorMessage(poll.body));
+    if (poll.status !== 200) throw serverError(poll);
     if (poll.body.error === 'slow_down') interval = poll.body.interval ?? interval + 5;
     else if (poll.body.status === 'approved' && poll.body.token && poll.body.setup) {
       say('Approved.');
       return { token: poll.body.token, setup: poll.body.setup };
-    } else if (poll.body.status === 'denied') throw new Error('the request was denied in the browser');
+    } else if (poll.body.status === 'denied') throw new TaktError('forbidden', 'the request was denied in the browser');
     else if (poll.body.status === 'expired') break;
   }
-  throw new Error('the code expired before it was approved: run takt setup again');
+  throw new TaktError('unavailable', 'the code expired before it was approved: run takt setup again');
 }
 
 /** Adds the export block to a shell rc file, replacing an earlier takt block instead of stacking another. */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../../audit/record-audit.ts';
 import { issueApiToken } from '../../auth/api-token.ts';
-import { ConfigError, loadConfig } from '../../config/config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
 import { findUserByEmail, insertUser } from '../../store/users.ts';
 
@@ -34,19 +34,10 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('takt token create: --email must be an email address, e.g. --email you@example.com\n');
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env, {
-      ...(values.home ? { home: values.home } : {}),
-      ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadConfig(process.env, {
+    ...(values.home ? { home: values.home } : {}),
+    ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
+  });
   const store = await openStore(config.databaseUrl);
   try {
     const email = values.email;

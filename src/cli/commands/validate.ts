@@ -37,13 +37,7 @@ export async function run(args: string[]): Promise<number> {
     );
     return 2;
   }
-  let result: { status: number; body: Record<string, unknown> };
-  try {
-    result = await postJson<Record<string, unknown>>(server, '/validate', host ? { host_name: host } : {}, token);
-  } catch (error) {
-    process.stderr.write(`takt validate: ${(error as Error).message}\n`);
-    return 1;
-  }
+  const result = await postJson<Record<string, unknown>>(server, '/validate', host ? { host_name: host } : {}, token);
   const status = String(result.body.tracking_status ?? 'unknown');
   if (values.json) process.stdout.write(`${JSON.stringify(result.body)}\n`);
   else {
