@@ -1,4 +1,4 @@
-import { hashKey } from '../lib/hash-key.ts';
+import { identityDigest } from '../lib/identity-digest.ts';
 import type {
   AccountRef,
   EventObservation,
@@ -189,7 +189,7 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
           out.observations.push({
             type: 'metric',
             // Only cumulative points need a series identity (their state is kept per series).
-            seriesKey: temporality === 'cumulative' ? hashKey([name, groupKey, attrString(attrs, 'type') ?? '']) : '',
+            seriesKey: temporality === 'cumulative' ? identityDigest([name, groupKey, attrString(attrs, 'type') ?? '']) : '',
             groupKey,
             temporality,
             startNs,

@@ -1,4 +1,4 @@
-import { hashKey } from '../lib/hash-key.ts';
+import { identityDigest } from '../lib/identity-digest.ts';
 import {
   type ActivityRecordsTable,
   emptyUsage,
@@ -129,7 +129,7 @@ export async function writeJobs(write: WriteTelemetry, jobs: TelemetryJob[]): Pr
  * Like every key it starts with the time (store/telemetry.ts, timeKeyPrefix).
  */
 function metricRowKey(kind: 'm' | 'c', timeMs: number, obs: MetricObservation): string {
-  return `${timeKeyPrefix(timeMs)}:${kind}:${hashKey([obs.groupKey, obs.startNs, obs.timeNs])}`;
+  return `${timeKeyPrefix(timeMs)}:${kind}:${identityDigest([obs.groupKey, obs.startNs, obs.timeNs])}`;
 }
 
 /** The job a planned row belongs to, and how many observations it stands for. */
