@@ -140,7 +140,7 @@ describe('coercion and rejection', () => {
     const badType = map(point({ type: { stringValue: 'thinking' } }, { asDouble: 1 }));
     expect([negative.rejected, badType.rejected]).toEqual([1, 1]);
     expect([...negative.errors, ...badType.errors]).toEqual([
-      'claude_code.token.usage: a counter value must be a finite number >= 0, got -1',
+      'claude_code.token.usage: the value must be a whole number from 0 to 1099511627775, got -1',
       'claude_code.token.usage: attribute "type" must be one of input, output, cacheRead, cacheCreation',
     ]);
   });

@@ -24,6 +24,7 @@ import {
   int64ToString,
   nanosToMillis,
 } from './otlp-values.ts';
+import { attributeAsNumber, type Checked, checkCostUsd, checkTokenCount } from './sane-values.ts';
 
 /**
  * Maps Claude Code's OpenTelemetry (claude_code.* metrics and events, see
@@ -151,8 +152,14 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
           const value = pointValue(point);
           const timeNs = int64ToString(point.timeUnixNano);
           const startNs = int64ToString(point.startTimeUnixNano);
-          if (!Number.isFinite(value) || value < 0) {
-            reject(`${name}: a counter value must be a finite number >= 0, got ${value}`);
+          const checked =
+            name === 'claude_code.cost.usage'
+              ? checkCostUsd(value, `${name}: the value`)
+              : name === 'claude_code.token.usage'
+                ? checkTokenCount(value, `${name}: the value`)
+                : checkActivityValue(value, `${name}: the value`);
+          if (checked.error !== undefined) {
+            reject(checked.error);
             continue;
           }
           if (timeNs === '0') {
@@ -189,7 +196,8 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
           out.observations.push({
             type: 'metric',
             // Only cumulative points need a series identity (their state is kept per series).
-            seriesKey: temporality === 'cumulative' ? identityDigest([name, groupKey, attrString(attrs, 'type') ?? '']) : '',
+            seriesKey:
+              temporality === 'cumulative' ? identityDigest([name, groupKey, attrString(attrs, 'type') ?? '']) : '',
             groupKey,
             temporality,
             startNs,
@@ -210,7 +218,51 @@ function eventNameOf(attrs: Attributes, eventName: string | undefined, body: unk
   return raw.startsWith('claude_code.') ? raw.slice('claude_code.'.length) : raw;
 }
 
-const nonNegative = (n: number | undefined) => (n !== undefined && n > 0 ? n : 0);
+/** Activity counters (lines, commits, seconds active): finite, non-negative, in the token range. */
+function checkActivityValue(value: number, what: string): Checked {
+  if (Number.isFinite(value) && value >= 0 && value < 2 ** 40) return { value };
+  return { error: `${what} must be a finite number from 0 to under 2^40, got ${value}` };
+}
+
+const TOKEN_ATTRIBUTES = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cache_creation_5m_tokens',
+  'cache_creation_1h_tokens',
+] as const;
+
+/**
+ * The token counts and cost of an api_request event, each checked: a missing attribute
+ * is 0 (older versions send no 5m/1h split), a present one must be in range — "-500",
+ * "NaN", "12.7" or "0x10" reject the record with its reason instead of being stored.
+ */
+function requestUsageOf(attrs: Attributes): { tokens: UsageTokens; error?: undefined } | { error: string } {
+  const tokens: UsageTokens = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    cache_creation_5m_tokens: 0,
+    cache_creation_1h_tokens: 0,
+    cost_usd: 0,
+  };
+  for (const key of TOKEN_ATTRIBUTES) {
+    const raw = attrs.get(key);
+    if (raw === undefined) continue;
+    const checked = checkTokenCount(attributeAsNumber(raw), `api_request: ${key} (${JSON.stringify(raw)})`);
+    if (checked.error !== undefined) return { error: checked.error };
+    tokens[key] = checked.value;
+  }
+  const cost = attrs.get('cost_usd');
+  if (cost !== undefined) {
+    const checked = checkCostUsd(attributeAsNumber(cost), `api_request: cost_usd (${JSON.stringify(cost)})`);
+    if (checked.error !== undefined) return { error: checked.error };
+    tokens.cost_usd = checked.value;
+  }
+  return { tokens };
+}
 
 export function mapLogsExport(request: ExportLogsRequest): MappedExport<EventObservation> {
   const out: MappedExport<EventObservation> = { observations: [], rejected: 0, errors: [] };
@@ -249,15 +301,12 @@ export function mapLogsExport(request: ExportLogsRequest): MappedExport<EventObs
         const fallbackKey = `e:${name}:${ctx.sessionId}:${stamp ?? timeNs}:${sequence}:${attrString(attrs, 'prompt.id') ?? ''}`;
         if (name === 'api_request') {
           const requestId = attrString(attrs, 'request_id') ?? attrString(attrs, 'request.id') ?? null;
-          const tokens: UsageTokens = {
-            input_tokens: nonNegative(attrNumber(attrs, 'input_tokens')),
-            output_tokens: nonNegative(attrNumber(attrs, 'output_tokens')),
-            cache_read_tokens: nonNegative(attrNumber(attrs, 'cache_read_tokens')),
-            cache_creation_tokens: nonNegative(attrNumber(attrs, 'cache_creation_tokens')),
-            cache_creation_5m_tokens: nonNegative(attrNumber(attrs, 'cache_creation_5m_tokens')),
-            cache_creation_1h_tokens: nonNegative(attrNumber(attrs, 'cache_creation_1h_tokens')),
-            cost_usd: nonNegative(attrNumber(attrs, 'cost_usd')),
-          };
+          const usage = requestUsageOf(attrs);
+          if (usage.error !== undefined) {
+            reject(usage.error);
+            continue;
+          }
+          const tokens = usage.tokens;
           out.observations.push({
             type: 'event',
             key: requestId ? `e:req:${requestId}` : fallbackKey,

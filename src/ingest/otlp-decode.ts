@@ -44,11 +44,44 @@ function decodeWith(type: protobuf.Type, body: Uint8Array, encoding: Encoding, w
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TaktError('bad_request', `the JSON body must be an object (an OTLP ${what})`);
   }
+  if (what === 'ExportMetricsServiceRequest') saturateJsonInts(parsed);
   try {
     return type.fromObject(parsed as Record<string, unknown>);
   } catch (error) {
     throw new TaktError('bad_request', `the JSON body is not an OTLP ${what}: ${(error as Error).message}`);
   }
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * protobufjs's fromObject wraps an int64 written as decimal text past 64 bits
+ * ("99999999999999999999999" became 200376420520689660). A data point's asInt outside
+ * the int64 range, or not an integer at all, is set to the nearest int64 bound, so
+ * that the mapper's range check rejects the point with its reason instead of storing
+ * a wrapped number (OTLP spec, JSON encoding: int64 as a decimal string).
+ */
+function saturateJsonInts(request: unknown): void {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  for (const rm of list((request as { resourceMetrics?: unknown }).resourceMetrics))
+    for (const sm of list((rm as { scopeMetrics?: unknown })?.scopeMetrics))
+      for (const m of list((sm as { metrics?: unknown })?.metrics)) {
+        const metric = m as { sum?: { dataPoints?: unknown }; gauge?: { dataPoints?: unknown } } | null;
+        for (const p of [...list(metric?.sum?.dataPoints), ...list(metric?.gauge?.dataPoints)]) {
+          const point = p as { asInt?: unknown } | null;
+          if (point === null || typeof point !== 'object' || point.asInt === undefined || point.asInt === null)
+            continue;
+          const text = typeof point.asInt === 'number' ? String(point.asInt) : point.asInt;
+          if (typeof text !== 'string' || !/^-?\d+$/.test(text)) {
+            point.asInt = INT64_MAX.toString();
+            continue;
+          }
+          const n = BigInt(text);
+          if (n > INT64_MAX) point.asInt = INT64_MAX.toString();
+          else if (n < INT64_MIN) point.asInt = INT64_MIN.toString();
+        }
+      }
 }
 
 export function decodeMetricsRequest(body: Uint8Array, encoding: Encoding): ExportMetricsRequest {

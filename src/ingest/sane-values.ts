@@ -1,0 +1,39 @@
+import type { AttributeValue } from './otlp-values.ts';
+
+/**
+ * The range a usage number must be in to be stored. Token counts are whole numbers below
+ * 2^40 (a trillion: no request or export interval comes near it) and costs finite,
+ * non-negative dollars below a million, so that sums of any realistic number of points
+ * stay exact integers in 64-bit columns and in JavaScript numbers (2^53), and no point
+ * can poison a total (1e20 or 1e308 turned a SQLite sum into a float, then null).
+ * Anything else is rejected per point, with the reason, in partial_success.
+ */
+export const MAX_TOKENS_PER_POINT = 2 ** 40;
+export const MAX_COST_USD_PER_POINT = 1_000_000;
+
+export type Checked = { value: number; error?: undefined } | { value?: undefined; error: string };
+
+export function checkTokenCount(value: number, what: string): Checked {
+  if (Number.isInteger(value) && value >= 0 && value < MAX_TOKENS_PER_POINT) return { value };
+  return { error: `${what} must be a whole number from 0 to ${MAX_TOKENS_PER_POINT - 1}, got ${value}` };
+}
+
+export function checkCostUsd(value: number, what: string): Checked {
+  if (Number.isFinite(value) && value >= 0 && value < MAX_COST_USD_PER_POINT) return { value };
+  return {
+    error: `${what} must be a finite number of dollars from 0 to under ${MAX_COST_USD_PER_POINT}, got ${value}`,
+  };
+}
+
+/** Plain decimal text only: "12", "0.5", "1e3". Not "0x10", "Infinity", " 7", "". */
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * An attribute read as a number for a range check: numbers as they are, decimal text
+ * parsed, anything else (hex, words, booleans) NaN so that the check names it.
+ */
+export function attributeAsNumber(v: AttributeValue): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && DECIMAL.test(v)) return Number(v);
+  return Number.NaN;
+}
