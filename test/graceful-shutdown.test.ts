@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { startServer } from '../src/server/start-server.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { insertUser } from '../src/store/users.ts';
-import { queryUsage } from '../src/usage/query-usage.ts';
+import { queryUsage } from '../src/queries/usage-report.ts';
 import { encodeMetrics, tokenMetrics } from './support/otlp-payloads.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'takt-shutdown-'));

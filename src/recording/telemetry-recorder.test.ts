@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { apiRequestLogs, encodeLogs, encodeMetrics, tokenMetrics } from '../../test/support/otlp-payloads.ts';
 import { mapLogsExport, mapMetricsExport } from '../ingest/claude-code.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../ingest/otlp-decode.ts';
+import { queryUsage } from '../queries/usage-report.ts';
 import { openStore } from '../store/open-store.ts';
 import { insertUser } from '../store/users.ts';
-import { queryUsage } from '../usage/query-usage.ts';
 import { inProcessJobWriter, TelemetryRecorder } from './telemetry-recorder.ts';
 
 const T0 = Date.UTC(2026, 9, 1);

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { bearerFrom } from '../auth/api-token.ts';
-import { queryUsage } from '../usage/query-usage.ts';
+import { queryUsage } from '../queries/usage-report.ts';
 import type { AppContext } from './app-context.ts';
 
 /** tracking_status values of seed 000, with the one literal instruction for each. */

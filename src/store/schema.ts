@@ -20,6 +20,9 @@ export interface Database {
   web_sessions: WebSessionsTable;
   device_codes: DeviceCodesTable;
   audit_events: AuditEventsTable;
+  official_observations: OfficialObservationsTable;
+  limit_events: LimitEventsTable;
+  calibration_rejections: CalibrationRejectionsTable;
 }
 
 export interface InvitesTable {
@@ -115,6 +118,63 @@ export interface AccountsTable {
   email: string | null;
   first_seen_at: number;
   last_seen_at: number;
+  /** Settings (docs/limits.md); NULL is "not set". */
+  label: Generated<string | null>;
+  plan: Generated<string | null>;
+  unit: Generated<'usd' | 'tokens'>;
+  /** JSON: hand-set limits per window kind, in the account's unit. */
+  limits: Generated<string | null>;
+  /** JSON {weekday, hour, time_zone}: the weekly reset until an official one is seen. */
+  weekly_reset: Generated<string | null>;
+  month_start_day: Generated<number>;
+  /** 1 when the account is a team seat (with a per-seat cap). */
+  team_seat: Generated<number>;
+  per_seat_cap: Generated<number | null>;
+}
+
+/** One window of one official utilisation answer (status line, OAuth, claude.ai, …), kept as sent. */
+export interface OfficialObservationsTable {
+  id: string;
+  user_id: string;
+  account_id: string;
+  /** five_hour, seven_day, seven_day_opus, … */
+  window: string;
+  /** Percent, 0–100 (more when over). */
+  utilization: number;
+  resets_at: number | null;
+  captured_at: number;
+  received_at: number;
+  source: string;
+  session_id: string | null;
+  /** The window's object as sent (unknown keys kept), JSON. */
+  raw: string;
+}
+
+/** A hit limit or a "new window" mark (dashboard buttons, hooks, transcript lines). */
+export interface LimitEventsTable {
+  id: string;
+  user_id: string;
+  account_id: string;
+  kind: 'hit_limit' | 'new_window';
+  window: string;
+  at: number;
+  resets_at: number | null;
+  session_id: string | null;
+  source: string;
+  created_at: number;
+  /** Set when the mark was taken back (the dashboard's undo); such an event no longer counts. */
+  undone_at: number | null;
+}
+
+/** A calibration sample rejected as an outlier, recorded when first seen (it raises calibration_rejected once). */
+export interface CalibrationRejectionsTable {
+  account_id: string;
+  window: string;
+  unit: string;
+  at: number;
+  implied_capacity: number;
+  reason: string;
+  created_at: number;
 }
 
 /** Where a usage number came from. Every number in the product says so. */

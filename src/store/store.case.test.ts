@@ -4,8 +4,8 @@ import { dialects, type TestDatabase } from '../../test/support/test-databases.t
 import { issueApiToken, verifyApiToken } from '../auth/api-token.ts';
 import { mapLogsExport, mapMetricsExport } from '../ingest/claude-code.ts';
 import { decodeLogsRequest, decodeMetricsRequest } from '../ingest/otlp-decode.ts';
+import { queryUsage } from '../queries/usage-report.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
-import { queryUsage } from '../usage/query-usage.ts';
 import { revokeApiToken } from './api-tokens.ts';
 import { openStore } from './open-store.ts';
 import type { Store } from './store.ts';

@@ -1,0 +1,108 @@
+import type { UsageCounts } from '../lib/usage-counts.ts';
+import { USAGE_FIELDS } from '../lib/usage-counts.ts';
+import type { Db } from './db.ts';
+import type { UsageSource } from './schema.ts';
+import { HOUR_MS, timeKeyPrefix } from './telemetry.ts';
+
+/** A stored usage row as reports read it: a raw record, or an hour of the rollup (`at` = the hour). */
+export interface UsageRow extends UsageCounts {
+  at: number;
+  session_id: string;
+  model: string;
+  source: UsageSource;
+  machine_id: string;
+  account_id: string;
+}
+
+/**
+ * A user's usage rows in [from, to): whole hours from the hourly rollup, the partial
+ * hours at the edges from raw records (exact to the millisecond). `rawFrom` moves the
+ * rollup/raw boundary: everything from it on is read raw (callers that need minutes).
+ */
+export async function loadUsageRows(
+  db: Db,
+  q: { userId: string; from: number; to: number; rawFrom?: number },
+): Promise<UsageRow[]> {
+  const rawFrom = Math.max(q.from, Math.min(q.to, q.rawFrom ?? q.to));
+  const fullFrom = Math.ceil(q.from / HOUR_MS) * HOUR_MS;
+  const fullTo = Math.floor(rawFrom / HOUR_MS) * HOUR_MS;
+  const rows: UsageRow[] = [];
+  if (fullTo > fullFrom) {
+    rows.push(
+      ...(await db
+        .selectFrom('usage_hourly')
+        .select(['hour as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...USAGE_FIELDS])
+        .where('user_id', '=', q.userId)
+        .where('hour', '>=', fullFrom)
+        .where('hour', '<', fullTo)
+        .execute()),
+    );
+  }
+  const edges: [number, number][] =
+    fullTo > fullFrom
+      ? [
+          [q.from, fullFrom],
+          [fullTo, q.to],
+        ]
+      : [[q.from, q.to]];
+  for (const [a, b] of edges) {
+    if (b <= a) continue;
+    rows.push(
+      ...(await db
+        .selectFrom('usage_records')
+        .select(['ts as at', 'session_id', 'model', 'source', 'machine_id', 'account_id', ...USAGE_FIELDS])
+        .where('user_id', '=', q.userId)
+        // The key starts with the time: this range reads the primary key index only.
+        .where('dedupe_key', '>=', timeKeyPrefix(a))
+        .where('dedupe_key', '<', timeKeyPrefix(b))
+        .execute()),
+    );
+  }
+  for (const r of rows) for (const k of USAGE_FIELDS) r[k] = Number(r[k]);
+  return rows;
+}
+
+/** A source's token total over a session's life, per model: what the counting rule compares. */
+export interface SourceTotal {
+  session_id: string;
+  model: string;
+  source: UsageSource;
+  /** Input + output + cache reads + cache writes, plus cost (which breaks ties between token-less rows). */
+  weight: number;
+}
+
+export async function loadSourceTotals(db: Db, userId: string, sessions: string[]): Promise<SourceTotal[]> {
+  const out: SourceTotal[] = [];
+  for (let i = 0; i < sessions.length; i += 400) {
+    const part = sessions.slice(i, i + 400);
+    const totals = await db
+      .selectFrom('usage_hourly')
+      .select((eb) => [
+        'session_id',
+        'model',
+        'source',
+        eb(
+          eb(
+            eb(eb.fn.sum<number>('input_tokens'), '+', eb.fn.sum<number>('output_tokens')),
+            '+',
+            eb.fn.sum<number>('cache_read_tokens'),
+          ),
+          '+',
+          eb.fn.sum<number>('cache_creation_tokens'),
+        ).as('tokens'),
+        eb.fn.sum<number>('cost_usd').as('cost'),
+      ])
+      .where('user_id', '=', userId)
+      .where('session_id', 'in', part)
+      .groupBy(['session_id', 'model', 'source'])
+      .execute();
+    for (const t of totals)
+      out.push({
+        session_id: t.session_id,
+        model: t.model,
+        source: t.source,
+        weight: Number(t.tokens) + Number(t.cost),
+      });
+  }
+  return out;
+}
