@@ -83,13 +83,12 @@ const SECRET_WORDS = new Set([
   'session',
   'csrf',
   'invite',
-  'apikey',
 ]);
-const SECRET_CODES = /(user|device|resume|setup|invite|one_?time)_?code$/i;
+const SECRET_SUFFIXES = /((user|device|resume|setup|invite|one_?time)_?code|api_?key)$/i;
 
 /** password, current_password, invite_code, sessionId, csrf_token…, but not input_tokens. */
 export function isSecretKey(key: string): boolean {
-  if (SECRET_CODES.test(key)) return true;
+  if (SECRET_SUFFIXES.test(key)) return true;
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
