@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { queryUsage } from '../src/queries/usage-report.ts';
 import { startServer } from '../src/server/start-server.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { insertUser } from '../src/store/users.ts';
-import { queryUsage } from '../src/queries/usage-report.ts';
 import { encodeMetrics, tokenMetrics } from './support/otlp-payloads.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'takt-shutdown-'));

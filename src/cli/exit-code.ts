@@ -19,6 +19,7 @@ export function exitCodeOf(code: ErrorCode): number {
     case 'not_found':
     case 'conflict':
     case 'payload_too_large':
+    case 'unsupported_media_type':
       return EXIT_USAGE;
     case 'unavailable':
     case 'rate_limited':

@@ -54,6 +54,19 @@ describe('loadConfig', () => {
     );
   });
 
+  it('names the /metrics and log settings when they are wrong', () => {
+    const load = () =>
+      loadConfig({ TAKT_HOME: '/t', TAKT_METRICS_PUBLIC: 'yes', TAKT_METRICS_TOKEN: 'short', TAKT_LOG_LEVEL: 'loud' });
+    expect(load).toThrow(
+      [
+        'takt cannot start, a setting is invalid:',
+        '  TAKT_LOG_LEVEL (--log-level): TAKT_LOG_LEVEL must be one of silent, error, warn, info, debug (got "loud")',
+        '  TAKT_METRICS_TOKEN: TAKT_METRICS_TOKEN must be at least 16 characters: generate one with openssl rand -hex 32 (got "short")',
+        '  TAKT_METRICS_PUBLIC: TAKT_METRICS_PUBLIC must be 1 (open to all) or 0 (closed) (got "yes")',
+      ].join('\n'),
+    );
+  });
+
   it('rejects a body limit too small to hold an export', () => {
     expect(() => loadConfig({ TAKT_HOME: '/t', TAKT_BODY_LIMIT: '100' })).toThrow(
       'TAKT_BODY_LIMIT must be at least 1kb: smaller would reject ordinary exports',

@@ -56,7 +56,21 @@ export const configSchema = z.object({
   publicUrl: z.url('TAKT_PUBLIC_URL must be an absolute URL such as https://takt.example.com').optional(),
   lanAdminCidrs: cidrList.default([]),
   trustedProxies: cidrList.default([]),
-  logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  logLevel: z
+    .enum(['silent', 'error', 'warn', 'info', 'debug'], {
+      error: 'TAKT_LOG_LEVEL must be one of silent, error, warn, info, debug',
+    })
+    .default('info'),
+  /** GET /metrics: a bearer token it requires (any bind). */
+  metricsToken: z
+    .string()
+    .min(16, 'TAKT_METRICS_TOKEN must be at least 16 characters: generate one with openssl rand -hex 32')
+    .optional(),
+  /**
+   * GET /metrics without a token: open (true), closed (false), or unset — open on a loopback
+   * bind only, since the counters tell anyone on the network who sends what and how often.
+   */
+  metricsPublic: z.boolean({ error: 'TAKT_METRICS_PUBLIC must be 1 (open to all) or 0 (closed)' }).optional(),
   /** Attempts a minute, per address and per account, on login, register and token (device endpoints: 3×). */
   authRateLimit: z.coerce
     .number({ error: 'TAKT_AUTH_RATE_LIMIT must be a whole number of attempts per minute' })
@@ -70,7 +84,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 /** Maps a schema key to the environment variable / flag a user sets, for error messages. */
-export const settingNames: Record<keyof Config, { env: string; flag: string }> = {
+export const settingNames: Record<keyof Config, { env: string; flag?: string }> = {
   home: { env: 'TAKT_HOME', flag: '--home' },
   databaseUrl: { env: 'TAKT_DATABASE_URL', flag: '--database-url' },
   host: { env: 'TAKT_HOST', flag: '--host' },
@@ -82,6 +96,9 @@ export const settingNames: Record<keyof Config, { env: string; flag: string }> =
   lanAdminCidrs: { env: 'TAKT_LAN_ADMIN_CIDRS', flag: '--lan-admin-cidrs' },
   trustedProxies: { env: 'TAKT_TRUSTED_PROXIES', flag: '--trusted-proxies' },
   logLevel: { env: 'TAKT_LOG_LEVEL', flag: '--log-level' },
+  // No flag: a secret on the command line is visible to every user in ps.
+  metricsToken: { env: 'TAKT_METRICS_TOKEN' },
+  metricsPublic: { env: 'TAKT_METRICS_PUBLIC' },
   ingestDryRun: { env: 'TAKT_INGEST_DRY_RUN', flag: '--ingest-dry-run' },
   authRateLimit: { env: 'TAKT_AUTH_RATE_LIMIT', flag: '--auth-rate-limit' },
 };
@@ -111,6 +128,8 @@ export function loadConfig(
     lanAdminCidrs: flags.lanAdminCidrs ?? env.TAKT_LAN_ADMIN_CIDRS,
     trustedProxies: flags.trustedProxies ?? env.TAKT_TRUSTED_PROXIES,
     logLevel: flags.logLevel ?? env.TAKT_LOG_LEVEL,
+    metricsToken: flags.metricsToken ?? env.TAKT_METRICS_TOKEN,
+    metricsPublic: flags.metricsPublic ?? switchValue(env.TAKT_METRICS_PUBLIC),
     authRateLimit: flags.authRateLimit ?? env.TAKT_AUTH_RATE_LIMIT,
     ingestDryRun:
       flags.ingestDryRun ?? (env.TAKT_INGEST_DRY_RUN === undefined ? undefined : env.TAKT_INGEST_DRY_RUN === '1'),
@@ -121,12 +140,26 @@ export function loadConfig(
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '') as keyof Config;
       const names = settingNames[key];
-      const where = names ? `${names.env} (${names.flag})` : key;
+      const where = names ? (names.flag ? `${names.env} (${names.flag})` : names.env) : key;
       return `  ${where}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
     });
     throw new ConfigError(`takt cannot start, a setting is invalid:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** "1"/"true" and "0"/"false" as booleans; anything else as given, for the schema to reject by name. */
+function switchValue(text: string | undefined): boolean | string | undefined {
+  const t = text?.trim().toLowerCase();
+  if (t === '1' || t === 'true') return true;
+  if (t === '0' || t === 'false') return false;
+  return text;
+}
+
+/** A bind address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 export function parseByteSize(text: string): number {

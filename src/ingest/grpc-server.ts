@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { bearerFrom } from '../auth/api-token.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { TaktError } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { handleExport } from './export-handler.ts';
 import { grpcStatusOf } from './grpc-status.ts';
@@ -38,6 +39,7 @@ export interface GrpcDeps {
   recorder: TelemetryRecorder;
   metrics: IngestMetrics;
   tokens: TokenVerifier;
+  log: Logger;
   bodyLimitBytes: number;
 }
 
@@ -53,7 +55,7 @@ export function createGrpcServer(deps: GrpcDeps): grpc.Server {
           (response) => callback(null, response),
           (error: unknown) => {
             const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
-            if (!(error instanceof TaktError)) console.error(error);
+            if (!(error instanceof TaktError)) deps.log.error('OTLP/gRPC export failed', { signal, error });
             callback({ code: grpcStatusOf(e.code), details: e.message });
           },
         );

@@ -10,6 +10,8 @@ export const errorCodes = [
   'not_found',
   'conflict',
   'payload_too_large',
+  // A body in a media type the endpoint does not read (JSON endpoints take only application/json).
+  'unsupported_media_type',
   'rate_limited',
   'unavailable',
   'internal',

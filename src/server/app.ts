@@ -6,20 +6,36 @@ import { registerAuditRoutes } from './audit-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
 import { httpStatusOf } from './http-errors.ts';
+import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
+import { securityHeaders } from './security-headers.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { registerValidateRoutes } from './validate-routes.ts';
 
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono();
+  app.use(securityHeaders());
+  if (ctx.log.enabled('debug')) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      // The path only: a query may hold a user_code.
+      ctx.log.debug('request', {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      });
+    });
+  }
 
   app.get('/healthz', async (c) => {
     await ctx.store.ping();
     return c.json({ status: 'ok', store: ctx.store.dialect });
   });
 
-  app.get('/metrics', async (c) =>
+  app.get('/metrics', requireMetricsAccess(ctx.config), async (c) =>
     c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType }),
   );
 
@@ -47,9 +63,12 @@ export function createApp(ctx: AppContext): Hono {
 
   app.onError((error, c) => {
     const e = isTaktError(error) ? error : new TaktError('internal', 'internal error: see the server log');
-    if (!isTaktError(error)) console.error(error);
+    if (!isTaktError(error)) ctx.log.error('request failed', { method: c.req.method, path: c.req.path, error });
     const headers: Record<string, string> =
       e.code === 'rate_limited' ? { 'Retry-After': String(e.details?.retryAfterSeconds ?? 60) } : {};
+    // The rest of a refused body is not read: close the connection rather than leave unread
+    // bytes where the client's next request on it would start.
+    if (e.code === 'payload_too_large' || e.code === 'unsupported_media_type') headers.Connection = 'close';
     return c.json({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } }, httpStatusOf(e.code), headers);
   });
 

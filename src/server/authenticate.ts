@@ -67,6 +67,7 @@ export async function requireCaller(
     );
   }
   if (options.write && caller.via === 'session') {
+    requireSameSite(c, ctx);
     const sent = c.req.header('x-csrf-token') ?? options.csrfFromForm;
     if (!sent || sent !== caller.csrf) {
       throw new TaktError(
@@ -95,8 +96,44 @@ export async function requireAdmin(
     return { userId: caller.user.id, address };
   }
   if (ctx.config.lanAdminCidrs.length > 0 && isTrusted(ctx.lanAdmins, address)) {
+    // The address alone authorises: any page open in a browser on that network could post here.
+    if (options.write) requireSameSite(c, ctx);
     return { userId: caller?.user.id ?? null, address };
   }
   if (!caller) await requireCaller(c, ctx);
   throw new TaktError('forbidden', 'this needs an admin: sign in as an admin or use an admin token');
+}
+
+/**
+ * Refuses a write sent by a page of another site. A write authorised by what a browser
+ * attaches on its own — a session cookie, or the network address under TAKT_LAN_ADMIN_CIDRS —
+ * could otherwise be made by any page the user has open. Browsers name the initiator in
+ * Sec-Fetch-Site (Fetch Metadata) and, on a POST, in Origin; only same-origin (and "none", a
+ * request the user made directly) pass. Clients without a browser (curl, takt) send neither
+ * header, cannot be driven by a web page, and pass.
+ */
+export function requireSameSite(c: Context, ctx: AppContext): void {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return;
+    throw crossSite(`Sec-Fetch-Site: ${site}`);
+  }
+  const origin = c.req.header('origin');
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined; // "null" (sandboxed frames, file: pages) or garbage: not ours
+  }
+  const own = [c.req.header('host'), ctx.config.publicUrl ? new URL(ctx.config.publicUrl).host : undefined];
+  if (host !== undefined && own.includes(host)) return;
+  throw crossSite(`Origin: ${origin}`);
+}
+
+function crossSite(evidence: string): TaktError {
+  return new TaktError(
+    'forbidden',
+    `this write came from another site (${evidence}): use takt's own pages, a bearer token, or a client without a browser such as curl or takt`,
+  );
 }

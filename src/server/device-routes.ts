@@ -16,7 +16,8 @@ import { TaktError } from '../lib/errors.ts';
 import type { DeviceCodesTable } from '../store/schema.ts';
 import type { AppContext } from './app-context.ts';
 import { addressOf, findCaller, requireCaller } from './authenticate.ts';
-import { verifyPage } from './device-verify-page.ts';
+import { VERIFY_PAGE_CSS, VERIFY_PAGE_JS, verifyPage } from './device-verify-page.ts';
+import { readForm } from './read-body.ts';
 import { readJson, serverUrlOf } from './read-json.ts';
 
 const machine = z
@@ -126,6 +127,13 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
     return deliver(c, row);
   });
 
+  app.get('/auth/device/verify.css', (c) =>
+    c.body(VERIFY_PAGE_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }),
+  );
+  app.get('/auth/device/verify.js', (c) =>
+    c.body(VERIFY_PAGE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  );
+
   app.get('/auth/device/verify', async (c) => {
     const caller = await findCaller(c, ctx);
     return c.html(
@@ -139,8 +147,8 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
 
   /** The verify page's form: approve or deny a user code (signed-in browser session, CSRF-checked). */
   app.post('/auth/device/verify', async (c) => {
-    const form = await c.req.parseBody();
-    const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+    const form = await readForm(c);
+    const field = (k: string) => form[k] ?? '';
     ctx.limits.device.hit(`device-verify:${addressOf(c, ctx)}`);
     let caller: Awaited<ReturnType<typeof requireCaller>>;
     try {

@@ -1,4 +1,8 @@
-/** The device verification page (server-rendered; no script needed). */
+/**
+ * The device verification page, server-rendered. Its style and its one script (signing in
+ * through POST /auth/login) are served from their own URLs: the CSP (security-headers.ts)
+ * allows no inline script or style.
+ */
 const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
@@ -25,23 +29,28 @@ export function verifyPage(p: {
         <label>Email <input name="email" type="email" required></label>
         <label>Password <input name="password" type="password" required></label>
         <button>Sign in</button>
-      </form>
-      <script>
-        document.getElementById('login').addEventListener('submit', async (e) => {
-          e.preventDefault();
-          const f = new FormData(e.target);
-          const r = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ email: f.get('email'), password: f.get('password') }) });
-          if (r.ok) location.reload(); else document.getElementById('msg').textContent = (await r.json()).error.message;
-        });
-      </script>`;
+      </form>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>takt · approve a machine</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}
-input{font:inherit;padding:.3rem;width:100%}button{font:inherit;margin:.4rem .4rem 0 0;padding:.4rem 1rem}.err{color:#b00}.ok{color:#070}</style>
+<link rel="stylesheet" href="/auth/device/verify.css">
+<script src="/auth/device/verify.js" defer></script>
 </head><body><h1>Approve a machine</h1>
 ${p.error ? `<p class="err" role="alert">${escapeHtml(p.error)}</p>` : ''}${p.done ? `<p class="ok" role="status">${escapeHtml(p.done)}</p>` : ''}
 <p id="msg" class="err"></p>
 ${body}
 </body></html>`;
 }
+
+export const VERIFY_PAGE_CSS = `body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}
+input{font:inherit;padding:.3rem;width:100%}button{font:inherit;margin:.4rem .4rem 0 0;padding:.4rem 1rem}.err{color:#b00}.ok{color:#070}
+`;
+
+/** Signs in from the page's login form, then reloads it to show the approve form. */
+export const VERIFY_PAGE_JS = `document.getElementById('login')?.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const r = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: f.get('email'), password: f.get('password') }) });
+  if (r.ok) location.reload(); else document.getElementById('msg').textContent = (await r.json()).error.message;
+});
+`;

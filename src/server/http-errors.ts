@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../lib/errors.ts';
 
 /** The one mapping from takt error codes to HTTP status. */
-export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503 | 500 {
+export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503 | 500 {
   switch (code) {
     case 'bad_request':
       return 400;
@@ -15,6 +15,8 @@ export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413
       return 409;
     case 'payload_too_large':
       return 413;
+    case 'unsupported_media_type':
+      return 415;
     case 'rate_limited':
       return 429;
     case 'unavailable':

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { bearerFrom } from '../auth/api-token.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
@@ -6,15 +5,17 @@ import { handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
 import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
 import { TaktError } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { httpStatusOf } from './http-errors.ts';
 import type { ServerMetrics } from './observability.ts';
-import { decompressBody, readBodyLimited } from './read-body.ts';
+import { decompressBody, EXPORT_HINT, readRequestBody } from './read-body.ts';
 
 export interface OtlpHttpDeps {
   recorder: TelemetryRecorder;
   metrics: ServerMetrics;
   tokens: TokenVerifier;
+  log: Logger;
   bodyLimitBytes: number;
 }
 
@@ -59,15 +60,14 @@ export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpD
         'the bearer token is unknown or revoked: create a new one (takt setup, or takt token create on the server)',
       );
     }
-    // Behind @hono/node-server the Node request is there to read directly (see read-body.ts).
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    const raw = await readBodyLimited(incoming ?? c.req.raw.body, deps.bodyLimitBytes, c.req.header('content-length'));
+    const raw = await readRequestBody(c, deps.bodyLimitBytes, EXPORT_HINT);
     const body = await decompressBody(raw, c.req.header('content-encoding'), deps.bodyLimitBytes);
     handled = true;
     const partial = await handleExport(deps, { signal, encoding, body, identity, transport });
     return respond(c, encoding, 200, encodeExportResponse(signal, encoding, partial));
   } catch (error) {
     const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
+    if (!(error instanceof TaktError)) deps.log.error('OTLP/HTTP export failed', { signal, error });
     // handleExport counts its own rejections; count those that happened before it.
     if (!handled) deps.metrics.exportsTotal.inc({ signal, transport, outcome: 'rejected' });
     const status = httpStatusOf(e.code);

@@ -1,6 +1,46 @@
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { gunzip, inflate } from 'node:zlib';
+import type { Context } from 'hono';
 import { TaktError } from '../lib/errors.ts';
+
+/** OTLP exports: the hint a 413 gives, since the exporter's batch size is what to change. */
+export const EXPORT_HINT =
+  'send smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) or raise TAKT_BODY_LIMIT on the server';
+
+/**
+ * JSON and form bodies of the API: a few hundred bytes in practice (an email, a password, a
+ * host name). 64 kB leaves room and stops a flood after one read, not after gigabytes.
+ */
+export const API_BODY_LIMIT = 64 * 1024;
+export const API_HINT = 'API requests are small: send only the documented fields (docs/api.md)';
+
+/** The request's media type, lower-case, without parameters ("" when there is none). */
+export function mediaTypeOf(c: Context): string {
+  return (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * The body of a request, with the limit enforced while reading. Behind @hono/node-server it
+ * reads Node's request stream: touching c.req.raw.body would build a web Request around it.
+ */
+export function readRequestBody(c: Context, limit: number, hint: string): Promise<Buffer> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return readBodyLimited(incoming ?? c.req.raw.body, limit, c.req.header('content-length'), hint);
+}
+
+/** An HTML form's fields (application/x-www-form-urlencoded), read within `limit`. */
+export async function readForm(c: Context, limit = API_BODY_LIMIT): Promise<Record<string, string>> {
+  const type = mediaTypeOf(c);
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new TaktError(
+      'unsupported_media_type',
+      `Content-Type ${type || '(none)'} is not accepted here: send the form as application/x-www-form-urlencoded`,
+    );
+  }
+  const body = await readRequestBody(c, limit, API_HINT);
+  return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+}
 
 /**
  * Reads a request body with a size limit enforced while reading (a chunked body
@@ -11,10 +51,11 @@ export async function readBodyLimited(
   stream: Readable | ReadableStream<Uint8Array> | null,
   limit: number,
   contentLength: string | undefined,
+  hint = EXPORT_HINT,
 ): Promise<Buffer> {
-  if (contentLength !== undefined && Number(contentLength) > limit) throw tooLarge(limit);
+  if (contentLength !== undefined && Number(contentLength) > limit) throw tooLarge(limit, hint);
   if (!stream) return Buffer.alloc(0);
-  if (stream instanceof Readable) return readNodeStream(stream, limit);
+  if (stream instanceof Readable) return readNodeStream(stream, limit, hint);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = stream.getReader();
@@ -24,7 +65,7 @@ export async function readBodyLimited(
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
+      throw tooLarge(limit, hint);
     }
     chunks.push(value);
   }
@@ -36,7 +77,7 @@ export async function readBodyLimited(
  * and ReadableStream built around it for every export. Past the limit it stops reading
  * (the caller answers 413 and closes the connection).
  */
-function readNodeStream(stream: Readable, limit: number): Promise<Buffer> {
+function readNodeStream(stream: Readable, limit: number, hint: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -53,7 +94,7 @@ function readNodeStream(stream: Readable, limit: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) finish(tooLarge(limit));
+      if (size > limit) finish(tooLarge(limit, hint));
       else chunks.push(chunk);
     };
     const onEnd = () => finish();
@@ -77,16 +118,16 @@ export async function decompressBody(body: Buffer, encoding: string | undefined,
   return new Promise((resolve, reject) => {
     fn(body, { maxOutputLength: limit }, (error, out) => {
       if (!error) resolve(out);
-      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLarge(limit, true));
+      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        reject(tooLarge(limit, EXPORT_HINT, true));
       else reject(new TaktError('bad_request', `the body is not valid ${e} data: ${error.message}`));
     });
   });
 }
 
-function tooLarge(limit: number, decompressed = false): TaktError {
+function tooLarge(limit: number, hint: string, decompressed = false): TaktError {
   return new TaktError(
     'payload_too_large',
-    `the body is larger than ${limit} bytes${decompressed ? ' once decompressed' : ''}: ` +
-      'send smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) or raise TAKT_BODY_LIMIT on the server',
+    `the body is larger than ${limit} bytes${decompressed ? ' once decompressed' : ''}: ${hint}`,
   );
 }

@@ -6,6 +6,7 @@ import { RateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
@@ -24,7 +25,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { store?: Store } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { store?: Store; log?: Logger } = {},
+): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config.databaseUrl));
   const metrics = createServerMetrics();
   // On SQLite the group commits run in a worker thread, beside the event loop.
@@ -37,6 +42,7 @@ export async function startServer(config: Config, options: { store?: Store } = {
     recorder,
     metrics,
     tokens,
+    log,
     trustedProxies: addressList(config.trustedProxies),
     lanAdmins: addressList(config.lanAdminCidrs),
     limits: {
@@ -54,7 +60,7 @@ export async function startServer(config: Config, options: { store?: Store } = {
 
   let grpcPort = 0;
   const grpcServer = config.grpcEnabled
-    ? createGrpcServer({ recorder, metrics, tokens, bodyLimitBytes: config.bodyLimitBytes })
+    ? createGrpcServer({ recorder, metrics, tokens, log, bodyLimitBytes: config.bodyLimitBytes })
     : undefined;
   if (grpcServer) {
     try {

@@ -1,7 +1,9 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import { bearerFrom } from '../auth/api-token.ts';
 import { queryUsage } from '../queries/usage-report.ts';
 import type { AppContext } from './app-context.ts';
+import { readJson } from './read-json.ts';
 
 /** tracking_status values of seed 000, with the one literal instruction for each. */
 export const NEXT_ACTIONS = {
@@ -56,14 +58,10 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
     const identity = await ctx.tokens.verify(token);
     if (!identity) return answer('auth_invalid', { token: 'invalid' }, 401);
 
-    let hostName: string | undefined;
-    try {
-      const text = await c.req.text();
-      const body = text.trim() ? (JSON.parse(text) as { host_name?: unknown }) : {};
-      hostName = typeof body.host_name === 'string' && body.host_name.trim() ? body.host_name.trim() : undefined;
-    } catch {
-      hostName = undefined;
-    }
+    // No host_name (or not a string) is answered no_host_supplied, with the next action.
+    const body = await readJson(c, z.unknown());
+    const named = (body as { host_name?: unknown } | null)?.host_name;
+    const hostName = typeof named === 'string' && named.trim() ? named.trim() : undefined;
     const db = ctx.store.db;
     const userId = identity.user.id;
     const now = Date.now();

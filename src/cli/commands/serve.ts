@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/config.ts';
+import { createLogger } from '../../lib/log.ts';
 import { startServer } from '../../server/start-server.ts';
 import { countUsers } from '../../store/users.ts';
 
@@ -14,6 +15,10 @@ Options (each also an environment variable):
   --no-grpc             TAKT_GRPC=0        do not listen for gRPC
   --body-limit SIZE     TAKT_BODY_LIMIT    largest export body, also once decompressed (default 8mb)
   --public-url URL      TAKT_PUBLIC_URL    the URL machines use to reach this server
+  --log-level LEVEL     TAKT_LOG_LEVEL     silent, error, warn, info (default) or debug (one line per request)
+
+GET /metrics is open on a loopback bind only; elsewhere set TAKT_METRICS_TOKEN (scrape with
+that bearer token) or TAKT_METRICS_PUBLIC=1. See docs/operations.md.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -28,6 +33,7 @@ export async function run(args: string[]): Promise<number> {
       'no-grpc': { type: 'boolean' },
       'body-limit': { type: 'string' },
       'public-url': { type: 'string' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,29 +50,27 @@ export async function run(args: string[]): Promise<number> {
     ...(values['no-grpc'] ? { grpcEnabled: false } : {}),
     ...(values['body-limit'] ? { bodyLimitBytes: values['body-limit'] } : {}),
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
   });
-  const server = await startServer(config);
+  const log = createLogger(config.logLevel);
+  const server = await startServer(config, { log });
   const where = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : config.databaseUrl;
-  process.stdout.write(
-    `takt serve: HTTP ${server.httpUrl}${server.grpcPort ? `, OTLP/gRPC ${config.host}:${server.grpcPort}` : ''}, store ${where}\n`,
+  // Plain sentences, not key=value: these lines are read by the person who just started takt.
+  log.info(
+    `takt serve: HTTP ${server.httpUrl}${server.grpcPort ? `, OTLP/gRPC ${config.host}:${server.grpcPort}` : ''}, store ${where}`,
   );
   if ((await countUsers(server.context.store.db)) === 0) {
-    process.stdout.write(
-      [
-        'takt serve: no users yet. On this machine, create the first admin and their token:',
-        '  takt token create --email you@example.com --admin',
-        'then invite others with POST /auth/invite (or: takt admin invite).',
-        '',
-      ].join('\n'),
-    );
+    log.info('takt serve: no users yet. On this machine, create the first admin and their token:');
+    log.info('  takt token create --email you@example.com --admin');
+    log.info('then invite others with POST /auth/invite (or: takt admin invite).');
   }
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`takt serve: ${signal}, finishing in-flight exports…\n`);
+      log.info(`takt serve: ${signal}, finishing in-flight exports…`);
       server.close().then(
         () => resolve(0),
         (error: unknown) => {
-          process.stderr.write(`takt serve: shutdown failed: ${(error as Error).message}\n`);
+          log.error('takt serve: shutdown failed', { error: error as Error });
           resolve(1);
         },
       );
