@@ -1,5 +1,3 @@
-import { readlinkSync } from 'node:fs';
-
 /**
  * Local calendar dates of instants in an IANA time zone, fast enough for 100,000 rows:
  * the zone's offset is asked of Intl once per UTC day (twice: at its start and end) and
@@ -7,22 +5,9 @@ import { readlinkSync } from 'node:fs';
  */
 export type LocalDate = (ms: number) => string;
 
-/**
- * This machine's zone: TZ when set, else the target of /etc/localtime, else Intl's answer
- * (Intl's first use costs ~15 ms of start-up, which the status line cannot spare).
- */
-export function defaultTimeZone(env: NodeJS.ProcessEnv = process.env): string {
-  const tz = env.TZ?.replace(/^:/, '');
-  if (tz !== undefined && /^(?:UTC|[A-Za-z]+(?:\/[\w+-]+)+)$/.test(tz)) return tz;
-  try {
-    const target = readlinkSync('/etc/localtime');
-    const at = target.indexOf('zoneinfo/');
-    if (at !== -1) return target.slice(at + 'zoneinfo/'.length);
-  } catch {
-    // not a symlink (or not Linux/macOS): ask Intl
-  }
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
+import { defaultTimeZone } from '../lib/default-time-zone.ts';
+
+export { defaultTimeZone };
 
 /** Throws a message that names the zone when Intl does not know it. */
 export function checkTimeZone(timeZone: string): string {

@@ -1,0 +1,132 @@
+import type { Selectable } from 'kysely';
+import type { Db } from './db.ts';
+import { newId } from './ids.ts';
+import type { CalibrationRejectionsTable, LimitEventsTable, OfficialObservationsTable } from './schema.ts';
+
+/**
+ * Ground truth about an account's limits: official utilisation observations, limit events
+ * (hits, "new window" marks) and the calibration samples rejected as outliers.
+ */
+export type OfficialObservationRow = Selectable<OfficialObservationsTable>;
+export type LimitEventRow = Selectable<LimitEventsTable>;
+
+/** Stores each window once (a re-upload changes nothing); returns how many were new. */
+export async function insertOfficialObservations(
+  db: Db,
+  rows: Omit<OfficialObservationsTable, 'id'>[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await db
+    .insertInto('official_observations')
+    .values(rows.map((r) => ({ id: newId(), ...r })))
+    .onConflict((oc) => oc.columns(['account_id', 'window', 'source', 'captured_at']).doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length;
+}
+
+export async function listOfficialObservations(
+  db: Db,
+  accountIds: string[],
+  since: number,
+): Promise<OfficialObservationRow[]> {
+  if (accountIds.length === 0) return [];
+  return db
+    .selectFrom('official_observations')
+    .selectAll()
+    .where('account_id', 'in', accountIds)
+    .where('captured_at', '>=', since)
+    .orderBy('captured_at')
+    .execute();
+}
+
+/** The latest official reset seen for each window of these accounts, however old (the weekly anchor). */
+export async function latestObservationPerWindow(db: Db, accountIds: string[]): Promise<OfficialObservationRow[]> {
+  if (accountIds.length === 0) return [];
+  return db
+    .selectFrom('official_observations as o')
+    .selectAll('o')
+    .where('o.account_id', 'in', accountIds)
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'o.captured_at',
+        '=',
+        selectFrom('official_observations as p')
+          .select((e) => e.fn.max('p.captured_at').as('m'))
+          .whereRef('p.account_id', '=', 'o.account_id')
+          .whereRef('p.window', '=', 'o.window'),
+      ),
+    )
+    .execute();
+}
+
+/**
+ * Records a limit event unless the same kind for the same account and window was recorded
+ * within two minutes of it (one hit reported by several sessions, the hook and the
+ * transcript is one event). Returns the event and whether it is new.
+ */
+export async function insertLimitEvent(
+  db: Db,
+  row: Omit<LimitEventsTable, 'id' | 'undone_at'>,
+): Promise<{ event: LimitEventRow; created: boolean }> {
+  const existing = await db
+    .selectFrom('limit_events')
+    .selectAll()
+    .where('account_id', '=', row.account_id)
+    .where('kind', '=', row.kind)
+    .where('window', '=', row.window)
+    .where('undone_at', 'is', null)
+    .where('at', '>', row.at - 120_000)
+    .where('at', '<', row.at + 120_000)
+    .orderBy('at')
+    .executeTakeFirst();
+  if (existing) {
+    // A later report may know the reset time the first did not (a hook carries none; the transcript line does).
+    if (existing.resets_at === null && row.resets_at !== null) {
+      await db.updateTable('limit_events').set({ resets_at: row.resets_at }).where('id', '=', existing.id).execute();
+      return { event: { ...existing, resets_at: row.resets_at }, created: false };
+    }
+    return { event: existing, created: false };
+  }
+  const event: LimitEventRow = { id: newId(), undone_at: null, ...row };
+  await db.insertInto('limit_events').values(event).execute();
+  return { event, created: true };
+}
+
+export async function findLimitEvent(db: Db, id: string): Promise<LimitEventRow | undefined> {
+  return db.selectFrom('limit_events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function undoLimitEvent(db: Db, id: string, now: number): Promise<void> {
+  await db.updateTable('limit_events').set({ undone_at: now }).where('id', '=', id).execute();
+}
+
+export async function listLimitEvents(db: Db, accountIds: string[], since: number): Promise<LimitEventRow[]> {
+  if (accountIds.length === 0) return [];
+  return db
+    .selectFrom('limit_events')
+    .selectAll()
+    .where('account_id', 'in', accountIds)
+    .where('at', '>=', since)
+    .where('undone_at', 'is', null)
+    .orderBy('at')
+    .execute();
+}
+
+/** Records rejected samples not seen before; returns the new ones (each raises calibration_rejected once). */
+export async function recordCalibrationRejections(
+  db: Db,
+  rows: CalibrationRejectionsTable[],
+): Promise<CalibrationRejectionsTable[]> {
+  const fresh: CalibrationRejectionsTable[] = [];
+  for (const r of rows) {
+    const done = await db
+      .insertInto('calibration_rejections')
+      .values(r)
+      .onConflict((oc) => oc.columns(['account_id', 'window', 'unit', 'at']).doNothing())
+      .returning('at')
+      .execute();
+    if (done.length > 0) fresh.push(r);
+  }
+  return fresh;
+}
