@@ -18,7 +18,13 @@ const usage: UsagePoint[] = [
   { at: t('11:30'), model: 'claude-opus-4-5', usd: 5, tokens: 500 },
   { at: t('12:00'), model: 'claude-opus-4-5', usd: 2.5, tokens: 250 },
 ];
-const official: OfficialObservation = { at: t('11:00'), window: 'five_hour', utilization: 25, resetsAt: t('15:00'), source: 'oauth' };
+const official: OfficialObservation = {
+  at: t('11:00'),
+  window: 'five_hour',
+  utilization: 25,
+  resetsAt: t('15:00'),
+  source: 'oauth',
+};
 
 function input(over: Partial<UtilizationInput>): UtilizationInput {
   return {
@@ -37,7 +43,9 @@ function input(over: Partial<UtilizationInput>): UtilizationInput {
 
 describe('utilisation', () => {
   it('extends the official percentage by the usage since, over the calibrated capacity', () => {
-    const u = windowUtilization(input({ officials: [official], calibration: { estimate: 80, confidence: 'medium' }, planDefault: 35 }));
+    const u = windowUtilization(
+      input({ officials: [official], calibration: { estimate: 80, confidence: 'medium' }, planDefault: 35 }),
+    );
     expect(u).toMatchObject({
       used: 27.5,
       used_tokens: 2750,
@@ -54,25 +62,50 @@ describe('utilisation', () => {
 
   it('is exact with high confidence right after an observation', () => {
     const u = windowUtilization(input({ now: t('11:10'), officials: [official] }));
-    expect(u).toMatchObject({ utilization: 25, source: 'official', confidence: 'high', limit: 80, limit_source: 'official' });
+    expect(u).toMatchObject({
+      utilization: 25,
+      source: 'official',
+      confidence: 'high',
+      limit: 80,
+      limit_source: 'official',
+    });
   });
 
   it('ignores an official figure of the previous window', () => {
     const old: OfficialObservation = { ...official, at: t('09:00'), resetsAt: t('10:00'), utilization: 90 };
     const u = windowUtilization(input({ officials: [old], handSet: 50 }));
-    expect(u).toMatchObject({ utilization: 55, source: 'configured', limit_source: 'configured', confidence: 'medium' });
+    expect(u).toMatchObject({
+      utilization: 55,
+      source: 'configured',
+      limit_source: 'configured',
+      confidence: 'medium',
+    });
   });
 
   it('takes the limit in order hand-set, calibrated, plan default', () => {
     const calibration = { estimate: 110, confidence: 'high' as const };
     expect(windowUtilization(input({ handSet: 50, calibration, planDefault: 35 })).utilization).toBe(55);
-    expect(windowUtilization(input({ calibration, planDefault: 35 }))).toMatchObject({ utilization: 25, source: 'calibrated', confidence: 'high' });
-    expect(windowUtilization(input({ planDefault: 55 }))).toMatchObject({ utilization: 50, source: 'estimated', confidence: 'low' });
+    expect(windowUtilization(input({ calibration, planDefault: 35 }))).toMatchObject({
+      utilization: 25,
+      source: 'calibrated',
+      confidence: 'high',
+    });
+    expect(windowUtilization(input({ planDefault: 55 }))).toMatchObject({
+      utilization: 50,
+      source: 'estimated',
+      confidence: 'low',
+    });
     expect(windowUtilization(input({}))).toMatchObject({ utilization: null, limit: null, source: 'estimated' });
   });
 
   it('counts a hit as 100% at its instant, and the window as limited until it resets', () => {
-    const hit: LimitEvent = { at: t('12:05'), kind: 'hit_limit', window: 'five_hour', resetsAt: t('15:00'), source: 'hook' };
+    const hit: LimitEvent = {
+      at: t('12:05'),
+      kind: 'hit_limit',
+      window: 'five_hour',
+      resetsAt: t('15:00'),
+      source: 'hook',
+    };
     const u = windowUtilization(input({ officials: [official], events: [hit], handSet: 50 }));
     expect(u).toMatchObject({ utilization: 100, limited: true, source: 'official', official_at: t('12:05') });
   });
