@@ -68,11 +68,12 @@ describe('evaluateAccount', () => {
   });
 
   it('has a forecast per window', () => {
+    // The last day's 20 usd over 24 h is 1.04% of 80 an hour: the remaining 75% go in 72 h, before the reset.
     expect(e.windows.seven_day.forecast).toMatchObject({
       resets_at: weeklyReset,
-      resets_first: true,
-      hits_cap_at: null,
-      verdict: 'ok',
+      resets_first: false,
+      hits_cap_at: t('2026-12-05T12:00:00Z'),
+      verdict: 'will_hit_cap',
     });
   });
 
