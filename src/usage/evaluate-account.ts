@@ -34,6 +34,19 @@ import { fiveHourWindow, monthlyWindow, periodOf, weeklyWindow, windowKinds } fr
  * The rules, with the why: docs/limits.md.
  */
 
+export type { CalibrationSample } from './calibration.ts';
+export type { Forecast } from './forecast.ts';
+export type {
+  AccountSettings,
+  LimitEvent,
+  OfficialObservation,
+  PlanId,
+  Unit,
+  UsagePoint,
+  WindowKind,
+} from './limit-types.ts';
+export type { Utilization } from './utilization.ts';
+
 export interface EvaluateAccountInput {
   now: number;
   settings: AccountSettings;

@@ -46,20 +46,66 @@ export function latestOfficialReset(
   officials: readonly OfficialObservation[],
   events: readonly LimitEvent[],
 ): OfficialReset | null {
+  const index = resetIndex(kind, officials, events);
+  let lo = 0;
+  let hi = index.at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((index.at[mid] as number) <= now) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? null : { at: index.at[lo - 1] as number, resetsAt: index.resetsAt[lo - 1] as number };
+}
+
+interface ResetIndex {
+  /** Instants of the evidence, ascending. */
+  at: number[];
+  /** The window's reset as known after each piece of evidence (its cluster's first value). */
+  resetsAt: number[];
+}
+
+/**
+ * Built once per (officials, events, kind): calibration asks for the window at every
+ * observation without a reset, and scanning thousands of observations each time cost seconds.
+ */
+const resetIndexes = new WeakMap<
+  readonly OfficialObservation[],
+  WeakMap<readonly LimitEvent[], Map<WindowKind, ResetIndex>>
+>();
+
+function resetIndex(
+  kind: WindowKind,
+  officials: readonly OfficialObservation[],
+  events: readonly LimitEvent[],
+): ResetIndex {
+  let byEvents = resetIndexes.get(officials);
+  if (byEvents === undefined) {
+    byEvents = new WeakMap();
+    resetIndexes.set(officials, byEvents);
+  }
+  let byKind = byEvents.get(events);
+  if (byKind === undefined) {
+    byKind = new Map();
+    byEvents.set(events, byKind);
+  }
+  let index = byKind.get(kind);
+  if (index !== undefined) return index;
   const evidence: OfficialReset[] = [];
   for (const o of officials)
-    if (o.window === kind && o.resetsAt !== null && o.at <= now) evidence.push({ at: o.at, resetsAt: o.resetsAt });
+    if (o.window === kind && o.resetsAt !== null) evidence.push({ at: o.at, resetsAt: o.resetsAt });
   for (const e of events)
-    if (e.window === kind && e.kind === 'hit_limit' && e.resetsAt !== null && e.at <= now)
+    if (e.window === kind && e.kind === 'hit_limit' && e.resetsAt !== null)
       evidence.push({ at: e.at, resetsAt: e.resetsAt });
-  if (evidence.length === 0) return null;
   evidence.sort((a, b) => a.at - b.at);
-  let cluster = evidence[0] as OfficialReset;
+  index = { at: [], resetsAt: [] };
+  let cluster = Number.NaN;
   for (const e of evidence) {
-    if (Math.abs(e.resetsAt - cluster.resetsAt) < SAME_WINDOW_MS) cluster = { at: e.at, resetsAt: cluster.resetsAt };
-    else cluster = e;
+    if (!(Math.abs(e.resetsAt - cluster) < SAME_WINDOW_MS)) cluster = e.resetsAt;
+    index.at.push(e.at);
+    index.resetsAt.push(cluster);
   }
-  return cluster;
+  byKind.set(kind, index);
+  return index;
 }
 
 function latestMark(kind: WindowKind, now: number, events: readonly LimitEvent[]): LimitEvent | null {
