@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAccount } from './evaluate-account.ts';
-import type { AccountSettings, UsagePoint } from './limit-types.ts';
+import type { AccountSettings, LimitEvent, UsagePoint } from './limit-types.ts';
 import { type PaceAccountInput, recommendAccount } from './pace.ts';
 
 const t = (iso: string) => Date.parse(iso);
@@ -13,6 +13,7 @@ function account(
   fiveHour: number,
   weekly: number,
   usd: number,
+  events: LimitEvent[] = [],
 ): PaceAccountInput {
   const settings: AccountSettings = {
     plan: 'custom',
@@ -27,7 +28,7 @@ function account(
     id: label,
     uuid: `uuid-${label}`,
     label,
-    evaluation: evaluateAccount({ now, settings, usage, officials: [], events: [] }),
+    evaluation: evaluateAccount({ now, settings, usage, officials: [], events }),
   };
 }
 
@@ -63,5 +64,25 @@ describe('pace', () => {
     const monday = account('Monday', 1, 9, 100, 100, 20); // slack 10.36, resets 2026-12-07 09:00
     const tuesday = account('Tuesday', 2, 12, 100, 100, 4); // slack 10.29, resets 2026-12-08 12:00
     expect(recommendAccount([tuesday, monday], now).recommended_account?.id).toBe('Monday');
+  });
+
+  it('blocks an account after a hit that has not reset, even below 100%', () => {
+    const hit: LimitEvent = {
+      at: t('2026-12-02T11:00:00Z'),
+      kind: 'hit_limit',
+      window: 'five_hour',
+      resetsAt: t('2026-12-02T13:00:00Z'),
+      source: 'hook',
+    };
+    const hitAccount = account('Hit', 1, 9, 100, 100, 1, [hit]);
+    const pace = recommendAccount([hitAccount, account('Other', 1, 9, 100, 100, 50)], now);
+    expect(pace.accounts[0]).toMatchObject({
+      blocked: true,
+      blocked_until: t('2026-12-02T13:00:00Z'),
+      blocked_by: ['five_hour'],
+    });
+    expect(pace.reason).toBe(
+      'use Other: 20% over its weekly pace, the least of the accounts not blocked; Hit is blocked until 13:00',
+    );
   });
 });

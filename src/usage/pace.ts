@@ -83,7 +83,9 @@ export function recommendAccount(accounts: readonly PaceAccountInput[], now: num
   const why =
     best.weekly_slack_pct === null
       ? `use ${best.label}: not blocked (its weekly use is unknown: no limit known)`
-      : `use ${best.label}: ${Math.round(best.weekly_slack_pct)}% weekly slack`;
+      : best.weekly_slack_pct >= 0
+        ? `use ${best.label}: ${Math.round(best.weekly_slack_pct)}% weekly slack`
+        : `use ${best.label}: ${Math.round(-best.weekly_slack_pct)}% over its weekly pace, the least of the accounts not blocked`;
   return {
     recommended_account: { id: best.id, uuid: best.uuid, label: best.label },
     reason: [why, ...blockedText].join('; '),
