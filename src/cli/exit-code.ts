@@ -20,6 +20,7 @@ export function exitCodeOf(code: ErrorCode): number {
     case 'conflict':
     case 'payload_too_large':
     case 'unsupported_media_type':
+    case 'unprocessable':
       return EXIT_USAGE;
     case 'unavailable':
     case 'rate_limited':

@@ -16,6 +16,7 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.ALREADY_EXISTS;
     case 'payload_too_large':
       return status.RESOURCE_EXHAUSTED;
+    case 'unprocessable':
     case 'unsupported_media_type':
       // gRPC has no media-type status; a wrong content-type is the caller's argument error.
       return status.INVALID_ARGUMENT;

@@ -12,6 +12,8 @@ export const errorCodes = [
   'payload_too_large',
   // A body in a media type the endpoint does not read (JSON endpoints take only application/json).
   'unsupported_media_type',
+  // Well-formed, but it cannot be acted on as sent (e.g. no account can be told from it): say what to send.
+  'unprocessable',
   'rate_limited',
   'unavailable',
   'internal',

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../lib/errors.ts';
 
 /** The one mapping from takt error codes to HTTP status. */
-export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503 | 500 {
+export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503 | 500 {
   switch (code) {
     case 'bad_request':
       return 400;
@@ -17,6 +17,8 @@ export function httpStatusOf(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 413
       return 413;
     case 'unsupported_media_type':
       return 415;
+    case 'unprocessable':
+      return 422;
     case 'rate_limited':
       return 429;
     case 'unavailable':

@@ -1,0 +1,38 @@
+import type { PriceTable } from '../pricing/price-table.ts';
+import { evaluateUserAccounts } from '../queries/account-limits.ts';
+import { findAccount } from '../store/accounts.ts';
+import type { Db } from '../store/db.ts';
+import { recordCalibrationRejections } from '../store/limit-observations.ts';
+import type { CalibrationRejectionsTable } from '../store/schema.ts';
+
+/**
+ * Calibrates the account again after new ground truth arrived and records the samples it
+ * rejects as outliers; each is returned once, when first recorded — the fact that raises a
+ * `calibration_rejected` event (kept in calibration_rejections, with its reason).
+ */
+export async function raiseCalibrationRejections(
+  db: Db,
+  q: { accountId: string; now: number; prices: PriceTable },
+): Promise<CalibrationRejectionsTable[]> {
+  const account = await findAccount(db, q.accountId);
+  if (!account) return [];
+  const [evaluated] = await evaluateUserAccounts(db, {
+    userId: account.user_id,
+    now: q.now,
+    prices: q.prices,
+    accounts: [account],
+  });
+  if (!evaluated) return [];
+  const rows = evaluated.evaluation.samples
+    .filter((s) => s.status === 'rejected' && s.implied_capacity !== null)
+    .map((s) => ({
+      account_id: account.id,
+      window: s.window,
+      unit: s.unit,
+      at: s.at,
+      implied_capacity: s.implied_capacity as number,
+      reason: s.reason ?? 'far from the other samples',
+      created_at: q.now,
+    }));
+  return recordCalibrationRejections(db, rows);
+}

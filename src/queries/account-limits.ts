@@ -1,0 +1,179 @@
+import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
+import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
+import { type AccountRow, listAccounts } from '../store/accounts.ts';
+import type { Db } from '../store/db.ts';
+import {
+  type LimitEventRow,
+  latestObservationPerWindow,
+  listLimitEvents,
+  listOfficialObservations,
+  type OfficialObservationRow,
+} from '../store/limit-observations.ts';
+import { loadSourceTotals, loadUsageRows } from '../store/usage-rows.ts';
+import { chooseSources, isCounted } from '../usage/count-once.ts';
+import {
+  type AccountEvaluation,
+  type AccountSettings,
+  evaluateAccount,
+  type LimitEvent,
+  type OfficialObservation,
+  type PlanId,
+  type UsagePoint,
+  type WindowKind,
+} from '../usage/evaluate-account.ts';
+import { planIds, type WeeklyReset } from '../usage/limit-types.ts';
+
+/**
+ * The read model behind /api/me/usage, /api/forecast, /api/me/pace, /stats and the
+ * calibration endpoint: loads an account's usage (counted once across sources), its
+ * official observations and limit events from the store, and evaluates it with the pure
+ * limits domain (usage/evaluate-account.ts).
+ */
+
+/** How far back usage, observations and events are read: a month window and the weekly windows calibration measures. */
+export const LOOKBACK_MS = 36 * 86_400_000;
+/** The last days are read from raw records (minutes matter for 5-hour windows and burn rates); older from the hourly rollup. */
+export const RAW_LOOKBACK_MS = 8 * 86_400_000;
+const MINUTE = 60_000;
+
+/** The weekly reset used while neither an official one nor a configured one is known. */
+export const DEFAULT_WEEKLY_RESET: WeeklyReset = { weekday: 1, hour: 0, timeZone: 'UTC' };
+
+export interface EvaluatedAccount {
+  account: AccountRow;
+  settings: AccountSettings;
+  /** The weekly reset is the default anchor (neither set nor seen officially yet). */
+  defaultWeeklyReset: boolean;
+  evaluation: AccountEvaluation;
+}
+
+export function settingsOf(row: AccountRow): { settings: AccountSettings; defaultWeeklyReset: boolean } {
+  const plan = (planIds as readonly string[]).includes(row.plan ?? '') ? (row.plan as PlanId) : 'custom';
+  const weekly = parseJson<{ weekday: number; hour: number; time_zone: string }>(row.weekly_reset);
+  const limits = parseJson<Partial<Record<WindowKind, number>>>(row.limits);
+  return {
+    settings: {
+      plan,
+      unit: row.unit === 'tokens' ? 'tokens' : 'usd',
+      ...(limits ? { limits } : {}),
+      weeklyReset: weekly
+        ? { weekday: weekly.weekday, hour: weekly.hour, timeZone: weekly.time_zone }
+        : DEFAULT_WEEKLY_RESET,
+      monthStartDay: Number(row.month_start_day),
+      seat: Number(row.team_seat) ? (row.per_seat_cap === null ? {} : { perSeatCap: Number(row.per_seat_cap) }) : null,
+    },
+    defaultWeeklyReset: weekly === null,
+  };
+}
+
+function parseJson<T>(text: string | null): T | null {
+  if (text === null || text === '') return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Evaluates every account of a user (or the given ones) at `now`. */
+export async function evaluateUserAccounts(
+  db: Db,
+  q: { userId: string; now: number; prices: PriceTable; accounts?: AccountRow[] },
+): Promise<EvaluatedAccount[]> {
+  const accounts = q.accounts ?? (await listAccounts(db, q.userId));
+  if (accounts.length === 0) return [];
+  const ids = accounts.map((a) => a.id);
+  const since = q.now - LOOKBACK_MS;
+  const [usage, recent, latest, events] = await Promise.all([
+    usagePointsByAccount(db, q.userId, since, q.now, q.prices),
+    listOfficialObservations(db, ids, since),
+    latestObservationPerWindow(db, ids),
+    listLimitEvents(db, ids, since),
+  ]);
+  const officialRows = new Map<string, OfficialObservationRow>();
+  for (const o of [...latest, ...recent]) officialRows.set(o.id, o);
+  return accounts.map((account) => {
+    const { settings, defaultWeeklyReset } = settingsOf(account);
+    const officials = [...officialRows.values()].filter((o) => o.account_id === account.id).map(officialOf);
+    const evaluation = evaluateAccount({
+      now: q.now,
+      settings,
+      usage: usage.get(account.id) ?? [],
+      officials,
+      events: events.filter((e) => e.account_id === account.id).map(limitEventOf),
+      usageSince: since,
+    });
+    return { account, settings, defaultWeeklyReset, evaluation };
+  });
+}
+
+export function officialOf(o: OfficialObservationRow): OfficialObservation {
+  return {
+    at: Number(o.captured_at),
+    window: o.window as WindowKind,
+    utilization: Number(o.utilization),
+    resetsAt: o.resets_at === null ? null : Number(o.resets_at),
+    source: o.source as OfficialObservation['source'],
+  };
+}
+
+export function limitEventOf(e: LimitEventRow): LimitEvent {
+  return {
+    at: Number(e.at),
+    kind: e.kind,
+    window: e.window as WindowKind,
+    resetsAt: e.resets_at === null ? null : Number(e.resets_at),
+    source: e.source,
+  };
+}
+
+/**
+ * The user's usage since `from`, counted once across sources, per account as points per
+ * minute and model: `usd` is the API-price equivalent from takt's price table (standard
+ * rates: long-context pricing is per request and sums cannot tell; an unpriced model adds
+ * 0), `tokens` is input + output + cache writes.
+ */
+async function usagePointsByAccount(
+  db: Db,
+  userId: string,
+  from: number,
+  now: number,
+  prices: PriceTable,
+): Promise<Map<string, UsagePoint[]>> {
+  const rows = await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
+  const chosen = chooseSources(await loadSourceTotals(db, userId, [...new Set(rows.map((r) => r.session_id))]));
+  const models = [...new Set(rows.map((r) => r.model))];
+  const rates = compileRates(models.map((m) => resolveModelPrice(prices, m)?.price));
+  const modelIndex = new Map(models.map((m, i) => [m, i]));
+  const points = new Map<string, Map<string, UsagePoint>>();
+  for (const r of rows) {
+    if (!isCounted(chosen, r)) continue;
+    const at = Math.floor(r.at / MINUTE) * MINUTE;
+    const key = `${at}\u0000${r.model}`;
+    let byKey = points.get(r.account_id);
+    if (!byKey) {
+      byKey = new Map();
+      points.set(r.account_id, byKey);
+    }
+    let p = byKey.get(key);
+    if (!p) {
+      p = { at, model: r.model, usd: 0, tokens: 0 };
+      byKey.set(key, p);
+    }
+    const write1h = Math.min(r.cache_creation_1h_tokens, r.cache_creation_tokens);
+    const usd = classCostUsd(
+      rates,
+      (modelIndex.get(r.model) ?? 0) * RATES_PER_MODEL,
+      false,
+      false,
+      r.input_tokens,
+      r.output_tokens,
+      r.cache_creation_tokens - write1h,
+      write1h,
+      r.cache_read_tokens,
+    );
+    p.usd += Number.isFinite(usd) ? usd : 0;
+    p.tokens += r.input_tokens + r.output_tokens + r.cache_creation_tokens;
+  }
+  return new Map([...points.entries()].map(([id, m]) => [id, [...m.values()].sort((a, b) => a.at - b.at)]));
+}
