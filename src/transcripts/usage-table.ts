@@ -1,4 +1,4 @@
-import { lineKeyHash } from './key-hash.ts';
+import { lineKeyHash } from './lookup-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
