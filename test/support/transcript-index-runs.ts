@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadShippedPriceTable } from '../../src/pricing/price-table.ts';
 import { loadTranscriptUsage } from '../../src/transcripts/load-transcript-usage.ts';
-import { buildReport, type Sums } from '../../src/usage/transcript-report.ts';
+import type { Sums } from '../../src/usage/report-types.ts';
+import { buildReport } from '../../src/usage/transcript-report.ts';
 import { claudeDir } from './transcript-lines.ts';
 
 /**

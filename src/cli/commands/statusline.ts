@@ -17,8 +17,8 @@ import { loadRecentTranscriptIndex } from '../../transcripts/load-recent-transcr
 import { updateTranscriptIndex } from '../../transcripts/update-transcript-index.ts';
 import { FLAG_DEAD } from '../../transcripts/usage-table.ts';
 import { defaultTimeZone, localDateIn } from '../../usage/local-time.ts';
+import { modelRates, sumRowCosts } from '../../usage/row-costs.ts';
 import { sessionBlocks } from '../../usage/session-blocks.ts';
-import { modelRates, sumRowCosts } from '../../usage/transcript-report.ts';
 
 /**
  * Claude Code's statusLine command. Reads the JSON Claude Code pipes on stdin, prints
