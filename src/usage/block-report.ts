@@ -3,6 +3,13 @@ import { roundUsd } from './group-sums.ts';
 import type { ReportRow } from './report-types.ts';
 import type { SessionBlock } from './session-blocks.ts';
 
+/**
+ * The shortest span a burn rate is measured over. Tokens over the seconds between a burst's
+ * first and last response made 5,400,000 tokens a minute and projections of a billion
+ * tokens; a quarter of an hour is long enough for a pace and short next to the 5-hour block.
+ */
+export const MIN_RATE_SPAN_MS = 15 * 60_000;
+
 /** All tokens of a block (the budget `--token-limit max` compares). */
 export function blockTotal(table: UsageTable, block: SessionBlock): number {
   const c = table.columns;
@@ -35,9 +42,11 @@ export function blockRow(
     ...base,
   };
   if (block.isActive) {
-    const minutes = (block.lastActivity - block.firstActivity) / 60_000;
+    // A burst of a few seconds is not a pace: no rate until MIN_RATE_SPAN_MS has passed
+    // since the first activity, and then one over at least that span (docs/decisions.md).
+    const minutes = Math.max(block.lastActivity - block.firstActivity, MIN_RATE_SPAN_MS) / 60_000;
     const remainingMinutes = Math.max(0, (block.end - now) / 60_000);
-    if (minutes > 0) {
+    if (now - block.firstActivity >= MIN_RATE_SPAN_MS) {
       const tokensPerMinute = base.total_tokens / minutes;
       const costPerHour = (base.cost_usd / minutes) * 60;
       row.burn_rate = {
