@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTranscriptIndex } from '../src/transcripts/transcript-index.ts';
+import { loadTranscriptIndex } from '../src/transcripts/load-transcript-index.ts';
 
 /**
  * A realistic generated history (test/support/gen-transcripts.mjs: streaming snapshots,

@@ -1,14 +1,10 @@
 import { existsSync } from 'node:fs';
 import { listTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
-import {
-  IndexReplacedError,
-  indexFileFor,
-  loadTranscriptIndex,
-  saveTranscriptIndex,
-  type TranscriptIndex,
-  type UpdateSummary,
-  updateTranscriptIndexParallel,
-} from './transcript-index.ts';
+import { indexFileFor } from './index-file-name.ts';
+import { loadTranscriptIndex } from './load-transcript-index.ts';
+import { saveTranscriptIndex } from './save-transcript-index.ts';
+import { IndexReplacedError, type TranscriptIndex, type UpdateSummary } from './transcript-index.ts';
+import { updateTranscriptIndexParallel } from './update-transcript-index-parallel.ts';
 
 export interface LoadOptions {
   env: NodeJS.ProcessEnv;

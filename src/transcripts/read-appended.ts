@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { lineKeyHash } from './key-hash.ts';
+import { lineKeyHash } from './lookup-hash.ts';
 import { type ScanResult, scanUsageLines, type UsageLine } from './scan-usage-lines.ts';
 
 /** Bytes of one file to read: from `offset` (the end of the last complete line read) to `size`. */

@@ -20,7 +20,7 @@ export interface UsageLine {
   /** message.id, else requestId; '' when the line has neither (then it is never deduplicated). */
   key: string;
   /**
-   * keyHash(key) (NaN: no key), when a worker thread read the line: it hashes the key there
+   * lookupHash(key) (NaN: no key), when a worker thread read the line: it hashes the key there
    * and sends the number instead of the string. Then `key` is ''.
    */
   keyHash?: number;

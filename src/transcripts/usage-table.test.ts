@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyHash } from './key-hash.ts';
+import { lookupHash } from './lookup-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 import { rowsByTime, UsageTable } from './usage-table.ts';
 
@@ -52,13 +52,13 @@ describe('the saved key table', () => {
     expect(rows.length * 0.7).toBeGreaterThanOrEqual(4500);
     for (let i = 0; i < 5000; i++) {
       if (i % 10 === 0) continue;
-      const row = table.findRow(keyHash(`msg_${i}`));
+      const row = table.findRow(lookupHash(`msg_${i}`));
       expect(table.columns.input[row]).toBe(i);
     }
-    expect(table.findRow(keyHash('msg_5000'))).toBe(-1);
+    expect(table.findRow(lookupHash('msg_5000'))).toBe(-1);
     expect(slots.length).toBe(rows.length);
     // Merging a line of a saved response finds its row through the table, not a new one.
-    expect(table.addLine(line('msg_4321', 4321), 'p')).toBe(table.findRow(keyHash('msg_4321')));
+    expect(table.addLine(line('msg_4321', 4321), 'p')).toBe(table.findRow(lookupHash('msg_4321')));
     expect(table.count).toBe(5000);
   });
 });

@@ -1,4 +1,5 @@
-import { lineKeyHash } from './key-hash.ts';
+import { KeyTable } from './key-table.ts';
+import { lineKeyHash } from './lookup-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
@@ -350,79 +351,6 @@ function emptyInit() {
     keySlots: new Float64Array(0),
     keyRows: new Uint32Array(0),
   };
-}
-
-/** An empty slot of the key table. */
-const NO_ROW = 0xffff_ffff;
-
-/**
- * keyHash → row: open addressing with linear probing in two typed arrays (`rows` holds
- * NO_ROW in empty slots), at most 70% full. No object per key, unlike a Map of numbers.
- */
-class KeyTable {
-  /** Keys put in (counted only while building and inserting; a loaded table is only searched). */
-  private size = 0;
-
-  constructor(
-    public slots: Float64Array = new Float64Array(0),
-    public rows: Uint32Array = new Uint32Array(0),
-  ) {}
-
-  /** The table of the rows' hashes (NaN: a row without a key, left out). */
-  static of(hashes: Float64Array, count: number): KeyTable {
-    let keyed = 0;
-    for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
-    const table = new KeyTable();
-    table.resize(tableSize(keyed));
-    for (let row = 0; row < count; row++) {
-      const hash = hashes[row] as number;
-      if (!Number.isNaN(hash)) table.put(hash, row);
-    }
-    return table;
-  }
-
-  find(hash: number): number {
-    const { slots, rows } = this;
-    const mask = rows.length - 1;
-    if (mask < 0) return -1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const row = rows[slot] as number;
-      if (row === NO_ROW) return -1;
-      if (slots[slot] === hash) return row;
-    }
-  }
-
-  insert(hash: number, row: number): void {
-    if (this.size + 1 > this.rows.length * 0.7) this.resize(tableSize(this.size + 1));
-    this.put(hash, row);
-  }
-
-  private put(hash: number, row: number): void {
-    const mask = this.rows.length - 1;
-    let slot = hash & mask;
-    while (this.rows[slot] !== NO_ROW) slot = (slot + 1) & mask;
-    this.slots[slot] = hash;
-    this.rows[slot] = row;
-    this.size++;
-  }
-
-  private resize(size: number): void {
-    const { slots, rows } = this;
-    this.slots = new Float64Array(size);
-    this.rows = new Uint32Array(size).fill(NO_ROW);
-    this.size = 0;
-    for (let slot = 0; slot < rows.length; slot++) {
-      const row = rows[slot] as number;
-      if (row !== NO_ROW) this.put(slots[slot] as number, row);
-    }
-  }
-}
-
-/** A power of two that keeps `keys` at most 70% of it (a few probes per lookup). */
-function tableSize(keys: number): number {
-  let size = 16;
-  while (size * 0.7 < keys) size *= 2;
-  return size;
 }
 
 // One function per array type: a loop shared by both would be polymorphic and slow.

@@ -3,7 +3,8 @@ import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
 import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local-time.ts';
-import { buildReport, type Report, type ReportKind, type ReportRow } from '../../usage/transcript-report.ts';
+import type { Report, ReportKind, ReportRow } from '../../usage/report-types.ts';
+import { buildReport } from '../../usage/transcript-report.ts';
 import { formatCount, formatTable, formatUsd } from '../format-table.ts';
 
 const help = `takt report <daily|weekly|monthly|session|blocks> [options]

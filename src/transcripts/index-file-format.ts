@@ -1,0 +1,97 @@
+import { readFully, withFile } from './read-at.ts';
+import type { SkippedLine } from './scan-usage-lines.ts';
+
+/**
+ * The transcript index's file format. On disk: "TAKTIDX" + version byte, the lengths of the
+ * two text sections, a JSON header (string tables, column layout, skipped lines), the file
+ * paths as a JSON array (one per line: the status line reads only its own files' lines,
+ * found by the paths' hashes), then raw little-endian typed arrays: first what a report
+ * reads (the response columns it sums, each file's numbers and tail), then what only an
+ * update needs (keys, owners, row lists, the key table). A warm run that finds nothing
+ * changed reads the first part only and parses no row and no file: the second part is read
+ * when something changed.
+ */
+
+export const MAGIC = 'TAKTIDX';
+/** Bump when the format or the counting rules change: an older index is rebuilt. */
+export const VERSION = 8;
+
+export interface Header {
+  /** Tells this save from another: completing a lazily loaded index checks it. */
+  stamp: string;
+  count: number;
+  files: number;
+  models: string[];
+  sessions: string[];
+  projects: string[];
+  skipped: Array<[number, SkippedLine[]]>;
+  /** name, byte offset from the start of the data, element count. */
+  columns: Array<[string, number, number]>;
+  /** Bytes of data a report reads: the columns before this offset. */
+  readFirst: number;
+  /** Bytes of data in all. */
+  dataLength: number;
+}
+
+export const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+export const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
+/** A directory listing as saved (JSON text in the block `dirListings`). */
+export type SavedListing = [string, number, number, number, number, string[], string[]];
+
+/** An open index file: its header and positional reads. */
+export class IndexReader {
+  readonly header: Header;
+  readonly headerLength: number;
+  readonly pathsLength: number;
+  readonly dataStart: number;
+  readonly layout: Map<string, [number, number]>;
+
+  constructor(readonly fd: number) {
+    const preamble = this.read(0, PREAMBLE);
+    if (preamble.toString('latin1', 0, MAGIC.length) !== MAGIC || preamble[MAGIC.length] !== VERSION)
+      throw new Error('not an index');
+    this.headerLength = preamble.readUInt32LE(8);
+    this.pathsLength = preamble.readUInt32LE(12);
+    this.header = JSON.parse(this.read(PREAMBLE, this.headerLength).toString('utf8')) as Header;
+    this.dataStart = align8(PREAMBLE + this.headerLength + this.pathsLength);
+    this.layout = new Map(this.header.columns.map(([name, offset, length]) => [name, [offset, length]]));
+  }
+
+  /** The whole paths section (the status line reads only its own files' lines: pathBytes). */
+  readPaths(): Buffer {
+    return this.read(PREAMBLE + this.headerLength, this.pathsLength);
+  }
+
+  /** Bytes [from, to) of the paths section. */
+  pathBytes(from: number, to: number): Buffer {
+    return this.read(PREAMBLE + this.headerLength + from, to - from);
+  }
+
+  /** `length` bytes at `position`, into a new buffer or `into`; throws when the file is shorter. */
+  read(position: number, length: number, into?: ArrayBufferView): Buffer {
+    const target = into ?? Buffer.allocUnsafe(length);
+    if (readFully(this.fd, target, length, position) < length) throw new Error('index cut short');
+    return Buffer.from(target.buffer, target.byteOffset, length);
+  }
+
+  /** Data bytes [from, to) as one aligned buffer, and a view maker over it. */
+  readData(
+    from: number,
+    to: number,
+  ): <T extends Float64Array | Uint32Array | Uint8Array>(
+    name: string,
+    type: new (b: ArrayBuffer, o: number, l: number) => T,
+  ) => T {
+    const bytes = new Uint8Array(to - from); // its own ArrayBuffer: aligned for every view
+    if (to > from) this.read(this.dataStart + from, to - from, bytes);
+    return (name, type) => {
+      const [offset, length] = this.layout.get(name) ?? [from, 0];
+      return new type(bytes.buffer, offset - from, length);
+    };
+  }
+}
+
+/** `use` of the index file opened and its header read (closed after); undefined when it cannot be opened. */
+export const openIndex = <T>(file: string, use: (reader: IndexReader) => T): T | undefined =>
+  withFile(file, (fd) => use(new IndexReader(fd)));

@@ -1,0 +1,53 @@
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { count, removeScratch, S, setup } from '../../test/support/transcript-index-runs.ts';
+import { assistant, jsonl } from '../../test/support/transcript-lines.ts';
+import { indexFileFor } from './index-file-name.ts';
+import { loadTranscriptUsage } from './load-transcript-usage.ts';
+
+afterEach(removeScratch);
+
+describe('the index in TAKT_HOME', () => {
+  it('reads only the report part of the index on a warm run, and the rest when something changed', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const warm = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(warm.summary.changed).toBe(false);
+    expect(warm.index.table.isComplete).toBe(false);
+    expect(warm.index.complete).toBeTypeOf('function');
+    // The directories as listed are saved with the index: the next run lists only changed ones.
+    expect(warm.index.listings.map((l) => l.path)).toEqual(expect.arrayContaining([join(root, 'projects')]));
+    expect(warm.index.listings.flatMap((l) => l.files)).toEqual([S.split('/')[1]]);
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(changed.index.table.isComplete).toBe(true);
+    expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
+  });
+
+  it('rebuilds when the part only an update reads is cut short (a warm report still reads the rest)', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, first.projectDirs);
+    truncateSync(file, statSync(file).size - 8); // the last block (path offsets) loses its end
+    expect(await count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: 0 });
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    expect(await count(root, home)).toMatchObject({ input: 15, responses: 2 });
+    expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
+  });
+
+  it('rebuilds an index from another version or one that is damaged, and counts the same', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const file = indexFileFor(home, first.projectDirs);
+    const bytes = readFileSync(file);
+    bytes[7] = (bytes[7] as number) - 1; // an older takt's index
+    writeFileSync(file, bytes);
+    expect(await count(root, home)).toMatchObject({ input: 10, responses: 1, bytesRead: expect.any(Number) });
+    expect(readFileSync(file)[7]).toBe((bytes[7] as number) + 1); // saved again in this version
+    writeFileSync(file, readFileSync(file).subarray(0, 40)); // cut inside its header
+    const rebuilt = await count(root, home);
+    expect(rebuilt).toMatchObject({ input: 10, responses: 1 });
+    expect(rebuilt.bytesRead).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,172 @@
+import { classCostUsd, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
+import { FLAG_FAST, type UsageTable } from '../transcripts/usage-table.ts';
+import type { ModelSums, ReportRow, Sums } from './report-types.ts';
+
+/** Price classes of a model: standard or long-context rates (+2), standard or fast mode (+1). */
+const CLASSES = 4;
+/** Sums per class: input, output, 5-minute writes, 1-hour writes, reads, responses. */
+const FIELDS = 6;
+/** A long-context threshold above any request (a model without one, or without a price). */
+const NO_THRESHOLD = 2 ** 30;
+
+/**
+ * Sums per group, model and price class in one flat array of whole numbers, priced once
+ * per class at the end (cost is linear within a class): a report adds 100,000 rows in one
+ * tight loop that reads small integers only, so V8 allocates nothing per row even before
+ * the loop is optimized. A group's totals are the sums of its models'.
+ */
+export class GroupSums {
+  readonly models: number;
+  readonly sums: number[] = [];
+  first: number[] = [];
+  last: number[] = [];
+  count = 0;
+  /** Per model: the request size above which long-context rates apply (small integers). */
+  private readonly thresholds: number[];
+
+  constructor(
+    private readonly table: UsageTable,
+    private readonly rates: Float64Array,
+  ) {
+    this.models = table.models.values.length;
+    this.thresholds = table.models.values.map((_, m) => {
+      const t = rates[m * RATES_PER_MODEL + 5] as number;
+      return t < NO_THRESHOLD ? t : NO_THRESHOLD;
+    });
+  }
+
+  addGroup(): number {
+    for (let i = this.models * CLASSES * FIELDS; i > 0; i--) this.sums.push(0);
+    this.first.push(Number.POSITIVE_INFINITY);
+    this.last.push(Number.NEGATIVE_INFINITY);
+    return this.count++;
+  }
+
+  /** Adds rows to groups: `groupOf[i]` is the group of `rows[i]`. One tight loop. */
+  addRows(rows: ArrayLike<number>, groupOf: Int32Array): void {
+    const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = this.table.columns;
+    const { sums, thresholds, models } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as number;
+      const m = model[row] as number;
+      const fresh = input[row] as number;
+      const w5 = cacheWrite5m[row] as number;
+      const w1 = cacheWrite1h[row] as number;
+      const read = cacheRead[row] as number;
+      const long = fresh + w5 + w1 + read > (thresholds[m] as number) ? 2 : 0;
+      const fast = ((flags[row] as number) & FLAG_FAST) === 0 ? 0 : 1;
+      const at = (((groupOf[i] as number) * models + m) * CLASSES + long + fast) * FIELDS;
+      sums[at] = (sums[at] as number) + fresh;
+      sums[at + 1] = (sums[at + 1] as number) + (output[row] as number);
+      sums[at + 2] = (sums[at + 2] as number) + w5;
+      sums[at + 3] = (sums[at + 3] as number) + w1;
+      sums[at + 4] = (sums[at + 4] as number) + read;
+      sums[at + 5] = (sums[at + 5] as number) + 1;
+    }
+  }
+
+  /** First and last activity per group (sessions list them; other reports do not need them). */
+  addTimes(rows: ArrayLike<number>, groupOf: Int32Array): void {
+    const ts = this.table.columns.timestampMs;
+    const { first, last } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const t = ts[rows[i] as number] as number;
+      const group = groupOf[i] as number;
+      if (t < (first[group] as number)) first[group] = t;
+      if (t > (last[group] as number)) last[group] = t;
+    }
+  }
+
+  /** Sums of a group (all groups when undefined), with its models and their breakdown rows. */
+  row(group: number | undefined, priced: boolean[], breakdown: boolean): ReportRow {
+    const total = emptySums();
+    const names: string[] = [];
+    const perModel: ModelSums[] = [];
+    const unpriced = new Set<string>();
+    const groups = group === undefined ? this.count : 1;
+    const from = group ?? 0;
+    for (let m = 0; m < this.models; m++) {
+      const part = emptySums();
+      for (let g = from; g < from + groups; g++) {
+        for (let cls = 0; cls < CLASSES; cls++) {
+          const at = ((g * this.models + m) * CLASSES + cls) * FIELDS;
+          const s = this.sums;
+          const responses = s[at + 5] as number;
+          if (responses === 0) continue;
+          const fresh = s[at] as number;
+          const output = s[at + 1] as number;
+          const w5 = s[at + 2] as number;
+          const w1 = s[at + 3] as number;
+          const read = s[at + 4] as number;
+          part.input_tokens += fresh;
+          part.output_tokens += output;
+          part.cache_creation_5m_tokens += w5;
+          part.cache_creation_1h_tokens += w1;
+          part.cache_read_tokens += read;
+          part.responses += responses;
+          const long = (cls & 2) !== 0;
+          const fast = (cls & 1) !== 0;
+          const cost = classCostUsd(this.rates, m * RATES_PER_MODEL, long, fast, fresh, output, w5, w1, read);
+          if (!Number.isNaN(cost)) part.cost_usd += cost; // NaN: the model has no price
+        }
+      }
+      if (part.responses === 0) continue;
+      const model = this.table.models.values[m] as string;
+      names.push(model);
+      if (!priced[m]) unpriced.add(model);
+      for (const key of SUM_KEYS) total[key] += part[key];
+      if (breakdown) {
+        const { unpriced_models: _none, cost_usd, ...rest } = finishSums(part);
+        perModel.push({ model, ...rest, cost_usd: priced[m] ? cost_usd : null });
+      }
+    }
+    total.unpriced_models = [...unpriced].sort();
+    const order = (a: string, b: string) => (a < b ? -1 : 1);
+    const row: ReportRow = { ...finishSums(total), models: names.sort(order) };
+    if (breakdown) row.breakdown = perModel.sort((a, b) => order(a.model, b.model));
+    return row;
+  }
+}
+
+const SUM_KEYS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_5m_tokens',
+  'cache_creation_1h_tokens',
+  'cache_read_tokens',
+  'cost_usd',
+  'responses',
+] as const;
+
+function emptySums(): Sums {
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_tokens: 0,
+    cache_creation_5m_tokens: 0,
+    cache_creation_1h_tokens: 0,
+    cache_read_tokens: 0,
+    total_tokens: 0,
+    cost_usd: 0,
+    unpriced_models: [],
+    responses: 0,
+  };
+}
+
+function finishSums(s: Sums): Sums {
+  const write = s.cache_creation_5m_tokens + s.cache_creation_1h_tokens;
+  return {
+    input_tokens: s.input_tokens,
+    output_tokens: s.output_tokens,
+    cache_creation_tokens: write,
+    cache_creation_5m_tokens: s.cache_creation_5m_tokens,
+    cache_creation_1h_tokens: s.cache_creation_1h_tokens,
+    cache_read_tokens: s.cache_read_tokens,
+    total_tokens: s.input_tokens + s.output_tokens + write + s.cache_read_tokens,
+    cost_usd: roundUsd(s.cost_usd),
+    unpriced_models: s.unpriced_models,
+    responses: s.responses,
+  };
+}
+
+export const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;

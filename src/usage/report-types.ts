@@ -1,0 +1,62 @@
+/**
+ * What a report over transcript usage answers: daily, weekly, monthly, per session, and
+ * 5-hour blocks. The JSON form is a stable schema ("takt.report/1", documented in
+ * docs/reports.md): fields are only ever added.
+ */
+
+export type ReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'blocks';
+
+export interface ReportOptions {
+  kind: ReportKind;
+  timeZone: string;
+  /** Inclusive local dates YYYY-MM-DD. */
+  since?: string;
+  until?: string;
+  breakdown: boolean;
+  /** Substring of the project directory name (case-insensitive). */
+  project?: string;
+  /** 0 = Sunday … 6 = Saturday; weekly reports start weeks on it (default Monday). */
+  weekStart: number;
+  now: number;
+  /** blocks: a token budget per block, or 'max' = the largest earlier block. */
+  tokenLimit?: number | 'max';
+}
+
+export interface Sums {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_creation_5m_tokens: number;
+  cache_creation_1h_tokens: number;
+  cache_read_tokens: number;
+  total_tokens: number;
+  /** Cost of the priced responses. When unpriced_models is not empty, the true cost is higher. */
+  cost_usd: number;
+  /** Models with no price in the table: their cost is unknown, not zero. */
+  unpriced_models: string[];
+  responses: number;
+}
+
+export interface ModelSums extends Omit<Sums, 'cost_usd' | 'unpriced_models'> {
+  model: string;
+  /** null: the model has no price in the table. */
+  cost_usd: number | null;
+}
+
+export interface ReportRow extends Sums {
+  models: string[];
+  breakdown?: ModelSums[];
+}
+
+export interface Report {
+  schema: 'takt.report/1';
+  report: ReportKind;
+  generated_at: string;
+  timezone: string;
+  since: string | null;
+  until: string | null;
+  project: string | null;
+  price_table: { effective: string };
+  rows: Array<ReportRow & Record<string, unknown>>;
+  totals: Sums;
+}
