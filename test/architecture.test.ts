@@ -21,6 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   auth: ['lib', 'config', 'store', 'audit', 'install'],
   ingest: ['lib', 'recording', 'auth'],
   queries: ['lib', 'store', 'usage', 'pricing', 'official', 'transcripts'],
+  limits: ['lib', 'store', 'audit', 'usage', 'official', 'queries', 'pricing'],
   webhooks: ['lib', 'config', 'store', 'audit', 'usage', 'queries'],
   agent: ['lib', 'config', 'transcripts', 'pricing', 'usage', 'official', 'install'],
   server: [
@@ -34,6 +35,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'usage',
     'official',
     'queries',
+    'limits',
     'install',
     'webhooks',
     'pricing',
@@ -47,6 +49,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'usage',
     'official',
     'queries',
+    'limits',
     'install',
     'transcripts',
     'pricing',
