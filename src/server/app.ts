@@ -8,6 +8,7 @@ import { registerDeviceRoutes } from './device-routes.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
+import { registerLimitsRoutes } from './routes/limits/index.ts';
 import { securityHeaders } from './security-headers.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { registerValidateRoutes } from './validate-routes.ts';
@@ -44,6 +45,7 @@ export function createApp(ctx: AppContext): Hono {
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerLimitsRoutes(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).
   app.post('*', async (c, next) => {

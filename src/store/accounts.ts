@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Db } from './db.ts';
-import type { AccountsTable, Database } from './schema.ts';
+import type { AccountsTable } from './schema.ts';
 import { touchAccount } from './telemetry.ts';
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -47,18 +47,12 @@ export async function accountOfSession(db: Db, userId: string, sessionId: string
   return row?.account_id;
 }
 
-export type AccountSettingsUpdate = Partial<
-  Pick<
-    Database['accounts'],
-    'label' | 'plan' | 'unit' | 'limits' | 'weekly_reset' | 'month_start_day' | 'team_seat' | 'per_seat_cap'
-  >
+export type AccountSettingsUpdate = Pick<
+  Updateable<AccountsTable>,
+  'label' | 'plan' | 'unit' | 'limits' | 'weekly_reset' | 'month_start_day' | 'team_seat' | 'per_seat_cap'
 >;
 
 export async function updateAccountSettings(db: Db, id: string, update: AccountSettingsUpdate): Promise<void> {
   if (Object.keys(update).length === 0) return;
-  await db
-    .updateTable('accounts')
-    .set(update as never)
-    .where('id', '=', id)
-    .execute();
+  await db.updateTable('accounts').set(update).where('id', '=', id).execute();
 }

@@ -40,3 +40,8 @@ export async function countUsers(db: Db): Promise<number> {
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
+
+/** Every user, oldest first (admin views). */
+export async function listUsers(db: Db): Promise<User[]> {
+  return db.selectFrom('users').selectAll().orderBy('created_at').execute();
+}
