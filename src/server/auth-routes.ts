@@ -5,14 +5,15 @@ import { recordAudit } from '../audit/record-audit.ts';
 import { issueApiToken } from '../auth/api-token.ts';
 import { DEFAULT_INVITE_TTL_SECONDS, inviteBelongsTo, inviteHash, mintInvites, spendInvite } from '../auth/invites.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../auth/passwords.ts';
-import { buildSetupPayload, MACHINE_NAME } from '../auth/setup-payload.ts';
 import { createWebSession, deleteWebSession, SESSION_COOKIE, SESSION_TTL_MS } from '../auth/web-session.ts';
+import { buildSetupPayload, MACHINE_NAME } from '../install/setup-payload.ts';
 import { TaktError } from '../lib/errors.ts';
 import { listApiTokens, revokeApiToken } from '../store/api-tokens.ts';
 import { findUserByEmail, insertUser, normalizeEmail } from '../store/users.ts';
 import type { AppContext } from './app-context.ts';
 import { addressOf, requireAdmin, requireCaller } from './authenticate.ts';
-import { readJson, serverUrlOf } from './read-json.ts';
+import { readJson } from './read-json.ts';
+import { serverUrlOf } from './server-url.ts';
 
 const email = z.email('email must be an email address');
 const machine = z

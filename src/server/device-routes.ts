@@ -11,13 +11,14 @@ import {
   notePoll,
   startDeviceFlow,
 } from '../auth/device-flow.ts';
-import { buildSetupPayload, MACHINE_NAME } from '../auth/setup-payload.ts';
+import { buildSetupPayload, MACHINE_NAME } from '../install/setup-payload.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { DeviceCodesTable } from '../store/schema.ts';
 import type { AppContext } from './app-context.ts';
 import { addressOf, findCaller, requireCaller } from './authenticate.ts';
 import { verifyPage } from './device-verify-page.ts';
-import { readJson, serverUrlOf } from './read-json.ts';
+import { readJson } from './read-json.ts';
+import { serverUrlOf } from './server-url.ts';
 
 const machine = z
   .string({ error: 'machine is required: the host name this machine will send (host.name)' })

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../claude-settings.ts';
+import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
 import { postJson } from '../http.ts';
 
 const help = `takt validate [--server URL] [--token T] [--host NAME] [--json]
