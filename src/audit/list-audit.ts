@@ -1,3 +1,4 @@
+import { selectAuditEvents } from '../store/audit-events.ts';
 import type { Db } from '../store/store.ts';
 
 export interface AuditQuery {
@@ -10,12 +11,7 @@ export interface AuditQuery {
 
 /** Reads the audit trail, newest first (GET /api/audit). */
 export async function listAudit(db: Db, q: AuditQuery) {
-  let query = db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id').limit(q.limit);
-  if (q.actorUserId) query = query.where('actor_user_id', '=', q.actorUserId);
-  if (q.action) query = query.where('action', '=', q.action);
-  if (q.since !== undefined) query = query.where('at', '>=', q.since);
-  if (q.until !== undefined) query = query.where('at', '<', q.until);
-  const rows = await query.execute();
+  const rows = await selectAuditEvents(db, q);
   return rows.map((r) => ({
     id: r.id,
     at: new Date(r.at).toISOString(),

@@ -1,3 +1,4 @@
+import { insertAuditEvent } from '../store/audit-events.ts';
 import { newId } from '../store/ids.ts';
 import type { Db } from '../store/store.ts';
 
@@ -15,18 +16,15 @@ export async function recordAudit(
   actor: AuditActor,
   event: { action: string; targetType: string; targetId?: string | null; before?: unknown; after?: unknown },
 ): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: newId(),
-      at: Date.now(),
-      actor_user_id: actor.userId,
-      actor_address: actor.address,
-      action: event.action,
-      target_type: event.targetType,
-      target_id: event.targetId ?? null,
-      before: event.before === undefined ? null : JSON.stringify(event.before),
-      after: event.after === undefined ? null : JSON.stringify(event.after),
-    })
-    .execute();
+  await insertAuditEvent(db, {
+    id: newId(),
+    at: Date.now(),
+    actor_user_id: actor.userId,
+    actor_address: actor.address,
+    action: event.action,
+    target_type: event.targetType,
+    target_id: event.targetId ?? null,
+    before: event.before === undefined ? null : JSON.stringify(event.before),
+    after: event.after === undefined ? null : JSON.stringify(event.after),
+  });
 }

@@ -5,11 +5,13 @@ import { recordAudit } from '../audit/record-audit.ts';
 import { issueApiToken } from '../auth/api-token.ts';
 import { DEFAULT_INVITE_TTL_SECONDS, inviteBelongsTo, inviteHash, mintInvites, spendInvite } from '../auth/invites.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../auth/passwords.ts';
-import { createWebSession, deleteWebSession, SESSION_COOKIE, SESSION_TTL_MS } from '../auth/web-session.ts';
+import { createWebSession, SESSION_COOKIE, SESSION_TTL_MS } from '../auth/web-session.ts';
 import { buildSetupPayload, MACHINE_NAME } from '../install/setup-payload.ts';
 import { TaktError } from '../lib/errors.ts';
 import { listApiTokens, revokeApiToken } from '../store/api-tokens.ts';
-import { findUserByEmail, insertUser, normalizeEmail } from '../store/users.ts';
+import { findInviteByHash } from '../store/invites.ts';
+import { findUserByEmail, insertUser, normalizeEmail, setPasswordHash } from '../store/users.ts';
+import { deleteUserWebSessions, deleteWebSession } from '../store/web-sessions.ts';
 import type { AppContext } from './app-context.ts';
 import { addressOf, requireAdmin, requireCaller } from './authenticate.ts';
 import { readJson } from './read-json.ts';
@@ -71,11 +73,7 @@ export function registerAuthRoutes(app: Hono, ctx: AppContext): void {
     ctx.limits.auth.hit(`register-email:${normalizeEmail(body.email)}`);
     const result = await ctx.store.transaction(async (trx) => {
       // The invite is checked before the email, so an unknown code learns nothing about who is registered.
-      const invite = await trx
-        .selectFrom('invites')
-        .select(['used_at', 'expires_at'])
-        .where('code_hash', '=', inviteHash(body.invite_code))
-        .executeTakeFirst();
+      const invite = await findInviteByHash(trx, inviteHash(body.invite_code));
       if (!invite || invite.expires_at <= Date.now()) {
         throw new TaktError(
           'bad_request',
@@ -302,7 +300,7 @@ export function registerAuthRoutes(app: Hono, ctx: AppContext): void {
     }
     const passwordHash = await hashPassword(body.password);
     await ctx.store.transaction(async (trx) => {
-      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', caller.user.id).execute();
+      await setPasswordHash(trx, caller.user.id, passwordHash);
       await recordAudit(
         trx,
         { userId: caller.user.id, address: addressOf(c, ctx) },
@@ -327,8 +325,8 @@ export function registerAuthRoutes(app: Hono, ctx: AppContext): void {
     if (!user) throw new TaktError('not_found', `no user with email ${normalizeEmail(body.email)}`);
     const passwordHash = await hashPassword(body.password);
     await ctx.store.transaction(async (trx) => {
-      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
-      await trx.deleteFrom('web_sessions').where('user_id', '=', user.id).execute();
+      await setPasswordHash(trx, user.id, passwordHash);
+      await deleteUserWebSessions(trx, user.id);
       await recordAudit(trx, actor, {
         action: 'user.password_admin_set',
         targetType: 'user',

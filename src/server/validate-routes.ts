@@ -1,5 +1,7 @@
 import type { Hono } from 'hono';
 import { bearerFrom } from '../auth/api-token.ts';
+import { listAccountsSeenSince } from '../store/accounts.ts';
+import { listMachines } from '../store/machines.ts';
 import { queryUsage } from '../usage/query-usage.ts';
 import type { AppContext } from './app-context.ts';
 
@@ -67,17 +69,8 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
     const db = ctx.store.db;
     const userId = identity.user.id;
     const now = Date.now();
-    const machines = await db
-      .selectFrom('machines')
-      .select(['id', 'host_name', 'last_seen_at'])
-      .where('user_id', '=', userId)
-      .execute();
-    const accounts = await db
-      .selectFrom('accounts')
-      .select(['account_uuid', 'organization_id', 'email', 'last_seen_at'])
-      .where('user_id', '=', userId)
-      .where('last_seen_at', '>=', now - DAY)
-      .execute();
+    const machines = await listMachines(db, userId);
+    const accounts = await listAccountsSeenSince(db, userId, now - DAY);
     const common = {
       token: 'ok',
       recent_machines_for_token: machines
