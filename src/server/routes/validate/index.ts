@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
-import { bearerFrom } from '../auth/api-token.ts';
-import { listAccountsSeenSince } from '../store/accounts.ts';
-import { listMachines } from '../store/machines.ts';
-import { queryUsage } from '../usage/query-usage.ts';
-import type { AppContext } from './app-context.ts';
+import { bearerFrom } from '../../../auth/api-token.ts';
+import { listAccountsSeenSince } from '../../../store/accounts.ts';
+import { listMachines } from '../../../store/machines.ts';
+import { queryUsage } from '../../../usage/query-usage.ts';
+import type { AppContext } from '../../app-context.ts';
 
 /** tracking_status values of seed 000, with the one literal instruction for each. */
 export const NEXT_ACTIONS = {
