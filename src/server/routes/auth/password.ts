@@ -15,8 +15,10 @@ export function registerPasswordRoutes(app: Hono, ctx: AppContext): void {
     await setPassword(
       ctx.store,
       { userId: caller.user.id, address: addressOf(c, ctx) },
-      { user: caller.user, password: body.password, currentPassword: body.current_password },
+      { userId: caller.user.id, password: body.password, currentPassword: body.current_password },
     );
+    // Cached identities carry the user row, password hash included: drop them.
+    ctx.tokens.forget();
     return c.json({ ok: true });
   });
 
@@ -24,6 +26,7 @@ export function registerPasswordRoutes(app: Hono, ctx: AppContext): void {
     const actor = await requireAdmin(c, ctx, { write: true });
     const body = await readJson(c, z.object({ email: emailField, password: z.string() }));
     const { userId } = await adminSetPassword(ctx.store, { ...actor, admin: true }, body);
+    ctx.tokens.forget();
     return c.json({ ok: true, user_id: userId });
   });
 }
