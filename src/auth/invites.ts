@@ -51,8 +51,11 @@ export async function spendInvite(db: Db, code: string, userId: string, now = Da
     throw new TaktError('conflict', 'this invite code was just used: ask for a new one');
 }
 
-/** True when `code` is the invite `userId` registered with (proof of identity for /auth/token). */
-export async function inviteBelongsTo(db: Db, code: string, userId: string): Promise<boolean> {
+/**
+ * True when `code` is the invite `userId` registered with and it has not expired: proof of
+ * identity for /auth/token only as long as the code itself was good (issue 10, defect 6).
+ */
+export async function inviteBelongsTo(db: Db, code: string, userId: string, now = Date.now()): Promise<boolean> {
   const row = await findInviteByHash(db, inviteHash(code));
-  return row?.used_by === userId;
+  return row !== undefined && row.used_by === userId && row.expires_at > now;
 }

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { login } from '../../../auth/actions/login.ts';
 import { logout } from '../../../auth/actions/logout.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../../../auth/web-session.ts';
-import { normalizeEmail } from '../../../store/users.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
@@ -14,13 +13,11 @@ import { emailField } from '../fields.ts';
 export function registerSessionRoutes(app: Hono, ctx: AppContext): void {
   app.post('/auth/login', async (c) => {
     const address = addressOf(c, ctx);
-    ctx.limits.auth.hit(`login:${address}`);
     const body = await readJson(
       c,
       z.object({ email: emailField, password: z.string({ error: 'password is required' }).min(1) }),
     );
-    ctx.limits.auth.hit(`login-email:${normalizeEmail(body.email)}`);
-    const { user, session } = await login(ctx.store, { userId: null, address }, body);
+    const { user, session } = await login(ctx.store, { userId: null, address }, body, ctx.limits.failures);
     setCookie(c, SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'Lax',

@@ -1,7 +1,6 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { tokenByInvite } from '../../../auth/actions/token-by-invite.ts';
-import { normalizeEmail } from '../../../store/users.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
@@ -11,17 +10,16 @@ import { emailField, inviteCodeField, machineField, setupFor } from '../fields.t
 export function registerTokenRoute(app: Hono, ctx: AppContext): void {
   app.post('/auth/token', async (c) => {
     const address = addressOf(c, ctx);
-    ctx.limits.auth.hit(`token:${address}`);
     const body = await readJson(
       c,
       z.object({ email: emailField, invite_code: inviteCodeField, machine: machineField.optional() }),
     );
-    ctx.limits.auth.hit(`token-email:${normalizeEmail(body.email)}`);
     const name = body.machine ?? 'machine';
     const { user, token } = await tokenByInvite(
       ctx.store,
       { userId: null, address },
       { email: body.email, inviteCode: body.invite_code, label: name },
+      ctx.limits.failures,
     );
     return c.json({
       user_id: user.id,
