@@ -47,7 +47,13 @@ export async function run(args: string[]): Promise<number> {
   const status = String(result.body.tracking_status ?? 'unknown');
   if (values.json) process.stdout.write(`${JSON.stringify(result.body)}\n`);
   else {
-    process.stdout.write(`${host ?? '(no host.name)'}: ${status}\n${String(result.body.next_action ?? '')}\n`);
+    // The host came from the settings Claude Code will read: they are in place, so the
+    // likely cause is a Claude Code started before them, or no prompt sent since.
+    const advice =
+      status === 'host_never_seen' && !values.host && host
+        ? `The settings are in place (host.name=${host}), but nothing arrived from this machine yet. Claude Code reads them only when it starts: quit and restart it, send one prompt, wait a minute, then run takt validate again.`
+        : String(result.body.next_action ?? '');
+    process.stdout.write(`${host ?? '(no host.name)'}: ${status}\n${advice}\n`);
     const candidates = result.body.hostname_match_candidates;
     if (Array.isArray(candidates) && candidates.length) process.stdout.write(`seen as: ${candidates.join(', ')}\n`);
   }

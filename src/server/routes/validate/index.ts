@@ -12,7 +12,7 @@ export const NEXT_ACTIONS = {
   stale:
     'Start Claude Code on this machine and send one prompt; if the status stays stale, restart Claude Code so it re-reads its environment.',
   host_never_seen:
-    'Set OTEL_RESOURCE_ATTRIBUTES=host.name=<this name> with all the other variables of the setup payload, restart Claude Code, send one prompt, and validate again.',
+    'Nothing arrived with this host.name yet. If the setup payload is applied (takt setup applies it), Claude Code was most likely not restarted since, or no prompt was sent: quit and restart Claude Code, send one prompt, wait a minute, and validate again. Otherwise apply all the variables of the setup payload first (OTEL_RESOURCE_ATTRIBUTES=host.name=<this name> among them).',
   host_normalized:
     'Use exactly one of hostname_match_candidates as host.name in OTEL_RESOURCE_ATTRIBUTES (or keep validating with that name), then restart Claude Code.',
   no_host_supplied: 'Call again with {"host_name": "<the host.name in your OTEL_RESOURCE_ATTRIBUTES>"}.',
