@@ -107,7 +107,7 @@ describe('OTLP/gRPC receiver', () => {
       grpc.status.RESOURCE_EXHAUSTED,
     ]);
     expect(results[0]!.details).toBe(
-      'no bearer token: set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your takt token>"',
+      'no bearer token: set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your takt token>" (takt setup does it for you)',
     );
     expect(results[2]!.details).toMatch(/^the body is not a valid protobuf ExportMetricsServiceRequest/);
     expect(await total('input_tokens')).toBe(322);

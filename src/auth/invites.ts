@@ -1,4 +1,5 @@
 import { TaktError } from '../lib/errors.ts';
+import { findInviteByHash, insertInvites, markInviteUsed } from '../store/invites.ts';
 import type { Db } from '../store/store.ts';
 import { newHumanCode, normalizeHumanCode, sha256 } from './secret.ts';
 
@@ -12,19 +13,17 @@ export async function mintInvites(
   const now = input.now ?? Date.now();
   const expiresAt = now + input.expiresInSeconds * 1000;
   const codes = Array.from({ length: input.count }, () => newHumanCode(3, 4));
-  await db
-    .insertInto('invites')
-    .values(
-      codes.map((code) => ({
-        code_hash: inviteHash(code),
-        created_by: input.createdBy,
-        created_at: now,
-        expires_at: expiresAt,
-        used_at: null,
-        used_by: null,
-      })),
-    )
-    .execute();
+  await insertInvites(
+    db,
+    codes.map((code) => ({
+      code_hash: inviteHash(code),
+      created_by: input.createdBy,
+      created_at: now,
+      expires_at: expiresAt,
+      used_at: null,
+      used_by: null,
+    })),
+  );
   return { codes, expiresAt };
 }
 
@@ -35,7 +34,7 @@ export function inviteHash(code: string): string {
 /** Marks an unused, unexpired invite as spent by userId; the error says what to do otherwise. */
 export async function spendInvite(db: Db, code: string, userId: string, now = Date.now()): Promise<void> {
   const hash = inviteHash(code);
-  const invite = await db.selectFrom('invites').selectAll().where('code_hash', '=', hash).executeTakeFirst();
+  const invite = await findInviteByHash(db, hash);
   if (!invite) {
     throw new TaktError('bad_request', 'unknown invite code: check it for typos, or ask your admin for a new one');
   }
@@ -48,22 +47,15 @@ export async function spendInvite(db: Db, code: string, userId: string, now = Da
   if (invite.expires_at <= now) {
     throw new TaktError('bad_request', 'this invite code has expired: ask your admin for a new one');
   }
-  const r = await db
-    .updateTable('invites')
-    .set({ used_at: now, used_by: userId })
-    .where('code_hash', '=', hash)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1)
+  if (!(await markInviteUsed(db, hash, userId, now)))
     throw new TaktError('conflict', 'this invite code was just used: ask for a new one');
 }
 
-/** True when `code` is the invite `userId` registered with (proof of identity for /auth/token). */
-export async function inviteBelongsTo(db: Db, code: string, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('invites')
-    .select('used_by')
-    .where('code_hash', '=', inviteHash(code))
-    .executeTakeFirst();
-  return row?.used_by === userId;
+/**
+ * True when `code` is the invite `userId` registered with and it has not expired: proof of
+ * identity for /auth/token only as long as the code itself was good (issue 10, defect 6).
+ */
+export async function inviteBelongsTo(db: Db, code: string, userId: string, now = Date.now()): Promise<boolean> {
+  const row = await findInviteByHash(db, inviteHash(code));
+  return row !== undefined && row.used_by === userId && row.expires_at > now;
 }

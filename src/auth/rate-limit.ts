@@ -39,3 +39,90 @@ export class RateLimiter {
     for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
   }
 }
+
+/**
+ * Limits FAILED proofs of identity (a wrong password, a wrong invite code), never
+ * successes, so that nobody who knows an email can lock its owner out (issue 10,
+ * defect 6):
+ * - per address: `limit` failures a window, over all accounts, then 429 until the window ends;
+ * - per account: past `limit` failures (from anywhere), each address that has itself
+ *   failed against the account waits a back-off that doubles with every further failure
+ *   (1 s, 2 s, 4 s … at most 15 min). An address that never failed against it — the owner
+ *   at their own machine — is not held back by it. A success clears the account's record.
+ * In memory and per process, like RateLimiter. Against guessers on very many addresses
+ * (over 1,000 for one account) every address waits the back-off, the owner's too.
+ */
+export class FailureLimiter {
+  private readonly addresses = new Map<string, { count: number; resetAt: number }>();
+  private readonly accounts = new Map<string, { failures: number; lastAt: number; from: Set<string> }>();
+  private readonly limit: number;
+  private readonly windowMs: number;
+  private static readonly BACKOFF_BASE_MS = 1_000;
+  private static readonly BACKOFF_MAX_MS = 15 * 60_000;
+  /** An account's record is forgotten an hour after its last failure. */
+  private static readonly ACCOUNT_MEMORY_MS = 3_600_000;
+  private static readonly MAX_ADDRESSES_PER_ACCOUNT = 1_000;
+
+  constructor(limit: number, windowMs: number) {
+    this.limit = limit;
+    this.windowMs = windowMs;
+  }
+
+  /** Throws rate_limited (429 + Retry-After) when this address may not try this account now. */
+  check(address: string, account: string, now = Date.now()): void {
+    const a = this.addresses.get(address);
+    if (a && a.resetAt > now && a.count >= this.limit) throw tooMany(a.resetAt - now);
+    const acc = this.liveAccount(account, now);
+    if (!acc || acc.failures < this.limit) return;
+    const crowded = acc.from.size >= FailureLimiter.MAX_ADDRESSES_PER_ACCOUNT;
+    if (!crowded && !acc.from.has(address)) return;
+    const backoff = Math.min(
+      FailureLimiter.BACKOFF_MAX_MS,
+      FailureLimiter.BACKOFF_BASE_MS * 2 ** Math.min(30, acc.failures - this.limit),
+    );
+    if (now < acc.lastAt + backoff) throw tooMany(acc.lastAt + backoff - now);
+  }
+
+  fail(address: string, account: string, now = Date.now()): void {
+    if (this.addresses.size + this.accounts.size > 50_000) this.sweep(now);
+    let a = this.addresses.get(address);
+    if (!a || a.resetAt <= now) {
+      a = { count: 0, resetAt: now + this.windowMs };
+      this.addresses.set(address, a);
+    }
+    a.count++;
+    let acc = this.liveAccount(account, now);
+    if (!acc) {
+      acc = { failures: 0, lastAt: now, from: new Set() };
+      this.accounts.set(account, acc);
+    }
+    acc.failures++;
+    acc.lastAt = now;
+    if (acc.from.size < FailureLimiter.MAX_ADDRESSES_PER_ACCOUNT) acc.from.add(address);
+  }
+
+  succeed(account: string): void {
+    this.accounts.delete(account);
+  }
+
+  private liveAccount(account: string, now: number) {
+    const acc = this.accounts.get(account);
+    if (acc && now - acc.lastAt > FailureLimiter.ACCOUNT_MEMORY_MS) {
+      this.accounts.delete(account);
+      return undefined;
+    }
+    return acc;
+  }
+
+  private sweep(now: number): void {
+    for (const [k, a] of this.addresses) if (a.resetAt <= now) this.addresses.delete(k);
+    for (const k of this.accounts.keys()) this.liveAccount(k, now);
+  }
+}
+
+function tooMany(waitMs: number): TaktError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new TaktError('rate_limited', `too many failed attempts: wait ${retryAfterSeconds} s and try again`, {
+    retryAfterSeconds,
+  });
+}

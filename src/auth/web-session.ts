@@ -1,5 +1,6 @@
 import type { Db } from '../store/store.ts';
 import { findUserById, type User } from '../store/users.ts';
+import { findLiveWebSession, insertWebSession } from '../store/web-sessions.ts';
 import { newSecret, sha256 } from './secret.ts';
 
 export const SESSION_COOKIE = 'takt_session';
@@ -9,16 +10,13 @@ export const SESSION_TTL_MS = 14 * 24 * 3_600_000;
 export async function createWebSession(db: Db, userId: string, now = Date.now()) {
   const id = newSecret(32);
   const csrf = newSecret(24);
-  await db
-    .insertInto('web_sessions')
-    .values({
-      id_hash: sha256(id),
-      user_id: userId,
-      csrf_token: csrf,
-      created_at: now,
-      expires_at: now + SESSION_TTL_MS,
-    })
-    .execute();
+  await insertWebSession(db, {
+    id_hash: sha256(id),
+    user_id: userId,
+    csrf_token: csrf,
+    created_at: now,
+    expires_at: now + SESSION_TTL_MS,
+  });
   return { id, csrf, expiresAt: now + SESSION_TTL_MS };
 }
 
@@ -27,18 +25,9 @@ export async function findWebSession(
   id: string,
   now = Date.now(),
 ): Promise<{ user: User; csrf: string; idHash: string } | undefined> {
-  const row = await db
-    .selectFrom('web_sessions')
-    .selectAll()
-    .where('id_hash', '=', sha256(id))
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
+  const row = await findLiveWebSession(db, sha256(id), now);
   if (!row) return undefined;
   const user = await findUserById(db, row.user_id);
   if (!user || user.disabled_at !== null) return undefined;
   return { user, csrf: row.csrf_token, idHash: row.id_hash };
-}
-
-export async function deleteWebSession(db: Db, idHash: string): Promise<void> {
-  await db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { bearerFrom } from '../auth/api-token.ts';
+import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
@@ -67,19 +67,13 @@ export function createGrpcServer(deps: GrpcDeps): grpc.Server {
 
 async function handle(signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, deps: GrpcDeps): Promise<Buffer> {
   const header = call.metadata.get('authorization')[0];
-  const token = bearerFrom(typeof header === 'string' ? header : header?.toString());
-  if (!token) {
+  const identity = await authenticateBearer(
+    typeof header === 'string' ? header : header?.toString(),
+    deps.tokens,
+  ).catch((error: unknown) => {
     deps.metrics.exportsTotal.inc({ signal, transport: 'grpc', outcome: 'rejected' });
-    throw new TaktError(
-      'unauthenticated',
-      'no bearer token: set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your takt token>"',
-    );
-  }
-  const identity = await deps.tokens.verify(token);
-  if (!identity) {
-    deps.metrics.exportsTotal.inc({ signal, transport: 'grpc', outcome: 'rejected' });
-    throw new TaktError('unauthenticated', 'the bearer token is unknown or revoked: create a new one');
-  }
+    throw error;
+  });
   const partial = await handleExport(deps, {
     signal,
     encoding: 'protobuf',

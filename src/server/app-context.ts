@@ -1,5 +1,5 @@
 import type { BlockList } from 'node:net';
-import type { RateLimiter } from '../auth/rate-limit.ts';
+import type { FailureLimiter, RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/log.ts';
@@ -17,6 +17,9 @@ export interface AppContext {
   log: Logger;
   trustedProxies: BlockList;
   lanAdmins: BlockList;
-  /** Login, register, token and device endpoints: per address and per account. */
-  limits: { auth: RateLimiter; device: RateLimiter };
+  /**
+   * Register and device endpoints count attempts per address (and register per email);
+   * login and /auth/token count failed proofs per address and per account (`failures`).
+   */
+  limits: { auth: RateLimiter; device: RateLimiter; failures: FailureLimiter };
 }

@@ -2,16 +2,16 @@ import { Hono } from 'hono';
 import type { Signal } from '../ingest/otlp-decode.ts';
 import { isTaktError, TaktError } from '../lib/errors.ts';
 import type { AppContext } from './app-context.ts';
-import { registerAuditRoutes } from './audit-routes.ts';
-import { registerAuthRoutes } from './auth-routes.ts';
-import { registerDeviceRoutes } from './device-routes.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
+import { registerAuditRoutes } from './routes/audit/index.ts';
+import { registerAuthRoutes } from './routes/auth/index.ts';
+import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
+import { registerUsageRoutes } from './routes/usage/index.ts';
+import { registerValidateRoutes } from './routes/validate/index.ts';
 import { securityHeaders } from './security-headers.ts';
-import { registerUsageRoutes } from './usage-routes.ts';
-import { registerValidateRoutes } from './validate-routes.ts';
 
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
 export function createApp(ctx: AppContext): Hono {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { bearerFrom } from '../auth/api-token.ts';
+import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
@@ -46,20 +46,7 @@ export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpD
   }
   let handled = false;
   try {
-    const token = bearerFrom(c.req.header('authorization'));
-    if (!token) {
-      throw new TaktError(
-        'unauthenticated',
-        'no bearer token: set OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <your takt token>" (takt setup does it for you)',
-      );
-    }
-    const identity = await deps.tokens.verify(token);
-    if (!identity) {
-      throw new TaktError(
-        'unauthenticated',
-        'the bearer token is unknown or revoked: create a new one (takt setup, or takt token create on the server)',
-      );
-    }
+    const identity = await authenticateBearer(c.req.header('authorization'), deps.tokens);
     const raw = await readRequestBody(c, deps.bodyLimitBytes, EXPORT_HINT);
     const body = await decompressBody(raw, c.req.header('content-encoding'), deps.bodyLimitBytes);
     handled = true;

@@ -39,8 +39,3 @@ export async function readJson<T extends z.ZodType>(
   }
   return parsed.data;
 }
-
-/** The URL machines should use to reach this server: TAKT_PUBLIC_URL, else the request's own origin. */
-export function serverUrlOf(c: Context, publicUrl: string | undefined): string {
-  return (publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
-}

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { addressList } from '../auth/client-address.ts';
-import { RateLimiter } from '../auth/rate-limit.ts';
+import { FailureLimiter, RateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
@@ -48,6 +48,7 @@ export async function startServer(
     limits: {
       auth: new RateLimiter(config.authRateLimit, 60_000),
       device: new RateLimiter(config.authRateLimit * 3, 60_000),
+      failures: new FailureLimiter(config.authRateLimit, 60_000),
     },
   };
   const app = createApp(context);

@@ -56,3 +56,17 @@ export async function updateAccountSettings(db: Db, id: string, update: AccountS
   if (Object.keys(update).length === 0) return;
   await db.updateTable('accounts').set(update).where('id', '=', id).execute();
 }
+
+/** The Claude accounts a user's telemetry named since `since`. */
+export async function listAccountsSeenSince(
+  db: Db,
+  userId: string,
+  since: number,
+): Promise<Pick<AccountRow, 'account_uuid' | 'organization_id' | 'email' | 'last_seen_at'>[]> {
+  return db
+    .selectFrom('accounts')
+    .select(['account_uuid', 'organization_id', 'email', 'last_seen_at'])
+    .where('user_id', '=', userId)
+    .where('last_seen_at', '>=', since)
+    .execute();
+}

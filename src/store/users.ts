@@ -28,6 +28,23 @@ export async function insertUser(
   return user;
 }
 
+/**
+ * Sets a user's password hash only if it is still `expected` (compare and set), so two
+ * changes racing cannot both pass a check of the old password. False when it had changed.
+ */
+export async function setPasswordHash(
+  db: Db,
+  userId: string,
+  passwordHash: string,
+  expected?: string | null,
+): Promise<boolean> {
+  let q = db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId);
+  if (expected !== undefined)
+    q = expected === null ? q.where('password_hash', 'is', null) : q.where('password_hash', '=', expected);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function countUsers(db: Db): Promise<number> {
   const row = await db
     .selectFrom('users')

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { recordAudit } from '../../audit/record-audit.ts';
-import { mintInvites } from '../../auth/invites.ts';
+import { createInvites } from '../../auth/actions/create-invite.ts';
 import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
 
@@ -39,19 +38,11 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const store = await openStore(config.databaseUrl);
   try {
-    const minted = await store.transaction(async (trx) => {
-      const m = await mintInvites(trx, { count, expiresInSeconds: expires, createdBy: null });
-      await recordAudit(
-        trx,
-        { userId: null, address: 'local cli' },
-        {
-          action: 'invite.create',
-          targetType: 'invite',
-          after: { count, via: 'takt admin invite' },
-        },
-      );
-      return m;
-    });
+    const minted = await createInvites(
+      store,
+      { userId: null, address: 'local cli', local: true },
+      { count, expiresInSeconds: expires, via: 'takt admin invite' },
+    );
     if (values.json) {
       process.stdout.write(
         `${JSON.stringify({ codes: minted.codes, expires_at: new Date(minted.expiresAt).toISOString() })}\n`,

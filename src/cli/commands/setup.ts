@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../auth/setup-payload.ts';
+import { applyTelemetryEnv, defaultSettingsPath } from '../../install/claude-settings.ts';
+import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
 import { TaktError } from '../../lib/errors.ts';
-import { applyTelemetryEnv, defaultSettingsPath } from '../claude-settings.ts';
 import { postJson, serverError } from '../http.ts';
 
 const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { recordAudit } from '../../audit/record-audit.ts';
-import { issueApiToken } from '../../auth/api-token.ts';
+import { issueToken } from '../../auth/actions/issue-token.ts';
 import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
 import { findUserByEmail, insertUser } from '../../store/users.ts';
@@ -45,15 +44,19 @@ export async function run(args: string[]): Promise<number> {
     const { user, created, token } = await store.transaction(async (trx) => {
       const existing = await findUserByEmail(trx, email);
       const user = existing ?? (await insertUser(trx, { email, role: values.admin ? 'admin' : 'member' }));
-      const token = await issueApiToken(trx, user.id, label);
-      await recordAudit(
+      const token = await issueToken(
         trx,
-        { userId: null, address: 'local cli' },
+        { userId: null, address: 'local cli', local: true },
         {
-          action: existing ? 'token.create' : 'user.create',
-          targetType: existing ? 'token' : 'user',
-          targetId: existing ? token.id : user.id,
-          after: { email: user.email, role: user.role, token_id: token.id, label, via: 'takt token create' },
+          userId: user.id,
+          label,
+          via: 'takt token create',
+          event: (t) => ({
+            action: existing ? 'token.create' : 'user.create',
+            targetType: existing ? 'token' : 'user',
+            targetId: existing ? t.id : user.id,
+            after: { email: user.email, role: user.role, token_id: t.id, label, via: 'takt token create' },
+          }),
         },
       );
       return { user, created: !existing, token };

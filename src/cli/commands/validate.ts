@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../claude-settings.ts';
+import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
 import { postJson } from '../http.ts';
 
 const help = `takt validate [--server URL] [--token T] [--host NAME] [--json]
@@ -41,7 +41,13 @@ export async function run(args: string[]): Promise<number> {
   const status = String(result.body.tracking_status ?? 'unknown');
   if (values.json) process.stdout.write(`${JSON.stringify(result.body)}\n`);
   else {
-    process.stdout.write(`${host ?? '(no host.name)'}: ${status}\n${String(result.body.next_action ?? '')}\n`);
+    // The host came from the settings Claude Code will read: they are in place, so the
+    // likely cause is a Claude Code started before them, or no prompt sent since.
+    const advice =
+      status === 'host_never_seen' && !values.host && host
+        ? `The settings are in place (host.name=${host}), but nothing arrived from this machine yet. Claude Code reads them only when it starts: quit and restart it, send one prompt, wait a minute, then run takt validate again.`
+        : String(result.body.next_action ?? '');
+    process.stdout.write(`${host ?? '(no host.name)'}: ${status}\n${advice}\n`);
     const candidates = result.body.hostname_match_candidates;
     if (Array.isArray(candidates) && candidates.length) process.stdout.write(`seen as: ${candidates.join(', ')}\n`);
   }

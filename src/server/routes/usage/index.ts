@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { TaktError } from '../lib/errors.ts';
-import { groupByValues, queryUsage } from '../queries/usage-report.ts';
-import type { AppContext } from './app-context.ts';
-import { requireCaller } from './authenticate.ts';
+import { TaktError } from '../../../lib/errors.ts';
+import { groupByValues, queryUsage } from '../../../queries/usage-report.ts';
+import type { AppContext } from '../../app-context.ts';
+import { requireCaller } from '../../authenticate.ts';
 
 const isoTime = (name: string) =>
   z

@@ -1,29 +1,20 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { recordAudit } from '../audit/record-audit.ts';
-import { issueApiToken } from '../auth/api-token.ts';
-import {
-  DEVICE_CODE_TTL_SECONDS,
-  decideDeviceCode,
-  findByDeviceCode,
-  findByResumeCode,
-  markRedeemed,
-  notePoll,
-  startDeviceFlow,
-} from '../auth/device-flow.ts';
-import { buildSetupPayload, MACHINE_NAME } from '../auth/setup-payload.ts';
-import { TaktError } from '../lib/errors.ts';
-import type { DeviceCodesTable } from '../store/schema.ts';
-import type { AppContext } from './app-context.ts';
-import { addressOf, findCaller, requireCaller } from './authenticate.ts';
-import { VERIFY_PAGE_CSS, VERIFY_PAGE_JS, verifyPage } from './device-verify-page.ts';
-import { readForm } from './read-body.ts';
-import { readJson, serverUrlOf } from './read-json.ts';
+import { decideDevice } from '../../../auth/actions/decide-device-code.ts';
+import { redeemDeviceCode } from '../../../auth/actions/redeem-device-code.ts';
+import { startDevice } from '../../../auth/actions/start-device-flow.ts';
+import { DEVICE_CODE_TTL_SECONDS, findByDeviceCode, findByResumeCode, notePoll } from '../../../auth/device-flow.ts';
+import { TaktError } from '../../../lib/errors.ts';
+import type { DeviceCodesTable } from '../../../store/schema.ts';
+import type { AppContext } from '../../app-context.ts';
+import { addressOf, findCaller, requireCaller } from '../../authenticate.ts';
+import { readForm } from '../../read-body.ts';
+import { readJson } from '../../read-json.ts';
+import { serverUrlOf } from '../../server-url.ts';
+import { machineField, setupFor } from '../fields.ts';
+import { VERIFY_PAGE_CSS, VERIFY_PAGE_JS, verifyPage } from './verify-page.ts';
 
-const machine = z
-  .string({ error: 'machine is required: the host name this machine will send (host.name)' })
-  .regex(MACHINE_NAME, 'machine must be a host name: letters, digits, dot, dash or underscore, at most 128 characters');
-
+/** The device flow (RFC 8628) under /auth/device; each write calls one action in auth/actions/. */
 export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
   const db = ctx.store.db;
 
@@ -39,34 +30,13 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
       case 'redeemed':
         throw new TaktError('conflict', 'this device code was already redeemed: start again (POST /auth/device/start)');
       case 'approved': {
-        const userId = row.user_id;
-        if (!userId) throw new TaktError('internal', 'approved device code without a user');
-        const token = await ctx.store.transaction(async (trx) => {
-          if (!(await markRedeemed(trx, row))) {
-            throw new TaktError(
-              'conflict',
-              'this device code was already redeemed: start again (POST /auth/device/start)',
-            );
-          }
-          const t = await issueApiToken(trx, userId, row.machine);
-          await recordAudit(
-            trx,
-            { userId, address: addressOf(c, ctx) },
-            {
-              action: 'token.create',
-              targetType: 'token',
-              targetId: t.id,
-              after: { label: row.machine, via: 'device flow' },
-            },
-          );
-          return t;
-        });
+        const token = await redeemDeviceCode(ctx.store, addressOf(c, ctx), row);
         return c.json({
           status: 'approved',
           token: token.token,
           token_id: token.id,
           machine: row.machine,
-          setup: buildSetupPayload(serverUrlOf(c, ctx.config.publicUrl), token.token, row.machine),
+          setup: setupFor(c, ctx, token.token, row.machine),
         });
       }
       default:
@@ -76,21 +46,8 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
 
   app.post('/auth/device/start', async (c) => {
     ctx.limits.device.hit(`device-start:${addressOf(c, ctx)}`);
-    const body = await readJson(c, z.object({ machine }));
-    const codes = await ctx.store.transaction(async (trx) => {
-      const started = await startDeviceFlow(trx, body.machine);
-      await recordAudit(
-        trx,
-        { userId: null, address: addressOf(c, ctx) },
-        {
-          action: 'device.start',
-          targetType: 'device_code',
-          targetId: started.userCode.replace('-', ''),
-          after: { machine: body.machine, status: 'pending' },
-        },
-      );
-      return started;
-    });
+    const body = await readJson(c, z.object({ machine: machineField }));
+    const codes = await startDevice(ctx.store, { userId: null, address: addressOf(c, ctx) }, { machine: body.machine });
     const base = serverUrlOf(c, ctx.config.publicUrl);
     const verificationUrl = `${base}/auth/device/verify`;
     return c.json(
@@ -158,21 +115,11 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
     }
     const decision = field('decision') === 'deny' ? 'denied' : 'approved';
     try {
-      const row = await ctx.store.transaction(async (trx) => {
-        const r = await decideDeviceCode(trx, field('user_code'), caller.user.id, decision);
-        await recordAudit(
-          trx,
-          { userId: caller.user.id, address: addressOf(c, ctx) },
-          {
-            action: `device.${decision === 'approved' ? 'approve' : 'deny'}`,
-            targetType: 'device_code',
-            targetId: r.user_code,
-            before: { status: 'pending' },
-            after: { status: decision, machine: r.machine },
-          },
-        );
-        return r;
-      });
+      const row = await decideDevice(
+        ctx.store,
+        { userId: caller.user.id, address: addressOf(c, ctx) },
+        { userCode: field('user_code'), decision },
+      );
       return c.html(
         verifyPage({
           userCode: '',

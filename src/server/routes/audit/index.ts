@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { listAudit } from '../audit/record-audit.ts';
-import { TaktError } from '../lib/errors.ts';
-import type { AppContext } from './app-context.ts';
-import { requireAdmin } from './authenticate.ts';
+import { listAudit } from '../../../audit/list-audit.ts';
+import { TaktError } from '../../../lib/errors.ts';
+import type { AppContext } from '../../app-context.ts';
+import { requireAdmin } from '../../authenticate.ts';
 
 const auditQuery = z.object({
   actor: z.string().optional(),

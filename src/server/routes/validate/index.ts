@@ -1,9 +1,11 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { bearerFrom } from '../auth/api-token.ts';
-import { queryUsage } from '../queries/usage-report.ts';
-import type { AppContext } from './app-context.ts';
-import { readJson } from './read-json.ts';
+import { bearerFrom } from '../../../auth/api-token.ts';
+import { queryUsage } from '../../../queries/usage-report.ts';
+import { listAccountsSeenSince } from '../../../store/accounts.ts';
+import { listMachines } from '../../../store/machines.ts';
+import type { AppContext } from '../../app-context.ts';
+import { readJson } from '../../read-json.ts';
 
 /** tracking_status values of seed 000, with the one literal instruction for each. */
 export const NEXT_ACTIONS = {
@@ -12,7 +14,7 @@ export const NEXT_ACTIONS = {
   stale:
     'Start Claude Code on this machine and send one prompt; if the status stays stale, restart Claude Code so it re-reads its environment.',
   host_never_seen:
-    'Set OTEL_RESOURCE_ATTRIBUTES=host.name=<this name> with all the other variables of the setup payload, restart Claude Code, send one prompt, and validate again.',
+    'Nothing arrived with this host.name yet. If the setup payload is applied (takt setup applies it), Claude Code was most likely not restarted since, or no prompt was sent: quit and restart Claude Code, send one prompt, wait a minute, and validate again. Otherwise apply all the variables of the setup payload first (OTEL_RESOURCE_ATTRIBUTES=host.name=<this name> among them).',
   host_normalized:
     'Use exactly one of hostname_match_candidates as host.name in OTEL_RESOURCE_ATTRIBUTES (or keep validating with that name), then restart Claude Code.',
   no_host_supplied: 'Call again with {"host_name": "<the host.name in your OTEL_RESOURCE_ATTRIBUTES>"}.',
@@ -65,17 +67,8 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
     const db = ctx.store.db;
     const userId = identity.user.id;
     const now = Date.now();
-    const machines = await db
-      .selectFrom('machines')
-      .select(['id', 'host_name', 'last_seen_at'])
-      .where('user_id', '=', userId)
-      .execute();
-    const accounts = await db
-      .selectFrom('accounts')
-      .select(['account_uuid', 'organization_id', 'email', 'last_seen_at'])
-      .where('user_id', '=', userId)
-      .where('last_seen_at', '>=', now - DAY)
-      .execute();
+    const machines = await listMachines(db, userId);
+    const accounts = await listAccountsSeenSince(db, userId, now - DAY);
     const common = {
       token: 'ok',
       recent_machines_for_token: machines

@@ -1,0 +1,52 @@
+import type { Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { login } from '../../../auth/actions/login.ts';
+import { logout } from '../../../auth/actions/logout.ts';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../../../auth/web-session.ts';
+import type { AppContext } from '../../app-context.ts';
+import { addressOf, requireCaller } from '../../authenticate.ts';
+import { readJson } from '../../read-json.ts';
+import { emailField } from '../fields.ts';
+
+/** POST /auth/login, GET /auth/session, POST /auth/logout: browser sessions. */
+export function registerSessionRoutes(app: Hono, ctx: AppContext): void {
+  app.post('/auth/login', async (c) => {
+    const address = addressOf(c, ctx);
+    const body = await readJson(
+      c,
+      z.object({ email: emailField, password: z.string({ error: 'password is required' }).min(1) }),
+    );
+    const { user, session } = await login(ctx.store, { userId: null, address }, body, ctx.limits.failures);
+    setCookie(c, SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: ctx.config.publicUrl?.startsWith('https://') ?? false,
+      path: '/',
+      maxAge: Math.floor(SESSION_TTL_MS / 1000),
+    });
+    return c.json({ user: { id: user.id, email: user.email, role: user.role }, csrf_token: session.csrf });
+  });
+
+  app.get('/auth/session', async (c) => {
+    const caller = await requireCaller(c, ctx);
+    return c.json({
+      user: { id: caller.user.id, email: caller.user.email, role: caller.user.role },
+      via: caller.via,
+      ...(caller.csrf ? { csrf_token: caller.csrf } : {}),
+    });
+  });
+
+  app.post('/auth/logout', async (c) => {
+    const caller = await requireCaller(c, ctx, { write: true });
+    if (caller.sessionIdHash) {
+      await logout(
+        ctx.store,
+        { userId: caller.user.id, address: addressOf(c, ctx) },
+        { userId: caller.user.id, sessionIdHash: caller.sessionIdHash },
+      );
+    }
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+}

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiToken } from '../src/auth/api-token.ts';
+import { applyTelemetryEnv } from '../src/install/claude-settings.ts';
+import { telemetryEnv } from '../src/install/setup-payload.ts';
+import { insertUser } from '../src/store/users.ts';
+import { TestClient } from './support/http-client.ts';
+import { startTakt, type TestTakt } from './support/takt-server.ts';
+
+/** Defect 7 of issue 10: onboarding slips a new user runs into. */
+const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'takt-slips-'));
+let takt: TestTakt;
+let admin: TestClient;
+const anonymous = () => new TestClient(takt.directUrl);
+
+beforeAll(async () => {
+  takt = await startTakt();
+  const db = takt.server.context.store.db;
+  const a = await insertUser(db, { email: 'admin@example.com', role: 'admin' });
+  admin = new TestClient(takt.directUrl, (await issueApiToken(db, a.id, 'admin')).token);
+});
+afterAll(async () => {
+  await takt.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('POST /auth/token without machine', () => {
+  it('answers the token without a setup payload, and says to send machine for one', async () => {
+    const [code] = (await admin.call('POST', '/auth/invite', { count: 1 })).body.codes;
+    await anonymous().call('POST', '/auth/register', { email: 'nm@example.com', invite_code: code, machine: 'desk' });
+    const without = await anonymous().call('POST', '/auth/token', { email: 'nm@example.com', invite_code: code });
+    const withMachine = await anonymous().call('POST', '/auth/token', {
+      email: 'nm@example.com',
+      invite_code: code,
+      machine: 'laptop',
+    });
+    expect([without.status, Object.keys(without.body).sort(), without.body.next_step]).toEqual([
+      200,
+      ['email', 'machine', 'next_step', 'token', 'token_id', 'user_id'],
+      'Send machine (the host name this machine will report) to get the setup payload: POST /auth/token {"email", "invite_code", "machine"}, or run takt setup on that machine.',
+    ]);
+    expect([without.body.machine, JSON.stringify(without.body).includes('host.name')]).toEqual([null, false]);
+    expect([withMachine.body.machine, withMachine.body.setup.variables.OTEL_RESOURCE_ATTRIBUTES]).toEqual([
+      'laptop',
+      'host.name=laptop',
+    ]);
+  });
+});
+
+describe('takt validate before the first export', () => {
+  it('says to restart Claude Code and send a prompt, not to set what is already set', async () => {
+    const home = join(scratch, 'fresh');
+    applyTelemetryEnv(join(home, '.claude', 'settings.json'), telemetryEnv(takt.directUrl, takt.token, 'fresh-box'));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
+    const r = await run(process.execPath, [main, 'validate'], { env: { ...env, HOME: home } }).then(
+      () => ({ code: 0, stdout: '' }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    expect([r.code, ...r.stdout.trimEnd().split('\n')]).toEqual([
+      1,
+      'fresh-box: host_never_seen',
+      'The settings are in place (host.name=fresh-box), but nothing arrived from this machine yet. Claude Code reads them only when it starts: quit and restart it, send one prompt, wait a minute, then run takt validate again.',
+    ]);
+  });
+});
