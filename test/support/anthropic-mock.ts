@@ -8,7 +8,10 @@ import type { AddressInfo } from 'node:net';
  * would retry for minutes). Each response has distinct, known usage numbers.
  *
  * A prompt containing "run the tool" gets a Bash tool_use (`echo hi`) first and a
- * text answer once the tool result comes back.
+ * text answer once the tool result comes back. A prompt containing "hit the limit" gets
+ * a 429 with Anthropic's unified rate-limit headers (`rejected`, the 5-hour window,
+ * `limitResetsAt`): signed in with an OAuth token (runClaudeCode's `oauth`), Claude Code
+ * writes a hit line with `quotaLimits` into its transcript.
  */
 export interface MockUsage {
   requestId: string;
@@ -26,6 +29,9 @@ export interface AnthropicMock {
   responses: MockUsage[];
   /** Paths the CLI called that the mock does not model (answered 200 {}). */
   otherPaths: string[];
+  /** Requests answered 429 ("hit the limit"), and the reset they announced (epoch s). */
+  rateLimited: number;
+  limitResetsAt: number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +53,8 @@ function lastUserContent(body: MessagesBody): { text: string; hasToolResult: boo
 export async function startAnthropicMock(): Promise<AnthropicMock> {
   const responses: MockUsage[] = [];
   const otherPaths: string[] = [];
+  const limitResetsAt = Math.floor(Date.now() / 1000) + 2 * 3600;
+  let rateLimited = 0;
   let n = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -67,6 +75,26 @@ export async function startAnthropicMock(): Promise<AnthropicMock> {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as MessagesBody;
       const { text, hasToolResult } = lastUserContent(body);
       const useTool = text.includes('run the tool') && !hasToolResult;
+      if (text.includes('hit the limit')) {
+        rateLimited++;
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'request-id': `req_limited_${rateLimited}`,
+          'x-should-retry': 'false',
+          'anthropic-ratelimit-unified-status': 'rejected',
+          'anthropic-ratelimit-unified-reset': String(limitResetsAt),
+          'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+          'anthropic-ratelimit-unified-5h-status': 'rejected',
+          'anthropic-ratelimit-unified-5h-reset': String(limitResetsAt),
+        });
+        res.end(
+          JSON.stringify({
+            type: 'error',
+            error: { type: 'rate_limit_error', message: "This request would exceed your account's rate limit." },
+          }),
+        );
+        return;
+      }
       n++;
       const usage: MockUsage = {
         requestId: `req_mock_${n}_${Math.random().toString(36).slice(2, 8)}`,
@@ -133,6 +161,10 @@ export async function startAnthropicMock(): Promise<AnthropicMock> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     responses,
     otherPaths,
+    get rateLimited() {
+      return rateLimited;
+    },
+    limitResetsAt,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

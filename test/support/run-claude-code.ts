@@ -52,12 +52,16 @@ export function runClaudeCode(options: {
   env: Record<string, string>;
   args?: string[];
   timeoutMs?: number;
+  /** Sign in as a Claude subscriber (an OAuth token) instead of with an API key: plan limits then apply. */
+  oauth?: boolean;
 }): Promise<ClaudeRun> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: options.home,
     ANTHROPIC_BASE_URL: options.anthropicUrl,
-    ANTHROPIC_API_KEY: 'sk-ant-test-not-a-real-key',
+    ...(options.oauth
+      ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-not-a-real-token' }
+      : { ANTHROPIC_API_KEY: 'sk-ant-test-not-a-real-key' }),
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     IS_SANDBOX: '1',
