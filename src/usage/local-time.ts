@@ -9,6 +9,16 @@ import { defaultTimeZone } from '../lib/default-time-zone.ts';
 
 export { defaultTimeZone };
 
+/** Whether Intl knows this IANA zone. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Throws a message that names the zone when Intl does not know it. */
 export function checkTimeZone(timeZone: string): string {
   try {

@@ -16,6 +16,7 @@ import {
 import { type AccountRow, findAccount, listAccounts, updateAccountSettings } from '../../../store/accounts.ts';
 import { listUsers } from '../../../store/users.ts';
 import { observationSources, planIds } from '../../../usage/limit-types.ts';
+import { isTimeZone } from '../../../usage/local-time.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf, requireAdmin, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
@@ -48,15 +49,6 @@ const limitEventBody = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,31}$/, 'source must be a short name such as dashboard, hook or transcript'),
 });
-
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const accountPatch = z
   .object({

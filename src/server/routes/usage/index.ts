@@ -2,6 +2,8 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { TaktError } from '../../../lib/errors.ts';
 import { groupByValues, queryUsage } from '../../../queries/usage-report.ts';
+import { isTimeZone } from '../../../usage/local-time.ts';
+import { monthlyWindow } from '../../../usage/windows.ts';
 import type { AppContext } from '../../app-context.ts';
 import { requireCaller } from '../../authenticate.ts';
 
@@ -12,21 +14,28 @@ const isoTime = (name: string) =>
     .transform((s) => Date.parse(s));
 
 const usageQuery = z.object({
-  from: isoTime('from'),
-  to: isoTime('to'),
+  from: isoTime('from').optional(),
+  to: isoTime('to').optional(),
   group_by: z.enum(groupByValues, { error: `group_by must be one of ${groupByValues.join(', ')}` }).optional(),
   tz: z.string().optional(),
 });
 
 export function registerUsageRoutes(app: Hono, ctx: AppContext): void {
-  /** GET /api/usage?from&to[&group_by&tz]: the caller's own usage, counted once (docs/api.md). */
+  /** GET /api/usage[?from&to][&group_by&tz]: the caller's own usage, counted once; the current month without from/to (docs/api.md). */
   app.get('/api/usage', async (c) => {
     const caller = await requireCaller(c, ctx);
     const parsed = usageQuery.safeParse(c.req.query());
     if (!parsed.success) {
       throw new TaktError('bad_request', parsed.error.issues.map((i) => i.message).join('; '));
     }
-    const { from, to, group_by, tz } = parsed.data;
+    const { group_by, tz } = parsed.data;
+    if ((parsed.data.from === undefined) !== (parsed.data.to === undefined)) {
+      throw new TaktError('bad_request', 'send both from and to (ISO 8601), or neither for the current month');
+    }
+    // Seed 002 calls it bare: the current calendar month in the asked zone (UTC by default).
+    const month = monthlyWindow(Date.now(), 1, tz && isTimeZone(tz) ? tz : 'UTC');
+    const from = parsed.data.from ?? month.start;
+    const to = parsed.data.to ?? month.end;
     const report = await queryUsage(ctx.store.db, {
       userId: caller.user.id,
       from,
