@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   report: () => import('./cli/commands/report.ts'),
   statusline: () => import('./statusline.ts'),
   pricing: () => import('./cli/commands/pricing.ts'),
+  watch: () => import('./cli/commands/watch.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker
