@@ -40,7 +40,7 @@ export async function handleExport(
       signal === 'metrics'
         ? mapMetricsExport(decodeMetricsRequest(body, encoding))
         : mapLogsExport(decodeLogsRequest(body, encoding));
-    const result = await deps.recorder.record(identity.user.id, mapped.observations);
+    const result = await deps.recorder.record(identity.user.id, mapped.observations, identity.tokenId);
     deps.metrics.pointsStored.inc({ signal }, result.stored);
     deps.metrics.pointsDuplicate.inc({ signal }, result.duplicates);
     deps.metrics.pointsRejected.inc({ signal }, mapped.rejected);

@@ -3,6 +3,7 @@ import {
   type ActivityRecordsTable,
   emptyUsage,
   type MetricSeriesTable,
+  type TokenMachinesTable,
   type UsageRecordsTable,
 } from '../store/schema.ts';
 import { timeKeyPrefix } from '../store/telemetry.ts';
@@ -27,6 +28,8 @@ export interface RecordResult {
 /** One export's observations, for one user. */
 export interface TelemetryJob {
   userId: string;
+  /** The API token that sent the export ('' or absent when none). */
+  tokenId?: string;
   observations: Observation[];
 }
 
@@ -38,6 +41,7 @@ export interface TelemetryJob {
  */
 export interface PackedJob {
   userId: string;
+  tokenId: string;
   groupKeys: string[];
   observations: Array<Observation | (Omit<MetricObservation, 'groupKey'> & { groupKey: number })>;
 }
@@ -54,7 +58,7 @@ export function packJob(job: TelemetryJob): PackedJob {
     }
     return { ...o, groupKey: n };
   });
-  return { userId: job.userId, groupKeys, observations };
+  return { userId: job.userId, tokenId: job.tokenId ?? '', groupKeys, observations };
 }
 
 export function unpackJob(job: PackedJob): TelemetryJob {
@@ -64,7 +68,7 @@ export function unpackJob(job: PackedJob): TelemetryJob {
         ? { ...o, groupKey: job.groupKeys[o.groupKey] as string }
         : (o as Observation),
   );
-  return { userId: job.userId, observations };
+  return { userId: job.userId, ...(job.tokenId ? { tokenId: job.tokenId } : {}), observations };
 }
 
 /**
@@ -165,12 +169,24 @@ function planRows(
       into.set(row, { count, weight });
     }
   };
+  const tokenMachines = new Map<string, TokenMachinesTable>();
   for (const [i, job] of jobs.entries()) {
     const count = counts[i] as RecordResult;
-    const place = (ctx: TelemetryContext) => ({
-      machineId: lookups.machineId(job.userId, ctx.hostName),
-      accountId: ctx.account ? lookups.accountId(job.userId, ctx.account.key) : '',
-    });
+    const place = (ctx: TelemetryContext) => {
+      const machineId = lookups.machineId(job.userId, ctx.hostName);
+      if (job.tokenId) {
+        const k = lookupKey(job.tokenId, machineId);
+        if (!tokenMachines.has(k))
+          tokenMachines.set(k, {
+            token_id: job.tokenId,
+            machine_id: machineId,
+            user_id: job.userId,
+            first_seen_at: now,
+            last_seen_at: now,
+          });
+      }
+      return { machineId, accountId: ctx.account ? lookups.accountId(job.userId, ctx.account.key) : '' };
+    };
     const metricObs = job.observations.filter((o): o is MetricObservation => o.type === 'metric');
     const deltas = metricDeltas(job.userId, metricObs, lookups, now);
     count.duplicates += deltas.skipped;
@@ -183,7 +199,7 @@ function planRows(
         const rowKey = metricRowKey(kind, timeMs, obs);
         let entry = merged.get(rowKey);
         if (!entry) {
-          const row = emptyUsageRow(job.userId, rowKey, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
+          const row = emptyUsageRow(job, rowKey, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
           row.model = obs.target.model;
           entry = { row, points: 0 };
           merged.set(rowKey, entry);
@@ -215,7 +231,7 @@ function planRows(
       const { machineId, accountId } = place(obs.ctx);
       if (obs.target.kind === 'usage') {
         const key = `${timeKeyPrefix(obs.timeMs)}:${obs.key}`;
-        const row = emptyUsageRow(job.userId, key, 'event', obs.timeMs, machineId, accountId, obs.ctx.sessionId);
+        const row = emptyUsageRow(job, key, 'event', obs.timeMs, machineId, accountId, obs.ctx.sessionId);
         row.model = obs.target.model;
         row.request_id = obs.target.requestId;
         Object.assign(row, obs.target.tokens);
@@ -239,11 +255,19 @@ function planRows(
       }
     }
   }
-  return { plan: { usage: [...usage.keys()], activity: [...activity.keys()], series }, owners: { usage, activity } };
+  return {
+    plan: {
+      usage: [...usage.keys()],
+      activity: [...activity.keys()],
+      series,
+      tokenMachines: [...tokenMachines.values()],
+    },
+    owners: { usage, activity },
+  };
 }
 
 function emptyUsageRow(
-  userId: string,
+  job: TelemetryJob,
   key: string,
   source: UsageRecordsTable['source'],
   ts: number,
@@ -252,7 +276,7 @@ function emptyUsageRow(
   sessionId: string,
 ): UsageRecordsTable {
   return {
-    user_id: userId,
+    user_id: job.userId,
     dedupe_key: key,
     source,
     ts,
@@ -261,6 +285,7 @@ function emptyUsageRow(
     session_id: sessionId,
     model: '',
     request_id: null,
+    token_id: job.tokenId ?? '',
     ...emptyUsage(),
   };
 }

@@ -9,7 +9,7 @@ interface Job extends TelemetryJob {
   reject: (e: unknown) => void;
 }
 
-/** Writes a group of jobs in one transaction; in this thread or in a worker (telemetry-worker.ts). */
+/** Writes a group of jobs in one transaction; in this thread or in the writer thread (writer-thread.ts). */
 export interface JobWriter {
   write(jobs: TelemetryJob[]): Promise<RecordResult[]>;
   close(): Promise<void>;
@@ -42,10 +42,11 @@ export class TelemetryRecorder {
     this.dryRun = options.dryRun ?? false;
   }
 
-  record(userId: string, observations: Observation[]): Promise<RecordResult> {
+  /** `tokenId`: the API token that sent them, kept with each record (/validate answers per token). */
+  record(userId: string, observations: Observation[], tokenId = ''): Promise<RecordResult> {
     if (observations.length === 0 || this.dryRun) return Promise.resolve({ stored: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
-      this.queue.push({ userId, observations, resolve, reject });
+      this.queue.push({ userId, tokenId, observations, resolve, reject });
       this.flushing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.flush());
     });
   }
@@ -66,14 +67,18 @@ export class TelemetryRecorder {
       while (this.queue.length > 0) {
         const jobs = this.queue.splice(0, this.maxBatch);
         try {
-          const results = await this.writer.write(jobs.map(({ userId, observations }) => ({ userId, observations })));
+          const results = await this.writer.write(
+            jobs.map(({ userId, tokenId, observations }) => ({ userId, tokenId, observations })),
+          );
           for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
           this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
         } catch {
           // One bad job must not fail the others: retry each in its own transaction.
           for (const job of jobs) {
             try {
-              const [result] = await this.writer.write([{ userId: job.userId, observations: job.observations }]);
+              const [result] = await this.writer.write([
+                { userId: job.userId, tokenId: job.tokenId, observations: job.observations },
+              ]);
               job.resolve(result as RecordResult);
               this.onCommitted?.(new Set([job.userId]));
             } catch (error) {

@@ -23,6 +23,7 @@ export interface Database {
   official_observations: OfficialObservationsTable;
   limit_events: LimitEventsTable;
   calibration_rejections: CalibrationRejectionsTable;
+  token_machines: TokenMachinesTable;
 }
 
 export interface InvitesTable {
@@ -197,6 +198,17 @@ export interface UsageRecordsTable extends UsageColumns {
   session_id: string;
   model: string;
   request_id: string | null;
+  /** The API token that sent it ('' when none: manual entries, older rows). */
+  token_id: string;
+}
+
+/** When each token last sent usage for each machine (/validate answers about the token it is asked with). */
+export interface TokenMachinesTable {
+  token_id: string;
+  machine_id: string;
+  user_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
 }
 
 /** usage_records summed per hour; window queries read this instead of raw rows. */

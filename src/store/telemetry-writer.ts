@@ -1,4 +1,4 @@
-import type { ActivityRecordsTable, MetricSeriesTable, UsageRecordsTable } from './schema.ts';
+import type { ActivityRecordsTable, MetricSeriesTable, TokenMachinesTable, UsageRecordsTable } from './schema.ts';
 import type { AccountSeen } from './telemetry.ts';
 
 /**
@@ -25,6 +25,8 @@ export interface TelemetryPlan {
   usage: UsageRecordsTable[];
   activity: ActivityRecordsTable[];
   series: MetricSeriesTable[];
+  /** The tokens that sent for each machine in this commit (last_seen_at = now). */
+  tokenMachines: TokenMachinesTable[];
 }
 
 export interface TelemetryWritten {

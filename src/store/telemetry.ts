@@ -5,6 +5,7 @@ import {
   type ActivityRecordsTable,
   emptyUsage,
   type MetricSeriesTable,
+  type TokenMachinesTable,
   USAGE_COLUMNS,
   type UsageHourlyTable,
   type UsageRecordsTable,
@@ -128,6 +129,21 @@ export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Pro
     for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);
   }
   return rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`));
+}
+
+/** Which token sent for which machine, and when last (one row per token and machine). */
+export async function touchTokenMachines(db: Db, rows: TokenMachinesTable[]): Promise<void> {
+  for (const r of rows) {
+    await db
+      .insertInto('token_machines')
+      .values(r)
+      .onConflict((oc) =>
+        oc.columns(['token_id', 'machine_id']).doUpdateSet({
+          last_seen_at: sql<number>`case when token_machines.last_seen_at > excluded.last_seen_at then token_machines.last_seen_at else excluded.last_seen_at end`,
+        }),
+      )
+      .execute();
+  }
 }
 
 export const HOUR_MS = 3_600_000;

@@ -8,6 +8,7 @@ import {
   saveSeriesStates,
   touchAccount,
   touchMachine,
+  touchTokenMachines,
 } from '../telemetry.ts';
 import { lookupKey, type TelemetryWritten, type WriteTelemetry } from '../telemetry-writer.ts';
 
@@ -36,6 +37,7 @@ export function postgresTelemetryWriter(transaction: Store['transaction']): Writ
         seriesState: (u, k) => series.get(lookupKey(u, k)),
       });
       await saveSeriesStates(trx, rows.series);
+      await touchTokenMachines(trx, rows.tokenMachines);
       const inserted = await insertUsageRecords(trx, rows.usage);
       await addToHourly(trx, inserted);
       const activity = await insertActivityRecords(trx, rows.activity);

@@ -38,12 +38,17 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
      on conflict (user_id, series_key) do update set start_time_ns = excluded.start_time_ns,
        last_time_ns = excluded.last_time_ns, last_value = excluded.last_value, updated_at = excluded.updated_at`,
   );
+  const tokenMachine = raw.prepare<[string, string, string, number, number]>(
+    `insert into token_machines (token_id, machine_id, user_id, first_seen_at, last_seen_at) values (?, ?, ?, ?, ?)
+     on conflict (token_id, machine_id) do update set
+       last_seen_at = max(token_machines.last_seen_at, excluded.last_seen_at)`,
+  );
   // Positional parameters: binding from an object costs more than the insert itself on this path.
   const usageInsert = raw.prepare<unknown[]>(
     `insert into usage_records (user_id, dedupe_key, source, ts, machine_id, account_id, session_id, model, request_id,
        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens,
-       cache_creation_1h_tokens, cost_usd)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       cache_creation_1h_tokens, cost_usd, token_id)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (user_id, dedupe_key) do nothing`,
   );
   const hourlyAdd = raw.prepare<unknown[]>(
@@ -90,6 +95,8 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
         seriesState: (u, k) => series.get(lookupKey(u, k)),
       });
       for (const s of rows.series) seriesPut.run(s);
+      for (const t of rows.tokenMachines)
+        tokenMachine.run(t.token_id, t.machine_id, t.user_id, t.first_seen_at, t.last_seen_at);
       const usage = new Set<UsageRecordsTable>();
       for (const r of rows.usage) {
         const { changes } = usageInsert.run(
@@ -109,6 +116,7 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
           r.cache_creation_5m_tokens,
           r.cache_creation_1h_tokens,
           r.cost_usd,
+          r.token_id,
         );
         if (changes > 0) usage.add(r);
       }

@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { bearerFrom } from '../../../auth/api-token.ts';
-import { queryUsage } from '../../../queries/usage-report.ts';
+import { tokensSentForHost } from '../../../queries/token-host-usage.ts';
 import { listAccountsSeenSince } from '../../../store/accounts.ts';
-import { listMachines } from '../../../store/machines.ts';
+import { listMachines, listMachinesOfToken } from '../../../store/machines.ts';
 import type { AppContext } from '../../app-context.ts';
 import { readJson } from '../../read-json.ts';
 
@@ -69,12 +69,11 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
     const now = Date.now();
     const machines = await listMachines(db, userId);
     const accounts = await listAccountsSeenSince(db, userId, now - DAY);
+    // The machines this token (not the user's other tokens) sent for in the last day.
+    const ofToken = await listMachinesOfToken(db, identity.tokenId, now - DAY);
     const common = {
       token: 'ok',
-      recent_machines_for_token: machines
-        .filter((m) => m.last_seen_at >= now - DAY)
-        .map((m) => m.host_name || '(unknown)')
-        .sort(),
+      recent_machines_for_token: ofToken.map((m) => m.host_name || '(unknown)').sort(),
       recent_accounts_for_token: accounts.map((a) => ({
         account_uuid: a.account_uuid,
         organization_id: a.organization_id,
@@ -103,8 +102,13 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
         hostname_match_candidates: [],
       });
     }
-    const day = await queryUsage(db, { userId, from: now - DAY, to: now + 1, groupBy: 'machine' });
-    const mine = day.groups.find((g) => g.key === exact.host_name);
+    // What this token (not the user's other tokens) sent for this host in the last day.
+    const tokens24h = await tokensSentForHost(db, {
+      userId,
+      tokenId: identity.tokenId,
+      machineId: exact.id,
+      since: now - DAY,
+    });
     const age = now - exact.last_seen_at;
     const status: TrackingStatus = age <= 5 * 60_000 ? 'active' : age <= 60 * 60_000 ? 'recent' : 'stale';
     return answer(status, {
@@ -112,9 +116,7 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
       host_name: hostName,
       host_name_ever_seen: true,
       last_seen_at: new Date(exact.last_seen_at).toISOString(),
-      tokens_24h_for_host: mine
-        ? mine.input_tokens + mine.output_tokens + mine.cache_read_tokens + mine.cache_creation_tokens
-        : 0,
+      tokens_24h_for_host: tokens24h,
     });
   });
 }
