@@ -4,7 +4,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { ServerMetrics } from '../server/observability.ts';
 import type { TelemetryRecorder } from '../usage/telemetry-recorder.ts';
-import { handleExport } from './export-handler.ts';
+import { type CommitListener, handleExport } from './export-handler.ts';
 import { grpcStatusOf } from './grpc-status.ts';
 import { encodeExportResponse, type Signal } from './otlp-decode.ts';
 
@@ -38,6 +38,7 @@ export interface GrpcDeps {
   recorder: TelemetryRecorder;
   metrics: ServerMetrics;
   tokens: TokenVerifier;
+  live?: CommitListener;
   bodyLimitBytes: number;
 }
 

@@ -7,6 +7,9 @@ import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDeviceRoutes } from './device-routes.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
+import { registerEventsRoute } from './routes/events/events-route.ts';
+import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
+import { registerDashboard } from './routes/web/serve-dashboard.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { registerValidateRoutes } from './validate-routes.ts';
 
@@ -28,6 +31,8 @@ export function createApp(ctx: AppContext): Hono {
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerSetupRoutes(app, ctx);
+  registerEventsRoute(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).
   app.post('*', async (c, next) => {
@@ -35,6 +40,8 @@ export function createApp(ctx: AppContext): Hono {
     if (!m) return next();
     return handleOtlpHttp(c, m[1] as Signal, { ...ctx, bodyLimitBytes: ctx.config.bodyLimitBytes });
   });
+
+  registerDashboard(app);
 
   app.notFound((c) =>
     c.json(

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { bearerFrom } from '../auth/api-token.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
-import { handleExport, type Transport } from '../ingest/export-handler.ts';
+import { type CommitListener, handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
 import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
 import { TaktError } from '../lib/errors.ts';
@@ -15,6 +15,7 @@ export interface OtlpHttpDeps {
   recorder: TelemetryRecorder;
   metrics: ServerMetrics;
   tokens: TokenVerifier;
+  live?: CommitListener;
   bodyLimitBytes: number;
 }
 

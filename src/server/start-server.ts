@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { FirstRunGate } from '../auth/actions/first-run.ts';
 import { addressList } from '../auth/client-address.ts';
 import { RateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
@@ -12,6 +13,7 @@ import { inProcessJobWriter, TelemetryRecorder } from '../usage/telemetry-record
 import { workerJobWriter } from '../usage/worker-job-writer.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
+import { InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
 
 export interface RunningServer {
@@ -31,6 +33,9 @@ export async function startServer(config: Config, options: { store?: Store } = {
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
   const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
+  const live = new InProcessLiveEvents();
+  const firstRun = new FirstRunGate();
+  const setupCode = await firstRun.open(store);
   const context: AppContext = {
     config,
     store,
@@ -43,6 +48,9 @@ export async function startServer(config: Config, options: { store?: Store } = {
       auth: new RateLimiter(config.authRateLimit, 60_000),
       device: new RateLimiter(config.authRateLimit * 3, 60_000),
     },
+    firstRun,
+    live,
+    ...(setupCode ? { setupCode } : {}),
   };
   const app = createApp(context);
 
@@ -54,7 +62,7 @@ export async function startServer(config: Config, options: { store?: Store } = {
 
   let grpcPort = 0;
   const grpcServer = config.grpcEnabled
-    ? createGrpcServer({ recorder, metrics, tokens, bodyLimitBytes: config.bodyLimitBytes })
+    ? createGrpcServer({ recorder, metrics, tokens, live, bodyLimitBytes: config.bodyLimitBytes })
     : undefined;
   if (grpcServer) {
     try {

@@ -62,7 +62,9 @@ export async function run(args: string[]): Promise<number> {
   if ((await countUsers(server.context.store.db)) === 0) {
     process.stdout.write(
       [
-        'takt serve: no users yet. On this machine, create the first admin and their token:',
+        `takt serve: no users yet. Open ${config.publicUrl ?? server.httpUrl}/ and create the first admin with`,
+        `takt serve: first-run setup code: ${server.context.setupCode ?? '(none)'}`,
+        'or, on this machine, create the first admin and their token:',
         '  takt token create --email you@example.com --admin',
         'then invite others with POST /auth/invite (or: takt admin invite).',
         '',

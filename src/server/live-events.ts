@@ -1,0 +1,57 @@
+/** What changed for a user; the page refetches what the kind names. */
+export interface LiveEvent {
+  /** Increasing per process; sent as the SSE `id:` so a reconnect can say where it was. */
+  id: number;
+  kind: 'usage' | 'official' | 'limit_event';
+  at: string;
+}
+
+/**
+ * Per-user publish/subscribe for the dashboard's server-sent events. In one process it is
+ * a map of listeners; with several replicas on PostgreSQL an implementation over
+ * LISTEN/NOTIFY can stand behind the same three methods.
+ */
+export interface LiveEvents {
+  publish(userId: string, kind: LiveEvent['kind']): void;
+  /** Returns the unsubscribe function. */
+  subscribe(userId: string, listener: (event: LiveEvent) => void): () => void;
+  /** Events after `lastId` still held for the user (a short ring), for Last-Event-ID. */
+  since(userId: string, lastId: number): LiveEvent[];
+}
+
+const KEPT_PER_USER = 32;
+
+export class InProcessLiveEvents implements LiveEvents {
+  #next = 1;
+  readonly #listeners = new Map<string, Set<(event: LiveEvent) => void>>();
+  readonly #recent = new Map<string, LiveEvent[]>();
+
+  publish(userId: string, kind: LiveEvent['kind']): void {
+    const event: LiveEvent = { id: this.#next++, kind, at: new Date().toISOString() };
+    const listeners = this.#listeners.get(userId);
+    // Only users with an open page keep a history: no memory grows for machines nobody watches.
+    if (!listeners) return;
+    const kept = this.#recent.get(userId) ?? [];
+    kept.push(event);
+    if (kept.length > KEPT_PER_USER) kept.shift();
+    this.#recent.set(userId, kept);
+    for (const l of listeners) l(event);
+  }
+
+  subscribe(userId: string, listener: (event: LiveEvent) => void): () => void {
+    let set = this.#listeners.get(userId);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(userId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(userId);
+    };
+  }
+
+  since(userId: string, lastId: number): LiveEvent[] {
+    return (this.#recent.get(userId) ?? []).filter((e) => e.id > lastId);
+  }
+}
