@@ -1,0 +1,173 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeMetrics, tokenMetrics } from '../support/otlp-payloads.ts';
+import { axeViolations, launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
+
+/**
+ * The dashboard in a real headless Chromium against `takt serve` from the build: first
+ * run with the code from the server's log, sign-in, exact totals put in over OTLP, a page
+ * that updates by itself, and axe-core on every page. Steps share one browser session.
+ */
+let takt: ServedTakt;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const cspErrors: string[] = [];
+const EMAIL = 'admin@example.com';
+const PASSWORD = 'correct horse battery';
+
+beforeAll(async () => {
+  takt = await serveBuiltTakt();
+  browser = await launchChromium();
+  context = await browser.newContext({
+    locale: 'en-US',
+    timezoneId: 'Europe/Berlin',
+    viewport: { width: 1280, height: 900 },
+  });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await takt?.stop();
+});
+
+async function exportTokens(token: string, points: Parameters<typeof tokenMetrics>[1]): Promise<number> {
+  const now = Date.now();
+  const r = await fetch(`${takt.url}/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` },
+    body: encodeMetrics(
+      tokenMetrics({ host: 'web-box', sessionId: 'web-session-1' }, points, {
+        startMs: now - 5000,
+        timeMs: now - 1000,
+      }),
+    ),
+  });
+  return r.status;
+}
+
+/** A bearer token for the admin, the way a browser user gets one: sign in, then POST /auth/setup-additional. */
+async function tokenForAdmin(): Promise<string> {
+  const login = await fetch(`${takt.url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrf_token } = (await login.json()) as { csrf_token: string };
+  const r = await fetch(`${takt.url}/auth/setup-additional`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf_token },
+    body: JSON.stringify({ machine: 'web-box' }),
+  });
+  return ((await r.json()) as { token: string }).token;
+}
+
+describe('the dashboard in Chromium', () => {
+  it('first run: the page asks for the setup code from the log, refuses a wrong one, creates the admin', async () => {
+    const code = /first-run setup code: ([A-Z0-9-]+)/.exec(takt.log())?.[1] ?? '';
+    expect(code).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+    await page.goto(takt.url);
+    await page.getByRole('heading', { name: 'Welcome to takt' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByLabel('Setup code').fill('AAAA-BBBB-CCCC');
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create admin' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('wrong setup code');
+
+    await page.getByLabel('Setup code').fill(code.toLowerCase());
+    await page.getByRole('button', { name: 'Create admin' }).click();
+    await page.getByRole('heading', { name: 'Limits' }).waitFor();
+    // The code died when used.
+    const again = await fetch(`${takt.url}/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ setup_code: code, email: 'other@example.com', password: PASSWORD }),
+    });
+    expect([again.status, await (await fetch(`${takt.url}/auth/setup`)).json()]).toEqual([409, { needed: false }]);
+  }, 60_000);
+
+  it('shows the exact totals put in over OTLP, says limits are not available yet, passes axe in light and dark', async () => {
+    const token = await tokenForAdmin();
+    expect(
+      await exportTokens(token, [
+        { model: 'claude-sonnet-4-5', type: 'input', value: 1_234_567 },
+        { model: 'claude-sonnet-4-5', type: 'output', value: 89_012 },
+        { model: 'claude-sonnet-4-5', type: 'cacheRead', value: 3_000_000 },
+        { model: 'claude-opus-4-1', type: 'cacheCreation', value: 45_678 },
+      ]),
+    ).toBe(200);
+    await page.reload();
+    await page.getByTestId('total-0').getByText('4,369,257 tokens').waitFor();
+    expect(await page.getByTestId('total-2').locator('.big').textContent()).toBe('4,369,257 tokens');
+    expect(await page.getByTestId('range-total').textContent()).toBe('4,369,257');
+    expect(await page.getByTestId('limits-unavailable').textContent()).toContain('Limits not available.');
+    expect(await page.getByTestId('live').textContent()).toBe('live');
+    expect(await page.locator('footer').textContent()).toBe('Times in Europe/Berlin. Costs are API-price equivalents.');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+  }, 60_000);
+
+  it('updates by itself within 2 s of an OTLP export, without a reload', async () => {
+    const token = await tokenForAdmin();
+    await page.evaluate(() => {
+      (window as unknown as { marker: string }).marker = 'same page';
+    });
+    const sent = Date.now();
+    expect(await exportTokens(token, [{ model: 'claude-sonnet-4-5', type: 'output', value: 1_000 }])).toBe(200);
+    await page.getByTestId('total-0').getByText('4,370,257 tokens').waitFor({ timeout: 2000 });
+    const took = Date.now() - sent;
+    expect([took < 2000, await page.evaluate(() => (window as unknown as { marker: string }).marker)]).toEqual([
+      true,
+      'same page',
+    ]);
+  }, 30_000);
+
+  it('sessions, machines and account pages are keyboard reachable and pass axe', async () => {
+    for (const [name, testId, row] of [
+      ['Sessions', 'session-table', 'web-session-1'],
+      ['Machines', 'machine-table', 'web-box'],
+    ] as const) {
+      await page.getByRole('link', { name }).click();
+      await page.getByTestId(testId).getByRole('rowheader', { name: row }).waitFor();
+      expect(
+        await page
+          .getByTestId(testId)
+          .getByRole('row', { name: new RegExp(row) })
+          .textContent(),
+      ).toContain('4,370,257');
+      expect(await axeViolations(page)).toEqual([]);
+    }
+    await page.getByRole('link', { name: 'Account' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect([new URL(page.url()).pathname, await axeViolations(page)]).toEqual(['/account', []]);
+  }, 60_000);
+
+  it('changes the password, signs out, and signs in with the new one', async () => {
+    const next = 'a new password 2';
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password').fill(next);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to takt' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('email or password is wrong');
+    await page.getByLabel('Password').fill(next);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(cspErrors).toEqual([]);
+  }, 60_000);
+});
