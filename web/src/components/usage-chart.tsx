@@ -49,7 +49,12 @@ export function UsageChart(props: { days: string[]; layers: ChartLayer[]; cost: 
       height: 260,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
-      scales: { x: { time: true }, tokens: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.05] }, usd: {} },
+      scales: {
+        // Half a day of room each side, so the first and last bars are whole.
+        x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] },
+        tokens: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.05] },
+        usd: {},
+      },
       axes: [
         {
           ...axisCommon,
