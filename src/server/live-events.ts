@@ -28,14 +28,13 @@ export class InProcessLiveEvents implements LiveEvents {
 
   publish(userId: string, kind: LiveEvent['kind']): void {
     const event: LiveEvent = { id: this.#next++, kind, at: new Date().toISOString() };
-    const listeners = this.#listeners.get(userId);
-    // Only users with an open page keep a history: no memory grows for machines nobody watches.
-    if (!listeners) return;
-    const kept = this.#recent.get(userId) ?? [];
+    // Only users who opened a page keep a history (so a reconnect can catch up): no
+    // memory grows for machines nobody watches, and at most KEPT_PER_USER per user.
+    const kept = this.#recent.get(userId);
+    if (!kept) return;
     kept.push(event);
     if (kept.length > KEPT_PER_USER) kept.shift();
-    this.#recent.set(userId, kept);
-    for (const l of listeners) l(event);
+    for (const l of this.#listeners.get(userId) ?? []) l(event);
   }
 
   subscribe(userId: string, listener: (event: LiveEvent) => void): () => void {
@@ -45,6 +44,7 @@ export class InProcessLiveEvents implements LiveEvents {
       this.#listeners.set(userId, set);
     }
     set.add(listener);
+    if (!this.#recent.has(userId)) this.#recent.set(userId, []);
     return () => {
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(userId);

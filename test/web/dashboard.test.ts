@@ -119,13 +119,13 @@ describe('the dashboard in Chromium', () => {
   it('updates by itself within 2 s of an OTLP export, without a reload', async () => {
     const token = await tokenForAdmin();
     await page.evaluate(() => {
-      (window as unknown as { marker: string }).marker = 'same page';
+      (globalThis as unknown as { marker: string }).marker = 'same page';
     });
     const sent = Date.now();
     expect(await exportTokens(token, [{ model: 'claude-sonnet-4-5', type: 'output', value: 1_000 }])).toBe(200);
     await page.getByTestId('total-0').getByText('4,370,257 tokens').waitFor({ timeout: 2000 });
     const took = Date.now() - sent;
-    expect([took < 2000, await page.evaluate(() => (window as unknown as { marker: string }).marker)]).toEqual([
+    expect([took < 2000, await page.evaluate(() => (globalThis as unknown as { marker: string }).marker)]).toEqual([
       true,
       'same page',
     ]);
