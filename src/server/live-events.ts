@@ -13,10 +13,12 @@ export interface LiveEvent {
  */
 export interface LiveEvents {
   publish(userId: string, kind: LiveEvent['kind']): void;
-  /** Returns the unsubscribe function. */
-  subscribe(userId: string, listener: (event: LiveEvent) => void): () => void;
+  /** Returns the unsubscribe function. `onClose` is called when the server shuts down. */
+  subscribe(userId: string, listener: (event: LiveEvent) => void, onClose?: () => void): () => void;
   /** Events after `lastId` still held for the user (a short ring), for Last-Event-ID. */
   since(userId: string, lastId: number): LiveEvent[];
+  /** Ends every open stream (server shutdown: an open page must not hold the HTTP server open). */
+  close(): void;
 }
 
 const KEPT_PER_USER = 32;
@@ -25,6 +27,7 @@ export class InProcessLiveEvents implements LiveEvents {
   #next = 1;
   readonly #listeners = new Map<string, Set<(event: LiveEvent) => void>>();
   readonly #recent = new Map<string, LiveEvent[]>();
+  readonly #closers = new Set<() => void>();
 
   publish(userId: string, kind: LiveEvent['kind']): void {
     const event: LiveEvent = { id: this.#next++, kind, at: new Date().toISOString() };
@@ -37,7 +40,8 @@ export class InProcessLiveEvents implements LiveEvents {
     for (const l of this.#listeners.get(userId) ?? []) l(event);
   }
 
-  subscribe(userId: string, listener: (event: LiveEvent) => void): () => void {
+  subscribe(userId: string, listener: (event: LiveEvent) => void, onClose?: () => void): () => void {
+    if (onClose) this.#closers.add(onClose);
     let set = this.#listeners.get(userId);
     if (!set) {
       set = new Set();
@@ -46,6 +50,7 @@ export class InProcessLiveEvents implements LiveEvents {
     set.add(listener);
     if (!this.#recent.has(userId)) this.#recent.set(userId, []);
     return () => {
+      if (onClose) this.#closers.delete(onClose);
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(userId);
     };
@@ -53,5 +58,10 @@ export class InProcessLiveEvents implements LiveEvents {
 
   since(userId: string, lastId: number): LiveEvent[] {
     return (this.#recent.get(userId) ?? []).filter((e) => e.id > lastId);
+  }
+
+  close(): void {
+    for (const c of [...this.#closers]) c();
+    this.#closers.clear();
   }
 }

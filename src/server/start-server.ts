@@ -85,6 +85,7 @@ export async function startServer(config: Config, options: { store?: Store } = {
     context,
     close() {
       closing ??= (async () => {
+        live.close(); // open dashboards' event streams end, or the HTTP server would wait for them
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
         // Keep-alive connections turn idle as their in-flight request is answered: close them then.
         http.closeIdleConnections();

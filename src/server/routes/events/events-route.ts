@@ -23,15 +23,20 @@ export function registerEventsRoute(app: Hono, ctx: AppContext): void {
     return streamSSE(c, async (stream) => {
       const queue: LiveEvent[] = Number.isFinite(lastId) ? ctx.live.since(userId, lastId) : [];
       let wake: (() => void) | undefined;
-      const unsubscribe = ctx.live.subscribe(userId, (e) => {
-        queue.push(e);
-        wake?.();
-      });
       let open = true;
-      stream.onAbort(() => {
+      const end = () => {
         open = false;
         wake?.();
-      });
+      };
+      const unsubscribe = ctx.live.subscribe(
+        userId,
+        (e) => {
+          queue.push(e);
+          wake?.();
+        },
+        end,
+      );
+      stream.onAbort(end);
       try {
         await stream.write(': connected\n\n');
         await stream.writeSSE({ event: 'hello', data: JSON.stringify({ user_id: userId }), retry: 2000 });
