@@ -152,7 +152,134 @@ describe('the dashboard in Chromium', () => {
     expect([new URL(page.url()).pathname, await axeViolations(page)]).toEqual(['/account', []]);
   }, 60_000);
 
+  it('the machines page makes a setup payload for a new machine in a dialog', async () => {
+    await page.getByRole('link', { name: 'Machines' }).click();
+    await page.getByRole('button', { name: '+ another machine' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a machine' });
+    await dialog.getByLabel('Machine name (host.name)').fill('new-box');
+    await dialog.getByRole('button', { name: 'Make setup' }).click();
+    const bash = await dialog.locator('#m-bash').textContent();
+    expect(bash).toContain("export OTEL_RESOURCE_ATTRIBUTES='host.name=new-box'");
+    expect(bash).toMatch(/Authorization=Bearer takt_/);
+    expect(await dialog.locator('#m-json').textContent()).toContain('"OTEL_RESOURCE_ATTRIBUTES": "host.name=new-box"');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  }, 60_000);
+
+  it('renders limits cards from the issue-11 shapes (answers stubbed in the browser) and records a hit with confirm and undo', async () => {
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const start = now - 3_600_000;
+    const resets = now + 4 * 3_600_000;
+    const calls: { method: string; url: string; body: string | null }[] = [];
+    await page.route(`${takt.url}/api/me/usage`, (r) =>
+      r.fulfill({
+        json: {
+          accounts: [
+            {
+              id: 'a1',
+              uuid: 'acct-1',
+              label: 'Personal Max',
+              plan: 'max5',
+              unit: 'usd',
+              windows: {
+                five_hour: {
+                  window_start: iso(start),
+                  resets_at: iso(resets),
+                  used: 31.4,
+                  used_tokens: 9_812_345,
+                  limit: 40,
+                  utilization: 78.5,
+                  source: 'official',
+                  as_of: iso(now - 120_000),
+                  confidence: 'high',
+                  expected_pct: 20,
+                },
+                seven_day: {
+                  window_start: iso(now - 86_400_000),
+                  resets_at: iso(now + 6 * 86_400_000),
+                  used: 100,
+                  used_tokens: 1,
+                  limit: 400,
+                  utilization: 25,
+                  source: 'calibrated',
+                  as_of: iso(now),
+                  confidence: 'medium',
+                },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    await page.route(`${takt.url}/api/forecast`, (r) =>
+      r.fulfill({
+        json: {
+          accounts: [
+            {
+              id: 'a1',
+              uuid: 'acct-1',
+              windows: {
+                five_hour: {
+                  utilization: 78.5,
+                  burn_rate_pct_per_hour: 20,
+                  hits_cap_at: iso(resets - 40 * 60_000),
+                  resets_at: iso(resets),
+                  resets_first: false,
+                  verdict: 'will_hit_cap',
+                },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    await page.route(`${takt.url}/api/me/pace`, (r) =>
+      r.fulfill({
+        json: {
+          recommended_account: { id: 'a1', uuid: 'acct-1', label: 'Personal Max' },
+          reason: 'the only account',
+          accounts: [],
+        },
+      }),
+    );
+    await page.route(`${takt.url}/api/limit-events**`, (r) => {
+      calls.push({ method: r.request().method(), url: r.request().url(), body: r.request().postData() });
+      return r.fulfill({ status: r.request().method() === 'POST' ? 201 : 200, json: { id: 'ev-1' } });
+    });
+    await page.getByRole('link', { name: 'Overview' }).click();
+    const card = page.getByRole('article', { name: 'Personal Max' });
+    const five = card.locator('.limit').first();
+    await five.getByText('78.5 %').waitFor();
+    expect(await five.locator('.limit-figures span').textContent()).toBe('$31.40 of $40.00');
+    expect(await five.locator('.badge').textContent()).toBe('official · 2 min ago');
+    expect(await five.locator('.limit-meta').textContent()).toMatch(
+      /^resets in (3 h 59 min|4 h 0 min) \((\w{3} \d{1,2}, )?\d\d:\d\d [AP]M\)even pace 20 %runs out at (\w{3} \d{1,2}, )?\d\d:\d\d [AP]M, 40 min before reset$/,
+    );
+    expect(await five.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('79');
+    expect(await page.getByTestId('pace').textContent()).toBe('Use Personal Max: the only account');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await card.getByRole('button', { name: 'Hit Limit' }).click();
+    await card.getByLabel('Hit the limit of').selectOption('seven_day');
+    expect(calls).toEqual([]);
+    await card.getByRole('button', { name: 'Confirm' }).click();
+    await card.getByRole('button', { name: 'Undo' }).click();
+    await card.getByRole('button', { name: 'Undo' }).waitFor({ state: 'detached' });
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        url: `${takt.url}/api/limit-events`,
+        body: JSON.stringify({ kind: 'hit_limit', window: 'seven_day', account_uuid: 'acct-1', source: 'dashboard' }),
+      },
+      { method: 'DELETE', url: `${takt.url}/api/limit-events/ev-1`, body: null },
+    ]);
+    await page.unrouteAll();
+  }, 60_000);
+
   it('changes the password, signs out, and signs in with the new one', async () => {
+    await page.getByRole('link', { name: 'Account' }).click();
     const next = 'a new password 2';
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password').fill(next);

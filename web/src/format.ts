@@ -49,9 +49,12 @@ export function fmtDuration(ms: number): string {
 
 /** "resets in 2 h 14 min (15:00)"; the day is named when it is not today. */
 export function fmtResetsIn(resetsAt: Date, now = new Date()): string {
-  const sameDay = resetsAt.toDateString() === now.toDateString();
-  const at = sameDay ? fmtClock(resetsAt) : fmtDateTime(resetsAt);
-  return `resets in ${fmtDuration(resetsAt.getTime() - now.getTime())} (${at})`;
+  return `resets in ${fmtDuration(resetsAt.getTime() - now.getTime())} (${fmtWhen(resetsAt, now)})`;
+}
+
+/** The clock time, with the day when it is not today. */
+export function fmtWhen(d: Date, now = new Date()): string {
+  return d.toDateString() === now.toDateString() ? fmtClock(d) : fmtDateTime(d);
 }
 
 export function fmtAgo(d: Date, now = new Date()): string {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type AccountUsage, api, type ForecastWindow, type Pace, type WindowFigure } from '../api.ts';
-import { fmtAgo, fmtAmount, fmtClock, fmtDuration, fmtPct, fmtResetsIn } from '../format.ts';
+import { fmtAgo, fmtAmount, fmtClock, fmtDuration, fmtPct, fmtResetsIn, fmtWhen } from '../format.ts';
 
 const WINDOW_NAMES: Record<string, string> = {
   five_hour: '5-hour window',
@@ -40,7 +40,7 @@ function forecastInWords(f: ForecastWindow | undefined, now: number): string | u
   if (f.hits_cap_at && !f.resets_first) {
     const hit = new Date(f.hits_cap_at);
     const before = f.resets_at ? `, ${fmtDuration(Date.parse(f.resets_at) - hit.getTime())} before reset` : '';
-    return `runs out at ${fmtClock(hit)}${before}`;
+    return `runs out at ${fmtWhen(hit, new Date(now))}${before}`;
   }
   return Date.parse(f.resets_at ?? '') > now || f.resets_first ? 'lasts to reset' : undefined;
 }
@@ -136,7 +136,21 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
     <div class="calibration">
       {pending ? (
         <div class="confirm">
-          <span>Record “{label(pending)}” now?</span>
+          <label>
+            {pending.kind === 'hit_limit' ? 'Hit the limit of' : 'A new window began for'}{' '}
+            <select
+              value={pending.window}
+              onChange={(e) => setPending({ ...pending, window: (e.target as HTMLSelectElement).value })}
+            >
+              {orderedWindows(props.account.windows)
+                .filter(([k]) => k !== 'monthly')
+                .map(([k]) => (
+                  <option key={k} value={k}>
+                    {windowName(k)}
+                  </option>
+                ))}
+            </select>
+          </label>
           <button type="button" class="primary" onClick={() => record(pending)}>
             Confirm
           </button>

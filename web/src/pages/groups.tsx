@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { usage } from '../api.ts';
+import { AddMachine } from '../components/add-machine.tsx';
 import { fmtInt, fmtUsd, totalTokens } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
@@ -20,6 +21,7 @@ export function GroupsPage(props: { tick: number; kind: 'session' | 'machine' })
     <section aria-labelledby="groups-h">
       <h2 id="groups-h">{title}</h2>
       <div class="controls">
+        {props.kind === 'machine' ? <AddMachine /> : null}
         <label>
           Range{' '}
           <select value={range} onChange={(e) => setRange(Number((e.target as HTMLSelectElement).value))}>
