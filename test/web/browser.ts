@@ -76,9 +76,11 @@ export async function serveBuiltTakt(): Promise<ServedTakt> {
     url,
     log: () => out,
     async stop() {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill('SIGTERM');
+        await exited;
+      }
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -278,8 +278,26 @@ describe('the dashboard in Chromium', () => {
     await page.unrouteAll();
   }, 60_000);
 
+  it('the admin page mints invite codes and shows the audit log, filtered by action', async () => {
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByLabel('Invite codes').fill('2');
+    await page.getByRole('button', { name: 'Make codes' }).click();
+    const codes = ((await page.getByTestId('invite-codes').textContent()) ?? '').split('\n');
+    expect(codes.length).toBe(2);
+    const audit = page.getByTestId('audit-table');
+    await audit.getByRole('cell', { name: 'invite.create' }).waitFor();
+    await page.getByLabel('Action').fill('user.first_admin');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await audit.getByRole('cell', { name: 'invite.create' }).waitFor({ state: 'detached' });
+    expect(await audit.locator('tbody td:nth-child(2)').allTextContents()).toEqual(['user.first_admin']);
+    expect(await axeViolations(page)).toEqual([]);
+  }, 60_000);
+
   it('changes the password, signs out, and signs in with the new one', async () => {
     await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByTestId('tokens-table').getByRole('rowheader', { name: 'new-box' }).waitFor();
+    expect(await page.getByTestId('tokens-table').getByRole('rowheader').allTextContents()).toContain('web-box');
+    expect(await axeViolations(page)).toEqual([]);
     const next = 'a new password 2';
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password').fill(next);
@@ -297,4 +315,10 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(cspErrors).toEqual([]);
   }, 60_000);
+
+  it('says it is not live when the server goes away', async () => {
+    await page.getByTestId('live').getByText('live', { exact: true }).waitFor();
+    await takt.stop();
+    await page.getByTestId('live').getByText('not live — reconnecting').waitFor({ timeout: 5000 });
+  }, 30_000);
 });

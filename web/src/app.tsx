@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type SessionUser, setCsrf } from './api.ts';
 import { zoneName } from './format.ts';
 import { useLive } from './live.ts';
+import { AdminPage } from './pages/admin.tsx';
 import { AccountPage, LoginPage, SetupPage } from './pages/auth-pages.tsx';
 import { GroupsPage } from './pages/groups.tsx';
 import { Overview } from './pages/overview.tsx';
@@ -18,6 +19,7 @@ const ROUTES: { path: string; name: string }[] = [
   { path: '/sessions', name: 'Sessions' },
   { path: '/machines', name: 'Machines' },
   { path: '/account', name: 'Account' },
+  { path: '/admin', name: 'Admin' },
 ];
 
 function usePath(): [string, (p: string) => void] {
@@ -97,6 +99,8 @@ export function App() {
       <GroupsPage tick={tick} kind="session" />
     ) : path === '/machines' ? (
       <GroupsPage tick={tick} kind="machine" />
+    ) : path === '/admin' && auth.user.role === 'admin' ? (
+      <AdminPage tick={tick} />
     ) : path === '/account' ? (
       <AccountPage
         user={auth.user}
@@ -116,7 +120,7 @@ export function App() {
       <header class="top">
         <span class="brand">takt</span>
         <nav aria-label="Main">
-          {ROUTES.map((r) => (
+          {ROUTES.filter((r) => r.path !== '/admin' || auth.user.role === 'admin').map((r) => (
             <a
               key={r.path}
               href={r.path}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
+import { Tokens } from '../components/tokens.tsx';
 
 type SignedIn = (user: SessionUser, csrf: string) => void;
 
@@ -192,6 +193,7 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
       <button type="button" onClick={signOut}>
         Sign out
       </button>
+      <Tokens />
     </section>
   );
 }
