@@ -127,10 +127,50 @@ const sampleUsage = {
       plan: 'max5',
       unit: 'usd',
       windows: {
-        five_hour: { window_start: iso(fiveStart), resets_at: iso(fiveStart + 5 * hour), used: 31.4, used_tokens: 9_812_345, limit: 40, utilization: 78.5, source: 'official', as_of: iso(now - 4 * 60_000), confidence: 'high' },
-        seven_day: { window_start: iso(weekStart), resets_at: iso(weekStart + 7 * 24 * hour), used: 212.6, used_tokens: 61_204_551, limit: 400, utilization: 53.2, source: 'calibrated', as_of: iso(now - 60_000), confidence: 'medium' },
-        seven_day_opus: { window_start: iso(weekStart), resets_at: iso(weekStart + 7 * 24 * hour), used: 88.1, used_tokens: 12_044_120, limit: 100, utilization: 88.1, source: 'calibrated', as_of: iso(now - 60_000), confidence: 'medium' },
-        monthly: { window_start: iso(now - 17 * 24 * hour), resets_at: iso(now + 13 * 24 * hour), used: 640.2, used_tokens: 190_440_100, limit: null, utilization: null, source: 'configured', as_of: iso(now), confidence: null },
+        five_hour: {
+          window_start: iso(fiveStart),
+          resets_at: iso(fiveStart + 5 * hour),
+          used: 31.4,
+          used_tokens: 9_812_345,
+          limit: 40,
+          utilization: 78.5,
+          source: 'official',
+          as_of: iso(now - 4 * 60_000),
+          confidence: 'high',
+        },
+        seven_day: {
+          window_start: iso(weekStart),
+          resets_at: iso(weekStart + 7 * 24 * hour),
+          used: 212.6,
+          used_tokens: 61_204_551,
+          limit: 400,
+          utilization: 53.2,
+          source: 'calibrated',
+          as_of: iso(now - 60_000),
+          confidence: 'medium',
+        },
+        seven_day_opus: {
+          window_start: iso(weekStart),
+          resets_at: iso(weekStart + 7 * 24 * hour),
+          used: 88.1,
+          used_tokens: 12_044_120,
+          limit: 100,
+          utilization: 88.1,
+          source: 'calibrated',
+          as_of: iso(now - 60_000),
+          confidence: 'medium',
+        },
+        monthly: {
+          window_start: iso(now - 17 * 24 * hour),
+          resets_at: iso(now + 13 * 24 * hour),
+          used: 640.2,
+          used_tokens: 190_440_100,
+          limit: null,
+          utilization: null,
+          source: 'configured',
+          as_of: iso(now),
+          confidence: null,
+        },
       },
     },
     {
@@ -140,32 +180,110 @@ const sampleUsage = {
       plan: 'team',
       unit: 'tokens',
       windows: {
-        five_hour: { window_start: iso(fiveStart + hour), resets_at: iso(fiveStart + 6 * hour), used: 1_250_000, used_tokens: 1_250_000, limit: 8_000_000, utilization: 15.6, source: 'estimated', as_of: iso(now - 30_000), confidence: 'low' },
-        seven_day: { window_start: iso(weekStart), resets_at: iso(weekStart + 7 * 24 * hour), used: 21_000_000, used_tokens: 21_000_000, limit: 90_000_000, utilization: 23.3, source: 'official', as_of: iso(now - 20 * 60_000), confidence: 'high' },
+        five_hour: {
+          window_start: iso(fiveStart + hour),
+          resets_at: iso(fiveStart + 6 * hour),
+          used: 1_250_000,
+          used_tokens: 1_250_000,
+          limit: 8_000_000,
+          utilization: 15.6,
+          source: 'estimated',
+          as_of: iso(now - 30_000),
+          confidence: 'low',
+        },
+        seven_day: {
+          window_start: iso(weekStart),
+          resets_at: iso(weekStart + 7 * 24 * hour),
+          used: 21_000_000,
+          used_tokens: 21_000_000,
+          limit: 90_000_000,
+          utilization: 23.3,
+          source: 'official',
+          as_of: iso(now - 20 * 60_000),
+          confidence: 'high',
+        },
       },
     },
   ],
 };
 const sampleForecast = {
   accounts: [
-    { id: 'a1', uuid: 'acct-1', windows: { five_hour: { utilization: 78.5, burn_rate_pct_per_hour: 24, hits_cap_at: iso(now + 54 * 60_000), resets_at: iso(fiveStart + 5 * hour), resets_first: false, verdict: 'will_hit_cap' }, seven_day: { utilization: 53.2, burn_rate_pct_per_hour: 0.8, hits_cap_at: null, resets_at: iso(weekStart + 7 * 24 * hour), resets_first: true, verdict: 'ok' } } },
-    { id: 'a2', uuid: 'acct-2', windows: { five_hour: { utilization: 15.6, burn_rate_pct_per_hour: 3, hits_cap_at: null, resets_at: iso(fiveStart + 6 * hour), resets_first: true, verdict: 'ok' } } },
+    {
+      id: 'a1',
+      uuid: 'acct-1',
+      windows: {
+        five_hour: {
+          utilization: 78.5,
+          burn_rate_pct_per_hour: 24,
+          hits_cap_at: iso(now + 54 * 60_000),
+          resets_at: iso(fiveStart + 5 * hour),
+          resets_first: false,
+          verdict: 'will_hit_cap',
+        },
+        seven_day: {
+          utilization: 53.2,
+          burn_rate_pct_per_hour: 0.8,
+          hits_cap_at: null,
+          resets_at: iso(weekStart + 7 * 24 * hour),
+          resets_first: true,
+          verdict: 'ok',
+        },
+      },
+    },
+    {
+      id: 'a2',
+      uuid: 'acct-2',
+      windows: {
+        five_hour: {
+          utilization: 15.6,
+          burn_rate_pct_per_hour: 3,
+          hits_cap_at: null,
+          resets_at: iso(fiveStart + 6 * hour),
+          resets_first: true,
+          verdict: 'ok',
+        },
+      },
+    },
   ],
 };
 const samplePace = {
   recommended_account: { id: 'a2', uuid: 'acct-2', label: 'Team seat' },
   reason: '36% weekly slack; Personal Max runs out of its 5-hour window before it resets.',
   accounts: [
-    { id: 'a1', uuid: 'acct-1', weekly_used_pct: 53.2, weekly_expected_pct: 60, weekly_slack_pct: 6.8, blocked: false, blocked_until: null },
-    { id: 'a2', uuid: 'acct-2', weekly_used_pct: 23.3, weekly_expected_pct: 60, weekly_slack_pct: 36.7, blocked: false, blocked_until: null },
+    {
+      id: 'a1',
+      uuid: 'acct-1',
+      weekly_used_pct: 53.2,
+      weekly_expected_pct: 60,
+      weekly_slack_pct: 6.8,
+      blocked: false,
+      blocked_until: null,
+    },
+    {
+      id: 'a2',
+      uuid: 'acct-2',
+      weekly_used_pct: 23.3,
+      weekly_expected_pct: 60,
+      weekly_slack_pct: 36.7,
+      blocked: false,
+      blocked_until: null,
+    },
   ],
 };
 const limitsMissing = (await fetch(`${url}/api/me/usage`, { headers: { cookie } })).status === 404;
-if (limitsMissing) process.stdout.write('screenshots: /api/me/usage is not on this server: limits cards show sample data\n');
+if (limitsMissing)
+  process.stdout.write('screenshots: /api/me/usage is not on this server: limits cards show sample data\n');
 
 const browser = await chromium.launch({
   executablePath: process.env.TAKT_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 mkdirSync('docs/images', { recursive: true });
 const out = [];

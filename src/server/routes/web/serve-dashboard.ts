@@ -41,9 +41,8 @@ interface StaticFile {
 
 /** Where the built dashboard is: beside the compiled server (dist/web), or TAKT_WEB_DIR. */
 export function defaultDashboardDir(): string {
-  // dist/server/routes/web/serve-dashboard.js → dist/web; under tsx, src/… → dist/web too.
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  return join(here, '..', '..', '..', '..', 'dist', 'web').replace(`${sep}dist${sep}dist`, `${sep}dist`);
+  // dist/server/routes/web/ or, under tsx, src/server/routes/web/: four levels up is the package.
+  return join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', '..', 'dist', 'web');
 }
 
 function loadFiles(dir: string): Map<string, StaticFile> {
