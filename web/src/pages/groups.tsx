@@ -41,7 +41,7 @@ export function GroupsPage(props: { tick: number; kind: 'session' | 'machine' })
         <div class="table-wrap">
           <table data-testid={`${props.kind}-table`}>
             <caption>
-              {title}, last {range === 1 ? '24 hours' : `${range} days`}, busiest first
+              {title}, last {range === 1 ? '24 hours' : `${range} days`}, busiest first: tokens and cost
             </caption>
             <thead>
               <tr>

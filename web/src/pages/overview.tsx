@@ -226,7 +226,7 @@ function UsageSection(props: { tick: number }) {
       {d ? (
         <div class="table-wrap">
           <table data-testid="daily-table">
-            <caption>Per day, exact ({zoneName()})</caption>
+            <caption>Tokens per day, exact, and cost ({zoneName()})</caption>
             <thead>
               <tr>
                 <th scope="col">Day</th>
@@ -274,7 +274,7 @@ function UsageSection(props: { tick: number }) {
       {d && d.byModel.groups.length > 0 ? (
         <div class="table-wrap">
           <table>
-            <caption>Per model, {range} days</caption>
+            <caption>Per model, {range} days: tokens and cost</caption>
             <thead>
               <tr>
                 <th scope="col">Model</th>
