@@ -313,6 +313,10 @@ try {
       }
       await page.goto(url);
       await page.getByTestId('range-total').waitFor();
+      if (process.env.SHOTS_STACK === 'model') {
+        await page.getByLabel('Stack by').selectOption('model');
+        await page.waitForTimeout(500);
+      }
       await page.waitForTimeout(300);
       const file = `${process.env.SHOTS_DIR ?? 'docs/images'}/dashboard-${size}-${scheme}.png`;
       await page.screenshot({ path: file, fullPage: size === 'wide' || process.env.SHOTS_FULL_PAGE === '1' });

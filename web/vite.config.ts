@@ -15,4 +15,11 @@ export default defineConfig({
     reportCompressedSize: false,
   },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npx vite --config web/vite.config.ts` serves the page with hot reload; the API is a
+  // running `takt serve` (TAKT_URL, default http://127.0.0.1:4318).
+  server: {
+    proxy: Object.fromEntries(
+      ['/api', '/auth', '/v1'].map((p) => [p, { target: process.env.TAKT_URL ?? 'http://127.0.0.1:4318' }]),
+    ),
+  },
 });
