@@ -18,7 +18,12 @@ export function useLive(enabled: boolean): { tick: number; live: boolean } {
         setTick((t) => t + 1);
       }, 250);
     };
-    source.addEventListener('hello', () => setLive(true));
+    let hellos = 0;
+    source.addEventListener('hello', () => {
+      setLive(true);
+      // A reconnect may have missed more than the server still holds: refetch everything.
+      if (hellos++ > 0) bump();
+    });
     for (const kind of ['usage', 'official', 'limit_event']) source.addEventListener(kind, bump);
     source.onerror = () => setLive(false);
     return () => {
