@@ -12,12 +12,11 @@ const KEEP_ALIVE_MS = 15_000;
  * every 15 s keeps proxies from closing an idle stream; `Last-Event-ID` on reconnect
  * replays what was missed while it is still held.
  */
-export function registerEventsRoute(app: Hono, ctx: AppContext): void {
+export function registerEventsRoute(app: Hono, ctx: AppContext, keepAliveMs = KEEP_ALIVE_MS): void {
   app.get('/api/events', async (c) => {
     const caller = await requireCaller(c, ctx);
     const userId = caller.user.id;
     const lastId = Number(c.req.header('last-event-id') ?? Number.NaN);
-    c.header('Cache-Control', 'no-cache, no-transform');
     // nginx buffers responses unless told not to.
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
@@ -47,7 +46,7 @@ export function registerEventsRoute(app: Hono, ctx: AppContext): void {
             continue;
           }
           const woke = await new Promise<boolean>((resolve) => {
-            const t = setTimeout(() => resolve(false), KEEP_ALIVE_MS);
+            const t = setTimeout(() => resolve(false), keepAliveMs);
             wake = () => {
               clearTimeout(t);
               resolve(true);
