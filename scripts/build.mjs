@@ -1,8 +1,9 @@
-// Compiles src/ to dist/ and copies the data files that ship with the package
+// Compiles src/ to dist/, builds the dashboard into dist/web/, and copies the data files that ship with the package
 // (price table, .proto definitions) next to the compiled code.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { buildSync } from 'esbuild';
 
 rmSync('dist', { recursive: true, force: true });
@@ -49,3 +50,51 @@ for (const [entry, outfile] of [
 }
 cpSync('dist/pricing/prices.json', 'dist/prices.json');
 chmodSync('dist/takt.cjs', 0o755);
+
+// The dashboard (web/): Vite builds it into dist/web; every text file is precompressed
+// (brotli and gzip) so `takt serve` sends it without compressing per request. The
+// JavaScript a browser downloads must stay within 150 kB gzipped (issue 12): printed here,
+// and the build fails beyond it.
+execFileSync(
+  process.execPath,
+  ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+  {
+    stdio: 'inherit',
+  },
+);
+const JS_BUDGET_GZIP = 150 * 1024;
+let jsGzip = 0;
+const sizes = [];
+function precompress(dir) {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) {
+      precompress(file);
+      continue;
+    }
+    if (!/\.(js|css|html|svg|json)$/.test(name)) continue;
+    const raw = readFileSync(file);
+    const gz = gzipSync(raw, { level: 9 });
+    writeFileSync(`${file}.gz`, gz);
+    writeFileSync(
+      `${file}.br`,
+      brotliCompressSync(raw, {
+        params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+      }),
+    );
+    if (name.endsWith('.js')) {
+      jsGzip += gz.length;
+      sizes.push(
+        `${file.slice('dist/web/'.length)} ${(raw.length / 1024).toFixed(1)} kB (${(gz.length / 1024).toFixed(1)} kB gzip)`,
+      );
+    }
+  }
+}
+precompress('dist/web');
+process.stdout.write(
+  `dashboard JavaScript: ${(jsGzip / 1024).toFixed(1)} kB gzipped of ${JS_BUDGET_GZIP / 1024} kB allowed\n  ${sizes.join('\n  ')}\n`,
+);
+if (jsGzip > JS_BUDGET_GZIP) {
+  process.stderr.write('the dashboard JavaScript exceeds its 150 kB gzip budget: trim web/ before shipping\n');
+  process.exit(1);
+}

@@ -120,7 +120,7 @@ describe('CSRF through TAKT_LAN_ADMIN_CIDRS', () => {
 describe('security headers', () => {
   const expected = {
     'content-security-policy':
-      "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'",
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
@@ -135,7 +135,7 @@ describe('security headers', () => {
       rawRequest(`${lan.directUrl}/api/usage?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z`, {
         headers: { authorization: `Bearer ${lan.token}` },
       }),
-      rawRequest(`${lan.directUrl}/no/such/route`),
+      rawRequest(`${lan.directUrl}/api/no/such/route`),
       post('/v1/logs', { 'content-type': 'application/x-protobuf' }, ''),
     ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 404, 401]);

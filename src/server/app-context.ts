@@ -1,10 +1,12 @@
 import type { BlockList } from 'node:net';
+import type { FirstRunGate } from '../auth/actions/first-run.ts';
 import type { FailureLimiter, RateLimiter } from '../auth/rate-limit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
+import type { LiveEvents } from './live-events.ts';
 import type { ServerMetrics } from './observability.ts';
 
 /** What every route may use; built once by startServer. */
@@ -22,4 +24,10 @@ export interface AppContext {
    * login and /auth/token count failed proofs per address and per account (`failures`).
    */
   limits: { auth: RateLimiter; device: RateLimiter; failures: FailureLimiter };
+  /** The one-time setup code of a fresh server (the first-run page). */
+  firstRun: FirstRunGate;
+  /** Per-user change notifications for GET /api/events. */
+  live: LiveEvents;
+  /** The first-run setup code made at start (no users yet), for `takt serve` to print. */
+  setupCode?: string;
 }

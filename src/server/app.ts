@@ -8,9 +8,12 @@ import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
 import { registerAuditRoutes } from './routes/audit/index.ts';
 import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
+import { registerEventsRoute } from './routes/events/events-route.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
+import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
+import { registerDashboard } from './routes/web/serve-dashboard.ts';
 import { securityHeaders } from './security-headers.ts';
 
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
@@ -46,6 +49,8 @@ export function createApp(ctx: AppContext): Hono {
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerLimitsRoutes(app, ctx);
+  registerSetupRoutes(app, ctx);
+  registerEventsRoute(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).
   app.post('*', async (c, next) => {
@@ -53,6 +58,8 @@ export function createApp(ctx: AppContext): Hono {
     if (!m) return next();
     return handleOtlpHttp(c, m[1] as Signal, { ...ctx, bodyLimitBytes: ctx.config.bodyLimitBytes });
   });
+
+  registerDashboard(app);
 
   app.notFound((c) =>
     c.json(

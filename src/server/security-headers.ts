@@ -1,12 +1,14 @@
 import type { MiddlewareHandler } from 'hono';
 
 /**
- * No inline script or style anywhere (pages load theirs from takt's own URLs), no plugins,
- * no <base> rewriting, and no framing: a framed verify page could be click-jacked into
- * approving a machine.
+ * One policy for every answer, the dashboard's included: no inline script or style anywhere
+ * (pages load theirs from takt's own URLs), images only from takt or `data:` (the chart and
+ * the favicon), no plugins, no <base> rewriting, and no framing: a framed verify page could be
+ * click-jacked into approving a machine.
  */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * Security headers on every answer, HTML and JSON alike, including errors. Cache-Control

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { FirstRunGate } from '../auth/actions/first-run.ts';
 import { addressList } from '../auth/client-address.ts';
 import { FailureLimiter, RateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
@@ -13,6 +14,7 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
+import { InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
 
 export interface RunningServer {
@@ -36,6 +38,9 @@ export async function startServer(
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
   const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
+  const live = new InProcessLiveEvents();
+  const firstRun = new FirstRunGate();
+  const setupCode = await firstRun.open(store);
   const context: AppContext = {
     config,
     store,
@@ -50,6 +55,9 @@ export async function startServer(
       device: new RateLimiter(config.authRateLimit * 3, 60_000),
       failures: new FailureLimiter(config.authRateLimit, 60_000),
     },
+    firstRun,
+    live,
+    ...(setupCode ? { setupCode } : {}),
   };
   const app = createApp(context);
 
@@ -61,7 +69,7 @@ export async function startServer(
 
   let grpcPort = 0;
   const grpcServer = config.grpcEnabled
-    ? createGrpcServer({ recorder, metrics, tokens, log, bodyLimitBytes: config.bodyLimitBytes })
+    ? createGrpcServer({ recorder, metrics, tokens, log, live, bodyLimitBytes: config.bodyLimitBytes })
     : undefined;
   if (grpcServer) {
     try {
@@ -84,6 +92,7 @@ export async function startServer(
     context,
     close() {
       closing ??= (async () => {
+        live.close(); // open dashboards' event streams end, or the HTTP server would wait for them
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
         // Keep-alive connections turn idle as their in-flight request is answered: close them then.
         http.closeIdleConnections();

@@ -60,7 +60,9 @@ export async function run(args: string[]): Promise<number> {
     `takt serve: HTTP ${server.httpUrl}${server.grpcPort ? `, OTLP/gRPC ${config.host}:${server.grpcPort}` : ''}, store ${where}`,
   );
   if ((await countUsers(server.context.store.db)) === 0) {
-    log.info('takt serve: no users yet. On this machine, create the first admin and their token:');
+    log.info(`takt serve: no users yet. Open ${config.publicUrl ?? server.httpUrl}/ and create the first admin with`);
+    log.info(`takt serve: first-run setup code: ${server.context.setupCode ?? '(none)'}`);
+    log.info('or, on this machine, create the first admin and their token:');
     log.info('  takt token create --email you@example.com --admin');
     log.info('then invite others with POST /auth/invite (or: takt admin invite).');
   }

@@ -1,0 +1,196 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { fmtDateTime, zoneName } from '../format.ts';
+import { useLoad } from '../use-load.ts';
+
+interface AuditEvent {
+  id: string;
+  at: string;
+  actor_user_id: string | null;
+  actor_address: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  after: unknown;
+}
+
+function Invites(props: { onChange: () => void }) {
+  const [count, setCount] = useState(1);
+  const [codes, setCodes] = useState<{ codes: string[]; expires_at: string } | undefined>();
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    try {
+      setCodes(await api<{ codes: string[]; expires_at: string }>('POST', '/auth/invite', { count }));
+      props.onChange();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="invite-h">
+      <h3 id="invite-h">Invite people</h3>
+      <div class="inline-form">
+        <label for="invite-count">Invite codes</label>
+        <input
+          id="invite-count"
+          type="number"
+          min={1}
+          max={100}
+          value={count}
+          onInput={(e) => setCount(Number((e.target as HTMLInputElement).value))}
+        />
+        <button type="submit">Make codes</button>
+      </div>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {codes ? (
+        <div role="status">
+          <p>
+            Each code registers one person (takt setup --server {location.origin} --invite CODE), until{' '}
+            {fmtDateTime(new Date(codes.expires_at))}:
+          </p>
+          <pre data-testid="invite-codes">{codes.codes.join('\n')}</pre>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function SetPassword(props: { onChange: () => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    setDone('');
+    try {
+      await api('POST', '/auth/password/admin-set', { email, password });
+      setDone(`Password set for ${email}; their browser sessions ended.`);
+      setPassword('');
+      props.onChange();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="setpw-h">
+      <h3 id="setpw-h">Set a user's password</h3>
+      <div class="field">
+        <label for="setpw-email">Email</label>
+        <input
+          id="setpw-email"
+          type="email"
+          required
+          value={email}
+          autocomplete="off"
+          onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
+        />
+      </div>
+      <div class="field">
+        <label for="setpw-password">New password</label>
+        <input
+          id="setpw-password"
+          type="password"
+          required
+          value={password}
+          autocomplete="new-password"
+          onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+        />
+      </div>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {done ? <p role="status">{done}</p> : null}
+      <button type="submit">Set password</button>
+    </form>
+  );
+}
+
+function AuditLog(props: { tick: number }) {
+  const [action, setAction] = useState('');
+  const [applied, setApplied] = useState('');
+  const loaded = useLoad(() => {
+    const q = new URLSearchParams({ limit: '200' });
+    if (applied) q.set('action', applied);
+    return api<{ events: AuditEvent[] }>('GET', `/api/audit?${q}`);
+  }, [applied, props.tick]);
+  return (
+    <section aria-labelledby="audit-h">
+      <h3 id="audit-h">Audit log</h3>
+      <form
+        class="controls"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(action.trim());
+        }}
+      >
+        <label for="audit-action">Action</label>
+        <input
+          id="audit-action"
+          placeholder="e.g. session.login"
+          value={action}
+          onInput={(e) => setAction((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit">Filter</button>
+      </form>
+      {loaded.error ? (
+        <p class="error" role="alert">
+          {loaded.error.message}
+        </p>
+      ) : null}
+      <div class="table-wrap">
+        <table data-testid="audit-table">
+          <caption>Newest first ({zoneName()})</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Address</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(loaded.data?.events ?? []).map((e) => (
+              <tr key={e.id}>
+                <th scope="row">{new Date(e.at).toLocaleString()}</th>
+                <td class="left">{e.action}</td>
+                <td class="left mono">
+                  {e.target_type}
+                  {e.target_id ? ` ${e.target_id}` : ''}
+                </td>
+                <td class="left mono">{e.actor_user_id ?? '(none)'}</td>
+                <td class="left">{e.actor_address ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** What an admin can do from the page with the API that exists (docs/api.md). */
+export function AdminPage(props: { tick: number }) {
+  const [changed, setChanged] = useState(0);
+  const onChange = () => setChanged((n) => n + 1);
+  return (
+    <section aria-labelledby="admin-h">
+      <h2 id="admin-h">Admin</h2>
+      <div class="cards">
+        <Invites onChange={onChange} />
+        <SetPassword onChange={onChange} />
+      </div>
+      <AuditLog tick={props.tick + changed} />
+    </section>
+  );
+}

@@ -1,0 +1,308 @@
+import { useState } from 'preact/hooks';
+import {
+  type AccountUsage,
+  ApiError,
+  api,
+  type Forecast,
+  type Pace,
+  type UsageReport,
+  type UsageTotals,
+  usage,
+} from '../api.ts';
+import { AccountCard } from '../components/limit-card.tsx';
+import { type ChartLayer, UsageChart } from '../components/usage-chart.tsx';
+import {
+  dayKey,
+  fmtInt,
+  fmtTokens,
+  fmtUsd,
+  startOfDay,
+  startOfMonth,
+  startOfWeek,
+  totalTokens,
+  zoneName,
+} from '../format.ts';
+import { useLoad } from '../use-load.ts';
+
+interface Limits {
+  accounts: AccountUsage[] | undefined;
+  unavailable: string | undefined;
+  forecast: Forecast | undefined;
+  pace: Pace | undefined;
+}
+
+async function loadLimits(): Promise<Limits> {
+  const [u, f, p] = await Promise.allSettled([
+    api<{ accounts: AccountUsage[] }>('GET', '/api/me/usage'),
+    api<Forecast>('GET', '/api/forecast'),
+    api<Pace>('GET', '/api/me/pace'),
+  ]);
+  const missing = (r: PromiseSettledResult<unknown>) =>
+    r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 404;
+  if (u.status === 'rejected' && !missing(u)) throw u.reason;
+  return {
+    accounts: u.status === 'fulfilled' ? u.value.accounts : undefined,
+    unavailable: missing(u)
+      ? 'This server does not report limits yet (GET /api/me/usage is not there): usage below is exact.'
+      : undefined,
+    forecast: f.status === 'fulfilled' ? f.value : undefined,
+    pace: p.status === 'fulfilled' ? p.value : undefined,
+  };
+}
+
+function LimitsSection(props: { tick: number }) {
+  const [changed, setChanged] = useState(0);
+  const limits = useLoad(loadLimits, [props.tick, changed]);
+  const now = Date.now();
+  const d = limits.data;
+  return (
+    <section aria-labelledby="limits-h">
+      <h2 id="limits-h">Limits</h2>
+      {limits.error ? (
+        <p class="error" role="alert">
+          {limits.error.message}
+        </p>
+      ) : null}
+      {d?.unavailable ? (
+        <p class="notice" data-testid="limits-unavailable">
+          Limits not available. {d.unavailable}
+        </p>
+      ) : null}
+      {d?.pace ? (
+        <p class="pace" data-testid="pace">
+          {d.pace.recommended_account ? (
+            <strong>Use {d.pace.recommended_account.label ?? d.pace.recommended_account.uuid}: </strong>
+          ) : null}
+          {d.pace.reason}
+        </p>
+      ) : null}
+      {d?.accounts && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
+      <div class="cards">
+        {(d?.accounts ?? []).map((a) => (
+          <AccountCard
+            key={a.id}
+            account={a}
+            forecast={d?.forecast?.accounts.find((f) => f.id === a.id)?.windows}
+            pace={d?.pace?.accounts.find((p) => p.id === a.id)}
+            recommended={d?.pace?.recommended_account?.id === a.id}
+            now={now}
+            onChange={() => setChanged((n) => n + 1)}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Totals(props: { tick: number }) {
+  const now = new Date();
+  const totals = useLoad(
+    () => Promise.all([usage(startOfDay(now), now), usage(startOfWeek(now), now), usage(startOfMonth(now), now)]),
+    [props.tick],
+  );
+  const names = ['Today', 'This week', 'This month'];
+  return (
+    <div class="totals">
+      {names.map((name, i) => {
+        const t = totals.data?.[i]?.totals;
+        return (
+          <div class="card total" key={name} data-testid={`total-${i}`}>
+            <h3>{name}</h3>
+            <p class="big">{t ? fmtTokens(totalTokens(t)) : '…'}</p>
+            <p class="muted">{t ? `${fmtUsd(t.cost_usd)} at API prices` : ''}</p>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+const TYPE_LAYERS: { name: string; of: (t: UsageTotals) => number }[] = [
+  { name: 'input', of: (t) => t.input_tokens },
+  { name: 'output', of: (t) => t.output_tokens },
+  { name: 'cache writes 5m', of: (t) => t.cache_creation_5m_tokens },
+  { name: 'cache writes 1h', of: (t) => t.cache_creation_1h_tokens },
+  // Writes whose duration the source did not say.
+  {
+    name: 'cache writes',
+    of: (t) => Math.max(0, t.cache_creation_tokens - t.cache_creation_5m_tokens - t.cache_creation_1h_tokens),
+  },
+  { name: 'cache reads', of: (t) => t.cache_read_tokens },
+];
+
+interface Daily {
+  days: string[];
+  byDay: UsageReport;
+  byModel: UsageReport;
+  modelPerDay: UsageReport[] | undefined;
+}
+
+async function loadDaily(rangeDays: number, stack: 'type' | 'model'): Promise<Daily> {
+  const now = new Date();
+  const from = startOfDay(now);
+  from.setDate(from.getDate() - (rangeDays - 1));
+  const days: string[] = [];
+  for (const d = new Date(from); d <= now; d.setDate(d.getDate() + 1)) days.push(dayKey(d));
+  const [byDay, byModel] = await Promise.all([usage(from, now, 'day'), usage(from, now, 'model')]);
+  // The API groups by one dimension; per-day model stacks are one call per day.
+  const modelPerDay =
+    stack === 'model'
+      ? await Promise.all(
+          days.map((d) => {
+            const start = new Date(`${d}T00:00:00`);
+            const end = new Date(start);
+            end.setDate(end.getDate() + 1);
+            return usage(start, end < now ? end : now, 'model');
+          }),
+        )
+      : undefined;
+  return { days, byDay, byModel, modelPerDay };
+}
+
+function UsageSection(props: { tick: number }) {
+  const [range, setRange] = useState(30);
+  const [stack, setStack] = useState<'type' | 'model'>('type');
+  const daily = useLoad(() => loadDaily(range, stack), [range, stack, props.tick]);
+  const d = daily.data;
+  const rows = new Map((d?.byDay.groups ?? []).map((g) => [g.key, g]));
+  const of = (day: string) => rows.get(day);
+  let layers: ChartLayer[] = [];
+  if (d && stack === 'type') {
+    layers = TYPE_LAYERS.map((l) => ({
+      name: l.name,
+      values: d.days.map((day) => {
+        const r = of(day);
+        return r ? l.of(r) : 0;
+      }),
+    })).filter((l) => l.values.some((v) => v > 0) || l.name === 'input');
+  } else if (d?.modelPerDay) {
+    const models = d.byModel.groups.map((g) => g.key);
+    layers = models.map((m) => ({
+      name: m,
+      values: (d.modelPerDay ?? []).map((r) => {
+        const g = r.groups.find((x) => x.key === m);
+        return g ? totalTokens(g) : 0;
+      }),
+    }));
+  }
+  const cost = d ? d.days.map((day) => of(day)?.cost_usd ?? 0) : [];
+  return (
+    <section aria-labelledby="usage-h">
+      <h2 id="usage-h">Usage</h2>
+      <Totals tick={props.tick} />
+      <div class="controls">
+        <label>
+          Range{' '}
+          <select value={range} onChange={(e) => setRange(Number((e.target as HTMLSelectElement).value))}>
+            <option value={7}>7 days</option>
+            <option value={30}>30 days</option>
+            <option value={90}>90 days</option>
+          </select>
+        </label>
+        <label>
+          Stack by{' '}
+          <select value={stack} onChange={(e) => setStack((e.target as HTMLSelectElement).value as 'type' | 'model')}>
+            <option value="type">token type</option>
+            <option value="model">model</option>
+          </select>
+        </label>
+        <span class="muted">Days in {zoneName()}</span>
+      </div>
+      {daily.error ? (
+        <p class="error" role="alert">
+          {daily.error.message}
+        </p>
+      ) : null}
+      {d ? (
+        <UsageChart
+          days={d.days}
+          layers={layers}
+          cost={cost}
+          label={`Tokens per day over ${range} days, stacked by ${stack === 'type' ? 'token type' : 'model'}, with cost`}
+        />
+      ) : (
+        <p class="muted">Loading…</p>
+      )}
+      {d ? (
+        <div class="table-wrap">
+          <table data-testid="daily-table">
+            <caption>Tokens per day, exact, and cost ({zoneName()})</caption>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col">Input</th>
+                <th scope="col">Output</th>
+                <th scope="col">Cache writes</th>
+                <th scope="col">Cache reads</th>
+                <th scope="col">Total tokens</th>
+                <th scope="col">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...d.days]
+                .reverse()
+                .filter((day) => of(day))
+                .map((day) => {
+                  const r = of(day);
+                  return r ? (
+                    <tr key={day}>
+                      <th scope="row">{day}</th>
+                      <td>{fmtInt(r.input_tokens)}</td>
+                      <td>{fmtInt(r.output_tokens)}</td>
+                      <td>{fmtInt(r.cache_creation_tokens)}</td>
+                      <td>{fmtInt(r.cache_read_tokens)}</td>
+                      <td>{fmtInt(totalTokens(r))}</td>
+                      <td>{fmtUsd(r.cost_usd)}</td>
+                    </tr>
+                  ) : null;
+                })}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">Total (tokens)</th>
+                <td>{fmtInt(d.byDay.totals.input_tokens)}</td>
+                <td>{fmtInt(d.byDay.totals.output_tokens)}</td>
+                <td>{fmtInt(d.byDay.totals.cache_creation_tokens)}</td>
+                <td>{fmtInt(d.byDay.totals.cache_read_tokens)}</td>
+                <td data-testid="range-total">{fmtInt(totalTokens(d.byDay.totals))}</td>
+                <td>{fmtUsd(d.byDay.totals.cost_usd)}</td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      ) : null}
+      {d && d.byModel.groups.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption>Per model, {range} days: tokens and cost</caption>
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">Total tokens</th>
+                <th scope="col">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.byModel.groups.map((g) => (
+                <tr key={g.key}>
+                  <th scope="row">{g.key}</th>
+                  <td>{fmtInt(totalTokens(g))}</td>
+                  <td>{fmtUsd(g.cost_usd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+export function Overview(props: { tick: number }) {
+  return (
+    <>
+      <LimitsSection tick={props.tick} />
+      <UsageSection tick={props.tick} />
+    </>
+  );
+}
