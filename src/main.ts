@@ -14,6 +14,9 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   report: () => import('./cli/commands/report.ts'),
   statusline: () => import('./statusline.ts'),
   pricing: () => import('./cli/commands/pricing.ts'),
+  hooks: () => import('./cli/commands/hooks.ts'),
+  service: () => import('./cli/commands/service.ts'),
+  usage: () => import('./cli/commands/usage.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker
