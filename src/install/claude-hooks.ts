@@ -37,15 +37,17 @@ interface InstallRecord {
 export function stopFailureEntry(taktCommand: string): HookEntry {
   // Claude Code waits at most `timeout` seconds; the hook itself returns in well under one
   // (it hands the upload to a detached process).
-  return { matcher: 'rate_limit', hooks: [{ type: 'command', command: `${taktCommand} ${STOP_FAILURE_ARGS}`, timeout: 10 }] };
+  return {
+    matcher: 'rate_limit',
+    hooks: [{ type: 'command', command: `${taktCommand} ${STOP_FAILURE_ARGS}`, timeout: 10 }],
+  };
 }
 
 export function statusLineEntry(taktCommand: string): StatusLineEntry {
   return { type: 'command', command: `${taktCommand} statusline`, padding: 0 };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A StopFailure entry takt added: every command in it is takt's hook. */
 function isTaktEntry(entry: unknown): boolean {

@@ -25,7 +25,8 @@ export function resolveServerAccess(q: {
   settingsPath?: string;
 }): ServerAccess | undefined {
   const saved = readClientFile(q.home);
-  const telemetry = telemetryAccess(q.env) ?? telemetryAccess(settingsEnv(q.settingsPath ?? defaultSettingsPath(q.env)));
+  const telemetry =
+    telemetryAccess(q.env) ?? telemetryAccess(settingsEnv(q.settingsPath ?? defaultSettingsPath(q.env)));
   const candidates: [ServerAccess['from'], string | undefined, string | undefined][] = [
     ['flags', q.flags?.server, q.flags?.token],
     ['environment', q.env.TAKT_SERVER, q.env.TAKT_TOKEN],

@@ -64,8 +64,7 @@ export function systemdUnit(spec: ServiceSpec): string {
   ].join('\n');
 }
 
-const xml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function launchdPlist(spec: ServiceSpec): string {
   const string = (s: string) => `<string>${xml(s)}</string>`;

@@ -5,9 +5,9 @@ import { installHooks, uninstallHooks } from '../../install/claude-hooks.ts';
 import { defaultSettingsPath } from '../../install/claude-settings.ts';
 import { resolveServerAccess, saveClientFile } from '../../install/server-access.ts';
 import { TaktError } from '../../lib/errors.ts';
-import { limitEventOfStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
 import { postInBackground } from '../hooks/post-in-background.ts';
 import { postToServer } from '../hooks/post-to-server.ts';
+import { limitEventOfStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
 import { taktCommandLine } from '../takt-invocation.ts';
 
 const help = `takt hooks install|uninstall [--settings PATH] [--server URL --token T] [--json]

@@ -42,7 +42,10 @@ export function limitEventOfStopFailure(
 ): LimitEventBody | undefined {
   if (input.error !== 'rate_limit' || !input.transcript_path) return undefined;
   const hits = hitsInTail(input.transcript_path).filter(
-    (h) => h.window !== null && h.at >= q.now - RECENT_MS && (input.session_id === undefined || h.sessionId === null || h.sessionId === input.session_id),
+    (h) =>
+      h.window !== null &&
+      h.at >= q.now - RECENT_MS &&
+      (input.session_id === undefined || h.sessionId === null || h.sessionId === input.session_id),
   );
   const hit = hits.at(-1);
   if (!hit || hit.window === null) return undefined;
