@@ -65,19 +65,31 @@ export function writeUsageCache(home: string, s: OfficialSummary): void {
   renameSync(temp, file);
 }
 
+/** A window's percentage and reset (epoch ms) as the status line shows it. */
+export interface KeptWindow {
+  pct: number;
+  resetsAt: number | null;
+}
+
 /** The cached percentages, for the status line: undefined when there is no readable cache. */
 export function readUsageCache(
   home: string,
-): { five_hour_pct: number | null; seven_day_pct: number | null; updated_at: number } | undefined {
+): { five_hour: KeptWindow | null; seven_day: KeptWindow | null; updated_at: number } | undefined {
   try {
     const o = JSON.parse(readFileSync(usageCacheFile(home), 'utf8')) as {
-      pro?: { five_hour_pct?: unknown; seven_day_pct?: unknown };
+      pro?: Record<string, unknown>;
       updated_at?: unknown;
     };
     const at = typeof o.updated_at === 'string' ? Date.parse(o.updated_at) : Number.NaN;
     if (!Number.isFinite(at)) return undefined;
-    const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-    return { five_hour_pct: pct(o.pro?.five_hour_pct), seven_day_pct: pct(o.pro?.seven_day_pct), updated_at: at };
+    const window = (name: string): KeptWindow | null => {
+      const pct = o.pro?.[`${name}_pct`];
+      const reset = o.pro?.[`${name}_resets_at`];
+      if (typeof pct !== 'number' || !Number.isFinite(pct)) return null;
+      const resetsAt = typeof reset === 'string' ? Date.parse(reset) : Number.NaN;
+      return { pct, resetsAt: Number.isFinite(resetsAt) ? resetsAt : null };
+    };
+    return { five_hour: window('five_hour'), seven_day: window('seven_day'), updated_at: at };
   } catch {
     return undefined;
   }
