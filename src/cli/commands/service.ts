@@ -70,10 +70,7 @@ export async function run(args: string[]): Promise<number> {
         else process.stdout.write(text);
         return 0;
       }
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text, { mode: 0o600 });
-      chmodSync(path, 0o600); // an existing file keeps its mode otherwise
-      enable(platform, which, path);
+      installService(platform, which, home);
       say(`Wrote ${path} and started it. Check: takt service status ${which}`);
       if (values.json) process.stdout.write(`${JSON.stringify({ platform, path, installed: true })}\n`);
       return 0;
@@ -98,7 +95,17 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-function platformOf(flag: string | undefined): ServicePlatform {
+/** Writes the service file and enables it (also for `takt setup --local --service`). */
+export function installService(platform: ServicePlatform, name: ServiceName, home: string): string {
+  const path = serviceFilePath(platform, name, home);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, serviceFile(platform, serviceSpec(name, home)), { mode: 0o600 });
+  chmodSync(path, 0o600); // an existing file keeps its mode otherwise
+  enable(platform, name, path);
+  return path;
+}
+
+export function platformOf(flag: string | undefined): ServicePlatform {
   if (flag === 'linux' || flag === 'macos') return flag;
   if (flag !== undefined) throw new TaktError('bad_request', `--platform is linux or macos (got ${flag})`);
   if (process.platform === 'linux') return 'linux';
