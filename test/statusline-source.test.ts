@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { telemetryEnv } from '../src/install/setup-payload.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 import { assistant, claudeDir, jsonl } from './support/transcript-lines.ts';
 
@@ -138,10 +139,11 @@ describe('the status line forwards rate_limits to the server', () => {
   afterAll(async () => {
     await takt.stop();
   });
-  const otel = () => ({
-    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${takt.directUrl}/v1/logs`,
-    OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${takt.token}`,
-  });
+  // What takt setup applies: the server and token are in settings.json (Claude Code does not pass OTEL_* on).
+  const setUp = (home: string, server: string, token: string) => {
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ env: telemetryEnv(server, token, 'box') }));
+  };
   const observations = () =>
     takt.server.context.store.db
       .selectFrom('official_observations')
@@ -155,7 +157,8 @@ describe('the status line forwards rate_limits to the server', () => {
     scratch.push(root);
     // A signed-in Claude Code knows its account ($CLAUDE_CONFIG_DIR/.claude.json): the observation names it.
     writeFileSync(join(root, '.claude.json'), JSON.stringify({ oauthAccount: { accountUuid: 'acc-statusline-1' } }));
-    const r = statusline(home, root, otel(), ['--format', '{model} | {five_hour}'], {
+    setUp(home, takt.directUrl, takt.token);
+    const r = statusline(home, root, {}, ['--format', '{model} | {five_hour}'], {
       session_id: 'sess-fwd',
       model: { display_name: 'Sonnet' },
       rate_limits: rateLimits(42, 17),
@@ -170,7 +173,7 @@ describe('the status line forwards rate_limits to the server', () => {
     expect(account).toEqual([{ account_uuid: 'acc-statusline-1' }]);
 
     // Within the minute: shown, kept, not sent again.
-    statusline(home, root, otel(), [], { session_id: 'sess-fwd', rate_limits: rateLimits(55, 18) });
+    statusline(home, root, {}, [], { session_id: 'sess-fwd', rate_limits: rateLimits(55, 18) });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await observations()).length).toBe(2);
   });
@@ -184,11 +187,8 @@ describe('the status line forwards rate_limits to the server', () => {
     const home = scratchHome();
     const root = claudeDir({});
     scratch.push(root);
-    const env = {
-      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${url}/v1/logs`,
-      OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer t',
-    };
-    const r = statusline(home, root, env, ['--format', '{model} | {five_hour}'], {
+    setUp(home, url, 'takt_abcdefghijkl_secret');
+    const r = statusline(home, root, {}, ['--format', '{model} | {five_hour}'], {
       model: { display_name: 'Sonnet' },
       rate_limits: rateLimits(42, 17),
     });

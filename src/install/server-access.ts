@@ -6,9 +6,10 @@ import { bearerOf, defaultSettingsPath, readSettings } from './claude-settings.t
  * Which takt server this machine reports to, and with which token, for the commands that
  * run unattended (the StopFailure hook, the status line's forwarder, the official-usage
  * poller). In order: flags; TAKT_SERVER / TAKT_TOKEN; TAKT_HOME/client.json (saved by
- * `takt hooks install --server --token`); the telemetry settings `takt setup` applied —
- * Claude Code passes its settings' env block to hooks and the status line, so the OTEL_*
- * variables are read from the environment first and from settings.json second.
+ * `takt hooks install --server --token`); the telemetry settings `takt setup` applied, from
+ * the environment (a shell's exports) or settings.json — Claude Code passes its settings'
+ * env block to hooks and the status line, but not the OTEL_* variables (2.1.330), so the
+ * file is read: `$CLAUDE_CONFIG_DIR/settings.json`, else `~/.claude/settings.json`.
  */
 export interface ServerAccess {
   server: string;

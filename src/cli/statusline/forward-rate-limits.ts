@@ -1,4 +1,5 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusInput } from './status-input.ts';
 
@@ -14,10 +15,10 @@ export const FORWARD_MS = 60_000;
 export function forwardRateLimits(home: string, input: StatusInput, capturedAt: number, env: NodeJS.ProcessEnv): void {
   const limits = input.rate_limits;
   if (limits === undefined || (limits.five_hour === undefined && limits.seven_day === undefined)) return;
-  if (!serverConfigured(home, env)) return;
   const marker = join(home, 'official-forward.at');
   const last = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (Date.now() - last < FORWARD_MS) return;
+  if (!serverConfigured(home, env)) return;
   mkdirSync(home, { recursive: true });
   writeFileSync(marker, '');
   const body = {
@@ -41,10 +42,28 @@ export function forwardRateLimits(home: string, input: StatusInput, capturedAt: 
 }
 
 /**
- * A cheap guess that a server is configured: Claude Code passes its settings' env block
- * (takt setup's OTEL_* variables) to the status line, or takt hooks install saved one.
+ * A cheap guess that a server is configured (the child decides for real): TAKT_SERVER,
+ * `takt hooks install --server`'s client.json, or the OTEL_* settings `takt setup` wrote to
+ * settings.json — read from the file: Claude Code passes its settings' env block to the
+ * commands it runs, but not the OTEL_* variables (checked with 2.1.330).
  */
 function serverConfigured(home: string, env: NodeJS.ProcessEnv): boolean {
   if (env.TAKT_SERVER || env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) return true;
-  return statSync(join(home, 'client.json'), { throwIfNoEntry: false }) !== undefined;
+  if (statSync(join(home, 'client.json'), { throwIfNoEntry: false }) !== undefined) return true;
+  return settingsPaths(env).some((path) => {
+    try {
+      return readFileSync(path, 'utf8').includes('OTEL_EXPORTER_OTLP_HEADERS');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Where Claude Code reads user settings: $CLAUDE_CONFIG_DIR, else ~/.claude. */
+export function settingsPaths(env: NodeJS.ProcessEnv): string[] {
+  const home = env.HOME ?? homedir();
+  return [
+    ...(env.CLAUDE_CONFIG_DIR ? [join(env.CLAUDE_CONFIG_DIR, 'settings.json')] : []),
+    join(home, '.claude', 'settings.json'),
+  ];
 }
