@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOfficialUsage } from './read-official-usage.ts';
+import { pollOfficialUsage, readOfficialUsage } from './read-official-usage.ts';
 
 /** A local fake of both official endpoints: each path answers what the test queued. */
 interface Answer {
@@ -217,5 +217,27 @@ describe('official usage: ~/.claude.json', () => {
       calls: 0,
     });
     expect(readFileSync(join(dir, '.claude.json'), 'utf8')).toContain('cachedUsageUtilization');
+  });
+});
+
+describe('official usage: polled from a long-running process', () => {
+  it('hands each fresh reading to the caller and stops when told', async () => {
+    credentials(Date.now() + 3_600_000);
+    answers.set('/api/oauth/usage', { status: 200, body: flat });
+    const readings: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const poller = pollOfficialUsage({
+        source: 'oauth',
+        env,
+        home,
+        onReading: (r) => {
+          readings.push(r.windows.length);
+          poller.stop();
+          resolve();
+        },
+        onError: reject,
+      });
+    });
+    expect({ readings, calls: seen.length }).toEqual({ readings: [2], calls: 1 });
   });
 });
