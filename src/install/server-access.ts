@@ -28,17 +28,21 @@ export function resolveServerAccess(q: {
   const saved = readClientFile(q.home);
   const telemetry =
     telemetryAccess(q.env) ?? telemetryAccess(settingsEnv(q.settingsPath ?? defaultSettingsPath(q.env)));
-  const candidates: [ServerAccess['from'], string | undefined, string | undefined][] = [
-    ['flags', q.flags?.server, q.flags?.token],
-    ['environment', q.env.TAKT_SERVER, q.env.TAKT_TOKEN],
-    ['client.json', saved?.server, saved?.token],
-    ['telemetry settings', telemetry?.server, telemetry?.token],
+  const trim = (u: string | undefined) => u?.replace(/\/+$/, '');
+  const candidates: ServerAccess[] = [
+    { from: 'flags', server: trim(q.flags?.server) ?? '', token: q.flags?.token ?? '' },
+    { from: 'environment', server: trim(q.env.TAKT_SERVER) ?? '', token: q.env.TAKT_TOKEN ?? '' },
+    { from: 'client.json', server: trim(saved?.server) ?? '', token: saved?.token ?? '' },
+    { from: 'telemetry settings', server: trim(telemetry?.server) ?? '', token: telemetry?.token ?? '' },
   ];
-  // A server from a flag with the token from the settings is the common case (one token per machine).
-  const server = candidates.find((c) => c[1])?.[1];
-  const found = candidates.find((c) => c[2]);
-  if (!server || !found?.[2]) return undefined;
-  return { server: server.replace(/\/+$/, ''), token: found[2], from: candidates.find((c) => c[1])?.[0] ?? found[0] };
+  const complete = candidates.filter((c) => c.server !== '' && c.token !== '');
+  // A server given alone takes the token known for that same server, never another server's.
+  const server = trim(q.flags?.server);
+  if (server && !q.flags?.token) {
+    const known = complete.find((c) => c.server === server);
+    return known ? { ...known, from: 'flags' } : undefined;
+  }
+  return complete[0];
 }
 
 export function saveClientFile(home: string, access: { server: string; token: string }): string {
