@@ -15,6 +15,9 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   statusline: () => import('./statusline.ts'),
   pricing: () => import('./cli/commands/pricing.ts'),
   watch: () => import('./cli/commands/watch.ts'),
+  hooks: () => import('./cli/commands/hooks.ts'),
+  service: () => import('./cli/commands/service.ts'),
+  usage: () => import('./cli/commands/usage.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker

@@ -58,11 +58,26 @@ export function applyTelemetryEnv(
       ? (settings.env as Record<string, unknown>)
       : {};
   const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !isTelemetryKey(k)));
-  const next = { ...settings, env: { ...kept, ...variables } };
+  return writeSettings(path, { ...settings, env: { ...kept, ...variables } }, now);
+}
+
+/**
+ * Replaces settings.json with `next` as a whole: the old file is kept beside it as a
+ * backup, and the new one replaces it by rename, so a crash leaves either file whole.
+ * Every takt edit of the file (telemetry, hooks, status line) goes through here.
+ */
+export function writeSettings(
+  path: string,
+  next: Record<string, unknown>,
+  now = new Date(),
+): { backup: string | undefined } {
   mkdirSync(dirname(path), { recursive: true });
   let backup: string | undefined;
   if (existsSync(path)) {
-    backup = `${path}.takt-backup-${now.toISOString().replace(/[:.]/g, '-')}`;
+    const stamp = `${path}.takt-backup-${now.toISOString().replace(/[:.]/g, '-')}`;
+    // Two edits in one millisecond (takt setup --local) must not overwrite the first backup.
+    backup = stamp;
+    for (let n = 2; existsSync(backup); n++) backup = `${stamp}-${n}`;
     copyFileSync(path, backup);
   }
   const temp = `${path}.takt-${process.pid}.tmp`;

@@ -5,8 +5,16 @@ import { applyTelemetryEnv, defaultSettingsPath } from '../../install/claude-set
 import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { postJson, serverError } from '../http.ts';
+import { localSetup } from '../setup/local-setup.ts';
 
 const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]
+takt setup --local [--email E] [--machine NAME] [--service]
+
+--local: one person on one machine, no team server. Makes the owner account and a token
+in the local store (TAKT_HOME) if needed, points Claude Code's telemetry at
+http://127.0.0.1:4318 (TAKT_HTTP_PORT), installs the StopFailure hook and the status line
+(takt hooks install), and with --service installs and starts takt serve as a user service
+(takt service install serve). Then open the dashboard at http://localhost:4318/.
 
 Connects this machine's Claude Code to a takt server, then applies the settings.
 
@@ -42,6 +50,8 @@ export async function run(args: string[]): Promise<number> {
       settings: { type: 'string' },
       append: { type: 'string' },
       json: { type: 'boolean' },
+      local: { type: 'boolean' },
+      service: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,6 +59,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
+  if (values.local) return runLocal(values);
   const say = (line: string) => {
     if (!values.json) process.stdout.write(`${line}\n`);
   };
@@ -124,6 +135,44 @@ export async function run(args: string[]): Promise<number> {
       `\nNext: quit and restart Claude Code (it reads these settings only at start), send one prompt, then run: takt validate`,
     );
   }
+  return 0;
+}
+
+async function runLocal(values: {
+  email?: string | undefined;
+  machine?: string | undefined;
+  settings?: string | undefined;
+  service?: boolean | undefined;
+  json?: boolean | undefined;
+  server?: string | undefined;
+}): Promise<number> {
+  if (values.server) {
+    process.stderr.write('takt setup: --local sets up this machine alone; leave out --server (or leave out --local)\n');
+    return 2;
+  }
+  const r = await localSetup({
+    email: values.email,
+    machine: values.machine,
+    settings: values.settings,
+    service: values.service === true,
+    env: process.env,
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const lines = [
+    `${r.created_user ? 'Created' : 'Using'} the owner account ${r.email}${r.token_reused ? ' and its token already in settings.json' : ' and a token for this machine'}.`,
+    `Claude Code's telemetry now goes to ${r.server} (${r.settings}${r.backup ? `, backup: ${r.backup}` : ''}).`,
+    `StopFailure hook ${r.hooks.hook}; status line ${r.hooks.status_line === 'added' ? 'set to takt statusline' : 'kept as it was'}.`,
+    r.service
+      ? `takt serve runs as a service of your user (${r.service}).`
+      : 'Start the server: takt serve (or once for good: takt service install serve).',
+    `Dashboard: ${r.dashboard}`,
+    `To sign in there, give ${r.email} a password: curl -X POST ${r.server}/auth/password/set -H 'authorization: Bearer <the token in ${r.settings}>' -H 'content-type: application/json' -d '{"password":"…"}'`,
+    'Restart Claude Code (it reads its settings only at start), send one prompt, then: takt validate',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -4,7 +4,10 @@ import { transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
 import { indexFileFor } from '../../transcripts/index-file-name.ts';
 import { loadRecentTranscriptIndex } from '../../transcripts/load-recent-transcript-index.ts';
 import { updateTranscriptIndex } from '../../transcripts/update-transcript-index.ts';
+import { sessionTokens } from '../../usage/session-tokens.ts';
+import { forwardRateLimits } from '../statusline/forward-rate-limits.ts';
 import { keepRateLimits } from '../statusline/keep-rate-limits.ts';
+import { compactTokens, officialPercentages } from '../statusline/official-figures.ts';
 import { refreshInBackground } from '../statusline/refresh-in-background.ts';
 import {
   clock,
@@ -35,9 +38,17 @@ Claude Code's status line. In ~/.claude/settings.json:
   "statusLine": { "type": "command", "command": "takt statusline" }
 
 Placeholders: {model} {session_cost} {today_cost} {five_hour} {five_hour_reset}
-{seven_day} {context}. Segments separated by " | " that come out empty are dropped.
+{seven_day} {context} {session_tokens} {official}. Segments separated by " | " that come
+out empty are dropped.
+  {session_tokens}  all tokens of this session, e.g. 7.0M
+  {official}        official percentages, e.g. 5h:36% 7d:20%: Claude Code's own, else the
+                    latest kept (the status line's, or takt usage official's)
 Default: ${DEFAULT_FORMAT}
+Seed 004's line: --format 'Code: {session_tokens} | Pro {official}'
 Also read from TAKT_STATUSLINE_FORMAT.
+
+With a takt server configured, Claude Code's rate_limits are sent to it as an official
+observation at most once a minute, by a detached process (never on this line's time).
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -65,6 +76,7 @@ function statusLine(input: StatusInput, args: string[]): string {
   const now = nowIndex !== -1 ? Date.parse(args[nowIndex + 1] ?? '') : Date.now();
   const home = defaultHome();
   keepRateLimits(home, input, now);
+  forwardRateLimits(home, input, now, process.env);
 
   const projectDirs = transcriptProjectDirs(process.env);
   const indexFile = indexFileFor(home, projectDirs);
@@ -76,7 +88,10 @@ function statusLine(input: StatusInput, args: string[]): string {
     five_hour_reset: '',
     seven_day: '',
     context: contextUse(input),
+    session_tokens: '',
+    official: format.includes('{official}') ? officialPercentages(home, input, now) : '',
   };
+  const wantsTokens = format.includes('{session_tokens}');
   const official = input.rate_limits;
   if (typeof official?.five_hour?.used_percentage === 'number') {
     values.five_hour = `${Math.round(official.five_hour.used_percentage)}%`;
@@ -91,7 +106,9 @@ function statusLine(input: StatusInput, args: string[]): string {
   // session's files (what Claude Code is appending to now); the rest of the history is
   // brought up to date by a background run at most once a minute.
   // The session's own cost comes from Claude Code; when it does not send it, read it all.
-  const since = typeof input.cost?.total_cost_usd === 'number' ? now - RECENT_MS : Number.NEGATIVE_INFINITY;
+  // The session's tokens, when asked for, need all of its rows too.
+  const since =
+    typeof input.cost?.total_cost_usd === 'number' && !wantsTokens ? now - RECENT_MS : Number.NEGATIVE_INFINITY;
   const mine = sessionFiles(projectDirs, input.transcript_path);
   const index = loadRecentTranscriptIndex(
     indexFile,
@@ -112,6 +129,10 @@ function statusLine(input: StatusInput, args: string[]): string {
     });
     values.today_cost = usd(figures.todayCostUsd);
     if (figures.sessionCostUsd !== undefined) values.session_cost = usd(figures.sessionCostUsd);
+    if (wantsTokens && input.session_id !== undefined) {
+      const tokens = sessionTokens(index.table, input.session_id);
+      if (tokens !== undefined) values.session_tokens = compactTokens(tokens.tokens);
+    }
     if (figures.activeBlock !== undefined) {
       values.five_hour = `~${usd(figures.activeBlock.costUsd)} (est.)`;
       values.five_hour_reset = `↺${clock(figures.activeBlock.end)}`;

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { defaultHome } from '../../config/takt-home.ts';
+import { installHooks, uninstallHooks } from '../../install/claude-hooks.ts';
+import { defaultSettingsPath } from '../../install/claude-settings.ts';
+import { resolveServerAccess, saveClientFile } from '../../install/server-access.ts';
+import { TaktError } from '../../lib/errors.ts';
+import { postInBackground } from '../hooks/post-in-background.ts';
+import { postToServer } from '../hooks/post-to-server.ts';
+import { limitEventOfStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
+import { taktCommandLine } from '../takt-invocation.ts';
+
+const help = `takt hooks install|uninstall [--settings PATH] [--server URL --token T] [--json]
+
+install    adds to Claude Code's settings.json (backed up, written whole):
+           - a StopFailure hook (matcher rate_limit) that reports a hit limit to the
+             takt server as a limit event (window and reset time from the transcript);
+           - the status line (takt statusline), only if none is set.
+uninstall  removes exactly what install added; everything else stays.
+
+  --settings PATH   settings.json to edit (default ~/.claude/settings.json)
+  --server URL      the takt server (default: the one takt setup applied)
+  --token T         its token (default: the one takt setup applied); with --server, kept
+                    in TAKT_HOME/client.json (mode 0600), never in settings.json
+  --no-status-line  leave the status line alone
+  --takt COMMAND    how hooks run takt (default: this Node and takt's entry, absolute)
+  --json            machine-readable result
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'install':
+    case 'uninstall':
+      return installOrUninstall(sub, rest);
+    case 'stop-failure':
+      return stopFailure();
+    case 'post':
+      return post(rest);
+    case '--help':
+    case '-h':
+      process.stdout.write(help);
+      return 0;
+    default:
+      process.stderr.write(`takt hooks: say install or uninstall\n\n${help}`);
+      return 2;
+  }
+}
+
+async function installOrUninstall(sub: 'install' | 'uninstall', args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      settings: { type: 'string' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      'no-status-line': { type: 'boolean' },
+      takt: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const home = defaultHome();
+  const path = values.settings ?? defaultSettingsPath();
+  if (sub === 'uninstall') {
+    const r = uninstallHooks(path, home);
+    if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else {
+      process.stdout.write(
+        r.removed_hooks === 0 && !r.removed_status_line
+          ? `Nothing of takt's in ${r.path}: nothing changed.\n`
+          : `Removed takt's StopFailure hook${r.removed_status_line ? ' and status line' : ''} from ${r.path} (backup: ${r.backup}).\n`,
+      );
+    }
+    return 0;
+  }
+  if (values.token && !values.server) {
+    throw new TaktError('bad_request', '--token needs --server: the server the token belongs to');
+  }
+  if (values.server) {
+    const token = values.token ?? resolveServerAccess({ env: process.env, home, settingsPath: path })?.token;
+    if (!token) throw new TaktError('bad_request', `--server needs --token: no token is known for ${values.server}`);
+    saveClientFile(home, { server: values.server.replace(/\/+$/, ''), token });
+  }
+  const r = installHooks(path, home, values.takt ?? taktCommandLine(), { statusLine: !values['no-status-line'] });
+  const access = resolveServerAccess({ env: process.env, home, settingsPath: path });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...r, server: access?.server ?? null })}\n`);
+    return 0;
+  }
+  const lines = [
+    `StopFailure hook ${r.hook} in ${r.path}${r.backup ? ` (backup: ${r.backup})` : ''}.`,
+    r.status_line === 'added'
+      ? 'Status line set to takt statusline.'
+      : r.status_line === 'kept_yours'
+        ? 'Your status line is kept (add takt statusline yourself if you want it).'
+        : 'Status line unchanged.',
+    access
+      ? `Hit limits are reported to ${access.server}.`
+      : 'No takt server is known yet: run takt setup, or takt hooks install --server URL --token T; until then hits are only logged in TAKT_HOME/hooks.log.',
+    'Claude Code reads hooks at start: restart it.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** Claude Code's StopFailure hook: decides in-process, posts in a detached child, exits 0 at once. */
+async function stopFailure(): Promise<number> {
+  try {
+    const text = readFileSync(0, 'utf8');
+    const input = (text.trim() === '' ? {} : JSON.parse(text)) as StopFailureInput;
+    const event = limitEventOfStopFailure(input, { home: defaultHome(), env: process.env, now: Date.now() });
+    if (event) postInBackground('/api/limit-events', event);
+  } catch (error) {
+    // A hook never fails Claude Code: Claude Code ignores its exit code anyway.
+    if (process.env.TAKT_DEBUG) process.stderr.write(`takt hooks stop-failure: ${(error as Error).stack}\n`);
+  }
+  return 0;
+}
+
+/** The detached child of postInBackground. */
+async function post(args: string[]): Promise<number> {
+  const [path, body] = args;
+  if (path !== '/api/limit-events' && path !== '/api/official-usage') {
+    process.stderr.write('takt hooks post: the path must be /api/limit-events or /api/official-usage\n');
+    return 2;
+  }
+  const parsed = JSON.parse(body ?? '{}') as Record<string, unknown>;
+  const r = await postToServer(path, parsed, { home: defaultHome(), env: process.env });
+  return typeof r.status === 'number' && r.status < 300 ? 0 : 3;
+}

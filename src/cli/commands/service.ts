@@ -1,0 +1,201 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultHome } from '../../config/takt-home.ts';
+import {
+  type ServiceName,
+  type ServicePlatform,
+  type ServiceSpec,
+  serviceArgs,
+  serviceFile,
+  serviceFilePath,
+  serviceLabel,
+} from '../../install/service-files.ts';
+import { TaktError } from '../../lib/errors.ts';
+import { taktInvocation } from '../takt-invocation.ts';
+
+const help = `takt service install [serve|sync] [--print] | uninstall [serve|sync] | status [serve|sync]
+
+Runs takt as a service of your user that starts at login and restarts after a crash:
+a systemd user unit (Linux, ~/.config/systemd/user/takt-NAME.service, enabled with
+systemctl --user) or a launchd agent (macOS, ~/Library/LaunchAgents/dev.takt.NAME.plist,
+loaded with launchctl).
+
+  serve      the takt server (default)
+  sync       takt sync --watch: uploads this machine's transcript usage
+  --print    show the file that would be written; change nothing
+  --platform linux|macos   which kind of file (default: this system's)
+  --json     machine-readable result
+
+The file names this Node and takt's entry by absolute path, and carries TAKT_HOME,
+CLAUDE_CONFIG_DIR and every other TAKT_* variable set now (the file is mode 0600).
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      print: { type: 'boolean' },
+      platform: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [action, which = 'serve'] = positionals;
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (action !== 'install' && action !== 'uninstall' && action !== 'status') {
+    process.stderr.write(`takt service: say install, uninstall or status\n\n${help}`);
+    return 2;
+  }
+  if (which !== 'serve' && which !== 'sync') {
+    throw new TaktError('bad_request', `the service is serve or sync (got ${which})`);
+  }
+  const platform = platformOf(values.platform);
+  const home = process.env.HOME ?? homedir();
+  const path = serviceFilePath(platform, which, home);
+  const say = (line: string) => {
+    if (!values.json) process.stdout.write(`${line}\n`);
+  };
+  switch (action) {
+    case 'install': {
+      const text = serviceFile(platform, serviceSpec(which, home));
+      if (values.print) {
+        if (values.json) process.stdout.write(`${JSON.stringify({ platform, path, contents: text })}\n`);
+        else process.stdout.write(text);
+        return 0;
+      }
+      installService(platform, which, home);
+      say(`Wrote ${path} and started it. Check: takt service status ${which}`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ platform, path, installed: true })}\n`);
+      return 0;
+    }
+    case 'uninstall': {
+      const existed = existsSync(path);
+      if (existed) {
+        disable(platform, which, path);
+        rmSync(path);
+      }
+      say(existed ? `Stopped and removed ${path}.` : `No takt ${which} service is installed (${path}).`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ platform, path, removed: existed })}\n`);
+      return 0;
+    }
+    case 'status': {
+      const installed = existsSync(path);
+      const state = installed ? stateOf(platform, which) : 'not installed';
+      if (values.json) process.stdout.write(`${JSON.stringify({ platform, path, installed, state })}\n`);
+      else say(`takt ${which}: ${state}${installed ? ` (${path})` : ''}`);
+      return installed ? 0 : 1;
+    }
+  }
+}
+
+/** Writes the service file and enables it (also for `takt setup --local --service`). */
+export function installService(platform: ServicePlatform, name: ServiceName, home: string): string {
+  const path = serviceFilePath(platform, name, home);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, serviceFile(platform, serviceSpec(name, home)), { mode: 0o600 });
+  chmodSync(path, 0o600); // an existing file keeps its mode otherwise
+  enable(platform, name, path);
+  return path;
+}
+
+export function platformOf(flag: string | undefined): ServicePlatform {
+  if (flag === 'linux' || flag === 'macos') return flag;
+  if (flag !== undefined) throw new TaktError('bad_request', `--platform is linux or macos (got ${flag})`);
+  if (process.platform === 'linux') return 'linux';
+  if (process.platform === 'darwin') return 'macos';
+  throw new TaktError(
+    'bad_request',
+    `takt service knows systemd (Linux) and launchd (macOS), not ${process.platform}: run takt ${'serve'} from your own service manager`,
+  );
+}
+
+/** What the service starts with: absolute paths, TAKT_HOME fixed now, the TAKT_* settings of this shell. */
+export function serviceSpec(name: ServiceName, home: string, env: NodeJS.ProcessEnv = process.env): ServiceSpec {
+  const node = process.execPath;
+  const vars: Record<string, string> = {
+    TAKT_HOME: defaultHome(env),
+    PATH: [...new Set([dirname(node), '/usr/local/bin', '/usr/bin', '/bin'])].join(':'),
+  };
+  if (env.CLAUDE_CONFIG_DIR) vars.CLAUDE_CONFIG_DIR = env.CLAUDE_CONFIG_DIR;
+  for (const [k, v] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+    if (k.startsWith('TAKT_') && k !== 'TAKT_HOME' && k !== 'TAKT_DEBUG' && v !== undefined) vars[k] = v;
+  }
+  return {
+    name,
+    argv: [...taktInvocation(), ...serviceArgs[name]],
+    env: vars,
+    home,
+    logDir: join(defaultHome(env), 'logs'),
+  };
+}
+
+function sh(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new TaktError(
+      'unavailable',
+      `${command} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()} — the file is in place; fix that and run it yourself`,
+    );
+  }
+}
+
+function enable(platform: ServicePlatform, name: ServiceName, path: string): void {
+  if (platform === 'linux') {
+    sh('systemctl', ['--user', 'daemon-reload']);
+    sh('systemctl', ['--user', 'enable', '--now', `takt-${name}.service`]);
+  } else {
+    mkdirSync(join(defaultHome(), 'logs'), { recursive: true });
+    const domain = `gui/${process.getuid?.() ?? 501}`;
+    // A loaded agent must be taken out first, or bootstrap refuses the new file.
+    try {
+      execFileSync('launchctl', ['bootout', `${domain}/${serviceLabel(name)}`], { stdio: 'ignore' });
+    } catch {
+      // not loaded
+    }
+    sh('launchctl', ['bootstrap', domain, path]);
+  }
+}
+
+function disable(platform: ServicePlatform, name: ServiceName, _path: string): void {
+  if (platform === 'linux') {
+    sh('systemctl', ['--user', 'disable', '--now', `takt-${name}.service`]);
+    sh('systemctl', ['--user', 'daemon-reload']);
+  } else {
+    try {
+      execFileSync('launchctl', ['bootout', `gui/${process.getuid?.() ?? 501}/${serviceLabel(name)}`], {
+        stdio: 'ignore',
+      });
+    } catch {
+      // not loaded
+    }
+  }
+}
+
+function stateOf(platform: ServicePlatform, name: ServiceName): string {
+  try {
+    if (platform === 'linux') {
+      return execFileSync('systemctl', ['--user', 'is-active', `takt-${name}.service`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    }
+    const out = execFileSync('launchctl', ['print', `gui/${process.getuid?.() ?? 501}/${serviceLabel(name)}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return /state = (\w+)/.exec(out)?.[1] ?? 'loaded';
+  } catch (error) {
+    // systemctl is-active exits non-zero for inactive/failed and prints the state.
+    const out = (error as { stdout?: string }).stdout?.trim();
+    return out || 'installed, not running';
+  }
+}

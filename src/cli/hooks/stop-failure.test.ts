@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { limitEventOfStopFailure } from './stop-failure.ts';
+
+const NOW = Date.parse('2026-12-01T20:17:30Z');
+const hitLine = (uuid: string, at: string, resetsAt: number, window = 'five_hour') =>
+  JSON.stringify({
+    type: 'assistant',
+    uuid,
+    timestamp: at,
+    sessionId: 'sess-1',
+    isApiErrorMessage: true,
+    error: 'rate_limit',
+    apiErrorStatus: 429,
+    quotaLimits: { status: 'rejected', resetsAt, rateLimitType: window },
+    message: { model: '<synthetic>', content: [{ type: 'text', text: "You've hit your 5-hour limit" }] },
+  });
+
+let dir: string;
+let transcript: string;
+let q: { home: string; env: NodeJS.ProcessEnv; now: number };
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'takt-stopfailure-'));
+  transcript = join(dir, 'sess-1.jsonl');
+  writeFileSync(join(dir, '.claude.json'), JSON.stringify({ oauthAccount: { accountUuid: 'acc-9' } }));
+  q = { home: join(dir, 'takt'), env: { HOME: dir }, now: NOW };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const input = (error = 'rate_limit') => ({
+  session_id: 'sess-1',
+  transcript_path: transcript,
+  hook_event_name: 'StopFailure',
+  error,
+});
+
+describe('the StopFailure hook', () => {
+  it('reports the newest hit line with its window, reset and account — once', () => {
+    writeFileSync(
+      transcript,
+      `${hitLine('old', '2026-12-01T10:00:00Z', 1796130000)}\n{"type":"user"}\n${hitLine('new', '2026-12-01T20:17:27.169Z', 1796163443)}\n`,
+    );
+    expect(limitEventOfStopFailure(input(), q)).toEqual({
+      kind: 'hit_limit',
+      window: 'five_hour',
+      at: '2026-12-01T20:17:27.169Z',
+      resets_at: '2026-12-01T22:17:23.000Z',
+      session_id: 'sess-1',
+      account_uuid: 'acc-9',
+      source: 'hook',
+    });
+    // Claude Code's helper query failing under the same session: the same line, nothing new.
+    expect(limitEventOfStopFailure(input(), { ...q, now: NOW + 2000 })).toBeUndefined();
+  });
+
+  it('ignores other failures, old hits and a transcript without a hit line', () => {
+    writeFileSync(transcript, `${hitLine('old', '2026-12-01T10:00:00Z', 1796130000)}\n`);
+    expect(limitEventOfStopFailure(input('overloaded'), q)).toBeUndefined();
+    expect(limitEventOfStopFailure(input(), q)).toBeUndefined();
+    expect(limitEventOfStopFailure({ ...input(), transcript_path: join(dir, 'missing.jsonl') }, q)).toBeUndefined();
+  });
+});

@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.ts';
+import { startServer } from '../src/server/start-server.ts';
+
+/**
+ * `takt setup --local` (one person, one machine) and `takt service` through the built CLI,
+ * with a scratch HOME and TAKT_HOME; systemctl is a fake on PATH that records its arguments
+ * (the real systemd is never touched).
+ */
+const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+const bin = join(import.meta.dirname, '..', 'dist', 'takt.cjs');
+const run = promisify(execFile);
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratchHome() {
+  const home = mkdtempSync(join(tmpdir(), 'takt-local-'));
+  scratch.push(home);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TAKT_HOME: join(home, 'takt') };
+  return { home, env };
+}
+
+describe('takt setup --local', () => {
+  it('makes the owner and a token, points Claude Code at the local server, installs hook and status line; again changes nothing', async () => {
+    const { home, env } = scratchHome();
+    const settingsPath = join(home, '.claude', 'settings.json');
+    mkdirSync(join(home, '.claude'));
+    writeFileSync(settingsPath, JSON.stringify({ model: 'opus' }));
+    const first = JSON.parse(
+      (
+        await run(
+          process.execPath,
+          [main, 'setup', '--local', '--email', 'me@example.com', '--machine', 'my-box', '--json'],
+          { env },
+        )
+      ).stdout,
+    );
+    expect(first).toMatchObject({
+      server: 'http://127.0.0.1:4318',
+      dashboard: 'http://localhost:4318/',
+      email: 'me@example.com',
+      created_user: true,
+      token_reused: false,
+      settings: settingsPath,
+      hooks: { hook: 'added', status_line: 'added' },
+      service: null,
+    });
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8'));
+    expect({
+      model: settings.model,
+      logs: settings.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
+      headers: settings.env.OTEL_EXPORTER_OTLP_HEADERS,
+      host: settings.env.OTEL_RESOURCE_ATTRIBUTES,
+      hook: settings.hooks.StopFailure[0].hooks[0].command,
+      statusLine: settings.statusLine.command,
+    }).toEqual({
+      model: 'opus',
+      logs: 'http://127.0.0.1:4318/v1/logs',
+      headers: `Authorization=Bearer ${first.token}`,
+      host: 'host.name=my-box',
+      hook: `${process.execPath} ${bin} hooks stop-failure`,
+      statusLine: `${process.execPath} ${bin} statusline`,
+    });
+
+    const again = JSON.parse(
+      (await run(process.execPath, [main, 'setup', '--local', '--machine', 'my-box', '--json'], { env })).stdout,
+    );
+    expect(again).toMatchObject({
+      email: 'me@example.com',
+      created_user: false,
+      token: first.token,
+      token_reused: true,
+      hooks: { hook: 'kept', status_line: 'kept' },
+    });
+    expect(JSON.parse(readFileSync(settingsPath, 'utf8')).hooks.StopFailure).toHaveLength(1);
+
+    // The token works against takt serve on that store.
+    const server = await startServer(
+      loadConfig({ TAKT_HOME: env.TAKT_HOME, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent' }),
+    );
+    const me = await fetch(`${server.httpUrl}/api/accounts`, { headers: { authorization: `Bearer ${first.token}` } });
+    await server.close();
+    expect(me.status).toBe(200);
+  });
+});
+
+describe('takt service', () => {
+  it('--print shows the systemd unit and the launchd plist with absolute paths, and writes nothing', async () => {
+    const { home, env } = scratchHome();
+    const linux = await run(process.execPath, [main, 'service', 'install', 'serve', '--print', '--platform', 'linux'], {
+      env: { ...env, TAKT_HTTP_PORT: '4999' },
+    });
+    expect(linux.stdout).toBe(`[Unit]
+Description=takt server (Claude Code usage tracker)
+After=network-online.target
+
+[Service]
+Type=simple
+ExecStart="${process.execPath}" "${bin}" "serve"
+Environment="TAKT_HOME=${home}/takt"
+Environment="PATH=${[...new Set([join(process.execPath, '..'), '/usr/local/bin', '/usr/bin', '/bin'])].join(':')}"
+Environment="TAKT_HTTP_PORT=4999"
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=default.target
+`);
+    const mac = await run(process.execPath, [main, 'service', 'install', 'sync', '--print', '--platform', 'macos'], {
+      env,
+    });
+    expect(mac.stdout).toContain(`  <key>ProgramArguments</key>
+  <array>
+    <string>${process.execPath}</string>
+    <string>${bin}</string>
+    <string>sync</string>
+    <string>--watch</string>
+  </array>`);
+    expect(mac.stdout).toContain(`    <key>TAKT_HOME</key>
+    <string>${home}/takt</string>`);
+    expect(mac.stdout).toContain(`<string>${home}/takt/logs/sync.log</string>`);
+    expect(existsSync(join(home, '.config'))).toBe(false);
+    expect(existsSync(join(home, 'Library'))).toBe(false);
+  });
+
+  it('install writes the unit (0600) and enables it with systemctl --user; uninstall disables and removes it', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(
+      join(fake, 'systemctl'),
+      `#!/bin/sh\necho "$@" >> ${home}/systemctl.log\n[ "$2" = is-active ] && echo active\nexit 0\n`,
+    );
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    const withFake = { ...env, PATH: `${fake}:${env.PATH}` };
+    await run(process.execPath, [main, 'service', 'install', 'serve', '--platform', 'linux'], { env: withFake });
+    const unit = join(home, '.config', 'systemd', 'user', 'takt-serve.service');
+    const status = await run(process.execPath, [main, 'service', 'status', '--platform', 'linux', '--json'], {
+      env: withFake,
+    });
+    expect(JSON.parse(status.stdout)).toEqual({ platform: 'linux', path: unit, installed: true, state: 'active' });
+    expect(statSync(unit).mode & 0o777).toBe(0o600);
+    await run(process.execPath, [main, 'service', 'uninstall', 'serve', '--platform', 'linux'], { env: withFake });
+    expect(existsSync(unit)).toBe(false);
+    expect(readFileSync(join(home, 'systemctl.log'), 'utf8')).toBe(
+      [
+        '--user daemon-reload',
+        '--user enable --now takt-serve.service',
+        '--user is-active takt-serve.service',
+        '--user disable --now takt-serve.service',
+        '--user daemon-reload',
+        '',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,99 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { telemetryEnv } from '../src/install/setup-payload.ts';
+import { type AnthropicMock, startAnthropicMock } from './support/anthropic-mock.ts';
+import { runClaudeCode } from './support/run-claude-code.ts';
+import { startTakt, type TestTakt } from './support/takt-server.ts';
+
+/**
+ * `takt hooks install` with the real Claude Code (issue 13, item 4): signed in with an
+ * OAuth token, a prompt the mock API answers with a 429 and the unified rate-limit
+ * headers; Claude Code fires StopFailure (rate_limit), takt's hook reads the hit line's
+ * quotaLimits from the transcript and the limit event reaches a real takt server once.
+ */
+const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+let takt: TestTakt;
+let mock: AnthropicMock;
+const scratch = mkdtempSync(join(tmpdir(), 'takt-hooks-e2e-'));
+
+beforeAll(async () => {
+  [takt, mock] = await Promise.all([startTakt(), startAnthropicMock()]);
+});
+afterAll(async () => {
+  await Promise.all([takt.stop(), mock.stop()]);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 120_000 }, async () => {
+  const home = join(scratch, 'home');
+  const cwd = join(scratch, 'project');
+  const taktHome = join(home, '.takt');
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  mkdirSync(cwd, { recursive: true });
+  // What `takt setup` applies (the server and token the hook will use), plus a signed-in account.
+  const settings = join(home, '.claude', 'settings.json');
+  writeFileSync(settings, JSON.stringify({ env: telemetryEnv(takt.directUrl, takt.token, 'hook-box') }));
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({ oauthAccount: { accountUuid: 'acc-hook-1' } }));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TAKT_HOME: taktHome };
+  const installed = JSON.parse(
+    execFileSync(process.execPath, [main, 'hooks', 'install', '--json'], { env, encoding: 'utf8' }),
+  );
+  expect(installed).toMatchObject({ hook: 'added', status_line: 'added', server: takt.directUrl });
+
+  const run = await runClaudeCode({
+    prompt: 'please hit the limit now',
+    home,
+    cwd,
+    anthropicUrl: mock.url,
+    env: { TAKT_HOME: taktHome },
+    oauth: true,
+  });
+  expect(mock.rateLimited).toBe(1);
+
+  const events = () =>
+    takt.server.context.store.db
+      .selectFrom('limit_events')
+      .innerJoin('accounts', 'accounts.id', 'limit_events.account_id')
+      .select(['kind', 'window', 'resets_at', 'session_id', 'source', 'accounts.account_uuid'])
+      .execute();
+  const deadline = Date.now() + 15_000;
+  while ((await events()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+  // Claude Code reporting the same failure again (its helper queries do, under the parent
+  // session) sends nothing more: the hit line was reported already.
+  const transcript = execFileSync(
+    'find',
+    [join(home, '.claude', 'projects'), '-name', `${run.result.session_id}.jsonl`],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
+  const again = spawnSync(process.execPath, [main, 'hooks', 'stop-failure'], {
+    env,
+    input: JSON.stringify({
+      session_id: run.result.session_id,
+      transcript_path: transcript,
+      hook_event_name: 'StopFailure',
+      error: 'rate_limit',
+    }),
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+
+  expect(await events()).toEqual([
+    {
+      kind: 'hit_limit',
+      window: 'five_hour',
+      resets_at: mock.limitResetsAt * 1000,
+      session_id: run.result.session_id,
+      source: 'hook',
+      account_uuid: 'acc-hook-1',
+    },
+  ]);
+  expect(again.status).toBe(0);
+  const log = readFileSync(join(taktHome, 'hooks.log'), 'utf8').trim().split('\n');
+  expect(log.length).toBe(1);
+  expect(log[0]).toContain('POST /api/limit-events 201');
+});
