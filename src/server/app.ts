@@ -9,6 +9,8 @@ import { registerAuditRoutes } from './routes/audit/index.ts';
 import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
+import { registerManualRoutes } from './routes/manual/index.ts';
+import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -46,6 +48,8 @@ export function createApp(ctx: AppContext): Hono {
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerLimitsRoutes(app, ctx);
+  registerTranscriptRoutes(app, ctx);
+  registerManualRoutes(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).
   app.post('*', async (c, next) => {

@@ -114,7 +114,11 @@ export async function saveSeriesStates(db: Db, rows: MetricSeriesTable[]): Promi
   }
 }
 
-/** Inserts records whose key is new; returns those inserted (a resent key is skipped). */
+/**
+ * Inserts records whose key is new and whose request id (if any) is not stored yet; returns
+ * those inserted. A resent key is skipped, and so is a request another source stored first
+ * (an api_request event and a transcript record of one request: docs/decisions.md).
+ */
 export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Promise<UsageRecordsTable[]> {
   if (rows.length === 0) return [];
   const inserted = new Set<string>();
@@ -122,7 +126,7 @@ export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Pro
     const r = await db
       .insertInto('usage_records')
       .values(part)
-      .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .returning(['user_id', 'dedupe_key'])
       .execute();
     for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);

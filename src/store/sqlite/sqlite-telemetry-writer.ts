@@ -39,12 +39,13 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
        last_time_ns = excluded.last_time_ns, last_value = excluded.last_value, updated_at = excluded.updated_at`,
   );
   // Positional parameters: binding from an object costs more than the insert itself on this path.
+  // No conflict target: a repeated key and a request id stored before (by another source) are both skipped.
   const usageInsert = raw.prepare<unknown[]>(
     `insert into usage_records (user_id, dedupe_key, source, ts, machine_id, account_id, session_id, model, request_id,
        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens,
        cache_creation_1h_tokens, cost_usd)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (user_id, dedupe_key) do nothing`,
+     on conflict do nothing`,
   );
   const hourlyAdd = raw.prepare<unknown[]>(
     `insert into usage_hourly (user_id, hour, session_id, model, source, machine_id, account_id, records,
