@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   report: () => import('./cli/commands/report.ts'),
   statusline: () => import('./statusline.ts'),
   pricing: () => import('./cli/commands/pricing.ts'),
+  sync: () => import('./cli/commands/sync.ts'),
+  track: () => import('./cli/commands/track.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker
