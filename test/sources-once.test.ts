@@ -218,6 +218,37 @@ describe.each(dialects)('every source once on $name', ({ create }) => {
     expect(await session()).toMatchObject({ input_tokens: 600, output_tokens: 75 });
   });
 
+  it('a later upload of a response with larger figures wins (its streaming lines split between two syncs)', async () => {
+    const line = (output: number, at: number) =>
+      rec(0, {
+        message_id: 'msg_s',
+        request_id: 'req_s',
+        session_id: 'sess-s',
+        timestamp: T0 + 10_800_000 + at,
+        input_tokens: 3,
+        output_tokens: output,
+        cache_read_tokens: 0,
+        cache_creation_5m_tokens: 0,
+        cache_creation_1h_tokens: 0,
+      });
+    const session = async () =>
+      (await usage('&group_by=session')).groups.find((g: { key: string }) => g.key === 'sess-s');
+    expect((await upload({ records: [line(12, 0)] })).body).toMatchObject({ stored: 1, duplicates: 0 });
+    // The final snapshot, written a moment later (another time, so another key: found by request id).
+    expect((await upload({ records: [line(480, 900)] })).body).toMatchObject({ stored: 1, duplicates: 0 });
+    expect((await upload({ records: [line(12, 0)] })).body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await session()).toMatchObject({ input_tokens: 3, output_tokens: 480 });
+    // All transcript rows so far: 100 + 2,000 + 600 + 3 input, 1,000 + 7 + 75 + 480 output.
+    const sums = await rollupMatchesRecords();
+    expect(sums.records.find((r) => r.source === 'transcript')).toEqual({
+      source: 'transcript',
+      input: 2703,
+      output: 1562,
+      w1h: 50,
+    });
+    expect(sums.hourly).toEqual(sums.records);
+  });
+
   it('checks every number and rejects bad records one by one', async () => {
     const r = await upload({
       records: [

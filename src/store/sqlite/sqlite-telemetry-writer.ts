@@ -1,7 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { newId } from '../ids.ts';
-import type { ActivityRecordsTable, MetricSeriesTable, UsageRecordsTable } from '../schema.ts';
-import { sumHourly } from '../telemetry.ts';
+import type { ActivityRecordsTable, MetricSeriesTable, UsageHourlyTable, UsageRecordsTable } from '../schema.ts';
+import { type StoredUsage, sumHourly, transcriptUpgrade } from '../telemetry.ts';
 import { lookupKey, type WriteTelemetry } from '../telemetry-writer.ts';
 
 /**
@@ -62,6 +62,19 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
        cache_creation_1h_tokens = usage_hourly.cache_creation_1h_tokens + excluded.cache_creation_1h_tokens,
        cost_usd = usage_hourly.cost_usd + excluded.cost_usd`,
   );
+  const storedColumns = `dedupe_key, source, ts, session_id, model, machine_id, account_id, input_tokens, output_tokens,
+    cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cost_usd`;
+  const storedByKey = raw.prepare<[string, string], StoredUsage>(
+    `select ${storedColumns} from usage_records where user_id = ? and dedupe_key = ?`,
+  );
+  const storedByRequest = raw.prepare<[string, string], StoredUsage>(
+    `select ${storedColumns} from usage_records where user_id = ? and request_id = ? and request_id is not null`,
+  );
+  const usageUpdate = raw.prepare<unknown[]>(
+    `update usage_records set input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_creation_tokens = ?,
+       cache_creation_5m_tokens = ?, cache_creation_1h_tokens = ?, cost_usd = ?
+     where user_id = ? and dedupe_key = ?`,
+  );
   const activityInsert = raw.prepare<ActivityRecordsTable>(
     `insert into activity_records (user_id, dedupe_key, ts, machine_id, account_id, session_id, kind, value, attributes)
      values (@user_id, @dedupe_key, @ts, @machine_id, @account_id, @session_id, @kind, @value, @attributes)
@@ -92,6 +105,8 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
       });
       for (const s of rows.series) seriesPut.run(s);
       const usage = new Set<UsageRecordsTable>();
+      const upgrades: UsageHourlyTable[] = [];
+      const upgraded = new Set<UsageRecordsTable>();
       for (const r of rows.usage) {
         const { changes } = usageInsert.run(
           r.user_id,
@@ -111,9 +126,35 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
           r.cache_creation_1h_tokens,
           r.cost_usd,
         );
-        if (changes > 0) usage.add(r);
+        if (changes > 0) {
+          usage.add(r);
+          continue;
+        }
+        // Stored before: a transcript record with larger figures replaces it (telemetry.ts, transcriptUpgrade).
+        if (r.source !== 'transcript') continue;
+        const stored =
+          storedByKey.get(r.user_id, r.dedupe_key) ??
+          (r.request_id === null ? undefined : storedByRequest.get(r.user_id, r.request_id));
+        const change = stored && transcriptUpgrade(stored, r);
+        if (!stored || !change) continue;
+        const u = change.set;
+        usageUpdate.run(
+          u.input_tokens,
+          u.output_tokens,
+          u.cache_read_tokens,
+          u.cache_creation_tokens,
+          u.cache_creation_5m_tokens,
+          u.cache_creation_1h_tokens,
+          u.cost_usd,
+          r.user_id,
+          stored.dedupe_key,
+        );
+        upgrades.push(change.hourly);
+        upgraded.add(r);
+        usage.add(r);
       }
-      for (const h of sumHourly([...usage])) {
+      const inserted = [...usage].filter((r) => !upgraded.has(r));
+      for (const h of [...sumHourly(inserted), ...upgrades]) {
         hourlyAdd.run(
           h.user_id,
           h.hour,
