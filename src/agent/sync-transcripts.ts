@@ -67,6 +67,7 @@ export class TranscriptSync {
   /** When each queued record last changed (in memory only: after a restart all are settled). */
   private readonly changedAt = new Map<string, number>();
   private readonly sentHits: Set<string>;
+  private verified = false;
 
   constructor(private readonly options: SyncOptions) {
     this.file = syncStateFile(options.home, options.server, options.projectDirs);
@@ -96,6 +97,17 @@ export class TranscriptSync {
       errors: [],
     };
     const batch = this.options.batchSize ?? 2000;
+    // Once per process, before reading anything: a wrong token or URL is said at once,
+    // not after a long first read (an empty batch stores nothing).
+    if (!this.verified) {
+      try {
+        await this.postRecords([]);
+        this.verified = true;
+      } catch (error) {
+        if (!(error instanceof ServerAway)) throw error;
+        summary.serverAway = error.message;
+      }
+    }
     const files = findTranscriptFiles(this.options.projectDirs);
     summary.files = files.length;
     const seenPaths = new Set<string>();
@@ -185,16 +197,7 @@ export class TranscriptSync {
       const records = keys.map((k) => this.queue.get(k) as SyncRecord);
       let answer: { status: number; body: TranscriptUsageAnswer };
       try {
-        answer = await postToServer<TranscriptUsageAnswer>(
-          this.options.server,
-          '/api/transcript-usage',
-          {
-            host_name: this.options.hostName,
-            ...(this.options.accountUuid ? { account_uuid: this.options.accountUuid } : {}),
-            records,
-          },
-          this.options.token,
-        );
+        answer = await this.postRecords(records);
       } catch (error) {
         if (error instanceof ServerAway) {
           summary.serverAway = error.message;
@@ -216,6 +219,19 @@ export class TranscriptSync {
       acknowledged += keys.length;
       this.save();
     }
+  }
+
+  private postRecords(records: SyncRecord[]) {
+    return postToServer<TranscriptUsageAnswer>(
+      this.options.server,
+      '/api/transcript-usage',
+      {
+        host_name: this.options.hostName,
+        ...(this.options.accountUuid ? { account_uuid: this.options.accountUuid } : {}),
+        records,
+      },
+      this.options.token,
+    );
   }
 
   private async sendHits(summary: SyncSummary): Promise<void> {
