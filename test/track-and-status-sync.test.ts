@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { telemetryEnv } from '../src/install/setup-payload.ts';
 import { TestClient } from './support/http-client.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 
@@ -140,6 +141,49 @@ describe('takt sync and the status line’s rate limits', () => {
         session_id: 'sess-status',
         captured_at: Date.parse(captured),
       },
+    ]);
+  });
+
+  it('finds the server, token and host.name takt setup saved in Claude Code’s settings', async () => {
+    const box = join(scratch, 'settings-home');
+    mkdirSync(join(box, '.claude', 'projects', '-work-app'), { recursive: true });
+    writeFileSync(
+      join(box, '.claude', 'settings.json'),
+      JSON.stringify({ env: telemetryEnv(takt.directUrl, takt.token, 'saved-box'), model: 'opus' }),
+    );
+    writeFileSync(
+      join(box, '.claude', 'projects', '-work-app', 's.jsonl'),
+      `${JSON.stringify({
+        type: 'assistant',
+        sessionId: 'sess-saved',
+        requestId: 'req_saved',
+        timestamp: new Date().toISOString(),
+        message: {
+          id: 'msg_saved',
+          model: 'claude-sonnet-4-5-20250929',
+          usage: { input_tokens: 11, output_tokens: 22 },
+        },
+      })}\n`,
+    );
+    const r = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [main, 'sync', '--json'], {
+        env: { PATH: process.env.PATH, HOME: box, TAKT_HOME: join(box, '.takt') },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      child.on('close', () => resolve(out));
+    });
+    expect(JSON.parse(r)).toMatchObject({ stored: 1, serverAway: null });
+    const machines = await client.call(
+      'GET',
+      '/api/usage?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&group_by=machine',
+    );
+    // The manual entries above (5,420 + 700 input) belong to no machine.
+    expect(machines.body.groups.map((g: { key: string; input_tokens: number }) => [g.key, g.input_tokens])).toEqual([
+      ['(unknown)', 6120],
+      ['saved-box', 11],
     ]);
   });
 
