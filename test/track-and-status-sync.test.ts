@@ -187,6 +187,36 @@ describe('takt sync and the status line’s rate limits', () => {
     ]);
   });
 
+  it('shows progress on a terminal for a large first upload, and only the summary when piped', async () => {
+    const many = join(scratch, 'many');
+    for (let i = 0; i < 60; i++) {
+      const project = join(many, 'projects', `-p${i}`);
+      mkdirSync(project, { recursive: true });
+      writeFileSync(
+        join(project, 's.jsonl'),
+        `${JSON.stringify({
+          type: 'assistant',
+          sessionId: `sess-many-${i}`,
+          requestId: `req_many_${i}`,
+          timestamp: new Date().toISOString(),
+          message: {
+            id: `msg_many_${i}`,
+            model: 'claude-sonnet-4-5-20250929',
+            usage: { input_tokens: 1, output_tokens: 1 },
+          },
+        })}\n`,
+      );
+    }
+    const args = [main, 'sync', '--dir', many, ...server()];
+    const command = [process.execPath, ...args].map((a) => `'${a}'`).join(' ');
+    const onTerminal = await run('script', ['-qec', command, '/dev/null']);
+    expect(onTerminal.out).toContain('syncing transcripts: 60/60 files');
+    expect(onTerminal.out).toContain('60 new records stored');
+    const piped = await takt_(['sync', '--dir', many, '--json', ...server()]);
+    expect(piped.err).toBe('');
+    expect(JSON.parse(piped.out)).toMatchObject({ found: 0, stored: 0 });
+  });
+
   it('a bad token is an authentication failure (exit 4), said before anything is read', async () => {
     const empty = mkdtempSync(join(scratch, 'empty-'));
     const r = await takt_(['sync', '--server', takt.directUrl, '--token', 'takt_wrong', '--dir', empty]);
