@@ -9,18 +9,18 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncSummary } from '../src/agent/sync-transcripts.ts';
+import { type RunningServer, startServer } from '../src/server/start-server.ts';
 import { TestClient } from './support/http-client.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 
 /**
  * `takt sync` (the built CLI) uploading a generated history (test/support/gen-transcripts.mjs)
  * in pieces — files appearing, and files growing by halves cut anywhere, even mid-line —
- * re-synced, with the server away in the middle: the server's totals equal the generator's
+ * re-synced, with the server stopped in the middle: the server's totals equal the generator's
  * ground truth to the token, and nothing is counted twice.
  */
 
@@ -41,35 +41,7 @@ let expected: { totals: Sums };
 let takt: TestTakt;
 let client: TestClient;
 
-/** A TCP door in front of the server: closed, the server is away for the client (connection refused). */
-class Door {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: number) {}
-  async open(): Promise<void> {
-    this.server = createServer((c) => {
-      const up = connect(this.target, '127.0.0.1');
-      for (const s of [c, up]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          c.destroy();
-          up.destroy();
-        });
-      }
-      c.pipe(up);
-      up.pipe(c);
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-let door: Door;
+let restarted: RunningServer | undefined;
 
 const env = {
   PATH: process.env.PATH,
@@ -83,7 +55,7 @@ function sync(args: string[]): Promise<{ status: number | null; summary: SyncSum
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [main, 'sync', '--server', `http://127.0.0.1:${door.port}`, '--token', takt.token, '--json', ...args],
+      [main, 'sync', '--server', takt.directUrl, '--token', takt.token, '--json', ...args],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -146,12 +118,10 @@ beforeAll(async () => {
   mkdirSync(join(live, 'projects'), { recursive: true });
   takt = await startTakt();
   client = new TestClient(takt.directUrl, takt.token);
-  door = new Door(Number(new URL(takt.directUrl).port));
-  await door.open();
 }, 120_000);
 
 afterAll(async () => {
-  await door.close();
+  await restarted?.close();
   await takt.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -177,8 +147,8 @@ describe('takt sync with a generated history', () => {
     expect(r.summary.stored).toBeGreaterThan(50);
   });
 
-  it('queues what it reads while the server is away and says so (exit 3), losing nothing', async () => {
-    await door.close();
+  it('queues what it reads while the server is stopped and says so (exit 3), losing nothing', async () => {
+    await takt.server.close();
     for (const [i, f] of files().entries()) {
       if (i % 3 === 2) continue;
       appendFileSync(target(f), readFileSync(f).subarray(cutAt(f, i)));
@@ -190,22 +160,10 @@ describe('takt sync with a generated history', () => {
     expect(r.stderr).toContain('the server is away');
   });
 
-  it('--watch keeps trying, says once that the server is away, and sends the queue when it returns', async () => {
+  it('--watch keeps trying, says once that the server is away, and sends the queue when it is back', async () => {
     watcher = spawn(
       process.execPath,
-      [
-        main,
-        'sync',
-        '--server',
-        `http://127.0.0.1:${door.port}`,
-        '--token',
-        takt.token,
-        '--dir',
-        live,
-        '--watch',
-        '--interval',
-        '1',
-      ],
+      [main, 'sync', '--server', takt.directUrl, '--token', takt.token, '--dir', live, '--watch', '--interval', '1'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -226,7 +184,8 @@ describe('takt sync with a generated history', () => {
       mkdirSync(dirname(target(f)), { recursive: true });
       writeFileSync(target(f), readFileSync(f));
     }
-    await door.open();
+    // The server starts again on its port, with its database.
+    restarted = await startServer({ ...takt.server.context.config, httpPort: takt.server.httpPort });
     const t = await until('the totals', totals, (v) => JSON.stringify(v) === JSON.stringify(truth()));
     expect(t).toEqual(truth());
     await until(

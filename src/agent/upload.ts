@@ -18,6 +18,11 @@ export async function postToServer<T>(
 ): Promise<{ status: number; body: T }> {
   const json = Buffer.from(JSON.stringify(body));
   const gzip = json.length > 1024;
+  // A timer that holds the process open: AbortSignal.timeout's does not, and a request that
+  // never settles (a proxy that drops the connection) must end as "away", not as a silent exit.
+  const controller = new AbortController();
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
   let r: Response;
   try {
     r = await fetch(`${server.replace(/\/+$/, '')}${path}`, {
@@ -28,12 +33,15 @@ export async function postToServer<T>(
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: gzip ? gzipSync(json) : json,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+      signal: controller.signal,
     });
   } catch (error) {
+    clearTimeout(timer);
+    // Aborted by the timer, fetch rejects with the timer's reason: its message says what happened.
     throw new ServerAway(`cannot reach ${server} (${(error as Error).message})`);
   }
   const text = await r.text().catch(() => '');
+  clearTimeout(timer);
   if (r.status >= 500 || r.status === 429 || r.status === 408) {
     throw new ServerAway(`${server} answered ${r.status}`);
   }
