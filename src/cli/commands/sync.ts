@@ -84,9 +84,10 @@ export async function run(args: string[]): Promise<number> {
     if (progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
-  if (projectDirs.length === 0 && !values.watch) {
+  if (projectDirs.length === 0) {
+    // The roots are found once, at start: a watch started before Claude Code ever ran sees nothing.
     process.stderr.write(
-      'takt sync: no transcripts found (looked in CLAUDE_CONFIG_DIR, ~/.config/claude and ~/.claude): pass --dir DIR\n',
+      `takt sync: no transcripts found (looked in CLAUDE_CONFIG_DIR, ~/.config/claude and ~/.claude): pass --dir DIR${values.watch ? ', or start takt sync again once Claude Code has run' : ''}\n`,
     );
   }
 
