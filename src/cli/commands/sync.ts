@@ -8,6 +8,7 @@ import { watchSync } from '../../agent/watch-sync.ts';
 import { defaultHome } from '../../config/takt-home.ts';
 import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { type OfficialSource, pollOfficialUsage, postOfficialReading } from '../../official/read-official-usage.ts';
 import { transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
 
 const help = `takt sync [--server URL] [--token T] [--dir D]... [--watch] [--json]
@@ -29,6 +30,10 @@ Transcripts are found as \`takt report\` finds them (CLAUDE_CONFIG_DIR, ~/.confi
   --json           print a JSON summary (one line per sync in watch mode)
   --settings PATH  Claude Code's settings file to read the defaults from
   --no-account     do not send the account uuid of ~/.claude.json with the records
+  --official SRC   with --watch: also poll the official utilisation (oauth, claude-ai or
+                   claude-json, as \`takt usage official\` does; at most once per 3 minutes)
+                   and post it as official observations
+  --session-key-file F   for --official claude-ai: the 0600 file holding the sessionKey
 
 What was acknowledged and the queue live in TAKT_HOME (docs/sync.md).
 `;
@@ -45,6 +50,8 @@ export async function run(args: string[]): Promise<number> {
       interval: { type: 'string' },
       settings: { type: 'string' },
       'no-account': { type: 'boolean' },
+      official: { type: 'string' },
+      'session-key-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,6 +111,26 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
 
+  const official = values.official === undefined ? undefined : officialSourceOf(values.official);
+  let officialFailed = false;
+  const poller = official
+    ? pollOfficialUsage({
+        source: official,
+        env: process.env,
+        home,
+        ...(values['session-key-file'] ? { sessionKeyFile: values['session-key-file'] } : {}),
+        onReading: async (reading) => {
+          const r = await postOfficialReading(reading, { server: target.server, token: target.token ?? '' });
+          if (r.status >= 300) throw new Error(`the server answered ${r.status} to the official reading`);
+          officialFailed = false;
+        },
+        // Said once until a reading gets through again: the poller keeps trying.
+        onError: (error) => {
+          if (!officialFailed) process.stderr.write(`takt sync: official usage: ${(error as Error).message}\n`);
+          officialFailed = true;
+        },
+      })
+    : undefined;
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -126,6 +153,7 @@ export async function run(args: string[]): Promise<number> {
       onBack: () => process.stderr.write('takt sync: the server answers again; the queue is being sent\n'),
     });
   } finally {
+    poller?.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
@@ -185,4 +213,15 @@ function signedInAccount(env: NodeJS.ProcessEnv): string | undefined {
     }
   }
   return undefined;
+}
+
+function officialSourceOf(name: string): OfficialSource {
+  const sources: Record<string, OfficialSource> = {
+    oauth: 'oauth',
+    'claude-ai': 'claude_ai',
+    'claude-json': 'claude_json',
+  };
+  const source = sources[name];
+  if (!source) throw new TaktError('bad_request', `--official must be oauth, claude-ai or claude-json (got ${name})`);
+  return source;
 }
