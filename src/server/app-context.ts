@@ -5,6 +5,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
+import type { WebhookService } from '../webhooks/webhook-service.ts';
 import type { ServerMetrics } from './observability.ts';
 
 /** What every route may use; built once by startServer. */
@@ -22,4 +23,6 @@ export interface AppContext {
    * login and /auth/token count failed proofs per address and per account (`failures`).
    */
   limits: { auth: RateLimiter; device: RateLimiter; failures: FailureLimiter };
+  /** The URL guard, the alert evaluator and the delivery worker (docs/webhooks.md). */
+  webhooks: WebhookService;
 }

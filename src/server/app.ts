@@ -11,6 +11,7 @@ import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
+import { registerWebhookRoutes } from './routes/webhooks/index.ts';
 import { securityHeaders } from './security-headers.ts';
 
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
@@ -45,6 +46,8 @@ export function createApp(ctx: AppContext): Hono {
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  // Before the limits routes: it hangs the alert evaluation off their writes.
+  registerWebhookRoutes(app, ctx, ctx.webhooks);
   registerLimitsRoutes(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).

@@ -11,9 +11,11 @@ import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-re
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
+import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { createServerMetrics } from './observability.ts';
+import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
   httpUrl: string;
@@ -36,6 +38,18 @@ export async function startServer(
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
   const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
+  let ownUrl = '';
+  const webhooks = createWebhookService(config, {
+    store,
+    log,
+    prices: () => pricesFor(config.home),
+    serverUrl: () => ownUrl,
+  });
+  const previousOnCommitted = recorder.onCommitted;
+  recorder.onCommitted = (users) => {
+    previousOnCommitted?.(users);
+    webhooks.alerts.notify(users);
+  };
   const context: AppContext = {
     config,
     store,
@@ -50,6 +64,7 @@ export async function startServer(
       device: new RateLimiter(config.authRateLimit * 3, 60_000),
       failures: new FailureLimiter(config.authRateLimit, 60_000),
     },
+    webhooks,
   };
   const app = createApp(context);
 
@@ -76,9 +91,11 @@ export async function startServer(
   }
 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  ownUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`;
+  webhooks.start();
   let closing: Promise<void> | undefined;
   return {
-    httpUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`,
+    httpUrl: ownUrl,
     httpPort,
     grpcPort,
     context,
@@ -97,6 +114,7 @@ export async function startServer(
         http.closeAllConnections();
         grpcServer?.forceShutdown();
         await recorder.close();
+        await webhooks.stop();
         if (!options.store) await store.close();
       })();
       return closing;

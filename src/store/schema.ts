@@ -1,5 +1,12 @@
 import type { Generated } from 'kysely';
 import type { UsageCounts } from '../lib/usage-counts.ts';
+import type {
+  WebhookAlertStateTable,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+  WebhookEventsTable,
+} from './webhook-tables.ts';
 
 /**
  * The database as Kysely sees it. Times are epoch milliseconds (bigint columns,
@@ -23,6 +30,11 @@ export interface Database {
   official_observations: OfficialObservationsTable;
   limit_events: LimitEventsTable;
   calibration_rejections: CalibrationRejectionsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_alert_state: WebhookAlertStateTable;
 }
 
 export interface InvitesTable {

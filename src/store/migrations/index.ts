@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-onboarding.ts';
 import * as m0003 from './0003-limits.ts';
+import * as m0004 from './0004-webhooks.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-onboarding': m0002,
   '0003-limits': m0003,
+  '0004-webhooks': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
