@@ -191,7 +191,7 @@ describe.each(dialects)('webhooks from real flows on $name', ({ create }) => {
 
     // The chat endpoint got the hit in Slack's shape, with the numbers and the reset time.
     await chat.waitFor(() => chat.delivered().length >= 1);
-    const text = (chat.delivered()[0]?.verified as { text: string }).text;
+    const text = (chat.delivered()[0] as { verified: { text: string } }).verified.text;
     expect(text).toMatch(
       /hit its five_hour limit \(\d+(\.\d)?%, [\d,]+ tokens of [\d,]+ tokens\); resets \d{4}-\d\d-\d\d \d\d:\d\d UTC\./,
     );
