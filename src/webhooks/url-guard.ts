@@ -70,7 +70,7 @@ export function refusalOf(address: string, allowed: BlockList): string | null {
   const family = isIP(bare);
   if (family === 0) return `${address} is not an IP address`;
   // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is the IPv4 address.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1];
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1] ?? mappedHex(bare);
   const v4 = mapped ?? (family === 4 ? bare : undefined);
   if (v4 !== undefined) {
     if (allowed.check(v4, 'ipv4')) return null;
@@ -89,6 +89,15 @@ export function refusalOf(address: string, allowed: BlockList): string | null {
     if (one.check(bare, 'ipv6')) return `${bare} is ${what}`;
   }
   return null;
+}
+
+/** ::ffff:7f00:1 (how URLs spell ::ffff:127.0.0.1) as 127.0.0.1. */
+function mappedHex(address: string): string | undefined {
+  const m = /^(?:0{0,4}:){0,4}:?:ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!m) return undefined;
+  const hi = Number.parseInt(m[1] as string, 16);
+  const lo = Number.parseInt(m[2] as string, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 export interface SendResult {
@@ -169,7 +178,7 @@ export function createUrlGuard(options: UrlGuardOptions): UrlGuard {
     checkUrl: (url) => {
       checkUrl(url);
     },
-    post(url, req) {
+    async post(url, req) {
       const u = checkUrl(url);
       const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
       const started = performance.now();
