@@ -63,6 +63,8 @@ describe('webhook endpoints over HTTP', () => {
       alice.call('POST', '/api/webhooks', { url: 'ftp://127.0.0.1/x', events: ['limit_hit'] }),
       alice.call('POST', '/api/webhooks', { url: 'http://[::1]:9/x', events: ['limit_hit'] }),
       alice.call('POST', '/api/webhooks', { url: receiver.url, events: ['everything'] }),
+      new TestClient(takt.directUrl).call('GET', '/api/webhooks'),
+      new TestClient(takt.directUrl).call('POST', `/api/webhooks/${id}/test`),
     ]);
     const patched = await alice.call('PATCH', `/api/webhooks/${id}`, { events: ['limit_hit'], enabled: false });
     const lists = [
@@ -87,6 +89,8 @@ describe('webhook endpoints over HTTP', () => {
         '400 bad_request',
         '400 bad_request',
         '400 bad_request',
+        '401 unauthenticated',
+        '401 unauthenticated',
       ],
       patched: [200, ['limit_hit'], false, 'disabled by its owner'],
       lists: [1, 0, [id]],

@@ -6,7 +6,7 @@ import { type AccountRow, listAccounts, listAllAccounts } from '../store/account
 import { newId } from '../store/ids.ts';
 import { listMachines } from '../store/machines.ts';
 import type { Store } from '../store/store.ts';
-import { listUsers } from '../store/users.ts';
+import { listUsers, type User } from '../store/users.ts';
 import {
   deleteAlertState,
   enqueueWebhookEvent,
@@ -14,6 +14,7 @@ import {
   loadAlertState,
   lockAlertsOf,
   saveAlertState,
+  type WebhookEndpointRow,
 } from '../store/webhooks.ts';
 import type { WindowEvaluation } from '../usage/evaluate-account.ts';
 import { type RaisedAlert, type WindowState, windowAlerts } from './alert-rules.ts';
@@ -120,18 +121,19 @@ export class AlertEvaluator {
   async sweep(): Promise<number> {
     const endpoints = await listWebhookEndpoints(this.o.store.db);
     if (!endpoints.some((e) => Number(e.enabled) === 1)) return 0;
+    const users = await listUsers(this.o.store.db);
     let raised = 0;
-    for (const user of await listUsers(this.o.store.db)) raised += await this.evaluateUser(user.id);
+    for (const user of users) raised += await this.evaluateUser(user.id, { users, endpoints });
     return raised;
   }
 
   /** Evaluates one user; returns how many events were raised. */
-  async evaluateUser(userId: string): Promise<number> {
+  async evaluateUser(userId: string, loaded?: { users: User[]; endpoints: WebhookEndpointRow[] }): Promise<number> {
     const db = this.o.store.db;
     const now = this.now();
-    const users = await listUsers(db);
+    const users = loaded?.users ?? (await listUsers(db));
     const admins = new Set(users.filter((u) => u.role === 'admin').map((u) => u.id));
-    const endpoints = activeEndpoints(await listWebhookEndpoints(db), admins);
+    const endpoints = activeEndpoints(loaded?.endpoints ?? (await listWebhookEndpoints(db)), admins);
     if (endpoints.length === 0) return 0;
     const user = users.find((u) => u.id === userId);
     if (!user) return 0;
