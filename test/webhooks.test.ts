@@ -29,6 +29,7 @@ describe.each(dialects)('webhooks from real flows on $name', ({ create }) => {
   let takt: TestTakt;
   let receiver: WebhookReceiver;
   let chat: WebhookReceiver;
+  let forecast: WebhookReceiver;
   let api: TestClient;
   const now = Date.now();
   const at = (minutesAgo: number) => now - minutesAgo * MINUTE;
@@ -80,11 +81,13 @@ describe.each(dialects)('webhooks from real flows on $name', ({ create }) => {
     api = new TestClient(takt.directUrl, takt.token);
     receiver = await startReceiver();
     chat = await startReceiver();
+    forecast = await startReceiver();
   });
   afterAll(async () => {
     await takt.stop();
     await receiver.close();
     await chat.close();
+    await forecast.close();
     await db.drop();
   });
 
@@ -115,6 +118,8 @@ describe.each(dialects)('webhooks from real flows on $name', ({ create }) => {
       account_uuids: [MAX],
     });
     chat.secret = slack.body.secret;
+    const predict = await api.call('POST', '/api/webhooks', { url: forecast.url, events: ['limit_predicted'] });
+    forecast.secret = predict.body.secret;
 
     // Usage over OTLP takes the window past 80%: 500,000 + 320,000 of 1,000,000 tokens.
     await use(5, 320_000);
@@ -196,6 +201,22 @@ describe.each(dialects)('webhooks from real flows on $name', ({ create }) => {
       /hit its five_hour limit \(\d+(\.\d)?%, [\d,]+ tokens of [\d,]+ tokens\); resets \d{4}-\d\d-\d\d \d\d:\d\d UTC\./,
     );
 
+    // The forecast saw the cap coming before the reset once the burn passed 80%; a window predicts
+    // again only when the predicted time moves by more than 30 minutes.
+    const predictions = forecast
+      .delivered()
+      .map((q) => (q.verified as { data: { window_start: string; hits_cap_at: string; resets_at: string } }).data);
+    const repeats = predictions.filter(
+      (p, i) =>
+        i > 0 &&
+        p.window_start === predictions[i - 1]?.window_start &&
+        Math.abs(Date.parse(p.hits_cap_at) - Date.parse(predictions[i - 1]?.hits_cap_at ?? '')) <= 30 * MINUTE,
+    );
+    expect([
+      predictions.length >= 1,
+      Date.parse(predictions[0]?.hits_cap_at ?? '') < Date.parse(predictions[0]?.resets_at ?? ''),
+      repeats,
+    ]).toEqual([true, true, []]);
     // The delivery log shows each delivery and its attempt.
     const log = await api.call('GET', `/api/webhooks/${created.body.id}/deliveries`);
     expect(log.body.deliveries.map((d: { type: string; status: string }) => `${d.type}:${d.status}`)).toEqual([
