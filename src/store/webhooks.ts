@@ -282,3 +282,31 @@ export async function lockAlertsOf(trx: Db, dialect: StoreDialect, userId: strin
   if (dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(hashtext(${`takt-alerts:${userId}`}))`.execute(trx);
 }
+
+/**
+ * Forgets settled deliveries (delivered or failed) created before `before`, their attempts, the
+ * events no delivery refers to any more, and the alert state of rejections raised that long ago.
+ */
+export async function pruneWebhookHistory(db: Db, before: number): Promise<void> {
+  const old = db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '!=', 'pending')
+    .where('created_at', '<', before);
+  await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', old).execute();
+  await db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('created_at', '<', before).execute();
+  await db
+    .deleteFrom('webhook_events')
+    .where('created_at', '<', before)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'webhook_events.id')),
+      ),
+    )
+    .execute();
+  await db
+    .deleteFrom('webhook_alert_state')
+    .where('key', 'like', 'rejected:%')
+    .where('updated_at', '<', before)
+    .execute();
+}

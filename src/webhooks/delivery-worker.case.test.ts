@@ -6,7 +6,7 @@ import { silentLogger } from '../lib/log.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { insertUser } from '../store/users.ts';
-import { enqueueWebhookEvent, findWebhookEndpoint } from '../store/webhooks.ts';
+import { enqueueWebhookEvent, findWebhookEndpoint, pruneWebhookHistory } from '../store/webhooks.ts';
 import { createEndpoint } from './actions/create-endpoint.ts';
 import { replayDelivery } from './actions/replay-delivery.ts';
 import type { WebhookActor } from './actions/webhook-actor.ts';
@@ -179,5 +179,28 @@ describe.each(dialects)('webhook delivery on $name', ({ create }) => {
       audits: [gone.id, down.id],
     });
     expect(told.events).toEqual(['webhook_disabled']);
+  });
+
+  it('forgets settled deliveries and their events after the retention, keeping what is pending', async () => {
+    const pendingEndpoint = await endpoint('/later');
+    await a.db.updateTable('webhook_endpoints').set({ enabled: 0 }).where('id', '=', pendingEndpoint.id).execute();
+    const [kept] = await enqueue([pendingEndpoint.id], 1);
+    // The test before raised some events on a clock 2 hours ahead.
+    await pruneWebhookHistory(a.db, Date.now() + 3 * 3_600_000);
+    const count = async (t: 'webhook_deliveries' | 'webhook_events' | 'webhook_attempts') =>
+      Number(
+        (
+          await a.db
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirst()
+        )?.n,
+      );
+    const events = await a.db.selectFrom('webhook_events').select('id').execute();
+    expect([await count('webhook_deliveries'), await count('webhook_attempts'), events.map((e) => e.id)]).toEqual([
+      1,
+      0,
+      [kept],
+    ]);
   });
 });

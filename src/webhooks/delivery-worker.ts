@@ -10,6 +10,7 @@ import {
   insertWebhookAttempt,
   listWebhookEndpoints,
   nextDueAt,
+  pruneWebhookHistory,
   settleDelivery,
   updateWebhookEndpoint,
   type WebhookEndpointRow,
@@ -42,6 +43,9 @@ export interface DeliveryWorkerOptions {
 }
 
 export const DEFAULT_DISABLE_AFTER_MS = 3 * 86_400_000;
+/** The delivery log keeps settled deliveries this long. */
+export const HISTORY_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 /** Each wait is stretched or shrunk by up to this share, so retries from many failures spread out. */
 export const JITTER = 0.2;
 
@@ -60,6 +64,7 @@ export class DeliveryWorker {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private prunedAt = 0;
 
   constructor(options: DeliveryWorkerOptions) {
     this.o = options;
@@ -98,6 +103,12 @@ export class DeliveryWorker {
       }
       if (this.stopped) break;
       if (claimed > 0) continue;
+      if (this.now() - this.prunedAt > PRUNE_EVERY_MS) {
+        this.prunedAt = this.now();
+        await pruneWebhookHistory(this.o.store.db, this.prunedAt - HISTORY_MS).catch((error) =>
+          this.o.log.warn('webhook history could not be pruned', { error }),
+        );
+      }
       let wait = this.o.pollMs ?? 1000;
       try {
         const due = await nextDueAt(this.o.store.db);
