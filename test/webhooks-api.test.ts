@@ -124,7 +124,8 @@ describe('webhook endpoints over HTTP', () => {
       .filter((e) => e.action.startsWith('webhook.'))
       .map((e) => e.action)
       .reverse();
-    expect([deleted.status, actions, JSON.stringify(audit.body).includes(rotated.body.secret)]).toEqual([
+    const text = JSON.stringify(audit.body);
+    expect([deleted.status, actions, text.includes(rotated.body.secret), text.includes('/hook')]).toEqual([
       200,
       [
         'webhook.create',
@@ -135,6 +136,7 @@ describe('webhook endpoints over HTTP', () => {
         'webhook.replay',
         'webhook.delete',
       ],
+      false,
       false,
     ]);
   });

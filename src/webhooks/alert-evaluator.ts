@@ -8,6 +8,7 @@ import { listMachines } from '../store/machines.ts';
 import type { Store } from '../store/store.ts';
 import { listUsers, type User } from '../store/users.ts';
 import {
+  claimJobSlot,
   deleteAlertState,
   enqueueWebhookEvent,
   listWebhookEndpoints,
@@ -61,6 +62,7 @@ export class AlertEvaluator {
   private interval: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly owner = `alerts_${newId()}`;
 
   constructor(options: AlertEvaluatorOptions) {
     this.o = options;
@@ -121,6 +123,10 @@ export class AlertEvaluator {
   async sweep(): Promise<number> {
     const endpoints = await listWebhookEndpoints(this.o.store.db);
     if (!endpoints.some((e) => Number(e.enabled) === 1)) return 0;
+    // One replica sweeps per period (a little less than the interval, so timer drift never skips one).
+    const now = this.now();
+    const turn = { job: 'alerts-sweep', owner: this.owner, now, periodMs: this.o.intervalMs * 0.8 };
+    if (!(await claimJobSlot(this.o.store.db, turn))) return 0;
     const users = await listUsers(this.o.store.db);
     let raised = 0;
     for (const user of users) raised += await this.evaluateUser(user.id, { users, endpoints });

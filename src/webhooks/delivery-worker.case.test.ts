@@ -6,7 +6,7 @@ import { silentLogger } from '../lib/log.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { insertUser } from '../store/users.ts';
-import { enqueueWebhookEvent, findWebhookEndpoint, pruneWebhookHistory } from '../store/webhooks.ts';
+import { claimJobSlot, enqueueWebhookEvent, findWebhookEndpoint, pruneWebhookHistory } from '../store/webhooks.ts';
 import { createEndpoint } from './actions/create-endpoint.ts';
 import { replayDelivery } from './actions/replay-delivery.ts';
 import type { WebhookActor } from './actions/webhook-actor.ts';
@@ -202,5 +202,15 @@ describe.each(dialects)('webhook delivery on $name', ({ create }) => {
       0,
       [kept],
     ]);
+  });
+
+  it('gives a periodic job to one replica per period', async () => {
+    const turn = (store: Store, owner: string, now: number) =>
+      claimJobSlot(store.db, { job: 'sweep-test', owner, now, periodMs: 1000 });
+    const t = Date.now();
+    const first = await Promise.all([turn(a, 'a', t), turn(b, 'b', t)]);
+    const again = await Promise.all([turn(a, 'a', t + 500), turn(b, 'b', t + 500)]);
+    const later = await Promise.all([turn(b, 'b', t + 1000), turn(a, 'a', t + 1000)]);
+    expect([first.filter(Boolean).length, again, later.filter(Boolean).length]).toEqual([1, [false, false], 1]);
   });
 });

@@ -15,6 +15,7 @@ import {
   updateWebhookEndpoint,
   type WebhookEndpointRow,
 } from '../store/webhooks.ts';
+import { redactedUrl } from './actions/endpoint-view.ts';
 import type { WebhookFormat, WebhookPayload } from './event-types.ts';
 import { renderBody } from './formats.ts';
 import { signedHeaders } from './signing.ts';
@@ -266,7 +267,7 @@ export class DeliveryWorker {
     const payload: WebhookPayload = {
       type: 'webhook_disabled',
       timestamp: new Date(now).toISOString(),
-      data: { endpoint_id: endpoint.id, url: endpoint.url, reason, source: 'delivery' },
+      data: { endpoint_id: endpoint.id, url: redactedUrl(endpoint.url), reason, source: 'delivery' },
     };
     await enqueueWebhookEvent(
       trx,

@@ -5,7 +5,7 @@ import { findWebhookEndpoint, insertWebhookEndpoint } from '../../store/webhooks
 import { newWebhookSecret } from '../signing.ts';
 import type { UrlGuard } from '../url-guard.ts';
 import { checkAccountUuids, checkWebhookUrl, type EndpointInput, thresholdsOf } from './endpoint-input.ts';
-import { type EndpointView, endpointView } from './endpoint-view.ts';
+import { auditView, type EndpointView, endpointView } from './endpoint-view.ts';
 import type { WebhookActor } from './webhook-actor.ts';
 
 /** POST /api/webhooks: a new endpoint of the caller's; its secret is returned this once. */
@@ -39,9 +39,14 @@ export async function createEndpoint(
       updated_at: now,
     });
     const created = await findWebhookEndpoint(trx, id);
-    const view = endpointView(created as NonNullable<typeof created>);
-    await recordAudit(trx, actor, { action: 'webhook.create', targetType: 'webhook', targetId: id, after: view });
-    return view;
+    const row = created as NonNullable<typeof created>;
+    await recordAudit(trx, actor, {
+      action: 'webhook.create',
+      targetType: 'webhook',
+      targetId: id,
+      after: auditView(row),
+    });
+    return endpointView(row);
   });
   return { ...row, secret };
 }

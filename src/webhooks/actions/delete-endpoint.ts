@@ -1,7 +1,7 @@
 import { recordAudit } from '../../audit/record-audit.ts';
 import type { Store } from '../../store/store.ts';
 import { deleteWebhookEndpoint } from '../../store/webhooks.ts';
-import { endpointView } from './endpoint-view.ts';
+import { auditView } from './endpoint-view.ts';
 import { endpointOf, type WebhookActor } from './webhook-actor.ts';
 
 /** DELETE /api/webhooks/{id}: the endpoint and its outbox (pending deliveries are dropped). */
@@ -16,7 +16,7 @@ export async function deleteEndpoint(store: Store, actor: WebhookActor, id: stri
       action: 'webhook.delete',
       targetType: 'webhook',
       targetId: id,
-      before: endpointView(before),
+      before: auditView(before),
     });
   });
 }

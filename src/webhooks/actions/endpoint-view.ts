@@ -23,3 +23,21 @@ export function endpointView(e: WebhookEndpointRow) {
 }
 
 export type EndpointView = ReturnType<typeof endpointView>;
+
+/**
+ * A webhook URL for audit rows and notices: its origin only. Slack and Discord put the
+ * credential in the path (and others in the query), and audit rows hold no secrets.
+ */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.pathname === '/' && !u.search ? u.origin : `${u.origin}/…`;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** An endpoint as audit rows keep it. */
+export function auditView(e: WebhookEndpointRow) {
+  return { ...endpointView(e), url: redactedUrl(e.url) };
+}

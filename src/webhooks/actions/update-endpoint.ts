@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.ts';
 import { findWebhookEndpoint, updateWebhookEndpoint } from '../../store/webhooks.ts';
 import type { UrlGuard } from '../url-guard.ts';
 import { checkAccountUuids, checkWebhookUrl, type EndpointInput, thresholdsOf } from './endpoint-input.ts';
-import { type EndpointView, endpointView } from './endpoint-view.ts';
+import { auditView, type EndpointView, endpointView } from './endpoint-view.ts';
 import { endpointOf, type WebhookActor } from './webhook-actor.ts';
 
 /** PATCH /api/webhooks/{id}: change what is given; enabling again clears the failure record. */
@@ -35,14 +35,14 @@ export async function updateEndpoint(
       ...(enabling ? { enabled: 1, disabled_reason: null, disabled_at: null, failing_since: null } : {}),
       ...(disabling ? { enabled: 0, disabled_reason: 'disabled by its owner', disabled_at: now } : {}),
     });
-    const after = endpointView((await findWebhookEndpoint(trx, id)) as NonNullable<typeof before>);
+    const updated = (await findWebhookEndpoint(trx, id)) as NonNullable<typeof before>;
     await recordAudit(trx, actor, {
       action: 'webhook.update',
       targetType: 'webhook',
       targetId: id,
-      before: endpointView(before),
-      after,
+      before: auditView(before),
+      after: auditView(updated),
     });
-    return after;
+    return endpointView(updated);
   });
 }
