@@ -111,13 +111,15 @@ export function registerWebhookRoutes(app: Hono, ctx: AppContext, webhooks: Webh
 
   /**
    * POST /api/webhooks/{id}/test: a webhook_test event through the outbox, like any other;
-   * the answer waits for its first attempt (up to the delivery timeout) and reports it.
+   * the answer waits for its first attempt (up to 12 s; not at all for a disabled endpoint) and reports it.
    */
   app.post('/api/webhooks/:id/test', async (c) => {
     const actor = await actorOf(c, true);
     const sent = await sendTestEvent(ctx.store, actor, c.req.param('id'), webhooks.dashboardUrl);
     webhooks.worker.kick();
-    const deadline = Date.now() + ctx.config.webhookTimeoutSeconds * 1000 + 2000;
+    const enabled = Number((await endpointOf(ctx.store.db, actor, c.req.param('id'))).enabled) === 1;
+    // Under the CLI's 15 s: a slower answer (or a queue ahead of it) shows up in the delivery log.
+    const deadline = Date.now() + (enabled ? Math.min(ctx.config.webhookTimeoutSeconds * 1000 + 1000, 12_000) : 0);
     let attempts = await listAttempts(ctx.store.db, sent.deliveryId);
     while (attempts.length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
