@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
 import { insertUser } from '../src/store/users.ts';
 import { TestClient } from './support/http-client.ts';
+import { apiRequestLogs, encodeLogs } from './support/otlp-payloads.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -160,6 +161,49 @@ describe('webhook endpoints over HTTP', () => {
       [`${id}:discord`],
       true,
       `takt: a test event. This endpoint receives takt alerts.\nhttp://127.0.0.1:${new URL(takt.directUrl).port}/`,
+    ]);
+  });
+
+  it('evaluates a user right after their telemetry is committed, not only on the timer', async () => {
+    const accounts = (await alice.call('GET', '/api/accounts')).body.accounts as { id: string; uuid: string }[];
+    const account = accounts.find((x) => x.uuid === 'acct-alice')?.id;
+    await alice.call('PATCH', `/api/accounts/${account}`, { unit: 'tokens', limits: { monthly: 10_000 } });
+    const created = await alice.call('POST', '/api/webhooks', { url: receiver.url, events: ['limit_approaching'] });
+    receiver.secret = created.body.secret;
+    const before = receiver.delivered().length;
+    const logs = apiRequestLogs({ host: 'laptop', sessionId: 's-alice', accountUuid: 'acct-alice' }, [
+      {
+        model: 'claude-sonnet-4-5-20250929',
+        requestId: 'req_alice_1',
+        input: 5000,
+        output: 3500,
+        cacheRead: 0,
+        cacheCreation: 0,
+        costUsd: 0,
+        timeMs: Date.now() - 60_000,
+        sequence: 1,
+      },
+    ]);
+    const exported = await fetch(`${takt.directUrl}/v1/logs`, {
+      method: 'POST',
+      body: encodeLogs(logs),
+      headers: { authorization: `Bearer ${takt.token}`, 'content-type': 'application/x-protobuf' },
+    });
+    // The timer runs every 60 s here: only the commit can raise it this soon.
+    const monthly = () =>
+      receiver
+        .delivered()
+        .slice(before)
+        .map((q) => q.verified as { type: string; data: Record<string, unknown> })
+        .find((v) => v.data.window === 'monthly');
+    await receiver.waitFor(() => monthly() !== undefined, 10_000);
+    const event = monthly() as { type: string; data: Record<string, unknown> };
+    expect([exported.status, event.type, event.data.window, event.data.threshold, event.data.used]).toEqual([
+      200,
+      'limit_approaching',
+      'monthly',
+      80,
+      8500,
     ]);
   });
 });

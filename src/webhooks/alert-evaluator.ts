@@ -39,6 +39,8 @@ export interface AlertEvaluatorOptions {
   intervalMs: number;
   /** Wait this long after a commit before evaluating, so a burst of exports is one evaluation. */
   debounceMs?: number;
+  /** A user is evaluated after a commit at most once per this (default 2 s); the timer is not held back. */
+  minGapMs?: number;
   /** Called after events were written (to wake the delivery worker). */
   onRaised?: () => void;
   now?: () => number;
@@ -58,6 +60,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export class AlertEvaluator {
   private readonly o: AlertEvaluatorOptions;
   private readonly pending = new Set<string>();
+  private readonly lastRun = new Map<string, number>();
   private debounce: NodeJS.Timeout | undefined;
   private interval: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -81,14 +84,34 @@ export class AlertEvaluator {
   notify(userIds: Iterable<string>): void {
     if (this.stopped) return;
     for (const id of userIds) this.pending.add(id);
-    this.debounce ??= setTimeout(() => {
-      this.debounce = undefined;
-      const users = [...this.pending];
-      this.pending.clear();
-      this.enqueue(async () => {
-        for (const u of users) await this.evaluateUser(u);
-      });
-    }, this.o.debounceMs ?? 250);
+    this.schedule(this.o.debounceMs ?? 250);
+  }
+
+  private schedule(delayMs: number): void {
+    this.debounce ??= setTimeout(() => this.flush(), delayMs);
+  }
+
+  /**
+   * Evaluates the pending users, each at most once per `minGapMs`: a machine exporting every
+   * few seconds must not make the server evaluate its user's month of usage as often.
+   */
+  private flush(): void {
+    this.debounce = undefined;
+    const now = Date.now();
+    const gap = this.o.minGapMs ?? 2000;
+    const due = [...this.pending].filter((u) => now - (this.lastRun.get(u) ?? 0) >= gap);
+    for (const u of due) {
+      this.pending.delete(u);
+      this.lastRun.set(u, now);
+    }
+    if (this.pending.size > 0) {
+      const wait = Math.min(...[...this.pending].map((u) => gap - (now - (this.lastRun.get(u) ?? 0))));
+      this.schedule(Math.max(wait, 1));
+    }
+    if (due.length === 0) return;
+    this.enqueue(async () => {
+      for (const u of due) await this.evaluateUser(u);
+    });
   }
 
   /** Runs evaluations one after another; a failure is logged, never thrown into a request. */
