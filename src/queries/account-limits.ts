@@ -4,13 +4,13 @@ import { type AccountRow, listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import {
   type LimitEventRow,
-  latestObservationPerWindow,
   listLimitEvents,
-  listOfficialObservations,
-  type OfficialObservationRow,
+  listOfficialFigures,
+  type OfficialFigureRow,
 } from '../store/limit-observations.ts';
-import { loadSourceTotals, loadUsageRows } from '../store/usage-rows.ts';
-import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { HOUR_MS } from '../store/telemetry.ts';
+import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
+import { type ChosenSources, chooseSources, isCounted } from '../usage/count-once.ts';
 import {
   type AccountEvaluation,
   type AccountSettings,
@@ -22,6 +22,7 @@ import {
   type WindowKind,
 } from '../usage/evaluate-account.ts';
 import { planIds, type WeeklyReset } from '../usage/limit-types.ts';
+import { recentUsageRows } from './recent-usage-rows.ts';
 
 /**
  * The read model behind /api/me/usage, /api/forecast, /api/me/pace, /stats and the
@@ -75,6 +76,14 @@ function parseJson<T>(text: string | null): T | null {
   }
 }
 
+/** What the domain is given about a user's accounts, as read from the store. */
+export interface LimitsInputs {
+  /** Usage points per account id. */
+  usage: Map<string, UsagePoint[]>;
+  officials: OfficialFigureRow[];
+  events: LimitEventRow[];
+}
+
 /** Evaluates every account of a user (or the given ones) at `now`. */
 export async function evaluateUserAccounts(
   db: Db,
@@ -84,30 +93,31 @@ export async function evaluateUserAccounts(
   if (accounts.length === 0) return [];
   const ids = accounts.map((a) => a.id);
   const since = q.now - LOOKBACK_MS;
-  const [usage, recent, latest, events] = await Promise.all([
+  const [usage, officials, events] = await Promise.all([
     usagePointsByAccount(db, q.userId, since, q.now, q.prices),
-    listOfficialObservations(db, ids, since),
-    latestObservationPerWindow(db, ids),
+    listOfficialFigures(db, ids, since),
     listLimitEvents(db, ids, since),
   ]);
-  const officialRows = new Map<string, OfficialObservationRow>();
-  for (const o of [...latest, ...recent]) officialRows.set(o.id, o);
+  return evaluateWithInputs(accounts, { usage, officials, events }, q.now);
+}
+
+/** The domain's evaluation of each account from what was read (pure). */
+export function evaluateWithInputs(accounts: AccountRow[], inputs: LimitsInputs, now: number): EvaluatedAccount[] {
   return accounts.map((account) => {
     const { settings, defaultWeeklyReset } = settingsOf(account);
-    const officials = [...officialRows.values()].filter((o) => o.account_id === account.id).map(officialOf);
     const evaluation = evaluateAccount({
-      now: q.now,
+      now,
       settings,
-      usage: usage.get(account.id) ?? [],
-      officials,
-      events: events.filter((e) => e.account_id === account.id).map(limitEventOf),
-      usageSince: since,
+      usage: inputs.usage.get(account.id) ?? [],
+      officials: inputs.officials.filter((o) => o.account_id === account.id).map(officialOf),
+      events: inputs.events.filter((e) => e.account_id === account.id).map(limitEventOf),
+      usageSince: now - LOOKBACK_MS,
     });
     return { account, settings, defaultWeeklyReset, evaluation };
   });
 }
 
-export function officialOf(o: OfficialObservationRow): OfficialObservation {
+export function officialOf(o: OfficialFigureRow): OfficialObservation {
   return {
     at: Number(o.captured_at),
     window: o.window as WindowKind,
@@ -140,8 +150,26 @@ async function usagePointsByAccount(
   now: number,
   prices: PriceTable,
 ): Promise<Map<string, UsagePoint[]>> {
-  const rows = await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
+  // Whole hours before the raw boundary from the hourly rollup; from it on, raw records (the
+  // rows, in the order, loadUsageRows with rawFrom reads), kept per hour between requests.
+  const rawFrom = Math.floor((now - RAW_LOOKBACK_MS) / HOUR_MS) * HOUR_MS;
+  const rows =
+    rawFrom > from
+      ? [
+          ...(await loadUsageRows(db, { userId, from, to: rawFrom })),
+          ...(await recentUsageRows(db, userId, rawFrom, now + 1)),
+        ]
+      : await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
   const chosen = chooseSources(await loadSourceTotals(db, userId, [...new Set(rows.map((r) => r.session_id))]));
+  return usagePoints(rows, chosen, prices);
+}
+
+/** Usage rows, counted once under the chosen sources, as points per account, minute and model. */
+export function usagePoints(
+  rows: readonly UsageRow[],
+  chosen: ChosenSources,
+  prices: PriceTable,
+): Map<string, UsagePoint[]> {
   const models = [...new Set(rows.map((r) => r.model))];
   const rates = compileRates(models.map((m) => resolveModelPrice(prices, m)?.price));
   const modelIndex = new Map(models.map((m, i) => [m, i]));

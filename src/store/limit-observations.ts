@@ -60,6 +60,71 @@ export async function latestObservationPerWindow(db: Db, accountIds: string[]): 
     .execute();
 }
 
+/** The columns of an official observation the limits domain reads. */
+export type OfficialFigureRow = Pick<
+  OfficialObservationRow,
+  'account_id' | 'window' | 'utilization' | 'resets_at' | 'captured_at' | 'source'
+>;
+
+/**
+ * What the limits read model needs of these accounts' official observations, oldest first:
+ * every figure captured since `since`, and for a window with none since then its latest
+ * figure however old (the weekly anchor) — the union of listOfficialObservations and
+ * latestObservationPerWindow, read per (account, window) from the covering index
+ * official_observations_account_window_at instead of the table.
+ */
+export async function listOfficialFigures(db: Db, accountIds: string[], since: number): Promise<OfficialFigureRow[]> {
+  const columns = ['account_id', 'window', 'utilization', 'resets_at', 'captured_at', 'source'] as const;
+  const out: OfficialFigureRow[] = [];
+  for (const accountId of accountIds) {
+    // The account's window names, one index seek each (a loose index scan).
+    let window = '';
+    for (;;) {
+      const next = await db
+        .selectFrom('official_observations')
+        .select('window')
+        .where('account_id', '=', accountId)
+        .where('window', '>', window)
+        .orderBy('window')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) break;
+      window = next.window;
+      const recent = await db
+        .selectFrom('official_observations')
+        .select(columns)
+        .where('account_id', '=', accountId)
+        .where('window', '=', window)
+        .where('captured_at', '>=', since)
+        .orderBy('captured_at')
+        .execute();
+      if (recent.length > 0) {
+        out.push(...recent);
+        continue;
+      }
+      out.push(
+        ...(await db
+          .selectFrom('official_observations as o')
+          .select(columns.map((c) => `o.${c}` as const))
+          .where('o.account_id', '=', accountId)
+          .where('o.window', '=', window)
+          .where(({ eb, selectFrom }) =>
+            eb(
+              'o.captured_at',
+              '=',
+              selectFrom('official_observations as p')
+                .select((e) => e.fn.max('p.captured_at').as('m'))
+                .where('p.account_id', '=', accountId)
+                .where('p.window', '=', window),
+            ),
+          )
+          .execute()),
+      );
+    }
+  }
+  return out.sort((a, b) => Number(a.captured_at) - Number(b.captured_at));
+}
+
 /**
  * Records a limit event unless the same kind for the same account and window was recorded
  * within two minutes of it (one hit reported by several sessions, the hook and the
