@@ -87,7 +87,9 @@ describe('limits read model on generated data', () => {
     let samples = 0;
     for (const user of data.users) {
       const expected = await straightforward(user.id, now);
-      samples += expected.flatMap((e) => Object.values(e.evaluation.calibration)).flatMap((c) => c?.samples ?? []).length;
+      samples += expected
+        .flatMap((e) => Object.values(e.evaluation.calibration))
+        .flatMap((c) => c?.samples ?? []).length;
       expect(await evaluateUserAccounts(store.db, { userId: user.id, now, prices })).toEqual(expected);
       expect(await evaluateUserAccounts(store.db, { userId: user.id, now, prices })).toEqual(expected);
     }
