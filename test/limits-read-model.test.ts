@@ -16,6 +16,7 @@ import {
 import { inProcessJobWriter, TelemetryRecorder } from '../src/recording/telemetry-recorder.ts';
 import { listAccounts } from '../src/store/accounts.ts';
 import {
+  insertOfficialObservations,
   latestObservationPerWindow,
   listLimitEvents,
   listOfficialObservations,
@@ -97,7 +98,7 @@ describe('limits read model on generated data', () => {
     expect(samples).toBeGreaterThan(100);
   });
 
-  it('sees usage recorded after it cached the hours: the current hour and one days ago', async () => {
+  it('sees usage recorded after it cached the hours: the current hour and one 3 days ago', async () => {
     const user = data.users[1]?.id as string;
     const accountUuid = (await listAccounts(store.db, user))[0]?.account_uuid as string;
     const cached = await evaluateUserAccounts(store.db, { userId: user, now, prices });
@@ -134,5 +135,32 @@ describe('limits read model on generated data', () => {
     const expected = await straightforward(user, now);
     expect(expected).not.toEqual(cached);
     expect(await evaluateUserAccounts(store.db, { userId: user, now, prices })).toEqual(expected);
+  });
+
+  it('sees official figures recorded after it cached them: a new one, and an older one uploaded late', async () => {
+    const user = data.users[2]?.id as string;
+    const accounts = await listAccounts(store.db, user);
+    const observed = accounts[0]?.id as string;
+    const figure = (captured: number, utilization: number) => ({
+      user_id: user,
+      account_id: observed,
+      window: 'seven_day',
+      utilization,
+      resets_at: now + 2 * 86_400_000,
+      captured_at: captured,
+      received_at: captured,
+      source: 'oauth',
+      session_id: null,
+      raw: '{}',
+    });
+    const cached = await evaluateUserAccounts(store.db, { userId: user, now, prices });
+    expect(await insertOfficialObservations(store.db, [figure(now - 1_000, 97)])).toBe(1);
+    const afterNew = await straightforward(user, now);
+    expect(afterNew).not.toEqual(cached);
+    expect(await evaluateUserAccounts(store.db, { userId: user, now, prices })).toEqual(afterNew);
+    expect(await insertOfficialObservations(store.db, [figure(now - 60_000, 50)])).toBe(1);
+    const afterLate = await straightforward(user, now);
+    expect(afterLate).not.toEqual(afterNew);
+    expect(await evaluateUserAccounts(store.db, { userId: user, now, prices })).toEqual(afterLate);
   });
 });

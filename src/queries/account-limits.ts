@@ -2,12 +2,7 @@ import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculat
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import { type AccountRow, listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
-import {
-  type LimitEventRow,
-  listLimitEvents,
-  listOfficialFigures,
-  type OfficialFigureRow,
-} from '../store/limit-observations.ts';
+import { type LimitEventRow, listLimitEvents, type OfficialFigureRow } from '../store/limit-observations.ts';
 import { HOUR_MS } from '../store/telemetry.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
 import { type ChosenSources, chooseSources, isCounted } from '../usage/count-once.ts';
@@ -22,6 +17,7 @@ import {
   type WindowKind,
 } from '../usage/evaluate-account.ts';
 import { planIds, type WeeklyReset } from '../usage/limit-types.ts';
+import { listOfficialFigures } from './official-figures.ts';
 import { recentUsageRows } from './recent-usage-rows.ts';
 
 /**
@@ -98,7 +94,75 @@ export async function evaluateUserAccounts(
     listOfficialFigures(db, ids, since),
     listLimitEvents(db, ids, since),
   ]);
-  return evaluateWithInputs(accounts, { usage, officials, events }, q.now);
+  const thinned = accounts.flatMap((a) =>
+    thinOfficials(
+      officials.filter((o) => o.account_id === a.id),
+      events.filter((e) => e.account_id === a.id),
+      q.now,
+    ),
+  );
+  return evaluateWithInputs(accounts, { usage, officials: thinned, events }, q.now);
+}
+
+/**
+ * One account's official figures without those the domain's answer cannot depend on. The
+ * status line repeats a window's figure every minute while the percentage moves every few:
+ * of a run of equal figures (same percentage, reset and source, one window) the first is a
+ * calibration sample and the last the latest evidence; the ones between add no sample
+ * (calibration skips a percentage equal to the last sampled in its window) and change no
+ * window (their reset is the run's). They would matter only where the domain asks "what was
+ * the latest evidence at instant t" for t inside the run: at a limit event, at a figure
+ * without a usable reset, or at `now` — a run spanning any of those is kept whole.
+ * test/limits-read-model.test.ts compares the answers with and without thinning.
+ */
+export function thinOfficials(
+  rows: readonly OfficialFigureRow[],
+  events: readonly LimitEventRow[],
+  now: number,
+): OfficialFigureRow[] {
+  const at = (r: OfficialFigureRow) => Number(r.captured_at);
+  const reset = (r: OfficialFigureRow) => (r.resets_at === null ? null : Number(r.resets_at));
+  const askedAt = [now, ...events.map((e) => Number(e.at))];
+  for (const r of rows) {
+    const resetsAt = reset(r);
+    if (resetsAt === null || resetsAt <= at(r)) askedAt.push(at(r));
+  }
+  askedAt.sort((a, b) => a - b);
+  const askedWithin = (from: number, to: number) => {
+    let lo = 0;
+    let hi = askedAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((askedAt[mid] as number) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < askedAt.length && (askedAt[lo] as number) <= to;
+  };
+  const same = (a: OfficialFigureRow, b: OfficialFigureRow) =>
+    Number(a.utilization) === Number(b.utilization) && reset(a) === reset(b) && a.source === b.source;
+  const byWindow = new Map<string, OfficialFigureRow[]>();
+  for (const r of [...rows].sort((a, b) => at(a) - at(b))) {
+    const list = byWindow.get(r.window);
+    if (list) list.push(r);
+    else byWindow.set(r.window, [r]);
+  }
+  const dropped = new Set<OfficialFigureRow>();
+  for (const list of byWindow.values()) {
+    for (let i = 1; i < list.length - 1; i++) {
+      const prev = list[i - 1] as OfficialFigureRow;
+      const cur = list[i] as OfficialFigureRow;
+      const next = list[i + 1] as OfficialFigureRow;
+      if (
+        same(prev, cur) &&
+        same(cur, next) &&
+        at(prev) < at(cur) &&
+        at(cur) < at(next) &&
+        !askedWithin(at(prev), at(next))
+      )
+        dropped.add(cur);
+    }
+  }
+  return rows.filter((r) => !dropped.has(r));
 }
 
 /** The domain's evaluation of each account from what was read (pure). */

@@ -66,63 +66,80 @@ export type OfficialFigureRow = Pick<
   'account_id' | 'window' | 'utilization' | 'resets_at' | 'captured_at' | 'source'
 >;
 
+const FIGURE_COLUMNS = ['account_id', 'window', 'utilization', 'resets_at', 'captured_at', 'source'] as const;
+
 /**
- * What the limits read model needs of these accounts' official observations, oldest first:
- * every figure captured since `since`, and for a window with none since then its latest
- * figure however old (the weekly anchor) — the union of listOfficialObservations and
- * latestObservationPerWindow, read per (account, window) from the covering index
- * official_observations_account_window_at instead of the table.
+ * The windows an account has official figures of, in name order: one index seek each on
+ * official_observations_account_window_at (a loose index scan).
  */
-export async function listOfficialFigures(db: Db, accountIds: string[], since: number): Promise<OfficialFigureRow[]> {
-  const columns = ['account_id', 'window', 'utilization', 'resets_at', 'captured_at', 'source'] as const;
-  const out: OfficialFigureRow[] = [];
-  for (const accountId of accountIds) {
-    // The account's window names, one index seek each (a loose index scan).
-    let window = '';
-    for (;;) {
-      const next = await db
-        .selectFrom('official_observations')
-        .select('window')
-        .where('account_id', '=', accountId)
-        .where('window', '>', window)
-        .orderBy('window')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) break;
-      window = next.window;
-      const recent = await db
-        .selectFrom('official_observations')
-        .select(columns)
-        .where('account_id', '=', accountId)
-        .where('window', '=', window)
-        .where('captured_at', '>=', since)
-        .orderBy('captured_at')
-        .execute();
-      if (recent.length > 0) {
-        out.push(...recent);
-        continue;
-      }
-      out.push(
-        ...(await db
-          .selectFrom('official_observations as o')
-          .select(columns.map((c) => `o.${c}` as const))
-          .where('o.account_id', '=', accountId)
-          .where('o.window', '=', window)
-          .where(({ eb, selectFrom }) =>
-            eb(
-              'o.captured_at',
-              '=',
-              selectFrom('official_observations as p')
-                .select((e) => e.fn.max('p.captured_at').as('m'))
-                .where('p.account_id', '=', accountId)
-                .where('p.window', '=', window),
-            ),
-          )
-          .execute()),
-      );
-    }
+export async function listOfficialWindows(db: Db, accountId: string): Promise<string[]> {
+  const windows: string[] = [];
+  for (;;) {
+    const next = await db
+      .selectFrom('official_observations')
+      .select('window')
+      .where('account_id', '=', accountId)
+      .where('window', '>', windows[windows.length - 1] ?? '')
+      .orderBy('window')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) return windows;
+    windows.push(next.window);
   }
-  return out.sort((a, b) => Number(a.captured_at) - Number(b.captured_at));
+}
+
+/** An account's figures of one window captured after `after` (exclusive), oldest first; from the index alone. */
+export async function listOfficialFiguresAfter(
+  db: Db,
+  accountId: string,
+  window: string,
+  after: number,
+): Promise<OfficialFigureRow[]> {
+  return db
+    .selectFrom('official_observations')
+    .select(FIGURE_COLUMNS)
+    .where('account_id', '=', accountId)
+    .where('window', '=', window)
+    .where('captured_at', '>', after)
+    .orderBy('captured_at')
+    .execute();
+}
+
+/** How many figures of one window were captured since `since`, and the latest instant: counted in the index. */
+export async function countOfficialFigures(
+  db: Db,
+  accountId: string,
+  window: string,
+  since: number,
+): Promise<{ count: number; latest: number | null }> {
+  const r = await db
+    .selectFrom('official_observations')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('captured_at').as('m')])
+    .where('account_id', '=', accountId)
+    .where('window', '=', window)
+    .where('captured_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(r.n), latest: r.m === null ? null : Number(r.m) };
+}
+
+/** The latest figures of one window however old (every one captured at the latest instant). */
+export async function latestOfficialFigures(db: Db, accountId: string, window: string): Promise<OfficialFigureRow[]> {
+  return db
+    .selectFrom('official_observations as o')
+    .select(FIGURE_COLUMNS.map((c) => `o.${c}` as const))
+    .where('o.account_id', '=', accountId)
+    .where('o.window', '=', window)
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'o.captured_at',
+        '=',
+        selectFrom('official_observations as p')
+          .select((e) => e.fn.max('p.captured_at').as('m'))
+          .where('p.account_id', '=', accountId)
+          .where('p.window', '=', window),
+      ),
+    )
+    .execute();
 }
 
 /**
