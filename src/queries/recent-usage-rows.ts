@@ -1,6 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { HOUR_MS } from '../store/telemetry.ts';
-import { loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
+import { countRecordsPerHour, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
 
 /**
  * A user's raw usage records of the last days, kept in memory hour by hour and re-read only
@@ -40,18 +40,9 @@ export async function recentUsageRows(db: Db, userId: string, from: number, to: 
   const cached = users.get(userId) ?? { hours: new Map<number, CachedHour>() };
   users.delete(userId); // re-inserted below: Map order is the recency order
   const firstHour = Math.floor(from / HOUR_MS) * HOUR_MS;
-  const counts = await db
-    .selectFrom('usage_hourly')
-    .select((eb) => ['hour', eb.fn.sum<number>('records').as('records')])
-    .where('user_id', '=', userId)
-    .where('hour', '>=', firstHour)
-    .where('hour', '<', to)
-    .groupBy('hour')
-    .execute();
+  const counts = await countRecordsPerHour(db, userId, firstHour, to);
   const hours = new Map<number, CachedHour>();
-  for (const c of counts
-    .map((c) => ({ hour: Number(c.hour), records: Number(c.records) }))
-    .sort((a, b) => a.hour - b.hour)) {
+  for (const c of counts) {
     const known = cached.hours.get(c.hour);
     if (known && known.records === c.records) {
       hours.set(c.hour, known);
