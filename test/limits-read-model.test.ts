@@ -139,8 +139,11 @@ describe('limits read model on generated data', () => {
 
   it('sees official figures recorded after it cached them: a new one, and an older one uploaded late', async () => {
     const user = data.users[2]?.id as string;
-    const accounts = await listAccounts(store.db, user);
-    const observed = accounts[0]?.id as string;
+    // The account with the most usage this week: a figure in its window yields a calibration sample.
+    const busiest = (await straightforward(user, now)).sort(
+      (a, b) => (b.evaluation.windows.seven_day?.used_usd ?? 0) - (a.evaluation.windows.seven_day?.used_usd ?? 0),
+    )[0];
+    const observed = busiest?.account.id as string;
     const figure = (captured: number, utilization: number) => ({
       user_id: user,
       account_id: observed,
