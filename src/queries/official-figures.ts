@@ -22,8 +22,11 @@ import {
  */
 
 const DAY = 86_400_000;
-/** Accounts' windows kept per store; the least recently asked is dropped beyond it. */
-const MAX_WINDOWS = 5_000;
+/**
+ * Accounts' windows kept per store; the least recently asked is dropped beyond it. A window
+ * has at most ~50,000 figures in the lookback (one a minute): usually a few thousand.
+ */
+const MAX_WINDOWS = 256;
 
 interface CachedWindow {
   from: number;
