@@ -2,15 +2,10 @@ import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculat
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import { type AccountRow, listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
-import {
-  type LimitEventRow,
-  latestObservationPerWindow,
-  listLimitEvents,
-  listOfficialObservations,
-  type OfficialObservationRow,
-} from '../store/limit-observations.ts';
-import { loadSourceTotals, loadUsageRows } from '../store/usage-rows.ts';
-import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { type LimitEventRow, listLimitEvents, type OfficialFigureRow } from '../store/limit-observations.ts';
+import { HOUR_MS } from '../store/telemetry.ts';
+import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
+import { type ChosenSources, chooseSources, isCounted } from '../usage/count-once.ts';
 import {
   type AccountEvaluation,
   type AccountSettings,
@@ -22,6 +17,8 @@ import {
   type WindowKind,
 } from '../usage/evaluate-account.ts';
 import { planIds, type WeeklyReset } from '../usage/limit-types.ts';
+import { listOfficialFigures } from './official-figures.ts';
+import { recentUsageRows } from './recent-usage-rows.ts';
 
 /**
  * The read model behind /api/me/usage, /api/forecast, /api/me/pace, /stats and the
@@ -75,6 +72,14 @@ function parseJson<T>(text: string | null): T | null {
   }
 }
 
+/** What the domain is given about a user's accounts, as read from the store. */
+export interface LimitsInputs {
+  /** Usage points per account id. */
+  usage: Map<string, UsagePoint[]>;
+  officials: OfficialFigureRow[];
+  events: LimitEventRow[];
+}
+
 /** Evaluates every account of a user (or the given ones) at `now`. */
 export async function evaluateUserAccounts(
   db: Db,
@@ -84,30 +89,99 @@ export async function evaluateUserAccounts(
   if (accounts.length === 0) return [];
   const ids = accounts.map((a) => a.id);
   const since = q.now - LOOKBACK_MS;
-  const [usage, recent, latest, events] = await Promise.all([
+  const [usage, officials, events] = await Promise.all([
     usagePointsByAccount(db, q.userId, since, q.now, q.prices),
-    listOfficialObservations(db, ids, since),
-    latestObservationPerWindow(db, ids),
+    listOfficialFigures(db, ids, since),
     listLimitEvents(db, ids, since),
   ]);
-  const officialRows = new Map<string, OfficialObservationRow>();
-  for (const o of [...latest, ...recent]) officialRows.set(o.id, o);
+  const thinned = accounts.flatMap((a) =>
+    thinOfficials(
+      officials.filter((o) => o.account_id === a.id),
+      events.filter((e) => e.account_id === a.id),
+      q.now,
+    ),
+  );
+  return evaluateWithInputs(accounts, { usage, officials: thinned, events }, q.now);
+}
+
+/**
+ * One account's official figures without those the domain's answer cannot depend on. The
+ * status line repeats a window's figure every minute while the percentage moves every few:
+ * of a run of equal figures (same percentage, reset and source, one window) the first is a
+ * calibration sample and the last the latest evidence; the ones between add no sample
+ * (calibration skips a percentage equal to the last sampled in its window) and change no
+ * window (their reset is the run's). They would matter only where the domain asks "what was
+ * the latest evidence at instant t" for t inside the run: at a limit event, at a figure
+ * without a usable reset, or at `now` — a run spanning any of those is kept whole.
+ * test/limits-read-model.test.ts compares the answers with and without thinning.
+ */
+export function thinOfficials(
+  rows: readonly OfficialFigureRow[],
+  events: readonly LimitEventRow[],
+  now: number,
+): OfficialFigureRow[] {
+  const at = (r: OfficialFigureRow) => Number(r.captured_at);
+  const reset = (r: OfficialFigureRow) => (r.resets_at === null ? null : Number(r.resets_at));
+  const askedAt = [now, ...events.map((e) => Number(e.at))];
+  for (const r of rows) {
+    const resetsAt = reset(r);
+    if (resetsAt === null || resetsAt <= at(r)) askedAt.push(at(r));
+  }
+  askedAt.sort((a, b) => a - b);
+  const askedWithin = (from: number, to: number) => {
+    let lo = 0;
+    let hi = askedAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((askedAt[mid] as number) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < askedAt.length && (askedAt[lo] as number) <= to;
+  };
+  const same = (a: OfficialFigureRow, b: OfficialFigureRow) =>
+    Number(a.utilization) === Number(b.utilization) && reset(a) === reset(b) && a.source === b.source;
+  const byWindow = new Map<string, OfficialFigureRow[]>();
+  for (const r of [...rows].sort((a, b) => at(a) - at(b))) {
+    const list = byWindow.get(r.window);
+    if (list) list.push(r);
+    else byWindow.set(r.window, [r]);
+  }
+  const dropped = new Set<OfficialFigureRow>();
+  for (const list of byWindow.values()) {
+    for (let i = 1; i < list.length - 1; i++) {
+      const prev = list[i - 1] as OfficialFigureRow;
+      const cur = list[i] as OfficialFigureRow;
+      const next = list[i + 1] as OfficialFigureRow;
+      if (
+        same(prev, cur) &&
+        same(cur, next) &&
+        at(prev) < at(cur) &&
+        at(cur) < at(next) &&
+        !askedWithin(at(prev), at(next))
+      )
+        dropped.add(cur);
+    }
+  }
+  return rows.filter((r) => !dropped.has(r));
+}
+
+/** The domain's evaluation of each account from what was read (pure). */
+export function evaluateWithInputs(accounts: AccountRow[], inputs: LimitsInputs, now: number): EvaluatedAccount[] {
   return accounts.map((account) => {
     const { settings, defaultWeeklyReset } = settingsOf(account);
-    const officials = [...officialRows.values()].filter((o) => o.account_id === account.id).map(officialOf);
     const evaluation = evaluateAccount({
-      now: q.now,
+      now,
       settings,
-      usage: usage.get(account.id) ?? [],
-      officials,
-      events: events.filter((e) => e.account_id === account.id).map(limitEventOf),
-      usageSince: since,
+      usage: inputs.usage.get(account.id) ?? [],
+      officials: inputs.officials.filter((o) => o.account_id === account.id).map(officialOf),
+      events: inputs.events.filter((e) => e.account_id === account.id).map(limitEventOf),
+      usageSince: now - LOOKBACK_MS,
     });
     return { account, settings, defaultWeeklyReset, evaluation };
   });
 }
 
-export function officialOf(o: OfficialObservationRow): OfficialObservation {
+export function officialOf(o: OfficialFigureRow): OfficialObservation {
   return {
     at: Number(o.captured_at),
     window: o.window as WindowKind,
@@ -140,8 +214,26 @@ async function usagePointsByAccount(
   now: number,
   prices: PriceTable,
 ): Promise<Map<string, UsagePoint[]>> {
-  const rows = await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
+  // Whole hours before the raw boundary from the hourly rollup; from it on, raw records (the
+  // rows, in the order, loadUsageRows with rawFrom reads), kept per hour between requests.
+  const rawFrom = Math.floor((now - RAW_LOOKBACK_MS) / HOUR_MS) * HOUR_MS;
+  const rows =
+    rawFrom > from
+      ? [
+          ...(await loadUsageRows(db, { userId, from, to: rawFrom })),
+          ...(await recentUsageRows(db, userId, rawFrom, now + 1)),
+        ]
+      : await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
   const chosen = chooseSources(await loadSourceTotals(db, userId, [...new Set(rows.map((r) => r.session_id))]));
+  return usagePoints(rows, chosen, prices);
+}
+
+/** Usage rows, counted once under the chosen sources, as points per account, minute and model. */
+export function usagePoints(
+  rows: readonly UsageRow[],
+  chosen: ChosenSources,
+  prices: PriceTable,
+): Map<string, UsagePoint[]> {
   const models = [...new Set(rows.map((r) => r.model))];
   const rates = compileRates(models.map((m) => resolveModelPrice(prices, m)?.price));
   const modelIndex = new Map(models.map((m, i) => [m, i]));

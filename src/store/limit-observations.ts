@@ -60,6 +60,88 @@ export async function latestObservationPerWindow(db: Db, accountIds: string[]): 
     .execute();
 }
 
+/** The columns of an official observation the limits domain reads. */
+export type OfficialFigureRow = Pick<
+  OfficialObservationRow,
+  'account_id' | 'window' | 'utilization' | 'resets_at' | 'captured_at' | 'source'
+>;
+
+const FIGURE_COLUMNS = ['account_id', 'window', 'utilization', 'resets_at', 'captured_at', 'source'] as const;
+
+/**
+ * The windows an account has official figures of, in name order: one index seek each on
+ * official_observations_account_window_at (a loose index scan).
+ */
+export async function listOfficialWindows(db: Db, accountId: string): Promise<string[]> {
+  const windows: string[] = [];
+  for (;;) {
+    const next = await db
+      .selectFrom('official_observations')
+      .select('window')
+      .where('account_id', '=', accountId)
+      .where('window', '>', windows[windows.length - 1] ?? '')
+      .orderBy('window')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) return windows;
+    windows.push(next.window);
+  }
+}
+
+/** An account's figures of one window captured after `after` (exclusive), oldest first; from the index alone. */
+export async function listOfficialFiguresAfter(
+  db: Db,
+  accountId: string,
+  window: string,
+  after: number,
+): Promise<OfficialFigureRow[]> {
+  return db
+    .selectFrom('official_observations')
+    .select(FIGURE_COLUMNS)
+    .where('account_id', '=', accountId)
+    .where('window', '=', window)
+    .where('captured_at', '>', after)
+    .orderBy('captured_at')
+    .execute();
+}
+
+/** How many figures of one window were captured since `since`, and the latest instant: counted in the index. */
+export async function countOfficialFigures(
+  db: Db,
+  accountId: string,
+  window: string,
+  since: number,
+): Promise<{ count: number; latest: number | null }> {
+  const r = await db
+    .selectFrom('official_observations')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('captured_at').as('m')])
+    .where('account_id', '=', accountId)
+    .where('window', '=', window)
+    .where('captured_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(r.n), latest: r.m === null ? null : Number(r.m) };
+}
+
+/** The latest figures of one window however old (every one captured at the latest instant). */
+export async function latestOfficialFigures(db: Db, accountId: string, window: string): Promise<OfficialFigureRow[]> {
+  return db
+    .selectFrom('official_observations as o')
+    .select(FIGURE_COLUMNS.map((c) => `o.${c}` as const))
+    .where('o.account_id', '=', accountId)
+    .where('o.window', '=', window)
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'o.captured_at',
+        '=',
+        selectFrom('official_observations as p')
+          .select((e) => e.fn.max('p.captured_at').as('m'))
+          .where('p.account_id', '=', accountId)
+          .where('p.window', '=', window),
+      ),
+    )
+    .execute();
+}
+
 /**
  * Records a limit event unless the same kind for the same account and window was recorded
  * within two minutes of it (one hit reported by several sessions, the hook and the

@@ -106,3 +106,22 @@ export async function loadSourceTotals(db: Db, userId: string, sessions: string[
   }
   return out;
 }
+
+/** How many raw records a user has per hour in [from, to), hour ascending: summed from the rollup's `records`. */
+export async function countRecordsPerHour(
+  db: Db,
+  userId: string,
+  from: number,
+  to: number,
+): Promise<{ hour: number; records: number }[]> {
+  const rows = await db
+    .selectFrom('usage_hourly')
+    .select((eb) => ['hour', eb.fn.sum<number>('records').as('records')])
+    .where('user_id', '=', userId)
+    .where('hour', '>=', from)
+    .where('hour', '<', to)
+    .groupBy('hour')
+    .orderBy('hour')
+    .execute();
+  return rows.map((r) => ({ hour: Number(r.hour), records: Number(r.records) }));
+}
