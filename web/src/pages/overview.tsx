@@ -1,14 +1,5 @@
 import { useState } from 'preact/hooks';
-import {
-  type AccountUsage,
-  ApiError,
-  api,
-  type Forecast,
-  type Pace,
-  type UsageReport,
-  type UsageTotals,
-  usage,
-} from '../api.ts';
+import { type AccountUsage, api, type Pace, timeZone, type UsageReport, type UsageTotals, usage } from '../api.ts';
 import { AccountCard } from '../components/limit-card.tsx';
 import { type ChartLayer, UsageChart } from '../components/usage-chart.tsx';
 import {
@@ -25,29 +16,17 @@ import {
 import { useLoad } from '../use-load.ts';
 
 interface Limits {
-  accounts: AccountUsage[] | undefined;
-  unavailable: string | undefined;
-  forecast: Forecast | undefined;
+  accounts: AccountUsage[];
   pace: Pace | undefined;
 }
 
+/** /api/me/usage carries each window's forecast; /api/me/pace the verdict across accounts. */
 async function loadLimits(): Promise<Limits> {
-  const [u, f, p] = await Promise.allSettled([
+  const [u, p] = await Promise.all([
     api<{ accounts: AccountUsage[] }>('GET', '/api/me/usage'),
-    api<Forecast>('GET', '/api/forecast'),
-    api<Pace>('GET', '/api/me/pace'),
+    api<Pace>('GET', `/api/me/pace?tz=${encodeURIComponent(timeZone())}`).catch(() => undefined),
   ]);
-  const missing = (r: PromiseSettledResult<unknown>) =>
-    r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 404;
-  if (u.status === 'rejected' && !missing(u)) throw u.reason;
-  return {
-    accounts: u.status === 'fulfilled' ? u.value.accounts : undefined,
-    unavailable: missing(u)
-      ? 'This server does not report limits yet (GET /api/me/usage is not there): usage below is exact.'
-      : undefined,
-    forecast: f.status === 'fulfilled' ? f.value : undefined,
-    pace: p.status === 'fulfilled' ? p.value : undefined,
-  };
+  return { accounts: u.accounts, pace: p };
 }
 
 function LimitsSection(props: { tick: number }) {
@@ -63,12 +42,7 @@ function LimitsSection(props: { tick: number }) {
           {limits.error.message}
         </p>
       ) : null}
-      {d?.unavailable ? (
-        <p class="notice" data-testid="limits-unavailable">
-          Limits not available. {d.unavailable}
-        </p>
-      ) : null}
-      {d?.pace ? (
+      {d?.pace && d.accounts.length > 0 ? (
         <p class="pace" data-testid="pace">
           {d.pace.recommended_account ? (
             <strong>Use {d.pace.recommended_account.label ?? d.pace.recommended_account.uuid}: </strong>
@@ -76,13 +50,12 @@ function LimitsSection(props: { tick: number }) {
           {d.pace.reason}
         </p>
       ) : null}
-      {d?.accounts && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
+      {d && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
       <div class="cards">
         {(d?.accounts ?? []).map((a) => (
           <AccountCard
             key={a.id}
             account={a}
-            forecast={d?.forecast?.accounts.find((f) => f.id === a.id)?.windows}
             pace={d?.pace?.accounts.find((p) => p.id === a.id)}
             recommended={d?.pace?.recommended_account?.id === a.id}
             now={now}
