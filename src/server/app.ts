@@ -10,6 +10,7 @@ import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerEventsRoute } from './routes/events/events-route.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
+import { registerMeRoutes } from './routes/me/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
@@ -44,6 +45,7 @@ export function createApp(ctx: AppContext): Hono {
   );
 
   registerUsageRoutes(app, ctx);
+  registerMeRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
