@@ -131,6 +131,21 @@ describe('the dashboard in Chromium', () => {
     ]);
   }, 30_000);
 
+  it('stacks the daily chart by model from one day×model call', async () => {
+    const asked: string[] = [];
+    const listen = (r: { url: () => string }) => {
+      if (r.url().includes('/api/usage?')) asked.push(new URL(r.url()).searchParams.get('group_by') ?? '');
+    };
+    page.on('request', listen);
+    await page.getByLabel('Stack by').selectOption('model');
+    const legend = page.locator('.chart .legend');
+    await legend.getByText('claude-opus-4-1: 45,678 tokens').waitFor();
+    expect(await legend.getByText('claude-sonnet-4-5: 4,324,579 tokens').count()).toBe(1);
+    page.off('request', listen);
+    expect(asked.sort()).toEqual(['day', 'day,model', 'model']);
+    await page.getByLabel('Stack by').selectOption('type');
+  }, 30_000);
+
   it('sessions, machines and account pages are keyboard reachable and pass axe', async () => {
     for (const [name, testId, row] of [
       ['Sessions', 'session-table', 'web-session-1'],
@@ -143,9 +158,15 @@ describe('the dashboard in Chromium', () => {
           .getByTestId(testId)
           .getByRole('row', { name: new RegExp(row) })
           .textContent(),
-      ).toContain('4,370,257');
+      ).toContain('4,370,257 tokens');
       expect(await axeViolations(page)).toEqual([]);
     }
+    expect(
+      await page
+        .getByTestId('machine-table')
+        .getByRole('row', { name: /web-box/ })
+        .textContent(),
+    ).toContain('active: data in the last 5 min');
     await page.getByRole('link', { name: 'Account' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
@@ -271,6 +292,11 @@ describe('the dashboard in Chromium', () => {
     expect(await observe(0, 40)).toBe(201);
     await five.getByText('40 %', { exact: true }).waitFor({ timeout: 2000 });
     expect(Date.now() - sent).toBeLessThan(2000);
+
+    // The usage section filtered to one account: its 250,000 tokens only.
+    await page.getByTestId('usage-filter').getByLabel('Account').selectOption({ label: 'Personal Max' });
+    await page.getByTestId('range-total').getByText('250,000', { exact: true }).waitFor();
+    await page.getByTestId('usage-filter').getByLabel('Account').selectOption('');
   }, 60_000);
 
   it('edits an account’s label and plan on the Account page', async () => {

@@ -59,14 +59,21 @@ export interface UsageReport {
   from: string;
   to: string;
   totals: UsageTotals;
-  groups: ({ key: string } & UsageTotals)[];
+  groups: ({ key: string; keys?: Record<string, string> } & UsageTotals)[];
 }
 
-export type GroupBy = 'day' | 'model' | 'session' | 'machine' | 'account';
+export type GroupBy = 'day' | 'model' | 'session' | 'machine' | 'account' | 'day,model';
 
-export function usage(from: Date, to: Date, groupBy?: GroupBy): Promise<UsageReport> {
+export interface UsageFilter {
+  account?: string;
+  machine?: string;
+}
+
+export function usage(from: Date, to: Date, groupBy?: GroupBy, filter: UsageFilter = {}): Promise<UsageReport> {
   const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), tz: timeZone() });
   if (groupBy) q.set('group_by', groupBy);
+  if (filter.account) q.set('account', filter.account);
+  if (filter.machine) q.set('machine', filter.machine);
   return api<UsageReport>('GET', `/api/usage?${q}`);
 }
 
@@ -157,3 +164,33 @@ export interface AccountSettings {
 }
 
 export const PLANS = ['pro', 'max5', 'max20', 'team', 'team_premium', 'enterprise', 'api', 'custom'] as const;
+
+export interface SessionRow {
+  session_id: string;
+  started_at: string;
+  last_activity_at: string;
+  duration_seconds: number;
+  status: 'active' | 'recent' | 'stale';
+  machines: string[];
+  accounts: { id: string; label: string }[];
+  models: string[];
+  tokens: number;
+  cost_usd: number;
+  context: {
+    model: string;
+    at: string;
+    used_tokens: number;
+    window_tokens: number;
+    utilization: number;
+    window_rule: string;
+  } | null;
+}
+
+export interface MachineRow {
+  id: string;
+  host_name: string;
+  tracking_status: 'active' | 'recent' | 'stale';
+  last_seen_at: string;
+  tokens_today: number;
+  cost_usd_today: number;
+}

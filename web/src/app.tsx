@@ -4,8 +4,9 @@ import { zoneName } from './format.ts';
 import { useLive } from './live.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { AccountPage, LoginPage, SetupPage } from './pages/auth-pages.tsx';
-import { GroupsPage } from './pages/groups.tsx';
+import { MachinesPage } from './pages/machines.tsx';
 import { Overview } from './pages/overview.tsx';
+import { SessionsPage } from './pages/sessions.tsx';
 
 type Auth =
   | { state: 'loading' }
@@ -96,9 +97,9 @@ export function App() {
 
   const page =
     path === '/sessions' ? (
-      <GroupsPage tick={tick} kind="session" />
+      <SessionsPage tick={tick} />
     ) : path === '/machines' ? (
-      <GroupsPage tick={tick} kind="machine" />
+      <MachinesPage tick={tick} />
     ) : path === '/admin' && auth.user.role === 'admin' ? (
       <AdminPage tick={tick} />
     ) : path === '/account' ? (

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
@@ -147,7 +148,7 @@ function AuditLog(props: { tick: number }) {
           {loaded.error.message}
         </p>
       ) : null}
-      <div class="table-wrap">
+      <ScrollRegion label="Audit log table">
         <table data-testid="audit-table">
           <caption>Newest first ({zoneName()})</caption>
           <thead>
@@ -174,7 +175,7 @@ function AuditLog(props: { tick: number }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </section>
   );
 }
