@@ -5,6 +5,7 @@ import type { AppContext } from './app-context.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
+import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerAuditRoutes } from './routes/audit/index.ts';
 import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext): Hono {
 
   registerUsageRoutes(app, ctx);
   registerMeRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
