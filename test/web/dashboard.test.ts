@@ -326,6 +326,32 @@ describe('the dashboard in Chromium', () => {
     await audit.getByRole('cell', { name: 'invite.create' }).waitFor({ state: 'detached' });
     expect(await audit.locator('tbody td:nth-child(2)').allTextContents()).toEqual(['user.first_admin']);
     expect(await axeViolations(page)).toEqual([]);
+
+    // People: add one, make them admin, disable them; the admin's own row has no buttons.
+    const add = page.getByRole('form', { name: 'Add a person' });
+    await add.getByLabel('Email').fill('member@example.com');
+    await add.getByLabel('First password').fill('first password 1');
+    await add.getByRole('button', { name: 'Add person' }).click();
+    const users = page.getByTestId('users-table');
+    const row = users.getByRole('row', { name: /member@example\.com/ });
+    await row.getByRole('button', { name: 'Make admin' }).click();
+    await row.getByRole('cell', { name: 'admin', exact: true }).waitFor();
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('cell', { name: 'disabled' }).waitFor();
+    expect(
+      await users
+        .getByRole('row', { name: /admin@example\.com/ })
+        .getByRole('button')
+        .count(),
+    ).toBe(0);
+    // Everyone's tokens and the team's usage, with why a team total may pass 100 %.
+    await page.getByTestId('all-tokens-table').getByRole('cell', { name: EMAIL }).first().waitFor();
+    expect(await page.getByTestId('team-total').textContent()).toContain('may pass 100%');
+    expect(await page.getByTestId('seats-table').getByRole('rowheader').allTextContents()).toContain(EMAIL);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
   }, 60_000);
 
   it('changes the password, signs out, and signs in with the new one', async () => {

@@ -101,7 +101,7 @@ export function App() {
     ) : path === '/machines' ? (
       <MachinesPage tick={tick} />
     ) : path === '/admin' && auth.user.role === 'admin' ? (
-      <AdminPage tick={tick} />
+      <AdminPage tick={tick} me={auth.user} />
     ) : path === '/account' ? (
       <AccountPage
         user={auth.user}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { api, type SessionUser } from '../api.ts';
+import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
@@ -181,16 +182,19 @@ function AuditLog(props: { tick: number }) {
 }
 
 /** What an admin can do from the page with the API that exists (docs/api.md). */
-export function AdminPage(props: { tick: number }) {
+export function AdminPage(props: { tick: number; me: SessionUser }) {
   const [changed, setChanged] = useState(0);
   const onChange = () => setChanged((n) => n + 1);
   return (
     <section aria-labelledby="admin-h">
       <h2 id="admin-h">Admin</h2>
+      <Users me={props.me} changed={changed} onChange={onChange} />
       <div class="cards">
         <Invites onChange={onChange} />
         <SetPassword onChange={onChange} />
       </div>
+      <TeamUsagePanel tick={props.tick} />
+      <AllTokens changed={changed} onChange={onChange} />
       <AuditLog tick={props.tick + changed} />
     </section>
   );
