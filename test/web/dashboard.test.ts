@@ -299,6 +299,32 @@ describe('the dashboard in Chromium', () => {
     await page.getByTestId('usage-filter').getByLabel('Account').selectOption('');
   }, 60_000);
 
+  it('is interactive within 1 s on loopback: navigation start to the first account card with its buttons', async () => {
+    const fresh = await context.newPage();
+    // Runs before the page's own script (over the DevTools protocol, so the CSP stays in force).
+    await fresh.addInitScript(() => {
+      const w = globalThis as unknown as {
+        document: { querySelector(s: string): unknown };
+        performance: { now(): number };
+        MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void };
+        firstCard?: number;
+      };
+      const seen = new w.MutationObserver(() => {
+        if (w.firstCard === undefined && w.document.querySelector('[data-testid="account-card"] button')) {
+          w.firstCard = w.performance.now();
+          seen.disconnect();
+        }
+      });
+      seen.observe(w.document, { childList: true, subtree: true });
+    });
+    await fresh.goto(takt.url);
+    await fresh.getByTestId('account-card').first().waitFor();
+    const ms = await fresh.evaluate(() => (globalThis as unknown as { firstCard: number }).firstCard);
+    console.log(`dashboard: first account card interactive ${Math.round(ms)} ms after navigation start`);
+    await fresh.close();
+    expect(ms).toBeLessThan(1000);
+  }, 30_000);
+
   it('edits an account’s label and plan on the Account page', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     const form = page.getByRole('form', { name: 'acct-web-other' });
