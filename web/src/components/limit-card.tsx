@@ -50,6 +50,7 @@ export function forecastInWords(f: ForecastWindow | undefined, now: number): str
 /** Where the figure comes from and how fresh it is: an official figure's age, else "now" (computed on this call). */
 function badgeText(w: WindowFigure, now: number): string {
   const source = w.source ?? 'estimated';
+  if (w.utilization === null && w.limit === null && source !== 'official') return 'no limit';
   if (source === 'official' && w.official_at) return `official · ${fmtAgo(new Date(w.official_at), new Date(now))}`;
   const confidence = typeof w.confidence === 'string' ? ` · ${w.confidence} confidence` : '';
   return `${source}${confidence}`;
@@ -60,6 +61,7 @@ function LimitBar(props: { name: string; windowKey: string; w: WindowFigure; uni
   const pct = w.utilization ?? (w.limit ? (w.used / w.limit) * 100 : null);
   const expected = expectedPct(w, now);
   const words = forecastInWords(w.forecast, now);
+  const badge = badgeText(w, now);
   const level = w.limited ? 'over' : pct === null ? 'none' : pct >= 100 ? 'over' : pct >= 80 ? 'high' : 'ok';
   const freshness = w.official_at
     ? `official figure of ${new Date(w.official_at).toLocaleString()}`
@@ -69,8 +71,8 @@ function LimitBar(props: { name: string; windowKey: string; w: WindowFigure; uni
       <div class="limit-head">
         <span class="limit-name">{props.name}</span>
         {w.limited ? <span class="badge badge-blocked">limit hit</span> : null}
-        <span class={`badge badge-${w.source ?? 'estimated'}`} title={freshness}>
-          {badgeText(w, now)}
+        <span class={badge === 'no limit' ? 'badge' : `badge badge-${w.source ?? 'estimated'}`} title={freshness}>
+          {badge}
         </span>
       </div>
       <div
@@ -235,7 +237,12 @@ export function AccountCard(props: {
       {props.pace && props.pace.weekly_used_pct !== null ? (
         <p class="note">
           Week: {fmtPct(props.pace.weekly_used_pct)} used with {fmtPct(props.pace.weekly_expected_pct ?? 0)} of the week
-          gone{props.pace.weekly_slack_pct === null ? '' : `, slack ${fmtPct(props.pace.weekly_slack_pct)}`}
+          gone
+          {props.pace.weekly_slack_pct === null
+            ? ''
+            : props.pace.weekly_slack_pct >= 0
+              ? `: ${fmtPct(props.pace.weekly_slack_pct)} below even pace`
+              : `: ${fmtPct(-props.pace.weekly_slack_pct)} over even pace`}
         </p>
       ) : null}
       <CalibrationButtons account={a} onChange={props.onChange} />

@@ -41,6 +41,12 @@ async function loadLimits(): Promise<Limits> {
   return { accounts: u.accounts, pace: p };
 }
 
+/** The verdict as the server words it ("use Team seat: 31% weekly slack; …"), as a sentence. */
+function sentence(reason: string): string {
+  const s = reason.trim();
+  return s ? `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}` : s;
+}
+
 function LimitsSection(props: { tick: number }) {
   const [changed, setChanged] = useState(0);
   const limits = useLoad(loadLimits, [props.tick, changed]);
@@ -56,10 +62,7 @@ function LimitsSection(props: { tick: number }) {
       ) : null}
       {d?.pace && d.accounts.length > 0 ? (
         <p class="pace" data-testid="pace">
-          {d.pace.recommended_account ? (
-            <strong>Use {d.pace.recommended_account.label ?? d.pace.recommended_account.uuid}: </strong>
-          ) : null}
-          {d.pace.reason}
+          {sentence(d.pace.reason)}
         </p>
       ) : null}
       {d && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
