@@ -297,6 +297,41 @@ try {
       await context.close();
     }
   }
+  // The other pages, wide and light (phone-width checks: SHOTS_PAGES_PHONE=1).
+  const phone = process.env.SHOTS_PAGES_PHONE === '1';
+  const context = await browser.newContext({
+    viewport: phone ? { width: 390, height: 844 } : { width: 1440, height: 1000 },
+    deviceScaleFactor: phone ? 2 : 1,
+    colorScheme: 'light',
+    locale: 'en-US',
+    timezoneId: 'Europe/Berlin',
+  });
+  await context.addCookies([{ name: 'takt_session', value: cookie.split('=')[1], url }]);
+  const page = await context.newPage();
+  for (const [path, ready] of [
+    ['/sessions', 'session-table'],
+    ['/machines', 'machine-table'],
+    ['/account', 'account-settings'],
+    ['/admin', 'seats-table'],
+  ]) {
+    await page.goto(`${url}${path}`);
+    await page.getByTestId(ready).first().waitFor();
+    await page.waitForTimeout(300);
+    if (process.env.SHOTS_DEBUG) {
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.table-wrap'))
+          .slice(0, 6)
+          .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+          .concat([`scrollWidth ${document.documentElement.scrollWidth}`]),
+      );
+      process.stdout.write(`${path}: ${wide.join(' | ')}\n`);
+    }
+    const file = `${process.env.SHOTS_DIR ?? 'docs/images'}/page-${path.slice(1)}${phone ? '-phone' : ''}.png`;
+    await page.screenshot({ path: file, fullPage: true });
+    out.push(file);
+  }
+  await context.close();
 } finally {
   await browser.close();
   server.kill('SIGTERM');

@@ -145,7 +145,7 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
                     {self ? (
                       <span class="muted">you</span>
                     ) : (
-                      <>
+                      <div>
                         <button
                           type="button"
                           onClick={() =>
@@ -174,7 +174,7 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
                           {u.disabled ? 'Enable' : 'Disable'}
                           <span class="sr-only"> ({u.email})</span>
                         </button>
-                      </>
+                      </div>
                     )}
                   </td>
                 </tr>
@@ -275,7 +275,8 @@ export function TeamUsagePanel(props: { tick: number }) {
         <p class="note" data-testid="team-total">
           {d.team.seats} team {d.team.seats === 1 ? 'seat' : 'seats'}: {fmtUsd(d.team.used_usd)} used
           {d.team.cap > 0 ? ` of ${fmtUsd(d.team.cap)} in per-seat caps` : ''}
-          {d.team.utilization === null ? '' : ` (${fmtPct(d.team.utilization)})`}. {d.team.note}.
+          {d.team.utilization === null ? '' : ` (${fmtPct(d.team.utilization)})`}. {d.team.note.charAt(0).toUpperCase()}
+          {d.team.note.slice(1)}.
         </p>
       ) : null}
       <ScrollRegion label="Per-seat usage table">

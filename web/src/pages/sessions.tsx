@@ -93,7 +93,11 @@ export function SessionsPage(props: { tick: number }) {
                   <td>{fmtDuration(s.duration_seconds * 1000)}</td>
                   <td>{s.machines.join(', ') || '(unknown)'}</td>
                   <td>{s.accounts.map((a) => a.label).join(', ') || '(unknown)'}</td>
-                  <td class="mono">{s.models.join(', ')}</td>
+                  <td class="mono">
+                    {s.models.map((m) => (
+                      <div key={m}>{m}</div>
+                    ))}
+                  </td>
                   <td>{fmtInt(s.tokens)} tokens</td>
                   <td>{fmtUsd(s.cost_usd)}</td>
                   <td>
