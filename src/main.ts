@@ -18,6 +18,8 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   hooks: () => import('./cli/commands/hooks.ts'),
   service: () => import('./cli/commands/service.ts'),
   usage: () => import('./cli/commands/usage.ts'),
+  sync: () => import('./cli/commands/sync.ts'),
+  track: () => import('./cli/commands/track.ts'),
 };
 
 const usage = `takt — Claude Code usage tracker

@@ -192,6 +192,12 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
       .filter(([m]) => at(m as number) >= monthStart)
       .reduce((sum, [, t]) => sum + (t as number), 0);
     const stats = (await call('GET', '/app/claude-usage/stats/')).body;
+    // Seed 002 calls /api/usage bare: the current month (the Team seat's 500,000 count too).
+    const bare = (await call('GET', '/api/usage')).body;
+    expect({ from: bare.from, tokens: bare.totals.input_tokens + bare.totals.output_tokens }).toEqual({
+      from: new Date(monthStart).toISOString(),
+      tokens: monthTokens + (at(60) >= monthStart ? 500_000 : 0),
+    });
     expect({
       keys: Object.keys(stats).slice(0, 6),
       total_tokens: stats.total_tokens,

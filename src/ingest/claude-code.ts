@@ -1,4 +1,5 @@
 import { identityDigest } from '../lib/identity-digest.ts';
+import { emptyUsage, TOKEN_FIELDS } from '../lib/usage-counts.ts';
 import type {
   AccountRef,
   EventObservation,
@@ -224,31 +225,15 @@ function checkActivityValue(value: number, what: string): Checked {
   return { error: `${what} must be a finite number from 0 to under 2^40, got ${value}` };
 }
 
-const TOKEN_ATTRIBUTES = [
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'cache_creation_5m_tokens',
-  'cache_creation_1h_tokens',
-] as const;
-
 /**
  * The token counts and cost of an api_request event, each checked: a missing attribute
  * is 0 (older versions send no 5m/1h split), a present one must be in range — "-500",
  * "NaN", "12.7" or "0x10" reject the record with its reason instead of being stored.
  */
 function requestUsageOf(attrs: Attributes): { tokens: UsageTokens; error?: undefined } | { error: string } {
-  const tokens: UsageTokens = {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_creation_tokens: 0,
-    cache_creation_5m_tokens: 0,
-    cache_creation_1h_tokens: 0,
-    cost_usd: 0,
-  };
-  for (const key of TOKEN_ATTRIBUTES) {
+  const tokens: UsageTokens = emptyUsage();
+  // api_request attributes are named like takt's token fields (docs/claude-code-telemetry.md).
+  for (const key of TOKEN_FIELDS) {
     const raw = attrs.get(key);
     if (raw === undefined) continue;
     const checked = checkTokenCount(attributeAsNumber(raw), `api_request: ${key} (${JSON.stringify(raw)})`);

@@ -6,7 +6,7 @@ import { listMachines } from '../store/machines.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 
-export const groupByValues = ['day', 'model', 'session', 'machine', 'account'] as const;
+export const groupByValues = ['day', 'model', 'session', 'machine', 'account', 'source'] as const;
 export type UsageGroupBy = (typeof groupByValues)[number];
 
 /** Token counts by type and Claude Code's own cost. */
@@ -34,11 +34,12 @@ export function parseGroupBy(text: string): UsageGroupBy[] | string {
 /**
  * A user's usage in [from, to), totalled and optionally grouped.
  *
- * Counting rule (docs/decisions.md, "One request, one count"): metrics and
- * api_request events describe the same API requests of a session. For each
- * (session, model) takt counts the one source with the larger token total over the
- * session's life — never both — so either source alone still counts everything and
- * both together count once. Manual entries always add.
+ * Counting rule (docs/decisions.md, "One request, one count"; usage/count-once.ts):
+ * an api_request event and a transcript record of one request are stored once; for each
+ * (session, model) takt counts either the per-request sources or metrics, whichever
+ * has the larger token total over the session's life — never both — so any source alone
+ * still counts everything and all together count once. Manual entries always add.
+ * group_by=source says which source each counted figure came from.
  *
  * Whole hours are read from the hourly rollup; only the partial hours at the edges
  * of the range read raw records (store/usage-rows.ts).
@@ -131,6 +132,8 @@ function groupKey(
       return names.machine.get(r.machine_id) ?? '(unknown)';
     case 'account':
       return r.account_id ? (names.account.get(r.account_id) ?? r.account_id) : '(unknown)';
+    case 'source':
+      return r.source;
     default:
       return by satisfies never;
   }

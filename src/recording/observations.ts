@@ -68,4 +68,20 @@ export interface EventObservation {
   target: EventTarget;
 }
 
-export type Observation = MetricObservation | EventObservation;
+/**
+ * One API response as a transcript recorded it (`takt sync`). Its key is the message id
+ * (else the request id): a re-upload, or a second copy of the same files, repeats it; its
+ * request id joins it with the api_request event of the same request (counted once).
+ */
+export interface TranscriptObservation {
+  type: 'transcript';
+  key: string;
+  timeMs: number;
+  ctx: TelemetryContext;
+  model: string;
+  requestId: string | null;
+  /** Tokens as written, cost as the server's price table puts it. */
+  tokens: UsageTokens;
+}
+
+export type Observation = MetricObservation | EventObservation | TranscriptObservation;

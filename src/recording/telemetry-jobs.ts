@@ -254,6 +254,23 @@ function planRows(
         );
       }
     }
+    for (const obs of job.observations) {
+      if (obs.type !== 'transcript') continue;
+      const { machineId, accountId } = place(obs.ctx);
+      const row = emptyUsageRow(
+        job,
+        `${timeKeyPrefix(obs.timeMs)}:t:${obs.key}`,
+        'transcript',
+        obs.timeMs,
+        machineId,
+        accountId,
+        obs.ctx.sessionId,
+      );
+      row.model = obs.model;
+      row.request_id = obs.requestId;
+      Object.assign(row, obs.tokens);
+      add(usage, row, count);
+    }
   }
   return {
     plan: {

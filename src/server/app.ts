@@ -11,8 +11,10 @@ import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerEventsRoute } from './routes/events/events-route.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
+import { registerManualRoutes } from './routes/manual/index.ts';
 import { registerMeRoutes } from './routes/me/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
+import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
 import { registerDashboard } from './routes/web/serve-dashboard.ts';
@@ -55,6 +57,8 @@ export function createApp(ctx: AppContext): Hono {
   registerLimitsRoutes(app, ctx);
   registerSetupRoutes(app, ctx);
   registerEventsRoute(app, ctx);
+  registerTranscriptRoutes(app, ctx);
+  registerManualRoutes(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).
   app.post('*', async (c, next) => {

@@ -1,6 +1,7 @@
 import type { Db } from './db.ts';
 import type { MachinesTable } from './schema.ts';
 import { timeKeyPrefix } from './telemetry.ts';
+import { summedTokens } from './usage-rows.ts';
 
 export type MachineRow = Pick<MachinesTable, 'id' | 'host_name' | 'last_seen_at'>;
 
@@ -34,20 +35,7 @@ export async function tokenUsageForMachine(
 ): Promise<{ session_id: string; model: string; source: string; tokens: number }[]> {
   const rows = await db
     .selectFrom('usage_records')
-    .select((eb) => [
-      'session_id',
-      'model',
-      'source',
-      eb(
-        eb(
-          eb(eb.fn.sum<number>('input_tokens'), '+', eb.fn.sum<number>('output_tokens')),
-          '+',
-          eb.fn.sum<number>('cache_read_tokens'),
-        ),
-        '+',
-        eb.fn.sum<number>('cache_creation_tokens'),
-      ).as('tokens'),
-    ])
+    .select(['session_id', 'model', 'source', summedTokens().as('tokens')])
     .where('user_id', '=', q.userId)
     .where('dedupe_key', '>=', timeKeyPrefix(q.since))
     .where('token_id', '=', q.tokenId)

@@ -24,6 +24,7 @@ export interface Database {
   limit_events: LimitEventsTable;
   calibration_rejections: CalibrationRejectionsTable;
   token_machines: TokenMachinesTable;
+  manual_entries: ManualEntriesTable;
 }
 
 export interface InvitesTable {
@@ -175,6 +176,17 @@ export interface CalibrationRejectionsTable {
   at: number;
   implied_capacity: number;
   reason: string;
+  created_at: number;
+}
+
+/** A usage entry typed in by hand (seed 002's POST /api/session, `takt track`); its figures are a 'manual' usage row. */
+export interface ManualEntriesTable {
+  id: string;
+  user_id: string;
+  at: number;
+  note: string | null;
+  /** The usage_records row (source 'manual') that carries the tokens. */
+  dedupe_key: string;
   created_at: number;
 }
 

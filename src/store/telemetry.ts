@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { TOKEN_FIELDS, type UsageCounts, type UsageField } from '../lib/usage-counts.ts';
 import type { Db } from './db.ts';
 import { newId } from './ids.ts';
 import {
@@ -115,7 +116,11 @@ export async function saveSeriesStates(db: Db, rows: MetricSeriesTable[]): Promi
   }
 }
 
-/** Inserts records whose key is new; returns those inserted (a resent key is skipped). */
+/**
+ * Inserts records whose key is new and whose request id (if any) is not stored yet; returns
+ * those inserted. A resent key is skipped, and so is a request another source stored first
+ * (an api_request event and a transcript record of one request: docs/decisions.md).
+ */
 export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Promise<UsageRecordsTable[]> {
   if (rows.length === 0) return [];
   const inserted = new Set<string>();
@@ -123,7 +128,7 @@ export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Pro
     const r = await db
       .insertInto('usage_records')
       .values(part)
-      .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .returning(['user_id', 'dedupe_key'])
       .execute();
     for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);
@@ -187,8 +192,117 @@ export function sumHourly(records: UsageRecordsTable[]): UsageHourlyTable[] {
 
 /** Adds newly inserted records to the hourly rollup (summed first: PostgreSQL forbids touching a row twice in one upsert). */
 export async function addToHourly(db: Db, records: UsageRecordsTable[]): Promise<void> {
-  if (records.length === 0) return;
-  for (const part of chunks(sumHourly(records))) {
+  await addHourlyRows(db, sumHourly(records));
+}
+
+/** The columns that find a stored row again and say what it holds (for transcriptUpgrade). */
+export type StoredUsage = Pick<
+  UsageRecordsTable,
+  'dedupe_key' | 'source' | 'ts' | 'session_id' | 'model' | 'machine_id' | 'account_id' | UsageField
+>;
+
+/**
+ * A transcript record uploaded again with larger figures (a response whose streaming lines
+ * were split between two syncs: the later line has the final output count) replaces the
+ * stored one, since the more complete record wins; its rollup gets the difference. Only a
+ * record that is at least as large in every token field and larger in one is taken, and only
+ * over a transcript row: an api_request event of the request stays as Claude Code sent it.
+ */
+export function transcriptUpgrade(
+  stored: StoredUsage,
+  incoming: UsageRecordsTable,
+): { set: UsageCounts; hourly: UsageHourlyTable } | undefined {
+  if (stored.source !== 'transcript' || incoming.source !== 'transcript') return undefined;
+  let larger = false;
+  for (const k of TOKEN_FIELDS) {
+    const was = Number(stored[k]);
+    if (incoming[k] < was) return undefined;
+    if (incoming[k] > was) larger = true;
+  }
+  if (!larger) return undefined;
+  const set = emptyUsage();
+  const hourly: UsageHourlyTable = {
+    user_id: incoming.user_id,
+    hour: Math.floor(Number(stored.ts) / HOUR_MS) * HOUR_MS,
+    session_id: stored.session_id,
+    model: stored.model,
+    source: stored.source,
+    machine_id: stored.machine_id,
+    account_id: stored.account_id,
+    records: 0,
+    ...emptyUsage(),
+  };
+  for (const k of USAGE_COLUMNS) {
+    set[k] = incoming[k];
+    hourly[k] = incoming[k] - Number(stored[k]);
+  }
+  return { set, hourly };
+}
+
+/**
+ * Applies transcriptUpgrade to records that were not inserted (their key or request id was
+ * stored before); returns those that changed something.
+ */
+export async function upgradeTranscriptRecords(db: Db, notInserted: UsageRecordsTable[]): Promise<UsageRecordsTable[]> {
+  const upgraded: UsageRecordsTable[] = [];
+  const hourly: UsageHourlyTable[] = [];
+  for (const r of notInserted) {
+    if (r.source !== 'transcript') continue;
+    const columns = [
+      'dedupe_key',
+      'source',
+      'ts',
+      'session_id',
+      'model',
+      'machine_id',
+      'account_id',
+      ...USAGE_COLUMNS,
+    ] as const;
+    const stored =
+      (await db
+        .selectFrom('usage_records')
+        .select(columns)
+        .where('user_id', '=', r.user_id)
+        .where('dedupe_key', '=', r.dedupe_key)
+        .executeTakeFirst()) ??
+      (r.request_id === null
+        ? undefined
+        : await db
+            .selectFrom('usage_records')
+            .select(columns)
+            .where('user_id', '=', r.user_id)
+            .where('request_id', '=', r.request_id)
+            .executeTakeFirst());
+    const change = stored && transcriptUpgrade(stored, r);
+    if (!stored || !change) continue;
+    await db
+      .updateTable('usage_records')
+      .set(change.set)
+      .where('user_id', '=', r.user_id)
+      .where('dedupe_key', '=', stored.dedupe_key)
+      .execute();
+    hourly.push(change.hourly);
+    upgraded.push(r);
+  }
+  await addHourlyRows(db, hourly);
+  return upgraded;
+}
+
+/** Upserts rollup rows, adding their figures (and record counts) to what is there. */
+async function addHourlyRows(db: Db, rows: UsageHourlyTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  // Rows with the same key in one statement: PostgreSQL forbids touching a row twice in one upsert.
+  const merged = new Map<string, UsageHourlyTable>();
+  for (const h of rows) {
+    const key = [h.user_id, h.hour, h.session_id, h.model, h.source, h.machine_id, h.account_id].join('\u0000');
+    const into = merged.get(key);
+    if (!into) merged.set(key, { ...h });
+    else {
+      into.records += h.records;
+      for (const k of USAGE_COLUMNS) into[k] += h[k];
+    }
+  }
+  for (const part of chunks([...merged.values()])) {
     await db
       .insertInto('usage_hourly')
       .values(part)

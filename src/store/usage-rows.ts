@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { UsageCounts } from '../lib/usage-counts.ts';
 import { USAGE_FIELDS } from '../lib/usage-counts.ts';
 import type { Db } from './db.ts';
@@ -62,6 +63,13 @@ export async function loadUsageRows(
   return rows;
 }
 
+/**
+ * input + output + cache reads + cache writes, summed over the selected rows (the 5m/1h
+ * split is part of cache writes): the token total the counting rule and /validate compare.
+ */
+export const summedTokens = () =>
+  sql<number>`sum(input_tokens) + sum(output_tokens) + sum(cache_read_tokens) + sum(cache_creation_tokens)`;
+
 /** A source's token total over a session's life, per model: what the counting rule compares. */
 export interface SourceTotal {
   session_id: string;
@@ -81,15 +89,7 @@ export async function loadSourceTotals(db: Db, userId: string, sessions: string[
         'session_id',
         'model',
         'source',
-        eb(
-          eb(
-            eb(eb.fn.sum<number>('input_tokens'), '+', eb.fn.sum<number>('output_tokens')),
-            '+',
-            eb.fn.sum<number>('cache_read_tokens'),
-          ),
-          '+',
-          eb.fn.sum<number>('cache_creation_tokens'),
-        ).as('tokens'),
+        summedTokens().as('tokens'),
         eb.fn.sum<number>('cost_usd').as('cost'),
       ])
       .where('user_id', '=', userId)

@@ -15,7 +15,7 @@ export function modelRates(table: UsageTable, prices: PriceTable): Float64Array 
 }
 
 /** The cost of one row (NaN: the model has no price). */
-function rowCost(rates: Float64Array, c: UsageTable['columns'], row: number): number {
+export function rowCost(rates: Float64Array, c: UsageTable['columns'], row: number): number {
   return ratesCostUsd(
     rates,
     (c.model[row] as number) * RATES_PER_MODEL,

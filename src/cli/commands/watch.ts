@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
-import { bearerOf, currentTelemetryEnv, defaultSettingsPath } from '../../install/claude-settings.ts';
+import { resolveServerAccess } from '../../install/server-access.ts';
 import { isTaktError, TaktError } from '../../lib/errors.ts';
 import { meUsageView, paceView } from '../../queries/limits-view.ts';
 import { type PlanId, planIds } from '../../usage/limit-types.ts';
@@ -28,8 +28,9 @@ Watches how much of each account's limits is used and prints one line per transi
 each with account=, label=, window=, used=, resets_at=. The latest state is written to
 TAKT_HOME/pace-current.json (atomically) after every poll.
 
-By default it asks the takt server Claude Code sends telemetry to (the server and token
-\`takt setup\` wrote into ~/.claude/settings.json); --offline reads this machine's
+By default it asks the takt server this machine reports to (flags, else TAKT_SERVER and
+TAKT_TOKEN, else what \`takt hooks install\` saved, else the telemetry settings \`takt setup\`
+wrote into ~/.claude/settings.json); --offline reads this machine's
 transcripts and the status line's rate-limits.json instead.
 
   --server URL, --token T   the server and token (override the settings)
@@ -108,16 +109,19 @@ export async function run(args: string[]): Promise<number> {
       };
     };
   } else {
-    const settings = currentTelemetryEnv(env, values.settings ?? defaultSettingsPath());
-    const endpoint = settings.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? settings.OTEL_EXPORTER_OTLP_ENDPOINT;
-    const server = values.server ?? endpoint?.replace(/\/v1\/metrics\/?$/, '');
-    const token = values.token ?? bearerOf(settings.OTEL_EXPORTER_OTLP_HEADERS);
-    if (!server || !token) {
+    const access = resolveServerAccess({
+      flags: { server: values.server, token: values.token },
+      env,
+      home,
+      ...(values.settings ? { settingsPath: values.settings } : {}),
+    });
+    if (!access) {
       throw new TaktError(
         'bad_request',
         'no server or token: run takt setup (it writes both into ~/.claude/settings.json), pass --server URL --token T, or use --offline',
       );
     }
+    const { server, token } = access;
     snapshot = async () => {
       const usage = await getJson<UsageAnswer>(server, '/api/me/usage', token);
       if (usage.status !== 200) throw serverError(usage);

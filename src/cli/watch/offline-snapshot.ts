@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTime } from '../../official/parse-official-usage.ts';
-import { compileRates, RATES_PER_MODEL, ratesCostUsd } from '../../pricing/calculate-cost.ts';
-import { loadPriceTable, resolveModelPrice } from '../../pricing/price-table.ts';
+import { loadPriceTable } from '../../pricing/price-table.ts';
 import { DEFAULT_WEEKLY_RESET, type EvaluatedAccount, LOOKBACK_MS } from '../../queries/account-limits.ts';
 import type { AccountRow } from '../../store/accounts.ts';
 import { recentLimitHits } from '../../transcripts/limit-hits.ts';
 import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
-import { FLAG_FAST } from '../../transcripts/usage-table.ts';
 import {
   evaluateAccount,
   type LimitEvent,
@@ -15,6 +13,7 @@ import {
   type PlanId,
   type UsagePoint,
 } from '../../usage/evaluate-account.ts';
+import { modelRates, rowCost } from '../../usage/row-costs.ts';
 
 /**
  * `takt watch --offline`: this machine's transcripts and the status line's kept
@@ -32,7 +31,7 @@ export async function offlineAccount(q: {
   const loaded = await loadTranscriptUsage({ env: q.env, home: q.home, ...(q.dirs ? { dirs: q.dirs } : {}) });
   const table = loaded.index.table;
   const prices = loadPriceTable(q.home);
-  const rates = compileRates(table.models.values.map((m) => resolveModelPrice(prices, m)?.price));
+  const rates = modelRates(table, prices);
   const c = table.columns;
   const points = new Map<string, UsagePoint>();
   for (let row = 0; row < table.count; row++) {
@@ -46,16 +45,7 @@ export async function offlineAccount(q: {
       p = { at: minute, model, usd: 0, tokens: 0 };
       points.set(key, p);
     }
-    const usd = ratesCostUsd(
-      rates,
-      (c.model[row] as number) * RATES_PER_MODEL,
-      c.input[row] as number,
-      c.output[row] as number,
-      c.cacheWrite5m[row] as number,
-      c.cacheWrite1h[row] as number,
-      c.cacheRead[row] as number,
-      ((c.flags[row] as number) & FLAG_FAST) !== 0,
-    );
+    const usd = rowCost(rates, c, row);
     p.usd += Number.isNaN(usd) ? 0 : usd;
     p.tokens +=
       (c.input[row] as number) +

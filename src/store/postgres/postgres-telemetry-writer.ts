@@ -9,6 +9,7 @@ import {
   touchAccount,
   touchMachine,
   touchTokenMachines,
+  upgradeTranscriptRecords,
 } from '../telemetry.ts';
 import { lookupKey, type TelemetryWritten, type WriteTelemetry } from '../telemetry-writer.ts';
 
@@ -40,8 +41,13 @@ export function postgresTelemetryWriter(transaction: Store['transaction']): Writ
       await touchTokenMachines(trx, rows.tokenMachines);
       const inserted = await insertUsageRecords(trx, rows.usage);
       await addToHourly(trx, inserted);
+      const insertedSet = new Set(inserted);
+      const upgraded = await upgradeTranscriptRecords(
+        trx,
+        rows.usage.filter((r) => !insertedSet.has(r)),
+      );
       const activity = await insertActivityRecords(trx, rows.activity);
-      const written: TelemetryWritten = { usage: new Set(inserted), activity };
+      const written: TelemetryWritten = { usage: new Set([...inserted, ...upgraded]), activity };
       return written;
     });
 }

@@ -1,7 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { newId } from '../ids.ts';
-import type { ActivityRecordsTable, MetricSeriesTable, UsageRecordsTable } from '../schema.ts';
-import { sumHourly } from '../telemetry.ts';
+import type { ActivityRecordsTable, MetricSeriesTable, UsageHourlyTable, UsageRecordsTable } from '../schema.ts';
+import { type StoredUsage, sumHourly, transcriptUpgrade } from '../telemetry.ts';
 import { lookupKey, type WriteTelemetry } from '../telemetry-writer.ts';
 
 /**
@@ -44,12 +44,13 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
        last_seen_at = max(token_machines.last_seen_at, excluded.last_seen_at)`,
   );
   // Positional parameters: binding from an object costs more than the insert itself on this path.
+  // No conflict target: a repeated key and a request id stored before (by another source) are both skipped.
   const usageInsert = raw.prepare<unknown[]>(
     `insert into usage_records (user_id, dedupe_key, source, ts, machine_id, account_id, session_id, model, request_id,
        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens,
        cache_creation_1h_tokens, cost_usd, token_id)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (user_id, dedupe_key) do nothing`,
+     on conflict do nothing`,
   );
   const hourlyAdd = raw.prepare<unknown[]>(
     `insert into usage_hourly (user_id, hour, session_id, model, source, machine_id, account_id, records,
@@ -65,6 +66,19 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
        cache_creation_5m_tokens = usage_hourly.cache_creation_5m_tokens + excluded.cache_creation_5m_tokens,
        cache_creation_1h_tokens = usage_hourly.cache_creation_1h_tokens + excluded.cache_creation_1h_tokens,
        cost_usd = usage_hourly.cost_usd + excluded.cost_usd`,
+  );
+  const storedColumns = `dedupe_key, source, ts, session_id, model, machine_id, account_id, input_tokens, output_tokens,
+    cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cost_usd`;
+  const storedByKey = raw.prepare<[string, string], StoredUsage>(
+    `select ${storedColumns} from usage_records where user_id = ? and dedupe_key = ?`,
+  );
+  const storedByRequest = raw.prepare<[string, string], StoredUsage>(
+    `select ${storedColumns} from usage_records where user_id = ? and request_id = ? and request_id is not null`,
+  );
+  const usageUpdate = raw.prepare<unknown[]>(
+    `update usage_records set input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_creation_tokens = ?,
+       cache_creation_5m_tokens = ?, cache_creation_1h_tokens = ?, cost_usd = ?
+     where user_id = ? and dedupe_key = ?`,
   );
   const activityInsert = raw.prepare<ActivityRecordsTable>(
     `insert into activity_records (user_id, dedupe_key, ts, machine_id, account_id, session_id, kind, value, attributes)
@@ -98,6 +112,8 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
       for (const t of rows.tokenMachines)
         tokenMachine.run(t.token_id, t.machine_id, t.user_id, t.first_seen_at, t.last_seen_at);
       const usage = new Set<UsageRecordsTable>();
+      const upgrades: UsageHourlyTable[] = [];
+      const upgraded = new Set<UsageRecordsTable>();
       for (const r of rows.usage) {
         const { changes } = usageInsert.run(
           r.user_id,
@@ -118,9 +134,35 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
           r.cost_usd,
           r.token_id,
         );
-        if (changes > 0) usage.add(r);
+        if (changes > 0) {
+          usage.add(r);
+          continue;
+        }
+        // Stored before: a transcript record with larger figures replaces it (telemetry.ts, transcriptUpgrade).
+        if (r.source !== 'transcript') continue;
+        const stored =
+          storedByKey.get(r.user_id, r.dedupe_key) ??
+          (r.request_id === null ? undefined : storedByRequest.get(r.user_id, r.request_id));
+        const change = stored && transcriptUpgrade(stored, r);
+        if (!stored || !change) continue;
+        const u = change.set;
+        usageUpdate.run(
+          u.input_tokens,
+          u.output_tokens,
+          u.cache_read_tokens,
+          u.cache_creation_tokens,
+          u.cache_creation_5m_tokens,
+          u.cache_creation_1h_tokens,
+          u.cost_usd,
+          r.user_id,
+          stored.dedupe_key,
+        );
+        upgrades.push(change.hourly);
+        upgraded.add(r);
+        usage.add(r);
       }
-      for (const h of sumHourly([...usage])) {
+      const inserted = [...usage].filter((r) => !upgraded.has(r));
+      for (const h of [...sumHourly(inserted), ...upgrades]) {
         hourlyAdd.run(
           h.user_id,
           h.hour,

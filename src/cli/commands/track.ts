@@ -1,0 +1,103 @@
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { TaktError } from '../../lib/errors.ts';
+import { postJson, serverError } from '../http.ts';
+import { syncTarget } from './sync.ts';
+
+const help = `takt track <input> <output> [cache-read] [cache-creation] [--note N] [--model M]
+           [--server URL] [--token T] [--json]
+
+Records usage typed in by hand as a manual entry on the takt server (seed 003's
+track-usage.js): input and output tokens, optionally cache reads and cache writes. Reports
+label it "manual" and always count it on top of what Claude Code reported. With no numbers,
+on a terminal, it asks for them. The server and token default to what \`takt setup\` saved.
+
+List and delete entries with GET /api/manual-entries and DELETE /api/manual-entries/{id}.
+`;
+
+const WHOLE = /^\d+$/;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      note: { type: 'string' },
+      model: { type: 'string' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      settings: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (positionals.length > 4) {
+    throw new TaktError(
+      'bad_request',
+      'takt track takes at most four numbers: input output [cache-read] [cache-creation]',
+    );
+  }
+  let numbers = positionals;
+  let note = values.note;
+  if (numbers.length === 0) {
+    if (process.stdin.isTTY !== true) {
+      throw new TaktError('bad_request', 'give the numbers: takt track <input> <output> [cache-read] [cache-creation]');
+    }
+    ({ numbers, note } = await ask(note));
+  }
+  if (numbers.length < 2)
+    throw new TaktError('bad_request', 'give at least input and output tokens: takt track 5420 2100');
+  for (const n of numbers) {
+    if (!WHOLE.test(n)) throw new TaktError('bad_request', `"${n}" is not a whole number of tokens`);
+  }
+  const [input, output, cacheRead = '0', cacheCreation = '0'] = numbers.map(String);
+  const target = syncTarget(values);
+  const body = {
+    input: Number(input),
+    output: Number(output),
+    cache_read: Number(cacheRead),
+    cache_creation: Number(cacheCreation),
+    ...(note ? { note } : {}),
+    ...(values.model ? { model: values.model } : {}),
+  };
+  const answer = await postJson<Record<string, unknown>>(target.server, '/api/manual-entries', body, target.token);
+  if (answer.status !== 201) throw serverError(answer);
+  const e = answer.body;
+  if (values.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+  else {
+    const total = body.input + body.output + body.cache_read + body.cache_creation;
+    process.stdout.write(
+      `manual entry ${String(e.id)} recorded: ${total.toLocaleString('en-US')} tokens (input ${body.input}, output ${body.output}, cache read ${body.cache_read}, cache writes ${body.cache_creation})${note ? ` — ${note}` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+/** The interactive form: one question per number, Enter for 0 on the optional ones. */
+async function ask(note: string | undefined): Promise<{ numbers: string[]; note: string | undefined }> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const question = async (label: string, optional: boolean): Promise<string> => {
+      for (;;) {
+        const a = (await rl.question(`${label}${optional ? ' [0]' : ''}: `)).trim().replace(/[,_]/g, '');
+        if (a === '' && optional) return '0';
+        if (WHOLE.test(a)) return a;
+        process.stderr.write('  a whole number of tokens, please\n');
+      }
+    };
+    const numbers = [
+      await question('Input tokens', false),
+      await question('Output tokens', false),
+      await question('Cache read tokens', true),
+      await question('Cache creation tokens', true),
+    ];
+    const typed = note ?? (await rl.question('Note (optional): ')).trim();
+    return { numbers, note: typed === '' ? undefined : typed };
+  } finally {
+    rl.close();
+  }
+}
