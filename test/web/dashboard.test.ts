@@ -261,7 +261,7 @@ describe('the dashboard in Chromium', () => {
     expect(await five.locator('.limit-figures span').textContent()).toBe('250,000 tokens of 1,000,000 tokens');
     expect(await five.locator('.badge').textContent()).toBe('official · 1 h 40 min ago');
     expect(await five.locator('.limit-meta').textContent()).toMatch(
-      /^resets in (1 h 59 min|2 h 0 min) \(\d\d:\d\d [AP]M\)even pace 6\d(\.\d)? %(lasts to reset|runs out at .*)$/,
+      /^resets in (1 h 59 min|2 h 0 min) \((\w{3} \d{1,2}, )?\d\d:\d\d [AP]M\)even pace 6\d(\.\d)? %(lasts to reset|runs out at .*)$/,
     );
     expect(await five.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('25');
     // The other account has no plan, no limit, no official figure: the card says how to get one.
