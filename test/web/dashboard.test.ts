@@ -160,6 +160,9 @@ describe('the dashboard in Chromium', () => {
           .textContent(),
       ).toContain('4,370,257 tokens');
       expect(await axeViolations(page)).toEqual([]);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.emulateMedia({ colorScheme: 'light' });
     }
     expect(
       await page
@@ -269,6 +272,20 @@ describe('the dashboard in Chromium', () => {
     expect(await other.getByTestId('no-limit').textContent()).toContain('set its plan on the Account page');
     expect(await page.getByTestId('pace').textContent()).not.toBe('');
     expect(await axeViolations(page)).toEqual([]);
+    // Phone width, light and dark: the cards fit and pass axe.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement
+            .scrollWidth,
+      ),
+    ).toBe(390);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     const limited = async () => {
       const me = (await (await fetch(`${takt.url}/api/me/usage`, { headers: bearer })).json()) as {
@@ -333,6 +350,9 @@ describe('the dashboard in Chromium', () => {
     await form.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('form', { name: 'Team seat' }).getByText('Saved.').waitFor();
     expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('link', { name: 'Overview' }).click();
     const card = page.getByRole('article', { name: 'Team seat' });
     await card.getByText('plan team').waitFor();
