@@ -390,6 +390,14 @@ describe('the dashboard in Chromium', () => {
         .getByRole('button')
         .count(),
     ).toBe(0);
+    // The audit log, filtered by who and what: the admin's disabling, named by email.
+    await page.getByLabel('Action').fill('user.disable');
+    await page.getByLabel('Who').selectOption({ label: EMAIL });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await audit.getByRole('cell', { name: 'user.disable' }).waitFor();
+    expect(await audit.locator('tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`user\\.disableuser .*${EMAIL}127\\.0\\.0\\.1$`)),
+    ]);
     // Everyone's tokens and the team's usage, with why a team total may pass 100 %.
     await page.getByTestId('all-tokens-table').getByRole('cell', { name: EMAIL }).first().waitFor();
     expect(await page.getByTestId('team-total').textContent()).toContain('may pass 100%');

@@ -119,12 +119,19 @@ function SetPassword(props: { onChange: () => void }) {
 
 function AuditLog(props: { tick: number }) {
   const [action, setAction] = useState('');
-  const [applied, setApplied] = useState('');
+  const [actor, setActor] = useState('');
+  const [since, setSince] = useState('');
+  const [applied, setApplied] = useState({ action: '', actor: '', since: '' });
+  const people = useLoad(() => api<{ users: { id: string; email: string }[] }>('GET', '/api/admin/users'), []);
+  const emailOf = new Map((people.data?.users ?? []).map((u) => [u.id, u.email]));
   const loaded = useLoad(() => {
     const q = new URLSearchParams({ limit: '200' });
-    if (applied) q.set('action', applied);
+    if (applied.action) q.set('action', applied.action);
+    if (applied.actor) q.set('actor', applied.actor);
+    // datetime-local is the browser's local time; the API takes ISO 8601.
+    if (applied.since) q.set('since', new Date(applied.since).toISOString());
     return api<{ events: AuditEvent[] }>('GET', `/api/audit?${q}`);
-  }, [applied, props.tick]);
+  }, [applied.action, applied.actor, applied.since, props.tick]);
   return (
     <section aria-labelledby="audit-h">
       <h3 id="audit-h">Audit log</h3>
@@ -132,7 +139,7 @@ function AuditLog(props: { tick: number }) {
         class="controls"
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(action.trim());
+          setApplied({ action: action.trim(), actor, since });
         }}
       >
         <label for="audit-action">Action</label>
@@ -142,6 +149,17 @@ function AuditLog(props: { tick: number }) {
           value={action}
           onInput={(e) => setAction((e.target as HTMLInputElement).value)}
         />
+        <label for="audit-actor">Who</label>
+        <select id="audit-actor" value={actor} onChange={(e) => setActor(e.currentTarget.value)}>
+          <option value="">anyone</option>
+          {(people.data?.users ?? []).map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.email}
+            </option>
+          ))}
+        </select>
+        <label for="audit-since">Since ({zoneName()})</label>
+        <input id="audit-since" type="datetime-local" value={since} onInput={(e) => setSince(e.currentTarget.value)} />
         <button type="submit">Filter</button>
       </form>
       {loaded.error ? (
@@ -170,7 +188,7 @@ function AuditLog(props: { tick: number }) {
                   {e.target_type}
                   {e.target_id ? ` ${e.target_id}` : ''}
                 </td>
-                <td class="left mono">{e.actor_user_id ?? '(none)'}</td>
+                <td class="left">{e.actor_user_id ? (emailOf.get(e.actor_user_id) ?? e.actor_user_id) : '(server)'}</td>
                 <td class="left">{e.actor_address ?? ''}</td>
               </tr>
             ))}
