@@ -117,7 +117,7 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
       <Problem error={error || (loaded.error?.message ?? '')} status={status} />
       <ScrollRegion label="People table">
         <table data-testid="users-table">
-          <caption>Everyone on this server; the set-password form is beside it</caption>
+          <caption>Everyone on this server</caption>
           <thead>
             <tr>
               <th scope="col">Email</th>
