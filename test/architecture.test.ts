@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['lib', 'recording', 'auth'],
   queries: ['lib', 'store', 'usage', 'pricing', 'official', 'transcripts'],
   limits: ['lib', 'store', 'audit', 'usage', 'official', 'queries', 'pricing'],
-  webhooks: ['lib', 'config', 'store', 'audit', 'usage', 'queries'],
+  webhooks: ['lib', 'config', 'store', 'audit', 'usage', 'queries', 'pricing'],
   agent: ['lib', 'config', 'transcripts', 'pricing', 'usage', 'official', 'install'],
   server: [
     'lib',

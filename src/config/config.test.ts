@@ -17,6 +17,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       authRateLimit: 10,
       ingestDryRun: false,
+      webhookAllowHttp: false,
+      webhookAllowedNetworks: [],
+      staleMachineMinutes: 60,
+      webhookRetrySchedule: [10, 60, 300, 900, 1800, 3600, 7200, 10800, 14400, 21600, 21600],
+      webhookTimeoutSeconds: 15,
+      webhookLeaseSeconds: 60,
+      alertIntervalSeconds: 60,
     });
   });
 

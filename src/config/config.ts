@@ -79,6 +79,37 @@ export const configSchema = z.object({
     .default(10),
   /** Benchmarks only: decode, authenticate and validate exports but store nothing (the baseline of npm run bench). */
   ingestDryRun: z.boolean().default(false),
+  /** Webhook URLs may be http:// (home networks, tests); https only otherwise. */
+  webhookAllowHttp: z.boolean({ error: 'TAKT_WEBHOOK_ALLOW_HTTP must be 1 (allow http://) or 0' }).default(false),
+  /** Networks webhooks may reach although private, loopback or link-local (the URL guard refuses them otherwise). */
+  webhookAllowedNetworks: cidrList.default([]),
+  /** telemetry_stale: a machine active in the last day that has sent nothing for this long. */
+  staleMachineMinutes: z.coerce
+    .number({ error: 'TAKT_STALE_MACHINE_MINUTES must be a number of minutes' })
+    .positive('TAKT_STALE_MACHINE_MINUTES must be more than 0')
+    .default(60),
+  /** Seconds to wait after each failed attempt; one attempt more than entries (docs/webhooks.md). */
+  webhookRetrySchedule: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'use seconds separated by commas, such as 10,60,300')
+    .transform((t) => t.split(',').map((x) => Number(x.trim())))
+    .default([10, 60, 300, 900, 1800, 3600, 7200, 10800, 14400, 21600, 21600]),
+  /** A delivery counts only if a 2xx answer comes within this many seconds. */
+  webhookTimeoutSeconds: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_TIMEOUT must be a number of seconds' })
+    .positive('TAKT_WEBHOOK_TIMEOUT must be more than 0')
+    .max(60, 'TAKT_WEBHOOK_TIMEOUT must be at most 60 seconds')
+    .default(15),
+  /** How long a worker holds a claimed delivery; a crashed worker's deliveries are sent again after it. */
+  webhookLeaseSeconds: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_LEASE must be a number of seconds' })
+    .positive('TAKT_WEBHOOK_LEASE must be more than 0')
+    .default(60),
+  /** How often every user's alerts are evaluated (stale machines, windows that reset without new data). */
+  alertIntervalSeconds: z.coerce
+    .number({ error: 'TAKT_ALERT_INTERVAL must be a number of seconds' })
+    .positive('TAKT_ALERT_INTERVAL must be more than 0')
+    .default(60),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -101,6 +132,13 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   metricsPublic: { env: 'TAKT_METRICS_PUBLIC' },
   ingestDryRun: { env: 'TAKT_INGEST_DRY_RUN', flag: '--ingest-dry-run' },
   authRateLimit: { env: 'TAKT_AUTH_RATE_LIMIT', flag: '--auth-rate-limit' },
+  webhookAllowHttp: { env: 'TAKT_WEBHOOK_ALLOW_HTTP' },
+  webhookAllowedNetworks: { env: 'TAKT_WEBHOOK_ALLOWED_NETWORKS' },
+  staleMachineMinutes: { env: 'TAKT_STALE_MACHINE_MINUTES' },
+  webhookRetrySchedule: { env: 'TAKT_WEBHOOK_RETRY_SCHEDULE' },
+  webhookTimeoutSeconds: { env: 'TAKT_WEBHOOK_TIMEOUT' },
+  webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
+  alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
 };
 
 import { ConfigError } from './config-error.ts';
@@ -133,6 +171,13 @@ export function loadConfig(
     authRateLimit: flags.authRateLimit ?? env.TAKT_AUTH_RATE_LIMIT,
     ingestDryRun:
       flags.ingestDryRun ?? (env.TAKT_INGEST_DRY_RUN === undefined ? undefined : env.TAKT_INGEST_DRY_RUN === '1'),
+    webhookAllowHttp: switchValue(env.TAKT_WEBHOOK_ALLOW_HTTP),
+    webhookAllowedNetworks: env.TAKT_WEBHOOK_ALLOWED_NETWORKS,
+    staleMachineMinutes: env.TAKT_STALE_MACHINE_MINUTES,
+    webhookRetrySchedule: env.TAKT_WEBHOOK_RETRY_SCHEDULE,
+    webhookTimeoutSeconds: env.TAKT_WEBHOOK_TIMEOUT,
+    webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
+    alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);

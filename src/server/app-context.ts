@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
+import type { WebhookService } from '../webhooks/webhook-service.ts';
 import type { LiveEvents } from './live-events.ts';
 import type { ServerMetrics } from './observability.ts';
 
@@ -30,4 +31,6 @@ export interface AppContext {
   live: LiveEvents;
   /** The first-run setup code made at start (no users yet), for `takt serve` to print. */
   setupCode?: string;
+  /** The URL guard, the alert evaluator and the delivery worker (docs/webhooks.md). */
+  webhooks: WebhookService;
 }

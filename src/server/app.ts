@@ -18,6 +18,7 @@ import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
 import { registerDashboard } from './routes/web/serve-dashboard.ts';
+import { registerWebhookRoutes } from './routes/webhooks/index.ts';
 import { securityHeaders } from './security-headers.ts';
 
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
@@ -54,6 +55,8 @@ export function createApp(ctx: AppContext): Hono {
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  // Before the limits routes: it hangs the alert evaluation off their writes.
+  registerWebhookRoutes(app, ctx, ctx.webhooks);
   registerLimitsRoutes(app, ctx);
   registerSetupRoutes(app, ctx);
   registerEventsRoute(app, ctx);

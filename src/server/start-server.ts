@@ -12,10 +12,12 @@ import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-re
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
+import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
+import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
   httpUrl: string;
@@ -41,6 +43,18 @@ export async function startServer(
   const live = new InProcessLiveEvents();
   const firstRun = new FirstRunGate();
   const setupCode = await firstRun.open(store);
+  let ownUrl = '';
+  const webhooks = createWebhookService(config, {
+    store,
+    log,
+    prices: () => pricesFor(config.home),
+    serverUrl: () => ownUrl,
+  });
+  const previousOnCommitted = recorder.onCommitted;
+  recorder.onCommitted = (users) => {
+    previousOnCommitted?.(users);
+    webhooks.alerts.notify(users);
+  };
   const context: AppContext = {
     config,
     store,
@@ -58,6 +72,7 @@ export async function startServer(
     firstRun,
     live,
     ...(setupCode ? { setupCode } : {}),
+    webhooks,
   };
   const app = createApp(context);
 
@@ -84,9 +99,11 @@ export async function startServer(
   }
 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  ownUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`;
+  webhooks.start();
   let closing: Promise<void> | undefined;
   return {
-    httpUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`,
+    httpUrl: ownUrl,
     httpPort,
     grpcPort,
     context,
@@ -106,6 +123,7 @@ export async function startServer(
         http.closeAllConnections();
         grpcServer?.forceShutdown();
         await recorder.close();
+        await webhooks.stop();
         if (!options.store) await store.close();
       })();
       return closing;

@@ -1,5 +1,12 @@
 import type { Generated } from 'kysely';
 import type { UsageCounts } from '../lib/usage-counts.ts';
+import type {
+  WebhookAlertStateTable,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+  WebhookEventsTable,
+} from './webhook-tables.ts';
 
 /**
  * The database as Kysely sees it. Times are epoch milliseconds (bigint columns,
@@ -25,6 +32,11 @@ export interface Database {
   calibration_rejections: CalibrationRejectionsTable;
   token_machines: TokenMachinesTable;
   manual_entries: ManualEntriesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_alert_state: WebhookAlertStateTable;
 }
 
 export interface InvitesTable {

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
 
 const help = `takt admin invite [--count N] [--expires-in SECONDS] [--json]
+takt admin webhooks list|add|test (takt admin webhooks --help)
 
 Run on the server's machine: mints invite codes directly in the local store
 (TAKT_HOME / TAKT_DATABASE_URL), for when no admin exists yet or you are at the server.
@@ -11,6 +12,8 @@ Give a code to a person; they run: takt setup --server URL --invite CODE --email
 `;
 
 export async function run(args: string[]): Promise<number> {
+  // takt admin webhooks …: talks to a server over HTTP (admin-webhooks.ts).
+  if (args[0] === 'webhooks') return (await import('./admin-webhooks.ts')).run(args.slice(1));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -4,6 +4,7 @@ import * as m0002 from './0002-onboarding.ts';
 import * as m0003 from './0003-limits.ts';
 import * as m0004 from './0004-token-machines.ts';
 import * as m0005 from './0005-sources.ts';
+import * as m0006 from './0006-webhooks.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003-limits': m0003,
   '0004-token-machines': m0004,
   '0005-sources': m0005,
+  '0006-webhooks': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

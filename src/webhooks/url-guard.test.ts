@@ -1,0 +1,123 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, BlockList } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUrlGuard, refusalOf } from './url-guard.ts';
+
+/**
+ * The outbound URL guard, against loopback servers only: loopback stands in for every
+ * forbidden range (the same check refuses private, link-local and metadata addresses).
+ */
+let hits: string[] = [];
+let server: Server;
+let port = 0;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    req.resume();
+    if (req.url === '/redirect') {
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/inside` });
+      res.end();
+    } else if (req.url === '/huge') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      // An answer that never ends: the guard must stop reading, not buffer it.
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const write = () => {
+        while (res.write(chunk)) {}
+        res.once('drain', write);
+      };
+      write();
+    } else if (req.url === '/silent') {
+      // never answers
+    } else {
+      res.writeHead(204);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const request = { headers: {}, body: '{}', timeoutMs: 2000, maxResponseBytes: 4096 };
+/** A resolver that maps every name to loopback, as a rebinding name would. */
+const toLoopback = ((_host: string, _opts: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) =>
+  cb(null, [{ address: '127.0.0.1', family: 4 }])) as never;
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => 'sent',
+    (e: Error) => `${e.name}: ${e.message}`,
+  );
+
+describe('the outbound URL guard', () => {
+  it('refuses http:// unless allowed, and loopback literals unless an allowed network names them', async () => {
+    hits = [];
+    const closed = createUrlGuard({ allowHttp: false, allowedNetworks: [] });
+    const httpOnly = createUrlGuard({ allowHttp: true, allowedNetworks: [] });
+    expect([
+      await refusal(closed.post(`http://127.0.0.1:${port}/a`, request)),
+      await refusal(httpOnly.post(`http://127.0.0.1:${port}/a`, request)),
+      await refusal(httpOnly.post(`http://[::1]:${port}/a`, request)),
+      await refusal(httpOnly.post(`http://[::ffff:127.0.0.1]:${port}/a`, request)),
+      await refusal(httpOnly.post('ftp://127.0.0.1/a', request)),
+      hits,
+    ]).toEqual([
+      'GuardRefusal: webhook URLs must be https:// (the server allows http:// only with TAKT_WEBHOOK_ALLOW_HTTP=1)',
+      'GuardRefusal: 127.0.0.1 is a loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: ::1 is a loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: 127.0.0.1 is a loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: webhook URLs must be https://, not ftp:',
+      [],
+    ]);
+  });
+
+  it('checks the resolved address at connect time: a name resolving to loopback is refused while the guard is on', async () => {
+    hits = [];
+    const on = createUrlGuard({ allowHttp: true, allowedNetworks: [], lookup: toLoopback });
+    const open = createUrlGuard({ allowHttp: true, allowedNetworks: ['127.0.0.0/8'], lookup: toLoopback });
+    const refused = await refusal(on.post(`http://hooks.example.test:${port}/rebind`, request));
+    const localhost = await refusal(
+      createUrlGuard({ allowHttp: true, allowedNetworks: [] }).post(`http://localhost:${port}/lh`, request),
+    );
+    const sent = await open.post(`http://hooks.example.test:${port}/allowed`, request);
+    expect([refused, localhost.startsWith('GuardRefusal: localhost resolves to '), sent.status, hits]).toEqual([
+      'GuardRefusal: hooks.example.test resolves to 127.0.0.1 is a loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      true,
+      204,
+      ['/allowed'],
+    ]);
+  });
+
+  it('does not follow a redirect to loopback', async () => {
+    hits = [];
+    const guard = createUrlGuard({ allowHttp: true, allowedNetworks: ['127.0.0.1'] });
+    const r = await guard.post(`http://127.0.0.1:${port}/redirect`, request);
+    expect([r.status, r.location, hits]).toEqual([302, `http://127.0.0.1:${port}/inside`, ['/redirect']]);
+  });
+
+  it('reads an oversized answer only up to its limit, and gives up on a silent receiver', async () => {
+    const guard = createUrlGuard({ allowHttp: true, allowedNetworks: ['127.0.0.0/8'] });
+    const started = performance.now();
+    const r = await guard.post(`http://127.0.0.1:${port}/huge`, request);
+    const silent = await refusal(guard.post(`http://127.0.0.1:${port}/silent`, { ...request, timeoutMs: 300 }));
+    expect([r.status, r.truncated, r.excerpt.length, performance.now() - started < 2000, silent]).toEqual([
+      200,
+      true,
+      4096,
+      true,
+      'Error: no answer within 0.3 s',
+    ]);
+  });
+
+  it('names why an address is refused, and lets allowed networks through', () => {
+    const none = new BlockList();
+    expect([refusalOf('127.0.0.2', none), refusalOf('::1', none), refusalOf('93.184.215.14', none)]).toEqual([
+      '127.0.0.2 is a loopback address',
+      '::1 is a loopback address',
+      null,
+    ]);
+  });
+});
