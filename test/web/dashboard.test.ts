@@ -408,6 +408,30 @@ describe('the dashboard in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   }, 60_000);
 
+  it('the webhooks page adds an endpoint (secret shown once), disables, enables and deletes it, and passes axe', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No endpoint yet.').waitFor();
+    await page.getByLabel('URL').fill('https://hooks.example.com/takt');
+    await page.getByLabel('telemetry_stale').check();
+    await page.getByLabel('Format').selectOption('slack');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    expect(await page.getByTestId('webhook-secret').textContent()).toMatch(/^whsec_/);
+    const card = page.getByRole('article', { name: 'https://hooks.example.com/takt' });
+    expect(await card.locator('.muted').textContent()).toBe(
+      'slack · limit_approaching, limit_hit, telemetry_stale · every account',
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await card.getByRole('button', { name: 'Disable' }).click();
+    await card.getByTestId('webhook-state').getByText('disabled').waitFor();
+    await card.getByRole('button', { name: 'Enable' }).click();
+    await card.getByTestId('webhook-state').getByText('enabled').waitFor();
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No endpoint yet.').waitFor();
+  }, 60_000);
+
   it('changes the password, signs out, and signs in with the new one', async () => {
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByTestId('tokens-table').getByRole('rowheader', { name: 'new-box' }).waitFor();

@@ -7,6 +7,7 @@ import { AccountPage, LoginPage, SetupPage } from './pages/auth-pages.tsx';
 import { MachinesPage } from './pages/machines.tsx';
 import { Overview } from './pages/overview.tsx';
 import { SessionsPage } from './pages/sessions.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
 
 type Auth =
   | { state: 'loading' }
@@ -19,6 +20,7 @@ const ROUTES: { path: string; name: string }[] = [
   { path: '/', name: 'Overview' },
   { path: '/sessions', name: 'Sessions' },
   { path: '/machines', name: 'Machines' },
+  { path: '/webhooks', name: 'Webhooks' },
   { path: '/account', name: 'Account' },
   { path: '/admin', name: 'Admin' },
 ];
@@ -100,6 +102,8 @@ export function App() {
       <SessionsPage tick={tick} />
     ) : path === '/machines' ? (
       <MachinesPage tick={tick} />
+    ) : path === '/webhooks' ? (
+      <WebhooksPage tick={tick} />
     ) : path === '/admin' && auth.user.role === 'admin' ? (
       <AdminPage tick={tick} me={auth.user} />
     ) : path === '/account' ? (
