@@ -255,6 +255,14 @@ for (const [uuid, patch] of [
   if (!r.ok) throw new Error(`PATCH account answered ${r.status}: ${await r.text()}`);
 }
 
+// An alert endpoint, as the Webhooks page makes one (delivery would need the network: none here).
+await post('/api/webhooks', {
+  url: 'https://hooks.example.com/services/takt',
+  events: ['limit_approaching', 'limit_hit', 'telemetry_stale'],
+  format: 'slack',
+  description: 'Team channel',
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.TAKT_CHROMIUM ?? '/usr/bin/chromium',
   args: [
@@ -313,6 +321,7 @@ try {
     ['/machines', 'machine-table'],
     ['/account', 'account-settings'],
     ['/admin', 'seats-table'],
+    ['/webhooks', 'webhook'],
   ]) {
     await page.goto(`${url}${path}`);
     await page.getByTestId(ready).first().waitFor();
