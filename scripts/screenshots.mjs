@@ -1,9 +1,10 @@
 // Screenshots of the dashboard for docs/images/: wide and phone, light and dark.
 // Starts `takt serve` from the build (run `npm run build` first) on a temp store, creates
-// the first admin through the first-run page, exports two weeks of sample usage over
-// OTLP/JSON, and photographs the main page in Debian's Chromium. While the server has no
-// limits endpoint (GET /api/me/usage answers 404), the limits cards are filled from a
-// sample answer in the documented shape, and the script says so.
+// the first admin through the first-run page, and puts in real data over the real API —
+// two weeks of usage over OTLP (metrics for the history, per-request api_request events
+// for today's sessions) on two accounts and two machines, official figures with past
+// capture times as the status line and the OAuth poller send them, account settings —
+// then photographs the main page in Debian's Chromium. Nothing is stubbed.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,16 +46,33 @@ const { body: added } = await json(
   { cookie, 'x-csrf-token': setup.body.csrf_token },
 );
 
-// Two weeks of usage, heavier on weekdays, across two models and two machines.
+const bearer = { authorization: `Bearer ${added.token}` };
 const attr = (key, v) => ({ key, value: { stringValue: v } });
 const ns = (ms) => `${BigInt(Math.round(ms)) * 1_000_000n}`;
 const now = Date.now();
-for (let day = 13; day >= 0; day--) {
-  for (const [host, model, scale] of [
-    ['laptop', 'claude-sonnet-4-5', 1],
-    ['build-box', 'claude-opus-4-1', 0.35],
+const minute = 60_000;
+const hour = 60 * minute;
+const MAX = 'acct-personal-max';
+const TEAM = 'acct-team-seat';
+
+async function post(path, body, contentType = 'application/json') {
+  const r = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...bearer },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`POST ${path} answered ${r.status}: ${await r.text()}`);
+  return r.json();
+}
+
+// The history: thirteen days of usage over OTLP metrics, heavier on weekdays, on two
+// machines with one account each.
+for (let day = 13; day >= 1; day--) {
+  for (const [host, model, account, scale] of [
+    ['laptop', 'claude-sonnet-4-5', MAX, 1],
+    ['build-box', 'claude-opus-4-1', TEAM, 0.35],
   ]) {
-    const t = now - day * 86_400_000 - 3_600_000;
+    const t = now - day * 86_400_000 - 3 * hour;
     const weekday = new Date(t).getDay() % 6 !== 0;
     const k = scale * (weekday ? 1 : 0.3) * (0.6 + ((day * 7919) % 10) / 12);
     const points = [
@@ -63,8 +81,8 @@ for (let day = 13; day >= 0; day--) {
       ['cacheRead', 2_400_000 * k],
       ['cacheCreation', 310_000 * k],
     ];
-    const common = [attr('session.id', `s-${host}-${day}`), attr('user.account_uuid', 'acct-1')];
-    const body = {
+    const common = [attr('session.id', `s-${host}-${day}`), attr('user.account_uuid', account)];
+    await post('/v1/metrics', {
       resourceMetrics: [
         {
           resource: { attributes: [attr('service.name', 'claude-code'), attr('host.name', host)] },
@@ -104,175 +122,146 @@ for (let day = 13; day >= 0; day--) {
           ],
         },
       ],
-    };
-    const r = await fetch(`${url}/v1/metrics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${added.token}` },
-      body: JSON.stringify(body),
     });
-    if (!r.ok) throw new Error(`export failed: ${r.status} ${await r.text()}`);
   }
 }
 
-const hour = 3_600_000;
-const iso = (ms) => new Date(ms).toISOString();
-const fiveStart = Math.floor(now / hour) * hour - 2 * hour;
-const weekStart = now - 4.2 * 24 * hour;
-const sampleUsage = {
-  accounts: [
-    {
-      id: 'a1',
-      uuid: 'acct-1',
-      label: 'Personal Max',
-      plan: 'max5',
-      unit: 'usd',
-      windows: {
-        five_hour: {
-          window_start: iso(fiveStart),
-          resets_at: iso(fiveStart + 5 * hour),
-          used: 31.4,
-          used_tokens: 9_812_345,
-          limit: 40,
-          utilization: 78.5,
-          source: 'official',
-          as_of: iso(now - 4 * 60_000),
-          confidence: 'high',
-        },
-        seven_day: {
-          window_start: iso(weekStart),
-          resets_at: iso(weekStart + 7 * 24 * hour),
-          used: 212.6,
-          used_tokens: 61_204_551,
-          limit: 400,
-          utilization: 53.2,
-          source: 'calibrated',
-          as_of: iso(now - 60_000),
-          confidence: 'medium',
-        },
-        seven_day_opus: {
-          window_start: iso(weekStart),
-          resets_at: iso(weekStart + 7 * 24 * hour),
-          used: 88.1,
-          used_tokens: 12_044_120,
-          limit: 100,
-          utilization: 88.1,
-          source: 'calibrated',
-          as_of: iso(now - 60_000),
-          confidence: 'medium',
-        },
-        monthly: {
-          window_start: iso(now - 17 * 24 * hour),
-          resets_at: iso(now + 13 * 24 * hour),
-          used: 640.2,
-          used_tokens: 190_440_100,
-          limit: null,
-          utilization: null,
-          source: 'configured',
-          as_of: iso(now),
-          confidence: null,
-        },
+// Today: per-request api_request events (the logs exporter), so sessions show their
+// context-window use. Each request is { minutesAgo, input, output, cacheRead, cacheWrite }.
+let sequence = 0;
+async function requests(host, session, account, model, list) {
+  await post('/v1/logs', {
+    resourceLogs: [
+      {
+        resource: { attributes: [attr('service.name', 'claude-code'), attr('host.name', host)] },
+        scopeLogs: [
+          {
+            scope: { name: 'com.anthropic.claude_code.events' },
+            logRecords: list.map((q) => {
+              const at = now - q.minutesAgo * minute;
+              sequence++;
+              return {
+                timeUnixNano: ns(at),
+                body: { stringValue: 'claude_code.api_request' },
+                attributes: [
+                  attr('session.id', session),
+                  attr('user.account_uuid', account),
+                  attr('event.name', 'api_request'),
+                  attr('event.timestamp', new Date(at).toISOString()),
+                  { key: 'event.sequence', value: { intValue: String(sequence) } },
+                  attr('model', model),
+                  attr('request_id', `req_${session}_${sequence}`),
+                  attr('input_tokens', String(q.input)),
+                  attr('output_tokens', String(q.output)),
+                  attr('cache_read_tokens', String(q.cacheRead)),
+                  attr('cache_creation_tokens', String(q.cacheWrite)),
+                  attr('cost_usd', String(q.cost)),
+                  attr('duration_ms', '4200'),
+                ],
+              };
+            }),
+          },
+        ],
       },
-    },
-    {
-      id: 'a2',
-      uuid: 'acct-2',
-      label: 'Team seat',
-      plan: 'team',
-      unit: 'tokens',
-      windows: {
+    ],
+  });
+}
+
+// Personal Max: a 5-hour window that started 3 hours ago, whose capacity is 4,000,000
+// tokens (input + output + cache writes). The status line reports the percentages after
+// each burst, as Claude Code would.
+const CAPACITY = 4_000_000;
+const resetsAt = now + 2 * hour;
+const bursts = [
+  { minutesAgo: 170, tokens: 600_000, observedAgo: 160 },
+  { minutesAgo: 110, tokens: 900_000, observedAgo: 100 },
+  { minutesAgo: 50, tokens: 700_000, observedAgo: 40 },
+  { minutesAgo: 6, tokens: 350_000 },
+];
+let cumulative = 0;
+for (const [i, b] of bursts.entries()) {
+  const q = [];
+  for (let j = 0; j < 4; j++) {
+    const part = b.tokens / 4;
+    q.push({
+      minutesAgo: b.minutesAgo - j * 3,
+      input: Math.round(part * 0.08),
+      output: Math.round(part * 0.32),
+      cacheRead: 60_000 + 30_000 * (i * 4 + j),
+      cacheWrite: Math.round(part * 0.6),
+      cost: (part / 1_000_000) * 5.1,
+    });
+  }
+  await requests(i < 2 ? 'laptop' : 'laptop', i < 2 ? 's-morning' : 's-afternoon', MAX, 'claude-sonnet-4-5', q);
+  cumulative += b.tokens;
+  if (b.observedAgo !== undefined) {
+    await post('/api/official-usage', {
+      source: 'statusline',
+      captured_at: new Date(now - b.observedAgo * minute).toISOString(),
+      account_uuid: MAX,
+      rate_limits: {
         five_hour: {
-          window_start: iso(fiveStart + hour),
-          resets_at: iso(fiveStart + 6 * hour),
-          used: 1_250_000,
-          used_tokens: 1_250_000,
-          limit: 8_000_000,
-          utilization: 15.6,
-          source: 'estimated',
-          as_of: iso(now - 30_000),
-          confidence: 'low',
+          used_percentage: Math.round((cumulative / CAPACITY) * 100),
+          resets_at: Math.round(resetsAt / 1000),
         },
-        seven_day: {
-          window_start: iso(weekStart),
-          resets_at: iso(weekStart + 7 * 24 * hour),
-          used: 21_000_000,
-          used_tokens: 21_000_000,
-          limit: 90_000_000,
-          utilization: 23.3,
-          source: 'official',
-          as_of: iso(now - 20 * 60_000),
-          confidence: 'high',
-        },
+        seven_day: { used_percentage: 38 + i * 6, resets_at: Math.round((now + 3.3 * 24 * hour) / 1000) },
       },
-    },
-  ],
-};
-const sampleForecast = {
-  accounts: [
-    {
-      id: 'a1',
-      uuid: 'acct-1',
-      windows: {
-        five_hour: {
-          utilization: 78.5,
-          burn_rate_pct_per_hour: 24,
-          hits_cap_at: iso(now + 54 * 60_000),
-          resets_at: iso(fiveStart + 5 * hour),
-          resets_first: false,
-          verdict: 'will_hit_cap',
-        },
-        seven_day: {
-          utilization: 53.2,
-          burn_rate_pct_per_hour: 0.8,
-          hits_cap_at: null,
-          resets_at: iso(weekStart + 7 * 24 * hour),
-          resets_first: true,
-          verdict: 'ok',
-        },
-      },
-    },
-    {
-      id: 'a2',
-      uuid: 'acct-2',
-      windows: {
-        five_hour: {
-          utilization: 15.6,
-          burn_rate_pct_per_hour: 3,
-          hits_cap_at: null,
-          resets_at: iso(fiveStart + 6 * hour),
-          resets_first: true,
-          verdict: 'ok',
-        },
-      },
-    },
-  ],
-};
-const samplePace = {
-  recommended_account: { id: 'a2', uuid: 'acct-2', label: 'Team seat' },
-  reason: '36% weekly slack; Personal Max runs out of its 5-hour window before it resets.',
-  accounts: [
-    {
-      id: 'a1',
-      uuid: 'acct-1',
-      weekly_used_pct: 53.2,
-      weekly_expected_pct: 60,
-      weekly_slack_pct: 6.8,
-      blocked: false,
-      blocked_until: null,
-    },
-    {
-      id: 'a2',
-      uuid: 'acct-2',
-      weekly_used_pct: 23.3,
-      weekly_expected_pct: 60,
-      weekly_slack_pct: 36.7,
-      blocked: false,
-      blocked_until: null,
-    },
-  ],
-};
-const limitsMissing = (await fetch(`${url}/api/me/usage`, { headers: { cookie } })).status === 404;
-if (limitsMissing)
-  process.stdout.write('screenshots: /api/me/usage is not on this server: limits cards show sample data\n');
+    });
+  }
+}
+// Some Opus work this week, which its own weekly bucket counts.
+await requests('laptop', 's-afternoon', MAX, 'claude-opus-4-1', [
+  { minutesAgo: 28, input: 9_000, output: 60_000, cacheRead: 300_000, cacheWrite: 150_000, cost: 4.9 },
+  { minutesAgo: 24, input: 7_000, output: 48_000, cacheRead: 380_000, cacheWrite: 90_000, cost: 3.6 },
+]);
+// The OAuth poller's answer: the per-model weekly bucket too.
+await post('/api/official-usage', {
+  source: 'oauth',
+  captured_at: new Date(now - 12 * minute).toISOString(),
+  account_uuid: MAX,
+  usage: {
+    seven_day_opus: { utilization: 71, resets_at: new Date(now + 3.3 * 24 * hour).toISOString() },
+  },
+});
+
+// Team seat: an hour of work on the build box, a claude.ai reading 20 minutes ago.
+await requests('build-box', 's-build', TEAM, 'claude-opus-4-1[1m]', [
+  { minutesAgo: 75, input: 4_000, output: 12_000, cacheRead: 240_000, cacheWrite: 30_000, cost: 1.9 },
+  { minutesAgo: 48, input: 6_000, output: 18_000, cacheRead: 410_000, cacheWrite: 45_000, cost: 2.8 },
+  { minutesAgo: 2, input: 3_000, output: 9_000, cacheRead: 520_000, cacheWrite: 20_000, cost: 2.2 },
+]);
+await post('/api/official-usage', {
+  source: 'claude_ai',
+  captured_at: new Date(now - 20 * minute).toISOString(),
+  account_uuid: TEAM,
+  usage: {
+    five_hour: { utilization: 12, resets_at: new Date(now + 3.6 * hour).toISOString() },
+    seven_day: { utilization: 23, resets_at: new Date(now + 5.2 * 24 * hour).toISOString() },
+  },
+});
+
+// Settings, as the Account page would send them.
+const { accounts } = await (await fetch(`${url}/api/accounts`, { headers: bearer })).json();
+const idOf = (uuid) => accounts.find((a) => a.uuid === uuid).id;
+for (const [uuid, patch] of [
+  [MAX, { label: 'Personal Max', plan: 'max5', unit: 'tokens' }],
+  [TEAM, { label: 'Team seat', plan: 'team', team_seat: true, per_seat_cap: 150 }],
+]) {
+  const r = await fetch(`${url}/api/accounts/${idOf(uuid)}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', ...bearer },
+    body: JSON.stringify(patch),
+  });
+  if (!r.ok) throw new Error(`PATCH account answered ${r.status}: ${await r.text()}`);
+}
+
+// An alert endpoint, as the Webhooks page makes one (delivery would need the network: none here).
+await post('/api/webhooks', {
+  url: 'https://hooks.example.com/services/takt',
+  events: ['limit_approaching', 'limit_hit', 'telemetry_stale'],
+  format: 'slack',
+  description: 'Team channel',
+});
 
 const browser = await chromium.launch({
   executablePath: process.env.TAKT_CHROMIUM ?? '/usr/bin/chromium',
@@ -302,17 +291,9 @@ try {
       });
       await context.addCookies([{ name: 'takt_session', value: cookie.split('=')[1], url }]);
       const page = await context.newPage();
-      if (limitsMissing) {
-        for (const [path, body] of [
-          ['/api/me/usage', sampleUsage],
-          ['/api/forecast', sampleForecast],
-          ['/api/me/pace', samplePace],
-        ]) {
-          await page.route(`${url}${path}`, (route) => route.fulfill({ json: body }));
-        }
-      }
       await page.goto(url);
       await page.getByTestId('range-total').waitFor();
+      await page.getByTestId('account-card').first().waitFor();
       if (process.env.SHOTS_STACK === 'model') {
         await page.getByLabel('Stack by').selectOption('model');
         await page.waitForTimeout(500);
@@ -324,6 +305,42 @@ try {
       await context.close();
     }
   }
+  // The other pages, wide and light (phone-width checks: SHOTS_PAGES_PHONE=1).
+  const phone = process.env.SHOTS_PAGES_PHONE === '1';
+  const context = await browser.newContext({
+    viewport: phone ? { width: 390, height: 844 } : { width: 1440, height: 1000 },
+    deviceScaleFactor: phone ? 2 : 1,
+    colorScheme: 'light',
+    locale: 'en-US',
+    timezoneId: 'Europe/Berlin',
+  });
+  await context.addCookies([{ name: 'takt_session', value: cookie.split('=')[1], url }]);
+  const page = await context.newPage();
+  for (const [path, ready] of [
+    ['/sessions', 'session-table'],
+    ['/machines', 'machine-table'],
+    ['/account', 'account-settings'],
+    ['/admin', 'seats-table'],
+    ['/webhooks', 'webhook'],
+  ]) {
+    await page.goto(`${url}${path}`);
+    await page.getByTestId(ready).first().waitFor();
+    await page.waitForTimeout(300);
+    if (process.env.SHOTS_DEBUG) {
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.table-wrap'))
+          .slice(0, 6)
+          .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+          .concat([`scrollWidth ${document.documentElement.scrollWidth}`]),
+      );
+      process.stdout.write(`${path}: ${wide.join(' | ')}\n`);
+    }
+    const file = `${process.env.SHOTS_DIR ?? 'docs/images'}/page-${path.slice(1)}${phone ? '-phone' : ''}.png`;
+    await page.screenshot({ path: file, fullPage: true });
+    out.push(file);
+  }
+  await context.close();
 } finally {
   await browser.close();
   server.kill('SIGTERM');

@@ -91,6 +91,44 @@ describe('takt setup --local', () => {
   });
 });
 
+describe('takt setup --local: a way into the dashboard', () => {
+  it('says the owner has no password, then takes one from stdin (--password-stdin), and the dashboard sign-in accepts it', async () => {
+    const { env } = scratchHome();
+    const bare = JSON.parse(
+      (
+        await run(
+          process.execPath,
+          [main, 'setup', '--local', '--email', 'me@example.com', '--machine', 'my-box', '--json'],
+          { env },
+        )
+      ).stdout,
+    );
+    const piped = run(
+      process.execPath,
+      [main, 'setup', '--local', '--machine', 'my-box', '--json', '--password-stdin'],
+      {
+        env,
+      },
+    );
+    piped.child.stdin?.end('a long local password\n');
+    const withPassword = JSON.parse((await piped).stdout);
+    expect([bare.has_password, withPassword.has_password]).toEqual([false, true]);
+
+    const server = await startServer(
+      loadConfig({ TAKT_HOME: env.TAKT_HOME, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent' }),
+    );
+    const login = (password: string) =>
+      fetch(`${server.httpUrl}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'me@example.com', password }),
+      }).then((r) => r.status);
+    const statuses = [await login('a long local password'), await login('wrong password!')];
+    await server.close();
+    expect(statuses).toEqual([200, 401]);
+  });
+});
+
 describe('takt service', () => {
   it('--print shows the systemd unit and the launchd plist with absolute paths, and writes nothing', async () => {
     const { home, env } = scratchHome();

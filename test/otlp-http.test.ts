@@ -328,7 +328,7 @@ describe('/api/usage', () => {
       {
         error: {
           code: 'bad_request',
-          message: 'group_by must be one of day, model, session, machine, account, source',
+          message: 'group_by must be one or two of day, model, session, machine, account, source joined by a comma',
         },
       },
       {

@@ -1,6 +1,8 @@
 import { TaktError } from '../lib/errors.ts';
 import { addUsage, emptyUsage, type UsageCounts } from '../lib/usage-counts.ts';
+import { listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
+import { listMachines } from '../store/machines.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 
@@ -14,7 +16,19 @@ export interface UsageReport {
   from: string;
   to: string;
   totals: UsageTotals;
-  groups: ({ key: string } & UsageTotals)[];
+  /** `key` joins the dimensions with `|` (`2026-12-01|claude-opus-4-1`); `keys` names each one. */
+  groups: ({ key: string; keys?: Partial<Record<UsageGroupBy, string>> } & UsageTotals)[];
+}
+
+/** `day`, `model`, … or two of them joined by a comma (`day,model`: the stacked-by-model chart in one call). */
+export function parseGroupBy(text: string): UsageGroupBy[] | string {
+  const dims = text.split(',').map((d) => d.trim());
+  const bad = dims.find((d) => !(groupByValues as readonly string[]).includes(d));
+  if (bad !== undefined) return `group_by must be one or two of ${groupByValues.join(', ')} joined by a comma`;
+  if (dims.length > 2 || new Set(dims).size !== dims.length) {
+    return 'group_by takes at most two different dimensions, such as day,model';
+  }
+  return dims as UsageGroupBy[];
 }
 
 /**
@@ -32,28 +46,60 @@ export interface UsageReport {
  */
 export async function queryUsage(
   db: Db,
-  q: { userId: string; from: number; to: number; groupBy?: UsageGroupBy; timeZone?: string },
+  q: {
+    userId: string;
+    from: number;
+    to: number;
+    groupBy?: UsageGroupBy | UsageGroupBy[];
+    timeZone?: string;
+    /** Only this account (its id or account_uuid). */
+    account?: string;
+    /** Only this machine (its id or host.name). */
+    machine?: string;
+  },
 ): Promise<UsageReport> {
   if (!(q.to > q.from)) throw new TaktError('bad_request', '`to` must be later than `from`');
   const tz = q.timeZone ?? 'UTC';
   const dayOf = dayFormatter(tz);
-  const rows = await loadUsageRows(db, q);
+  const dims = q.groupBy === undefined ? [] : Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy];
+  const needMachines = dims.includes('machine') || q.machine !== undefined;
+  const needAccounts = dims.includes('account') || q.account !== undefined;
+  const machines = needMachines ? await listMachines(db, q.userId) : [];
+  const accounts = needAccounts ? await listAccounts(db, q.userId) : [];
+  const names = {
+    machine: new Map(machines.map((m) => [m.id, m.host_name || '(unknown)'])),
+    account: new Map(accounts.map((a) => [a.id, a.email ?? a.account_key])),
+  };
+  // An unknown filter matches nothing (an empty report), like a range with no usage.
+  const machineId =
+    q.machine === undefined
+      ? undefined
+      : (machines.find((m) => m.id === q.machine || m.host_name === q.machine)?.id ?? '');
+  const accountId =
+    q.account === undefined
+      ? undefined
+      : (accounts.find((a) => a.id === q.account || a.account_uuid === q.account)?.id ?? '');
+  const rows = (await loadUsageRows(db, q)).filter(
+    (r) =>
+      (machineId === undefined || r.machine_id === machineId) &&
+      (accountId === undefined || r.account_id === accountId),
+  );
 
   const chosen = chooseSources(await loadSourceTotals(db, q.userId, [...new Set(rows.map((r) => r.session_id))]));
-  const names = q.groupBy === 'machine' || q.groupBy === 'account' ? await labels(db, q.userId, q.groupBy) : undefined;
   const totals = emptyUsage();
-  const groups = new Map<string, UsageTotals>();
+  const groups = new Map<string, { keys: string[]; t: UsageTotals }>();
   for (const r of rows) {
     if (!isCounted(chosen, r)) continue;
     addUsage(totals, r);
-    if (!q.groupBy) continue;
-    const key = groupKey(q.groupBy, r, dayOf, names);
+    if (dims.length === 0) continue;
+    const keys = dims.map((d) => groupKey(d, r, dayOf, names));
+    const key = keys.join('|');
     let g = groups.get(key);
     if (!g) {
-      g = emptyUsage();
+      g = { keys, t: emptyUsage() };
       groups.set(key, g);
     }
-    addUsage(g, r);
+    addUsage(g.t, r);
   }
   return {
     from: new Date(q.from).toISOString(),
@@ -61,28 +107,19 @@ export async function queryUsage(
     totals: round(totals),
     groups: [...groups.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, t]) => ({ key, ...round(t) })),
+      .map(([key, g]) =>
+        dims.length > 1
+          ? { key, keys: Object.fromEntries(dims.map((d, i) => [d, g.keys[i] as string])), ...round(g.t) }
+          : { key, ...round(g.t) },
+      ),
   };
-}
-
-async function labels(db: Db, userId: string, by: 'machine' | 'account'): Promise<Map<string, string>> {
-  if (by === 'machine') {
-    const rows = await db.selectFrom('machines').select(['id', 'host_name']).where('user_id', '=', userId).execute();
-    return new Map(rows.map((r) => [r.id, r.host_name || '(unknown)']));
-  }
-  const rows = await db
-    .selectFrom('accounts')
-    .select(['id', 'account_key', 'email'])
-    .where('user_id', '=', userId)
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.email ?? r.account_key]));
 }
 
 function groupKey(
   by: UsageGroupBy,
   r: UsageRow,
   dayOf: (ms: number) => string,
-  names: Map<string, string> | undefined,
+  names: { machine: Map<string, string>; account: Map<string, string> },
 ): string {
   switch (by) {
     case 'day':
@@ -92,9 +129,9 @@ function groupKey(
     case 'session':
       return r.session_id || '(unknown)';
     case 'machine':
-      return names?.get(r.machine_id) ?? '(unknown)';
+      return names.machine.get(r.machine_id) ?? '(unknown)';
     case 'account':
-      return r.account_id ? (names?.get(r.account_id) ?? r.account_id) : '(unknown)';
+      return r.account_id ? (names.account.get(r.account_id) ?? r.account_id) : '(unknown)';
     case 'source':
       return r.source;
     default:

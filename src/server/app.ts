@@ -5,12 +5,14 @@ import type { AppContext } from './app-context.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
+import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerAuditRoutes } from './routes/audit/index.ts';
 import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerEventsRoute } from './routes/events/events-route.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
 import { registerManualRoutes } from './routes/manual/index.ts';
+import { registerMeRoutes } from './routes/me/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
@@ -47,6 +49,8 @@ export function createApp(ctx: AppContext): Hono {
   );
 
   registerUsageRoutes(app, ctx);
+  registerMeRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);

@@ -34,3 +34,18 @@ export async function touchApiToken(db: Db, id: string, now = Date.now()): Promi
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - 60_000)]))
     .execute();
 }
+
+/** Every user's tokens, with the owner's email (admin view), newest first. */
+export async function listAllApiTokens(db: Db): Promise<(ApiTokenRow & { email: string })[]> {
+  return db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .selectAll('t')
+    .select('u.email')
+    .orderBy('t.created_at', 'desc')
+    .execute();
+}
+
+export async function findApiTokenById(db: Db, id: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -62,3 +62,23 @@ export function normalizeEmail(email: string): string {
 export async function listUsers(db: Db): Promise<User[]> {
   return db.selectFrom('users').selectAll().orderBy('created_at').execute();
 }
+
+export async function setUserRole(db: Db, userId: string, role: UserRole): Promise<void> {
+  await db.updateTable('users').set({ role }).where('id', '=', userId).execute();
+}
+
+/** `at` disables (sign-in, sessions and tokens stop working), null enables again. */
+export async function setUserDisabled(db: Db, userId: string, at: number | null): Promise<void> {
+  await db.updateTable('users').set({ disabled_at: at }).where('id', '=', userId).execute();
+}
+
+/** Admins who can still sign in: the last one may not be demoted or disabled. */
+export async function countEnabledAdmins(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -59,14 +59,21 @@ export interface UsageReport {
   from: string;
   to: string;
   totals: UsageTotals;
-  groups: ({ key: string } & UsageTotals)[];
+  groups: ({ key: string; keys?: Record<string, string> } & UsageTotals)[];
 }
 
-export type GroupBy = 'day' | 'model' | 'session' | 'machine' | 'account';
+export type GroupBy = 'day' | 'model' | 'session' | 'machine' | 'account' | 'day,model';
 
-export function usage(from: Date, to: Date, groupBy?: GroupBy): Promise<UsageReport> {
+export interface UsageFilter {
+  account?: string;
+  machine?: string;
+}
+
+export function usage(from: Date, to: Date, groupBy?: GroupBy, filter: UsageFilter = {}): Promise<UsageReport> {
   const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), tz: timeZone() });
   if (groupBy) q.set('group_by', groupBy);
+  if (filter.account) q.set('account', filter.account);
+  if (filter.machine) q.set('machine', filter.machine);
   return api<UsageReport>('GET', `/api/usage?${q}`);
 }
 
@@ -74,31 +81,8 @@ export function timeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-// The limits contract (issue 11, "The contract scripts will rely on").
+// The limits contract (docs/api.md, "Limits").
 export type FigureSource = 'official' | 'calibrated' | 'estimated' | 'configured';
-
-export interface WindowFigure {
-  window_start: string;
-  resets_at: string;
-  used: number;
-  used_tokens: number;
-  limit: number | null;
-  utilization: number | null;
-  source: FigureSource;
-  as_of: string;
-  confidence?: number | string | null;
-  /** Where usage would be if spread evenly over the window (pace); computed from the window when absent. */
-  expected_pct?: number | null;
-}
-
-export interface AccountUsage {
-  id: string;
-  uuid: string;
-  label: string | null;
-  plan: string | null;
-  unit: 'usd' | 'tokens';
-  windows: Record<string, WindowFigure>;
-}
 
 export interface ForecastWindow {
   utilization: number | null;
@@ -106,23 +90,107 @@ export interface ForecastWindow {
   hits_cap_at: string | null;
   resets_at: string | null;
   resets_first: boolean;
+  projected_pct_at_reset?: number | null;
   verdict: 'ok' | 'watch' | 'slow_down' | 'will_hit_cap' | 'limited';
 }
 
-export interface Forecast {
-  accounts: { id: string; uuid: string; windows: Record<string, ForecastWindow> }[];
+export interface WindowFigure {
+  window_start: string;
+  resets_at: string;
+  window_source?: 'official' | 'estimated' | 'configured';
+  window_note?: string | null;
+  active?: boolean;
+  unit?: 'usd' | 'tokens';
+  used: number;
+  used_usd?: number;
+  used_tokens: number;
+  limit: number | null;
+  limit_source?: string | null;
+  utilization: number | null;
+  source: FigureSource | null;
+  as_of: string | null;
+  confidence?: number | string | null;
+  official_at?: string | null;
+  official_utilization?: number | null;
+  limited?: boolean;
+  /** Where usage would be if spread evenly over the window (pace). */
+  expected_pct?: number | null;
+  forecast?: ForecastWindow;
+}
+
+export interface AccountUsage {
+  id: string;
+  uuid: string | null;
+  label: string | null;
+  email?: string | null;
+  plan: string | null;
+  unit: 'usd' | 'tokens';
+  team_seat?: boolean;
+  windows: Record<string, WindowFigure>;
 }
 
 export interface Pace {
-  recommended_account: { id: string; uuid: string; label: string | null } | null;
+  recommended_account: { id: string; uuid: string | null; label: string | null } | null;
   reason: string;
   accounts: {
     id: string;
-    uuid: string;
-    weekly_used_pct: number;
-    weekly_expected_pct: number;
-    weekly_slack_pct: number;
+    uuid: string | null;
+    label?: string | null;
+    weekly_used_pct: number | null;
+    weekly_expected_pct: number | null;
+    weekly_slack_pct: number | null;
+    weekly_resets_at?: string | null;
     blocked: boolean;
     blocked_until: string | null;
+    blocked_by?: string | null;
   }[];
+}
+
+export interface AccountSettings {
+  id: string;
+  uuid: string | null;
+  label: string;
+  label_set: string | null;
+  email: string | null;
+  plan: string | null;
+  unit: 'usd' | 'tokens';
+  limits: Record<string, number> | null;
+  weekly_reset: { weekday: number; hour: number; time_zone: string } | null;
+  month_start_day: number;
+  team_seat: boolean;
+  per_seat_cap: number | null;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+export const PLANS = ['pro', 'max5', 'max20', 'team', 'team_premium', 'enterprise', 'api', 'custom'] as const;
+
+export interface SessionRow {
+  session_id: string;
+  started_at: string;
+  last_activity_at: string;
+  duration_seconds: number;
+  status: 'active' | 'recent' | 'stale';
+  machines: string[];
+  accounts: { id: string; label: string }[];
+  models: string[];
+  tokens: number;
+  cost_usd: number;
+  context: {
+    model: string;
+    at: string;
+    used_tokens: number;
+    window_tokens: number;
+    utilization: number;
+    window_rule: string;
+  } | null;
+}
+
+export interface MachineRow {
+  id: string;
+  host_name: string;
+  tracking_status: 'active' | 'recent' | 'stale';
+  last_seen_at: string;
+  tokens_today: number;
+  cost_usd_today: number;
 }

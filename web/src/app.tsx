@@ -4,8 +4,10 @@ import { zoneName } from './format.ts';
 import { useLive } from './live.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { AccountPage, LoginPage, SetupPage } from './pages/auth-pages.tsx';
-import { GroupsPage } from './pages/groups.tsx';
+import { MachinesPage } from './pages/machines.tsx';
 import { Overview } from './pages/overview.tsx';
+import { SessionsPage } from './pages/sessions.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
 
 type Auth =
   | { state: 'loading' }
@@ -18,6 +20,7 @@ const ROUTES: { path: string; name: string }[] = [
   { path: '/', name: 'Overview' },
   { path: '/sessions', name: 'Sessions' },
   { path: '/machines', name: 'Machines' },
+  { path: '/webhooks', name: 'Webhooks' },
   { path: '/account', name: 'Account' },
   { path: '/admin', name: 'Admin' },
 ];
@@ -96,11 +99,13 @@ export function App() {
 
   const page =
     path === '/sessions' ? (
-      <GroupsPage tick={tick} kind="session" />
+      <SessionsPage tick={tick} />
     ) : path === '/machines' ? (
-      <GroupsPage tick={tick} kind="machine" />
+      <MachinesPage tick={tick} />
+    ) : path === '/webhooks' ? (
+      <WebhooksPage tick={tick} />
     ) : path === '/admin' && auth.user.role === 'admin' ? (
-      <AdminPage tick={tick} />
+      <AdminPage tick={tick} me={auth.user} />
     ) : path === '/account' ? (
       <AccountPage
         user={auth.user}

@@ -5,16 +5,19 @@ import { applyTelemetryEnv, defaultSettingsPath } from '../../install/claude-set
 import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { postJson, serverError } from '../http.ts';
-import { localSetup } from '../setup/local-setup.ts';
+import { readFirstLineOfStdin, readHiddenLine } from '../read-secret.ts';
+import { localSetup, setLocalOwnerPassword } from '../setup/local-setup.ts';
 
 const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]
-takt setup --local [--email E] [--machine NAME] [--service]
+takt setup --local [--email E] [--machine NAME] [--service] [--password-stdin]
 
 --local: one person on one machine, no team server. Makes the owner account and a token
 in the local store (TAKT_HOME) if needed, points Claude Code's telemetry at
 http://127.0.0.1:4318 (TAKT_HTTP_PORT), installs the StopFailure hook and the status line
 (takt hooks install), and with --service installs and starts takt serve as a user service
-(takt service install serve). Then open the dashboard at http://localhost:4318/.
+(takt service install serve). While the owner has no password, it asks for one on the
+terminal (hidden; Enter skips), or reads it from stdin with --password-stdin: the
+dashboard's sign-in. Then open the dashboard at http://localhost:4318/.
 
 Connects this machine's Claude Code to a takt server, then applies the settings.
 
@@ -52,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean' },
       local: { type: 'boolean' },
       service: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -145,6 +149,7 @@ async function runLocal(values: {
   service?: boolean | undefined;
   json?: boolean | undefined;
   server?: string | undefined;
+  'password-stdin'?: boolean | undefined;
 }): Promise<number> {
   if (values.server) {
     process.stderr.write('takt setup: --local sets up this machine alone; leave out --server (or leave out --local)\n');
@@ -157,6 +162,18 @@ async function runLocal(values: {
     service: values.service === true,
     env: process.env,
   });
+  // The owner signs into the dashboard with a password: ask for one while there is none.
+  if (!r.has_password) {
+    const password = values['password-stdin']
+      ? await readFirstLineOfStdin()
+      : process.stdin.isTTY && !values.json
+        ? await askNewPassword(r.email)
+        : '';
+    if (password) {
+      await setLocalOwnerPassword({ env: process.env, email: r.email, password });
+      r.has_password = true;
+    }
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
@@ -169,11 +186,29 @@ async function runLocal(values: {
       ? `takt serve runs as a service of your user (${r.service}).`
       : 'Start the server: takt serve (or once for good: takt service install serve).',
     `Dashboard: ${r.dashboard}`,
-    `To sign in there, give ${r.email} a password: curl -X POST ${r.server}/auth/password/set -H 'authorization: Bearer <the token in ${r.settings}>' -H 'content-type: application/json' -d '{"password":"…"}'`,
+    r.has_password
+      ? `Sign in there as ${r.email} with your password.`
+      : `To sign in there, give ${r.email} a password: takt setup --local --password-stdin (reads it from stdin), or run takt setup --local again on a terminal.`,
     'Restart Claude Code (it reads its settings only at start), send one prompt, then: takt validate',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** Hidden, twice; Enter on the first question skips (the owner can set one later). */
+async function askNewPassword(email: string): Promise<string> {
+  for (;;) {
+    const first = await readHiddenLine(
+      `Password for the dashboard (${email}; at least 10 characters, Enter to skip): `,
+    );
+    if (first === '') return '';
+    if (first.length < 10) {
+      process.stderr.write('At least 10 characters, please.\n');
+      continue;
+    }
+    if ((await readHiddenLine('Again: ')) === first) return first;
+    process.stderr.write('The two did not match; once more.\n');
+  }
 }
 
 async function deviceFlow(server: string, machine: string, say: (line: string) => void): Promise<Done> {

@@ -1,5 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { issueToken } from '../../auth/actions/issue-token.ts';
+import { setPassword } from '../../auth/actions/set-password.ts';
 import { verifyApiToken } from '../../auth/api-token.ts';
 import { loadConfig } from '../../config/config.ts';
 import { installHooks } from '../../install/claude-hooks.ts';
@@ -29,6 +30,8 @@ export interface LocalSetupResult {
   dashboard: string;
   email: string;
   created_user: boolean;
+  /** False: the dashboard cannot be signed into until a password is set (takt setup --local asks on a terminal). */
+  has_password: boolean;
   token: string;
   token_reused: boolean;
   settings: string;
@@ -57,7 +60,7 @@ export async function localSetup(o: {
   const existing = bearerOf(currentTelemetryEnv({}, settings).OTEL_EXPORTER_OTLP_HEADERS);
 
   const store = await openStore(config.databaseUrl);
-  let owner: { email: string; created: boolean; token: string; reused: boolean };
+  let owner: { email: string; created: boolean; token: string; reused: boolean; hasPassword: boolean };
   try {
     owner = await store.transaction(async (trx) => {
       const users = await listUsers(trx);
@@ -69,8 +72,9 @@ export async function localSetup(o: {
       const user = found ?? (await insertUser(trx, { email: wanted, role: users.length === 0 ? 'admin' : 'member' }));
       // A token settings.json already holds for this user still works: keep it (one token per machine).
       const current = existing ? await verifyApiToken(trx, existing) : undefined;
+      const hasPassword = user.password_hash !== null;
       if (existing && current?.user.id === user.id)
-        return { email: user.email, created: !found, token: existing, reused: true };
+        return { email: user.email, created: !found, token: existing, reused: true, hasPassword };
       const issued = await issueToken(
         trx,
         { userId: null, address: 'local cli', local: true },
@@ -86,7 +90,7 @@ export async function localSetup(o: {
           }),
         },
       );
-      return { email: user.email, created: !found, token: issued.token, reused: false };
+      return { email: user.email, created: !found, token: issued.token, reused: false, hasPassword };
     });
   } finally {
     await store.close();
@@ -100,6 +104,7 @@ export async function localSetup(o: {
     dashboard: `http://localhost:${config.httpPort}/`,
     email: owner.email,
     created_user: owner.created,
+    has_password: owner.hasPassword,
     token: owner.token,
     token_reused: owner.reused,
     settings,
@@ -107,6 +112,34 @@ export async function localSetup(o: {
     hooks: { hook: hooks.hook, status_line: hooks.status_line },
     service,
   };
+}
+
+/**
+ * Gives the owner made by `takt setup --local` a password for the dashboard, in the local
+ * store (the operator on the server's machine, audited as such). Only while none is set:
+ * changing one goes through the Account page with the current password.
+ */
+export async function setLocalOwnerPassword(o: {
+  env: NodeJS.ProcessEnv;
+  email: string;
+  password: string;
+}): Promise<void> {
+  const config = loadConfig(o.env);
+  const store = await openStore(config.databaseUrl);
+  try {
+    const user = await findUserByEmail(store.db, o.email);
+    if (!user) throw new TaktError('not_found', `no user ${o.email} in ${config.home}: run takt setup --local first`);
+    if (user.password_hash !== null) {
+      throw new TaktError('conflict', `${o.email} has a password already: change it on the dashboard's Account page`);
+    }
+    await setPassword(
+      store,
+      { userId: null, address: 'local cli', local: true },
+      { userId: user.id, password: o.password, currentPassword: undefined },
+    );
+  } finally {
+    await store.close();
+  }
 }
 
 function safeUser(): string {

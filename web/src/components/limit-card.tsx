@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type AccountUsage, api, type ForecastWindow, type Pace, type WindowFigure } from '../api.ts';
-import { fmtAgo, fmtAmount, fmtClock, fmtDuration, fmtPct, fmtResetsIn, fmtWhen } from '../format.ts';
+import { fmtAgo, fmtAmount, fmtDuration, fmtPct, fmtResetsIn, fmtWhen } from '../format.ts';
 
 const WINDOW_NAMES: Record<string, string> = {
   five_hour: '5-hour window',
@@ -34,7 +34,8 @@ function expectedPct(w: WindowFigure, now: number): number | undefined {
   return Math.min(100, Math.max(0, ((now - start) / (end - start)) * 100));
 }
 
-function forecastInWords(f: ForecastWindow | undefined, now: number): string | undefined {
+/** "runs out at 14:20, 40 min before reset" / "lasts to reset" / "limit reached". */
+export function forecastInWords(f: ForecastWindow | undefined, now: number): string | undefined {
   if (!f) return undefined;
   if (f.verdict === 'limited') return 'limit reached';
   if (f.hits_cap_at && !f.resets_first) {
@@ -42,29 +43,36 @@ function forecastInWords(f: ForecastWindow | undefined, now: number): string | u
     const before = f.resets_at ? `, ${fmtDuration(Date.parse(f.resets_at) - hit.getTime())} before reset` : '';
     return `runs out at ${fmtWhen(hit, new Date(now))}${before}`;
   }
+  if (f.utilization === null) return undefined;
   return Date.parse(f.resets_at ?? '') > now || f.resets_first ? 'lasts to reset' : undefined;
 }
 
-function LimitBar(props: {
-  accountUuid: string;
-  name: string;
-  windowKey: string;
-  w: WindowFigure;
-  unit: 'usd' | 'tokens';
-  forecast: ForecastWindow | undefined;
-  now: number;
-}) {
+/** Where the figure comes from and how fresh it is: an official figure's age, else "now" (computed on this call). */
+function badgeText(w: WindowFigure, now: number): string {
+  const source = w.source ?? 'estimated';
+  if (w.utilization === null && w.limit === null && source !== 'official') return 'no limit';
+  if (source === 'official' && w.official_at) return `official · ${fmtAgo(new Date(w.official_at), new Date(now))}`;
+  const confidence = typeof w.confidence === 'string' ? ` · ${w.confidence} confidence` : '';
+  return `${source}${confidence}`;
+}
+
+function LimitBar(props: { name: string; windowKey: string; w: WindowFigure; unit: 'usd' | 'tokens'; now: number }) {
   const { w, now } = props;
   const pct = w.utilization ?? (w.limit ? (w.used / w.limit) * 100 : null);
   const expected = expectedPct(w, now);
-  const words = forecastInWords(props.forecast, now);
-  const level = pct === null ? 'none' : pct >= 100 ? 'over' : pct >= 80 ? 'high' : 'ok';
+  const words = forecastInWords(w.forecast, now);
+  const badge = badgeText(w, now);
+  const level = w.limited ? 'over' : pct === null ? 'none' : pct >= 100 ? 'over' : pct >= 80 ? 'high' : 'ok';
+  const freshness = w.official_at
+    ? `official figure of ${new Date(w.official_at).toLocaleString()}`
+    : `computed ${new Date(w.as_of ?? now).toLocaleString()}`;
   return (
-    <div class="limit">
+    <div class="limit" data-window={props.windowKey}>
       <div class="limit-head">
         <span class="limit-name">{props.name}</span>
-        <span class={`badge badge-${w.source}`} title={`as of ${new Date(w.as_of).toLocaleString()}`}>
-          {w.source} · {fmtAgo(new Date(w.as_of), new Date(now))}
+        {w.limited ? <span class="badge badge-blocked">limit hit</span> : null}
+        <span class={badge === 'no limit' ? 'badge' : `badge badge-${w.source ?? 'estimated'}`} title={freshness}>
+          {badge}
         </span>
       </div>
       <div
@@ -84,14 +92,14 @@ function LimitBar(props: {
       <div class="limit-figures">
         <span>
           {fmtAmount(w.used, props.unit)}
-          {w.limit === null ? ' (no limit known)' : ` of ${fmtAmount(w.limit, props.unit)}`}
+          {w.limit === null ? ' used' : ` of ${fmtAmount(w.limit, props.unit)}`}
         </span>
-        <strong>{pct === null ? '–' : fmtPct(pct)}</strong>
+        <strong>{pct === null ? 'no limit known' : fmtPct(pct)}</strong>
       </div>
       <div class="limit-meta">
         <span>{fmtResetsIn(new Date(w.resets_at), new Date(now))}</span>
         {expected === undefined ? null : <span>even pace {fmtPct(expected)}</span>}
-        {words ? <span class={`forecast forecast-${props.forecast?.verdict ?? 'ok'}`}>{words}</span> : null}
+        {words ? <span class={`forecast forecast-${w.forecast?.verdict ?? 'ok'}`}>{words}</span> : null}
       </div>
     </div>
   );
@@ -108,14 +116,21 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
   const record = async (p: Pending) => {
     setError('');
     try {
-      const r = await api<{ id?: string; event?: { id?: string } }>('POST', '/api/limit-events', {
+      const r = await api<{ id?: string; created?: boolean }>('POST', '/api/limit-events', {
         kind: p.kind,
         window: p.window,
-        account_uuid: props.account.uuid,
+        ...(props.account.uuid ? { account_uuid: props.account.uuid } : { account_id: props.account.id }),
         source: 'dashboard',
       });
-      const id = r.id ?? r.event?.id;
-      setDone({ ...(id ? { id } : {}), text: `Recorded: ${label(p)}`, until: Date.now() + 60_000 });
+      // Undo only what this click made (a repeat within two minutes is the earlier event).
+      const id = r.created === false ? undefined : r.id;
+      const until = Date.now() + 60_000;
+      setDone({
+        ...(id ? { id } : {}),
+        text: r.created === false ? `Already recorded: ${label(p)}` : `Recorded: ${label(p)}`,
+        until,
+      });
+      setTimeout(() => setDone((d) => (d && d.until === until ? undefined : d)), 60_000);
       props.onChange();
     } catch (e) {
       setError((e as Error).message);
@@ -189,42 +204,45 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
 
 export function AccountCard(props: {
   account: AccountUsage;
-  forecast: Record<string, ForecastWindow> | undefined;
   pace: Pace['accounts'][number] | undefined;
   recommended: boolean;
   now: number;
   onChange: () => void;
 }) {
   const a = props.account;
-  const title = a.label ?? a.uuid;
+  const title = a.label ?? a.uuid ?? a.id;
+  const noLimit = Object.values(a.windows).every((w) => w.limit === null && w.utilization === null);
   return (
-    <article class="card account" aria-labelledby={`acct-${a.id}`}>
+    <article class="card account" aria-labelledby={`acct-${a.id}`} data-testid="account-card">
       <header class="card-head">
         <h3 id={`acct-${a.id}`}>{title}</h3>
-        <span class="plan">{a.plan ?? 'plan not set'}</span>
+        <span class="plan">{a.plan ? `plan ${a.plan}` : 'plan not set'}</span>
         {props.recommended ? <span class="badge badge-next">use next</span> : null}
         {props.pace?.blocked ? (
           <span class="badge badge-blocked">
-            blocked{props.pace.blocked_until ? ` until ${fmtClock(new Date(props.pace.blocked_until))}` : ''}
+            blocked{props.pace.blocked_until ? ` until ${fmtWhen(new Date(props.pace.blocked_until))}` : ''}
           </span>
         ) : null}
       </header>
+      {noLimit ? (
+        <p class="notice" data-testid="no-limit">
+          No limit known for this account yet: set its plan on the <a href="/account">Account</a> page (or a limit in
+          tokens or dollars), or let an official figure arrive (<code>takt hooks install</code> forwards the status
+          line's).
+        </p>
+      ) : null}
       {orderedWindows(a.windows).map(([key, w]) => (
-        <LimitBar
-          key={key}
-          accountUuid={a.uuid}
-          name={windowName(key)}
-          windowKey={key}
-          w={w}
-          unit={a.unit}
-          forecast={props.forecast?.[key]}
-          now={props.now}
-        />
+        <LimitBar key={key} name={windowName(key)} windowKey={key} w={w} unit={a.unit} now={props.now} />
       ))}
-      {props.pace ? (
+      {props.pace && props.pace.weekly_used_pct !== null ? (
         <p class="note">
-          Weekly: {fmtPct(props.pace.weekly_used_pct)} used, {fmtPct(props.pace.weekly_expected_pct)} of the week gone,
-          slack {fmtPct(props.pace.weekly_slack_pct)}
+          Week: {fmtPct(props.pace.weekly_used_pct)} used with {fmtPct(props.pace.weekly_expected_pct ?? 0)} of the week
+          gone
+          {props.pace.weekly_slack_pct === null
+            ? ''
+            : props.pace.weekly_slack_pct >= 0
+              ? `: ${fmtPct(props.pace.weekly_slack_pct)} below even pace`
+              : `: ${fmtPct(-props.pace.weekly_slack_pct)} over even pace`}
         </p>
       ) : null}
       <CalibrationButtons account={a} onChange={props.onChange} />

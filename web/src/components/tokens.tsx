@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { fmtDateTime } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { ScrollRegion } from './scroll-region.tsx';
 
 interface TokenRow {
   id: string;
@@ -35,7 +36,7 @@ export function Tokens() {
           {error}
         </p>
       ) : null}
-      <div class="table-wrap">
+      <ScrollRegion label="Tokens table">
         <table data-testid="tokens-table">
           <caption>Machines and scripts that send to takt as you</caption>
           <thead>
@@ -67,7 +68,7 @@ export function Tokens() {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </section>
   );
 }

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { api, type SessionUser } from '../api.ts';
+import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
+import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
@@ -117,12 +119,19 @@ function SetPassword(props: { onChange: () => void }) {
 
 function AuditLog(props: { tick: number }) {
   const [action, setAction] = useState('');
-  const [applied, setApplied] = useState('');
+  const [actor, setActor] = useState('');
+  const [since, setSince] = useState('');
+  const [applied, setApplied] = useState({ action: '', actor: '', since: '' });
+  const people = useLoad(() => api<{ users: { id: string; email: string }[] }>('GET', '/api/admin/users'), []);
+  const emailOf = new Map((people.data?.users ?? []).map((u) => [u.id, u.email]));
   const loaded = useLoad(() => {
     const q = new URLSearchParams({ limit: '200' });
-    if (applied) q.set('action', applied);
+    if (applied.action) q.set('action', applied.action);
+    if (applied.actor) q.set('actor', applied.actor);
+    // datetime-local is the browser's local time; the API takes ISO 8601.
+    if (applied.since) q.set('since', new Date(applied.since).toISOString());
     return api<{ events: AuditEvent[] }>('GET', `/api/audit?${q}`);
-  }, [applied, props.tick]);
+  }, [applied.action, applied.actor, applied.since, props.tick]);
   return (
     <section aria-labelledby="audit-h">
       <h3 id="audit-h">Audit log</h3>
@@ -130,7 +139,7 @@ function AuditLog(props: { tick: number }) {
         class="controls"
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(action.trim());
+          setApplied({ action: action.trim(), actor, since });
         }}
       >
         <label for="audit-action">Action</label>
@@ -140,6 +149,17 @@ function AuditLog(props: { tick: number }) {
           value={action}
           onInput={(e) => setAction((e.target as HTMLInputElement).value)}
         />
+        <label for="audit-actor">Who</label>
+        <select id="audit-actor" value={actor} onChange={(e) => setActor(e.currentTarget.value)}>
+          <option value="">anyone</option>
+          {(people.data?.users ?? []).map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.email}
+            </option>
+          ))}
+        </select>
+        <label for="audit-since">Since ({zoneName()})</label>
+        <input id="audit-since" type="datetime-local" value={since} onInput={(e) => setSince(e.currentTarget.value)} />
         <button type="submit">Filter</button>
       </form>
       {loaded.error ? (
@@ -147,7 +167,7 @@ function AuditLog(props: { tick: number }) {
           {loaded.error.message}
         </p>
       ) : null}
-      <div class="table-wrap">
+      <ScrollRegion label="Audit log table">
         <table data-testid="audit-table">
           <caption>Newest first ({zoneName()})</caption>
           <thead>
@@ -168,28 +188,31 @@ function AuditLog(props: { tick: number }) {
                   {e.target_type}
                   {e.target_id ? ` ${e.target_id}` : ''}
                 </td>
-                <td class="left mono">{e.actor_user_id ?? '(none)'}</td>
+                <td class="left">{e.actor_user_id ? (emailOf.get(e.actor_user_id) ?? e.actor_user_id) : '(server)'}</td>
                 <td class="left">{e.actor_address ?? ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </section>
   );
 }
 
 /** What an admin can do from the page with the API that exists (docs/api.md). */
-export function AdminPage(props: { tick: number }) {
+export function AdminPage(props: { tick: number; me: SessionUser }) {
   const [changed, setChanged] = useState(0);
   const onChange = () => setChanged((n) => n + 1);
   return (
     <section aria-labelledby="admin-h">
       <h2 id="admin-h">Admin</h2>
+      <Users me={props.me} changed={changed} onChange={onChange} />
       <div class="cards">
         <Invites onChange={onChange} />
         <SetPassword onChange={onChange} />
       </div>
+      <TeamUsagePanel tick={props.tick} />
+      <AllTokens changed={changed} onChange={onChange} />
       <AuditLog tick={props.tick + changed} />
     </section>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
+import { AccountsSettings } from '../components/account-settings.tsx';
 import { Tokens } from '../components/tokens.tsx';
 
 type SignedIn = (user: SessionUser, csrf: string) => void;
@@ -193,6 +194,7 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
       <button type="button" onClick={signOut}>
         Sign out
       </button>
+      <AccountsSettings />
       <Tokens />
     </section>
   );

@@ -1,15 +1,18 @@
 import { useState } from 'preact/hooks';
 import {
+  type AccountSettings,
   type AccountUsage,
-  ApiError,
   api,
-  type Forecast,
+  type MachineRow,
   type Pace,
+  timeZone,
+  type UsageFilter,
   type UsageReport,
   type UsageTotals,
   usage,
 } from '../api.ts';
 import { AccountCard } from '../components/limit-card.tsx';
+import { ScrollRegion } from '../components/scroll-region.tsx';
 import { type ChartLayer, UsageChart } from '../components/usage-chart.tsx';
 import {
   dayKey,
@@ -25,29 +28,23 @@ import {
 import { useLoad } from '../use-load.ts';
 
 interface Limits {
-  accounts: AccountUsage[] | undefined;
-  unavailable: string | undefined;
-  forecast: Forecast | undefined;
+  accounts: AccountUsage[];
   pace: Pace | undefined;
 }
 
+/** /api/me/usage carries each window's forecast; /api/me/pace the verdict across accounts. */
 async function loadLimits(): Promise<Limits> {
-  const [u, f, p] = await Promise.allSettled([
+  const [u, p] = await Promise.all([
     api<{ accounts: AccountUsage[] }>('GET', '/api/me/usage'),
-    api<Forecast>('GET', '/api/forecast'),
-    api<Pace>('GET', '/api/me/pace'),
+    api<Pace>('GET', `/api/me/pace?tz=${encodeURIComponent(timeZone())}`).catch(() => undefined),
   ]);
-  const missing = (r: PromiseSettledResult<unknown>) =>
-    r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 404;
-  if (u.status === 'rejected' && !missing(u)) throw u.reason;
-  return {
-    accounts: u.status === 'fulfilled' ? u.value.accounts : undefined,
-    unavailable: missing(u)
-      ? 'This server does not report limits yet (GET /api/me/usage is not there): usage below is exact.'
-      : undefined,
-    forecast: f.status === 'fulfilled' ? f.value : undefined,
-    pace: p.status === 'fulfilled' ? p.value : undefined,
-  };
+  return { accounts: u.accounts, pace: p };
+}
+
+/** The verdict as the server words it ("use Team seat: 31% weekly slack; …"), as a sentence. */
+function sentence(reason: string): string {
+  const s = reason.trim();
+  return s ? `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}` : s;
 }
 
 function LimitsSection(props: { tick: number }) {
@@ -63,26 +60,17 @@ function LimitsSection(props: { tick: number }) {
           {limits.error.message}
         </p>
       ) : null}
-      {d?.unavailable ? (
-        <p class="notice" data-testid="limits-unavailable">
-          Limits not available. {d.unavailable}
-        </p>
-      ) : null}
-      {d?.pace ? (
+      {d?.pace && d.accounts.length > 0 ? (
         <p class="pace" data-testid="pace">
-          {d.pace.recommended_account ? (
-            <strong>Use {d.pace.recommended_account.label ?? d.pace.recommended_account.uuid}: </strong>
-          ) : null}
-          {d.pace.reason}
+          {sentence(d.pace.reason)}
         </p>
       ) : null}
-      {d?.accounts && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
+      {d && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
       <div class="cards">
         {(d?.accounts ?? []).map((a) => (
           <AccountCard
             key={a.id}
             account={a}
-            forecast={d?.forecast?.accounts.find((f) => f.id === a.id)?.windows}
             pace={d?.pace?.accounts.find((p) => p.id === a.id)}
             recommended={d?.pace?.recommended_account?.id === a.id}
             now={now}
@@ -94,11 +82,17 @@ function LimitsSection(props: { tick: number }) {
   );
 }
 
-function Totals(props: { tick: number }) {
+function Totals(props: { tick: number; filter: UsageFilter }) {
   const now = new Date();
+  const f = props.filter;
   const totals = useLoad(
-    () => Promise.all([usage(startOfDay(now), now), usage(startOfWeek(now), now), usage(startOfMonth(now), now)]),
-    [props.tick],
+    () =>
+      Promise.all([
+        usage(startOfDay(now), now, undefined, f),
+        usage(startOfWeek(now), now, undefined, f),
+        usage(startOfMonth(now), now, undefined, f),
+      ]),
+    [props.tick, f.account, f.machine],
   );
   const names = ['Today', 'This week', 'This month'];
   return (
@@ -134,35 +128,43 @@ interface Daily {
   days: string[];
   byDay: UsageReport;
   byModel: UsageReport;
-  modelPerDay: UsageReport[] | undefined;
+  byDayModel: UsageReport | undefined;
 }
 
-async function loadDaily(rangeDays: number, stack: 'type' | 'model'): Promise<Daily> {
+async function loadDaily(rangeDays: number, stack: 'type' | 'model', filter: UsageFilter): Promise<Daily> {
   const now = new Date();
   const from = startOfDay(now);
   from.setDate(from.getDate() - (rangeDays - 1));
   const days: string[] = [];
   for (const d = new Date(from); d <= now; d.setDate(d.getDate() + 1)) days.push(dayKey(d));
-  const [byDay, byModel] = await Promise.all([usage(from, now, 'day'), usage(from, now, 'model')]);
-  // The API groups by one dimension; per-day model stacks are one call per day.
-  const modelPerDay =
-    stack === 'model'
-      ? await Promise.all(
-          days.map((d) => {
-            const start = new Date(`${d}T00:00:00`);
-            const end = new Date(start);
-            end.setDate(end.getDate() + 1);
-            return usage(start, end < now ? end : now, 'model');
-          }),
-        )
-      : undefined;
-  return { days, byDay, byModel, modelPerDay };
+  const [byDay, byModel, byDayModel] = await Promise.all([
+    usage(from, now, 'day', filter),
+    usage(from, now, 'model', filter),
+    stack === 'model' ? usage(from, now, 'day,model', filter) : Promise.resolve(undefined),
+  ]);
+  return { days, byDay, byModel, byDayModel };
+}
+
+interface FilterChoices {
+  accounts: AccountSettings[];
+  machines: MachineRow[];
 }
 
 function UsageSection(props: { tick: number }) {
   const [range, setRange] = useState(30);
   const [stack, setStack] = useState<'type' | 'model'>('type');
-  const daily = useLoad(() => loadDaily(range, stack), [range, stack, props.tick]);
+  const [filter, setFilter] = useState<UsageFilter>({});
+  const choices = useLoad<FilterChoices>(async () => {
+    const [a, m] = await Promise.all([
+      api<{ accounts: AccountSettings[] }>('GET', '/api/accounts'),
+      api<{ machines: MachineRow[] }>('GET', `/api/me/machines?tz=${encodeURIComponent(timeZone())}`),
+    ]);
+    return { accounts: a.accounts, machines: m.machines };
+  }, []);
+  const daily = useLoad(
+    () => loadDaily(range, stack, filter),
+    [range, stack, filter.account, filter.machine, props.tick],
+  );
   const d = daily.data;
   const rows = new Map((d?.byDay.groups ?? []).map((g) => [g.key, g]));
   const of = (day: string) => rows.get(day);
@@ -175,12 +177,12 @@ function UsageSection(props: { tick: number }) {
         return r ? l.of(r) : 0;
       }),
     })).filter((l) => l.values.some((v) => v > 0) || l.name === 'input');
-  } else if (d?.modelPerDay) {
-    const models = d.byModel.groups.map((g) => g.key);
-    layers = models.map((m) => ({
-      name: m,
-      values: (d.modelPerDay ?? []).map((r) => {
-        const g = r.groups.find((x) => x.key === m);
+  } else if (d?.byDayModel) {
+    const cells = new Map(d.byDayModel.groups.map((g) => [`${g.keys?.day}|${g.keys?.model}`, g]));
+    layers = d.byModel.groups.map((m) => ({
+      name: m.key,
+      values: d.days.map((day) => {
+        const g = cells.get(`${day}|${m.key}`);
         return g ? totalTokens(g) : 0;
       }),
     }));
@@ -189,7 +191,37 @@ function UsageSection(props: { tick: number }) {
   return (
     <section aria-labelledby="usage-h">
       <h2 id="usage-h">Usage</h2>
-      <Totals tick={props.tick} />
+      <div class="controls" data-testid="usage-filter">
+        <label>
+          Account{' '}
+          <select
+            value={filter.account ?? ''}
+            onChange={(e) => setFilter({ ...filter, account: e.currentTarget.value || undefined })}
+          >
+            <option value="">all accounts</option>
+            {(choices.data?.accounts ?? []).map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Machine{' '}
+          <select
+            value={filter.machine ?? ''}
+            onChange={(e) => setFilter({ ...filter, machine: e.currentTarget.value || undefined })}
+          >
+            <option value="">all machines</option>
+            {(choices.data?.machines ?? []).map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.host_name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <Totals tick={props.tick} filter={filter} />
       <div class="controls">
         <label>
           Range{' '}
@@ -224,7 +256,7 @@ function UsageSection(props: { tick: number }) {
         <p class="muted">Loading…</p>
       )}
       {d ? (
-        <div class="table-wrap">
+        <ScrollRegion label="Tokens per day table">
           <table data-testid="daily-table">
             <caption>Tokens per day, exact, and cost ({zoneName()})</caption>
             <thead>
@@ -269,10 +301,10 @@ function UsageSection(props: { tick: number }) {
               </tr>
             </tfoot>
           </table>
-        </div>
+        </ScrollRegion>
       ) : null}
       {d && d.byModel.groups.length > 0 ? (
-        <div class="table-wrap">
+        <ScrollRegion label="Per model table">
           <table>
             <caption>Per model, {range} days: tokens and cost</caption>
             <thead>
@@ -292,7 +324,7 @@ function UsageSection(props: { tick: number }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       ) : null}
     </section>
   );

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { TaktError } from '../../../lib/errors.ts';
-import { groupByValues, queryUsage } from '../../../queries/usage-report.ts';
+import { parseGroupBy, queryUsage } from '../../../queries/usage-report.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
 import { monthlyWindow } from '../../../usage/windows.ts';
 import type { AppContext } from '../../app-context.ts';
@@ -16,19 +16,31 @@ const isoTime = (name: string) =>
 const usageQuery = z.object({
   from: isoTime('from').optional(),
   to: isoTime('to').optional(),
-  group_by: z.enum(groupByValues, { error: `group_by must be one of ${groupByValues.join(', ')}` }).optional(),
+  group_by: z
+    .string()
+    .transform((s, ctx) => {
+      const dims = parseGroupBy(s);
+      if (typeof dims === 'string') {
+        ctx.addIssue({ code: 'custom', message: dims });
+        return z.NEVER;
+      }
+      return dims;
+    })
+    .optional(),
   tz: z.string().optional(),
+  account: z.string().min(1).max(200).optional(),
+  machine: z.string().min(1).max(300).optional(),
 });
 
 export function registerUsageRoutes(app: Hono, ctx: AppContext): void {
-  /** GET /api/usage[?from&to][&group_by&tz]: the caller's own usage, counted once; the current month without from/to (docs/api.md). */
+  /** GET /api/usage[?from&to][&group_by&tz][&account&machine]: the caller's own usage, counted once; the current month without from/to (docs/api.md). */
   app.get('/api/usage', async (c) => {
     const caller = await requireCaller(c, ctx);
     const parsed = usageQuery.safeParse(c.req.query());
     if (!parsed.success) {
       throw new TaktError('bad_request', parsed.error.issues.map((i) => i.message).join('; '));
     }
-    const { group_by, tz } = parsed.data;
+    const { group_by, tz, account, machine } = parsed.data;
     if ((parsed.data.from === undefined) !== (parsed.data.to === undefined)) {
       throw new TaktError('bad_request', 'send both from and to (ISO 8601), or neither for the current month');
     }
@@ -42,6 +54,8 @@ export function registerUsageRoutes(app: Hono, ctx: AppContext): void {
       to,
       ...(group_by ? { groupBy: group_by } : {}),
       ...(tz ? { timeZone: tz } : {}),
+      ...(account ? { account } : {}),
+      ...(machine ? { machine } : {}),
     });
     return c.json(report);
   });

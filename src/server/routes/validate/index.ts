@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { bearerFrom } from '../../../auth/api-token.ts';
+import { trackingStatus } from '../../../queries/machines.ts';
 import { tokensSentForHost } from '../../../queries/token-host-usage.ts';
 import { listAccountsSeenSince } from '../../../store/accounts.ts';
 import { listMachines, listMachinesOfToken } from '../../../store/machines.ts';
@@ -109,8 +110,7 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
       machineId: exact.id,
       since: now - DAY,
     });
-    const age = now - exact.last_seen_at;
-    const status: TrackingStatus = age <= 5 * 60_000 ? 'active' : age <= 60 * 60_000 ? 'recent' : 'stale';
+    const status: TrackingStatus = trackingStatus(exact.last_seen_at, now);
     return answer(status, {
       ...common,
       host_name: hostName,

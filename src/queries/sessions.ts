@@ -1,0 +1,119 @@
+import { addUsage, emptyUsage, type UsageCounts } from '../lib/usage-counts.ts';
+import { listAccounts } from '../store/accounts.ts';
+import type { Db } from '../store/db.ts';
+import { listMachines } from '../store/machines.ts';
+import { loadLastRequest, loadSessionParts } from '../store/session-activity.ts';
+import { loadSourceTotals } from '../store/usage-rows.ts';
+import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { accountLabel } from './limits-view.ts';
+import { type TrackingStatus, trackingStatus } from './machines.ts';
+
+const STANDARD_CONTEXT = 200_000;
+const LONG_CONTEXT = 1_000_000;
+
+/**
+ * The context window a request ran in. Claude Code names the 1M-token variants with a
+ * `[1m]` suffix (`claude-sonnet-4-5[1m]`) and some exporters spell it `-1m` or
+ * `context-1m`; anything else is the standard 200,000 tokens — unless the request itself
+ * held more than that, which only a long-context window can.
+ */
+export function contextWindowOf(model: string, tokensInContext: number): { size: number; rule: string } {
+  if (/\[1m\]|(^|[-_])(context-)?1m($|[-_\]])/i.test(model)) return { size: LONG_CONTEXT, rule: 'model_name' };
+  if (tokensInContext > STANDARD_CONTEXT) return { size: LONG_CONTEXT, rule: 'over_200k' };
+  return { size: STANDARD_CONTEXT, rule: 'standard' };
+}
+
+export interface SessionView extends UsageCounts {
+  session_id: string;
+  started_at: string;
+  last_activity_at: string;
+  duration_seconds: number;
+  status: TrackingStatus;
+  machines: string[];
+  accounts: { id: string; label: string }[];
+  models: string[];
+  tokens: number;
+  context: {
+    model: string;
+    at: string;
+    used_tokens: number;
+    window_tokens: number;
+    utilization: number;
+    window_rule: string;
+  } | null;
+}
+
+/**
+ * GET /api/me/sessions: sessions with records since `since`, newest activity first,
+ * counted once per (session, model) like every report; context-window use for the ones
+ * still active or recent (the last request's input + cache reads + cache writes).
+ */
+export async function recentSessions(
+  db: Db,
+  q: { userId: string; since: number; now: number; limit: number },
+): Promise<SessionView[]> {
+  const parts = await loadSessionParts(db, q);
+  const chosen = chooseSources(await loadSourceTotals(db, q.userId, [...new Set(parts.map((p) => p.session_id))]));
+  const hosts = new Map((await listMachines(db, q.userId)).map((m) => [m.id, m.host_name || '(unknown)']));
+  const accounts = new Map((await listAccounts(db, q.userId)).map((a) => [a.id, accountLabel(a)]));
+  const sessions = new Map<
+    string,
+    { first: number; last: number; machines: Set<string>; accounts: Set<string>; models: Set<string>; t: UsageCounts }
+  >();
+  for (const p of parts) {
+    let s = sessions.get(p.session_id);
+    if (!s) {
+      s = {
+        first: p.first_at,
+        last: p.last_at,
+        machines: new Set(),
+        accounts: new Set(),
+        models: new Set(),
+        t: emptyUsage(),
+      };
+      sessions.set(p.session_id, s);
+    }
+    s.first = Math.min(s.first, p.first_at);
+    s.last = Math.max(s.last, p.last_at);
+    if (p.machine_id) s.machines.add(p.machine_id);
+    if (p.account_id) s.accounts.add(p.account_id);
+    if (p.model) s.models.add(p.model);
+    if (isCounted(chosen, p)) addUsage(s.t, p);
+  }
+  const newest = [...sessions.entries()].sort(([, a], [, b]) => b.last - a.last).slice(0, q.limit);
+  const out: SessionView[] = [];
+  for (const [id, s] of newest) {
+    const status = trackingStatus(s.last, q.now);
+    const last =
+      status === 'stale'
+        ? undefined
+        : await loadLastRequest(db, { userId: q.userId, sessionId: id, since: s.last - 60 * 60_000 });
+    const inContext = last ? last.input_tokens + last.cache_read_tokens + last.cache_creation_tokens : 0;
+    const window = last ? contextWindowOf(last.model, inContext) : undefined;
+    out.push({
+      session_id: id,
+      started_at: new Date(s.first).toISOString(),
+      last_activity_at: new Date(s.last).toISOString(),
+      duration_seconds: Math.round((s.last - s.first) / 1000),
+      status,
+      machines: [...s.machines].map((m) => hosts.get(m) ?? '(unknown)').sort(),
+      accounts: [...s.accounts].map((a) => ({ id: a, label: accounts.get(a) ?? a })),
+      models: [...s.models].sort(),
+      tokens: s.t.input_tokens + s.t.output_tokens + s.t.cache_read_tokens + s.t.cache_creation_tokens,
+      ...s.t,
+      cost_usd: Math.round(s.t.cost_usd * 1e8) / 1e8,
+      context:
+        last && window
+          ? {
+              model: last.model,
+              at: new Date(last.ts).toISOString(),
+              used_tokens: inContext,
+              window_tokens: window.size,
+              utilization: Math.round((inContext / window.size) * 10_000) / 100,
+              window_rule: window.rule,
+            }
+          : null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+import { useState } from 'preact/hooks';
+import { type AccountSettings, api, PLANS } from '../api.ts';
+import { fmtWhen, zoneName } from '../format.ts';
+import { useLoad } from '../use-load.ts';
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** One Anthropic account's settings: label, plan, unit, weekly reset (PATCH /api/accounts/{id}). */
+function AccountForm(props: { account: AccountSettings; onSaved: () => void }) {
+  const a = props.account;
+  const p = `acct-${a.id}`;
+  const [label, setLabel] = useState(a.label_set ?? '');
+  const [plan, setPlan] = useState(a.plan ?? '');
+  const [unit, setUnit] = useState(a.unit);
+  const [resetKnown, setResetKnown] = useState(a.weekly_reset !== null);
+  const [weekday, setWeekday] = useState(a.weekly_reset?.weekday ?? 1);
+  const [hour, setHour] = useState(a.weekly_reset?.hour ?? 0);
+  const [status, setStatus] = useState('');
+  const [error, setError] = useState('');
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    setStatus('');
+    try {
+      await api('PATCH', `/api/accounts/${encodeURIComponent(a.id)}`, {
+        label: label.trim() ? label.trim() : null,
+        plan: plan || null,
+        unit,
+        weekly_reset: resetKnown ? { weekday, hour, time_zone: a.weekly_reset?.time_zone ?? zoneName() } : null,
+      });
+      setStatus('Saved.');
+      props.onSaved();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="card settings" onSubmit={save} aria-labelledby={`${p}-h`} data-testid="account-settings">
+      <h4 id={`${p}-h`}>{a.label}</h4>
+      <p class="muted">
+        {a.email ?? a.uuid ?? a.id} · last usage {fmtWhen(new Date(a.last_seen_at))}
+      </p>
+      <div class="field">
+        <label for={`${p}-label`}>Label</label>
+        <input id={`${p}-label`} value={label} maxLength={100} onInput={(e) => setLabel(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${p}-plan`}>Plan</label>
+        <select id={`${p}-plan`} value={plan} onChange={(e) => setPlan(e.currentTarget.value)}>
+          <option value="">not set (no limit known)</option>
+          {PLANS.map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for={`${p}-unit`}>Unit</label>
+        <select id={`${p}-unit`} value={unit} onChange={(e) => setUnit(e.currentTarget.value as 'usd' | 'tokens')}>
+          <option value="usd">dollars (API-price equivalent)</option>
+          <option value="tokens">tokens (input + output + cache writes)</option>
+        </select>
+      </div>
+      <fieldset>
+        <legend>Weekly reset</legend>
+        <label class="check">
+          <input type="checkbox" checked={resetKnown} onChange={(e) => setResetKnown(e.currentTarget.checked)} /> I know
+          when my week resets (until an official figure says so)
+        </label>
+        {resetKnown ? (
+          <div class="inline-form">
+            <label for={`${p}-weekday`}>Day</label>
+            <select id={`${p}-weekday`} value={weekday} onChange={(e) => setWeekday(Number(e.currentTarget.value))}>
+              {WEEKDAYS.map((d, i) => (
+                <option key={d} value={i}>
+                  {d}
+                </option>
+              ))}
+            </select>
+            <label for={`${p}-hour`}>Hour</label>
+            <select id={`${p}-hour`} value={hour} onChange={(e) => setHour(Number(e.currentTarget.value))}>
+              {Array.from({ length: 24 }, (_, h) => (
+                <option key={h} value={h}>
+                  {`${String(h).padStart(2, '0')}:00`}
+                </option>
+              ))}
+            </select>
+            <span class="muted">{a.weekly_reset?.time_zone ?? zoneName()}</span>
+          </div>
+        ) : null}
+      </fieldset>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {status ? <p role="status">{status}</p> : null}
+      <button type="submit" class="primary">
+        Save
+      </button>
+    </form>
+  );
+}
+
+export function AccountsSettings() {
+  const [saved, setSaved] = useState(0);
+  const loaded = useLoad(() => api<{ accounts: AccountSettings[] }>('GET', '/api/accounts'), [saved]);
+  const accounts = loaded.data?.accounts ?? [];
+  return (
+    <section aria-labelledby="accounts-h">
+      <h3 id="accounts-h">Anthropic accounts</h3>
+      {loaded.error ? (
+        <p class="error" role="alert">
+          {loaded.error.message}
+        </p>
+      ) : null}
+      {loaded.data && accounts.length === 0 ? (
+        <p class="notice">No Anthropic account has sent usage yet: its settings appear here when it does.</p>
+      ) : null}
+      <div class="cards">
+        {accounts.map((a) => (
+          <AccountForm key={a.id} account={a} onSaved={() => setSaved((n) => n + 1)} />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,71 @@
+import { api, type MachineRow, timeZone } from '../api.ts';
+import { AddMachine } from '../components/add-machine.tsx';
+import { ScrollRegion } from '../components/scroll-region.tsx';
+import { fmtAgo, fmtInt, fmtUsd, fmtWhen } from '../format.ts';
+import { useLoad } from '../use-load.ts';
+
+const STATUS_TEXT: Record<MachineRow['tracking_status'], string> = {
+  active: 'active: data in the last 5 min',
+  recent: 'recent: data within the hour',
+  stale: 'stale: no data for over an hour',
+};
+
+/** Machines (GET /api/me/machines) with the /validate tracking status, and "+ another machine". */
+export function MachinesPage(props: { tick: number }) {
+  const loaded = useLoad(
+    () => api<{ machines: MachineRow[] }>('GET', `/api/me/machines?tz=${encodeURIComponent(timeZone())}`),
+    [props.tick],
+  );
+  const machines = loaded.data?.machines ?? [];
+  const now = new Date();
+  return (
+    <section aria-labelledby="machines-h">
+      <h2 id="machines-h">Machines</h2>
+      <div class="controls">
+        <AddMachine />
+        <span class="muted">A stale machine: start Claude Code there and send one prompt, or run takt validate.</span>
+      </div>
+      {loaded.error ? (
+        <p class="error" role="alert">
+          {loaded.error.message}
+        </p>
+      ) : null}
+      {loaded.data && machines.length === 0 ? (
+        <p class="notice">No machine has sent telemetry yet: add one with “+ another machine”.</p>
+      ) : null}
+      {machines.length > 0 ? (
+        <ScrollRegion label="Machines table">
+          <table data-testid="machine-table">
+            <caption>Machines, most recent data first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Machine (host.name)</th>
+                <th scope="col">Tracking</th>
+                <th scope="col">Last data</th>
+                <th scope="col">Tokens today</th>
+                <th scope="col">Cost today</th>
+              </tr>
+            </thead>
+            <tbody>
+              {machines.map((m) => (
+                <tr key={m.id}>
+                  <th scope="row" class="mono">
+                    {m.host_name}
+                  </th>
+                  <td>
+                    <span class={`badge badge-status-${m.tracking_status}`}>{STATUS_TEXT[m.tracking_status]}</span>
+                  </td>
+                  <td>
+                    {fmtWhen(new Date(m.last_seen_at), now)} ({fmtAgo(new Date(m.last_seen_at), now)})
+                  </td>
+                  <td>{fmtInt(m.tokens_today)} tokens</td>
+                  <td>{fmtUsd(m.cost_usd_today)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
+      ) : null}
+    </section>
+  );
+}
