@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
-import { TaktError } from '../lib/errors.ts';
+import { TaktError, toTaktError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { type CommitListener, handleExport } from './export-handler.ts';
@@ -55,8 +55,11 @@ export function createGrpcServer(deps: GrpcDeps): grpc.Server {
         handle(signal, call, deps).then(
           (response) => callback(null, response),
           (error: unknown) => {
-            const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
-            if (!(error instanceof TaktError)) deps.log.error('OTLP/gRPC export failed', { signal, error });
+            const e = toTaktError(error, 'internal error: see the server log');
+            if (e.code !== 'unavailable' && !(error instanceof TaktError))
+              deps.log.error('OTLP/gRPC export failed', { signal, error });
+            else if (e.code === 'unavailable')
+              deps.log.warn('OTLP/gRPC export refused: the store is unavailable', { signal, error });
             callback({ code: grpcStatusOf(e.code), details: e.message });
           },
         );
