@@ -20,6 +20,8 @@ export interface TestTakt {
   server: RunningServer;
   /** The next n OTLP/HTTP requests get 503 + Retry-After from the proxy, never reaching takt. */
   failNextOtlpRequests(n: number): void;
+  /** The next n OTLP/HTTP requests alternate: the first, third, fifth… get 503 + Retry-After. */
+  failAlternateOtlpRequests(n: number): void;
   /** OTLP/HTTP requests seen by the proxy (path and status), for assertions about retries. */
   otlpRequests: { path: string; status: number }[];
   /** A second user with a token, for isolation tests. */
@@ -45,12 +47,14 @@ export async function startTakt(
   const first = await addUser('dev@example.com');
 
   let failures = 0;
+  let alternate = 0;
   const otlpRequests: { path: string; status: number }[] = [];
   const target = new URL(server.httpUrl);
   const proxy: Server = createServer((req, res) => {
     const isOtlp = /\/v1\/(metrics|logs|traces)$/.test(req.url ?? '');
-    if (isOtlp && failures > 0) {
-      failures--;
+    const alternating = isOtlp && alternate > 0 && alternate-- % 2 === 0;
+    if ((isOtlp && failures > 0) || alternating) {
+      if (!alternating) failures--;
       req.resume();
       req.on('end', () => {
         otlpRequests.push({ path: req.url ?? '', status: 503 });
@@ -85,6 +89,9 @@ export async function startTakt(
     server,
     failNextOtlpRequests(n) {
       failures = n;
+    },
+    failAlternateOtlpRequests(n) {
+      alternate = n % 2 === 0 ? n : n + 1;
     },
     otlpRequests,
     addUser,
