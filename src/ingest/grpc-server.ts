@@ -47,6 +47,12 @@ export interface GrpcDeps {
 export function createGrpcServer(deps: GrpcDeps): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.bodyLimitBytes,
+    // Idle connections close after 5 minutes; every connection is asked to reconnect after
+    // 30 (with a minute to finish its calls), so clients spread again over replicas behind
+    // a load balancer. Exporters reconnect by themselves (docs/operations.md, "Timeouts").
+    'grpc.max_connection_idle_ms': 300_000,
+    'grpc.max_connection_age_ms': 1_800_000,
+    'grpc.max_connection_age_grace_ms': 60_000,
   });
   for (const { signal, path } of SERVICES) {
     const method = exportMethod(path);

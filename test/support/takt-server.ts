@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { issueApiToken } from '../../src/auth/api-token.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/lib/log.ts';
-import { type RunningServer, startServer } from '../../src/server/start-server.ts';
+import { type HttpTimeouts, type RunningServer, startServer } from '../../src/server/start-server.ts';
 import { insertUser } from '../../src/store/users.ts';
 
 export interface TestTakt {
@@ -31,14 +31,22 @@ export interface TestTakt {
 
 /** Starts takt on random loopback ports with a temp SQLite store (or databaseUrl), and one user token. */
 export async function startTakt(
-  options: { databaseUrl?: string; env?: Record<string, string>; log?: Logger } = {},
+  options: {
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    log?: Logger;
+    httpTimeouts?: Partial<HttpTimeouts>;
+  } = {},
 ): Promise<TestTakt> {
   const home = mkdtempSync(join(tmpdir(), 'takt-test-'));
   const config = loadConfig(
     { TAKT_HOME: home, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent', ...options.env },
     options.databaseUrl ? { databaseUrl: options.databaseUrl } : {},
   );
-  const server = await startServer(config, options.log ? { log: options.log } : {});
+  const server = await startServer(config, {
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
+  });
   const addUser = async (email: string) => {
     const user = await insertUser(server.context.store.db, { email });
     const t = await issueApiToken(server.context.store.db, user.id, 'test');
