@@ -56,7 +56,10 @@ it("half the exports refused with 503 for a while: totals equal the CLI's usage,
   const refused = takt.otlpRequests.filter((q) => q.status === 503).length;
 
   expect(run.exitCode).toBe(0);
-  expect(refused).toBe(4);
+  // Of the first k ≤ 8 requests (retries included) the 1st, 3rd, 5th… were refused; the CLI
+  // sends 7 to 10 in all, depending on how its export intervals fall.
+  expect(refused).toBe(Math.ceil(Math.min(takt.otlpRequests.length, 8) / 2));
+  expect(refused).toBeGreaterThanOrEqual(3);
   expect({
     input_tokens: got?.input_tokens,
     output_tokens: got?.output_tokens,
