@@ -17,7 +17,10 @@ import { postgresDatabase, sqliteDatabase, type TestDatabase } from '../support/
 const main = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const run = promisify(execFile);
 const homes: string[] = [];
+const children: ChildProcess[] = [];
 afterAll(() => {
+  // A failed or timed-out run must not leave servers behind.
+  for (const c of children) c.kill('SIGKILL');
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
 
@@ -31,6 +34,7 @@ async function freePort(): Promise<number> {
 
 function serve(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(process.execPath, [main, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d) => {
