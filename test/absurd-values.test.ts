@@ -108,4 +108,36 @@ describe('absurd usage numbers', () => {
     expect(r.body.partialSuccess.errorMessage).toContain('input_tokens ("0x10")');
     expect(await totals('absurd-events')).toMatchObject({ input_tokens: 111, output_tokens: 10 });
   });
+
+  // Year 3000 in nanoseconds does not fit OTLP's fixed64, so the metric point says 2400.
+  it('usage dated in 1970 or in the year 2400 or 3000 is rejected with the reason, the rest stored', async () => {
+    const id = { host: 'box', sessionId: 'absurd-times' };
+    const good = tokenMetrics(id, [{ model: MODEL, type: 'input', value: 40 }], { startMs: T0, timeMs: T0 + 60_000 });
+    const y1970 = tokenMetrics(id, [{ model: MODEL, type: 'input', value: 5000 }], { startMs: 1000, timeMs: 2000 });
+    const y3000 = Date.UTC(3000, 0, 1);
+    const y2400 = Date.UTC(2400, 0, 1);
+    const future = tokenMetrics(id, [{ model: MODEL, type: 'output', value: 7000 }], {
+      startMs: y2400,
+      timeMs: y2400 + 1,
+    });
+    type Rm = { resourceMetrics: unknown[] };
+    const json = { resourceMetrics: [good, y1970, future].flatMap((m) => (m as Rm).resourceMetrics) };
+    const metrics = await post('/v1/metrics', JSON.stringify(json), 'application/json');
+    const events = apiRequestLogs({ host: 'box', sessionId: 'absurd-times-events' }, [
+      { model: MODEL, input: 9, output: 1, cacheRead: 0, cacheCreation: 0, costUsd: 0, timeMs: y3000, sequence: 1 },
+      { model: MODEL, input: 8, output: 1, cacheRead: 0, cacheCreation: 0, costUsd: 0, timeMs: 5, sequence: 2 },
+    ]);
+    const logs = await post('/v1/logs', JSON.stringify(events), 'application/json');
+    expect([metrics.status, metrics.body.partialSuccess.rejectedDataPoints]).toEqual([200, 2]);
+    expect(metrics.body.partialSuccess.errorMessage).toBe(
+      "2 rejected: claude_code.token.usage: time_unix_nano must be from 2020-01-01 to 30 days after the server's clock, got 1970-01-01T00:00:02.000Z: check the sender's clock; " +
+        "claude_code.token.usage: time_unix_nano must be from 2020-01-01 to 30 days after the server's clock, got 2400-01-01T00:00:00.001Z: check the sender's clock",
+    );
+    expect([logs.status, logs.body.partialSuccess.rejectedLogRecords]).toEqual([200, 2]);
+    expect(logs.body.partialSuccess.errorMessage).toContain(
+      "api_request: the time must be from 2020-01-01 to 30 days after the server's clock, got 3000-01-01T00:00:00.000Z",
+    );
+    expect(await totals('absurd-times')).toMatchObject({ input_tokens: 40, output_tokens: 0 });
+    expect(await totals('absurd-times-events')).toBe(null);
+  });
 });

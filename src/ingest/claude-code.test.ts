@@ -109,8 +109,8 @@ describe('coercion and rejection', () => {
                   dataPoints: [
                     {
                       attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: v })),
-                      startTimeUnixNano: '1000000',
-                      timeUnixNano: '2000000',
+                      startTimeUnixNano: '1764000000000000000',
+                      timeUnixNano: '1764000001000000000',
                       ...value,
                     },
                   ],

@@ -25,7 +25,7 @@ import {
   int64ToString,
   nanosToMillis,
 } from './otlp-values.ts';
-import { attributeAsNumber, type Checked, checkCostUsd, checkTokenCount } from './sane-values.ts';
+import { attributeAsNumber, type Checked, checkCostUsd, checkTokenCount, checkUsageTime } from './sane-values.ts';
 
 /**
  * Maps Claude Code's OpenTelemetry (claude_code.* metrics and events, see
@@ -167,6 +167,12 @@ export function mapMetricsExport(request: ExportMetricsRequest): MappedExport<Me
             reject(`${name}: time_unix_nano is required`);
             continue;
           }
+          // The point's time dates the usage; its start only orders a series (SDKs send 0 or 1 too).
+          const badTime = checkUsageTime(nanosToMillis(timeNs), `${name}: time_unix_nano`).error;
+          if (badTime !== undefined) {
+            reject(badTime);
+            continue;
+          }
           let target: MetricTarget;
           if (name === 'claude_code.cost.usage') {
             target = { kind: 'usage', field: 'cost_usd', model: attrString(attrs, 'model') ?? '' };
@@ -278,6 +284,11 @@ export function mapLogsExport(request: ExportLogsRequest): MappedExport<EventObs
               : Number.NaN;
         if (!Number.isFinite(timeMs)) {
           reject(`${name}: the record has no time (event.timestamp or time_unix_nano)`);
+          continue;
+        }
+        const badTime = checkUsageTime(timeMs, `${name}: the time`).error;
+        if (badTime !== undefined) {
+          reject(badTime);
           continue;
         }
         // (session.id, event.sequence) alone is not unique: every process restarts the

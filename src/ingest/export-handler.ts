@@ -1,5 +1,5 @@
 import type { TokenIdentity } from '../auth/api-token.ts';
-import { TaktError } from '../lib/errors.ts';
+import { isTransientStoreError, TaktError, toTaktError } from '../lib/errors.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { mapLogsExport, mapMetricsExport } from './claude-code.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
@@ -61,7 +61,8 @@ export async function handleExport(
     };
   } catch (error) {
     deps.metrics.exportsTotal.inc({ signal, transport, outcome: 'rejected' });
-    throw error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
+    // The original error goes on for the transport to log; a passing store failure becomes 503.
+    throw error instanceof TaktError || !isTransientStoreError(error) ? error : toTaktError(error, '');
   } finally {
     timer();
   }

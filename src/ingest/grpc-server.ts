@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
-import { TaktError } from '../lib/errors.ts';
+import { TaktError, toTaktError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { type CommitListener, handleExport } from './export-handler.ts';
@@ -47,6 +47,12 @@ export interface GrpcDeps {
 export function createGrpcServer(deps: GrpcDeps): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.bodyLimitBytes,
+    // Idle connections close after 5 minutes; every connection is asked to reconnect after
+    // 30 (with a minute to finish its calls), so clients spread again over replicas behind
+    // a load balancer. Exporters reconnect by themselves (docs/operations.md, "Timeouts").
+    'grpc.max_connection_idle_ms': 300_000,
+    'grpc.max_connection_age_ms': 1_800_000,
+    'grpc.max_connection_age_grace_ms': 60_000,
   });
   for (const { signal, path } of SERVICES) {
     const method = exportMethod(path);
@@ -55,8 +61,11 @@ export function createGrpcServer(deps: GrpcDeps): grpc.Server {
         handle(signal, call, deps).then(
           (response) => callback(null, response),
           (error: unknown) => {
-            const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
-            if (!(error instanceof TaktError)) deps.log.error('OTLP/gRPC export failed', { signal, error });
+            const e = toTaktError(error, 'internal error: see the server log');
+            if (e.code !== 'unavailable' && !(error instanceof TaktError))
+              deps.log.error('OTLP/gRPC export failed', { signal, error });
+            else if (e.code === 'unavailable')
+              deps.log.warn('OTLP/gRPC export refused: the store is unavailable', { signal, error });
             callback({ code: grpcStatusOf(e.code), details: e.message });
           },
         );

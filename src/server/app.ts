@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Signal } from '../ingest/otlp-decode.ts';
-import { isTaktError, TaktError } from '../lib/errors.ts';
+import { isTaktError, toTaktError } from '../lib/errors.ts';
 import type { AppContext } from './app-context.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { requireMetricsAccess } from './metrics-access.ts';
@@ -82,10 +82,16 @@ export function createApp(ctx: AppContext): Hono {
   );
 
   app.onError((error, c) => {
-    const e = isTaktError(error) ? error : new TaktError('internal', 'internal error: see the server log');
-    if (!isTaktError(error)) ctx.log.error('request failed', { method: c.req.method, path: c.req.path, error });
+    const e = toTaktError(error, 'internal error: see the server log');
+    if (e.code === 'internal') ctx.log.error('request failed', { method: c.req.method, path: c.req.path, error });
+    else if (!isTaktError(error))
+      ctx.log.warn('request refused: the store is unavailable', { path: c.req.path, error });
     const headers: Record<string, string> =
-      e.code === 'rate_limited' ? { 'Retry-After': String(e.details?.retryAfterSeconds ?? 60) } : {};
+      e.code === 'rate_limited'
+        ? { 'Retry-After': String(e.details?.retryAfterSeconds ?? 60) }
+        : e.code === 'unavailable'
+          ? { 'Retry-After': '2' }
+          : {};
     // The rest of a refused body is not read: close the connection rather than leave unread
     // bytes where the client's next request on it would start.
     if (e.code === 'payload_too_large' || e.code === 'unsupported_media_type') headers.Connection = 'close';

@@ -4,7 +4,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { type CommitListener, handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
 import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
-import { TaktError } from '../lib/errors.ts';
+import { TaktError, toTaktError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { httpStatusOf } from './http-errors.ts';
@@ -54,8 +54,10 @@ export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpD
     const partial = await handleExport(deps, { signal, encoding, body, identity, transport });
     return respond(c, encoding, 200, encodeExportResponse(signal, encoding, partial));
   } catch (error) {
-    const e = error instanceof TaktError ? error : new TaktError('internal', (error as Error).message);
-    if (!(error instanceof TaktError)) deps.log.error('OTLP/HTTP export failed', { signal, error });
+    const e = toTaktError(error, 'internal error: see the server log');
+    if (e.code === 'unavailable' && !(error instanceof TaktError))
+      deps.log.warn('OTLP/HTTP export refused: the store is unavailable', { signal, error });
+    else if (!(error instanceof TaktError)) deps.log.error('OTLP/HTTP export failed', { signal, error });
     // handleExport counts its own rejections; count those that happened before it.
     if (!handled) deps.metrics.exportsTotal.inc({ signal, transport, outcome: 'rejected' });
     const status = httpStatusOf(e.code);

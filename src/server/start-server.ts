@@ -29,9 +29,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * HTTP timeouts (docs/operations.md, "Timeouts"). A client trickling its headers is cut off
+ * after headersMs, one trickling its body after requestMs (an export of the largest allowed
+ * size still fits over a slow link); idle keep-alive connections close after keepAliveMs,
+ * longer than the 60 s idle timeout of common load balancers so that they close first.
+ * Slow clients cost a socket each, not the event loop: others are served meanwhile.
+ */
+export interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+  /** How often Node looks for connections past headersMs/requestMs. */
+  checkIntervalMs: number;
+}
+export const HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 20_000,
+  requestMs: 120_000,
+  keepAliveMs: 65_000,
+  checkIntervalMs: 2_000,
+};
+
 export async function startServer(
   config: Config,
-  options: { store?: Store; log?: Logger } = {},
+  options: { store?: Store; log?: Logger; httpTimeouts?: Partial<HttpTimeouts> } = {},
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config.databaseUrl));
@@ -77,7 +98,16 @@ export async function startServer(
   const app = createApp(context);
 
   const http = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.httpPort }, () => resolve(s as Server));
+    const t = { ...HTTP_TIMEOUTS, ...options.httpTimeouts };
+    const serverOptions = {
+      headersTimeout: t.headersMs,
+      requestTimeout: t.requestMs,
+      keepAliveTimeout: t.keepAliveMs,
+      connectionsCheckingInterval: t.checkIntervalMs,
+    };
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.httpPort, serverOptions }, () =>
+      resolve(s as Server),
+    );
     (s as Server).once('error', reject);
   });
   const httpPort = (http.address() as AddressInfo).port;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { issueApiToken } from '../../src/auth/api-token.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/lib/log.ts';
-import { type RunningServer, startServer } from '../../src/server/start-server.ts';
+import { type HttpTimeouts, type RunningServer, startServer } from '../../src/server/start-server.ts';
 import { insertUser } from '../../src/store/users.ts';
 
 export interface TestTakt {
@@ -20,6 +20,8 @@ export interface TestTakt {
   server: RunningServer;
   /** The next n OTLP/HTTP requests get 503 + Retry-After from the proxy, never reaching takt. */
   failNextOtlpRequests(n: number): void;
+  /** The next n OTLP/HTTP requests alternate: the first, third, fifth… get 503 + Retry-After. */
+  failAlternateOtlpRequests(n: number): void;
   /** OTLP/HTTP requests seen by the proxy (path and status), for assertions about retries. */
   otlpRequests: { path: string; status: number }[];
   /** A second user with a token, for isolation tests. */
@@ -29,14 +31,22 @@ export interface TestTakt {
 
 /** Starts takt on random loopback ports with a temp SQLite store (or databaseUrl), and one user token. */
 export async function startTakt(
-  options: { databaseUrl?: string; env?: Record<string, string>; log?: Logger } = {},
+  options: {
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    log?: Logger;
+    httpTimeouts?: Partial<HttpTimeouts>;
+  } = {},
 ): Promise<TestTakt> {
   const home = mkdtempSync(join(tmpdir(), 'takt-test-'));
   const config = loadConfig(
     { TAKT_HOME: home, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent', ...options.env },
     options.databaseUrl ? { databaseUrl: options.databaseUrl } : {},
   );
-  const server = await startServer(config, options.log ? { log: options.log } : {});
+  const server = await startServer(config, {
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
+  });
   const addUser = async (email: string) => {
     const user = await insertUser(server.context.store.db, { email });
     const t = await issueApiToken(server.context.store.db, user.id, 'test');
@@ -45,12 +55,14 @@ export async function startTakt(
   const first = await addUser('dev@example.com');
 
   let failures = 0;
+  let alternate = 0;
   const otlpRequests: { path: string; status: number }[] = [];
   const target = new URL(server.httpUrl);
   const proxy: Server = createServer((req, res) => {
     const isOtlp = /\/v1\/(metrics|logs|traces)$/.test(req.url ?? '');
-    if (isOtlp && failures > 0) {
-      failures--;
+    const alternating = isOtlp && alternate > 0 && alternate-- % 2 === 0;
+    if ((isOtlp && failures > 0) || alternating) {
+      if (!alternating) failures--;
       req.resume();
       req.on('end', () => {
         otlpRequests.push({ path: req.url ?? '', status: 503 });
@@ -85,6 +97,9 @@ export async function startTakt(
     server,
     failNextOtlpRequests(n) {
       failures = n;
+    },
+    failAlternateOtlpRequests(n) {
+      alternate = n % 2 === 0 ? n : n + 1;
     },
     otlpRequests,
     addUser,

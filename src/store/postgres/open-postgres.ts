@@ -8,7 +8,14 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 export function openPostgres(connectionString: string, maxConnections = 10): { db: Kysely<Database>; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString, max: maxConnections });
+  // A connect that cannot finish in 5 s fails (503 to the caller) instead of holding the request.
+  const pool = new pg.Pool({ connectionString, max: maxConnections, connectionTimeoutMillis: 5_000 });
+  // An idle connection broken by a PostgreSQL restart is reported here; without a listener the
+  // 'error' event would end the process. The pool drops that client and opens a new one on demand.
+  pool.on('error', () => {});
+  // The same for a connection checked out between two queries (inside a transaction): the
+  // next query on it fails, and the caller answers 503.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

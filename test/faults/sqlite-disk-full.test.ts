@@ -1,0 +1,83 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runExporters, storedBySession } from '../support/steady-exporters.ts';
+import { startTakt, type TestTakt } from '../support/takt-server.ts';
+
+/**
+ * The disk under SQLite fills up (a 6 MB tmpfs as TAKT_HOME): exports are answered 503
+ * (retryable), never 200 for what was not stored; once space returns ingest resumes by
+ * itself and the database passes PRAGMA integrity_check. CI runs as root; elsewhere the
+ * mount is refused and the test is skipped, saying so.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'takt-full-'));
+const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', dir]).status === 0;
+if (!mounted)
+  console.warn(`sqlite-disk-full: skipped, cannot mount a tmpfs on ${dir} (run as root to test a full disk)`);
+let takt: TestTakt;
+
+beforeAll(async () => {
+  if (mounted) takt = await startTakt({ env: { TAKT_HOME: dir } });
+});
+afterAll(async () => {
+  await takt?.stop();
+  if (mounted) execFileSync('umount', [dir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Fills the file system with one file until it refuses another byte. */
+function fill(path: string): void {
+  const chunk = Buffer.alloc(64 * 1024);
+  let size = 0;
+  for (;;) {
+    const ok = spawnSync('sh', ['-c', `head -c ${chunk.length} /dev/zero >> ${path}`]).status === 0;
+    size += chunk.length;
+    if (!ok || size > 64 * 1024 * 1024) break;
+  }
+  writeFileSync(`${path}.check`, ''); // empty files still fit; the writes above found the end
+}
+
+it.skipIf(!mounted)(
+  'answers 503 while the disk is full, acknowledges only what it stored, resumes when space returns',
+  async () => {
+    const filler = join(dir, 'filler');
+    const run = runExporters({
+      baseUrl: () => takt.directUrl,
+      token: takt.token,
+      count: 3000,
+      workers: 4,
+      retryDelayMs: 50,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    fill(filler);
+    const refusals = () => run.outcomes.reduce((n, o) => n + o.statuses.filter((s) => s === 503).length, 0);
+    const deadline = Date.now() + 60_000;
+    while (refusals() < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+    // While full: everything acknowledged so far is readable from the store.
+    const acknowledged = run.outcomes.filter((o) => o.acknowledgedAt !== undefined);
+    const whileFull = await storedBySession(takt.directUrl, takt.token);
+    const missing = acknowledged.filter((o) => whileFull.get(`fault-${o.index}`) !== o.value);
+    const refusedWhileFull = refusals();
+
+    rmSync(filler, { force: true });
+    rmSync(`${filler}.check`, { force: true });
+    await run.done;
+    const stored = await storedBySession(takt.directUrl, takt.token);
+    await takt.stop();
+    const db = new Database(join(dir, 'takt.db'), { readonly: true });
+    const integrity = db.pragma('integrity_check', { simple: true });
+    db.close();
+
+    expect(refusedWhileFull).toBeGreaterThanOrEqual(20);
+    expect(missing).toEqual([]);
+    expect([...new Set(run.outcomes.flatMap((o) => o.statuses))].sort()).toEqual([200, 503]);
+    expect(stored.size).toBe(3000);
+    expect([...stored.values()].reduce((a, b) => a + b, 0)).toBe(run.outcomes.reduce((a, o) => a + o.value, 0));
+    expect(integrity).toBe('ok');
+  },
+  120_000,
+);
