@@ -17,12 +17,14 @@ let takt: TestTakt;
 let alice: TestClient;
 let bob: TestClient;
 let anon: TestClient;
-const ids = { token: '', account: '', limitEvent: '' };
+const ids = { token: '', account: '', limitEvent: '', alice: '', manualEntry: '', webhook: '' };
 
 beforeAll(async () => {
-  takt = await startTakt();
+  // Webhooks to loopback allowed, so that Alice can own an endpoint (the guard has its own tests).
+  takt = await startTakt({ env: { TAKT_WEBHOOK_ALLOW_HTTP: '1', TAKT_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8' } });
   const db = takt.server.context.store.db;
   const a = await insertUser(db, { email: 'alice@example.com' });
+  ids.alice = a.id;
   const b = await insertUser(db, { email: 'bob@example.com' });
   const at = await issueApiToken(db, a.id, 'alice-laptop');
   ids.token = at.id;
@@ -50,6 +52,11 @@ beforeAll(async () => {
     source: 'dashboard',
   });
   ids.limitEvent = event.body.id;
+  const entry = await alice.call('POST', '/api/manual-entries', { input: 10, output: 5, note: 'by hand' });
+  ids.manualEntry = entry.body.id;
+  const hook = await alice.call('POST', '/api/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['limit_hit'] });
+  ids.webhook = hook.body.id;
+  expect([entry.status, hook.status]).toEqual([201, 201]);
 });
 afterAll(async () => {
   await takt.stop();
@@ -136,6 +143,70 @@ const MATRIX: Record<string, Row> = {
     anon: 409,
   },
   'GET /api/events': { request: () => ['GET', '/api/events'], anon: 401 },
+  'GET /api/me/sessions': { request: () => ['GET', '/api/me/sessions'], anon: 401 },
+  'GET /api/me/machines': { request: () => ['GET', '/api/me/machines'], anon: 401 },
+  'GET /api/admin/users': { request: () => ['GET', '/api/admin/users'], anon: 401, bob: 403 },
+  'POST /api/admin/users': {
+    request: () => ['POST', '/api/admin/users', { email: 'carol@example.com', password: 'p'.repeat(12) }],
+    anon: 401,
+    bob: 403,
+  },
+  'PATCH /api/admin/users/:id': {
+    request: () => ['PATCH', `/api/admin/users/${ids.alice}`, { role: 'admin' }],
+    anon: 401,
+    bob: 403,
+  },
+  'POST /api/admin/users/:id/password': {
+    request: () => ['POST', `/api/admin/users/${ids.alice}/password`, { password: 'p'.repeat(12) }],
+    anon: 401,
+    bob: 403,
+  },
+  'GET /api/admin/tokens': { request: () => ['GET', '/api/admin/tokens'], anon: 401, bob: 403 },
+  'DELETE /api/admin/tokens/:id': { request: () => ['DELETE', `/api/admin/tokens/${ids.token}`], anon: 401, bob: 403 },
+  // Transcript uploads and manual entries (seed 002's /api/session and /api/delete-session too).
+  'POST /api/transcript-usage': { request: () => ['POST', '/api/transcript-usage', { records: [] }], anon: 401 },
+  'GET /api/manual-entries': { request: () => ['GET', '/api/manual-entries'], anon: 401 },
+  'POST /api/manual-entries': { request: () => ['POST', '/api/manual-entries', { input: 1, output: 1 }], anon: 401 },
+  'DELETE /api/manual-entries/:id': {
+    request: () => ['DELETE', `/api/manual-entries/${ids.manualEntry}`],
+    anon: 401,
+    bob: 404,
+  },
+  'POST /api/session': { request: () => ['POST', '/api/session', { input: 1, output: 1 }], anon: 401 },
+  'POST /api/delete-session': { request: () => ['POST', '/api/delete-session', { index: 0 }], anon: 401 },
+  // Webhooks: members manage their own endpoints only.
+  'GET /api/webhooks': { request: () => ['GET', '/api/webhooks'], anon: 401 },
+  'POST /api/webhooks': {
+    request: () => ['POST', '/api/webhooks', { url: 'http://127.0.0.1:9/x', events: ['limit_hit'] }],
+    anon: 401,
+  },
+  'GET /api/webhooks/:id': { request: () => ['GET', `/api/webhooks/${ids.webhook}`], anon: 401, bob: 404 },
+  'PATCH /api/webhooks/:id': {
+    request: () => ['PATCH', `/api/webhooks/${ids.webhook}`, { description: 'mine now' }],
+    anon: 401,
+    bob: 404,
+  },
+  'DELETE /api/webhooks/:id': { request: () => ['DELETE', `/api/webhooks/${ids.webhook}`], anon: 401, bob: 404 },
+  'POST /api/webhooks/:id/test': {
+    request: () => ['POST', `/api/webhooks/${ids.webhook}/test`, {}],
+    anon: 401,
+    bob: 404,
+  },
+  'POST /api/webhooks/:id/rotate-secret': {
+    request: () => ['POST', `/api/webhooks/${ids.webhook}/rotate-secret`, {}],
+    anon: 401,
+    bob: 404,
+  },
+  'GET /api/webhooks/:id/deliveries': {
+    request: () => ['GET', `/api/webhooks/${ids.webhook}/deliveries`],
+    anon: 401,
+    bob: 404,
+  },
+  'POST /api/webhooks/:id/deliveries/:delivery/replay': {
+    request: () => ['POST', `/api/webhooks/${ids.webhook}/deliveries/none/replay`, {}],
+    anon: 401,
+    bob: 404,
+  },
   // OTLP/HTTP under any base path; other POSTs are 404.
   'POST /*': { request: () => ['POST', '/v1/metrics', {}], anon: 401 },
   // The dashboard's page for every other GET (client-side routes), signing in by itself.

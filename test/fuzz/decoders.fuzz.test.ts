@@ -6,7 +6,7 @@ import { decodeLogsRequest, decodeMetricsRequest } from '../../src/ingest/otlp-d
 import { nanosToMillis } from '../../src/ingest/otlp-values.ts';
 import { EARLIEST_USAGE_MS, MAX_TOKENS_PER_POINT } from '../../src/ingest/sane-values.ts';
 import { isTaktError } from '../../src/lib/errors.ts';
-import type { Observation } from '../../src/recording/observations.ts';
+import type { EventObservation, MetricObservation } from '../../src/recording/observations.ts';
 import { type Body, exportBody } from './otlp-arbitraries.ts';
 
 /**
@@ -19,7 +19,11 @@ const RUNS = 100_000;
 
 type Outcome = 'mapped' | 'refused' | 'crashed';
 
-function decode(body: Body): { outcome: Outcome; observations: Observation[]; crash?: string } {
+function decode(body: Body): {
+  outcome: Outcome;
+  observations: (MetricObservation | EventObservation)[];
+  crash?: string;
+} {
   try {
     const bytes = body.gzip ? gunzipSync(body.bytes) : body.bytes;
     const mapped =
@@ -34,7 +38,7 @@ function decode(body: Body): { outcome: Outcome; observations: Observation[]; cr
 }
 
 /** What would be stored from an observation, when it is out of range. */
-function insane(o: Observation): string | undefined {
+function insane(o: MetricObservation | EventObservation): string | undefined {
   const timeMs = o.type === 'metric' ? nanosToMillis(o.timeNs) : o.timeMs;
   if (!(timeMs >= EARLIEST_USAGE_MS && timeMs <= Date.now() + 31 * 86_400_000)) return `time ${timeMs}`;
   const counts =
