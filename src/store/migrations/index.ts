@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-onboarding.ts';
 import * as m0003 from './0003-limits.ts';
 import * as m0004 from './0004-token-machines.ts';
+import * as m0005 from './0005-replicas.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0002-onboarding': m0002,
   '0003-limits': m0003,
   '0004-token-machines': m0004,
+  '0005-replicas': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
