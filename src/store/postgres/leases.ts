@@ -7,8 +7,9 @@ import type { Db } from '../store.ts';
 export const THIS_PROCESS = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /**
- * Takes the lease `name` for ttlMs when it is free, expired, or already ours; true when we
- * hold it now. One upsert, so two replicas asking at once cannot both win.
+ * Takes the lease `name` for ttlMs when it is free or expired; true when we took it. One
+ * upsert, so two replicas asking at once cannot both win. A holder does not renew its own
+ * running lease (that is what makes runOnce once per period).
  */
 export async function claimLease(db: Db, name: string, ttlMs: number, holder = THIS_PROCESS, now = Date.now()) {
   const row = await db
@@ -18,7 +19,7 @@ export async function claimLease(db: Db, name: string, ttlMs: number, holder = T
       oc
         .column('name')
         .doUpdateSet({ holder, expires_at: now + ttlMs })
-        .where((eb) => eb.or([eb('leases.expires_at', '<=', now), eb('leases.holder', '=', holder)])),
+        .where('leases.expires_at', '<=', now),
     )
     .returning('holder')
     .executeTakeFirst();

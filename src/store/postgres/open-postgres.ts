@@ -9,6 +9,10 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 export function openPostgres(connectionString: string, maxConnections = 10): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString, max: maxConnections });
+  // An idle client whose connection PostgreSQL ends (a restart, a dropped database) emits
+  // 'error' on the pool; unheard, it would end the process. The pool drops that client and
+  // the next query connects again (or fails, and /healthz says so).
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }
