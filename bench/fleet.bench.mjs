@@ -122,7 +122,9 @@ async function startReplica(databaseUrl, dryRun) {
     TAKT_GRPC: '0',
     TAKT_INGEST_DRY_RUN: dryRun ? '1' : '0',
   };
-  const child = spawn(process.execPath, [main, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SERVER_NODE_ARGS: Node flags for the replicas, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -381,6 +383,7 @@ async function step(fleet, n) {
     exports: measured.length,
     rate: results.length / elapsed,
     p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
     max: latencies.at(-1) ?? 0,
     errors: errors.length,
@@ -388,11 +391,44 @@ async function step(fleet, n) {
   };
 }
 
+/**
+ * Capacity: the fleet's mix (12 logs exports to 1 metrics export) sent closed loop by 64
+ * exporters for SECONDS; exports/s, and the machines that rate serves (N/5 + N/60 = rate).
+ */
+async function capacity(fleet) {
+  const machines = Array.from({ length: 2000 }, (_, i) => machine(2_000_000 + i));
+  const startMs = Date.now() - 60_000;
+  const bodies = [];
+  for (let k = 0; bodies.length < 40_000; k++) {
+    const m = machines[k % machines.length];
+    const kind = k % 13 === 12 ? 'metrics' : 'logs';
+    const at = startMs + Math.floor(k / machines.length) * LOG_INTERVAL_MS;
+    bodies.push({ m, kind, body: kind === 'logs' ? logsBody(m, at) : metricsBody(m, at) });
+  }
+  freshConnections();
+  let next = 0;
+  let done = 0;
+  let errors = 0;
+  const until = Date.now() + SECONDS * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (Date.now() < until && next < bodies.length) {
+        const r = await post(fleet, bodies[next++]);
+        if (r.ok) done++;
+        else errors++;
+      }
+    }),
+  );
+  const rate = done / ((Date.now() - started) / 1000);
+  return { rate, errors, machines: rate / (1 / 5 + 1 / 60) };
+}
+
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const passes = (r) => r.errors === 0 && r.p99 <= P99_LIMIT_MS;
 function show(label, r) {
   console.log(
-    `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}`,
+    `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p95 ${fmt(r.p95, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}`,
   );
 }
 
@@ -407,6 +443,7 @@ try {
   const fleet = await startFleet(await postgres.createDatabase('takt_fleet'), false);
   let best;
   let firstFail;
+  let cap;
   try {
     for (const n of STEPS) {
       const r = await step(fleet, n);
@@ -422,6 +459,10 @@ try {
       show('takt', r);
       if (passes(r)) best = r;
     }
+    cap = await capacity(fleet);
+    console.log(
+      `capacity: ${fmt(cap.rate)} exports/s closed loop (64 exporters, the fleet's mix), ${cap.errors} errors: the rate of ${fmt(cap.machines)} machines`,
+    );
   } finally {
     await fleet.stop();
   }
@@ -429,9 +470,14 @@ try {
   const baseN = firstFail?.n ?? STEPS.at(-1);
   const dry = await startFleet(await postgres.createDatabase('takt_fleet_dry'), true);
   let baseline;
+  let dryCap;
   try {
     baseline = await step(dry, baseN);
     show('baseline', baseline);
+    dryCap = await capacity(dry);
+    console.log(
+      `baseline capacity: ${fmt(dryCap.rate)} exports/s, ${dryCap.errors} errors: the rate of ${fmt(dryCap.machines)} machines`,
+    );
   } finally {
     await dry.stop();
   }
@@ -489,6 +535,9 @@ try {
         `(ratio ${fmt(firstFail.p99 / Math.max(0.1, baseline.p99), 1)})`,
     );
   }
+  console.log(
+    `capacity of two replicas on one PostgreSQL (throughput, latency aside): ${fmt(cap.machines)} machines (baseline with storage off: ${fmt(dryCap.machines)})`,
+  );
   console.log(
     `database size per machine-day (24 h of 5 s log exports and 60 s metrics, 2–3 busy sessions): ${fmt(perMachineDay / 1024 / 1024, 2)} MiB`,
   );

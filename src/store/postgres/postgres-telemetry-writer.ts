@@ -22,7 +22,8 @@ export function postgresTelemetryWriter(transaction: Store['transaction']): Writ
       const series = new Map<string, MetricSeriesTable>();
       const byUser = new Map<string, string[]>();
       for (const s of needs.series) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.seriesKey]);
-      for (const [userId, keys] of byUser) {
+      // Users in order too: concurrent batches (several writers per replica) lock series in one order.
+      for (const [userId, keys] of [...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const states = await loadSeriesStates(trx, userId, keys, { lock: true });
         for (const [key, state] of states) series.set(lookupKey(userId, key), state);
       }
