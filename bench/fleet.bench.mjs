@@ -88,7 +88,7 @@ function startPostgres() {
     '-D',
     join(dir, 'data'),
     '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c shared_buffers=256MB`,
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c shared_buffers=256MB ${process.env.BENCH_FLEET_PG_OPTIONS ?? ''}`,
     '-l',
     join(dir, 'log'),
     '-w',
@@ -156,7 +156,7 @@ async function startFleet(databaseUrl, dryRun) {
     });
     tokens.push(JSON.parse(out.toString()).token);
   }
-  return { replicas, tokens, stop: () => Promise.all(replicas.map((r) => r.stop())) };
+  return { replicas, tokens, databaseUrl, stop: () => Promise.all(replicas.map((r) => r.stop())) };
 }
 
 // ---- what one machine sends ----
@@ -395,7 +395,23 @@ async function step(fleet, n) {
  * Capacity: the fleet's mix (12 logs exports to 1 metrics export) sent closed loop by 64
  * exporters for SECONDS; exports/s, and the machines that rate serves (N/5 + N/60 = rate).
  */
-async function capacity(fleet) {
+async function capacity(fleet, databaseUrl) {
+  // What PostgreSQL's backends are doing meanwhile (sampled every 100 ms): the "why" of a limit.
+  const sampler = new pg.Client({ connectionString: databaseUrl });
+  await sampler.connect();
+  const waits = new Map();
+  let sampling = true;
+  const sampled = (async () => {
+    while (sampling) {
+      const r = await sampler.query(
+        `select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as w, count(*)::int as n
+           from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()
+          group by 1`,
+      );
+      for (const row of r.rows) waits.set(row.w, (waits.get(row.w) ?? 0) + row.n);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  })();
   const machines = Array.from({ length: 2000 }, (_, i) => machine(2_000_000 + i));
   const startMs = Date.now() - 60_000;
   const bodies = [];
@@ -409,6 +425,7 @@ async function capacity(fleet) {
   let next = 0;
   let done = 0;
   let errors = 0;
+  const kinds = new Set();
   const until = Date.now() + SECONDS * 1000;
   const started = Date.now();
   await Promise.all(
@@ -416,12 +433,29 @@ async function capacity(fleet) {
       while (Date.now() < until && next < bodies.length) {
         const r = await post(fleet, bodies[next++]);
         if (r.ok) done++;
-        else errors++;
+        else {
+          errors++;
+          kinds.add(String(r.status));
+        }
       }
     }),
   );
   const rate = done / ((Date.now() - started) / 1000);
-  return { rate, errors, machines: rate / (1 / 5 + 1 / 60) };
+  sampling = false;
+  await sampled;
+  await sampler.end();
+  const all = [...waits.values()].reduce((a, b) => a + b, 0) || 1;
+  const top = [...waits.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([w, n]) => `${w} ${Math.round((100 * n) / all)}%`)
+    .join(', ');
+  return {
+    waits: top,
+    rate,
+    errors: errors ? `${errors} (${[...kinds].join(',')})` : 0,
+    machines: rate / (1 / 5 + 1 / 60),
+  };
 }
 
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -459,10 +493,11 @@ try {
       show('takt', r);
       if (passes(r)) best = r;
     }
-    cap = await capacity(fleet);
+    cap = await capacity(fleet, fleet.databaseUrl);
     console.log(
       `capacity: ${fmt(cap.rate)} exports/s closed loop (64 exporters, the fleet's mix), ${cap.errors} errors: the rate of ${fmt(cap.machines)} machines`,
     );
+    console.log(`  active PostgreSQL backends meanwhile: ${cap.waits || 'none seen'}`);
   } finally {
     await fleet.stop();
   }
@@ -474,7 +509,7 @@ try {
   try {
     baseline = await step(dry, baseN);
     show('baseline', baseline);
-    dryCap = await capacity(dry);
+    dryCap = await capacity(dry, dry.databaseUrl);
     console.log(
       `baseline capacity: ${fmt(dryCap.rate)} exports/s, ${dryCap.errors} errors: the rate of ${fmt(dryCap.machines)} machines`,
     );
