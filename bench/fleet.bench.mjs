@@ -15,7 +15,7 @@
 // (an export is sent when due, whether or not earlier ones were answered). Machine i talks
 // to replica i % 2, each over keep-alive connections, as a load balancer would spread them.
 //
-// Steps of N (BENCH_FLEET_STEPS, default 500,1000,2000,3000,4000,5000,6000) run for
+// Steps of N (BENCH_FLEET_STEPS, default 100,250,500,1000,2000,3000,4000,5000,6000) run for
 // BENCH_FLEET_SECONDS each (default 20, after 5 s at the same rate to warm up); the run stops
 // at the first step whose p99 exceeds 200 ms or that has an error, then halves the gap once.
 // The baseline, in the same run: the same two replicas with storage switched off
@@ -38,7 +38,7 @@ const proto = protobuf.loadSync(join(root, 'src/ingest/proto/otlp.proto'));
 const MetricsRequest = proto.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
 const LogsRequest = proto.lookupType('opentelemetry.proto.ExportLogsServiceRequest');
 
-const STEPS = (process.env.BENCH_FLEET_STEPS ?? '500,1000,2000,3000,4000,5000,6000').split(',').map(Number);
+const STEPS = (process.env.BENCH_FLEET_STEPS ?? '100,250,500,1000,2000,3000,4000,5000,6000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 20);
 const WARMUP_SECONDS = 5;
 // Hours of the machine-day phase (24; fewer only for a quick try of the bench itself).
