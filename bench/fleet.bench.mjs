@@ -308,7 +308,10 @@ let agents = [];
 function freshConnections() {
   for (const a of agents) a.destroy();
   // Each replica behind its own pool of keep-alive connections (a load balancer's upstream pool).
-  agents = [0, 1].map(() => new Agent({ keepAlive: true, maxSockets: 256 }));
+  // An idle socket is dropped after 4 s, before the server's 5 s keep-alive timeout closes it:
+  // otherwise a request written just as the server closes it fails with ECONNRESET (a race of
+  // the load generator, not of takt; real exporters retry it).
+  agents = [0, 1].map(() => new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 }));
 }
 
 function post(fleet, d) {
