@@ -25,6 +25,7 @@ export class PostgresLiveEvents implements LiveEvents {
   #sender: Promise<pg.Client> | undefined;
   #pending = new Map<string, Note>();
   #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
   #closed = false;
   #listening = false;
   #retryMs = 100;
@@ -95,7 +96,10 @@ export class PostgresLiveEvents implements LiveEvents {
   publish(userId: string, kind: LiveEvent['kind']): void {
     if (this.#closed) return;
     this.#pending.set(`${userId}\u0000${kind}`, [userId, kind]);
-    this.#flushTimer ??= setTimeout(() => void this.#flush(), COALESCE_MS);
+    // Flushes run one after another: a pg client takes one query at a time.
+    this.#flushTimer ??= setTimeout(() => {
+      this.#flushing = this.#flushing.then(() => this.#flush());
+    }, COALESCE_MS);
   }
 
   async #flush(): Promise<void> {
@@ -149,8 +153,9 @@ export class PostgresLiveEvents implements LiveEvents {
   async stop(): Promise<void> {
     if (this.#flushTimer) {
       clearTimeout(this.#flushTimer);
-      await this.#flush();
+      this.#flushing = this.#flushing.then(() => this.#flush());
     }
+    await this.#flushing;
     this.#closed = true;
     this.#listening = false;
     await Promise.all([this.#listener?.end().catch(() => {}), this.#sender?.then((c) => c.end()).catch(() => {})]);
