@@ -23,6 +23,8 @@
 // the machine's. Then the database's size per machine-day: two machines' full day of exports
 // (timestamps spread over yesterday, written as fast as the replicas take them) and the growth
 // of pg_database_size, divided by two. Everything stops by itself.
+// Options: BENCH_FLEET_REPLICAS (2), BENCH_FLEET_SKIP=baseline,day, BENCH_FLEET_PG_OPTIONS (extra -c
+// settings), BENCH_SERVER_NODE_ARGS, TAKT_BENCH_PG_BIN (docs/benchmarks.md).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -45,6 +47,10 @@ const WARMUP_SECONDS = 5;
 const DAY_HOURS = Number(process.env.BENCH_FLEET_DAY_HOURS ?? 24);
 const P99_LIMIT_MS = 200;
 const USERS = 20;
+// Replicas on the one PostgreSQL (2; 1 to see what one replica carries).
+const REPLICAS = Number(process.env.BENCH_FLEET_REPLICAS ?? 2);
+// BENCH_FLEET_SKIP=baseline,day: leave phases out (a quicker comparison of replica counts).
+const SKIP = new Set((process.env.BENCH_FLEET_SKIP ?? '').split(',').filter(Boolean));
 const LOG_INTERVAL_MS = 5_000;
 const METRIC_INTERVAL_MS = 60_000;
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001'];
@@ -148,7 +154,7 @@ async function startReplica(databaseUrl, dryRun) {
 
 async function startFleet(databaseUrl, dryRun) {
   const replicas = [];
-  for (let i = 0; i < 2; i++) replicas.push(await startReplica(databaseUrl, dryRun));
+  for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(databaseUrl, dryRun));
   const tokens = [];
   for (let u = 0; u < USERS; u++) {
     const out = execFileSync(process.execPath, [main, 'token', 'create', '--email', `dev${u}@example.com`, '--json'], {
@@ -171,7 +177,7 @@ function machine(i) {
     ),
     account: `acc-${i % 97}`,
     user: i % USERS,
-    replica: i % 2,
+    replica: i % REPLICAS,
     sequence: 0,
   };
 }
@@ -311,7 +317,7 @@ function freshConnections() {
   // An idle socket is dropped after 4 s, before the server's 5 s keep-alive timeout closes it:
   // otherwise a request written just as the server closes it fails with ECONNRESET (a race of
   // the load generator, not of takt; real exporters retry it).
-  agents = [0, 1].map(() => new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 }));
+  agents = Array.from({ length: REPLICAS }, () => new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 }));
 }
 
 function post(fleet, d) {
@@ -475,7 +481,7 @@ const postgres = startPostgres();
 let exitCode = 0;
 try {
   console.log(
-    `fleet: two replicas on one PostgreSQL, ${SECONDS} s per step after ${WARMUP_SECONDS} s warm-up; target p99 <= ${P99_LIMIT_MS} ms, no error`,
+    `fleet: ${REPLICAS} replica(s) on one PostgreSQL, ${SECONDS} s per step after ${WARMUP_SECONDS} s warm-up; target p99 <= ${P99_LIMIT_MS} ms, no error`,
   );
   const fleet = await startFleet(await postgres.createDatabase('takt_fleet'), false);
   let best;
@@ -506,67 +512,71 @@ try {
   }
 
   const baseN = firstFail?.n ?? STEPS.at(-1);
-  const dry = await startFleet(await postgres.createDatabase('takt_fleet_dry'), true);
   let baseline;
   let dryCap;
-  try {
-    baseline = await step(dry, baseN);
-    show('baseline', baseline);
-    dryCap = await capacity(dry, dry.databaseUrl);
-    console.log(
-      `baseline capacity: ${fmt(dryCap.rate)} exports/s, ${dryCap.errors} errors: the rate of ${fmt(dryCap.machines)} machines`,
-    );
-  } finally {
-    await dry.stop();
-  }
+  const dry = SKIP.has('baseline')
+    ? undefined
+    : await startFleet(await postgres.createDatabase('takt_fleet_dry'), true);
+  if (dry)
+    try {
+      baseline = await step(dry, baseN);
+      show('baseline', baseline);
+      dryCap = await capacity(dry, dry.databaseUrl);
+      console.log(
+        `baseline capacity: ${fmt(dryCap.rate)} exports/s, ${dryCap.errors} errors: the rate of ${fmt(dryCap.machines)} machines`,
+      );
+    } finally {
+      await dry.stop();
+    }
 
   // Database size per machine-day: two machines' whole day, as fast as the replicas take it.
-  const dayUrl = await postgres.createDatabase('takt_fleet_day');
-  const day = await startFleet(dayUrl, false);
   let perMachineDay = 0;
-  try {
-    const size = async () => {
-      const c = new pg.Client({ connectionString: dayUrl });
-      await c.connect();
-      await c.query('vacuum analyze');
-      const r = await c.query('select pg_database_size(current_database())::bigint as b');
-      await c.end();
-      return Number(r.rows[0].b);
-    };
-    const before = await size();
-    const DAY_MACHINES = 2;
-    const dayStart = Date.now() - 26 * 3_600_000;
-    freshConnections();
-    for (let i = 0; i < DAY_MACHINES; i++) {
-      const m = { ...machine(1_000_000 + i), replica: i % 2 };
-      const due = [];
-      for (let t = 0; t < DAY_HOURS * 3_600_000; t += LOG_INTERVAL_MS) due.push({ at: t, m, kind: 'logs' });
-      for (let t = 0; t < DAY_HOURS * 3_600_000; t += METRIC_INTERVAL_MS) due.push({ at: t, m, kind: 'metrics' });
-      due.sort((a, b) => a.at - b.at);
-      // 32 concurrent exporters, closed loop; bodies built as they go (memory).
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (next < due.length) {
-            const d = due[next++];
-            d.body = d.kind === 'logs' ? logsBody(m, dayStart + d.at) : metricsBody(m, dayStart + d.at);
-            const r = await post(day, d);
-            if (!r.ok) throw new Error(`a machine-day export answered ${r.status}`);
-          }
-        }),
-      );
+  const dayUrl = SKIP.has('day') ? undefined : await postgres.createDatabase('takt_fleet_day');
+  const day = dayUrl ? await startFleet(dayUrl, false) : undefined;
+  if (day)
+    try {
+      const size = async () => {
+        const c = new pg.Client({ connectionString: dayUrl });
+        await c.connect();
+        await c.query('vacuum analyze');
+        const r = await c.query('select pg_database_size(current_database())::bigint as b');
+        await c.end();
+        return Number(r.rows[0].b);
+      };
+      const before = await size();
+      const DAY_MACHINES = 2;
+      const dayStart = Date.now() - 26 * 3_600_000;
+      freshConnections();
+      for (let i = 0; i < DAY_MACHINES; i++) {
+        const m = { ...machine(1_000_000 + i), replica: i % REPLICAS };
+        const due = [];
+        for (let t = 0; t < DAY_HOURS * 3_600_000; t += LOG_INTERVAL_MS) due.push({ at: t, m, kind: 'logs' });
+        for (let t = 0; t < DAY_HOURS * 3_600_000; t += METRIC_INTERVAL_MS) due.push({ at: t, m, kind: 'metrics' });
+        due.sort((a, b) => a.at - b.at);
+        // 32 concurrent exporters, closed loop; bodies built as they go (memory).
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 32 }, async () => {
+            while (next < due.length) {
+              const d = due[next++];
+              d.body = d.kind === 'logs' ? logsBody(m, dayStart + d.at) : metricsBody(m, dayStart + d.at);
+              const r = await post(day, d);
+              if (!r.ok) throw new Error(`a machine-day export answered ${r.status}`);
+            }
+          }),
+        );
+      }
+      perMachineDay = (((await size()) - before) / DAY_MACHINES) * (24 / DAY_HOURS);
+    } finally {
+      await day.stop();
     }
-    perMachineDay = (((await size()) - before) / DAY_MACHINES) * (24 / DAY_HOURS);
-  } finally {
-    await day.stop();
-  }
 
   console.log('');
   console.log(
     `largest N holding p99 <= ${P99_LIMIT_MS} ms with no error: ${best ? fmt(best.n) : 'none of the steps'} machines` +
       (best ? ` (${fmt(best.rate)} exports/s, p99 ${fmt(best.p99, 1)} ms)` : ''),
   );
-  if (firstFail) {
+  if (firstFail && baseline) {
     console.log(
       `first failing step: N=${fmt(firstFail.n)}: p99 ${fmt(firstFail.p99, 1)} ms, ${firstFail.errors} errors; ` +
         `baseline (storage off) at the same N: p99 ${fmt(baseline.p99, 1)} ms, ${baseline.errors} errors ` +
@@ -574,11 +584,13 @@ try {
     );
   }
   console.log(
-    `capacity of two replicas on one PostgreSQL (throughput, latency aside): ${fmt(cap.machines)} machines (baseline with storage off: ${fmt(dryCap.machines)})`,
+    `capacity of ${REPLICAS} replica(s) on one PostgreSQL (throughput, latency aside): ${fmt(cap.machines)} machines` +
+      (dryCap ? ` (baseline with storage off: ${fmt(dryCap.machines)})` : ''),
   );
-  console.log(
-    `database size per machine-day (24 h of 5 s log exports and 60 s metrics, 2–3 busy sessions): ${fmt(perMachineDay / 1024 / 1024, 2)} MiB`,
-  );
+  if (day)
+    console.log(
+      `database size per machine-day (24 h of 5 s log exports and 60 s metrics, 2–3 busy sessions): ${fmt(perMachineDay / 1024 / 1024, 2)} MiB`,
+    );
   const target = best && best.n >= 5000;
   console.log(`target (N >= 5,000): ${target ? 'met' : 'NOT met'}`);
 } catch (error) {
