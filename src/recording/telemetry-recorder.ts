@@ -28,25 +28,17 @@ export function inProcessJobWriter(store: Store): JobWriter {
  */
 export class TelemetryRecorder {
   private queue: Job[] = [];
-  /** Running flush loops: one on SQLite (one writer), a few on PostgreSQL (see `writers`). */
-  private readonly loops = new Set<Promise<void>>();
+  private flushing: Promise<void> | undefined;
   private readonly writer: JobWriter;
   private readonly maxBatch: number;
-  private readonly writers: number;
   /** Called after a commit with the users whose data changed (live updates hang off this). */
   onCommitted: ((userIds: Set<string>) => void) | undefined;
 
   private readonly dryRun: boolean;
 
-  /**
-   * `writers`: group commits in flight at once. SQLite has one writer, so 1; PostgreSQL takes
-   * several transactions at once (rows are locked in key order, so they cannot deadlock) and
-   * while one batch waits for its commit the next is already being written.
-   */
-  constructor(writer: JobWriter, options: { maxBatch?: number; dryRun?: boolean; writers?: number } = {}) {
+  constructor(writer: JobWriter, options: { maxBatch?: number; dryRun?: boolean } = {}) {
     this.writer = writer;
     this.maxBatch = options.maxBatch ?? 256;
-    this.writers = Math.max(1, options.writers ?? 1);
     this.dryRun = options.dryRun ?? false;
   }
 
@@ -55,27 +47,13 @@ export class TelemetryRecorder {
     if (observations.length === 0 || this.dryRun) return Promise.resolve({ stored: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
       this.queue.push({ userId, tokenId, observations, resolve, reject });
-      this.startFlushing();
+      this.flushing ??= new Promise<void>((done) => setImmediate(done)).then(() => this.flush());
     });
-  }
-
-  private startFlushing(): void {
-    if (this.loops.size >= this.writers) return;
-    // A second writer only when there is more than one export waiting.
-    if (this.loops.size > 0 && this.queue.length <= 1) return;
-    const loop: Promise<void> = new Promise<void>((done) => setImmediate(done))
-      .then(() => this.flush())
-      .finally(() => {
-        this.loops.delete(loop);
-        // An export queued after the loop saw an empty queue, but before it ended, must not wait forever.
-        if (this.queue.length > 0) this.startFlushing();
-      });
-    this.loops.add(loop);
   }
 
   /** Resolves once everything queued so far is committed (graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.loops.size > 0) await Promise.all(this.loops);
+    while (this.flushing) await this.flushing;
   }
 
   /** Drains, then stops the writer. */
@@ -85,33 +63,37 @@ export class TelemetryRecorder {
   }
 
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const jobs = this.queue.splice(0, this.maxBatch);
-      try {
-        const results = await this.writer.write(
-          jobs.map(({ userId, tokenId, observations }) => ({ userId, tokenId, observations })),
-        );
-        for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
-        this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
-      } catch {
-        // One bad job must not fail the others: retry each in its own transaction.
-        for (const job of jobs) {
-          try {
-            const [result] = await this.writer.write([
-              { userId: job.userId, tokenId: job.tokenId, observations: job.observations },
-            ]);
-            job.resolve(result as RecordResult);
-            this.onCommitted?.(new Set([job.userId]));
-          } catch (error) {
-            job.reject(
-              new TaktError(
-                'unavailable',
-                `the export could not be stored (${(error as Error).message}); nothing of it was kept, retry later`,
-              ),
-            );
+    try {
+      while (this.queue.length > 0) {
+        const jobs = this.queue.splice(0, this.maxBatch);
+        try {
+          const results = await this.writer.write(
+            jobs.map(({ userId, tokenId, observations }) => ({ userId, tokenId, observations })),
+          );
+          for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
+          this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
+        } catch {
+          // One bad job must not fail the others: retry each in its own transaction.
+          for (const job of jobs) {
+            try {
+              const [result] = await this.writer.write([
+                { userId: job.userId, tokenId: job.tokenId, observations: job.observations },
+              ]);
+              job.resolve(result as RecordResult);
+              this.onCommitted?.(new Set([job.userId]));
+            } catch (error) {
+              job.reject(
+                new TaktError(
+                  'unavailable',
+                  `the export could not be stored (${(error as Error).message}); nothing of it was kept, retry later`,
+                ),
+              );
+            }
           }
         }
       }
+    } finally {
+      this.flushing = undefined;
     }
   }
 }

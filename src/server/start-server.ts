@@ -18,9 +18,6 @@ import type { AppContext } from './app-context.ts';
 import { InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
 
-/** Group commits in flight at once per replica on PostgreSQL (fleet bench: docs/benchmarks.md). */
-const POSTGRES_WRITERS = 4;
-
 export interface RunningServer {
   httpUrl: string;
   httpPort: number;
@@ -40,10 +37,7 @@ export async function startServer(
   const metrics = createServerMetrics();
   // On SQLite the group commits run in a worker thread, beside the event loop.
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
-  const recorder = new TelemetryRecorder(writer, {
-    dryRun: config.ingestDryRun,
-    writers: store.dialect === 'postgres' ? POSTGRES_WRITERS : 1,
-  });
+  const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
   // On PostgreSQL, state that several replicas must share lives in the database (issue 15).
   const shared = store.dialect === 'postgres';
