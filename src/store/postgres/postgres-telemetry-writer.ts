@@ -22,7 +22,7 @@ export function postgresTelemetryWriter(transaction: Store['transaction']): Writ
       const series = new Map<string, MetricSeriesTable>();
       const byUser = new Map<string, string[]>();
       for (const s of needs.series) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.seriesKey]);
-      // Users in order too: concurrent batches (several writers per replica) lock series in one order.
+      // Users in order too: two replicas' batches lock series in one order (no deadlock).
       for (const [userId, keys] of [...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const states = await loadSeriesStates(trx, userId, keys, { lock: true });
         for (const [key, state] of states) series.set(lookupKey(userId, key), state);
