@@ -74,6 +74,8 @@ const range = 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z';
 
 const MATRIX: Record<string, Row> = {
   'GET /healthz': { request: () => ['GET', '/healthz'], anon: 200 },
+  // For load balancers: ready once migrations ran (and, on PostgreSQL, LISTEN is up).
+  'GET /readyz': { request: () => ['GET', '/readyz'], anon: 200 },
   // Loopback callers may read /metrics unless a token or TAKT_METRICS_PUBLIC=0 closes it (security.test.ts).
   'GET /metrics': { request: () => ['GET', '/metrics'], anon: 200 },
   'GET /api/usage': { request: () => ['GET', `/api/usage?${range}`], anon: 401 },

@@ -1,11 +1,38 @@
 import { TaktError } from '../lib/errors.ts';
+import {
+  addFailedProof,
+  clearFailedProofs,
+  hitWindow,
+  peekWindow,
+  readFailedProofs,
+  sweepRateLimits,
+} from '../store/rate-limits.ts';
+import type { Db } from '../store/store.ts';
+
+/** Counts attempts per key; throws rate_limited past the limit. In memory (RateLimiter) or in the database (SharedRateLimiter). */
+export interface AttemptLimit {
+  hit(...keys: string[]): void | Promise<void>;
+}
+
+/** Limits failed proofs of identity (FailureLimiter's rules), in memory or in the database. */
+export interface FailedProofLimit {
+  check(address: string, account: string, now?: number): void | Promise<void>;
+  fail(address: string, account: string, now?: number): void | Promise<void>;
+  succeed(account: string): void | Promise<void>;
+}
+
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 15 * 60_000;
+const ACCOUNT_MEMORY_MS = 3_600_000;
+const MAX_ADDRESSES_PER_ACCOUNT = 1_000;
+/** The shared tables are swept of ended windows about once in this many hits. */
+const SWEEP_ONE_IN = 500;
 
 /**
- * Fixed-window counters in memory, per process. Enough to stop password guessing
- * and code spraying against one server; with several replicas each counts alone
- * (docs/operations.md).
+ * Fixed-window counters in memory, per process: for one server on SQLite. Replicas on
+ * PostgreSQL use SharedRateLimiter, which counts in the database.
  */
-export class RateLimiter {
+export class RateLimiter implements AttemptLimit {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly limit: number;
   private readonly windowMs: number;
@@ -49,19 +76,20 @@ export class RateLimiter {
  *   failed against the account waits a back-off that doubles with every further failure
  *   (1 s, 2 s, 4 s … at most 15 min). An address that never failed against it — the owner
  *   at their own machine — is not held back by it. A success clears the account's record.
- * In memory and per process, like RateLimiter. Against guessers on very many addresses
+ * In memory and per process, like RateLimiter (SharedFailureLimiter: the same rules in the
+ * database, for replicas). Against guessers on very many addresses
  * (over 1,000 for one account) every address waits the back-off, the owner's too.
  */
-export class FailureLimiter {
+export class FailureLimiter implements FailedProofLimit {
   private readonly addresses = new Map<string, { count: number; resetAt: number }>();
   private readonly accounts = new Map<string, { failures: number; lastAt: number; from: Set<string> }>();
   private readonly limit: number;
   private readonly windowMs: number;
-  private static readonly BACKOFF_BASE_MS = 1_000;
-  private static readonly BACKOFF_MAX_MS = 15 * 60_000;
+  private static readonly BACKOFF_BASE_MS = BACKOFF_BASE_MS;
+  private static readonly BACKOFF_MAX_MS = BACKOFF_MAX_MS;
   /** An account's record is forgotten an hour after its last failure. */
-  private static readonly ACCOUNT_MEMORY_MS = 3_600_000;
-  private static readonly MAX_ADDRESSES_PER_ACCOUNT = 1_000;
+  private static readonly ACCOUNT_MEMORY_MS = ACCOUNT_MEMORY_MS;
+  private static readonly MAX_ADDRESSES_PER_ACCOUNT = MAX_ADDRESSES_PER_ACCOUNT;
 
   constructor(limit: number, windowMs: number) {
     this.limit = limit;
@@ -117,6 +145,70 @@ export class FailureLimiter {
   private sweep(now: number): void {
     for (const [k, a] of this.addresses) if (a.resetAt <= now) this.addresses.delete(k);
     for (const k of this.accounts.keys()) this.liveAccount(k, now);
+  }
+}
+
+/**
+ * RateLimiter's fixed windows in the database: every replica counts into the same row, so
+ * N replicas allow `limit` attempts a window in all, not N × limit.
+ */
+export class SharedRateLimiter implements AttemptLimit {
+  readonly #db: Db;
+  readonly #limit: number;
+  readonly #windowMs: number;
+
+  constructor(db: Db, limit: number, windowMs: number) {
+    this.#db = db;
+    this.#limit = limit;
+    this.#windowMs = windowMs;
+  }
+
+  async hit(...keys: string[]): Promise<void> {
+    const now = Date.now();
+    if (Math.random() < 1 / SWEEP_ONE_IN) await sweepRateLimits(this.#db, now, now - ACCOUNT_MEMORY_MS);
+    for (const key of keys) {
+      const w = await hitWindow(this.#db, `hit:${key}`, this.#windowMs, now);
+      if (w.count > this.#limit) {
+        const retryAfterSeconds = Math.max(1, Math.ceil((w.resetAt - now) / 1000));
+        throw new TaktError('rate_limited', `too many attempts: wait ${retryAfterSeconds} s and try again`, {
+          retryAfterSeconds,
+        });
+      }
+    }
+  }
+}
+
+/** FailureLimiter's rules with its state in the database, shared by every replica. */
+export class SharedFailureLimiter implements FailedProofLimit {
+  readonly #db: Db;
+  readonly #limit: number;
+  readonly #windowMs: number;
+
+  constructor(db: Db, limit: number, windowMs: number) {
+    this.#db = db;
+    this.#limit = limit;
+    this.#windowMs = windowMs;
+  }
+
+  async check(address: string, account: string, now = Date.now()): Promise<void> {
+    const a = await peekWindow(this.#db, `fail:${address}`, now);
+    if (a && a.count >= this.#limit) throw tooMany(a.resetAt - now);
+    const acc = await readFailedProofs(this.#db, account, address, now - ACCOUNT_MEMORY_MS);
+    if (!acc || acc.failures < this.#limit) return;
+    const crowded = acc.addresses >= MAX_ADDRESSES_PER_ACCOUNT;
+    if (!crowded && !acc.fromAddress) return;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(30, acc.failures - this.#limit));
+    if (now < acc.lastAt + backoff) throw tooMany(acc.lastAt + backoff - now);
+  }
+
+  async fail(address: string, account: string, now = Date.now()): Promise<void> {
+    if (Math.random() < 1 / SWEEP_ONE_IN) await sweepRateLimits(this.#db, now, now - ACCOUNT_MEMORY_MS);
+    await hitWindow(this.#db, `fail:${address}`, this.#windowMs, now);
+    await addFailedProof(this.#db, account, address, now, now - ACCOUNT_MEMORY_MS, MAX_ADDRESSES_PER_ACCOUNT);
+  }
+
+  async succeed(account: string): Promise<void> {
+    await clearFailedProofs(this.#db, account);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { BlockList } from 'node:net';
 import type { FirstRunGate } from '../auth/actions/first-run.ts';
-import type { FailureLimiter, RateLimiter } from '../auth/rate-limit.ts';
+import type { AttemptLimit, FailedProofLimit } from '../auth/rate-limit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../lib/log.ts';
@@ -23,12 +23,15 @@ export interface AppContext {
   /**
    * Register and device endpoints count attempts per address (and register per email);
    * login and /auth/token count failed proofs per address and per account (`failures`).
+   * In memory on SQLite (one server); in the database on PostgreSQL (shared by replicas).
    */
-  limits: { auth: RateLimiter; device: RateLimiter; failures: FailureLimiter };
+  limits: { auth: AttemptLimit; device: AttemptLimit; failures: FailedProofLimit };
   /** The one-time setup code of a fresh server (the first-run page). */
   firstRun: FirstRunGate;
   /** Per-user change notifications for GET /api/events. */
   live: LiveEvents;
+  /** Whether this replica should get traffic (GET /readyz): migrated, listening, not shutting down. */
+  ready?: () => boolean;
   /** The first-run setup code made at start (no users yet), for `takt serve` to print. */
   setupCode?: string;
   /** The URL guard, the alert evaluator and the delivery worker (docs/webhooks.md). */

@@ -21,6 +21,16 @@ import { registerDashboard } from './routes/web/serve-dashboard.ts';
 import { registerWebhookRoutes } from './routes/webhooks/index.ts';
 import { securityHeaders } from './security-headers.ts';
 
+const PING_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The HTTP application: OTLP receivers, the JSON API, health and metrics. */
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono();
@@ -39,10 +49,33 @@ export function createApp(ctx: AppContext): Hono {
     });
   }
 
+  // Liveness: can this replica reach its database? 503 with the reason when not.
   app.get('/healthz', async (c) => {
-    await ctx.store.ping();
-    return c.json({ status: 'ok', store: ctx.store.dialect });
+    try {
+      await withTimeout(ctx.store.ping(), PING_TIMEOUT_MS);
+      return c.json({ status: 'ok', store: ctx.store.dialect });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return c.json(
+        {
+          status: 'unavailable',
+          store: ctx.store.dialect,
+          message: `cannot reach the ${ctx.store.dialect} database (${reason}): check that it runs and TAKT_DATABASE_URL`,
+        },
+        503,
+        { 'Retry-After': '5' },
+      );
+    }
   });
+  // Readiness, for load balancers: migrated and listening, and not shutting down.
+  app.get('/readyz', (c) =>
+    (ctx.ready?.() ?? true)
+      ? c.json({ status: 'ready' })
+      : c.json(
+          { status: 'not_ready', message: 'this replica is starting or shutting down: send traffic elsewhere' },
+          503,
+        ),
+  );
 
   app.get('/metrics', requireMetricsAccess(ctx.config), async (c) =>
     c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType }),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { FirstRunGate } from '../auth/actions/first-run.ts';
 import { addressList } from '../auth/client-address.ts';
-import { FailureLimiter, RateLimiter } from '../auth/rate-limit.ts';
+import { FailureLimiter, RateLimiter, SharedFailureLimiter, SharedRateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../lib/log.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
+import { PostgresLiveEvents } from '../store/postgres/postgres-live-events.ts';
 import type { Store } from '../store/store.ts';
 import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { createApp } from './app.ts';
@@ -61,7 +62,14 @@ export async function startServer(
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
   const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
   const tokens = new TokenVerifier(store.db);
-  const live = new InProcessLiveEvents();
+  // On PostgreSQL, state that several replicas must share lives in the database (issue 15).
+  const shared = store.dialect === 'postgres';
+  const pgLive = shared
+    ? new PostgresLiveEvents(config.databaseUrl, (message, error) => log.warn(message, { error }))
+    : undefined;
+  await pgLive?.start();
+  const live = pgLive ?? new InProcessLiveEvents();
+  let closing: Promise<void> | undefined;
   const firstRun = new FirstRunGate();
   const setupCode = await firstRun.open(store);
   let ownUrl = '';
@@ -85,11 +93,19 @@ export async function startServer(
     log,
     trustedProxies: addressList(config.trustedProxies),
     lanAdmins: addressList(config.lanAdminCidrs),
-    limits: {
-      auth: new RateLimiter(config.authRateLimit, 60_000),
-      device: new RateLimiter(config.authRateLimit * 3, 60_000),
-      failures: new FailureLimiter(config.authRateLimit, 60_000),
-    },
+    limits: shared
+      ? {
+          auth: new SharedRateLimiter(store.db, config.authRateLimit, 60_000),
+          device: new SharedRateLimiter(store.db, config.authRateLimit * 3, 60_000),
+          failures: new SharedFailureLimiter(store.db, config.authRateLimit, 60_000),
+        }
+      : {
+          auth: new RateLimiter(config.authRateLimit, 60_000),
+          device: new RateLimiter(config.authRateLimit * 3, 60_000),
+          failures: new FailureLimiter(config.authRateLimit, 60_000),
+        },
+    // The store was migrated before this point; a lost LISTEN connection makes the replica not ready.
+    ready: () => closing === undefined && (pgLive?.listening ?? true),
     firstRun,
     live,
     ...(setupCode ? { setupCode } : {}),
@@ -131,7 +147,6 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   ownUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`;
   webhooks.start();
-  let closing: Promise<void> | undefined;
   return {
     httpUrl: ownUrl,
     httpPort,
@@ -154,6 +169,7 @@ export async function startServer(
         grpcServer?.forceShutdown();
         await recorder.close();
         await webhooks.stop();
+        await pgLive?.stop();
         if (!options.store) await store.close();
       })();
       return closing;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, sql } from 'kysely';
 import { TaktError } from '../lib/errors.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { LOCK_KEYS, withAdvisoryLock } from './postgres/advisory-lock.ts';
 import { openPostgres } from './postgres/open-postgres.ts';
 import { postgresTelemetryWriter } from './postgres/postgres-telemetry-writer.ts';
 import type { Database } from './schema.ts';
@@ -46,7 +47,11 @@ function makeStore(
     },
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider });
-      const { error, results } = await migrator.migrateToLatest();
+      // Replicas starting together: one migrates, the others wait on the lock, then find nothing to do.
+      const { error, results } =
+        dialect === 'postgres'
+          ? await withAdvisoryLock(db, LOCK_KEYS.migrations, () => migrator.migrateToLatest())
+          : await migrator.migrateToLatest();
       if (error) {
         const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
         throw new TaktError(

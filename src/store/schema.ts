@@ -37,6 +37,44 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_alert_state: WebhookAlertStateTable;
+  setup_codes: SetupCodesTable;
+  rate_windows: RateWindowsTable;
+  failed_proofs: FailedProofsTable;
+  failed_proof_addresses: FailedProofAddressesTable;
+  leases: LeasesTable;
+}
+
+/** SHA-256 of each first-run setup code a replica printed; any of them opens the first-run page. */
+export interface SetupCodesTable {
+  code_hash: string;
+  created_at: number;
+}
+
+/** A fixed-window counter shared by every replica (rate limits; failed proofs per address). */
+export interface RateWindowsTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
+/** Failed proofs of identity against one account (password, invite code), for the back-off. */
+export interface FailedProofsTable {
+  account: string;
+  failures: number;
+  last_at: number;
+}
+
+/** The addresses that failed against an account (the back-off holds back only them). */
+export interface FailedProofAddressesTable {
+  account: string;
+  address: string;
+}
+
+/** Who holds a once-only job (runOnce) and until when. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
 }
 
 export interface InvitesTable {

@@ -41,6 +41,83 @@ export async function touchMachine(db: Db, userId: string, hostName: string, now
   return row.id;
 }
 
+/**
+ * touchMachine for many machines in one statement (PostgreSQL's writer: one round trip per
+ * batch instead of one per machine). Rows go in key order, so two replicas upserting the
+ * same machines lock them in the same order and cannot deadlock. Returns id by
+ * `${userId}\u0000${hostName}`.
+ */
+export async function touchMachines(
+  db: Db,
+  machines: { userId: string; hostName: string }[],
+  now: number,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const unique = new Map(machines.map((m) => [`${m.userId}\u0000${m.hostName}`, m]));
+  const sorted = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m);
+  for (const part of chunks(sorted)) {
+    const rows = await db
+      .insertInto('machines')
+      .values(
+        part.map((m) => ({
+          id: newId(),
+          user_id: m.userId,
+          host_name: m.hostName,
+          first_seen_at: now,
+          last_seen_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'host_name']).doUpdateSet({
+          last_seen_at: sql<number>`case when machines.last_seen_at > excluded.last_seen_at then machines.last_seen_at else excluded.last_seen_at end`,
+        }),
+      )
+      .returning(['id', 'user_id', 'host_name'])
+      .execute();
+    for (const r of rows) out.set(`${r.user_id}\u0000${r.host_name}`, r.id);
+  }
+  return out;
+}
+
+/** touchAccount for many accounts in one statement, in key order (see touchMachines). Returns id by `${userId}\u0000${key}`. */
+export async function touchAccounts(
+  db: Db,
+  accounts: { userId: string; account: AccountSeen }[],
+  now: number,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const unique = new Map(accounts.map((a) => [`${a.userId}\u0000${a.account.key}`, a]));
+  const sorted = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, a]) => a);
+  for (const part of chunks(sorted)) {
+    const rows = await db
+      .insertInto('accounts')
+      .values(
+        part.map(({ userId, account }) => ({
+          id: newId(),
+          user_id: userId,
+          account_key: account.key,
+          account_uuid: account.accountUuid,
+          organization_id: account.organizationId,
+          email: account.email,
+          first_seen_at: now,
+          last_seen_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'account_key']).doUpdateSet({
+          last_seen_at: sql<number>`case when accounts.last_seen_at > excluded.last_seen_at then accounts.last_seen_at else excluded.last_seen_at end`,
+          account_uuid: sql<string>`coalesce(excluded.account_uuid, accounts.account_uuid)`,
+          organization_id: sql<string>`coalesce(excluded.organization_id, accounts.organization_id)`,
+          email: sql<string>`coalesce(excluded.email, accounts.email)`,
+        }),
+      )
+      .returning(['id', 'user_id', 'account_key'])
+      .execute();
+    for (const r of rows) out.set(`${r.user_id}\u0000${r.account_key}`, r.id);
+  }
+  return out;
+}
+
 export interface AccountSeen {
   key: string;
   accountUuid: string | null;
@@ -136,12 +213,27 @@ export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Pro
   return rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`));
 }
 
-/** Which token sent for which machine, and when last (one row per token and machine). */
+/**
+ * Which token sent for which machine, and when last (one row per token and machine). One
+ * statement per chunk, rows merged per key and in key order (one upsert may not touch a row
+ * twice; the same order on every replica cannot deadlock).
+ */
 export async function touchTokenMachines(db: Db, rows: TokenMachinesTable[]): Promise<void> {
+  const merged = new Map<string, TokenMachinesTable>();
   for (const r of rows) {
+    const k = `${r.token_id}\u0000${r.machine_id}`;
+    const seen = merged.get(k);
+    if (!seen) merged.set(k, { ...r });
+    else {
+      seen.first_seen_at = Math.min(seen.first_seen_at, r.first_seen_at);
+      seen.last_seen_at = Math.max(seen.last_seen_at, r.last_seen_at);
+    }
+  }
+  const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  for (const part of chunks(sorted)) {
     await db
       .insertInto('token_machines')
-      .values(r)
+      .values(part)
       .onConflict((oc) =>
         oc.columns(['token_id', 'machine_id']).doUpdateSet({
           last_seen_at: sql<number>`case when token_machines.last_seen_at > excluded.last_seen_at then token_machines.last_seen_at else excluded.last_seen_at end`,
@@ -302,7 +394,9 @@ async function addHourlyRows(db: Db, rows: UsageHourlyTable[]): Promise<void> {
       for (const k of USAGE_COLUMNS) into[k] += h[k];
     }
   }
-  for (const part of chunks([...merged.values()])) {
+  // In key order: two replicas adding to the same hours lock the rows in the same order (no deadlock).
+  const sorted = [...merged.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, h]) => h);
+  for (const part of chunks(sorted)) {
     await db
       .insertInto('usage_hourly')
       .values(part)

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { recordAudit } from '../../audit/record-audit.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { addSetupCode, clearSetupCodes, hasSetupCode } from '../../store/setup-codes.ts';
 import type { Store } from '../../store/store.ts';
 import { countUsers, insertUser, type User } from '../../store/users.ts';
 import { checkPasswordStrength, hashPassword } from '../passwords.ts';
@@ -10,35 +10,27 @@ import { newHumanCode, normalizeHumanCode, sha256 } from '../secret.ts';
  * The one-time code that guards the first-run page. A fresh server (no users) makes one
  * at start and prints it in its log, so only someone who can read the server's log can
  * create the first admin — the page is never open to the network without it (as Grafana,
- * Gitea and Jupyter do). It lives in memory only: it dies when used, and a restart makes a
- * new one.
+ * Gitea and Jupyter do). Only its hash is kept, in the database, so that with several
+ * replicas any of them accepts the code one of them printed; every code dies when the
+ * first admin is made.
  */
 export class FirstRunGate {
-  #codeHash: string | undefined;
-
   /** Makes a code when the store has no users; returns it (to print) or undefined. */
   async open(store: Store): Promise<string | undefined> {
     if ((await countUsers(store.db)) > 0) return undefined;
     const code = newHumanCode(3, 4);
-    this.#codeHash = sha256(normalizeHumanCode(code));
+    await addSetupCode(store.db, sha256(normalizeHumanCode(code)), Date.now());
     return code;
   }
 
   /** Whether the first-run page should be shown: no code, no page. */
   async isNeeded(store: Store): Promise<boolean> {
-    if (this.#codeHash === undefined) return false;
+    if (!(await hasSetupCode(store.db))) return false;
     if ((await countUsers(store.db)) > 0) {
-      this.#codeHash = undefined; // someone made a user another way (takt token create): the page is not needed
+      await clearSetupCodes(store.db); // someone made a user another way (takt token create): the page is not needed
       return false;
     }
     return true;
-  }
-
-  #matches(code: string): boolean {
-    if (this.#codeHash === undefined) return false;
-    const a = Buffer.from(sha256(normalizeHumanCode(code)));
-    const b = Buffer.from(this.#codeHash);
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   /**
@@ -49,10 +41,11 @@ export class FirstRunGate {
     store: Store,
     input: { setupCode: string; email: string; password: string; address: string | null },
   ): Promise<User> {
-    if (this.#codeHash === undefined) {
+    if (!(await hasSetupCode(store.db))) {
       throw new TaktError('conflict', 'this server is already set up: sign in at /login instead');
     }
-    if (!this.#matches(input.setupCode)) {
+    // A lookup by the hash of a random 12-character code (59 bits): its timing tells nothing worth guessing.
+    if (!(await hasSetupCode(store.db, sha256(normalizeHumanCode(input.setupCode))))) {
       throw new TaktError(
         'forbidden',
         'wrong setup code: copy the code printed in the log of `takt serve` ("first-run setup code: …")',
@@ -66,6 +59,7 @@ export class FirstRunGate {
         throw new TaktError('conflict', 'this server is already set up: sign in at /login instead');
       }
       const u = await insertUser(trx, { email: input.email, role: 'admin', passwordHash });
+      await clearSetupCodes(trx); // every replica's code dies when used
       await recordAudit(
         trx,
         { userId: u.id, address: input.address },
@@ -73,7 +67,6 @@ export class FirstRunGate {
       );
       return u;
     });
-    this.#codeHash = undefined; // the code dies when used
     return user;
   }
 }

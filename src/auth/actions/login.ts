@@ -3,7 +3,7 @@ import { TaktError } from '../../lib/errors.ts';
 import type { Store } from '../../store/store.ts';
 import { findUserByEmail, normalizeEmail, type User } from '../../store/users.ts';
 import { verifyPassword } from '../passwords.ts';
-import type { FailureLimiter } from '../rate-limit.ts';
+import type { FailedProofLimit } from '../rate-limit.ts';
 import { createWebSession } from '../web-session.ts';
 import type { Actor } from './actor.ts';
 
@@ -16,19 +16,19 @@ export async function login(
   store: Store,
   actor: Actor,
   input: { email: string; password: string },
-  failures?: FailureLimiter,
+  failures?: FailedProofLimit,
 ): Promise<{ user: User; session: { id: string; csrf: string; expiresAt: number } }> {
   const address = `login:${actor.address ?? ''}`;
   const account = `login-email:${normalizeEmail(input.email)}`;
-  failures?.check(address, account);
+  await failures?.check(address, account);
   const user = await findUserByEmail(store.db, input.email);
   // verifyPassword spends the same argon2 time on an unknown user: no enumeration by timing.
   const ok = await verifyPassword(user?.password_hash ?? null, input.password);
   if (!user || !ok || user.disabled_at !== null) {
-    failures?.fail(address, account);
+    await failures?.fail(address, account);
     throw new TaktError('unauthenticated', 'email or password is wrong');
   }
-  failures?.succeed(account);
+  await failures?.succeed(account);
   const session = await store.transaction(async (trx) => {
     const s = await createWebSession(trx, user.id);
     await recordAudit(

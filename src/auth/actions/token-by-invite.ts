@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.ts';
 import { findUserByEmail, normalizeEmail, type User } from '../../store/users.ts';
 import type { IssuedToken } from '../api-token.ts';
 import { inviteBelongsTo } from '../invites.ts';
-import type { FailureLimiter } from '../rate-limit.ts';
+import type { FailedProofLimit } from '../rate-limit.ts';
 import type { Actor } from './actor.ts';
 import { issueToken } from './issue-token.ts';
 
@@ -15,21 +15,21 @@ export async function tokenByInvite(
   store: Store,
   actor: Actor,
   input: { email: string; inviteCode: string; label: string },
-  failures?: FailureLimiter,
+  failures?: FailedProofLimit,
 ): Promise<{ user: User; token: IssuedToken }> {
   const address = `token:${actor.address ?? ''}`;
   const account = `token-email:${normalizeEmail(input.email)}`;
-  failures?.check(address, account);
+  await failures?.check(address, account);
   const user = await findUserByEmail(store.db, input.email);
   // One answer for an unknown email and a wrong code: no way to probe who is registered.
   if (!user || !(await inviteBelongsTo(store.db, input.inviteCode, user.id))) {
-    failures?.fail(address, account);
+    await failures?.fail(address, account);
     throw new TaktError(
       'unauthenticated',
       'email and invite code do not match a registration: check both, or ask your admin',
     );
   }
-  failures?.succeed(account);
+  await failures?.succeed(account);
   const token = await store.transaction((trx) =>
     issueToken(
       trx,

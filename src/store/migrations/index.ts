@@ -6,6 +6,7 @@ import * as m0004 from './0004-token-machines.ts';
 import * as m0005 from './0005-sources.ts';
 import * as m0006 from './0006-webhooks.ts';
 import * as m0007 from './0007-official-observations-by-window.ts';
+import * as m0008 from './0008-replicas.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0005-sources': m0005,
   '0006-webhooks': m0006,
   '0007-official-observations-by-window': m0007,
+  '0008-replicas': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,8 +6,8 @@ import {
   insertUsageRecords,
   loadSeriesStates,
   saveSeriesStates,
-  touchAccount,
-  touchMachine,
+  touchAccounts,
+  touchMachines,
   touchTokenMachines,
   upgradeTranscriptRecords,
 } from '../telemetry.ts';
@@ -17,18 +17,14 @@ import { lookupKey, type TelemetryWritten, type WriteTelemetry } from '../teleme
 export function postgresTelemetryWriter(transaction: Store['transaction']): WriteTelemetry {
   return (needs, plan, now) =>
     transaction(async (trx) => {
-      const machines = new Map<string, string>();
-      for (const m of needs.machines) {
-        machines.set(lookupKey(m.userId, m.hostName), await touchMachine(trx, m.userId, m.hostName, now));
-      }
-      const accounts = new Map<string, string>();
-      for (const a of needs.accounts) {
-        accounts.set(lookupKey(a.userId, a.account.key), await touchAccount(trx, a.userId, a.account, now));
-      }
+      // One statement each for the batch's machines and accounts, not one per machine.
+      const machines = await touchMachines(trx, needs.machines, now);
+      const accounts = await touchAccounts(trx, needs.accounts, now);
       const series = new Map<string, MetricSeriesTable>();
       const byUser = new Map<string, string[]>();
       for (const s of needs.series) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.seriesKey]);
-      for (const [userId, keys] of byUser) {
+      // Users in order too: two replicas' batches lock series in one order (no deadlock).
+      for (const [userId, keys] of [...byUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const states = await loadSeriesStates(trx, userId, keys, { lock: true });
         for (const [key, state] of states) series.set(lookupKey(userId, key), state);
       }

@@ -11,12 +11,12 @@ import { emailField, inviteCodeField, machineField, setupFor } from '../fields.t
 export function registerRegisterRoute(app: Hono, ctx: AppContext): void {
   app.post('/auth/register', async (c) => {
     const address = addressOf(c, ctx);
-    ctx.limits.auth.hit(`register:${address}`);
+    await ctx.limits.auth.hit(`register:${address}`);
     const body = await readJson(
       c,
       z.object({ email: emailField, invite_code: inviteCodeField, machine: machineField }),
     );
-    ctx.limits.auth.hit(`register-email:${normalizeEmail(body.email)}`);
+    await ctx.limits.auth.hit(`register-email:${normalizeEmail(body.email)}`);
     const { user, token } = await register(
       ctx.store,
       { userId: null, address },

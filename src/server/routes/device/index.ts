@@ -45,7 +45,7 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
   }
 
   app.post('/auth/device/start', async (c) => {
-    ctx.limits.device.hit(`device-start:${addressOf(c, ctx)}`);
+    await ctx.limits.device.hit(`device-start:${addressOf(c, ctx)}`);
     const body = await readJson(c, z.object({ machine: machineField }));
     const codes = await startDevice(ctx.store, { userId: null, address: addressOf(c, ctx) }, { machine: body.machine });
     const base = serverUrlOf(c, ctx.config.publicUrl);
@@ -66,7 +66,7 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
   });
 
   app.post('/auth/device/poll', async (c) => {
-    ctx.limits.device.hit(`device-poll:${addressOf(c, ctx)}`);
+    await ctx.limits.device.hit(`device-poll:${addressOf(c, ctx)}`);
     const body = await readJson(c, z.object({ device_code: z.string({ error: 'device_code is required' }).min(1) }));
     const row = await findByDeviceCode(db, body.device_code);
     if (!row) throw new TaktError('not_found', 'unknown device_code: start again with POST /auth/device/start');
@@ -77,7 +77,7 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
   });
 
   app.post('/auth/device/redeem', async (c) => {
-    ctx.limits.device.hit(`device-redeem:${addressOf(c, ctx)}`);
+    await ctx.limits.device.hit(`device-redeem:${addressOf(c, ctx)}`);
     const body = await readJson(c, z.object({ resume_code: z.string({ error: 'resume_code is required' }).min(1) }));
     const row = await findByResumeCode(db, body.resume_code);
     if (!row) throw new TaktError('not_found', 'unknown resume_code: start again with POST /auth/device/start');
@@ -106,7 +106,7 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
   app.post('/auth/device/verify', async (c) => {
     const form = await readForm(c);
     const field = (k: string) => form[k] ?? '';
-    ctx.limits.device.hit(`device-verify:${addressOf(c, ctx)}`);
+    await ctx.limits.device.hit(`device-verify:${addressOf(c, ctx)}`);
     let caller: Awaited<ReturnType<typeof requireCaller>>;
     try {
       caller = await requireCaller(c, ctx, { write: true, csrfFromForm: field('csrf_token') });

@@ -18,7 +18,7 @@ export function registerSetupRoutes(app: Hono, ctx: AppContext): void {
   app.post('/auth/setup', async (c) => {
     const address = addressOf(c, ctx);
     // The code has ~60 bits, and guesses are rate-limited like sign-ins.
-    ctx.limits.auth.hit(`setup:${address}`);
+    await ctx.limits.auth.hit(`setup:${address}`);
     const body = await readJson(
       c,
       z.object({
