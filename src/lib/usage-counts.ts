@@ -15,6 +15,9 @@ export const TOKEN_FIELDS = [
 
 export type TokenField = (typeof TOKEN_FIELDS)[number];
 
+/** Token counts alone (reports add totals and costs of their own around them). */
+export type TokenCounts = Record<TokenField, number>;
+
 /** The token fields and Claude Code's own cost figure (`cost_usd`, 0 when it reported none). */
 export const USAGE_FIELDS = [...TOKEN_FIELDS, 'cost_usd'] as const;
 

@@ -1,3 +1,4 @@
+import type { TokenField } from '../lib/usage-counts.ts';
 import { KeyTable } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
@@ -36,6 +37,20 @@ export const COLUMN_NAMES = [...FLOAT_COLUMNS, ...U32_COLUMNS];
  * a warm report that finds nothing changed does not read them from the index.
  */
 export const UPDATE_COLUMNS: ReadonlySet<string> = new Set(['reportedCostUsd', 'keyHash', 'owners']);
+
+/**
+ * Where each shared token field (lib/usage-counts.ts) lives in the table; cache_creation_tokens
+ * is not stored, it is the sum of the 5-minute and 1-hour writes. A new token type fails to
+ * compile here until the table stores it.
+ */
+export const COLUMN_OF_TOKEN_FIELD = {
+  input_tokens: 'input',
+  output_tokens: 'output',
+  cache_read_tokens: 'cacheRead',
+  cache_creation_tokens: null,
+  cache_creation_5m_tokens: 'cacheWrite5m',
+  cache_creation_1h_tokens: 'cacheWrite1h',
+} as const satisfies Record<TokenField, U32Column | null>;
 
 export const FLAG_FAST = 1;
 /** No file holds this response any more (its files were deleted or rewritten). */

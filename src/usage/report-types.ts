@@ -1,3 +1,4 @@
+import type { TokenCounts } from '../lib/usage-counts.ts';
 /**
  * What a report over transcript usage answers: daily, weekly, monthly, per session, and
  * 5-hour blocks. The JSON form is a stable schema ("takt.report/1", documented in
@@ -22,13 +23,8 @@ export interface ReportOptions {
   tokenLimit?: number | 'max';
 }
 
-export interface Sums {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_tokens: number;
-  cache_creation_5m_tokens: number;
-  cache_creation_1h_tokens: number;
-  cache_read_tokens: number;
+/** The shared token fields (lib/usage-counts.ts): a new token type must appear in every report. */
+export interface Sums extends TokenCounts {
   total_tokens: number;
   /** Cost of the priced responses. When unpriced_models is not empty, the true cost is higher. */
   cost_usd: number;
