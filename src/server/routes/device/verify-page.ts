@@ -21,28 +21,39 @@ export function verifyPage(p: {
       <form method="post" action="/auth/device/verify">
         <input type="hidden" name="csrf_token" value="${escapeHtml(p.csrf ?? '')}">
         <label>Code shown on the machine <input name="user_code" value="${escapeHtml(p.userCode)}" autocomplete="off" required autofocus></label>
-        <button name="decision" value="approve">Approve</button>
+        <button class="primary" name="decision" value="approve">Approve</button>
         <button name="decision" value="deny">Deny</button>
       </form>`
     : `<p>Sign in to approve a machine.</p>
       <form id="login">
         <label>Email <input name="email" type="email" required></label>
         <label>Password <input name="password" type="password" required></label>
-        <button>Sign in</button>
+        <button class="primary">Sign in</button>
       </form>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>takt · approve a machine</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <link rel="stylesheet" href="/auth/device/verify.css">
 <script src="/auth/device/verify.js" defer></script>
-</head><body><h1>Approve a machine</h1>
+</head><body><main><h1>Approve a machine</h1><div class="card">
 ${p.error ? `<p class="err" role="alert">${escapeHtml(p.error)}</p>` : ''}${p.done ? `<p class="ok" role="status">${escapeHtml(p.done)}</p>` : ''}
 <p id="msg" class="err"></p>
 ${body}
-</body></html>`;
+</div></main></body></html>`;
 }
 
-export const VERIFY_PAGE_CSS = `body{font:16px system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}
-input{font:inherit;padding:.3rem;width:100%}button{font:inherit;margin:.4rem .4rem 0 0;padding:.4rem 1rem}.err{color:#b00}.ok{color:#070}
+/**
+ * The dashboard's look (web/src/styles.css: its palette, light and dark from the system, a card
+ * on the page's background, the primary button), kept small: this page is not part of the
+ * dashboard's build, so that it works before the dashboard is built.
+ */
+export const VERIFY_PAGE_CSS = `:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#16181d;--muted:#50555f;--border:#d9dce2;--accent:#1f5fbf;--accent-fg:#fff;--ok:#1d7a3e;--over:#b3261e;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:15px;line-height:1.45;background:var(--bg);color:var(--fg)}
+@media (prefers-color-scheme:dark){:root{--bg:#111318;--card:#1b1e25;--fg:#e8eaee;--muted:#a9afba;--border:#323743;--accent:#7aa7f5;--accent-fg:#0b1020;--ok:#5fcf86;--over:#ff8a80}}
+body{margin:0}main{max-width:440px;margin:48px auto;padding:0 20px}h1{font-size:1.6rem;margin:0 0 12px}
+.card{background:var(--card);border:1px solid var(--border);border-radius:8px;padding:14px 16px}
+label{display:block;margin:.6rem 0;color:var(--muted)}input{display:block;box-sizing:border-box;width:100%;font:inherit;margin-top:4px;padding:6px 8px;border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg)}
+button{font:inherit;margin:.6rem .4rem 0 0;padding:6px 12px;border-radius:6px;border:1px solid var(--border);background:var(--card);color:var(--fg);cursor:pointer}
+button.primary{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}
+.err{color:var(--over)}.ok{color:var(--ok)}.err:empty{display:none}
 `;
 
 /** Signs in from the page's login form, then reloads it to show the approve form. */
