@@ -26,23 +26,8 @@ function chunks<T>(rows: T[]): T[][] {
   return out;
 }
 
-/** Marks host.name as seen now, creating the machine on first sight; returns its id. */
-export async function touchMachine(db: Db, userId: string, hostName: string, now: number): Promise<string> {
-  const row = await db
-    .insertInto('machines')
-    .values({ id: newId(), user_id: userId, host_name: hostName, first_seen_at: now, last_seen_at: now })
-    .onConflict((oc) =>
-      oc.columns(['user_id', 'host_name']).doUpdateSet({
-        last_seen_at: sql<number>`case when machines.last_seen_at > excluded.last_seen_at then machines.last_seen_at else excluded.last_seen_at end`,
-      }),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
 /**
- * touchMachine for many machines in one statement (PostgreSQL's writer: one round trip per
+ * Upserts machines (user, host.name) in one statement (PostgreSQL's writer: one round trip per
  * batch instead of one per machine). Rows go in key order, so two replicas upserting the
  * same machines lock them in the same order and cannot deadlock. Returns id by
  * `${userId}\u0000${hostName}`.
@@ -79,7 +64,7 @@ export async function touchMachines(
   return out;
 }
 
-/** touchAccount for many accounts in one statement, in key order (see touchMachines). Returns id by `${userId}\u0000${key}`. */
+/** Upserts accounts in one statement, in key order (see touchMachines). Returns id by `${userId}\u0000${key}`. */
 export async function touchAccounts(
   db: Db,
   accounts: { userId: string; account: AccountSeen }[],
@@ -125,30 +110,10 @@ export interface AccountSeen {
   email: string | null;
 }
 
+/** One account upserted (a poller's first report of it): touchAccounts with one row. */
 export async function touchAccount(db: Db, userId: string, account: AccountSeen, now: number): Promise<string> {
-  const row = await db
-    .insertInto('accounts')
-    .values({
-      id: newId(),
-      user_id: userId,
-      account_key: account.key,
-      account_uuid: account.accountUuid,
-      organization_id: account.organizationId,
-      email: account.email,
-      first_seen_at: now,
-      last_seen_at: now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['user_id', 'account_key']).doUpdateSet({
-        last_seen_at: sql<number>`case when accounts.last_seen_at > excluded.last_seen_at then accounts.last_seen_at else excluded.last_seen_at end`,
-        account_uuid: sql<string>`coalesce(excluded.account_uuid, accounts.account_uuid)`,
-        organization_id: sql<string>`coalesce(excluded.organization_id, accounts.organization_id)`,
-        email: sql<string>`coalesce(excluded.email, accounts.email)`,
-      }),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  const ids = await touchAccounts(db, [{ userId, account }], now);
+  return ids.get(`${userId}\u0000${account.key}`) as string;
 }
 
 /**
