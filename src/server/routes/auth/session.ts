@@ -1,12 +1,13 @@
 import type { Hono } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { login } from '../../../auth/actions/login.ts';
 import { logout } from '../../../auth/actions/logout.ts';
-import { SESSION_COOKIE, SESSION_TTL_MS } from '../../../auth/web-session.ts';
+import { SESSION_COOKIE } from '../../../auth/web-session.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
+import { setSessionCookie } from '../../session-cookie.ts';
 import { emailField } from '../fields.ts';
 
 /** POST /auth/login, GET /auth/session, POST /auth/logout: browser sessions. */
@@ -18,13 +19,7 @@ export function registerSessionRoutes(app: Hono, ctx: AppContext): void {
       z.object({ email: emailField, password: z.string({ error: 'password is required' }).min(1) }),
     );
     const { user, session } = await login(ctx.store, { userId: null, address }, body, ctx.limits.failures);
-    setCookie(c, SESSION_COOKIE, session.id, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: ctx.config.publicUrl?.startsWith('https://') ?? false,
-      path: '/',
-      maxAge: Math.floor(SESSION_TTL_MS / 1000),
-    });
+    setSessionCookie(c, ctx, session.id);
     return c.json({ user: { id: user.id, email: user.email, role: user.role }, csrf_token: session.csrf });
   });
 

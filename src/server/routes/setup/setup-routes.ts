@@ -1,12 +1,12 @@
 import type { Hono } from 'hono';
-import { setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record-audit.ts';
-import { createWebSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../../auth/web-session.ts';
+import { createWebSession } from '../../../auth/web-session.ts';
 import { normalizeEmail } from '../../../store/users.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
+import { setSessionCookie } from '../../session-cookie.ts';
 
 /**
  * GET /auth/setup: is the first-run page needed? POST /auth/setup {setup_code, email,
@@ -42,13 +42,7 @@ export function registerSetupRoutes(app: Hono, ctx: AppContext): void {
       );
       return s;
     });
-    setCookie(c, SESSION_COOKIE, session.id, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: ctx.config.publicUrl?.startsWith('https://') ?? false,
-      path: '/',
-      maxAge: Math.floor(SESSION_TTL_MS / 1000),
-    });
+    setSessionCookie(c, ctx, session.id);
     return c.json(
       { user: { id: user.id, email: normalizeEmail(user.email), role: user.role }, csrf_token: session.csrf },
       201,
