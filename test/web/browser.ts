@@ -1,5 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import {
+  accessSync,
+  constants,
   createReadStream,
   createWriteStream,
   existsSync,
@@ -8,6 +10,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,8 +27,18 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 export async function chromiumExecutable(): Promise<string> {
   const given = process.env.TAKT_CHROMIUM;
   if (given) return given;
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  if (isExecutableFile('/usr/bin/chromium')) return '/usr/bin/chromium';
   return unpackPackagedChromium();
+}
+
+/** A regular file we may run (not, say, /dev/null bound over it to hide it). */
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -35,7 +48,8 @@ export async function chromiumExecutable(): Promise<string> {
  */
 async function unpackPackagedChromium(): Promise<string> {
   const require = createRequire(import.meta.url);
-  const pkgJson = require.resolve('@sparticuz/chromium/package.json');
+  // Its exports hide package.json; the entry is <package>/build/cjs/index.cjs.
+  const pkgJson = join(dirname(require.resolve('@sparticuz/chromium')), '..', '..', 'package.json');
   const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version;
   const dir = join(tmpdir(), `takt-chromium-${version}`);
   const exe = join(dir, 'chromium');
