@@ -166,7 +166,7 @@ export function registerLimitsRoutes(app: Hono, ctx: AppContext): void {
     const body = await readJson(c, officialUsageBody);
     const now = Date.now();
     const r = await recordOfficialUsage(ctx.store, { userId: caller.user.id, input: body, now, prices: prices() });
-    if (r.stored > 0) ctx.live.publish(caller.user.id, 'official');
+    if (r.stored > 0) ctx.changes.publish(caller.user.id, 'official');
     return c.json(
       {
         account: r.account,
@@ -197,7 +197,7 @@ export function registerLimitsRoutes(app: Hono, ctx: AppContext): void {
       now: Date.now(),
       prices: prices(),
     });
-    if (r.created) ctx.live.publish(caller.user.id, 'limit_event');
+    if (r.created) ctx.changes.publish(caller.user.id, 'limit_event');
     return c.json({ ...limitEventView(r.event), created: r.created }, r.created ? 201 : 200);
   });
 
@@ -209,7 +209,7 @@ export function registerLimitsRoutes(app: Hono, ctx: AppContext): void {
       id: c.req.param('id'),
       now: Date.now(),
     });
-    ctx.live.publish(caller.user.id, 'limit_event');
+    ctx.changes.publish(caller.user.id, 'limit_event');
     return c.json(limitEventView(event));
   });
 
