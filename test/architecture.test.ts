@@ -172,4 +172,16 @@ describe('architecture', () => {
       .map((f) => `${f.file} has ${f.lines} lines: split it along its URLs`);
     expect(long).toEqual([]);
   });
+
+  it('SQL only in store/: no query builder call outside it', () => {
+    const builder = /\.(selectFrom|insertInto|updateTable|deleteFrom)\(/;
+    const outside = files
+      .filter((f) => roomOf(f) !== 'store')
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (builder.test(line) ? [`${relative(root, f)}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(outside).toEqual([]);
+  });
 });
