@@ -112,6 +112,8 @@ export interface DeviceCodesTable {
   expires_at: number;
   interval_seconds: number;
   last_poll_at: number | null;
+  /** The address that started the flow (shown on the approval page); null for codes made before 0009. */
+  requested_address: string | null;
 }
 
 export interface AuditEventsTable {
