@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionRow } from '../api.ts';
+import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtAgo, fmtDuration, fmtInt, fmtPct, fmtUsd, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
@@ -54,11 +55,7 @@ export function SessionsPage(props: { tick: number }) {
           for [1m] models or a request past 200,000 tokens, else 200,000 tokens).
         </span>
       </div>
-      {loaded.error ? (
-        <p class="error" role="alert">
-          {loaded.error.message}
-        </p>
-      ) : null}
+      <Problem error={loaded.error} />
       {loaded.data && sessions.length === 0 ? <p class="notice">No session in this range.</p> : null}
       {sessions.length > 0 ? (
         <ScrollRegion label="Sessions table">
