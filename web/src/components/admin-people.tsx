@@ -96,11 +96,17 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
           <thead>
             <tr>
               <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
+              <th scope="col" class="left">
+                Role
+              </th>
+              <th scope="col" class="left">
+                State
+              </th>
               <th scope="col">Tokens</th>
               <th scope="col">Last token use</th>
-              <th scope="col">Actions</th>
+              <th scope="col" class="left">
+                Actions
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -183,11 +189,17 @@ export function AllTokens(props: { changed: number; onChange: () => void }) {
           <thead>
             <tr>
               <th scope="col">Token</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Label</th>
+              <th scope="col" class="left">
+                Owner
+              </th>
+              <th scope="col" class="left">
+                Label
+              </th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
-              <th scope="col">State</th>
+              <th scope="col" class="left">
+                State
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -256,7 +268,9 @@ export function TeamUsagePanel(props: { tick: number }) {
           <thead>
             <tr>
               <th scope="col">Person</th>
-              <th scope="col">Account</th>
+              <th scope="col" class="left">
+                Account
+              </th>
               <th scope="col">Month used</th>
               <th scope="col">Per-seat cap</th>
               <th scope="col">Of the cap</th>

@@ -37,7 +37,9 @@ export function Tokens() {
           <thead>
             <tr>
               <th scope="col">Label</th>
-              <th scope="col">Token</th>
+              <th scope="col" class="left">
+                Token
+              </th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">State</th>

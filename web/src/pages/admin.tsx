@@ -148,10 +148,18 @@ function AuditLog(props: { tick: number }) {
           <thead>
             <tr>
               <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Address</th>
+              <th scope="col" class="left">
+                Action
+              </th>
+              <th scope="col" class="left">
+                Target
+              </th>
+              <th scope="col" class="left">
+                Actor
+              </th>
+              <th scope="col" class="left">
+                Address
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -142,9 +142,13 @@ function Deliveries(props: { endpoint: Endpoint; changed: number }) {
             <thead>
               <tr>
                 <th scope="col">Event</th>
-                <th scope="col">Status</th>
+                <th scope="col" class="left">
+                  Status
+                </th>
                 <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
+                <th scope="col" class="left">
+                  Last answer
+                </th>
                 <th scope="col">Created</th>
                 <th scope="col">Replay</th>
               </tr>
