@@ -28,7 +28,11 @@ async function call(path: string, body: unknown, auth: { cookie?: string; csrf?:
     },
     body: JSON.stringify(body),
   });
-  return { status: r.status, cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '', body: (await r.json()) as { csrf_token?: string; token?: string } };
+  return {
+    status: r.status,
+    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+    body: (await r.json()) as { csrf_token?: string; token?: string },
+  };
 }
 
 async function signIn(email: string) {
