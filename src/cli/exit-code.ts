@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config-error.ts';
 import { type ErrorCode, isTaktError } from '../lib/errors.ts';
+import { ServerAway } from '../lib/server-client.ts';
 
 /**
  * The CLI's mapping of the closed error set to exit codes (the HTTP and gRPC mappings are
@@ -58,6 +59,10 @@ export async function runCommand(name: string, run: () => Promise<number>): Prom
     if (isArgumentError(error)) {
       process.stderr.write(`takt ${name}: ${error.message}. Run 'takt ${name} --help' for the options.\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof ServerAway && error.message.startsWith('cannot reach')) {
+      process.stderr.write(`takt ${name}: ${error.message}: check the URL and that takt serve is running\n`);
+      return EXIT_UNAVAILABLE;
     }
     if (isTaktError(error)) {
       process.stderr.write(`takt ${name}: ${error.message}\n`);

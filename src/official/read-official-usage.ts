@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TaktError } from '../lib/errors.ts';
+import { requestJson } from '../lib/server-client.ts';
 import { readClaudeAiSession } from './claude-ai-session.ts';
 import { claudeJsonPath, readClaudeJson, signedInAccountUuid } from './claude-json.ts';
 import { fetchUsageAnswer } from './fetch-usage-answer.ts';
@@ -227,13 +228,7 @@ export async function postOfficialReading(
     ...(reading.account_uuid && reading.source !== 'claude_ai' ? { account_uuid: reading.account_uuid } : {}),
     usage: reading.answer,
   };
-  const r = await fetch(`${access.server}/api/official-usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${access.token}` },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
+  return requestJson({ server: access.server, path: '/api/official-usage', method: 'POST', body, token: access.token });
 }
 
 /**

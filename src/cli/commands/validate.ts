@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
-import { postJson } from '../http.ts';
+import { postJson } from '../../lib/server-client.ts';
 
 const help = `takt validate [--server URL] [--token T] [--host NAME] [--json]
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import { resolveServerAccess } from '../../install/server-access.ts';
 import { isTaktError, TaktError } from '../../lib/errors.ts';
+import { getJson, serverError } from '../../lib/server-client.ts';
 import { meUsageView, paceView } from '../../queries/limits-view.ts';
 import { type PlanId, planIds } from '../../usage/limit-types.ts';
 import { defaultTimeZone } from '../../usage/local-time.ts';
@@ -14,7 +15,6 @@ import {
   nudgeLine,
   nudgeTransitions,
 } from '../../usage/nudges.ts';
-import { getJson, serverError } from '../http.ts';
 import { offlineAccount } from '../watch/offline-snapshot.ts';
 import { type PaceAnswer, type UsageAnswer, windowNudges } from '../watch/snapshot.ts';
 
