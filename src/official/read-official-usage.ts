@@ -220,12 +220,15 @@ export function age(ms: number): string {
 export async function postOfficialReading(
   reading: OfficialReading,
   access: { server: string; token: string },
+  options: { accountUuid?: string } = {},
 ): Promise<{ status: number; body: unknown }> {
+  // An organisation id is not an account id: claude.ai readings leave the account to the
+  // server unless the person names it (takt usage official --account).
+  const account = options.accountUuid ?? (reading.source !== 'claude_ai' ? reading.account_uuid : null);
   const body = {
     source: reading.source,
     captured_at: new Date(reading.fetched_at).toISOString(),
-    // An organisation id is not an account id: claude.ai readings leave the account to the server.
-    ...(reading.account_uuid && reading.source !== 'claude_ai' ? { account_uuid: reading.account_uuid } : {}),
+    ...(account ? { account_uuid: account } : {}),
     usage: reading.answer,
   };
   return requestJson({ server: access.server, path: '/api/official-usage', method: 'POST', body, token: access.token });

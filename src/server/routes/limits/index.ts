@@ -28,14 +28,17 @@ const windowName = z
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'window must be a name such as five_hour, seven_day or seven_day_opus');
 const time = z.union([z.string(), z.number()]);
 
-const officialUsageBody = z.object({
-  source: z.enum(observationSources, { error: `source must be one of ${observationSources.join(', ')}` }),
-  captured_at: time.optional(),
-  session_id: z.string().min(1).max(200).optional(),
-  account_uuid: z.string().min(1).max(200).optional(),
-  rate_limits: z.unknown().optional(),
-  usage: z.unknown().optional(),
-});
+const officialUsageBody = z
+  .object({
+    source: z.enum(observationSources, { error: `source must be one of ${observationSources.join(', ')}` }),
+    captured_at: time.optional(),
+    session_id: z.string().min(1).max(200).optional(),
+    account_uuid: z.string().min(1).max(200).optional(),
+    rate_limits: z.unknown().optional(),
+    usage: z.unknown().optional(),
+  })
+  // Strict like PATCH /api/accounts/{id}: a misspelt field (account_id) is a 400 naming it, not silently dropped.
+  .strict();
 
 const limitEventBody = z.object({
   kind: z.enum(['hit_limit', 'new_window'], { error: 'kind must be hit_limit or new_window' }),
