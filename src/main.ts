@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { type CommandName, commandSummaries } from './cli/command-list.ts';
 import { runCommand } from './cli/exit-code.ts';
 
 /**
  * Entry of `takt`: parse the command word and load only that command's module,
  * so that fast commands (statusline) pay for nothing else at start-up.
  */
-const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+const commands: Record<CommandName, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   serve: () => import('./cli/commands/serve.ts'),
   token: () => import('./cli/commands/token.ts'),
   setup: () => import('./cli/commands/setup.ts'),
@@ -22,16 +23,19 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   track: () => import('./cli/commands/track.ts'),
 };
 
+const width = Math.max(...Object.keys(commandSummaries).map((c) => c.length)) + 2;
 const usage = `takt — Claude Code usage tracker
 
 Usage: takt <command> [options]
 
 Commands:
-${Object.keys(commands)
-  .map((c) => `  ${c}`)
+${Object.entries(commandSummaries)
+  .map(([c, summary]) => `  ${c.padEnd(width)}${summary}`)
   .join('\n')}
 
-Run 'takt <command> --help' for a command's options.`;
+Run 'takt <command> --help' for a command's options. Exit codes: 0 done, 1 failed (or not
+tracking), 2 bad usage or input, 3 server unavailable (try again later), 4 not signed in or
+not allowed.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -43,9 +47,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('takt 0.1.0\n');
     return 0;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name as CommandName] : undefined;
   if (!load) {
-    process.stderr.write(`takt: unknown command '${name}'. Run 'takt --help' for the list.\n`);
+    process.stderr.write(`takt: unknown command '${name}'; see \`takt --help\`\n`);
     return 2;
   }
   const command = await load();

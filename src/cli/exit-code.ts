@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config-error.ts';
 import { type ErrorCode, isTaktError } from '../lib/errors.ts';
+import { ServerAway } from '../lib/server-client.ts';
 
 /**
  * The CLI's mapping of the closed error set to exit codes (the HTTP and gRPC mappings are
@@ -41,6 +42,17 @@ function isArgumentError(error: unknown): error is Error {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
+/** Node's message in one short line: "unknown option '--x'", "option '--server' needs a value", … */
+function argumentProblem(error: Error): string {
+  const named = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${named}'`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${named}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return `option '${named.split(' ')[0]}' ${/argument missing/.test(error.message) ? 'needs a value' : 'takes no value'}`;
+  return (error.message.split('. ')[0] ?? error.message).replace(/\.$/, '');
+}
+
 /**
  * Runs a command and turns an expected failure into its message on stderr and its exit
  * code, once for every command: a TaktError by its code, an invalid setting (ConfigError,
@@ -56,8 +68,12 @@ export async function runCommand(name: string, run: () => Promise<number>): Prom
       return EXIT_USAGE;
     }
     if (isArgumentError(error)) {
-      process.stderr.write(`takt ${name}: ${error.message}. Run 'takt ${name} --help' for the options.\n`);
+      process.stderr.write(`takt ${name}: ${argumentProblem(error)}; see \`takt ${name} --help\`\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof ServerAway && error.message.startsWith('cannot reach')) {
+      process.stderr.write(`takt ${name}: ${error.message}: check the URL and that takt serve is running\n`);
+      return EXIT_UNAVAILABLE;
     }
     if (isTaktError(error)) {
       process.stderr.write(`takt ${name}: ${error.message}\n`);

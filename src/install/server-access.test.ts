@@ -38,6 +38,16 @@ describe('which server unattended posts go to', () => {
     expect(resolveServerAccess({ env: { HOME: dir }, home })?.from).toBe('client.json');
   });
 
+  it('a token given alone goes to the server found otherwise', () => {
+    expect(
+      resolveServerAccess({ env: { HOME: dir }, home: join(dir, 'takt'), flags: { token: 'takt_flag_only' } }),
+    ).toEqual({
+      from: 'flags',
+      server: 'http://takt.lan:4318',
+      token: 'takt_flag_only',
+    });
+  });
+
   it("a server given alone takes that server's token, never another server's", () => {
     const env = { HOME: dir };
     const home = join(dir, 'takt');

@@ -42,6 +42,11 @@ export function resolveServerAccess(q: {
     const known = complete.find((c) => c.server === server);
     return known ? { ...known, from: 'flags' } : undefined;
   }
+  // A token given alone goes to the server found otherwise (takt watch --token T).
+  if (q.flags?.token && !server) {
+    const found = candidates.find((c) => c.server !== '');
+    return found ? { from: 'flags', server: found.server, token: q.flags.token } : undefined;
+  }
   return complete[0];
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TaktError } from '../lib/errors.ts';
+import { requestJson } from '../lib/server-client.ts';
 import { readClaudeAiSession } from './claude-ai-session.ts';
 import { claudeJsonPath, readClaudeJson, signedInAccountUuid } from './claude-json.ts';
 import { fetchUsageAnswer } from './fetch-usage-answer.ts';
@@ -219,21 +220,18 @@ export function age(ms: number): string {
 export async function postOfficialReading(
   reading: OfficialReading,
   access: { server: string; token: string },
+  options: { accountUuid?: string } = {},
 ): Promise<{ status: number; body: unknown }> {
+  // An organisation id is not an account id: claude.ai readings leave the account to the
+  // server unless the person names it (takt usage official --account).
+  const account = options.accountUuid ?? (reading.source !== 'claude_ai' ? reading.account_uuid : null);
   const body = {
     source: reading.source,
     captured_at: new Date(reading.fetched_at).toISOString(),
-    // An organisation id is not an account id: claude.ai readings leave the account to the server.
-    ...(reading.account_uuid && reading.source !== 'claude_ai' ? { account_uuid: reading.account_uuid } : {}),
+    ...(account ? { account_uuid: account } : {}),
     usage: reading.answer,
   };
-  const r = await fetch(`${access.server}/api/official-usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${access.token}` },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: r.status, body: await r.json().catch(() => null) };
+  return requestJson({ server: access.server, path: '/api/official-usage', method: 'POST', body, token: access.token });
 }
 
 /**

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { bearerOf, currentTelemetryEnv, defaultSettingsPath } from '../../install/claude-settings.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { getJson, postJson, serverError } from '../../lib/server-client.ts';
 import { webhookEventTypes, webhookFormats } from '../../webhooks/event-types.ts';
 import { formatTable } from '../format-table.ts';
-import { getJson, postJson, serverError } from '../http.ts';
 
 const help = `takt admin webhooks list|add|test [options]
 

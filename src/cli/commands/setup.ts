@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { applyTelemetryEnv, defaultSettingsPath } from '../../install/claude-settings.ts';
 import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
 import { TaktError } from '../../lib/errors.ts';
-import { postJson, serverError } from '../http.ts';
+import { postJson, serverError } from '../../lib/server-client.ts';
 import { readFirstLineOfStdin, readHiddenLine } from '../read-secret.ts';
 import { localSetup, setLocalOwnerPassword } from '../setup/local-setup.ts';
 

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { TaktError } from '../../lib/errors.ts';
-import { postJson, serverError } from '../http.ts';
+import { postJson, serverError } from '../../lib/server-client.ts';
 import { syncTarget } from './sync.ts';
 
 const help = `takt track <input> <output> [cache-read] [cache-creation] [--note N] [--model M]

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
-import { resolveServerAccess } from '../../install/server-access.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { serverError } from '../../lib/server-client.ts';
 import { hasSessionKeyFile, sessionKeyFile } from '../../official/claude-ai-session.ts';
 import { hasOAuthCredentials } from '../../official/oauth-credentials.ts';
 import { officialSummary, writeUsageCache } from '../../official/official-summary.ts';
@@ -15,54 +14,58 @@ import { transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
 import { indexFileFor } from '../../transcripts/index-file-name.ts';
 import { loadRecentTranscriptIndex } from '../../transcripts/load-recent-transcript-index.ts';
 import { sessionTokens } from '../../usage/session-tokens.ts';
+import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
+import { exitCodeOf } from '../exit-code.ts';
 
-const help = `takt usage official [--json] [--source SOURCE] [--session-key-file PATH] [--org ID]
+const spec: CommandSpec = {
+  name: 'usage',
+  usage: 'official [--json] [--source SOURCE] [--account UUID] [options]',
+  about: `Reads the official utilisation of your Claude plan (the 5-hour and 7-day windows) from:
+  oauth        Claude Code's own usage endpoint, with the sign-in in ~/.claude/.credentials.json
+  claude-ai    claude.ai's usage page for your organization, with a sessionKey kept in a file
+               (mode 0600; default TAKT_HOME/claude-ai-session-key)
+  claude-json  what Claude Code last saved in ~/.claude.json (free, possibly stale)
+  auto         (default) oauth when Claude Code's sign-in exists, else claude-ai when a
+               sessionKey file exists, else claude-json
 
-Official utilisation of your Claude plan (the 5-hour and 7-day windows), from:
-  oauth        Claude Code's usage endpoint, with the token in ~/.claude/.credentials.json
-               ($CLAUDE_CONFIG_DIR/.credentials.json); base URL $TAKT_ANTHROPIC_BASE_URL
-  claude-ai    claude.ai's /api/organizations/{org}/usage with a sessionKey read from a file
-               (mode 0600; default TAKT_HOME/claude-ai-session-key, or
-               $TAKT_CLAUDE_AI_SESSION_KEY_FILE); base URL $TAKT_CLAUDE_AI_BASE_URL
-  claude-json  what Claude Code cached in ~/.claude.json (free, possibly stale)
-  auto         (default) oauth when Claude Code's credentials file exists, else claude-ai
-               when a sessionKey file exists, else claude-json
-
-Each account is asked at most once per 3 minutes (TAKT_HOME/official-usage.json), and not
-before a 429's Retry-After. Seed 004's cache fields are written to TAKT_HOME/usage-cache.json.
-With a server configured (takt setup, or --server URL --token T), the reading is posted
-as an official observation.
-
-  --json       print five_hour_pct, five_hour_resets_at, seven_day_pct, seven_day_resets_at,
-               updated_at, source, code.session_tokens, pro, windows, notes
-  --no-post    do not send it to the server
-`;
+Each account is asked at most once per 3 minutes, and not before the wait Anthropic asked
+for. The figures are also saved to TAKT_HOME/usage-cache.json for other tools. With a server
+configured (takt setup, or --server URL --token T) the reading is sent to it; when the
+server refuses it, the command says why and exits non-zero (2, or 4 for a bad token).
+A claude.ai reading names your organization, not your account: with several accounts,
+pass --account UUID (takt validate lists them).`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    source: { type: 'string', value: 'SOURCE', help: 'auto, oauth, claude-ai or claude-json' },
+    'session-key-file': { type: 'string', value: 'PATH', help: "claude-ai: the file with claude.ai's sessionKey" },
+    org: { type: 'string', value: 'ID', help: 'claude-ai: the organization to read (default: the first)' },
+    account: { type: 'string', value: 'UUID', help: 'the account the reading is about, when the server cannot tell' },
+    'no-post': { type: 'boolean', help: 'do not send the reading to the server' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === '--help' || sub === '-h') {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   if (sub !== 'official') {
-    process.stderr.write(`takt usage: say official\n\n${help}`);
+    process.stderr.write(`takt usage: unknown subcommand '${sub ?? ''}'; see \`takt usage --help\`\n`);
     return 2;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      json: { type: 'boolean' },
-      source: { type: 'string', default: 'auto' },
-      'session-key-file': { type: 'string' },
-      org: { type: 'string' },
-      server: { type: 'string' },
-      token: { type: 'string' },
-      'no-post': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: parsed } = parseCommand(spec, rest);
+  const values = parsed as {
+    json?: boolean;
+    source?: string;
+    'session-key-file'?: string;
+    org?: string;
+    account?: string;
+    'no-post'?: boolean;
+    help?: boolean;
+  };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   const env = process.env;
@@ -82,16 +85,20 @@ export async function run(args: string[]): Promise<number> {
   writeUsageCache(home, summary);
 
   let posted: string | null = null;
-  const access = values['no-post']
-    ? undefined
-    : resolveServerAccess({ flags: { server: values.server, token: values.token }, env, home });
+  let refused: TaktError | null = null;
+  const access = values['no-post'] ? undefined : await serverAccessFrom(parsed, { env, home });
   if (access) {
     try {
-      const r = await postOfficialReading(reading, access);
+      const r = await postOfficialReading(reading, access, values.account ? { accountUuid: values.account } : {});
       posted = r.status < 300 ? `${access.server} (${r.status})` : null;
       if (r.status >= 300) {
+        refused = serverError(r);
+        const ask =
+          r.status === 422 && source === 'claude_ai' && !values.account
+            ? ` This claude.ai reading is about organization ${reading.account_uuid ?? '(unknown)'}, and you have several accounts: pass --account UUID (takt validate lists them).`
+            : '';
         process.stderr.write(
-          `takt usage official: ${access.server} did not take the observation (${r.status}: ${JSON.stringify(r.body).slice(0, 300)})\n`,
+          `takt usage official: ${access.server} did not take the reading (${r.status}: ${refused.message}).${ask}\n`,
         );
       }
     } catch (error) {
@@ -100,10 +107,11 @@ export async function run(args: string[]): Promise<number> {
       );
     }
   }
+  const exit = refused ? exitCodeOf(refused.code) : 0;
 
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...summary, posted_to: posted })}\n`);
-    return 0;
+    return exit;
   }
   const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v)}%`);
   const reset = (iso: string | null) => (iso === null ? '' : ` (resets ${new Date(iso).toLocaleString()})`);
@@ -118,7 +126,7 @@ export async function run(args: string[]): Promise<number> {
     ...(posted ? [`Sent to ${posted}.`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return exit;
 }
 
 function pickSource(flag: string, env: NodeJS.ProcessEnv, keyFile: string): OfficialSource {
@@ -140,7 +148,7 @@ function pickSource(flag: string, env: NodeJS.ProcessEnv, keyFile: string): Offi
   }
 }
 
-/** Seed 004's code.session_tokens: the tokens of the newest session in the saved transcript index (null without one). */
+/** code.session_tokens (the field other tools read): the tokens of the newest session in the saved transcript index (null without one). */
 function latestSessionTokens(env: NodeJS.ProcessEnv, home: string, now: number): number | null {
   try {
     const index = loadRecentTranscriptIndex(indexFileFor(home, transcriptProjectDirs(env)), [], now - 2 * 86_400_000);

@@ -1,55 +1,85 @@
-import { parseArgs } from 'node:util';
-import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
-import { postJson } from '../http.ts';
+import { defaultHome } from '../../config/takt-home.ts';
+import { currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
+import { postJson } from '../../lib/server-client.ts';
+import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
 
-const help = `takt validate [--server URL] [--token T] [--host NAME] [--json]
+const spec: CommandSpec = {
+  name: 'validate',
+  usage: '[--host NAME] [--json] [options]',
+  about: `Asks the takt server whether this machine is tracking, and lists each way usage
+reaches it — OpenTelemetry from Claude Code, takt sync uploads, hooks and the status line,
+official readings, manual entries — with its last arrival and what to do when it never came.
+By default it uses what Claude Code will use: the server, token and host name that takt setup
+wrote into Claude Code's settings. Exits 0 when this machine is tracking, 1 otherwise.`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    host: {
+      type: 'string',
+      value: 'NAME',
+      help: "this machine's name as Claude Code reports it (default: from the settings)",
+    },
+  },
+};
 
-Asks the takt server whether this machine is tracking. By default it reads what
-Claude Code will use: the server, token and host.name from the OTEL_* variables
-of this environment, else of ~/.claude/settings.json. Exits 0 when the status is
-active or recent, 1 otherwise.
-`;
+const SOURCE_NAMES: Record<string, string> = {
+  opentelemetry: 'OpenTelemetry',
+  sync: 'takt sync uploads',
+  hooks: 'hooks and status line',
+  official: 'official readings',
+  manual: 'manual entries',
+};
+
+interface SourceStatus {
+  last_arrival: string | null;
+  missing: string | null;
+}
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      server: { type: 'string' },
-      token: { type: 'string' },
-      host: { type: 'string' },
-      settings: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommand(spec, args);
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
-  const env = currentTelemetryEnv(process.env, values.settings ?? defaultSettingsPath());
-  const endpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const server = values.server ?? endpoint?.replace(/\/v1\/metrics\/?$/, '');
-  const token = values.token ?? bearerOf(env.OTEL_EXPORTER_OTLP_HEADERS);
-  const host = values.host ?? hostNameOf(env.OTEL_RESOURCE_ATTRIBUTES);
-  if (!server) {
+  const settings = typeof values.settings === 'string' ? values.settings : defaultSettingsPath();
+  const env = currentTelemetryEnv(process.env, settings);
+  const access = await serverAccessFrom({ ...values, settings }, { env: process.env, home: defaultHome() });
+  const host = typeof values.host === 'string' ? values.host : hostNameOf(env.OTEL_RESOURCE_ATTRIBUTES);
+  if (!access && typeof values.server !== 'string') {
     process.stderr.write(
-      'takt validate: no server: set OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (takt setup does) or pass --server URL\n',
+      "takt validate: no server: run takt setup (it writes the server into Claude Code's settings) or pass --server URL\n",
     );
     return 2;
   }
-  const result = await postJson<Record<string, unknown>>(server, '/validate', host ? { host_name: host } : {}, token);
+  const server = access?.server ?? String(values.server);
+  const result = await postJson<Record<string, unknown>>(
+    server,
+    '/validate',
+    host ? { host_name: host } : {},
+    access?.token,
+  );
   const status = String(result.body.tracking_status ?? 'unknown');
   if (values.json) process.stdout.write(`${JSON.stringify(result.body)}\n`);
   else {
     // The host came from the settings Claude Code will read: they are in place, so the
     // likely cause is a Claude Code started before them, or no prompt sent since.
     const advice =
-      status === 'host_never_seen' && !values.host && host
+      status === 'host_never_seen' && values.host === undefined && host
         ? `The settings are in place (host.name=${host}), but nothing arrived from this machine yet. Claude Code reads them only when it starts: quit and restart it, send one prompt, wait a minute, then run takt validate again.`
         : String(result.body.next_action ?? '');
     process.stdout.write(`${host ?? '(no host.name)'}: ${status}\n${advice}\n`);
     const candidates = result.body.hostname_match_candidates;
     if (Array.isArray(candidates) && candidates.length) process.stdout.write(`seen as: ${candidates.join(', ')}\n`);
+    const sources = result.body.sources as Record<string, SourceStatus> | undefined;
+    if (sources) process.stdout.write(sourceLines(sources));
   }
   return status === 'active' || status === 'recent' ? 0 : 1;
+}
+
+function sourceLines(sources: Record<string, SourceStatus>): string {
+  const width = Math.max(...Object.values(SOURCE_NAMES).map((n) => n.length)) + 2;
+  const lines = Object.entries(sources).map(([key, s]) => {
+    const name = `${SOURCE_NAMES[key] ?? key}:`.padEnd(width + 1);
+    return `  ${name}${s.last_arrival ? `last ${s.last_arrival}` : `never — ${s.missing ?? ''}`}`;
+  });
+  return `Sources:\n${lines.join('\n')}\n`;
 }

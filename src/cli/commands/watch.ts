@@ -1,9 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
-import { resolveServerAccess } from '../../install/server-access.ts';
 import { isTaktError, TaktError } from '../../lib/errors.ts';
+import { getJson, serverError } from '../../lib/server-client.ts';
 import { meUsageView, paceView } from '../../queries/limits-view.ts';
 import { type PlanId, planIds } from '../../usage/limit-types.ts';
 import { defaultTimeZone } from '../../usage/local-time.ts';
@@ -14,59 +13,48 @@ import {
   nudgeLine,
   nudgeTransitions,
 } from '../../usage/nudges.ts';
-import { getJson, serverError } from '../http.ts';
+import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
 import { offlineAccount } from '../watch/offline-snapshot.ts';
 import { type PaceAnswer, type UsageAnswer, windowNudges } from '../watch/snapshot.ts';
 
-const help = `takt watch [--server URL] [--token T] [--offline] [--once] [--json] [options]
-
-Watches how much of each account's limits is used and prints one line per transition:
+const spec: CommandSpec = {
+  name: 'watch',
+  usage: '[--offline] [--once] [--json] [options]',
+  about: `Prints one line each time a window of your limits changes state:
   USAGE_WRAP_UP    a window reached the wrap-up threshold (80%, or the cap within 30 min)
   USAGE_STOP_SOON  a window reached the stop threshold (95%, or the cap within 10 min)
   USAGE_LIMIT_HIT  a window is at 100% or a limit was hit
   PACE_SWITCH      the recommended account changed (from=… to=…)
 each with account=, label=, window=, used=, resets_at=. The latest state is written to
-TAKT_HOME/pace-current.json (atomically) after every poll.
+TAKT_HOME/pace-current.json after every check. With --once and nothing to warn about, it
+prints one line saying all is fine.
 
-By default it asks the takt server this machine reports to (flags, else TAKT_SERVER and
-TAKT_TOKEN, else what \`takt hooks install\` saved, else the telemetry settings \`takt setup\`
-wrote into ~/.claude/settings.json); --offline reads this machine's
-transcripts and the status line's rate-limits.json instead.
-
-  --server URL, --token T   the server and token (override the settings)
-  --offline                 no server: local transcripts and rate-limits.json
-  --plan P                  offline: the plan for default limits (${planIds.join(', ')})
-  --dir PATH                offline: transcript roots instead of the default ones
-  --once                    print the present state (as transitions from nothing) and exit
-  --json                    one JSON object per line instead of text
-  --interval SECONDS        between polls (default 60)
-  --wrap-up-pct N, --wrap-up-minutes N, --stop-soon-pct N, --stop-soon-minutes N
-                            thresholds (defaults 80, 30, 95, 10; also TAKT_WATCH_WRAP_UP_PCT, …)
-  --settings PATH           settings.json to read the server and token from
-`;
+It asks the takt server this machine reports to (the flags, else TAKT_SERVER and TAKT_TOKEN,
+else what takt hooks install saved, else what takt setup wrote into Claude Code's settings);
+--offline reads this machine's transcripts and the status line's saved rate limits instead.`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    offline: { type: 'boolean', help: "no server: this machine's transcripts and saved rate limits" },
+    once: { type: 'boolean', help: 'print the present state and exit' },
+    plan: { type: 'string', value: 'P', help: `offline: your plan, for its default limits (${planIds.join(', ')})` },
+    dir: {
+      type: 'string',
+      multiple: true,
+      value: 'PATH',
+      help: 'offline: transcript folders instead of the default ones',
+    },
+    interval: { type: 'string', value: 'SECONDS', help: 'between checks (default 60; also TAKT_WATCH_INTERVAL)' },
+    'wrap-up-pct': { type: 'string', value: 'N', help: 'wrap-up threshold in % (default 80)' },
+    'wrap-up-minutes': { type: 'string', value: 'N', help: 'wrap up when the cap is this near (default 30)' },
+    'stop-soon-pct': { type: 'string', value: 'N', help: 'stop-soon threshold in % (default 95)' },
+    'stop-soon-minutes': { type: 'string', value: 'N', help: 'stop soon when the cap is this near (default 10)' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      server: { type: 'string' },
-      token: { type: 'string' },
-      offline: { type: 'boolean' },
-      plan: { type: 'string' },
-      dir: { type: 'string', multiple: true },
-      once: { type: 'boolean' },
-      json: { type: 'boolean' },
-      interval: { type: 'string' },
-      'wrap-up-pct': { type: 'string' },
-      'wrap-up-minutes': { type: 'string' },
-      'stop-soon-pct': { type: 'string' },
-      'stop-soon-minutes': { type: 'string' },
-      settings: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommand(spec, args);
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   const env = process.env;
@@ -101,7 +89,8 @@ export async function run(args: string[]): Promise<number> {
   if (values.offline) {
     snapshot = async () => {
       const now = Date.now();
-      const account = await offlineAccount({ env, home, plan, now, ...(values.dir ? { dirs: values.dir } : {}) });
+      const dirs = values.dir as string[] | undefined;
+      const account = await offlineAccount({ env, home, plan, now, ...(dirs ? { dirs } : {}) });
       return {
         usage: meUsageView([account], now) as UsageAnswer,
         pace: paceView([account], now, timeZone),
@@ -109,12 +98,7 @@ export async function run(args: string[]): Promise<number> {
       };
     };
   } else {
-    const access = resolveServerAccess({
-      flags: { server: values.server, token: values.token },
-      env,
-      home,
-      ...(values.settings ? { settingsPath: values.settings } : {}),
-    });
+    const access = await serverAccessFrom(values, { env, home });
     if (!access) {
       throw new TaktError(
         'bad_request',
@@ -145,8 +129,11 @@ export async function run(args: string[]): Promise<number> {
       const to = snap.pace.recommended_account?.label ?? null;
       // A single account is no choice: PACE_SWITCH only among several.
       const pace = snap.usage.accounts.length > 1 ? { from: recommended, to } : null;
-      for (const e of nudgeTransitions(previous, current, pace))
+      const events = nudgeTransitions(previous, current, pace);
+      for (const e of events)
         say(values.json ? JSON.stringify({ ...e, at: new Date(now).toISOString() }) : nudgeLine(e));
+      if (values.once && events.length === 0)
+        say(values.json ? JSON.stringify(allFine(current, now)) : allFineLine(current));
       previous = new Map([...current].map(([k, v]) => [k, v.level]));
       if (pace) recommended = to;
       writePaceCurrent(home, {
@@ -174,4 +161,16 @@ function writePaceCurrent(home: string, state: unknown): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(temporary, file);
+}
+
+/** `--once` with nothing to warn about still answers: one line, so a script can tell "fine" from "no answer". */
+function allFine(current: ReturnType<typeof windowNudges>, now: number) {
+  return { type: 'USAGE_OK', windows: current.size, at: new Date(now).toISOString() };
+}
+
+function allFineLine(current: ReturnType<typeof windowNudges>): string {
+  const highest = Math.max(0, ...[...current.values()].map((w) => w.event.used_pct ?? 0));
+  return current.size === 0
+    ? 'USAGE_OK no limits known yet'
+    : `USAGE_OK windows=${current.size} highest_used=${Math.round(highest)}% (below the wrap-up threshold)`;
 }

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveServerAccess } from '../../install/server-access.ts';
+import { callServer } from '../../lib/server-client.ts';
 import { readClaudeJson, signedInAccountUuid } from '../../official/claude-json.ts';
 
 /** Unattended posts give up after this: the hook and the forwarder are never waited for, but should not linger. */
@@ -27,15 +28,16 @@ export async function postToServer(
   const account = body.account_uuid ?? signedInAccountUuid(readClaudeJson(q.env));
   const sent = { ...body, ...(account ? { account_uuid: account } : {}) };
   try {
-    const r = await fetch(`${access.server}${path}`, {
+    const r = await callServer({
+      server: access.server,
+      path,
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${access.token}` },
-      body: JSON.stringify(sent),
-      signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+      body: sent,
+      token: access.token,
+      timeoutMs: POST_TIMEOUT_MS,
     });
-    const text = await r.text();
-    log(`${r.status} ${text.slice(0, 300)}`);
-    return { status: r.status, text };
+    log(`${r.status} ${r.text.slice(0, 300)}`);
+    return r;
   } catch (error) {
     log(`unreachable: ${access.server} (${(error as Error).message})`);
     return { status: 'unreachable', text: '' };

@@ -8,14 +8,17 @@ import { readJson } from '../../read-json.ts';
 import { time } from './fields.ts';
 import { pricesFor } from './prices.ts';
 
-const officialUsageBody = z.object({
-  source: z.enum(observationSources, { error: `source must be one of ${observationSources.join(', ')}` }),
-  captured_at: time.optional(),
-  session_id: z.string().min(1).max(200).optional(),
-  account_uuid: z.string().min(1).max(200).optional(),
-  rate_limits: z.unknown().optional(),
-  usage: z.unknown().optional(),
-});
+const officialUsageBody = z
+  .object({
+    source: z.enum(observationSources, { error: `source must be one of ${observationSources.join(', ')}` }),
+    captured_at: time.optional(),
+    session_id: z.string().min(1).max(200).optional(),
+    account_uuid: z.string().min(1).max(200).optional(),
+    rate_limits: z.unknown().optional(),
+    usage: z.unknown().optional(),
+  })
+  // Strict like PATCH /api/accounts/{id}: a misspelt field (account_id) is a 400 naming it, not silently dropped.
+  .strict();
 
 export function registerOfficialUsageRoute(app: Hono, ctx: AppContext): void {
   /** POST /api/official-usage: what Claude Code or Anthropic said (status line rate_limits, OAuth usage). */

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { bearerFrom } from '../../../auth/api-token.ts';
 import { trackingStatus } from '../../../queries/machines.ts';
+import { sourceStatus } from '../../../queries/source-status.ts';
 import { tokensSentForHost } from '../../../queries/token-host-usage.ts';
 import { listAccountsSeenSince } from '../../../store/accounts.ts';
 import { listMachines, listMachinesOfToken } from '../../../store/machines.ts';
@@ -74,6 +75,8 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
     const ofToken = await listMachinesOfToken(db, identity.tokenId, now - DAY);
     const common = {
       token: 'ok',
+      // Each way usage reaches takt, told apart: telemetry is not the only one (takt sync, hooks, …).
+      sources: await sourceStatus(db, userId),
       recent_machines_for_token: ofToken.map((m) => m.host_name || '(unknown)').sort(),
       recent_accounts_for_token: accounts.map((a) => ({
         account_uuid: a.account_uuid,
@@ -111,7 +114,17 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
       since: now - DAY,
     });
     const status: TrackingStatus = trackingStatus(exact.last_seen_at, now);
+    // A machine is also seen through takt sync: then say so, not "telemetry arrived".
+    const noTelemetry = common.sources.opentelemetry.last_arrival === null;
     return answer(status, {
+      ...(noTelemetry && (status === 'active' || status === 'recent')
+        ? {
+            next_action: `This machine's usage arrived through ${Object.entries(common.sources)
+              .filter(([, s]) => s.last_arrival !== null)
+              .map(([k]) => k)
+              .join(', ')}, but no OpenTelemetry yet: ${common.sources.opentelemetry.missing}.`,
+          }
+        : {}),
       ...common,
       host_name: hostName,
       host_name_ever_seen: true,
