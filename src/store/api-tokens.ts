@@ -49,3 +49,15 @@ export async function listAllApiTokens(db: Db): Promise<(ApiTokenRow & { email: 
 export async function findApiTokenById(db: Db, id: string): Promise<ApiTokenRow | undefined> {
   return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** True when any token of the user has been used (revoked ones included). */
+export async function hasUsedApiToken(db: Db, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('last_used_at', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
