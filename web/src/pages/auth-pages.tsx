@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AccountsSettings } from '../components/account-settings.tsx';
+import { SignOutEverywhere } from '../components/sign-out-everywhere.tsx';
 import { Tokens } from '../components/tokens.tsx';
 
 type SignedIn = (user: SessionUser, csrf: string) => void;
@@ -194,6 +195,7 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
       <button type="button" onClick={signOut}>
         Sign out
       </button>
+      <SignOutEverywhere onSignedOut={props.onSignedOut} />
       <AccountsSettings />
       <Tokens />
     </section>
