@@ -25,7 +25,6 @@ describe('loadConfig', () => {
       webhookLeaseSeconds: 60,
       alertIntervalSeconds: 60,
       liveStreamsMax: 500,
-      accountsPerUserMax: 20,
     });
   });
 

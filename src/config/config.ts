@@ -116,12 +116,6 @@ export const configSchema = z.object({
     .int('TAKT_LIVE_STREAMS_MAX must be a whole number of streams')
     .min(1, 'TAKT_LIVE_STREAMS_MAX must be at least 1')
     .default(500),
-  /** Claude accounts one user may have (official readings of a new account beyond it are refused; issue 22.14). */
-  accountsPerUserMax: z.coerce
-    .number({ error: 'TAKT_ACCOUNTS_PER_USER_MAX must be a whole number of accounts' })
-    .int('TAKT_ACCOUNTS_PER_USER_MAX must be a whole number of accounts')
-    .min(1, 'TAKT_ACCOUNTS_PER_USER_MAX must be at least 1')
-    .default(20),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -152,7 +146,6 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
   alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
   liveStreamsMax: { env: 'TAKT_LIVE_STREAMS_MAX' },
-  accountsPerUserMax: { env: 'TAKT_ACCOUNTS_PER_USER_MAX' },
 };
 
 import { ConfigError } from './config-error.ts';
@@ -193,7 +186,6 @@ export function loadConfig(
     webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
     alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
     liveStreamsMax: env.TAKT_LIVE_STREAMS_MAX,
-    accountsPerUserMax: env.TAKT_ACCOUNTS_PER_USER_MAX,
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);
