@@ -77,11 +77,7 @@ describe('sessions after a password change, and sign out everywhere (issue 22.6)
       200, 2, 0,
     ]);
     expect(afterSessions).toEqual([401, 401, 200]);
-    expect([withTokens.status, withTokens.body.sessions_ended, withTokens.body.tokens_revoked]).toEqual([
-      200,
-      1,
-      1,
-    ]);
+    expect([withTokens.status, withTokens.body.sessions_ended, withTokens.body.tokens_revoked]).toEqual([200, 1, 1]);
     expect(afterTokens).toEqual([401, 401]);
   });
 });

@@ -1,22 +1,17 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { useSubmit } from '../use-submit.ts';
+import { Problem } from './problem.tsx';
 
 /** "Sign out everywhere": every browser session ends; with the box ticked, every API token too. */
 export function SignOutEverywhere(props: { onSignedOut: () => void }) {
   const [tokens, setTokens] = useState(false);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    setError('');
-    try {
+  const submit = useSubmit();
+  const run = () =>
+    submit.run(async () => {
       await api('POST', '/auth/logout-everywhere', { tokens });
       props.onSignedOut();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div class="card narrow-card">
       <h3>Sign out everywhere</h3>
@@ -25,12 +20,8 @@ export function SignOutEverywhere(props: { onSignedOut: () => void }) {
         <input type="checkbox" checked={tokens} onChange={(e) => setTokens(e.currentTarget.checked)} /> Also revoke all
         my API tokens (every machine stops reporting until set up again)
       </label>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <button type="button" onClick={run} disabled={busy}>
+      <Problem error={submit.error} />
+      <button type="button" onClick={run} disabled={submit.busy}>
         Sign out everywhere
       </button>
     </div>
