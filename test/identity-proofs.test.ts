@@ -99,3 +99,64 @@ describe('POST /auth/login', () => {
     expect(statuses).toEqual(Array(15).fill(200));
   });
 });
+
+describe('POST /auth/token after the invite has done its job (issue 22.3)', () => {
+  const spentCodeMessage =
+    'this invite code no longer proves who you are (it does only until the account has a password or has used a token, and for 30 minutes after registering): sign in to the dashboard and create a token there, run takt setup --server URL to approve this machine in a browser, or ask your admin';
+  const register = async (email: string, address: string) => {
+    const [code] = (await admin.call('POST', '/auth/invite', { count: 1 })).body.codes;
+    const reg = await anonymous.call(
+      'POST',
+      '/auth/register',
+      { email, invite_code: code, machine: 'desk' },
+      from(address),
+    );
+    return { code: code as string, userId: reg.body.user_id as string, token: reg.body.token as string };
+  };
+  const fetchToken = (email: string, code: string, address: string) =>
+    anonymous.call('POST', '/auth/token', { email, invite_code: code, machine: 'desk' }, from(address));
+
+  it('refuses the code once the account has a password', async () => {
+    const { code, userId } = await register('pw22@example.com', '192.0.2.31');
+    const before = await fetchToken('pw22@example.com', code, '192.0.2.31');
+    await takt.server.context.store.db
+      .updateTable('users')
+      .set({ password_hash: 'x' })
+      .where('id', '=', userId)
+      .execute();
+    const after = await fetchToken('pw22@example.com', code, '192.0.2.31');
+    expect([before.status, after.status, after.body.error.message]).toEqual([200, 403, spentCodeMessage]);
+  });
+
+  it('refuses the code once a token of the account has been used', async () => {
+    const { code, token } = await register('used22@example.com', '192.0.2.32');
+    expect((await new TestClient(takt.directUrl, token).call('GET', '/auth/session')).status).toBe(200);
+    const after = await fetchToken('used22@example.com', code, '192.0.2.32');
+    expect([after.status, after.body.error.message]).toEqual([403, spentCodeMessage]);
+  });
+
+  it('refuses the code 30 minutes after registration', async () => {
+    const { code, userId } = await register('old22@example.com', '192.0.2.33');
+    await takt.server.context.store.db
+      .updateTable('invites')
+      .set({ used_at: Date.now() - 31 * 60_000 })
+      .where('used_by', '=', userId)
+      .execute();
+    const after = await fetchToken('old22@example.com', code, '192.0.2.33');
+    expect([after.status, after.body.error.message]).toEqual([403, spentCodeMessage]);
+  });
+
+  it('never answers a token for a disabled user', async () => {
+    const { code, userId } = await register('off22@example.com', '192.0.2.34');
+    await takt.server.context.store.db
+      .updateTable('users')
+      .set({ disabled_at: Date.now() })
+      .where('id', '=', userId)
+      .execute();
+    const after = await fetchToken('off22@example.com', code, '192.0.2.34');
+    expect([after.status, after.body.error.message]).toEqual([
+      403,
+      'this account is disabled: ask your admin to enable it',
+    ]);
+  });
+});

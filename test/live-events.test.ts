@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiToken } from '../src/auth/api-token.ts';
+import { TestClient } from './support/http-client.ts';
 import { encodeMetrics, tokenMetrics } from './support/otlp-payloads.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 
@@ -16,8 +18,9 @@ function openEvents(token: string, headers: Record<string, string> = {}) {
   const abort = new AbortController();
   const frames: string[] = [];
   let waiting: (() => void) | undefined;
+  let ended = false;
   const ready = fetch(`${takt.directUrl}/api/events`, {
-    headers: { authorization: `Bearer ${token}`, ...headers },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     signal: abort.signal,
   }).then(async (r) => {
     const reader = (r.body as ReadableStream<Uint8Array>).getReader();
@@ -26,7 +29,11 @@ function openEvents(token: string, headers: Record<string, string> = {}) {
     void (async () => {
       for (;;) {
         const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
+        if (done) {
+          ended = true;
+          waiting?.();
+          return;
+        }
         buffer += decoder.decode(value, { stream: true });
         const parts = buffer.split('\n\n');
         buffer = parts.pop() ?? '';
@@ -50,7 +57,18 @@ function openEvents(token: string, headers: Record<string, string> = {}) {
       });
     }
   };
-  return { ready, next, frames, close: () => abort.abort() };
+  /** Whether the server ended the stream within timeoutMs. */
+  const endedWithin = async (timeoutMs: number): Promise<boolean> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ended && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    return ended;
+  };
+  return { ready, next, frames, endedWithin, close: () => abort.abort() };
 }
 
 async function exportFor(token: string, value: number): Promise<number> {
@@ -122,5 +140,61 @@ describe('GET /api/events', () => {
     const limit = await mine.next(/^event: limit_event/m);
     mine.close();
     expect([/"kind":"usage"/.test(usage), /"kind":"limit_event"/.test(limit)]).toEqual([true, true]);
+  });
+});
+
+describe('GET /api/events and its credential (issue 22.8)', () => {
+  const usageIds = (frames: string[]) =>
+    frames.filter((f) => /^event: usage/m.test(f)).map((f) => Number(/^id: (\d+)$/m.exec(f)?.[1]));
+
+  it("numbers events per user: one user's exports do not move another's ids", async () => {
+    const a = await takt.addUser('ids-a@example.com');
+    const b = await takt.addUser('ids-b@example.com');
+    const sa = openEvents(a.token);
+    const sb = openEvents(b.token);
+    await sa.next(/^event: hello/m);
+    await sb.next(/^event: hello/m);
+    expect(await exportFor(a.token, 101)).toBe(200);
+    await sa.next(/^event: usage/m);
+    expect(await exportFor(a.token, 102)).toBe(200);
+    const second = await sa.next(/^event: usage/m);
+    expect(await exportFor(b.token, 103)).toBe(200);
+    const firstOfB = await sb.next(/^event: usage/m);
+    expect([usageIds([second]), usageIds([firstOfB])]).toEqual([[2], [1]]);
+    for (const s of [sa, sb]) s.close();
+  });
+
+  it('ends a stream whose token was revoked instead of sending it the next event', async () => {
+    const u = await takt.addUser('revoked-sse@example.com');
+    const db = takt.server.context.store.db;
+    const other = await issueApiToken(db, u.userId, 'second machine');
+    const stream = openEvents(u.token);
+    await stream.next(/^event: hello/m);
+    const tokenId = (
+      await db
+        .selectFrom('api_tokens')
+        .select('id')
+        .where('user_id', '=', u.userId)
+        .orderBy('created_at')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const revoked = await new TestClient(takt.directUrl, other.token).call('DELETE', `/api/tokens/${tokenId}`);
+    expect(await exportFor(other.token, 111)).toBe(200);
+    expect([revoked.status, await stream.endedWithin(2000), usageIds(stream.frames)]).toEqual([200, true, []]);
+  });
+
+  it('ends a stream whose browser session signed out', async () => {
+    const u = await takt.addUser('session-sse@example.com');
+    const browser = new TestClient(takt.directUrl);
+    await new TestClient(takt.directUrl, u.token).call('POST', '/auth/password/set', { password: 'session stream pw' });
+    const login = await browser.call('POST', '/auth/login', {
+      email: 'session-sse@example.com',
+      password: 'session stream pw',
+    });
+    const stream = openEvents('', { cookie: browser.cookie });
+    await stream.next(/^event: hello/m);
+    const out = await browser.call('POST', '/auth/logout', {}, { 'x-csrf-token': login.body.csrf_token });
+    expect(await exportFor(u.token, 121)).toBe(200);
+    expect([out.status, await stream.endedWithin(2000), usageIds(stream.frames)]).toEqual([200, true, []]);
   });
 });

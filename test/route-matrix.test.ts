@@ -88,6 +88,7 @@ const MATRIX: Record<string, Row> = {
   'POST /auth/login': { request: () => ['POST', '/auth/login', {}], anon: 400 },
   'GET /auth/session': { request: () => ['GET', '/auth/session'], anon: 401 },
   'POST /auth/logout': { request: () => ['POST', '/auth/logout', {}], anon: 401 },
+  'POST /auth/logout-everywhere': { request: () => ['POST', '/auth/logout-everywhere', {}], anon: 401 },
   'POST /auth/password/set': { request: () => ['POST', '/auth/password/set', { password: 'p'.repeat(12) }], anon: 401 },
   'POST /auth/password/admin-set': {
     request: () => ['POST', '/auth/password/admin-set', { email: 'alice@example.com', password: 'p'.repeat(12) }],

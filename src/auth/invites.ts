@@ -1,6 +1,8 @@
 import { TaktError } from '../lib/errors.ts';
+import { hasUsedApiToken } from '../store/api-tokens.ts';
 import { findInviteByHash, insertInvites, markInviteUsed } from '../store/invites.ts';
 import type { Db } from '../store/store.ts';
+import type { User } from '../store/users.ts';
 import { newHumanCode, normalizeHumanCode, sha256 } from './secret.ts';
 
 export const DEFAULT_INVITE_TTL_SECONDS = 7 * 24 * 3600;
@@ -58,4 +60,35 @@ export async function spendInvite(db: Db, code: string, userId: string, now = Da
 export async function inviteBelongsTo(db: Db, code: string, userId: string, now = Date.now()): Promise<boolean> {
   const row = await findInviteByHash(db, inviteHash(code));
   return row !== undefined && row.used_by === userId && row.expires_at > now;
+}
+
+/** How long after registering the invite code still fetches a token (issue 22.3). */
+export const INVITE_PROOF_WINDOW_MS = 30 * 60_000;
+
+/**
+ * Why a matching invite code no longer proves identity, or undefined while it does. A code
+ * is a weak, shareable secret: it stands in for a password only until the account has a
+ * stronger proof (a password, a token in use) and only for a short time after registering.
+ */
+export async function inviteProofEnded(
+  db: Db,
+  code: string,
+  user: User,
+  now = Date.now(),
+): Promise<TaktError | undefined> {
+  if (user.disabled_at !== null)
+    return new TaktError('forbidden', 'this account is disabled: ask your admin to enable it');
+  const invite = await findInviteByHash(db, inviteHash(code));
+  const registeredAt = invite?.used_at ?? 0;
+  if (
+    user.password_hash !== null ||
+    now - registeredAt > INVITE_PROOF_WINDOW_MS ||
+    (await hasUsedApiToken(db, user.id))
+  ) {
+    return new TaktError(
+      'forbidden',
+      'this invite code no longer proves who you are (it does only until the account has a password or has used a token, and for 30 minutes after registering): sign in to the dashboard and create a token there, run takt setup --server URL to approve this machine in a browser, or ask your admin',
+    );
+  }
+  return undefined;
 }

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       webhookTimeoutSeconds: 15,
       webhookLeaseSeconds: 60,
       alertIntervalSeconds: 60,
+      liveStreamsMax: 500,
     });
   });
 

@@ -110,6 +110,12 @@ export const configSchema = z.object({
     .number({ error: 'TAKT_ALERT_INTERVAL must be a number of seconds' })
     .positive('TAKT_ALERT_INTERVAL must be more than 0')
     .default(60),
+  /** Open GET /api/events streams on this server, all users together (each holds a socket; issue 22.2). */
+  liveStreamsMax: z.coerce
+    .number({ error: 'TAKT_LIVE_STREAMS_MAX must be a whole number of streams' })
+    .int('TAKT_LIVE_STREAMS_MAX must be a whole number of streams')
+    .min(1, 'TAKT_LIVE_STREAMS_MAX must be at least 1')
+    .default(500),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -139,6 +145,7 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookTimeoutSeconds: { env: 'TAKT_WEBHOOK_TIMEOUT' },
   webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
   alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
+  liveStreamsMax: { env: 'TAKT_LIVE_STREAMS_MAX' },
 };
 
 import { ConfigError } from './config-error.ts';
@@ -178,6 +185,7 @@ export function loadConfig(
     webhookTimeoutSeconds: env.TAKT_WEBHOOK_TIMEOUT,
     webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
     alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
+    liveStreamsMax: env.TAKT_LIVE_STREAMS_MAX,
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);

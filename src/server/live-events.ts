@@ -2,7 +2,10 @@ import { type ChangeKind, type Changes, changeKinds } from '../lib/changes.ts';
 
 /** What changed for a user; the page refetches what the kind names. */
 export interface LiveEvent {
-  /** Increasing per process; sent as the SSE `id:` so a reconnect can say where it was. */
+  /**
+   * Increasing per user (and process); sent as the SSE `id:` so a reconnect can say where it
+   * was. Per user, so that ids tell nobody how much happens to other users (issue 22.8).
+   */
   id: number;
   kind: ChangeKind;
   at: string;
@@ -25,17 +28,19 @@ export interface LiveEvents {
 const KEPT_PER_USER = 32;
 
 export class InProcessLiveEvents implements LiveEvents {
-  #next = 1;
+  readonly #lastId = new Map<string, number>();
   readonly #listeners = new Map<string, Set<(event: LiveEvent) => void>>();
   readonly #recent = new Map<string, LiveEvent[]>();
   readonly #closers = new Set<() => void>();
 
   publish(userId: string, kind: ChangeKind): void {
-    const event: LiveEvent = { id: this.#next++, kind, at: new Date().toISOString() };
     // Only users who opened a page keep a history (so a reconnect can catch up): no
     // memory grows for machines nobody watches, and at most KEPT_PER_USER per user.
     const kept = this.#recent.get(userId);
     if (!kept) return;
+    const id = (this.#lastId.get(userId) ?? 0) + 1;
+    this.#lastId.set(userId, id);
+    const event: LiveEvent = { id, kind, at: new Date().toISOString() };
     kept.push(event);
     if (kept.length > KEPT_PER_USER) kept.shift();
     for (const l of this.#listeners.get(userId) ?? []) l(event);

@@ -15,6 +15,7 @@ import { openStore } from '../store/open-store.ts';
 import { PostgresChanges } from '../store/postgres/postgres-changes.ts';
 import type { Store } from '../store/store.ts';
 import { createWebhookService } from '../webhooks/webhook-service.ts';
+import { logAcceptFailures } from './accept-errors.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { feedLiveEvents, InProcessLiveEvents } from './live-events.ts';
@@ -127,6 +128,7 @@ export async function startServer(
     );
     (s as Server).once('error', reject);
   });
+  logAcceptFailures(http, log);
   const httpPort = (http.address() as AddressInfo).port;
 
   let grpcPort = 0;

@@ -25,6 +25,17 @@ export async function revokeApiToken(db: Db, id: string, now = Date.now()): Prom
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** Revokes every live token of a user; answers how many. */
+export async function revokeUserApiTokens(db: Db, userId: string, now = Date.now()): Promise<number> {
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** Records use, at most once a minute per token, so ingest does not write on every export. */
 export async function touchApiToken(db: Db, id: string, now = Date.now()): Promise<void> {
   await db
@@ -48,4 +59,16 @@ export async function listAllApiTokens(db: Db): Promise<(ApiTokenRow & { email: 
 
 export async function findApiTokenById(db: Db, id: string): Promise<ApiTokenRow | undefined> {
   return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** True when any token of the user has been used (revoked ones included). */
+export async function hasUsedApiToken(db: Db, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('last_used_at', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -20,6 +20,10 @@ export async function deleteWebSession(db: Db, idHash: string): Promise<void> {
   await db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
 }
 
-export async function deleteUserWebSessions(db: Db, userId: string): Promise<void> {
-  await db.deleteFrom('web_sessions').where('user_id', '=', userId).execute();
+/** Ends a user's browser sessions, all or all but `exceptIdHash`; answers how many ended. */
+export async function deleteUserWebSessions(db: Db, userId: string, exceptIdHash?: string): Promise<number> {
+  let q = db.deleteFrom('web_sessions').where('user_id', '=', userId);
+  if (exceptIdHash !== undefined) q = q.where('id_hash', '!=', exceptIdHash);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

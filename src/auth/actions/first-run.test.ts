@@ -54,3 +54,48 @@ describe.each(dialects)('first run on $name', ({ create }) => {
     expect([await gate.open(store), await gate.isNeeded(store)]).toEqual([undefined, false]);
   });
 });
+
+describe.each(dialects)('first-run codes expire on $name (issue 22.12)', ({ create }) => {
+  let db: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    db = await create();
+    store = await openStore(db.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+  const day = 24 * 3_600_000;
+  const t0 = Date.parse('2026-12-01T08:00:00Z');
+
+  it('refuses a code after 24 hours, and a start drops the codes older than that', async () => {
+    const gate = new FirstRunGate();
+    const old = (await gate.open(store, t0)) ?? '';
+    const attempt = (setupCode: string, now: number) =>
+      gate.complete(store, { setupCode, email: 'a@example.com', password: PASSWORD, address: null }, now).then(
+        (u) => ({ email: u.email }),
+        (e: { code: string; message: string }) => ({ code: e.code, message: e.message }),
+      );
+    const late = await attempt(old, t0 + day + 1);
+    const neededLate = await gate.isNeeded(store, t0 + day + 1);
+    const fresh = (await gate.open(store, t0 + day + 1)) ?? '';
+    const rows = await store.db.selectFrom('setup_codes').select('created_at').execute();
+    expect([late, neededLate]).toEqual([
+      {
+        code: 'forbidden',
+        message:
+          'the setup code has expired (a code lasts 24 hours): restart takt serve and use the new code it prints',
+      },
+      false,
+    ]);
+    expect(rows.map((r) => Number(r.created_at))).toEqual([t0 + day + 1]);
+    expect([await attempt(old, t0 + day + 2), await attempt(fresh, t0 + day + 2)]).toEqual([
+      {
+        code: 'forbidden',
+        message: 'wrong setup code: copy the code printed in the log of `takt serve` ("first-run setup code: …")',
+      },
+      { email: 'a@example.com' },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@ import { TaktError } from '../../lib/errors.ts';
 import type { Store } from '../../store/store.ts';
 import { findUserByEmail, normalizeEmail, type User } from '../../store/users.ts';
 import type { IssuedToken } from '../api-token.ts';
-import { inviteBelongsTo } from '../invites.ts';
+import { inviteBelongsTo, inviteProofEnded } from '../invites.ts';
 import type { FailedProofLimit } from '../rate-limit.ts';
 import type { Actor } from './actor.ts';
 import { issueToken } from './issue-token.ts';
@@ -30,6 +30,8 @@ export async function tokenByInvite(
     );
   }
   await failures?.succeed(account);
+  const ended = await inviteProofEnded(store.db, input.inviteCode, user);
+  if (ended) throw ended;
   const token = await store.transaction((trx) =>
     issueToken(
       trx,

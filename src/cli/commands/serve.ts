@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if ((await countUsers(server.context.store.db)) === 0) {
     log.info(`takt serve: no users yet. Open ${config.publicUrl ?? server.httpUrl}/ and create the first admin with`);
-    log.info(`takt serve: first-run setup code: ${server.context.setupCode ?? '(none)'}`);
+    log.info(`takt serve: first-run setup code: ${server.context.setupCode ?? '(none)'} (valid 24 hours)`);
     log.info('or, on this machine, create the first admin and their token:');
     log.info('  takt token create --email you@example.com --admin');
     log.info('then invite others with POST /auth/invite (or: takt admin invite).');

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AccountsSettings } from '../components/account-settings.tsx';
 import { Problem } from '../components/problem.tsx';
+import { SignOutEverywhere } from '../components/sign-out-everywhere.tsx';
 import { Tokens } from '../components/tokens.tsx';
 import { useSubmit } from '../use-submit.ts';
 
@@ -167,6 +168,7 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
       <button type="button" onClick={signOut}>
         Sign out
       </button>
+      <SignOutEverywhere onSignedOut={props.onSignedOut} />
       <AccountsSettings />
       <Tokens />
     </section>

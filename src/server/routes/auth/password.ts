@@ -15,7 +15,12 @@ export function registerPasswordRoutes(app: Hono, ctx: AppContext): void {
     await setPassword(
       ctx.store,
       { userId: caller.user.id, address: addressOf(c, ctx) },
-      { userId: caller.user.id, password: body.password, currentPassword: body.current_password },
+      {
+        userId: caller.user.id,
+        password: body.password,
+        currentPassword: body.current_password,
+        ...(caller.sessionIdHash ? { currentSessionIdHash: caller.sessionIdHash } : {}),
+      },
     );
     // Cached identities carry the user row, password hash included: drop them.
     ctx.tokens.forget();

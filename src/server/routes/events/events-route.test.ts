@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { TaktError } from '../../../lib/errors.ts';
+import { createLogger, silentLogger } from '../../../lib/log.ts';
 import type { User } from '../../../store/users.ts';
 import type { AppContext } from '../../app-context.ts';
+import { httpStatusOf } from '../../http-errors.ts';
 import { InProcessLiveEvents } from '../../live-events.ts';
+import { LiveStreams } from '../../live-streams.ts';
 import { registerEventsRoute } from './events-route.ts';
 
 const user: User = {
@@ -32,7 +36,12 @@ describe('GET /api/events', () => {
       },
     };
     // Only what the route uses: a token check and the live events.
-    const ctx = { tokens: { verify: async () => ({ user, tokenId: 't1' }) }, live: counting } as unknown as AppContext;
+    const ctx = {
+      tokens: { verify: async () => ({ user, tokenId: 't1' }) },
+      live: counting,
+      config: { liveStreamsMax: 500 },
+      log: silentLogger,
+    } as unknown as AppContext;
     const app = new Hono();
     registerEventsRoute(app, ctx, 50);
     const abort = new AbortController();
@@ -51,5 +60,72 @@ describe('GET /api/events', () => {
     abort.abort();
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(listening).toBe(0);
+  });
+});
+
+/** Reads a stream until it ends (or `until` shows up); answers what came. */
+async function readAll(r: Response, until?: string): Promise<string> {
+  const reader = (r.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return text;
+    text += decoder.decode(value);
+    if (until && text.includes(until)) {
+      await reader.cancel();
+      return text;
+    }
+  }
+}
+
+describe('GET /api/events limits (issue 22.2) and credential checks (issue 22.8)', () => {
+  const setup = (options: { total: number; perUser: number; valid?: () => boolean }) => {
+    const lines: string[] = [];
+    const log = createLogger('warn', { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const valid = options.valid ?? (() => true);
+    const ctx = {
+      tokens: { verify: async () => (valid() ? { user, tokenId: 't1' } : undefined) },
+      live: new InProcessLiveEvents(),
+      log,
+    } as unknown as AppContext;
+    const app = new Hono();
+    app.onError((e, c) => c.json({ error: { message: e.message } }, httpStatusOf((e as TaktError).code)));
+    const streams = new LiveStreams({ total: options.total, perUser: options.perUser, log });
+    registerEventsRoute(app, ctx, 50, streams);
+    const open = () => app.request('/api/events', { headers: { authorization: 'Bearer takt_x' } });
+    return { open, lines, streams };
+  };
+
+  it("closes a user's oldest stream beyond the per-user cap, and logs it", async () => {
+    const { open, lines, streams } = setup({ total: 10, perUser: 2 });
+    const first = await open();
+    const second = await open();
+    const third = await open();
+    const firstText = await readAll(first);
+    expect([firstText.startsWith(': connected'), streams.of('u1'), lines.length]).toEqual([true, 2, 1]);
+    expect(lines[0]).toContain('live streams: a user opened more than the per-user cap; closing their oldest');
+    await Promise.all([readAll(second, 'keep-alive'), readAll(third, 'keep-alive')]);
+  });
+
+  it('refuses a stream past the server-wide cap with 503, and logs it', async () => {
+    const { open, lines } = setup({ total: 1, perUser: 30 });
+    const first = await open();
+    const refused = await open();
+    expect([refused.status, ((await refused.json()) as { error: { message: string } }).error.message]).toEqual([
+      503,
+      'this server holds as many live streams as it may (TAKT_LIVE_STREAMS_MAX): the page works without them; try again later',
+    ]);
+    expect(lines[0]).toContain('live streams: the server-wide cap is reached');
+    await readAll(first, 'keep-alive');
+  });
+
+  it('ends the stream at the next keep-alive once its token no longer verifies', async () => {
+    let valid = true;
+    const { open, streams } = setup({ total: 10, perUser: 30, valid: () => valid });
+    const r = await open();
+    valid = false;
+    const text = await readAll(r);
+    expect([text.includes('keep-alive'), streams.count]).toEqual([false, 0]);
   });
 });
