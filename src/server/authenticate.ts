@@ -8,6 +8,7 @@ import { findWebSession, SESSION_COOKIE } from '../auth/web-session.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { User } from '../store/users.ts';
 import type { AppContext } from './app-context.ts';
+import { isOwnOrigin, requireOwnHost } from './own-hosts.ts';
 
 /** Who is calling: a bearer token or a browser session. */
 export interface Caller {
@@ -96,12 +97,27 @@ export async function requireAdmin(
     return { userId: caller.user.id, address };
   }
   if (ctx.config.lanAdminCidrs.length > 0 && isTrusted(ctx.lanAdmins, address)) {
-    // The address alone authorises: any page open in a browser on that network could post here.
-    if (options.write) requireSameSite(c, ctx);
+    // The address alone authorises: any page open in a browser on that network could post
+    // here, and through DNS rebinding read too. Only the server's own names pass (22.1).
+    requireAddressOnlyRequest(c, ctx, options.write === true);
     return { userId: caller?.user.id ?? null, address };
   }
   if (!caller) await requireCaller(c, ctx);
   throw new TaktError('forbidden', 'this needs an admin: sign in as an admin or use an admin token');
+}
+
+/**
+ * For a request the socket address alone authorises (LAN admin, the local mode): Host must
+ * be one of the server's own names, Origin (when sent) too, and a write must be same-site.
+ */
+export function requireAddressOnlyRequest(c: Context, ctx: AppContext, write: boolean): void {
+  requireOwnHost(ctx.ownHosts, c.req.header('host'));
+  const site = c.req.header('sec-fetch-site');
+  if (site === 'cross-site' || (write && site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    throw crossSite(`Sec-Fetch-Site: ${site}`);
+  }
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !isOwnOrigin(ctx.ownHosts, origin)) throw crossSite(`Origin: ${origin}`);
 }
 
 /**

@@ -18,6 +18,7 @@ import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
+import { ownHostNames } from './own-hosts.ts';
 import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
@@ -93,6 +94,7 @@ export async function startServer(
     log,
     trustedProxies: addressList(config.trustedProxies),
     lanAdmins: addressList(config.lanAdminCidrs),
+    ownHosts: ownHostNames(config),
     limits: shared
       ? {
           auth: new SharedRateLimiter(store.db, config.authRateLimit, 60_000),
