@@ -8,12 +8,14 @@ import { findWebSession, SESSION_COOKIE } from '../auth/web-session.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { User } from '../store/users.ts';
 import type { AppContext } from './app-context.ts';
+import { localOwnerOf } from './local-mode.ts';
 import { isOwnOrigin, requireOwnHost } from './own-hosts.ts';
 
 /** Who is calling: a bearer token or a browser session. */
 export interface Caller {
   user: User;
-  via: 'token' | 'session';
+  /** 'local': no credentials, the owner of a one-person store (local-mode.ts). */
+  via: 'token' | 'session' | 'local';
   /** The bearer token's id (via token). */
   tokenId?: string;
   /** The bearer token itself (via token), to hand back in a setup payload. */
@@ -55,9 +57,13 @@ export async function findCaller(c: Context, ctx: AppContext): Promise<Caller | 
 export async function requireCaller(
   c: Context,
   ctx: AppContext,
-  options: { write?: boolean; csrfFromForm?: string } = {},
+  options: { write?: boolean; csrfFromForm?: string; local?: boolean } = {},
 ): Promise<Caller> {
-  const caller = await findCaller(c, ctx);
+  let caller = await findCaller(c, ctx);
+  if (!caller && options.local) {
+    const owner = await localOwnerOf(c, ctx.store.db, ctx.config);
+    if (owner) caller = { user: owner, via: 'local' };
+  }
   if (!caller) {
     const sent = Boolean(c.req.header('authorization') || getCookie(c, SESSION_COOKIE));
     throw new TaktError(

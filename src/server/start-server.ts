@@ -17,6 +17,7 @@ import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { InProcessLiveEvents } from './live-events.ts';
+import { localGrpcOwner } from './local-mode.ts';
 import { createServerMetrics } from './observability.ts';
 import { ownHostNames } from './own-hosts.ts';
 import { pricesFor } from './routes/limits/prices.ts';
@@ -132,7 +133,15 @@ export async function startServer(
 
   let grpcPort = 0;
   const grpcServer = config.grpcEnabled
-    ? createGrpcServer({ recorder, metrics, tokens, log, live, bodyLimitBytes: config.bodyLimitBytes })
+    ? createGrpcServer({
+        recorder,
+        metrics,
+        tokens,
+        log,
+        live,
+        bodyLimitBytes: config.bodyLimitBytes,
+        localOwner: (peer, authority) => localGrpcOwner(store.db, config, peer, authority),
+      })
     : undefined;
   if (grpcServer) {
     try {

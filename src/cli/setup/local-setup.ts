@@ -15,6 +15,7 @@ import { MACHINE_NAME, telemetryEnv } from '../../install/setup-payload.ts';
 import { EMAIL_MESSAGE, isEmailAddress } from '../../lib/email.ts';
 import { TaktError } from '../../lib/errors.ts';
 import type { Db } from '../../store/db.ts';
+import { setLocalOwner } from '../../store/local-owner.ts';
 import { openStore } from '../../store/open-store.ts';
 import {
   findUserByEmail,
@@ -84,6 +85,7 @@ export async function localSetup(o: {
   try {
     owner = await store.transaction(async (trx) => {
       const { user, created, renamedFrom } = await chooseOwner(trx, o.email);
+      await setLocalOwner(trx, user.id, Date.now());
       // A token settings.json already holds for this user still works: keep it (one token per machine).
       const current = existing ? await verifyApiToken(trx, existing) : undefined;
       const hasPassword = user.password_hash !== null;

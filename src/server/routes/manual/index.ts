@@ -48,7 +48,7 @@ function entryTime(at: string | number | undefined, now: number): number {
 
 export function registerManualRoutes(app: Hono, ctx: AppContext): void {
   const create = async (c: Context) => {
-    const caller = await requireCaller(c, ctx, { write: true });
+    const caller = await requireCaller(c, ctx, { write: true, local: true });
     const body = await readJson(c, entryBody);
     const now = Date.now();
     const entry = await createManualEntry(
@@ -64,7 +64,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
   };
 
   const remove = async (c: Context, which: { id: string } | { index: number }) => {
-    const caller = await requireCaller(c, ctx, { write: true });
+    const caller = await requireCaller(c, ctx, { write: true, local: true });
     const deleted = await deleteManualEntryAction(
       ctx.store,
       { userId: caller.user.id, address: addressOf(c, ctx) },
@@ -82,7 +82,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
 
   /** GET /api/manual-entries: the caller's manual entries, oldest first, with the index seed 002 deletes by. */
   app.get('/api/manual-entries', async (c) => {
-    const caller = await requireCaller(c, ctx);
+    const caller = await requireCaller(c, ctx, { local: true });
     const prices = pricesFor(ctx.config.home);
     const entries = await listManualEntries(ctx.store.db, caller.user.id);
     return c.json({
@@ -97,7 +97,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
 
   /** POST /api/delete-session {index} (seed 002): deletes the index-th entry, oldest first. */
   app.post('/api/delete-session', async (c) => {
-    await requireCaller(c, ctx, { write: true });
+    await requireCaller(c, ctx, { write: true, local: true });
     const { index } = await readJson(c, deleteByIndex);
     return remove(c, { index });
   });
