@@ -81,3 +81,14 @@ export async function listAccountsOfTokenSince(
     .execute();
   return rows.map((r) => ({ ...r, last_seen_at: Number(r.last_seen_at) }));
 }
+
+/** Which of these account uuids belong to the user. */
+export async function ownAccountUuids(db: Db, userId: string, uuids: string[]): Promise<Set<string | null>> {
+  const own = await db
+    .selectFrom('accounts')
+    .select('account_uuid')
+    .where('user_id', '=', userId)
+    .where('account_uuid', 'in', uuids.length ? uuids : [''])
+    .execute();
+  return new Set(own.map((a) => a.account_uuid));
+}

@@ -167,6 +167,9 @@ export const PLANS = ['pro', 'max5', 'max20', 'team', 'team_premium', 'enterpris
 
 export interface SessionRow {
   session_id: string;
+  /** The working directory's last two parts; null when only OpenTelemetry reported the session. */
+  project: string | null;
+  cwd: string | null;
   started_at: string;
   last_activity_at: string;
   duration_seconds: number;

@@ -58,8 +58,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
       pricesFor(ctx.config.home),
       now,
     );
-    ctx.recorder.onCommitted?.(new Set([caller.user.id]));
-    ctx.live.publish(caller.user.id, 'usage');
+    ctx.changes.publish(caller.user.id, 'usage');
     return c.json(entry, 201);
   };
 
@@ -71,8 +70,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
       which,
       pricesFor(ctx.config.home),
     );
-    ctx.recorder.onCommitted?.(new Set([caller.user.id]));
-    ctx.live.publish(caller.user.id, 'usage');
+    ctx.changes.publish(caller.user.id, 'usage');
     return c.json({ deleted });
   };
 
