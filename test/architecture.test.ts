@@ -22,6 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['lib', 'recording', 'auth'],
   queries: ['lib', 'store', 'usage', 'pricing', 'official', 'transcripts'],
   limits: ['lib', 'store', 'audit', 'usage', 'official', 'queries', 'pricing'],
+  manual: ['lib', 'store', 'audit', 'pricing'],
   webhooks: ['lib', 'config', 'store', 'audit', 'usage', 'queries', 'pricing'],
   agent: ['lib', 'config', 'transcripts', 'pricing', 'usage', 'official', 'install'],
   server: [
@@ -36,6 +37,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'official',
     'queries',
     'limits',
+    'manual',
     'install',
     'webhooks',
     'pricing',

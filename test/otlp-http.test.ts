@@ -345,7 +345,11 @@ describe('operations endpoints', () => {
   it('serves /healthz and Prometheus /metrics with takt counters', async () => {
     const health = await fetch(`${takt.directUrl}/healthz`).then((r) => r.json());
     const metrics = await fetch(`${takt.directUrl}/metrics`).then((r) => r.text());
-    expect(health).toEqual({ status: 'ok', store: 'sqlite' });
+    expect(health).toEqual({
+      status: 'ok',
+      store: 'sqlite',
+      local_mode: { on: false, reason: 'this store was not made by takt setup --local' },
+    });
     expect(metrics).toMatch(/takt_otlp_exports_total\{signal="metrics",transport="http",outcome="accepted"\} \d+/);
     expect(metrics).toMatch(/takt_otlp_points_duplicate_total\{signal="metrics"\} [1-9]/);
     expect(metrics).toMatch(/takt_otlp_export_duration_seconds_bucket/);

@@ -293,7 +293,7 @@ describe.each(dialects)('every source once on $name', ({ create }) => {
       cache_read: 0,
       cache_creation: 0,
       note: 'pairing',
-      cost_usd: 0,
+      cost_usd: null,
       model: null,
     });
     const b = await client.call('POST', '/api/manual-entries', {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telemetryEnv } from '../src/install/setup-payload.ts';
+import { updateAccountSettings } from '../src/store/accounts.ts';
+import { touchAccount } from '../src/store/telemetry.ts';
 import { TestClient } from './support/http-client.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 
@@ -99,6 +101,25 @@ describe('takt track', () => {
       [5420, 'pairing session'],
       [700, 'by hand'],
     ]);
+  });
+
+  it('--account names the account the entry counts toward, and the answer says which', async () => {
+    const db = takt.server.context.store.db;
+    const seat = await touchAccount(
+      db,
+      takt.userId,
+      { key: 'acct-track-seat', accountUuid: 'acct-track-seat', organizationId: null, email: 'dev@example.com' },
+      Date.now(),
+    );
+    await updateAccountSettings(db, seat, { label: 'Work seat' });
+    const r = await takt_(['track', '11', '22', '--account', 'work seat', ...server()]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(
+      /manual entry \S+ recorded: 33 tokens \(input 11, output 22, cache read 0, cache writes 0\)\n/,
+    );
+    expect(r.out).toContain('counted toward Work seat (as given)\n');
+    const list = await client.call('GET', '/api/manual-entries');
+    expect(list.body.entries.at(-1)).toMatchObject({ input: 11, account_id: seat, cost_usd: null });
   });
 });
 

@@ -29,6 +29,26 @@ const cidrList = z
   )
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'use addresses or CIDR ranges like 10.0.0.0/8')));
 
+/** Host names (no port, no scheme): the names this server answers to besides its own (docs/security.md). */
+const hostList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/,
+          'use host names or addresses without port or scheme, such as takt.home.arpa,192.168.1.5',
+        ),
+    ),
+  );
+
 export const configSchema = z.object({
   home: z.string().min(1, 'TAKT_HOME must be a directory path'),
   databaseUrl: z
@@ -55,6 +75,12 @@ export const configSchema = z.object({
   ),
   publicUrl: z.url('TAKT_PUBLIC_URL must be an absolute URL such as https://takt.example.com').optional(),
   lanAdminCidrs: cidrList.default([]),
+  /**
+   * More names this server is reached by (beside loopback names, the bound address, the
+   * machine's addresses and TAKT_PUBLIC_URL's host): where the address alone authorises (LAN
+   * admin, the one-person local mode) any other Host is refused, which stops DNS rebinding.
+   */
+  allowedHosts: hostList.default([]),
   trustedProxies: cidrList.default([]),
   logLevel: z
     .enum(['silent', 'error', 'warn', 'info', 'debug'], {
@@ -131,6 +157,7 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   bodyLimitBytes: { env: 'TAKT_BODY_LIMIT', flag: '--body-limit' },
   publicUrl: { env: 'TAKT_PUBLIC_URL', flag: '--public-url' },
   lanAdminCidrs: { env: 'TAKT_LAN_ADMIN_CIDRS', flag: '--lan-admin-cidrs' },
+  allowedHosts: { env: 'TAKT_ALLOWED_HOSTS' },
   trustedProxies: { env: 'TAKT_TRUSTED_PROXIES', flag: '--trusted-proxies' },
   logLevel: { env: 'TAKT_LOG_LEVEL', flag: '--log-level' },
   // No flag: a secret on the command line is visible to every user in ps.
@@ -171,6 +198,7 @@ export function loadConfig(
     bodyLimitBytes: flags.bodyLimitBytes ?? env.TAKT_BODY_LIMIT,
     publicUrl: flags.publicUrl ?? env.TAKT_PUBLIC_URL,
     lanAdminCidrs: flags.lanAdminCidrs ?? env.TAKT_LAN_ADMIN_CIDRS,
+    allowedHosts: flags.allowedHosts ?? env.TAKT_ALLOWED_HOSTS,
     trustedProxies: flags.trustedProxies ?? env.TAKT_TRUSTED_PROXIES,
     logLevel: flags.logLevel ?? env.TAKT_LOG_LEVEL,
     metricsToken: flags.metricsToken ?? env.TAKT_METRICS_TOKEN,

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { TokenIdentity } from '../auth/api-token.ts';
 import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { TaktError, toTaktError } from '../lib/errors.ts';
@@ -41,6 +42,11 @@ export interface GrpcDeps {
   tokens: TokenVerifier;
   log: Logger;
   bodyLimitBytes: number;
+  /**
+   * The one-person local mode: the owner for a call without a token, given the peer
+   * ("127.0.0.1:5555", "[::1]:5555") and :authority; undefined when the mode is off.
+   */
+  localOwner?: (peer: string, authority: string) => Promise<TokenIdentity | undefined>;
 }
 
 export function createGrpcServer(deps: GrpcDeps): grpc.Server {
@@ -76,10 +82,10 @@ export function createGrpcServer(deps: GrpcDeps): grpc.Server {
 
 async function handle(signal: Signal, call: grpc.ServerUnaryCall<Buffer, Buffer>, deps: GrpcDeps): Promise<Buffer> {
   const header = call.metadata.get('authorization')[0];
-  const identity = await authenticateBearer(
-    typeof header === 'string' ? header : header?.toString(),
-    deps.tokens,
-  ).catch((error: unknown) => {
+  const identify = async () =>
+    (header === undefined && deps.localOwner ? await deps.localOwner(call.getPeer(), call.getHost()) : undefined) ??
+    (await authenticateBearer(typeof header === 'string' ? header : header?.toString(), deps.tokens));
+  const identity = await identify().catch((error: unknown) => {
     deps.metrics.exportsTotal.inc({ signal, transport: 'grpc', outcome: 'rejected' });
     throw error;
   });

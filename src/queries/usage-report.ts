@@ -1,6 +1,6 @@
 import { TaktError } from '../lib/errors.ts';
 import { addUsage, emptyUsage, type UsageCounts } from '../lib/usage-counts.ts';
-import { listAccounts } from '../store/accounts.ts';
+import { type AccountRow, listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import { listMachines } from '../store/machines.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
@@ -17,7 +17,7 @@ export interface UsageReport {
   to: string;
   totals: UsageTotals;
   /** `key` joins the dimensions with `|` (`2026-12-01|claude-opus-4-1`); `keys` names each one. */
-  groups: ({ key: string; keys?: Partial<Record<UsageGroupBy, string>> } & UsageTotals)[];
+  groups: ({ key: string; keys?: Partial<Record<UsageGroupBy, string>>; name?: string } & UsageTotals)[];
 }
 
 /** `day`, `model`, … or two of them joined by a comma (`day,model`: the stacked-by-model chart in one call). */
@@ -68,8 +68,11 @@ export async function queryUsage(
   const accounts = needAccounts ? await listAccounts(db, q.userId) : [];
   const names = {
     machine: new Map(machines.map((m) => [m.id, m.host_name || '(unknown)'])),
-    account: new Map(accounts.map((a) => [a.id, a.email ?? a.account_key])),
+    // By the account's identity (uuid, else organization, else email): two accounts that share
+    // an email are two groups (issue 19.10); `name` tells them apart for people.
+    account: new Map(accounts.map((a) => [a.id, a.account_uuid ?? a.account_key])),
   };
+  const accountNames = accountDisplayNames(accounts);
   // An unknown filter matches nothing (an empty report), like a range with no usage.
   const machineId =
     q.machine === undefined
@@ -110,9 +113,29 @@ export async function queryUsage(
       .map(([key, g]) =>
         dims.length > 1
           ? { key, keys: Object.fromEntries(dims.map((d, i) => [d, g.keys[i] as string])), ...round(g.t) }
-          : { key, ...round(g.t) },
+          : dims[0] === 'account'
+            ? { key, name: accountNames.get(key) ?? key, ...round(g.t) }
+            : { key, ...round(g.t) },
       ),
   };
+}
+
+/**
+ * People's names for accounts, by identity: the label, else the email; where two share one,
+ * the organization (when theirs differ) or the uuid's last 8 characters is added.
+ */
+function accountDisplayNames(accounts: AccountRow[]): Map<string, string> {
+  const base = (a: AccountRow) => a.label ?? a.email ?? a.account_key;
+  const out = new Map<string, string>();
+  for (const a of accounts) {
+    const twins = accounts.filter((b) => b !== a && base(b) === base(a));
+    const key = a.account_uuid ?? a.account_key;
+    if (twins.length === 0) out.set(key, base(a));
+    else if (a.organization_id && twins.every((b) => b.organization_id !== a.organization_id))
+      out.set(key, `${base(a)} (organization ${a.organization_id})`);
+    else out.set(key, `${base(a)} (…${key.slice(-8)})`);
+  }
+  return out;
 }
 
 function groupKey(

@@ -21,6 +21,8 @@ export interface AppContext {
   log: Logger;
   trustedProxies: BlockList;
   lanAdmins: BlockList;
+  /** The names this server answers to where the address alone authorises (own-hosts.ts). */
+  ownHosts: Set<string>;
   /**
    * Register and device endpoints count attempts per address (and register per email);
    * login and /auth/token count failed proofs per address and per account (`failures`).

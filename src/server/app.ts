@@ -3,6 +3,7 @@ import type { Signal } from '../ingest/otlp-decode.ts';
 import { isTaktError, toTaktError } from '../lib/errors.ts';
 import type { AppContext } from './app-context.ts';
 import { httpStatusOf } from './http-errors.ts';
+import { localModeStatus, localOwnerOf } from './local-mode.ts';
 import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
@@ -53,7 +54,8 @@ export function createApp(ctx: AppContext): Hono {
   app.get('/healthz', async (c) => {
     try {
       await withTimeout(ctx.store.ping(), PING_TIMEOUT_MS);
-      return c.json({ status: 'ok', store: ctx.store.dialect });
+      const local = await localModeStatus(ctx.store.db, ctx.config);
+      return c.json({ status: 'ok', store: ctx.store.dialect, local_mode: { on: local.on, reason: local.reason } });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return c.json(
@@ -99,7 +101,14 @@ export function createApp(ctx: AppContext): Hono {
   app.post('*', async (c, next) => {
     const m = OTLP_PATH.exec(c.req.path);
     if (!m) return next();
-    return handleOtlpHttp(c, m[1] as Signal, { ...ctx, bodyLimitBytes: ctx.config.bodyLimitBytes });
+    return handleOtlpHttp(c, m[1] as Signal, {
+      ...ctx,
+      bodyLimitBytes: ctx.config.bodyLimitBytes,
+      localOwner: async (req) => {
+        const owner = await localOwnerOf(req, ctx.store.db, ctx.config);
+        return owner ? { user: owner, tokenId: '' } : undefined;
+      },
+    });
   });
 
   registerDashboard(app);

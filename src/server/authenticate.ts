@@ -8,11 +8,14 @@ import { findWebSession, SESSION_COOKIE } from '../auth/web-session.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { User } from '../store/users.ts';
 import type { AppContext } from './app-context.ts';
+import { localOwnerOf } from './local-mode.ts';
+import { isOwnOrigin, requireOwnHost } from './own-hosts.ts';
 
 /** Who is calling: a bearer token or a browser session. */
 export interface Caller {
   user: User;
-  via: 'token' | 'session';
+  /** 'local': no credentials, the owner of a one-person store (local-mode.ts). */
+  via: 'token' | 'session' | 'local';
   /** The bearer token's id (via token). */
   tokenId?: string;
   /** The bearer token itself (via token), to hand back in a setup payload. */
@@ -54,9 +57,13 @@ export async function findCaller(c: Context, ctx: AppContext): Promise<Caller | 
 export async function requireCaller(
   c: Context,
   ctx: AppContext,
-  options: { write?: boolean; csrfFromForm?: string } = {},
+  options: { write?: boolean; csrfFromForm?: string; local?: boolean } = {},
 ): Promise<Caller> {
-  const caller = await findCaller(c, ctx);
+  let caller = await findCaller(c, ctx);
+  if (!caller && options.local) {
+    const owner = await localOwnerOf(c, ctx.store.db, ctx.config);
+    if (owner) caller = { user: owner, via: 'local' };
+  }
   if (!caller) {
     const sent = Boolean(c.req.header('authorization') || getCookie(c, SESSION_COOKIE));
     throw new TaktError(
@@ -96,12 +103,27 @@ export async function requireAdmin(
     return { userId: caller.user.id, address };
   }
   if (ctx.config.lanAdminCidrs.length > 0 && isTrusted(ctx.lanAdmins, address)) {
-    // The address alone authorises: any page open in a browser on that network could post here.
-    if (options.write) requireSameSite(c, ctx);
+    // The address alone authorises: any page open in a browser on that network could post
+    // here, and through DNS rebinding read too. Only the server's own names pass (22.1).
+    requireAddressOnlyRequest(c, ctx, options.write === true);
     return { userId: caller?.user.id ?? null, address };
   }
   if (!caller) await requireCaller(c, ctx);
   throw new TaktError('forbidden', 'this needs an admin: sign in as an admin or use an admin token');
+}
+
+/**
+ * For a request the socket address alone authorises (LAN admin, the local mode): Host must
+ * be one of the server's own names, Origin (when sent) too, and a write must be same-site.
+ */
+export function requireAddressOnlyRequest(c: Context, ctx: AppContext, write: boolean): void {
+  requireOwnHost(ctx.ownHosts, c.req.header('host'));
+  const site = c.req.header('sec-fetch-site');
+  if (site === 'cross-site' || (write && site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    throw crossSite(`Sec-Fetch-Site: ${site}`);
+  }
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !isOwnOrigin(ctx.ownHosts, origin)) throw crossSite(`Origin: ${origin}`);
 }
 
 /**

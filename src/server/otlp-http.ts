@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { TokenIdentity } from '../auth/api-token.ts';
 import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { handleExport, type Transport } from '../ingest/export-handler.ts';
@@ -17,6 +18,8 @@ export interface OtlpHttpDeps {
   tokens: TokenVerifier;
   log: Logger;
   bodyLimitBytes: number;
+  /** The one-person local mode: the owner for a request without a token (local-mode.ts). */
+  localOwner?: (c: Context) => Promise<TokenIdentity | undefined>;
 }
 
 const CONTENT_TYPES: Record<string, Encoding> = {
@@ -46,7 +49,8 @@ export async function handleOtlpHttp(c: Context, signal: Signal, deps: OtlpHttpD
   }
   let handled = false;
   try {
-    const identity = await authenticateBearer(c.req.header('authorization'), deps.tokens);
+    const local = deps.localOwner ? await deps.localOwner(c) : undefined;
+    const identity = local ?? (await authenticateBearer(c.req.header('authorization'), deps.tokens));
     const raw = await readRequestBody(c, deps.bodyLimitBytes, EXPORT_HINT);
     const body = await decompressBody(raw, c.req.header('content-encoding'), deps.bodyLimitBytes);
     handled = true;

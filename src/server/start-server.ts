@@ -19,7 +19,9 @@ import { logAcceptFailures } from './accept-errors.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { feedLiveEvents, InProcessLiveEvents } from './live-events.ts';
+import { localGrpcOwner } from './local-mode.ts';
 import { createServerMetrics } from './observability.ts';
+import { ownHostNames } from './own-hosts.ts';
 import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
@@ -94,6 +96,7 @@ export async function startServer(
     log,
     trustedProxies: addressList(config.trustedProxies),
     lanAdmins: addressList(config.lanAdminCidrs),
+    ownHosts: ownHostNames(config),
     limits: shared
       ? {
           auth: new SharedRateLimiter(store.db, config.authRateLimit, 60_000),
@@ -133,7 +136,14 @@ export async function startServer(
 
   let grpcPort = 0;
   const grpcServer = config.grpcEnabled
-    ? createGrpcServer({ recorder, metrics, tokens, log, bodyLimitBytes: config.bodyLimitBytes })
+    ? createGrpcServer({
+        recorder,
+        metrics,
+        tokens,
+        log,
+        bodyLimitBytes: config.bodyLimitBytes,
+        localOwner: (peer, authority) => localGrpcOwner(store.db, config, peer, authority),
+      })
     : undefined;
   if (grpcServer) {
     try {

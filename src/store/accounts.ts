@@ -1,7 +1,7 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Db } from './db.ts';
 import type { AccountsTable } from './schema.ts';
-import { touchAccount } from './telemetry.ts';
+import { timeKeyPrefix, touchAccount } from './telemetry.ts';
 
 export type AccountRow = Selectable<AccountsTable>;
 
@@ -57,18 +57,29 @@ export async function updateAccountSettings(db: Db, id: string, update: AccountS
   await db.updateTable('accounts').set(update).where('id', '=', id).execute();
 }
 
-/** The Claude accounts a user's telemetry named since `since`. */
-export async function listAccountsSeenSince(
+/**
+ * The accounts one token's usage went to since `since` (seed 000's recent_accounts_for_token
+ * is per token, not per user), each with the last time that token sent for it. Dedupe keys
+ * start with the time, so the primary key bounds the scan.
+ */
+export async function listAccountsOfTokenSince(
   db: Db,
   userId: string,
+  tokenId: string,
   since: number,
-): Promise<Pick<AccountRow, 'account_uuid' | 'organization_id' | 'email' | 'last_seen_at'>[]> {
-  return db
-    .selectFrom('accounts')
-    .select(['account_uuid', 'organization_id', 'email', 'last_seen_at'])
-    .where('user_id', '=', userId)
-    .where('last_seen_at', '>=', since)
+): Promise<(Pick<AccountRow, 'account_uuid' | 'organization_id' | 'email'> & { last_seen_at: number })[]> {
+  const rows = await db
+    .selectFrom('usage_records as u')
+    .innerJoin('accounts as a', 'a.id', 'u.account_id')
+    .select((eb) => ['a.account_uuid', 'a.organization_id', 'a.email', eb.fn.max('u.ts').as('last_seen_at')])
+    .where('u.user_id', '=', userId)
+    .where('u.dedupe_key', '>=', timeKeyPrefix(since))
+    .where('u.token_id', '=', tokenId)
+    .where('u.ts', '>=', since)
+    .groupBy(['a.id', 'a.account_uuid', 'a.organization_id', 'a.email'])
+    .orderBy('a.id')
     .execute();
+  return rows.map((r) => ({ ...r, last_seen_at: Number(r.last_seen_at) }));
 }
 
 /** Which of these account uuids belong to the user. */

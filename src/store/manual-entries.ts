@@ -13,6 +13,7 @@ import { addToHourly, HOUR_MS, timeKeyPrefix } from './telemetry.ts';
  */
 export interface ManualEntry extends UsageCounts {
   id: string;
+  account_id: string;
   at: number;
   note: string | null;
   model: string;
@@ -24,7 +25,16 @@ export const manualSessionId = (id: string) => `manual-${id}`;
 
 export async function insertManualEntry(
   db: Db,
-  input: { userId: string; at: number; note: string | null; model: string; usage: UsageCounts; now: number },
+  input: {
+    userId: string;
+    at: number;
+    note: string | null;
+    model: string;
+    usage: UsageCounts;
+    now: number;
+    /** accounts.id the entry counts toward ('' none known yet). */
+    accountId?: string;
+  },
 ): Promise<ManualEntry> {
   const id = newId();
   const row: UsageRecordsTable = {
@@ -33,7 +43,7 @@ export async function insertManualEntry(
     source: 'manual',
     ts: input.at,
     machine_id: '',
-    account_id: '',
+    account_id: input.accountId ?? '',
     session_id: manualSessionId(id),
     model: input.model,
     request_id: null,
@@ -53,7 +63,15 @@ export async function insertManualEntry(
       created_at: input.now,
     })
     .execute();
-  return { id, at: input.at, note: input.note, model: input.model, created_at: input.now, ...input.usage };
+  return {
+    id,
+    account_id: row.account_id,
+    at: input.at,
+    note: input.note,
+    model: input.model,
+    created_at: input.now,
+    ...input.usage,
+  };
 }
 
 /** A user's manual entries, oldest first (the order seed 002's `index` refers to). */
@@ -63,7 +81,15 @@ export async function listManualEntries(db: Db, userId: string): Promise<ManualE
     .innerJoin('usage_records as u', (j) =>
       j.onRef('u.user_id', '=', 'm.user_id').onRef('u.dedupe_key', '=', 'm.dedupe_key'),
     )
-    .select(['m.id', 'm.at', 'm.note', 'm.created_at', 'u.model', ...USAGE_FIELDS.map((f) => `u.${f}` as const)])
+    .select([
+      'm.id',
+      'm.at',
+      'm.note',
+      'm.created_at',
+      'u.model',
+      'u.account_id',
+      ...USAGE_FIELDS.map((f) => `u.${f}` as const),
+    ])
     .where('m.user_id', '=', userId)
     .orderBy('m.at')
     .orderBy('m.created_at')

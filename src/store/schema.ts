@@ -38,6 +38,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   webhook_alert_state: WebhookAlertStateTable;
   setup_codes: SetupCodesTable;
+  local_owner: LocalOwnerTable;
   rate_windows: RateWindowsTable;
   failed_proofs: FailedProofsTable;
   failed_proof_addresses: FailedProofAddressesTable;
@@ -46,6 +47,12 @@ export interface Database {
 }
 
 /** SHA-256 of each first-run setup code a replica printed; any of them opens the first-run page. */
+/** The owner `takt setup --local` made (at most one row). */
+export interface LocalOwnerTable {
+  user_id: string;
+  set_at: number;
+}
+
 export interface SetupCodesTable {
   code_hash: string;
   created_at: number;

@@ -245,7 +245,7 @@ describe.each(dialects)('store on $name', ({ create }) => {
     ]);
     expect(await r('account')).toEqual([
       ['(unknown)', 490 + 33 + 33],
-      ['me@x.com', 1540],
+      ['acc-1', 1540],
     ]);
     expect(await r('model')).toEqual([
       ['claude-opus-4-1', 490],

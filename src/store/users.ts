@@ -1,3 +1,5 @@
+import { EMAIL_MESSAGE, isEmailAddress } from '../lib/email.ts';
+import { TaktError } from '../lib/errors.ts';
 import type { Db } from './db.ts';
 import { newId } from './ids.ts';
 import type { UserRole, UsersTable } from './schema.ts';
@@ -16,6 +18,8 @@ export async function insertUser(
   db: Db,
   input: { email: string; role?: UserRole; passwordHash?: string | null; now?: number },
 ): Promise<User> {
+  // The one email rule (lib/email.ts) holds for every way a person is made.
+  if (!isEmailAddress(input.email)) throw new TaktError('bad_request', `'${input.email}': ${EMAIL_MESSAGE}`);
   const user: User = {
     id: newId(),
     email: normalizeEmail(input.email),
@@ -43,6 +47,16 @@ export async function setPasswordHash(
     q = expected === null ? q.where('password_hash', 'is', null) : q.where('password_hash', '=', expected);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Gives a user another email (the owner of `takt setup --local` renamed by `--email`). */
+export async function setUserEmail(db: Db, userId: string, email: string): Promise<void> {
+  if (!isEmailAddress(email)) throw new TaktError('bad_request', `'${email}': ${EMAIL_MESSAGE}`);
+  await db
+    .updateTable('users')
+    .set({ email: normalizeEmail(email) })
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function countUsers(db: Db): Promise<number> {

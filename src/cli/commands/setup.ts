@@ -179,6 +179,7 @@ async function runLocal(values: {
     return 0;
   }
   const lines = [
+    ...(r.renamed_from ? [`Renamed the owner ${r.renamed_from} to ${r.email} (one person, one store).`] : []),
     `${r.created_user ? 'Created' : 'Using'} the owner account ${r.email}${r.token_reused ? ' and its token already in settings.json' : ' and a token for this machine'}.`,
     `Claude Code's telemetry now goes to ${r.server} (${r.settings}${r.backup ? `, backup: ${r.backup}` : ''}).`,
     `StopFailure hook ${r.hooks.hook}; status line ${r.hooks.status_line === 'added' ? 'set to takt statusline' : 'kept as it was'}.`,
@@ -186,8 +187,9 @@ async function runLocal(values: {
       ? `takt serve runs as a service of your user (${r.service}).`
       : 'Start the server: takt serve (or once for good: takt service install serve).',
     `Dashboard: ${r.dashboard}`,
+    `Email to sign in with: ${r.email}`,
     r.has_password
-      ? `Sign in there as ${r.email} with your password.`
+      ? `Sign in there as ${r.email} with your password (you are its admin).`
       : `To sign in there, give ${r.email} a password: takt setup --local --password-stdin (reads it from stdin), or run takt setup --local again on a terminal.`,
     'Restart Claude Code (it reads its settings only at start), send one prompt, then: takt validate',
   ];

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { issueToken } from '../../auth/actions/issue-token.ts';
 import { loadConfig } from '../../config/config.ts';
+import { isEmailAddress } from '../../lib/email.ts';
 import { openStore } from '../../store/open-store.ts';
 import { findUserByEmail, insertUser } from '../../store/users.ts';
 
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(help);
     return values.help ? 0 : 2;
   }
-  if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email)) {
+  if (!values.email || !isEmailAddress(values.email)) {
     process.stderr.write('takt token create: --email must be an email address, e.g. --email you@example.com\n');
     return 2;
   }

@@ -5,12 +5,16 @@ import { postJson, serverError } from '../../lib/server-client.ts';
 import { syncTarget } from './sync.ts';
 
 const help = `takt track <input> <output> [cache-read] [cache-creation] [--note N] [--model M]
-           [--server URL] [--token T] [--json]
+           [--account A] [--server URL] [--token T] [--json]
 
 Records usage typed in by hand as a manual entry on the takt server (seed 003's
 track-usage.js): input and output tokens, optionally cache reads and cache writes. Reports
 label it "manual" and always count it on top of what Claude Code reported. With no numbers,
 on a terminal, it asks for them. The server and token default to what \`takt setup\` saved.
+
+--account: the Anthropic account the entry counts toward (its label or uuid). Without it:
+your only account, else the one that sent usage most recently (the answer says which).
+Without --model the entry has no cost ("unpriced").
 
 List and delete entries with GET /api/manual-entries and DELETE /api/manual-entries/{id}.
 `;
@@ -24,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
     options: {
       note: { type: 'string' },
       model: { type: 'string' },
+      account: { type: 'string' },
       server: { type: 'string' },
       token: { type: 'string' },
       settings: { type: 'string' },
@@ -63,18 +68,35 @@ export async function run(args: string[]): Promise<number> {
     cache_creation: Number(cacheCreation),
     ...(note ? { note } : {}),
     ...(values.model ? { model: values.model } : {}),
+    ...(values.account ? { account: values.account } : {}),
   };
   const answer = await postJson<Record<string, unknown>>(target.server, '/api/manual-entries', body, target.token);
   if (answer.status !== 201) throw serverError(answer);
-  const e = answer.body;
+  const e = answer.body as Record<string, unknown> & {
+    account?: { label: string | null; account_uuid: string | null; chosen_by: string };
+  };
   if (values.json) process.stdout.write(`${JSON.stringify(e)}\n`);
   else {
     const total = body.input + body.output + body.cache_read + body.cache_creation;
     process.stdout.write(
-      `manual entry ${String(e.id)} recorded: ${total.toLocaleString('en-US')} tokens (input ${body.input}, output ${body.output}, cache read ${body.cache_read}, cache writes ${body.cache_creation})${note ? ` — ${note}` : ''}\n`,
+      `manual entry ${String(e.id)} recorded: ${total.toLocaleString('en-US')} tokens (input ${body.input}, output ${body.output}, cache read ${body.cache_read}, cache writes ${body.cache_creation})${note ? ` — ${note}` : ''}\n${accountLine(e.account)}`,
     );
   }
   return 0;
+}
+
+function accountLine(a: { label: string | null; account_uuid: string | null; chosen_by: string } | undefined): string {
+  if (!a || a.chosen_by === 'none_known') {
+    return 'no Anthropic account is known yet: the entry is linked once your usage names one\n';
+  }
+  const name = a.label ?? a.account_uuid ?? 'the account';
+  const why =
+    a.chosen_by === 'given'
+      ? 'as given'
+      : a.chosen_by === 'only_account'
+        ? 'your only account'
+        : 'the one most recently active; choose another with --account';
+  return `counted toward ${name} (${why})\n`;
 }
 
 /** The interactive form: one question per number, Enter for 0 on the optional ones. */

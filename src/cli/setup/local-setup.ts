@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import { recordAudit } from '../../audit/record-audit.ts';
 import { issueToken } from '../../auth/actions/issue-token.ts';
 import { setPassword } from '../../auth/actions/set-password.ts';
 import { verifyApiToken } from '../../auth/api-token.ts';
@@ -11,9 +12,20 @@ import {
   defaultSettingsPath,
 } from '../../install/claude-settings.ts';
 import { MACHINE_NAME, telemetryEnv } from '../../install/setup-payload.ts';
+import { EMAIL_MESSAGE, isEmailAddress } from '../../lib/email.ts';
 import { TaktError } from '../../lib/errors.ts';
+import type { Db } from '../../store/db.ts';
+import { setLocalOwner } from '../../store/local-owner.ts';
 import { openStore } from '../../store/open-store.ts';
-import { findUserByEmail, insertUser, listUsers } from '../../store/users.ts';
+import {
+  findUserByEmail,
+  insertUser,
+  listUsers,
+  normalizeEmail,
+  setUserEmail,
+  setUserRole,
+  type User,
+} from '../../store/users.ts';
 import { installService, platformOf } from '../commands/service.ts';
 import { taktCommandLine } from '../takt-invocation.ts';
 
@@ -30,6 +42,8 @@ export interface LocalSetupResult {
   dashboard: string;
   email: string;
   created_user: boolean;
+  /** The owner's previous email when `--email` renamed them; null otherwise. */
+  renamed_from: string | null;
   /** False: the dashboard cannot be signed into until a password is set (takt setup --local asks on a terminal). */
   has_password: boolean;
   token: string;
@@ -60,21 +74,23 @@ export async function localSetup(o: {
   const existing = bearerOf(currentTelemetryEnv({}, settings).OTEL_EXPORTER_OTLP_HEADERS);
 
   const store = await openStore(config.databaseUrl);
-  let owner: { email: string; created: boolean; token: string; reused: boolean; hasPassword: boolean };
+  let owner: {
+    email: string;
+    created: boolean;
+    renamedFrom: string | null;
+    token: string;
+    reused: boolean;
+    hasPassword: boolean;
+  };
   try {
     owner = await store.transaction(async (trx) => {
-      const users = await listUsers(trx);
-      const wanted =
-        o.email ??
-        users.filter((u) => u.role === 'admin').sort((a, b) => Number(a.created_at) - Number(b.created_at))[0]?.email ??
-        `${safeUser()}@localhost`;
-      const found = await findUserByEmail(trx, wanted);
-      const user = found ?? (await insertUser(trx, { email: wanted, role: users.length === 0 ? 'admin' : 'member' }));
+      const { user, created, renamedFrom } = await chooseOwner(trx, o.email);
+      await setLocalOwner(trx, user.id, Date.now());
       // A token settings.json already holds for this user still works: keep it (one token per machine).
       const current = existing ? await verifyApiToken(trx, existing) : undefined;
       const hasPassword = user.password_hash !== null;
       if (existing && current?.user.id === user.id)
-        return { email: user.email, created: !found, token: existing, reused: true, hasPassword };
+        return { email: user.email, created, renamedFrom, token: existing, reused: true, hasPassword };
       const issued = await issueToken(
         trx,
         { userId: null, address: 'local cli', local: true },
@@ -83,14 +99,14 @@ export async function localSetup(o: {
           label: machine,
           via: 'takt setup --local',
           event: (t) => ({
-            action: found ? 'token.create' : 'user.create',
-            targetType: found ? 'token' : 'user',
-            targetId: found ? t.id : user.id,
+            action: created ? 'user.create' : 'token.create',
+            targetType: created ? 'user' : 'token',
+            targetId: created ? user.id : t.id,
             after: { email: user.email, role: user.role, token_id: t.id, label: machine, via: 'takt setup --local' },
           }),
         },
       );
-      return { email: user.email, created: !found, token: issued.token, reused: false, hasPassword };
+      return { email: user.email, created, renamedFrom, token: issued.token, reused: false, hasPassword };
     });
   } finally {
     await store.close();
@@ -104,6 +120,7 @@ export async function localSetup(o: {
     dashboard: `http://localhost:${config.httpPort}/`,
     email: owner.email,
     created_user: owner.created,
+    renamed_from: owner.renamedFrom,
     has_password: owner.hasPassword,
     token: owner.token,
     token_reused: owner.reused,
@@ -140,6 +157,65 @@ export async function setLocalOwnerPassword(o: {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The owner of a one-person store: its first admin (or its only person), made an admin when
+ * an earlier version left them a member. `--email` names the owner: an address already in
+ * the store is that person; another address renames the owner (one person stays one person);
+ * a store of several people without that address is a team server's, and is refused.
+ */
+async function chooseOwner(
+  trx: Db,
+  email: string | undefined,
+): Promise<{ user: User; created: boolean; renamedFrom: string | null }> {
+  if (email !== undefined && !isEmailAddress(email)) {
+    throw new TaktError('bad_request', `--email '${email}': ${EMAIL_MESSAGE}`);
+  }
+  const users = await listUsers(trx);
+  const owner = users.find((u) => u.role === 'admin') ?? (users.length === 1 ? users[0] : undefined);
+  const named = email === undefined ? undefined : await findUserByEmail(trx, email);
+  const actor = { userId: null, address: 'local cli' };
+  if (named) return { user: await ensureAdminIfAlone(trx, named, users.length), created: false, renamedFrom: null };
+  if (users.length === 0) {
+    const user = await insertUser(trx, { email: email ?? `${safeUser()}@localhost`, role: 'admin' });
+    return { user, created: true, renamedFrom: null };
+  }
+  if (owner && (email === undefined || users.length === 1)) {
+    const user = await ensureAdminIfAlone(trx, owner, users.length);
+    if (email === undefined) return { user, created: false, renamedFrom: null };
+    await setUserEmail(trx, user.id, email);
+    await recordAudit(trx, actor, {
+      action: 'user.rename',
+      targetType: 'user',
+      targetId: user.id,
+      before: { email: user.email },
+      after: { email: normalizeEmail(email), via: 'takt setup --local' },
+    });
+    return { user: { ...user, email: normalizeEmail(email) }, created: false, renamedFrom: user.email };
+  }
+  throw new TaktError(
+    'bad_request',
+    `this store has ${users.length} people and none is ${email ?? 'an admin'}: takt setup --local is for one person. ` +
+      'Run it with --email of an existing person, or connect this machine to the team server: takt setup --server URL',
+  );
+}
+
+async function ensureAdminIfAlone(trx: Db, user: User, people: number): Promise<User> {
+  if (people !== 1 || user.role === 'admin') return user;
+  await setUserRole(trx, user.id, 'admin');
+  await recordAudit(
+    trx,
+    { userId: null, address: 'local cli' },
+    {
+      action: 'user.role',
+      targetType: 'user',
+      targetId: user.id,
+      before: { role: user.role },
+      after: { role: 'admin', via: 'takt setup --local' },
+    },
+  );
+  return { ...user, role: 'admin' };
 }
 
 function safeUser(): string {

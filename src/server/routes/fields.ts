@@ -1,11 +1,12 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { buildSetupPayload, MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
+import { emailAddress } from '../../lib/email.ts';
 import type { AppContext } from '../app-context.ts';
 import { serverUrlOf } from '../server-url.ts';
 
 /** Request fields shared by the auth and device routes, with messages that say what to send. */
-export const emailField = z.email('email must be an email address');
+export const emailField = emailAddress;
 export const machineField = z
   .string({ error: 'machine is required: the host name this machine will send (host.name)' })
   .regex(MACHINE_NAME, 'machine must be a host name: letters, digits, dot, dash or underscore, at most 128 characters');

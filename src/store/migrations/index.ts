@@ -9,6 +9,7 @@ import * as m0007 from './0007-official-observations-by-window.ts';
 import * as m0008 from './0008-replicas.ts';
 import * as m0009 from './0009-device-code-requester.ts';
 import * as m0010 from './0010-session-projects.ts';
+import * as m0011 from './0011-local-owner.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008-replicas': m0008,
   '0009-device-code-requester': m0009,
   '0010-session-projects': m0010,
+  '0011-local-owner': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -244,7 +244,23 @@ interface TeamUsage {
     windows: Record<string, { used: number; used_usd: number; utilization: number | null } | undefined>;
     seat_utilization: number | null;
   }[];
-  team: { seats: number; used_usd: number; used_tokens: number; cap: number; utilization: number | null; note: string };
+  team: {
+    seats: number;
+    used_usd: number;
+    used_tokens: number;
+    by_unit: { unit: 'usd' | 'tokens'; seats: number; used: number; cap: number; utilization: number | null }[];
+    note: string;
+  };
+}
+
+/** "2 team seats: $12.50 used of $40.00 in per-seat caps (31.25%); 1,200 tokens used (…)." — each unit on its own. */
+function teamTotal(team: TeamUsage['team']): string {
+  const parts = team.by_unit.map((u) => {
+    const amount = (n: number) => (u.unit === 'usd' ? fmtUsd(n) : `${n.toLocaleString('en-US')} tokens`);
+    const cap = u.cap > 0 ? ` of ${amount(u.cap)} in per-seat caps` : '';
+    return `${amount(u.used)} used${cap}${u.utilization === null ? '' : ` (${fmtPct(u.utilization)})`}`;
+  });
+  return `${team.seats} team ${team.seats === 1 ? 'seat' : 'seats'}${parts.length ? `: ${parts.join('; ')}` : ''}.`;
 }
 
 export function TeamUsagePanel(props: { tick: number }) {
@@ -256,9 +272,7 @@ export function TeamUsagePanel(props: { tick: number }) {
       <Problem error={loaded.error} />
       {d ? (
         <p class="note" data-testid="team-total">
-          {d.team.seats} team {d.team.seats === 1 ? 'seat' : 'seats'}: {fmtUsd(d.team.used_usd)} used
-          {d.team.cap > 0 ? ` of ${fmtUsd(d.team.cap)} in per-seat caps` : ''}
-          {d.team.utilization === null ? '' : ` (${fmtPct(d.team.utilization)})`}. {d.team.note.charAt(0).toUpperCase()}
+          {teamTotal(d.team)} {d.team.note.charAt(0).toUpperCase()}
           {d.team.note.slice(1)}.
         </p>
       ) : null}

@@ -10,7 +10,7 @@ export function registerStatsRoutes(app: Hono, ctx: AppContext): void {
 
   /** Seed 001's /stats (bearer): the caller's busiest account, or ?account= (id or uuid). */
   const stats = async (c: Context) => {
-    const caller = await requireCaller(c, ctx);
+    const caller = await requireCaller(c, ctx, { local: true });
     const now = Date.now();
     const evaluated = await evaluate(caller.user.id, now);
     const wanted = c.req.query('account');

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { recordAudit } from '../../../audit/record-audit.ts';
 import { createWebSession } from '../../../auth/web-session.ts';
+import { emailAddress } from '../../../lib/email.ts';
 import { normalizeEmail } from '../../../store/users.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf } from '../../authenticate.ts';
@@ -23,7 +24,7 @@ export function registerSetupRoutes(app: Hono, ctx: AppContext): void {
       c,
       z.object({
         setup_code: z.string({ error: 'setup_code is required: it is printed in the log of `takt serve`' }).min(1),
-        email: z.email('email must be an email address'),
+        email: emailAddress,
         password: z.string({ error: 'password is required: at least 10 characters' }),
       }),
     );

@@ -35,7 +35,7 @@ const usageQuery = z.object({
 export function registerUsageRoutes(app: Hono, ctx: AppContext): void {
   /** GET /api/usage[?from&to][&group_by&tz][&account&machine]: the caller's own usage, counted once; the current month without from/to (docs/api.md). */
   app.get('/api/usage', async (c) => {
-    const caller = await requireCaller(c, ctx);
+    const caller = await requireCaller(c, ctx, { local: true });
     const parsed = usageQuery.safeParse(c.req.query());
     if (!parsed.success) {
       throw new TaktError('bad_request', parsed.error.issues.map((i) => i.message).join('; '));

@@ -4,9 +4,10 @@ import { bearerFrom } from '../../../auth/api-token.ts';
 import { trackingStatus } from '../../../queries/machines.ts';
 import { sourceStatus } from '../../../queries/source-status.ts';
 import { tokensSentForHost } from '../../../queries/token-host-usage.ts';
-import { listAccountsSeenSince } from '../../../store/accounts.ts';
+import { listAccountsOfTokenSince } from '../../../store/accounts.ts';
 import { listMachines, listMachinesOfToken } from '../../../store/machines.ts';
 import type { AppContext } from '../../app-context.ts';
+import { localModeStatus } from '../../local-mode.ts';
 import { readJson } from '../../read-json.ts';
 
 /** tracking_status values of seed 000, with the one literal instruction for each. */
@@ -70,7 +71,9 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
     const userId = identity.user.id;
     const now = Date.now();
     const machines = await listMachines(db, userId);
-    const accounts = await listAccountsSeenSince(db, userId, now - DAY);
+    // The accounts this token (not the user's other tokens) sent usage for in the last day.
+    const accounts = await listAccountsOfTokenSince(db, userId, identity.tokenId, now - DAY);
+    const local = await localModeStatus(db, ctx.config);
     // The machines this token (not the user's other tokens) sent for in the last day.
     const ofToken = await listMachinesOfToken(db, identity.tokenId, now - DAY);
     const common = {
@@ -84,6 +87,7 @@ export function registerValidateRoutes(app: Hono, ctx: AppContext): void {
         email: a.email,
         last_seen_at: new Date(a.last_seen_at).toISOString(),
       })),
+      local_mode: { on: local.on, reason: local.reason },
     };
     if (!hostName) return answer('no_host_supplied', { ...common, host_name: null, host_name_ever_seen: false });
 
