@@ -168,6 +168,9 @@ export class DeliveryWorker {
       });
     } catch (e) {
       error = e instanceof GuardRefusal ? `refused by the URL guard: ${e.message}` : (e as Error).message;
+      // The address a name resolved to: for the server's operator, never the endpoint's owner.
+      if (e instanceof GuardRefusal && e.detail)
+        this.o.log.warn('webhook delivery refused by the URL guard', { endpoint: endpoint.id, reason: e.detail });
     }
     const status = result?.status ?? null;
     const latency = result?.latencyMs ?? Math.round(this.now() - started);

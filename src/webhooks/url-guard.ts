@@ -50,8 +50,18 @@ export interface UrlGuardOptions {
   lookup?: typeof dnsLookup;
 }
 
+/**
+ * A URL the guard will not send to. `message` is for the endpoint's owner; `detail`, when set,
+ * names the address a name resolved to and goes to the server's log only (issue 22.11: the
+ * delivery log must not tell a member what internal names resolve to).
+ */
 export class GuardRefusal extends Error {
   override readonly name = 'GuardRefusal';
+  readonly detail: string | undefined;
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail;
+  }
 }
 
 function networkList(entries: readonly string[]): BlockList {
@@ -205,7 +215,8 @@ export function createUrlGuard(options: UrlGuardOptions): UrlGuard {
         if (why) {
           return callback(
             new GuardRefusal(
-              `${hostname} resolves to ${why}: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it`,
+              `${hostname} resolves to a private or loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it`,
+              `${hostname} resolves to ${why}`,
             ),
           );
         }
