@@ -24,6 +24,10 @@ describe('loadConfig', () => {
       webhookTimeoutSeconds: 15,
       webhookLeaseSeconds: 60,
       alertIntervalSeconds: 60,
+      webhookMaxEndpoints: 20,
+      webhookMaxEndpointsAdmin: 100,
+      webhookSendsPerMinute: 10,
+      webhookMaxPerHost: 5,
     });
   });
 

@@ -105,6 +105,30 @@ export const configSchema = z.object({
     .number({ error: 'TAKT_WEBHOOK_LEASE must be a number of seconds' })
     .positive('TAKT_WEBHOOK_LEASE must be more than 0')
     .default(60),
+  /** Webhook endpoints a member may have (issue 22.5: one event must not become hundreds of POSTs). */
+  webhookMaxEndpoints: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_MAX_ENDPOINTS must be a whole number of endpoints' })
+    .int('TAKT_WEBHOOK_MAX_ENDPOINTS must be a whole number of endpoints')
+    .min(1, 'TAKT_WEBHOOK_MAX_ENDPOINTS must be at least 1')
+    .default(20),
+  /** Webhook endpoints an admin may have (admins' endpoints may cover everyone's accounts). */
+  webhookMaxEndpointsAdmin: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN must be a whole number of endpoints' })
+    .int('TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN must be a whole number of endpoints')
+    .min(1, 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN must be at least 1')
+    .default(100),
+  /** POST /api/webhooks/{id}/test and …/replay a user may call a minute, together. */
+  webhookSendsPerMinute: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_SENDS_PER_MINUTE must be a whole number of calls a minute' })
+    .int('TAKT_WEBHOOK_SENDS_PER_MINUTE must be a whole number of calls a minute')
+    .min(1, 'TAKT_WEBHOOK_SENDS_PER_MINUTE must be at least 1')
+    .default(10),
+  /** Endpoints on one destination host that one event is sent to; further ones on that host are skipped. */
+  webhookMaxPerHost: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_MAX_PER_HOST must be a whole number of endpoints' })
+    .int('TAKT_WEBHOOK_MAX_PER_HOST must be a whole number of endpoints')
+    .min(1, 'TAKT_WEBHOOK_MAX_PER_HOST must be at least 1')
+    .default(5),
   /** How often every user's alerts are evaluated (stale machines, windows that reset without new data). */
   alertIntervalSeconds: z.coerce
     .number({ error: 'TAKT_ALERT_INTERVAL must be a number of seconds' })
@@ -139,6 +163,10 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookTimeoutSeconds: { env: 'TAKT_WEBHOOK_TIMEOUT' },
   webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
   alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
+  webhookMaxEndpoints: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS' },
+  webhookMaxEndpointsAdmin: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN' },
+  webhookSendsPerMinute: { env: 'TAKT_WEBHOOK_SENDS_PER_MINUTE' },
+  webhookMaxPerHost: { env: 'TAKT_WEBHOOK_MAX_PER_HOST' },
 };
 
 import { ConfigError } from './config-error.ts';
@@ -178,6 +206,10 @@ export function loadConfig(
     webhookTimeoutSeconds: env.TAKT_WEBHOOK_TIMEOUT,
     webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
     alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
+    webhookMaxEndpoints: env.TAKT_WEBHOOK_MAX_ENDPOINTS,
+    webhookMaxEndpointsAdmin: env.TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN,
+    webhookSendsPerMinute: env.TAKT_WEBHOOK_SENDS_PER_MINUTE,
+    webhookMaxPerHost: env.TAKT_WEBHOOK_MAX_PER_HOST,
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);

@@ -98,11 +98,13 @@ export async function startServer(
           auth: new SharedRateLimiter(store.db, config.authRateLimit, 60_000),
           device: new SharedRateLimiter(store.db, config.authRateLimit * 3, 60_000),
           failures: new SharedFailureLimiter(store.db, config.authRateLimit, 60_000),
+          webhookSends: new SharedRateLimiter(store.db, config.webhookSendsPerMinute, 60_000),
         }
       : {
           auth: new RateLimiter(config.authRateLimit, 60_000),
           device: new RateLimiter(config.authRateLimit * 3, 60_000),
           failures: new FailureLimiter(config.authRateLimit, 60_000),
+          webhookSends: new RateLimiter(config.webhookSendsPerMinute, 60_000),
         },
     // The store was migrated before this point; a lost LISTEN connection makes the replica not ready.
     ready: () => closing === undefined && (pgLive?.listening ?? true),

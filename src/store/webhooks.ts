@@ -40,6 +40,16 @@ export async function listWebhookEndpoints(db: Db, userId?: string): Promise<Web
     .execute();
 }
 
+/** How many endpoints a user has (the cap of issue 22.5). */
+export async function countWebhookEndpoints(db: Db, userId: string): Promise<number> {
+  const r = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
 export async function updateWebhookEndpoint(
   db: Db,
   id: string,

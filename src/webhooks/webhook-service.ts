@@ -33,6 +33,7 @@ export function createWebhookService(
     timeoutMs,
     // The lease outlasts the longest send, so a live worker never has its delivery taken.
     leaseMs: Math.max(config.webhookLeaseSeconds * 1000, timeoutMs + 1000),
+    maxPerHost: config.webhookMaxPerHost,
   });
   const dashboardUrl = () => `${(config.publicUrl ?? deps.serverUrl()).replace(/\/+$/, '')}/`;
   const alerts = new AlertEvaluator({
@@ -42,6 +43,7 @@ export function createWebhookService(
     staleMs: config.staleMachineMinutes * 60_000,
     dashboardUrl,
     intervalMs: config.alertIntervalSeconds * 1000,
+    maxPerHost: config.webhookMaxPerHost,
     onRaised: () => worker.kick(),
   });
   return {
