@@ -105,6 +105,17 @@ export const configSchema = z.object({
     .number({ error: 'TAKT_WEBHOOK_LEASE must be a number of seconds' })
     .positive('TAKT_WEBHOOK_LEASE must be more than 0')
     .default(60),
+  /**
+   * The key that encrypts webhook URLs and secrets at rest; unset: a key file beside the
+   * database, made at first start. Replicas must share one.
+   */
+  secretKey: z
+    .string()
+    .regex(
+      /^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/,
+      'TAKT_SECRET_KEY must be 32 bytes as base64 or 64 hex digits: generate one with openssl rand -base64 32',
+    )
+    .optional(),
   /** Webhook endpoints a member may have (issue 22.5: one event must not become hundreds of POSTs). */
   webhookMaxEndpoints: z.coerce
     .number({ error: 'TAKT_WEBHOOK_MAX_ENDPOINTS must be a whole number of endpoints' })
@@ -163,6 +174,8 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookTimeoutSeconds: { env: 'TAKT_WEBHOOK_TIMEOUT' },
   webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
   alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
+  // No flag: a secret on the command line is visible to every user in ps.
+  secretKey: { env: 'TAKT_SECRET_KEY' },
   webhookMaxEndpoints: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS' },
   webhookMaxEndpointsAdmin: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN' },
   webhookSendsPerMinute: { env: 'TAKT_WEBHOOK_SENDS_PER_MINUTE' },
@@ -206,6 +219,7 @@ export function loadConfig(
     webhookTimeoutSeconds: env.TAKT_WEBHOOK_TIMEOUT,
     webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
     alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
+    secretKey: env.TAKT_SECRET_KEY,
     webhookMaxEndpoints: env.TAKT_WEBHOOK_MAX_ENDPOINTS,
     webhookMaxEndpointsAdmin: env.TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN,
     webhookSendsPerMinute: env.TAKT_WEBHOOK_SENDS_PER_MINUTE,

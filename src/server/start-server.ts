@@ -12,12 +12,15 @@ import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-re
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
 import { PostgresLiveEvents } from '../store/postgres/postgres-live-events.ts';
+import { useSecretKey } from '../store/secret-box.ts';
 import type { Store } from '../store/store.ts';
+import { sealClearWebhookEndpoints } from '../store/webhooks.ts';
 import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
 import { InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
+import { loadSecretKey, preparePrivateHome, securePrivateFiles, sqliteFilesOf } from './private-files.ts';
 import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
@@ -56,7 +59,13 @@ export async function startServer(
   options: { store?: Store; log?: Logger; httpTimeouts?: Partial<HttpTimeouts> } = {},
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
+  preparePrivateHome(config.home, log);
   const store = options.store ?? (await openStore(config.databaseUrl));
+  if (store.sqliteFile) securePrivateFiles(sqliteFilesOf(store.sqliteFile), log);
+  useSecretKey(loadSecretKey({ secretKey: config.secretKey, home: config.home, sqliteFile: store.sqliteFile }, log));
+  const sealedNow = await sealClearWebhookEndpoints(store.db);
+  if (sealedNow > 0)
+    log.info('encrypted the URLs and secrets of webhook endpoints stored in clear', { count: sealedNow });
   const metrics = createServerMetrics();
   // On SQLite the group commits run in a worker thread, beside the event loop.
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
