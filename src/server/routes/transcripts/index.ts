@@ -109,7 +109,6 @@ export function registerTranscriptRoutes(app: Hono, ctx: AppContext): void {
       observations.push(observationOf(r.data, parsed.data.host_name, parsed.data.account_uuid, prices));
     }
     const result = await ctx.recorder.record(caller.user.id, observations, caller.tokenId ?? '');
-    if (result.stored > 0) ctx.live.publish(caller.user.id, 'usage');
     return c.json(
       { received: parsed.data.records.length, stored: result.stored, duplicates: result.duplicates, rejected },
       result.stored > 0 ? 201 : 200,
