@@ -25,6 +25,10 @@ describe('loadConfig', () => {
       webhookLeaseSeconds: 60,
       alertIntervalSeconds: 60,
       liveStreamsMax: 500,
+      webhookMaxEndpoints: 20,
+      webhookMaxEndpointsAdmin: 100,
+      webhookSendsPerMinute: 10,
+      webhookMaxPerHost: 5,
     });
   });
 

@@ -131,6 +131,41 @@ export const configSchema = z.object({
     .number({ error: 'TAKT_WEBHOOK_LEASE must be a number of seconds' })
     .positive('TAKT_WEBHOOK_LEASE must be more than 0')
     .default(60),
+  /**
+   * The key that encrypts webhook URLs and secrets at rest; unset: a key file beside the
+   * database, made at first start. Replicas must share one.
+   */
+  secretKey: z
+    .string()
+    .regex(
+      /^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/,
+      'TAKT_SECRET_KEY must be 32 bytes as base64 or 64 hex digits: generate one with openssl rand -base64 32',
+    )
+    .optional(),
+  /** Webhook endpoints a member may have (issue 22.5: one event must not become hundreds of POSTs). */
+  webhookMaxEndpoints: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_MAX_ENDPOINTS must be a whole number of endpoints' })
+    .int('TAKT_WEBHOOK_MAX_ENDPOINTS must be a whole number of endpoints')
+    .min(1, 'TAKT_WEBHOOK_MAX_ENDPOINTS must be at least 1')
+    .default(20),
+  /** Webhook endpoints an admin may have (admins' endpoints may cover everyone's accounts). */
+  webhookMaxEndpointsAdmin: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN must be a whole number of endpoints' })
+    .int('TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN must be a whole number of endpoints')
+    .min(1, 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN must be at least 1')
+    .default(100),
+  /** POST /api/webhooks/{id}/test and …/replay a user may call a minute, together. */
+  webhookSendsPerMinute: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_SENDS_PER_MINUTE must be a whole number of calls a minute' })
+    .int('TAKT_WEBHOOK_SENDS_PER_MINUTE must be a whole number of calls a minute')
+    .min(1, 'TAKT_WEBHOOK_SENDS_PER_MINUTE must be at least 1')
+    .default(10),
+  /** Endpoints on one destination host that one event is sent to; further ones on that host are skipped. */
+  webhookMaxPerHost: z.coerce
+    .number({ error: 'TAKT_WEBHOOK_MAX_PER_HOST must be a whole number of endpoints' })
+    .int('TAKT_WEBHOOK_MAX_PER_HOST must be a whole number of endpoints')
+    .min(1, 'TAKT_WEBHOOK_MAX_PER_HOST must be at least 1')
+    .default(5),
   /** How often every user's alerts are evaluated (stale machines, windows that reset without new data). */
   alertIntervalSeconds: z.coerce
     .number({ error: 'TAKT_ALERT_INTERVAL must be a number of seconds' })
@@ -173,6 +208,12 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
   alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
   liveStreamsMax: { env: 'TAKT_LIVE_STREAMS_MAX' },
+  // No flag: a secret on the command line is visible to every user in ps.
+  secretKey: { env: 'TAKT_SECRET_KEY' },
+  webhookMaxEndpoints: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS' },
+  webhookMaxEndpointsAdmin: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN' },
+  webhookSendsPerMinute: { env: 'TAKT_WEBHOOK_SENDS_PER_MINUTE' },
+  webhookMaxPerHost: { env: 'TAKT_WEBHOOK_MAX_PER_HOST' },
 };
 
 import { ConfigError } from './config-error.ts';
@@ -214,6 +255,11 @@ export function loadConfig(
     webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
     alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
     liveStreamsMax: env.TAKT_LIVE_STREAMS_MAX,
+    secretKey: env.TAKT_SECRET_KEY,
+    webhookMaxEndpoints: env.TAKT_WEBHOOK_MAX_ENDPOINTS,
+    webhookMaxEndpointsAdmin: env.TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN,
+    webhookSendsPerMinute: env.TAKT_WEBHOOK_SENDS_PER_MINUTE,
+    webhookMaxPerHost: env.TAKT_WEBHOOK_MAX_PER_HOST,
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);

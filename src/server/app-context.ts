@@ -28,7 +28,7 @@ export interface AppContext {
    * login and /auth/token count failed proofs per address and per account (`failures`).
    * In memory on SQLite (one server); in the database on PostgreSQL (shared by replicas).
    */
-  limits: { auth: AttemptLimit; device: AttemptLimit; failures: FailedProofLimit };
+  limits: { auth: AttemptLimit; device: AttemptLimit; failures: FailedProofLimit; webhookSends: AttemptLimit };
   /** The one-time setup code of a fresh server (the first-run page). */
   firstRun: FirstRunGate;
   /**

@@ -13,7 +13,9 @@ import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-re
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
 import { PostgresChanges } from '../store/postgres/postgres-changes.ts';
+import { useSecretKey } from '../store/secret-box.ts';
 import type { Store } from '../store/store.ts';
+import { sealClearWebhookEndpoints } from '../store/webhooks.ts';
 import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { logAcceptFailures } from './accept-errors.ts';
 import { createApp } from './app.ts';
@@ -22,6 +24,7 @@ import { feedLiveEvents, InProcessLiveEvents } from './live-events.ts';
 import { localGrpcOwner } from './local-mode.ts';
 import { createServerMetrics } from './observability.ts';
 import { ownHostNames } from './own-hosts.ts';
+import { loadSecretKey, preparePrivateHome, securePrivateFiles, sqliteFilesOf } from './private-files.ts';
 import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
@@ -60,7 +63,13 @@ export async function startServer(
   options: { store?: Store; log?: Logger; httpTimeouts?: Partial<HttpTimeouts> } = {},
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
+  preparePrivateHome(config.home, log);
   const store = options.store ?? (await openStore(config.databaseUrl));
+  if (store.sqliteFile) securePrivateFiles(sqliteFilesOf(store.sqliteFile), log);
+  useSecretKey(loadSecretKey({ secretKey: config.secretKey, home: config.home, sqliteFile: store.sqliteFile }, log));
+  const sealedNow = await sealClearWebhookEndpoints(store.db);
+  if (sealedNow > 0)
+    log.info('encrypted the URLs and secrets of webhook endpoints stored in clear', { count: sealedNow });
   const metrics = createServerMetrics();
   // On SQLite the group commits run in a worker thread, beside the event loop.
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
@@ -102,11 +111,13 @@ export async function startServer(
           auth: new SharedRateLimiter(store.db, config.authRateLimit, 60_000),
           device: new SharedRateLimiter(store.db, config.authRateLimit * 3, 60_000),
           failures: new SharedFailureLimiter(store.db, config.authRateLimit, 60_000),
+          webhookSends: new SharedRateLimiter(store.db, config.webhookSendsPerMinute, 60_000),
         }
       : {
           auth: new RateLimiter(config.authRateLimit, 60_000),
           device: new RateLimiter(config.authRateLimit * 3, 60_000),
           failures: new FailureLimiter(config.authRateLimit, 60_000),
+          webhookSends: new RateLimiter(config.webhookSendsPerMinute, 60_000),
         },
     // The store was migrated before this point; a lost LISTEN connection makes the replica not ready.
     ready: () => closing === undefined && (pgChanges?.listening ?? true),

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from './db.ts';
 import { newId } from './ids.ts';
+import { isSealed, seal, unseal } from './secret-box.ts';
 import type { StoreDialect } from './store.ts';
 import type {
   WebhookAlertStateTable,
@@ -21,23 +22,71 @@ export type WebhookEventRow = Selectable<WebhookEventsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
 
+/** An endpoint as stored: its URL and secret sealed (src/store/secret-box.ts). */
+function sealed<T extends { url?: string; secret?: string }>(row: T): T {
+  return {
+    ...row,
+    ...(row.url !== undefined ? { url: seal(row.url) } : {}),
+    ...(row.secret !== undefined ? { secret: seal(row.secret) } : {}),
+  };
+}
+
+/** An endpoint as the rest of takt sees it: URL and secret in clear. */
+function opened(row: WebhookEndpointRow): WebhookEndpointRow {
+  return { ...row, url: unseal(row.url), secret: unseal(row.secret) };
+}
+
 export async function insertWebhookEndpoint(db: Db, row: WebhookEndpointsTable): Promise<void> {
-  await db.insertInto('webhook_endpoints').values(row).execute();
+  await db.insertInto('webhook_endpoints').values(sealed(row)).execute();
 }
 
 export async function findWebhookEndpoint(db: Db, id: string): Promise<WebhookEndpointRow | undefined> {
-  return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && opened(row);
+}
+
+/**
+ * Seals the URLs and secrets still stored in clear (written before encryption at rest), and
+ * refuses to go on when a value was sealed with a key this server does not have. Runs at start.
+ * Returns how many endpoints were sealed.
+ */
+export async function sealClearWebhookEndpoints(db: Db): Promise<number> {
+  const rows = await db.selectFrom('webhook_endpoints').select(['id', 'url', 'secret']).execute();
+  let count = 0;
+  for (const r of rows) {
+    for (const v of [r.url, r.secret]) unseal(v);
+    if (isSealed(r.url) && isSealed(r.secret)) continue;
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ url: isSealed(r.url) ? r.url : seal(r.url), secret: isSealed(r.secret) ? r.secret : seal(r.secret) })
+      .where('id', '=', r.id)
+      .where('url', '=', r.url)
+      .execute();
+    count++;
+  }
+  return count;
 }
 
 /** Every endpoint, or one user's. */
 export async function listWebhookEndpoints(db: Db, userId?: string): Promise<WebhookEndpointRow[]> {
-  return db
+  const rows = await db
     .selectFrom('webhook_endpoints')
     .selectAll()
     .$if(userId !== undefined, (q) => q.where('user_id', '=', userId as string))
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+  return rows.map(opened);
+}
+
+/** How many endpoints a user has (the cap of issue 22.5). */
+export async function countWebhookEndpoints(db: Db, userId: string): Promise<number> {
+  const r = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
 }
 
 export async function updateWebhookEndpoint(
@@ -45,7 +94,7 @@ export async function updateWebhookEndpoint(
   id: string,
   patch: Partial<Omit<WebhookEndpointsTable, 'id' | 'user_id' | 'created_at'>>,
 ): Promise<void> {
-  await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
+  await db.updateTable('webhook_endpoints').set(sealed(patch)).where('id', '=', id).execute();
 }
 
 /** The endpoint with its attempts and deliveries (pending ones are dropped); call inside a transaction. */
@@ -148,11 +197,13 @@ export async function claimDueDeliveries(
     .returningAll()
     .execute();
   if (claimed.length === 0) return [];
-  const endpoints = await trx
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('id', 'in', [...new Set(claimed.map((d) => d.endpoint_id))])
-    .execute();
+  const endpoints = (
+    await trx
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', 'in', [...new Set(claimed.map((d) => d.endpoint_id))])
+      .execute()
+  ).map(opened);
   const events = await trx
     .selectFrom('webhook_events')
     .selectAll()

@@ -23,6 +23,7 @@ import type { WindowEvaluation } from '../usage/evaluate-account.ts';
 import { type RaisedAlert, type WindowState, windowAlerts } from './alert-rules.ts';
 import { type ActiveEndpoint, activeEndpoints, covers } from './endpoint-match.ts';
 import type { PayloadAccount, WebhookPayload } from './event-types.ts';
+import { capPerHost, DEFAULT_MAX_PER_HOST } from './host-cap.ts';
 
 /** A machine counts as "active" for telemetry_stale if it sent something within the last day. */
 const ACTIVE_WITHIN_MS = 86_400_000;
@@ -43,6 +44,8 @@ export interface AlertEvaluatorOptions {
   debounceMs?: number;
   /** A user is evaluated after a commit at most once per this (default 2 s); the timer is not held back. */
   minGapMs?: number;
+  /** Endpoints on one destination host that one event is sent to (TAKT_WEBHOOK_MAX_PER_HOST). */
+  maxPerHost?: number;
   /** Called after events were written (to wake the delivery worker). */
   onRaised?: () => void;
   now?: () => number;
@@ -201,9 +204,13 @@ export class AlertEvaluator {
         data: Record<string, unknown>,
         wants: (e: ActiveEndpoint) => boolean,
       ) => {
-        const targets = endpoints.filter(
-          (e) => e.events.has(type) && covers(e, userId, account?.account_uuid ?? null) && wants(e),
+        const { kept: targets, skipped } = capPerHost(
+          endpoints.filter((e) => e.events.has(type) && covers(e, userId, account?.account_uuid ?? null) && wants(e)),
+          (e) => e.row.url,
+          this.o.maxPerHost ?? DEFAULT_MAX_PER_HOST,
         );
+        for (const s of skipped)
+          this.o.log.warn('webhook event not sent to every endpoint on one host', { type, ...s });
         if (targets.length === 0) return;
         const payload: WebhookPayload = {
           type,

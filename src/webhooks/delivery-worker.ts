@@ -18,6 +18,7 @@ import {
 import { redactedUrl } from './actions/endpoint-view.ts';
 import type { WebhookFormat, WebhookPayload } from './event-types.ts';
 import { renderBody } from './formats.ts';
+import { capPerHost, DEFAULT_MAX_PER_HOST } from './host-cap.ts';
 import { signedHeaders } from './signing.ts';
 import { GuardRefusal, type SendResult, type UrlGuard } from './url-guard.ts';
 
@@ -37,6 +38,8 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** How much of an answer is read (and kept, as the log's excerpt). */
   maxResponseBytes?: number;
+  /** Endpoints on one host a webhook_disabled notice goes to (TAKT_WEBHOOK_MAX_PER_HOST). */
+  maxPerHost?: number;
   /** Deliveries claimed at once (different endpoints are sent in parallel). */
   batch?: number;
   now?: () => number;
@@ -168,6 +171,9 @@ export class DeliveryWorker {
       });
     } catch (e) {
       error = e instanceof GuardRefusal ? `refused by the URL guard: ${e.message}` : (e as Error).message;
+      // The address a name resolved to: for the server's operator, never the endpoint's owner.
+      if (e instanceof GuardRefusal && e.detail)
+        this.o.log.warn('webhook delivery refused by the URL guard', { endpoint: endpoint.id, reason: e.detail });
     }
     const status = result?.status ?? null;
     const latency = result?.latencyMs ?? Math.round(this.now() - started);
@@ -258,12 +264,16 @@ export class DeliveryWorker {
       },
     );
     this.o.log.warn('webhook endpoint disabled', { endpoint: endpoint.id, reason });
-    const others = (await listWebhookEndpoints(trx, endpoint.user_id)).filter(
-      (e) =>
-        e.id !== endpoint.id &&
-        Number(e.enabled) === 1 &&
-        (JSON.parse(e.events) as string[]).includes('webhook_disabled'),
-    );
+    const others = capPerHost(
+      (await listWebhookEndpoints(trx, endpoint.user_id)).filter(
+        (e) =>
+          e.id !== endpoint.id &&
+          Number(e.enabled) === 1 &&
+          (JSON.parse(e.events) as string[]).includes('webhook_disabled'),
+      ),
+      (e) => e.url,
+      this.o.maxPerHost ?? DEFAULT_MAX_PER_HOST,
+    ).kept;
     const payload: WebhookPayload = {
       type: 'webhook_disabled',
       timestamp: new Date(now).toISOString(),

@@ -37,7 +37,44 @@ describe('webhook formats', () => {
           },
         ],
       },
-      { username: 'takt', content: `${sentence}\nhttps://takt.example.test/` },
+      { username: 'takt', allowed_mentions: { parse: [] }, content: `${sentence}\nhttps://takt.example.test/` },
     ]);
+  });
+});
+
+describe('member-set text in chat formats (22.7)', () => {
+  const hostile = {
+    ...payload,
+    data: {
+      ...payload.data,
+      account: {
+        id: 'a1',
+        uuid: 'acct-1',
+        label: '<!channel> @everyone <https://evil.example/login|the takt dashboard> & co',
+      },
+    },
+  };
+
+  it('escapes &, < and > for Slack, so no mention or disguised link reaches the channel', () => {
+    const sentence =
+      'takt: &lt;!channel&gt; @everyone &lt;https://evil.example/login|the takt dashboard&gt; &amp; co is at 82.3% of its five_hour limit (threshold 80%): $12.35 of $15.00 used; resets 2026-12-01 13:00 UTC.';
+    expect(JSON.parse(renderBody('slack', hostile))).toEqual({
+      text: sentence,
+      blocks: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: `${sentence}\n<https://takt.example.test/|Open the takt dashboard>` },
+        },
+      ],
+    });
+  });
+
+  it('sends Discord allowed_mentions {parse: []} and breaks every @', () => {
+    expect(JSON.parse(renderBody('discord', hostile))).toEqual({
+      username: 'takt',
+      allowed_mentions: { parse: [] },
+      content:
+        'takt: <!channel> @\u200beveryone <https://evil.example/login|the takt dashboard> & co is at 82.3% of its five_hour limit (threshold 80%): $12.35 of $15.00 used; resets 2026-12-01 13:00 UTC.\nhttps://takt.example.test/',
+    });
   });
 });

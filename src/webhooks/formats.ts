@@ -10,7 +10,7 @@ export function renderBody(format: WebhookFormat, payload: WebhookPayload): stri
     case 'standard':
       return JSON.stringify(payload);
     case 'slack': {
-      const text = summaryOf(payload);
+      const text = slackEscaped(summaryOf(payload));
       const link = dashboardOf(payload);
       return JSON.stringify({
         text,
@@ -24,14 +24,24 @@ export function renderBody(format: WebhookFormat, payload: WebhookPayload): stri
     }
     case 'discord': {
       const link = dashboardOf(payload);
-      const content = `${summaryOf(payload)}${link ? `\n${link}` : ''}`;
-      // Discord refuses content longer than 2000 characters.
-      return JSON.stringify({ username: 'takt', content: content.slice(0, 2000) });
+      const content = `${mentionsBroken(summaryOf(payload))}${link ? `\n${link}` : ''}`;
+      // Discord refuses content longer than 2000 characters. No mention may ping anyone, whatever
+      // the text holds (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+      return JSON.stringify({ username: 'takt', allowed_mentions: { parse: [] }, content: content.slice(0, 2000) });
     }
     default:
       return format satisfies never;
   }
 }
+
+/**
+ * Slack's control characters (https://api.slack.com/reference/surfaces/formatting#escaping): a
+ * member-set label must not become `<!channel>` or a link disguised as the dashboard's.
+ */
+const slackEscaped = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/** A zero-width space after each @, so `@everyone` in a label reads as text even where mentions render. */
+const mentionsBroken = (text: string) => text.replaceAll('@', '@\u200b');
 
 const dashboardOf = (p: WebhookPayload) => (typeof p.data.dashboard_url === 'string' ? p.data.dashboard_url : null);
 

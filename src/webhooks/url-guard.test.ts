@@ -83,9 +83,9 @@ describe('the outbound URL guard', () => {
       createUrlGuard({ allowHttp: true, allowedNetworks: [] }).post(`http://localhost:${port}/lh`, request),
     );
     const sent = await open.post(`http://hooks.example.test:${port}/allowed`, request);
-    expect([refused, localhost.startsWith('GuardRefusal: localhost resolves to '), sent.status, hits]).toEqual([
-      'GuardRefusal: hooks.example.test resolves to 127.0.0.1 is a loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
-      true,
+    expect([refused, localhost, sent.status, hits]).toEqual([
+      'GuardRefusal: hooks.example.test resolves to a private or loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: localhost resolves to a private or loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
       204,
       ['/allowed'],
     ]);
@@ -118,6 +118,57 @@ describe('the outbound URL guard', () => {
       '127.0.0.2 is a loopback address',
       '::1 is a loopback address',
       null,
+    ]);
+  });
+
+  it('refuses IPv6 literals that embed a forbidden IPv4 address (22.10), naming the IPv4 address', () => {
+    const none = new BlockList();
+    expect([
+      refusalOf('::a9fe:a9fe', none),
+      refusalOf('::169.254.169.254', none),
+      refusalOf('::ffff:0:a9fe:a9fe', none),
+      refusalOf('2002:a9fe:a9fe::', none),
+      refusalOf('64:ff9b:1::a00:1', none),
+      refusalOf('64:ff9b::7f00:1', none),
+      refusalOf('2001:0:4136:e378:8000:63bf:3fff:fdd2', none),
+      refusalOf('2001::5ef5:79fd', none),
+    ]).toEqual([
+      '169.254.169.254 (inside ::a9fe:a9fe) is a link-local address (cloud metadata lives here)',
+      '169.254.169.254 (inside ::169.254.169.254) is a link-local address (cloud metadata lives here)',
+      '169.254.169.254 (inside ::ffff:0:a9fe:a9fe) is a link-local address (cloud metadata lives here)',
+      '169.254.169.254 (inside 2002:a9fe:a9fe::) is a link-local address (cloud metadata lives here)',
+      '10.0.0.1 (inside 64:ff9b:1::a00:1) is a private address',
+      '127.0.0.1 (inside 64:ff9b::7f00:1) is a loopback address',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2 is a Teredo address (it tunnels to an IPv4 address)',
+      '2001::5ef5:79fd is a Teredo address (it tunnels to an IPv4 address)',
+    ]);
+  });
+
+  it('lets a public address embedded in 6to4 through only by its IPv4 check, and refuses the literals in URLs', async () => {
+    hits = [];
+    const none = new BlockList();
+    const guard = createUrlGuard({ allowHttp: true, allowedNetworks: [] });
+    const urls = [
+      'http://[::a9fe:a9fe]/',
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'http://[2002:a9fe:a9fe::]/',
+      'http://[64:ff9b:1::a00:1]/',
+      'http://[2001::1]/',
+    ];
+    expect([
+      refusalOf('2002:5db8:d70e::', none),
+      refusalOf('2606:4700::1111', none),
+      ...(await Promise.all(urls.map((u) => refusal(guard.post(u, request))))),
+      hits,
+    ]).toEqual([
+      null,
+      null,
+      'GuardRefusal: 169.254.169.254 (inside ::a9fe:a9fe) is a link-local address (cloud metadata lives here): webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: 169.254.169.254 (inside ::ffff:0:a9fe:a9fe) is a link-local address (cloud metadata lives here): webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: 169.254.169.254 (inside 2002:a9fe:a9fe::) is a link-local address (cloud metadata lives here): webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: 10.0.0.1 (inside 64:ff9b:1::a00:1) is a private address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      'GuardRefusal: 2001::1 is a Teredo address (it tunnels to an IPv4 address): webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it',
+      [],
     ]);
   });
 });

@@ -34,6 +34,7 @@ const FORBIDDEN_V6: [string, number, string][] = [
   ['::', 128, 'the unspecified address'],
   ['::1', 128, 'a loopback address'],
   ['64:ff9b::', 96, 'a NAT64 address'],
+  ['64:ff9b:1::', 48, 'a local-use NAT64 address'],
   ['100::', 64, 'a discard address'],
   ['2001:db8::', 32, 'a documentation address'],
   ['fc00::', 7, 'a private (unique local) address'],
@@ -49,8 +50,18 @@ export interface UrlGuardOptions {
   lookup?: typeof dnsLookup;
 }
 
+/**
+ * A URL the guard will not send to. `message` is for the endpoint's owner; `detail`, when set,
+ * names the address a name resolved to and goes to the server's log only (issue 22.11: the
+ * delivery log must not tell a member what internal names resolve to).
+ */
 export class GuardRefusal extends Error {
   override readonly name = 'GuardRefusal';
+  readonly detail: string | undefined;
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail;
+  }
 }
 
 function networkList(entries: readonly string[]): BlockList {
@@ -83,6 +94,12 @@ export function refusalOf(address: string, allowed: BlockList): string | null {
     return null;
   }
   if (allowed.check(bare, 'ipv6')) return null;
+  const embedded = embeddedV4(bare);
+  if (embedded === 'teredo') return `${bare} is a Teredo address (it tunnels to an IPv4 address)`;
+  if (embedded !== undefined && !allowed.check(embedded, 'ipv4')) {
+    const why = refusalOf(embedded, allowed);
+    if (why) return why.replace(embedded, `${embedded} (inside ${bare})`);
+  }
   for (const [net, prefix, what] of FORBIDDEN_V6) {
     const one = new BlockList();
     one.addSubnet(net, prefix, 'ipv6');
@@ -91,13 +108,49 @@ export function refusalOf(address: string, allowed: BlockList): string | null {
   return null;
 }
 
+/** An IPv6 address as its eight 16-bit groups (a dotted IPv4 tail counts as two). */
+function groupsOf(address: string): number[] {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const front = parse(head);
+  const back = parse(tail);
+  return tail === undefined ? front : [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
+}
+
+const v4Of = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 address carries, where a router or the host's own stack may reach
+ * it (issue 22.10): IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1), IPv4-translated
+ * ::ffff:0:a.b.c.d (RFC 2765), 6to4 2002:AABB:CCDD:: (RFC 3056) and NAT64 64:ff9b::/96,
+ * 64:ff9b:1::/48 (RFC 6052, 8215; the IPv4 in the last 32 bits). Teredo (2001::/32, RFC 4380)
+ * hides its client address obfuscated, so it is refused whole rather than decoded.
+ */
+function embeddedV4(address: string): string | 'teredo' | undefined {
+  const g = groupsOf(address);
+  if (g.length !== 8 || g.some((x) => Number.isNaN(x))) return undefined;
+  const [g0, g1, g2, , g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
+  const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (g0 === 0x2001 && g1 === 0) return 'teredo';
+  if (g0 === 0x2002) return v4Of(g1, g2);
+  if (g0 === 0x64 && g1 === 0xff9b && (g2 === 0 || g2 === 1)) return v4Of(g6, g7);
+  if (zeroTo(4) && g4 === 0xffff && g5 === 0) return v4Of(g6, g7);
+  // ::a.b.c.d, but not :: and ::1 (their own entries below).
+  if (zeroTo(6) && (g6 !== 0 || g7 > 1)) return v4Of(g6, g7);
+  return undefined;
+}
+
 /** ::ffff:7f00:1 (how URLs spell ::ffff:127.0.0.1) as 127.0.0.1. */
 function mappedHex(address: string): string | undefined {
   const m = /^(?:0{0,4}:){0,4}:?:ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
   if (!m) return undefined;
-  const hi = Number.parseInt(m[1] as string, 16);
-  const lo = Number.parseInt(m[2] as string, 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  return v4Of(Number.parseInt(m[1] as string, 16), Number.parseInt(m[2] as string, 16));
 }
 
 export interface SendResult {
@@ -162,7 +215,8 @@ export function createUrlGuard(options: UrlGuardOptions): UrlGuard {
         if (why) {
           return callback(
             new GuardRefusal(
-              `${hostname} resolves to ${why}: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it`,
+              `${hostname} resolves to a private or loopback address: webhooks may not go there unless TAKT_WEBHOOK_ALLOWED_NETWORKS names it`,
+              `${hostname} resolves to ${why}`,
             ),
           );
         }

@@ -42,6 +42,7 @@ export function createWebhookService(
     timeoutMs,
     // The lease outlasts the longest send, so a live worker never has its delivery taken.
     leaseMs: Math.max(config.webhookLeaseSeconds * 1000, timeoutMs + 1000),
+    maxPerHost: config.webhookMaxPerHost,
   });
   const dashboardUrl = () => `${(config.publicUrl ?? deps.serverUrl()).replace(/\/+$/, '')}/`;
   const alerts = new AlertEvaluator({
@@ -51,6 +52,7 @@ export function createWebhookService(
     staleMs: config.staleMachineMinutes * 60_000,
     dashboardUrl,
     intervalMs: config.alertIntervalSeconds * 1000,
+    maxPerHost: config.webhookMaxPerHost,
     onRaised: () => worker.kick(),
   });
   const unsubscribe = deps.changes?.subscribeLocal((userId) => alerts.notify([userId]));

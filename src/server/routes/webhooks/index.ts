@@ -73,7 +73,8 @@ export function registerWebhookRoutes(app: Hono, ctx: AppContext, webhooks: Webh
   app.post('/api/webhooks', async (c) => {
     const actor = await actorOf(c, true);
     const body = await readJson(c, createBody);
-    return c.json(await createEndpoint(ctx.store, webhooks.guard, actor, body), 201);
+    const caps = { member: ctx.config.webhookMaxEndpoints, admin: ctx.config.webhookMaxEndpointsAdmin };
+    return c.json(await createEndpoint(ctx.store, webhooks.guard, actor, body, caps), 201);
   });
 
   app.get('/api/webhooks/:id', async (c) => {
@@ -105,6 +106,7 @@ export function registerWebhookRoutes(app: Hono, ctx: AppContext, webhooks: Webh
    */
   app.post('/api/webhooks/:id/test', async (c) => {
     const actor = await actorOf(c, true);
+    await ctx.limits.webhookSends.hit(`webhook-send:${actor.userId}`);
     const sent = await sendTestEvent(ctx.store, actor, c.req.param('id'), webhooks.dashboardUrl);
     webhooks.worker.kick();
     const enabled = Number((await endpointOf(ctx.store.db, actor, c.req.param('id'))).enabled) === 1;
@@ -153,6 +155,7 @@ export function registerWebhookRoutes(app: Hono, ctx: AppContext, webhooks: Webh
   /** POST /api/webhooks/{id}/deliveries/{delivery}/replay: send it again, same webhook-id. */
   app.post('/api/webhooks/:id/deliveries/:delivery/replay', async (c) => {
     const actor = await actorOf(c, true);
+    await ctx.limits.webhookSends.hit(`webhook-send:${actor.userId}`);
     await replayDelivery(ctx.store, actor, c.req.param('id'), c.req.param('delivery'));
     webhooks.worker.kick();
     return c.json({ id: c.req.param('delivery'), status: 'pending' }, 202);
