@@ -7,6 +7,7 @@ import * as m0005 from './0005-sources.ts';
 import * as m0006 from './0006-webhooks.ts';
 import * as m0007 from './0007-official-observations-by-window.ts';
 import * as m0008 from './0008-replicas.ts';
+import * as m0009 from './0009-plans-renamed.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0006-webhooks': m0006,
   '0007-official-observations-by-window': m0007,
   '0008-replicas': m0008,
+  '0009-plans-renamed': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
