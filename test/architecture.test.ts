@@ -65,6 +65,9 @@ const IO_MODULES = /^node:(fs|fs\/promises|net|http|https|child_process|worker_t
 
 const root = join(import.meta.dirname, '..', 'src');
 
+/** A route parses, authorises, calls one action or query and answers: more than this is logic in the wrong room. */
+const MAX_ROUTE_FILE_LINES = 200;
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -158,5 +161,27 @@ describe('architecture', () => {
     };
     for (const f of files) if (!order.has(f)) visit(f);
     expect(circles).toEqual([]);
+  });
+
+  it('routes stay thin: no route file over 200 lines', () => {
+    const routes = join(root, 'server', 'routes');
+    const long = files
+      .filter((f) => f.startsWith(`${routes}/`))
+      .map((f) => ({ file: relative(root, f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((f) => f.lines > MAX_ROUTE_FILE_LINES)
+      .map((f) => `${f.file} has ${f.lines} lines: split it along its URLs`);
+    expect(long).toEqual([]);
+  });
+
+  it('SQL only in store/: no query builder call outside it', () => {
+    const builder = /\.(selectFrom|insertInto|updateTable|deleteFrom)\(/;
+    const outside = files
+      .filter((f) => roomOf(f) !== 'store')
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (builder.test(line) ? [`${relative(root, f)}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(outside).toEqual([]);
   });
 });

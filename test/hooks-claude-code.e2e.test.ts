@@ -7,6 +7,7 @@ import { telemetryEnv } from '../src/install/setup-payload.ts';
 import { type AnthropicMock, startAnthropicMock } from './support/anthropic-mock.ts';
 import { runClaudeCode } from './support/run-claude-code.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
+import { runningProcesses, waitFor } from './support/wait-for.ts';
 
 /**
  * `takt hooks install` with the real Claude Code (issue 13, item 4): signed in with an
@@ -27,7 +28,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 120_000 }, async () => {
+it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 180_000 }, async () => {
   const home = join(scratch, 'home');
   const cwd = join(scratch, 'project');
   const taktHome = join(home, '.takt');
@@ -59,8 +60,7 @@ it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 
       .innerJoin('accounts', 'accounts.id', 'limit_events.account_id')
       .select(['kind', 'window', 'resets_at', 'session_id', 'source', 'accounts.account_uuid'])
       .execute();
-  const deadline = Date.now() + 15_000;
-  while ((await events()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await waitFor("the hook's limit event in the store", events, (e) => e.length > 0, 60_000);
 
   // Claude Code reporting the same failure again (its helper queries do, under the parent
   // session) sends nothing more: the hit line was reported already.
@@ -80,7 +80,14 @@ it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 
       error: 'rate_limit',
     }),
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // The hook posts from a detached child: once no `takt hooks post` of this home is alive, every
+  // post it made (the first run's, and any from the second) is in the server and in hooks.log.
+  await waitFor(
+    "the hooks' detached posts to finish",
+    () => runningProcesses(['hooks', 'post'], `TAKT_HOME=${taktHome}`),
+    (pids) => pids.length === 0,
+    60_000,
+  );
 
   expect(await events()).toEqual([
     {

@@ -28,6 +28,7 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
   const now = Date.now();
   const at = (minutesAgo: number) => now - minutesAgo * MINUTE;
   const resetsAt = now + 120 * MINUTE;
+  const weekAnchor = new Date(now - 24 * 60 * MINUTE);
   let seq = 0;
 
   const call = async (method: string, path: string, body?: unknown) => {
@@ -108,6 +109,9 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
           plan: 'team',
           unit: 'tokens',
           limits: { five_hour: 1_000_000, seven_day: 5_000_000 },
+          // Its week began a day ago (not a fixed weekday, which made the pick depend on the day
+          // the suite ran): 10% used of a week 24–25 h gone is 4.3–4.9% slack; Max's is 4/7 − 8.17% = 48.97%.
+          weekly_reset: { weekday: weekAnchor.getUTCDay(), hour: weekAnchor.getUTCHours(), time_zone: 'UTC' },
         })
       ).status,
     ).toBe(200);
@@ -235,7 +239,9 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
 
   it('recommends the account with the most weekly slack, never a blocked one; takt watch says so', async () => {
     const before = (await call('GET', '/api/me/pace')).body;
-    expect(before.recommended_account.uuid).toBe(MAX);
+    const slack = (uuid: string) =>
+      Math.floor(before.accounts.find((a: { uuid: string }) => a.uuid === uuid).weekly_slack_pct);
+    expect([before.recommended_account.uuid, slack(MAX), slack(TEAM)]).toEqual([MAX, 48, 4]);
     // A hit in the 5-hour window blocks the Max account until the reset; two reports of it are one event.
     const hit = { kind: 'hit_limit', window: 'five_hour', account_uuid: MAX, source: 'hook' };
     const first = await call('POST', '/api/limit-events', hit);

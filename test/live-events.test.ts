@@ -98,4 +98,29 @@ describe('GET /api/events', () => {
     expect(Number(/^id: (\d+)$/m.exec(replayed)?.[1])).toBe(Number(id) + 1);
     for (const s of [resumed, theirs]) s.close();
   });
+
+  it('sends a usage event for a manual entry and a limit_event for a marked limit: every writer announces its change', async () => {
+    const mine = openEvents(takt.token);
+    await mine.ready;
+    await mine.next(/^event: hello/m);
+    const post = (path: string, body: unknown) =>
+      fetch(`${takt.directUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${takt.token}` },
+        body: JSON.stringify(body),
+      }).then((r) => r.status);
+    expect(await post('/api/manual-entries', { input: 10, output: 5 })).toBe(201);
+    const usage = await mine.next(/^event: usage/m);
+    expect(
+      await post('/api/limit-events', {
+        kind: 'hit_limit',
+        window: 'five_hour',
+        source: 'dashboard',
+        account_uuid: 'acct-live',
+      }),
+    ).toBe(201);
+    const limit = await mine.next(/^event: limit_event/m);
+    mine.close();
+    expect([/"kind":"usage"/.test(usage), /"kind":"limit_event"/.test(limit)]).toEqual([true, true]);
+  });
 });

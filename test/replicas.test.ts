@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { type RunningServer, startServer } from '../src/server/start-server.ts';
+import { leaseHolder, runOnce } from '../src/store/leases.ts';
 import { migrationProvider } from '../src/store/migrations/index.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { leaseHolder, runOnce } from '../src/store/postgres/leases.ts';
+import { PostgresChanges } from '../src/store/postgres/postgres-changes.ts';
 import { insertUser } from '../src/store/users.ts';
 import { encodeMetrics, tokenMetrics } from './support/otlp-payloads.ts';
 import { postgresDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -132,6 +133,26 @@ describe('replicas on one PostgreSQL', () => {
     }).then((r) => r.status);
     const got = await stream.wait();
     expect([status, got.frame.includes('"kind":"usage"'), got.ms < 2000]).toEqual([200, true, true]);
+  });
+
+  it("hands a change to every replica's subscribers, and only to the publishing replica's local ones", async () => {
+    const [one, two] = [new PostgresChanges(db.url), new PostgresChanges(db.url)];
+    await Promise.all([one.start(), two.start()]);
+    const heard: string[] = [];
+    const arrival = (changes: PostgresChanges, name: string) =>
+      new Promise<void>((done) =>
+        changes.subscribe((u, k) => {
+          heard.push(`${name}:${u}:${k}`);
+          done();
+        }),
+      );
+    const arrived = Promise.all([arrival(one, 'one'), arrival(two, 'two')]);
+    one.subscribeLocal((u, k) => heard.push(`one-local:${u}:${k}`));
+    two.subscribeLocal((u, k) => heard.push(`two-local:${u}:${k}`));
+    one.publish('u-pg', 'official');
+    await arrived;
+    await Promise.all([one.stop(), two.stop()]);
+    expect(heard.sort()).toEqual(['one-local:u-pg:official', 'one:u-pg:official', 'two:u-pg:official']);
   });
 
   it('answers /readyz 200 while serving and 503 once shutting down', async () => {

@@ -72,6 +72,8 @@ describe('sessions and machines', () => {
     expect(r.body.sessions.map((s: { session_id: string }) => s.session_id)).toEqual(['s-one', 's-long', 's-old']);
     expect({ ...one, accounts: one.accounts.map((a: { label: string }) => a.label) }).toEqual({
       session_id: 's-one',
+      project: null,
+      cwd: null,
       started_at: new Date(now - 4 * MINUTE).toISOString(),
       last_activity_at: new Date(now - 2 * MINUTE).toISOString(),
       duration_seconds: 120,
@@ -140,5 +142,40 @@ describe('sessions and machines', () => {
       { day: day(now - 3 * MINUTE), model: 'claude-sonnet-4-5[1m]' },
     ]);
     expect((await q('&group_by=day,day')).status).toBe(400);
+  });
+  it('names the project of each session from the working directory that takt sync uploaded', async () => {
+    const line = (sessionId: string, id: string, minutesAgo: number, cwd: string) => ({
+      message_id: id,
+      session_id: sessionId,
+      timestamp: now - minutesAgo * MINUTE,
+      model: 'claude-sonnet-4-5',
+      input_tokens: 10,
+      output_tokens: 5,
+      cwd,
+    });
+    const up = await fetch(`${takt.directUrl}/api/transcript-usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${takt.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        host_name: 'laptop',
+        records: [
+          line('s-unix', 'msg_1', 6, '/home/dev/src/takt'),
+          line('s-unix', 'msg_2', 5, '/home/dev/src/takt/web'),
+          line('s-win', 'msg_3', 7, 'C:\\Users\\dev\\work\\api'),
+        ],
+      }),
+    });
+    const r = await get('/api/me/sessions');
+    const byId = new Map(r.body.sessions.map((s: { session_id: string }) => [s.session_id, s]));
+    const pick = (id: string) => {
+      const s = byId.get(id) as { project: string | null; cwd: string | null };
+      return [s.project, s.cwd];
+    };
+    expect(up.status).toBe(201);
+    expect([pick('s-unix'), pick('s-win'), pick('s-one')]).toEqual([
+      ['takt/web', '/home/dev/src/takt/web'],
+      ['work/api', 'C:\\Users\\dev\\work\\api'],
+      [null, null],
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import { newHumanCode, newSecret, normalizeHumanCode, sha256 } from './secret.ts
 export const DEVICE_CODE_TTL_SECONDS = 600;
 export const DEVICE_POLL_INTERVAL_SECONDS = 5;
 
-export async function startDeviceFlow(db: Db, machine: string, now = Date.now()) {
+export async function startDeviceFlow(db: Db, machine: string, address: string | null, now = Date.now()) {
   const deviceCode = newSecret(32);
   const resumeCode = newSecret(16);
   const userCode = newHumanCode(2, 4);
@@ -23,6 +23,7 @@ export async function startDeviceFlow(db: Db, machine: string, now = Date.now())
     expires_at: now + DEVICE_CODE_TTL_SECONDS * 1000,
     interval_seconds: DEVICE_POLL_INTERVAL_SECONDS,
     last_poll_at: null,
+    requested_address: address,
   });
   return { deviceCode, resumeCode, userCode };
 }
@@ -55,6 +56,36 @@ export async function notePoll(db: Db, row: DeviceCodesTable, now = Date.now()):
 /** Moves an approved code to redeemed exactly once; false when another poll got there first. */
 export async function markRedeemed(db: Db, row: DeviceCodesTable): Promise<boolean> {
   return moveDeviceCode(db, row.device_code_hash, 'approved', { status: 'redeemed' });
+}
+
+/** A pending, unexpired request as the approval page describes it; undefined for any other code. */
+export async function pendingRequest(db: Db, userCode: string, now = Date.now()) {
+  if (!normalizeHumanCode(userCode)) return undefined;
+  const row = await findByUserCode(db, userCode);
+  if (row?.status !== 'pending' || row.expires_at <= now) return undefined;
+  return { machine: row.machine, address: row.requested_address, startedAt: row.created_at, userCode };
+}
+
+export type PendingRequest = NonNullable<Awaited<ReturnType<typeof pendingRequest>>>;
+
+/** How many of a code's last characters a person types to confirm a code that came in a link. */
+export const LINK_CONFIRM_CHARACTERS = 4;
+
+/**
+ * The code to decide on. A code that came in the `verification_uri_complete` link is approved
+ * only when the person types it again, whole or its last characters (RFC 8628 §5.4: a link
+ * alone must not be enough, or anyone who starts a flow can phish with it). Denying needs no typing.
+ */
+export function confirmedUserCode(input: { typed: string; linkCode: string; decision: 'approved' | 'denied' }): string {
+  const typed = normalizeHumanCode(input.typed);
+  const link = normalizeHumanCode(input.linkCode);
+  if (!link) return input.typed;
+  if (input.decision === 'denied' && !typed) return link;
+  if (typed.length >= LINK_CONFIRM_CHARACTERS && link.endsWith(typed)) return link;
+  throw new TaktError(
+    'bad_request',
+    `type the code your terminal shows (or its last ${LINK_CONFIRM_CHARACTERS} characters) to approve a machine that came through a link; if you are not setting up a machine right now, deny it`,
+  );
 }
 
 export async function decideDeviceCode(

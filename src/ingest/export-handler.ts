@@ -13,18 +13,13 @@ import {
 
 export type Transport = 'http' | 'grpc';
 
-/** Told when a user's telemetry is committed (the dashboard's live events, src/server/live-events.ts). */
-export interface CommitListener {
-  publish(userId: string, kind: 'usage'): void;
-}
-
 /**
  * One OTLP export, transport-independent: decode, map Claude Code's telemetry,
  * store exactly once. Returns the partial_success to report (OTLP spec: the
  * request is accepted, and the rejected points are counted with a reason).
  */
 export async function handleExport(
-  deps: { recorder: TelemetryRecorder; metrics: IngestMetrics; live?: CommitListener },
+  deps: { recorder: TelemetryRecorder; metrics: IngestMetrics },
   input: {
     signal: Signal;
     encoding: Encoding;
@@ -46,7 +41,6 @@ export async function handleExport(
         ? mapMetricsExport(decodeMetricsRequest(body, encoding))
         : mapLogsExport(decodeLogsRequest(body, encoding));
     const result = await deps.recorder.record(identity.user.id, mapped.observations, identity.tokenId);
-    if (result.stored > 0) deps.live?.publish(identity.user.id, 'usage');
     deps.metrics.pointsStored.inc({ signal }, result.stored);
     deps.metrics.pointsDuplicate.inc({ signal }, result.duplicates);
     deps.metrics.pointsRejected.inc({ signal }, mapped.rejected);

@@ -4,7 +4,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { TaktError, toTaktError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
-import { type CommitListener, handleExport } from './export-handler.ts';
+import { handleExport } from './export-handler.ts';
 import { grpcStatusOf } from './grpc-status.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { encodeExportResponse, type Signal } from './otlp-decode.ts';
@@ -40,7 +40,6 @@ export interface GrpcDeps {
   metrics: IngestMetrics;
   tokens: TokenVerifier;
   log: Logger;
-  live?: CommitListener;
   bodyLimitBytes: number;
 }
 

@@ -3,6 +3,7 @@ import { listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import { listMachines } from '../store/machines.ts';
 import { loadLastRequest, loadSessionParts } from '../store/session-activity.ts';
+import { loadSessionProjects } from '../store/session-projects.ts';
 import { loadSourceTotals } from '../store/usage-rows.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 import { accountLabel } from './limits-view.ts';
@@ -23,8 +24,20 @@ export function contextWindowOf(model: string, tokensInContext: number): { size:
   return { size: STANDARD_CONTEXT, rule: 'standard' };
 }
 
+/**
+ * A project's name from a working directory: its last two parts (`/home/me/src/takt` →
+ * `src/takt`), which tell apart most checkouts and still fit a table cell. Windows paths too.
+ */
+export function projectName(cwd: string): string {
+  const parts = cwd.split(/[\\/]+/).filter((p) => p && !/^[A-Za-z]:$/.test(p));
+  return parts.slice(-2).join('/') || cwd;
+}
+
 export interface SessionView extends UsageCounts {
   session_id: string;
+  /** The project's name (projectName of `cwd`), or null when no transcript upload named the directory. */
+  project: string | null;
+  cwd: string | null;
   started_at: string;
   last_activity_at: string;
   duration_seconds: number;
@@ -81,6 +94,11 @@ export async function recentSessions(
     if (isCounted(chosen, p)) addUsage(s.t, p);
   }
   const newest = [...sessions.entries()].sort(([, a], [, b]) => b.last - a.last).slice(0, q.limit);
+  const cwds = await loadSessionProjects(
+    db,
+    q.userId,
+    newest.map(([id]) => id),
+  );
   const out: SessionView[] = [];
   for (const [id, s] of newest) {
     const status = trackingStatus(s.last, q.now);
@@ -90,8 +108,11 @@ export async function recentSessions(
         : await loadLastRequest(db, { userId: q.userId, sessionId: id, since: s.last - 60 * 60_000 });
     const inContext = last ? last.input_tokens + last.cache_read_tokens + last.cache_creation_tokens : 0;
     const window = last ? contextWindowOf(last.model, inContext) : undefined;
+    const cwd = cwds.get(id) ?? null;
     out.push({
       session_id: id,
+      project: cwd === null ? null : projectName(cwd),
+      cwd,
       started_at: new Date(s.first).toISOString(),
       last_activity_at: new Date(s.last).toISOString(),
       duration_seconds: Math.round((s.last - s.first) / 1000),

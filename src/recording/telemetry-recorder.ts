@@ -1,3 +1,4 @@
+import type { Changes } from '../lib/changes.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { Store } from '../store/store.ts';
 import { type Observation, type RecordResult, type TelemetryJob, writeJobs } from './telemetry-jobs.ts';
@@ -31,15 +32,19 @@ export class TelemetryRecorder {
   private flushing: Promise<void> | undefined;
   private readonly writer: JobWriter;
   private readonly maxBatch: number;
-  /** Called after a commit with the users whose data changed (live updates hang off this). */
-  onCommitted: ((userIds: Set<string>) => void) | undefined;
+  /** Told, after the commit, of each user whose job stored something new. */
+  private readonly changes: Pick<Changes, 'publish'> | undefined;
 
   private readonly dryRun: boolean;
 
-  constructor(writer: JobWriter, options: { maxBatch?: number; dryRun?: boolean } = {}) {
+  constructor(
+    writer: JobWriter,
+    options: { maxBatch?: number; dryRun?: boolean; changes?: Pick<Changes, 'publish'> } = {},
+  ) {
     this.writer = writer;
     this.maxBatch = options.maxBatch ?? 256;
     this.dryRun = options.dryRun ?? false;
+    this.changes = options.changes;
   }
 
   /** `tokenId`: the API token that sent them, kept with each record (/validate answers per token). */
@@ -62,6 +67,12 @@ export class TelemetryRecorder {
     await this.writer.close();
   }
 
+  /** One 'usage' change per user with new rows in the commit (a batch of duplicates changes nothing). */
+  private announce(done: [userId: string, result: RecordResult][]): void {
+    const changed = new Set(done.filter(([, r]) => r.stored > 0).map(([u]) => u));
+    for (const userId of changed) this.changes?.publish(userId, 'usage');
+  }
+
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0) {
@@ -71,7 +82,7 @@ export class TelemetryRecorder {
             jobs.map(({ userId, tokenId, observations }) => ({ userId, tokenId, observations })),
           );
           for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
-          this.onCommitted?.(new Set(jobs.map((j) => j.userId)));
+          this.announce(jobs.map((j, i) => [j.userId, results[i] as RecordResult]));
         } catch {
           // One bad job must not fail the others: retry each in its own transaction.
           for (const job of jobs) {
@@ -80,7 +91,7 @@ export class TelemetryRecorder {
                 { userId: job.userId, tokenId: job.tokenId, observations: job.observations },
               ]);
               job.resolve(result as RecordResult);
-              this.onCommitted?.(new Set([job.userId]));
+              this.announce([[job.userId, result as RecordResult]]);
             } catch (error) {
               job.reject(
                 new TaktError(

@@ -3,6 +3,7 @@ import type { FirstRunGate } from '../auth/actions/first-run.ts';
 import type { AttemptLimit, FailedProofLimit } from '../auth/rate-limit.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
+import type { Changes } from '../lib/changes.ts';
 import type { Logger } from '../lib/log.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
@@ -28,7 +29,12 @@ export interface AppContext {
   limits: { auth: AttemptLimit; device: AttemptLimit; failures: FailedProofLimit };
   /** The one-time setup code of a fresh server (the first-run page). */
   firstRun: FirstRunGate;
-  /** Per-user change notifications for GET /api/events. */
+  /**
+   * The one way to say "a user's data changed", after the commit (lib/changes.ts): live
+   * events, the alert evaluator and later subscribers listen; across replicas on PostgreSQL.
+   */
+  changes: Changes;
+  /** The open GET /api/events streams, fed by `changes` (routes read it, never publish to it). */
   live: LiveEvents;
   /** Whether this replica should get traffic (GET /readyz): migrated, listening, not shutting down. */
   ready?: () => boolean;

@@ -88,7 +88,6 @@ export function createApp(ctx: AppContext): Hono {
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
-  // Before the limits routes: it hangs the alert evaluation off their writes.
   registerWebhookRoutes(app, ctx, ctx.webhooks);
   registerLimitsRoutes(app, ctx);
   registerSetupRoutes(app, ctx);

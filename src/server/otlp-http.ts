@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { authenticateBearer } from '../auth/authenticate-bearer.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
-import { type CommitListener, handleExport, type Transport } from '../ingest/export-handler.ts';
+import { handleExport, type Transport } from '../ingest/export-handler.ts';
 import { grpcStatusOf } from '../ingest/grpc-status.ts';
 import { type Encoding, encodeExportResponse, encodeStatus, type Signal } from '../ingest/otlp-decode.ts';
 import { TaktError, toTaktError } from '../lib/errors.ts';
@@ -16,7 +16,6 @@ export interface OtlpHttpDeps {
   metrics: ServerMetrics;
   tokens: TokenVerifier;
   log: Logger;
-  live?: CommitListener;
   bodyLimitBytes: number;
 }
 

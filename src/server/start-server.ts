@@ -7,16 +7,17 @@ import { FailureLimiter, RateLimiter, SharedFailureLimiter, SharedRateLimiter } 
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
+import { type Changes, InProcessChanges } from '../lib/changes.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
-import { PostgresLiveEvents } from '../store/postgres/postgres-live-events.ts';
+import { PostgresChanges } from '../store/postgres/postgres-changes.ts';
 import type { Store } from '../store/store.ts';
 import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
-import { InProcessLiveEvents } from './live-events.ts';
+import { feedLiveEvents, InProcessLiveEvents } from './live-events.ts';
 import { createServerMetrics } from './observability.ts';
 import { pricesFor } from './routes/limits/prices.ts';
 
@@ -60,15 +61,18 @@ export async function startServer(
   const metrics = createServerMetrics();
   // On SQLite the group commits run in a worker thread, beside the event loop.
   const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
-  const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun });
-  const tokens = new TokenVerifier(store.db);
   // On PostgreSQL, state that several replicas must share lives in the database (issue 15).
   const shared = store.dialect === 'postgres';
-  const pgLive = shared
-    ? new PostgresLiveEvents(config.databaseUrl, (message, error) => log.warn(message, { error }))
+  const pgChanges = shared
+    ? new PostgresChanges(config.databaseUrl, (message, error) => log.warn(message, { error }))
     : undefined;
-  await pgLive?.start();
-  const live = pgLive ?? new InProcessLiveEvents();
+  await pgChanges?.start();
+  const changes: Changes =
+    pgChanges ?? new InProcessChanges((error) => log.error('changes: a subscriber failed', { error }));
+  const live = new InProcessLiveEvents();
+  feedLiveEvents(changes, live);
+  const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun, changes });
+  const tokens = new TokenVerifier(store.db);
   let closing: Promise<void> | undefined;
   const firstRun = new FirstRunGate();
   const setupCode = await firstRun.open(store);
@@ -78,12 +82,8 @@ export async function startServer(
     log,
     prices: () => pricesFor(config.home),
     serverUrl: () => ownUrl,
+    changes,
   });
-  const previousOnCommitted = recorder.onCommitted;
-  recorder.onCommitted = (users) => {
-    previousOnCommitted?.(users);
-    webhooks.alerts.notify(users);
-  };
   const context: AppContext = {
     config,
     store,
@@ -105,8 +105,9 @@ export async function startServer(
           failures: new FailureLimiter(config.authRateLimit, 60_000),
         },
     // The store was migrated before this point; a lost LISTEN connection makes the replica not ready.
-    ready: () => closing === undefined && (pgLive?.listening ?? true),
+    ready: () => closing === undefined && (pgChanges?.listening ?? true),
     firstRun,
+    changes,
     live,
     ...(setupCode ? { setupCode } : {}),
     webhooks,
@@ -130,7 +131,7 @@ export async function startServer(
 
   let grpcPort = 0;
   const grpcServer = config.grpcEnabled
-    ? createGrpcServer({ recorder, metrics, tokens, log, live, bodyLimitBytes: config.bodyLimitBytes })
+    ? createGrpcServer({ recorder, metrics, tokens, log, bodyLimitBytes: config.bodyLimitBytes })
     : undefined;
   if (grpcServer) {
     try {
@@ -169,7 +170,7 @@ export async function startServer(
         grpcServer?.forceShutdown();
         await recorder.close();
         await webhooks.stop();
-        await pgLive?.stop();
+        await pgChanges?.stop();
         if (!options.store) await store.close();
       })();
       return closing;

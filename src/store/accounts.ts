@@ -70,3 +70,14 @@ export async function listAccountsSeenSince(
     .where('last_seen_at', '>=', since)
     .execute();
 }
+
+/** Which of these account uuids belong to the user. */
+export async function ownAccountUuids(db: Db, userId: string, uuids: string[]): Promise<Set<string | null>> {
+  const own = await db
+    .selectFrom('accounts')
+    .select('account_uuid')
+    .where('user_id', '=', userId)
+    .where('account_uuid', 'in', uuids.length ? uuids : [''])
+    .execute();
+  return new Set(own.map((a) => a.account_uuid));
+}

@@ -212,3 +212,20 @@ export async function recordCalibrationRejections(
   }
   return fresh;
 }
+
+/** The calibration rejections of these accounts recorded since `since`, oldest first. */
+export async function listRecentCalibrationRejections(
+  db: Db,
+  accountIds: string[],
+  since: number,
+): Promise<Selectable<CalibrationRejectionsTable>[]> {
+  if (accountIds.length === 0) return [];
+  return db
+    .selectFrom('calibration_rejections')
+    .selectAll()
+    .where('account_id', 'in', accountIds)
+    .where('created_at', '>=', since)
+    .orderBy('created_at')
+    .orderBy('at')
+    .execute();
+}

@@ -42,6 +42,7 @@ export interface Database {
   failed_proofs: FailedProofsTable;
   failed_proof_addresses: FailedProofAddressesTable;
   leases: LeasesTable;
+  session_projects: SessionProjectsTable;
 }
 
 /** SHA-256 of each first-run setup code a replica printed; any of them opens the first-run page. */
@@ -112,6 +113,8 @@ export interface DeviceCodesTable {
   expires_at: number;
   interval_seconds: number;
   last_poll_at: number | null;
+  /** The address that started the flow (shown on the approval page); null for codes made before 0009. */
+  requested_address: string | null;
 }
 
 export interface AuditEventsTable {
@@ -247,6 +250,14 @@ export type UsageSource = 'metric' | 'event' | 'transcript' | 'manual';
 export type UsageColumns = UsageCounts;
 
 export { emptyUsage, USAGE_FIELDS as USAGE_COLUMNS } from '../lib/usage-counts.ts';
+
+/** The working directory a session ran in (from transcript uploads), for the sessions page. */
+export interface SessionProjectsTable {
+  user_id: string;
+  session_id: string;
+  cwd: string;
+  updated_at: number;
+}
 
 /** One accepted observation (a metric delta, an api_request event, …), kept exactly once. */
 export interface UsageRecordsTable extends UsageColumns {

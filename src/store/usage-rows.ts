@@ -125,3 +125,15 @@ export async function countRecordsPerHour(
     .execute();
   return rows.map((r) => ({ hour: Number(r.hour), records: Number(r.records) }));
 }
+
+/** The account of a machine's latest usage record (null: none, or no account known). */
+export async function lastAccountOfMachine(db: Db, machineId: string): Promise<string | null> {
+  const last = await db
+    .selectFrom('usage_records')
+    .select('account_id')
+    .where('machine_id', '=', machineId)
+    .orderBy('ts', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.account_id ?? null;
+}

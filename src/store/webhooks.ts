@@ -48,7 +48,10 @@ export async function updateWebhookEndpoint(
   await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
 }
 
+/** The endpoint with its attempts and deliveries (pending ones are dropped); call inside a transaction. */
 export async function deleteWebhookEndpoint(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
+  await db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
   await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
 }
 
@@ -309,29 +312,4 @@ export async function pruneWebhookHistory(db: Db, before: number): Promise<void>
     .where('key', 'like', 'rejected:%')
     .where('updated_at', '<', before)
     .execute();
-}
-
-/**
- * A periodic job's turn across replicas: true for the one caller that gets the slot for this
- * period (the first to insert it, or to take it over once `periodMs` has passed since the last
- * turn). One conditional statement each, so two replicas at once cannot both win.
- */
-export async function claimJobSlot(
-  db: Db,
-  q: { job: string; owner: string; now: number; periodMs: number },
-): Promise<boolean> {
-  const inserted = await db
-    .insertInto('webhook_alert_state')
-    .values({ subject: '(job)', key: q.job, value: q.owner, updated_at: q.now })
-    .onConflict((oc) => oc.columns(['subject', 'key']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
-  const taken = await db
-    .updateTable('webhook_alert_state')
-    .set({ value: q.owner, updated_at: q.now })
-    .where('subject', '=', '(job)')
-    .where('key', '=', q.job)
-    .where('updated_at', '<=', q.now - q.periodMs)
-    .executeTakeFirst();
-  return Number(taken.numUpdatedRows) > 0;
 }

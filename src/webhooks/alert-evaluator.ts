@@ -4,11 +4,13 @@ import { type EvaluatedAccount, evaluateUserAccounts } from '../queries/account-
 import { accountLabel } from '../queries/limits-view.ts';
 import { type AccountRow, listAccounts, listAllAccounts } from '../store/accounts.ts';
 import { newId } from '../store/ids.ts';
+import { claimLease } from '../store/leases.ts';
+import { listRecentCalibrationRejections } from '../store/limit-observations.ts';
 import { listMachines } from '../store/machines.ts';
 import type { Store } from '../store/store.ts';
+import { lastAccountOfMachine } from '../store/usage-rows.ts';
 import { listUsers, type User } from '../store/users.ts';
 import {
-  claimJobSlot,
   deleteAlertState,
   enqueueWebhookEvent,
   listWebhookEndpoints,
@@ -148,8 +150,7 @@ export class AlertEvaluator {
     if (!endpoints.some((e) => Number(e.enabled) === 1)) return 0;
     // One replica sweeps per period (a little less than the interval, so timer drift never skips one).
     const now = this.now();
-    const turn = { job: 'alerts-sweep', owner: this.owner, now, periodMs: this.o.intervalMs * 0.8 };
-    if (!(await claimJobSlot(this.o.store.db, turn))) return 0;
+    if (!(await claimLease(this.o.store.db, 'alerts-sweep', this.o.intervalMs * 0.8, this.owner, now))) return 0;
     const users = await listUsers(this.o.store.db);
     let raised = 0;
     for (const user of users) raised += await this.evaluateUser(user.id, { users, endpoints });
@@ -172,20 +173,11 @@ export class AlertEvaluator {
     const evaluated = accounts.length
       ? await evaluateUserAccounts(db, { userId, now, prices: this.o.prices(), accounts })
       : [];
-    const rejections = accounts.length
-      ? await db
-          .selectFrom('calibration_rejections')
-          .selectAll()
-          .where(
-            'account_id',
-            'in',
-            accounts.map((a) => a.id),
-          )
-          .where('created_at', '>=', now - REJECTIONS_WITHIN_MS)
-          .orderBy('created_at')
-          .orderBy('at')
-          .execute()
-      : [];
+    const rejections = await listRecentCalibrationRejections(
+      db,
+      accounts.map((a) => a.id),
+      now - REJECTIONS_WITHIN_MS,
+    );
     const machines = (await listMachines(db, userId)).filter(
       (m) => Number(m.last_seen_at) >= now - ACTIVE_WITHIN_MS && Number(m.last_seen_at) <= now - this.o.staleMs,
     );
@@ -193,14 +185,8 @@ export class AlertEvaluator {
     if (machines.length) {
       const all = await listAllAccounts(db);
       for (const m of machines) {
-        const last = await db
-          .selectFrom('usage_records')
-          .select('account_id')
-          .where('machine_id', '=', m.id)
-          .orderBy('ts', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        machineAccounts.set(m.id, all.find((a) => a.id === last?.account_id) ?? null);
+        const accountId = await lastAccountOfMachine(db, m.id);
+        machineAccounts.set(m.id, all.find((a) => a.id === accountId) ?? null);
       }
     }
 

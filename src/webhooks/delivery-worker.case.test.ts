@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, type TestDatabase } from '../../test/support/test-databases.ts';
 import { silentLogger } from '../lib/log.ts';
+import { claimLease } from '../store/leases.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { insertUser } from '../store/users.ts';
-import { claimJobSlot, enqueueWebhookEvent, findWebhookEndpoint, pruneWebhookHistory } from '../store/webhooks.ts';
+import { enqueueWebhookEvent, findWebhookEndpoint, pruneWebhookHistory } from '../store/webhooks.ts';
 import { createEndpoint } from './actions/create-endpoint.ts';
 import { replayDelivery } from './actions/replay-delivery.ts';
 import type { WebhookActor } from './actions/webhook-actor.ts';
@@ -205,8 +206,7 @@ describe.each(dialects)('webhook delivery on $name', ({ create }) => {
   });
 
   it('gives a periodic job to one replica per period', async () => {
-    const turn = (store: Store, owner: string, now: number) =>
-      claimJobSlot(store.db, { job: 'sweep-test', owner, now, periodMs: 1000 });
+    const turn = (store: Store, owner: string, now: number) => claimLease(store.db, 'sweep-test', 1000, owner, now);
     const t = Date.now();
     const first = await Promise.all([turn(a, 'a', t), turn(b, 'b', t)]);
     const again = await Promise.all([turn(a, 'a', t + 500), turn(b, 'b', t + 500)]);

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import type { Changes } from '../lib/changes.ts';
 import type { Logger } from '../lib/log.ts';
 import type { PriceTable } from '../pricing/price-table.ts';
 import type { Store } from '../store/store.ts';
@@ -19,7 +20,15 @@ export interface WebhookService {
 
 export function createWebhookService(
   config: Config,
-  deps: { store: Store; log: Logger; prices: () => PriceTable; serverUrl: () => string; guard?: UrlGuard },
+  deps: {
+    store: Store;
+    log: Logger;
+    prices: () => PriceTable;
+    serverUrl: () => string;
+    guard?: UrlGuard;
+    /** New data of a user, committed on this replica: evaluate their alerts (another replica's are its own). */
+    changes?: Changes;
+  },
 ): WebhookService {
   const guard =
     deps.guard ??
@@ -44,6 +53,7 @@ export function createWebhookService(
     intervalMs: config.alertIntervalSeconds * 1000,
     onRaised: () => worker.kick(),
   });
+  const unsubscribe = deps.changes?.subscribeLocal((userId) => alerts.notify([userId]));
   return {
     guard,
     alerts,
@@ -56,6 +66,7 @@ export function createWebhookService(
       worker.start();
     },
     async stop() {
+      unsubscribe?.();
       await alerts.stop();
       await worker.stop();
     },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type PostgresServer, startPostgresServer } from '../support/postgres-server.ts';
 import { runExporters, storedBySession } from '../support/steady-exporters.ts';
 import { startTakt, type TestTakt } from '../support/takt-server.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /**
  * PostgreSQL stopped and started again under steady ingest (a server of this test's own):
@@ -25,7 +26,8 @@ it('answers 503 + Retry-After while PostgreSQL is down, recovers by itself, lose
   // A token never used yet, so no verifier cache answers for it while the database is down.
   const fresh = await takt.addUser('probe@example.com');
   const run = runExporters({ baseUrl: () => takt.directUrl, token: takt.token, count, workers: 4 });
-  await new Promise((r) => setTimeout(r, 500));
+  const acknowledged = () => run.outcomes.filter((o) => o.acknowledgedAt !== undefined).length;
+  await waitFor('the first 20 exports acknowledged', acknowledged, (n) => n >= 20, 60_000);
   pgServer.stop();
   // While it is down: a direct probe of both an export and the health check.
   const during = await fetch(`${takt.directUrl}/v1/metrics`, {
@@ -34,7 +36,8 @@ it('answers 503 + Retry-After while PostgreSQL is down, recovers by itself, lose
     headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${fresh.token}` },
   });
   const health = await fetch(`${takt.directUrl}/healthz`);
-  await new Promise((r) => setTimeout(r, 1500));
+  const refusals = () => run.outcomes.reduce((n, o) => n + o.statuses.filter((st) => st === 503).length, 0);
+  await waitFor('the exporters refused (503) while PostgreSQL is down', refusals, (n) => n >= 4, 60_000);
   pgServer.start();
   await run.done;
 
@@ -46,4 +49,4 @@ it('answers 503 + Retry-After while PostgreSQL is down, recovers by itself, lose
   expect(run.outcomes.every((o) => o.acknowledgedAt !== undefined)).toBe(true);
   expect(stored.size).toBe(count);
   expect(total).toBe(run.outcomes.reduce((a, o) => a + o.value, 0));
-}, 90_000);
+}, 180_000);

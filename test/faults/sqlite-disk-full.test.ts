@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runExporters, storedBySession } from '../support/steady-exporters.ts';
 import { startTakt, type TestTakt } from '../support/takt-server.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /**
  * The disk under SQLite fills up (a 6 MB tmpfs as TAKT_HOME): exports are answered 503
@@ -28,15 +29,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Fills the file system with one file until it refuses another byte. */
+/** Fills the file system with one file until it refuses another byte (ENOSPC). */
 function fill(path: string): void {
   const chunk = Buffer.alloc(64 * 1024);
+  const fd = openSync(path, 'a');
   let size = 0;
-  for (;;) {
-    const ok = spawnSync('sh', ['-c', `head -c ${chunk.length} /dev/zero >> ${path}`]).status === 0;
-    size += chunk.length;
-    if (!ok || size > 64 * 1024 * 1024) break;
-  }
+  const full = () => {
+    try {
+      writeSync(fd, chunk);
+      size += chunk.length;
+      return size > 64 * 1024 * 1024;
+    } catch {
+      return true; // ENOSPC: the end of the disk
+    }
+  };
+  while (!full());
+  closeSync(fd);
   writeFileSync(`${path}.check`, ''); // empty files still fit; the writes above found the end
 }
 
@@ -51,11 +59,11 @@ it.skipIf(!mounted)(
       workers: 4,
       retryDelayMs: 50,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    const acknowledgedCount = () => run.outcomes.filter((o) => o.acknowledgedAt !== undefined).length;
+    await waitFor('the first 50 exports acknowledged', acknowledgedCount, (n) => n >= 50, 60_000);
     fill(filler);
     const refusals = () => run.outcomes.reduce((n, o) => n + o.statuses.filter((s) => s === 503).length, 0);
-    const deadline = Date.now() + 60_000;
-    while (refusals() < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('20 refusals (503) while the disk is full', refusals, (n) => n >= 20, 60_000);
 
     // While full: everything acknowledged so far is readable from the store.
     const acknowledged = run.outcomes.filter((o) => o.acknowledgedAt !== undefined);
@@ -65,6 +73,7 @@ it.skipIf(!mounted)(
 
     rmSync(filler, { force: true });
     rmSync(`${filler}.check`, { force: true });
+    await waitFor('all 3000 exports acknowledged after space returned', acknowledgedCount, (n) => n === 3000, 180_000);
     await run.done;
     const stored = await storedBySession(takt.directUrl, takt.token);
     await takt.stop();
@@ -79,5 +88,6 @@ it.skipIf(!mounted)(
     expect([...stored.values()].reduce((a, b) => a + b, 0)).toBe(run.outcomes.reduce((a, o) => a + o.value, 0));
     expect(integrity).toBe('ok');
   },
-  120_000,
+  // Three waits of up to 60 s, 60 s and 180 s, each failing with what it saw.
+  330_000,
 );

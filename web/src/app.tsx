@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type SessionUser, setCsrf } from './api.ts';
+import { Problem } from './components/problem.tsx';
 import { zoneName } from './format.ts';
 import { useLive } from './live.ts';
 import { AdminPage } from './pages/admin.tsx';
@@ -82,9 +83,7 @@ export function App() {
       return (
         <main id="main" class="narrow">
           <h1>takt</h1>
-          <p class="error" role="alert">
-            {auth.message}
-          </p>
+          <Problem error={auth.message} />
         </main>
       );
     case 'setup':

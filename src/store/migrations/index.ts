@@ -7,7 +7,9 @@ import * as m0005 from './0005-sources.ts';
 import * as m0006 from './0006-webhooks.ts';
 import * as m0007 from './0007-official-observations-by-window.ts';
 import * as m0008 from './0008-replicas.ts';
-import * as m0009 from './0009-plans-renamed.ts';
+import * as m0009 from './0009-device-code-requester.ts';
+import * as m0010 from './0010-session-projects.ts';
+import * as m0011 from './0011-plans-renamed.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -23,7 +25,9 @@ const migrations: Record<string, Migration> = {
   '0006-webhooks': m0006,
   '0007-official-observations-by-window': m0007,
   '0008-replicas': m0008,
-  '0009-plans-renamed': m0009,
+  '0009-device-code-requester': m0009,
+  '0010-session-projects': m0010,
+  '0011-plans-renamed': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

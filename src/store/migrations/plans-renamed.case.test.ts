@@ -6,8 +6,8 @@ import type { Store } from '../store.ts';
 import { insertUser } from '../users.ts';
 import { migrationProvider } from './index.ts';
 
-/** Accounts stored before the rename of 2026-10-30 (max5, max20) read as max and ultra after 0009. */
-describe.each(dialects)('migration 0009 (plans renamed) on $name', ({ create }) => {
+/** Accounts stored before the rename of 2026-10-30 (max5, max20) read as max and ultra after 0011. */
+describe.each(dialects)('migration 0011 (plans renamed) on $name', ({ create }) => {
   let database: TestDatabase;
   let store: Store;
 
@@ -22,7 +22,7 @@ describe.each(dialects)('migration 0009 (plans renamed) on $name', ({ create }) 
 
   it('moves max5 to max and max20 to ultra, and leaves every other plan', async () => {
     const migrator = new Migrator({ db: store.db, provider: migrationProvider });
-    expect((await migrator.migrateTo('0008-replicas')).error).toBe(undefined);
+    expect((await migrator.migrateTo('0010-session-projects')).error).toBe(undefined);
     const user = (await insertUser(store.db, { email: 'plans@example.com' })).id;
     const plans = ['max5', 'max20', 'pro', 'team_premium', null];
     await store.db

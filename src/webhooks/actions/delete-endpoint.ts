@@ -9,8 +9,6 @@ export async function deleteEndpoint(store: Store, actor: WebhookActor, id: stri
   await endpointOf(store.db, actor, id);
   await store.transaction(async (trx) => {
     const before = await endpointOf(trx, actor, id);
-    await trx.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
-    await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
     await deleteWebhookEndpoint(trx, id);
     await recordAudit(trx, actor, {
       action: 'webhook.delete',

@@ -1,4 +1,5 @@
 import { TaktError } from '../../lib/errors.ts';
+import { ownAccountUuids } from '../../store/accounts.ts';
 import type { Db } from '../../store/db.ts';
 import { DEFAULT_THRESHOLDS, type WebhookEventType, type WebhookFormat } from '../event-types.ts';
 import { GuardRefusal, type UrlGuard } from '../url-guard.ts';
@@ -31,13 +32,7 @@ export async function checkAccountUuids(
   uuids: string[] | null | undefined,
 ): Promise<void> {
   if (!uuids || actor.admin) return;
-  const own = await db
-    .selectFrom('accounts')
-    .select('account_uuid')
-    .where('user_id', '=', actor.userId)
-    .where('account_uuid', 'in', uuids.length ? uuids : [''])
-    .execute();
-  const known = new Set(own.map((a) => a.account_uuid));
+  const known = await ownAccountUuids(db, actor.userId, uuids);
   const missing = uuids.filter((u) => !known.has(u));
   if (missing.length) {
     throw new TaktError(

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { type AccountSettings, api, PLANS } from '../api.ts';
 import { fmtWhen, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { useSubmit } from '../use-submit.ts';
+import { Problem } from './problem.tsx';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -15,25 +17,17 @@ function AccountForm(props: { account: AccountSettings; onSaved: () => void }) {
   const [resetKnown, setResetKnown] = useState(a.weekly_reset !== null);
   const [weekday, setWeekday] = useState(a.weekly_reset?.weekday ?? 1);
   const [hour, setHour] = useState(a.weekly_reset?.hour ?? 0);
-  const [status, setStatus] = useState('');
-  const [error, setError] = useState('');
-  const save = async (e: Event) => {
-    e.preventDefault();
-    setError('');
-    setStatus('');
-    try {
-      await api('PATCH', `/api/accounts/${encodeURIComponent(a.id)}`, {
-        label: label.trim() ? label.trim() : null,
-        plan: plan || null,
-        unit,
-        weekly_reset: resetKnown ? { weekday, hour, time_zone: a.weekly_reset?.time_zone ?? zoneName() } : null,
-      });
-      setStatus('Saved.');
-      props.onSaved();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const action = useSubmit();
+  const save = action.onSubmit(async () => {
+    await api('PATCH', `/api/accounts/${encodeURIComponent(a.id)}`, {
+      label: label.trim() ? label.trim() : null,
+      plan: plan || null,
+      unit,
+      weekly_reset: resetKnown ? { weekday, hour, time_zone: a.weekly_reset?.time_zone ?? zoneName() } : null,
+    });
+    props.onSaved();
+    return 'Saved.';
+  });
   return (
     <form class="card settings" onSubmit={save} aria-labelledby={`${p}-h`} data-testid="account-settings">
       <h4 id={`${p}-h`}>{a.label}</h4>
@@ -90,12 +84,7 @@ function AccountForm(props: { account: AccountSettings; onSaved: () => void }) {
           </div>
         ) : null}
       </fieldset>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {status ? <p role="status">{status}</p> : null}
+      <Problem error={action.error} status={action.status} />
       <button type="submit" class="primary">
         Save
       </button>
@@ -110,11 +99,7 @@ export function AccountsSettings() {
   return (
     <section aria-labelledby="accounts-h">
       <h3 id="accounts-h">Anthropic accounts</h3>
-      {loaded.error ? (
-        <p class="error" role="alert">
-          {loaded.error.message}
-        </p>
-      ) : null}
+      <Problem error={loaded.error} />
       {loaded.data && accounts.length === 0 ? (
         <p class="notice">No Anthropic account has sent usage yet: its settings appear here when it does.</p>
       ) : null}

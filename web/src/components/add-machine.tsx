@@ -1,5 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { useSubmit } from '../use-submit.ts';
+import { Problem } from './problem.tsx';
 
 interface SetupPayload {
   machine: string;
@@ -49,26 +51,19 @@ export function AddMachine() {
   const dialog = useRef<HTMLDialogElement>(null);
   const [name, setName] = useState('');
   const [payload, setPayload] = useState<SetupPayload | undefined>();
-  const [error, setError] = useState('');
+  const action = useSubmit();
   const open = () => {
     setPayload(undefined);
-    setError('');
+    action.clear();
     dialog.current?.showModal();
   };
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError('');
+  const submit = action.onSubmit(async () => {
     if (!MACHINE.test(name)) {
-      setError('Use the host name the machine sends: letters, digits, dot, dash or underscore.');
-      return;
+      throw new Error('Use the host name the machine sends: letters, digits, dot, dash or underscore.');
     }
-    try {
-      const r = await api<{ setup: SetupPayload }>('POST', '/auth/setup-additional', { machine: name });
-      setPayload(r.setup);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+    const r = await api<{ setup: SetupPayload }>('POST', '/auth/setup-additional', { machine: name });
+    setPayload(r.setup);
+  });
   return (
     <>
       <button type="button" class="primary" onClick={open}>
@@ -96,11 +91,7 @@ export function AddMachine() {
           />
           <button type="submit">Make setup</button>
         </form>
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <Problem error={action.error} />
         {payload ? (
           <div data-testid="setup-payload">
             <p role="status">

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { fmtAmount, fmtPct, fmtUsd, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { useSubmit } from '../use-submit.ts';
+import { Problem } from './problem.tsx';
 import { ScrollRegion } from './scroll-region.tsx';
 
 interface AdminUser {
@@ -25,39 +27,18 @@ interface AdminToken {
   revoked_at: string | null;
 }
 
-function Problem(props: { error: string; status?: string }) {
-  return (
-    <>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      {props.status ? <p role="status">{props.status}</p> : null}
-    </>
-  );
-}
-
 function AddPerson(props: { onChange: () => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<'member' | 'admin'>('member');
-  const [error, setError] = useState('');
-  const [status, setStatus] = useState('');
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError('');
-    setStatus('');
-    try {
-      await api('POST', '/api/admin/users', { email, password, role });
-      setStatus(`Added ${email}: hand them the password; they change it on their Account page.`);
-      setEmail('');
-      setPassword('');
-      props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const action = useSubmit();
+  const submit = action.onSubmit(async () => {
+    await api('POST', '/api/admin/users', { email, password, role });
+    setEmail('');
+    setPassword('');
+    props.onChange();
+    return `Added ${email}: hand them the password; they change it on their Account page.`;
+  });
   return (
     <form class="card" onSubmit={submit} aria-labelledby="add-person-h">
       <h3 id="add-person-h">Add a person</h3>
@@ -87,7 +68,7 @@ function AddPerson(props: { onChange: () => void }) {
           <option value="admin">admin</option>
         </select>
       </div>
-      <Problem error={error} status={status} />
+      <Problem error={action.error} status={action.status} />
       <button type="submit" class="primary">
         Add person
       </button>
@@ -97,35 +78,35 @@ function AddPerson(props: { onChange: () => void }) {
 
 export function Users(props: { me: SessionUser; changed: number; onChange: () => void }) {
   const loaded = useLoad(() => api<{ users: AdminUser[] }>('GET', '/api/admin/users'), [props.changed]);
-  const [error, setError] = useState('');
-  const [status, setStatus] = useState('');
-  const act = async (u: AdminUser, body: { role?: string; disabled?: boolean }, done: string) => {
-    setError('');
-    setStatus('');
-    try {
+  const action = useSubmit();
+  const act = (u: AdminUser, body: { role?: string; disabled?: boolean }, done: string) =>
+    action.run(async () => {
       await api('PATCH', `/api/admin/users/${encodeURIComponent(u.id)}`, body);
-      setStatus(done);
       props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+      return done;
+    });
   const users = loaded.data?.users ?? [];
   return (
     <section aria-labelledby="users-h">
       <h3 id="users-h">People</h3>
-      <Problem error={error || (loaded.error?.message ?? '')} status={status} />
+      <Problem error={[action.error, loaded.error]} status={action.status} />
       <ScrollRegion label="People table">
         <table data-testid="users-table">
           <caption>Everyone on this server</caption>
           <thead>
             <tr>
               <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
+              <th scope="col" class="left">
+                Role
+              </th>
+              <th scope="col" class="left">
+                State
+              </th>
               <th scope="col">Tokens</th>
               <th scope="col">Last token use</th>
-              <th scope="col">Actions</th>
+              <th scope="col" class="left">
+                Actions
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -192,31 +173,33 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
 
 export function AllTokens(props: { changed: number; onChange: () => void }) {
   const loaded = useLoad(() => api<{ tokens: AdminToken[] }>('GET', '/api/admin/tokens'), [props.changed]);
-  const [error, setError] = useState('');
-  const revoke = async (t: AdminToken) => {
-    setError('');
-    try {
+  const action = useSubmit();
+  const revoke = (t: AdminToken) =>
+    action.run(async () => {
       await api('DELETE', `/api/admin/tokens/${encodeURIComponent(t.id)}`);
       props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+    });
   return (
     <section aria-labelledby="all-tokens-h">
       <h3 id="all-tokens-h">Everyone's tokens</h3>
-      <Problem error={error || (loaded.error?.message ?? '')} />
+      <Problem error={[action.error, loaded.error]} />
       <ScrollRegion label="Everyone's tokens table">
         <table data-testid="all-tokens-table">
           <caption>Newest first; revoking stops that machine's telemetry at once</caption>
           <thead>
             <tr>
               <th scope="col">Token</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Label</th>
+              <th scope="col" class="left">
+                Owner
+              </th>
+              <th scope="col" class="left">
+                Label
+              </th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
-              <th scope="col">State</th>
+              <th scope="col" class="left">
+                State
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -270,7 +253,7 @@ export function TeamUsagePanel(props: { tick: number }) {
   return (
     <section aria-labelledby="team-h">
       <h3 id="team-h">Usage across the team (this month)</h3>
-      <Problem error={loaded.error?.message ?? ''} />
+      <Problem error={loaded.error} />
       {d ? (
         <p class="note" data-testid="team-total">
           {d.team.seats} team {d.team.seats === 1 ? 'seat' : 'seats'}: {fmtUsd(d.team.used_usd)} used
@@ -285,7 +268,9 @@ export function TeamUsagePanel(props: { tick: number }) {
           <thead>
             <tr>
               <th scope="col">Person</th>
-              <th scope="col">Account</th>
+              <th scope="col" class="left">
+                Account
+              </th>
               <th scope="col">Month used</th>
               <th scope="col">Per-seat cap</th>
               <th scope="col">Of the cap</th>

@@ -8,6 +8,8 @@ import {
   type WindowFigure,
 } from '../api.ts';
 import { fmtAgo, fmtAmount, fmtDuration, fmtPct, fmtResetsIn, fmtWhen } from '../format.ts';
+import { useSubmit } from '../use-submit.ts';
+import { Problem } from './problem.tsx';
 
 /** In the server's display order (the plan table's), by name within the same rank. */
 export function orderedWindows<W extends { order: number }>(windows: Record<string, W>): [string, W][] {
@@ -119,13 +121,12 @@ type Pending = { kind: 'hit_limit' | 'new_window'; window: string };
 function CalibrationButtons(props: { account: AccountUsage; onChange: () => void }) {
   const [pending, setPending] = useState<Pending | undefined>();
   const [done, setDone] = useState<{ id?: string; text: string; until: number } | undefined>();
-  const [error, setError] = useState('');
+  const action = useSubmit();
   const firstWindow = presentWindows(props.account.windows)[0]?.[0] ?? 'five_hour';
   const label = (p: Pending) =>
     `${p.kind === 'hit_limit' ? 'Hit limit' : 'New window'} — ${props.account.windows[p.window]?.label ?? p.window}`;
   const record = async (p: Pending) => {
-    setError('');
-    try {
+    await action.run(async () => {
       const r = await api<{ id?: string; created?: boolean }>('POST', '/api/limit-events', {
         kind: p.kind,
         window: p.window,
@@ -142,20 +143,17 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
       });
       setTimeout(() => setDone((d) => (d && d.until === until ? undefined : d)), 60_000);
       props.onChange();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
     setPending(undefined);
   };
   const undo = async () => {
-    if (!done?.id) return;
-    try {
-      await api('DELETE', `/api/limit-events/${encodeURIComponent(done.id)}`);
+    const id = done?.id;
+    if (!id) return;
+    await action.run(async () => {
+      await api('DELETE', `/api/limit-events/${encodeURIComponent(id)}`);
       setDone(undefined);
       props.onChange();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    });
   };
   return (
     <div class="calibration">
@@ -203,11 +201,7 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
           ) : null}
         </p>
       ) : null}
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Problem error={action.error} />
     </div>
   );
 }

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { fmtDateTime } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { useSubmit } from '../use-submit.ts';
+import { Problem } from './problem.tsx';
 import { ScrollRegion } from './scroll-region.tsx';
 
 interface TokenRow {
@@ -16,33 +18,28 @@ interface TokenRow {
 /** The caller's API tokens (one per machine, usually), with revoke. */
 export function Tokens() {
   const [changed, setChanged] = useState(0);
-  const [error, setError] = useState('');
+  const action = useSubmit();
   const loaded = useLoad(() => api<{ tokens: TokenRow[] }>('GET', '/api/tokens'), [changed]);
   const revoke = async (t: TokenRow) => {
     if (!confirm(`Revoke the token of ${t.label}? That machine stops reporting until it gets a new one.`)) return;
-    setError('');
-    try {
+    await action.run(async () => {
       await api('DELETE', `/api/tokens/${encodeURIComponent(t.id)}`);
       setChanged((n) => n + 1);
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    });
   };
   return (
     <section aria-labelledby="tokens-h">
       <h3 id="tokens-h">Your tokens</h3>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Problem error={action.error} />
       <ScrollRegion label="Tokens table">
         <table data-testid="tokens-table">
           <caption>Machines and scripts that send to takt as you</caption>
           <thead>
             <tr>
               <th scope="col">Label</th>
-              <th scope="col">Token</th>
+              <th scope="col" class="left">
+                Token
+              </th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">State</th>

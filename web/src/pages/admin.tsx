@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
+import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { useSubmit } from '../use-submit.ts';
 
 interface AuditEvent {
   id: string;
@@ -19,17 +21,11 @@ interface AuditEvent {
 function Invites(props: { onChange: () => void }) {
   const [count, setCount] = useState(1);
   const [codes, setCodes] = useState<{ codes: string[]; expires_at: string } | undefined>();
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError('');
-    try {
-      setCodes(await api<{ codes: string[]; expires_at: string }>('POST', '/auth/invite', { count }));
-      props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const action = useSubmit();
+  const submit = action.onSubmit(async () => {
+    setCodes(await api<{ codes: string[]; expires_at: string }>('POST', '/auth/invite', { count }));
+    props.onChange();
+  });
   return (
     <form class="card" onSubmit={submit} aria-labelledby="invite-h">
       <h3 id="invite-h">Invite people</h3>
@@ -45,11 +41,7 @@ function Invites(props: { onChange: () => void }) {
         />
         <button type="submit">Make codes</button>
       </div>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Problem error={action.error} />
       {codes ? (
         <div role="status">
           <p>
@@ -66,21 +58,13 @@ function Invites(props: { onChange: () => void }) {
 function SetPassword(props: { onChange: () => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [done, setDone] = useState('');
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError('');
-    setDone('');
-    try {
-      await api('POST', '/auth/password/admin-set', { email, password });
-      setDone(`Password set for ${email}; their browser sessions ended.`);
-      setPassword('');
-      props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  const action = useSubmit();
+  const submit = action.onSubmit(async () => {
+    await api('POST', '/auth/password/admin-set', { email, password });
+    setPassword('');
+    props.onChange();
+    return `Password set for ${email}; their browser sessions ended.`;
+  });
   return (
     <form class="card" onSubmit={submit} aria-labelledby="setpw-h">
       <h3 id="setpw-h">Set a user's password</h3>
@@ -106,12 +90,7 @@ function SetPassword(props: { onChange: () => void }) {
           onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
         />
       </div>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {done ? <p role="status">{done}</p> : null}
+      <Problem error={action.error} status={action.status} />
       <button type="submit">Set password</button>
     </form>
   );
@@ -162,21 +141,25 @@ function AuditLog(props: { tick: number }) {
         <input id="audit-since" type="datetime-local" value={since} onInput={(e) => setSince(e.currentTarget.value)} />
         <button type="submit">Filter</button>
       </form>
-      {loaded.error ? (
-        <p class="error" role="alert">
-          {loaded.error.message}
-        </p>
-      ) : null}
+      <Problem error={loaded.error} />
       <ScrollRegion label="Audit log table">
         <table data-testid="audit-table">
           <caption>Newest first ({zoneName()})</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Address</th>
+              <th scope="col" class="left">
+                Action
+              </th>
+              <th scope="col" class="left">
+                Target
+              </th>
+              <th scope="col" class="left">
+                Actor
+              </th>
+              <th scope="col" class="left">
+                Address
+              </th>
             </tr>
           </thead>
           <tbody>

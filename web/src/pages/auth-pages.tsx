@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AccountsSettings } from '../components/account-settings.tsx';
+import { Problem } from '../components/problem.tsx';
 import { Tokens } from '../components/tokens.tsx';
+import { useSubmit } from '../use-submit.ts';
 
 type SignedIn = (user: SessionUser, csrf: string) => void;
 
@@ -36,29 +38,13 @@ function Field(props: {
   );
 }
 
-function useSubmit(run: () => Promise<void>) {
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError('');
-    setBusy(true);
-    try {
-      await run();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    setBusy(false);
-  };
-  return { error, busy, submit };
-}
-
 /** First run: creates the first admin, with the one-time code from the server's log. */
 export function SetupPage(props: { onSignedIn: SignedIn }) {
   const [code, setCode] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const { error, busy, submit } = useSubmit(async () => {
+  const { error, busy, onSubmit } = useSubmit();
+  const submit = onSubmit(async () => {
     const r = await api<{ user: SessionUser; csrf_token: string }>('POST', '/auth/setup', {
       setup_code: code,
       email,
@@ -90,11 +76,7 @@ export function SetupPage(props: { onSignedIn: SignedIn }) {
           autocomplete="new-password"
           hint="At least 10 characters."
         />
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <Problem error={error} />
         <button type="submit" class="primary" disabled={busy}>
           Create admin
         </button>
@@ -106,7 +88,8 @@ export function SetupPage(props: { onSignedIn: SignedIn }) {
 export function LoginPage(props: { onSignedIn: SignedIn }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const { error, busy, submit } = useSubmit(async () => {
+  const { error, busy, onSubmit } = useSubmit();
+  const submit = onSubmit(async () => {
     const r = await api<{ user: SessionUser; csrf_token: string }>('POST', '/auth/login', { email, password });
     props.onSignedIn(r.user, r.csrf_token);
   });
@@ -123,11 +106,7 @@ export function LoginPage(props: { onSignedIn: SignedIn }) {
           onInput={setPassword}
           autocomplete="current-password"
         />
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <Problem error={error} />
         <button type="submit" class="primary" disabled={busy}>
           Sign in
         </button>
@@ -140,13 +119,12 @@ export function LoginPage(props: { onSignedIn: SignedIn }) {
 export function AccountPage(props: { user: SessionUser; onSignedOut: () => void }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [done, setDone] = useState(false);
-  const { error, busy, submit } = useSubmit(async () => {
-    setDone(false);
+  const { error, status, busy, onSubmit } = useSubmit();
+  const submit = onSubmit(async () => {
     await api('POST', '/auth/password/set', { password: next, current_password: current });
     setCurrent('');
     setNext('');
-    setDone(true);
+    return 'Password changed.';
   });
   const signOut = async () => {
     await api('POST', '/auth/logout');
@@ -177,12 +155,7 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
           autocomplete="new-password"
           hint="At least 10 characters."
         />
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {done ? <p role="status">Password changed.</p> : null}
+        <Problem error={error} status={status} />
         <button type="submit" class="primary" disabled={busy}>
           Change password
         </button>

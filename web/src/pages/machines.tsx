@@ -1,5 +1,6 @@
 import { api, type MachineRow, timeZone } from '../api.ts';
 import { AddMachine } from '../components/add-machine.tsx';
+import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtAgo, fmtInt, fmtUsd, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
@@ -25,11 +26,7 @@ export function MachinesPage(props: { tick: number }) {
         <AddMachine />
         <span class="muted">A stale machine: start Claude Code there and send one prompt, or run takt validate.</span>
       </div>
-      {loaded.error ? (
-        <p class="error" role="alert">
-          {loaded.error.message}
-        </p>
-      ) : null}
+      <Problem error={loaded.error} />
       {loaded.data && machines.length === 0 ? (
         <p class="notice">No machine has sent telemetry yet: add one with “+ another machine”.</p>
       ) : null}

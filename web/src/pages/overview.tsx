@@ -12,6 +12,7 @@ import {
   usage,
 } from '../api.ts';
 import { AccountCard } from '../components/limit-card.tsx';
+import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { type ChartLayer, UsageChart } from '../components/usage-chart.tsx';
 import {
@@ -55,11 +56,7 @@ function LimitsSection(props: { tick: number }) {
   return (
     <section aria-labelledby="limits-h">
       <h2 id="limits-h">Limits</h2>
-      {limits.error ? (
-        <p class="error" role="alert">
-          {limits.error.message}
-        </p>
-      ) : null}
+      <Problem error={limits.error} />
       {d?.pace && d.accounts.length > 0 ? (
         <p class="pace" data-testid="pace">
           {sentence(d.pace.reason)}
@@ -240,11 +237,7 @@ function UsageSection(props: { tick: number }) {
         </label>
         <span class="muted">Days in {zoneName()}</span>
       </div>
-      {daily.error ? (
-        <p class="error" role="alert">
-          {daily.error.message}
-        </p>
-      ) : null}
+      <Problem error={daily.error} />
       {d ? (
         <UsageChart
           days={d.days}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionRow } from '../api.ts';
+import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtAgo, fmtDuration, fmtInt, fmtPct, fmtUsd, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
@@ -25,6 +26,39 @@ function Context(props: { s: SessionRow }) {
         {fmtInt(c.used_tokens)} of {fmtInt(c.window_tokens)} tokens ({fmtPct(c.utilization)})
       </span>
     </div>
+  );
+}
+
+/** A session on a phone: the figures a person looks for first, one per line. */
+function SessionCard(props: { s: SessionRow; now: Date }) {
+  const s = props.s;
+  return (
+    <li class="card session-card" data-testid="session-card">
+      <div class="session-card-head">
+        <span class="mono wrap-anywhere" title={s.session_id}>
+          {s.session_id || '(unknown)'}
+        </span>
+        <span class={`badge badge-status-${s.status}`}>{s.status === 'stale' ? 'ended' : s.status}</span>
+      </div>
+      <dl>
+        <dt>Project</dt>
+        <dd class="wrap-anywhere" title={s.cwd ?? undefined}>
+          {s.project ?? 'unknown'}
+        </dd>
+        <dt>Started</dt>
+        <dd>{fmtWhen(new Date(s.started_at), props.now)}</dd>
+        <dt>Duration</dt>
+        <dd>{fmtDuration(s.duration_seconds * 1000)}</dd>
+        <dt>Tokens</dt>
+        <dd>{fmtInt(s.tokens)} tokens</dd>
+        <dt>Cost</dt>
+        <dd>{fmtUsd(s.cost_usd)}</dd>
+        <dt>Context</dt>
+        <dd>
+          <Context s={s} />
+        </dd>
+      </dl>
+    </li>
   );
 }
 
@@ -54,60 +88,79 @@ export function SessionsPage(props: { tick: number }) {
           for [1m] models or a request past 200,000 tokens, else 200,000 tokens).
         </span>
       </div>
-      {loaded.error ? (
-        <p class="error" role="alert">
-          {loaded.error.message}
-        </p>
-      ) : null}
+      <Problem error={loaded.error} />
       {loaded.data && sessions.length === 0 ? <p class="notice">No session in this range.</p> : null}
       {sessions.length > 0 ? (
-        <ScrollRegion label="Sessions table">
-          <table data-testid="session-table">
-            <caption>Sessions, newest activity first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Session</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Last activity</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Machine</th>
-                <th scope="col">Account</th>
-                <th scope="col">Models</th>
-                <th scope="col">Tokens</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Context window</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.map((s) => (
-                <tr key={s.session_id}>
-                  <th scope="row" class="mono">
-                    {s.session_id || '(unknown)'}
+        <>
+          <ScrollRegion label="Sessions table" class="sessions-wide">
+            <table data-testid="session-table" class="fit sessions-table">
+              <caption>Sessions, newest activity first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Project</th>
+                  <th scope="col" class="left">
+                    Session
                   </th>
-                  <td>
-                    <span class={`badge badge-status-${s.status}`}>{s.status === 'stale' ? 'ended' : s.status}</span>
-                  </td>
-                  <td>{fmtWhen(new Date(s.started_at), now)}</td>
-                  <td>{fmtAgo(new Date(s.last_activity_at), now)}</td>
-                  <td>{fmtDuration(s.duration_seconds * 1000)}</td>
-                  <td>{s.machines.join(', ') || '(unknown)'}</td>
-                  <td>{s.accounts.map((a) => a.label).join(', ') || '(unknown)'}</td>
-                  <td class="mono">
-                    {s.models.map((m) => (
-                      <div key={m}>{m}</div>
-                    ))}
-                  </td>
-                  <td>{fmtInt(s.tokens)} tokens</td>
-                  <td>{fmtUsd(s.cost_usd)}</td>
-                  <td>
-                    <Context s={s} />
-                  </td>
+                  <th scope="col" class="left">
+                    Status
+                  </th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Last activity</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col" class="left">
+                    Machine
+                  </th>
+                  <th scope="col" class="left">
+                    Account
+                  </th>
+                  <th scope="col" class="left">
+                    Models
+                  </th>
+                  <th scope="col">Tokens</th>
+                  <th scope="col">Cost</th>
+                  <th scope="col" class="left">
+                    Context window
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollRegion>
+              </thead>
+              <tbody>
+                {sessions.map((s) => (
+                  <tr key={s.session_id}>
+                    <td class="left" title={s.cwd ?? undefined}>
+                      {s.project ?? <span class="muted">unknown</span>}
+                    </td>
+                    <th scope="row" class="left mono" title={s.session_id}>
+                      {s.session_id || '(unknown)'}
+                    </th>
+                    <td class="left">
+                      <span class={`badge badge-status-${s.status}`}>{s.status === 'stale' ? 'ended' : s.status}</span>
+                    </td>
+                    <td class="num">{fmtWhen(new Date(s.started_at), now)}</td>
+                    <td class="num">{fmtAgo(new Date(s.last_activity_at), now)}</td>
+                    <td class="num">{fmtDuration(s.duration_seconds * 1000)}</td>
+                    <td class="left">{s.machines.join(', ') || '(unknown)'}</td>
+                    <td class="left">{s.accounts.map((a) => a.label).join(', ') || '(unknown)'}</td>
+                    <td class="left mono">
+                      {s.models.map((m) => (
+                        <div key={m}>{m}</div>
+                      ))}
+                    </td>
+                    <td class="num">{fmtInt(s.tokens)} tokens</td>
+                    <td class="num">{fmtUsd(s.cost_usd)}</td>
+                    <td class="left">
+                      <Context s={s} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
+          <ul class="session-cards" aria-label="Sessions, newest activity first">
+            {sessions.map((s) => (
+              <SessionCard key={s.session_id} s={s} now={now} />
+            ))}
+          </ul>
+        </>
       ) : null}
     </section>
   );

@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { useSubmit } from '../use-submit.ts';
 
 /** The webhooks API (docs/api.md, "Webhooks"; docs/webhooks.md). */
 interface Endpoint {
@@ -40,44 +42,25 @@ const EVENTS = [
   'webhook_disabled',
 ] as const;
 
-function Problem(props: { error: string; status?: string }) {
-  return (
-    <>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      {props.status ? <p role="status">{props.status}</p> : null}
-    </>
-  );
-}
-
 function AddWebhook(props: { onChange: () => void }) {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['limit_approaching', 'limit_hit']);
   const [format, setFormat] = useState('standard');
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState('');
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError('');
+  const action = useSubmit();
+  const submit = action.onSubmit(async () => {
     setSecret('');
-    try {
-      const r = await api<{ secret: string }>('POST', '/api/webhooks', {
-        url,
-        events,
-        format,
-        ...(description.trim() ? { description: description.trim() } : {}),
-      });
-      setSecret(r.secret);
-      setUrl('');
-      props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+    const r = await api<{ secret: string }>('POST', '/api/webhooks', {
+      url,
+      events,
+      format,
+      ...(description.trim() ? { description: description.trim() } : {}),
+    });
+    setSecret(r.secret);
+    setUrl('');
+    props.onChange();
+  });
   return (
     <form class="card" onSubmit={submit} aria-labelledby="add-webhook-h">
       <h3 id="add-webhook-h">Add an endpoint</h3>
@@ -117,7 +100,7 @@ function AddWebhook(props: { onChange: () => void }) {
         <label for="wh-description">Description</label>
         <input id="wh-description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
       </div>
-      <Problem error={error} />
+      <Problem error={action.error} />
       {secret ? (
         <div role="status">
           <p>Signing secret, shown this once (verify the webhook-signature header with it):</p>
@@ -133,7 +116,7 @@ function AddWebhook(props: { onChange: () => void }) {
 
 function Deliveries(props: { endpoint: Endpoint; changed: number }) {
   const [replayed, setReplayed] = useState(0);
-  const [error, setError] = useState('');
+  const action = useSubmit();
   const loaded = useLoad(
     () =>
       api<{ deliveries: Delivery[] }>(
@@ -142,19 +125,15 @@ function Deliveries(props: { endpoint: Endpoint; changed: number }) {
       ),
     [props.changed, replayed],
   );
-  const replay = async (d: Delivery) => {
-    setError('');
-    try {
+  const replay = (d: Delivery) =>
+    action.run(async () => {
       await api('POST', `/api/webhooks/${encodeURIComponent(props.endpoint.id)}/deliveries/${d.id}/replay`);
       setReplayed((n) => n + 1);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+    });
   const rows = loaded.data?.deliveries ?? [];
   return (
     <div>
-      <Problem error={error || (loaded.error?.message ?? '')} />
+      <Problem error={[action.error, loaded.error]} />
       {loaded.data && rows.length === 0 ? <p class="muted">No deliveries yet.</p> : null}
       {rows.length > 0 ? (
         <ScrollRegion label={`Deliveries to ${props.endpoint.url}`}>
@@ -163,9 +142,13 @@ function Deliveries(props: { endpoint: Endpoint; changed: number }) {
             <thead>
               <tr>
                 <th scope="col">Event</th>
-                <th scope="col">Status</th>
+                <th scope="col" class="left">
+                  Status
+                </th>
                 <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
+                <th scope="col" class="left">
+                  Last answer
+                </th>
                 <th scope="col">Created</th>
                 <th scope="col">Replay</th>
               </tr>
@@ -195,21 +178,16 @@ function Deliveries(props: { endpoint: Endpoint; changed: number }) {
 
 function EndpointCard(props: { endpoint: Endpoint; onChange: () => void; changed: number }) {
   const w = props.endpoint;
-  const [error, setError] = useState('');
-  const [status, setStatus] = useState('');
+  const action = useSubmit();
   const [secret, setSecret] = useState('');
   const [open, setOpen] = useState(false);
   const base = `/api/webhooks/${encodeURIComponent(w.id)}`;
-  const run = async (what: () => Promise<string>) => {
-    setError('');
-    setStatus('');
-    try {
-      setStatus(await what());
+  const run = (what: () => Promise<string>) =>
+    action.run(async () => {
+      const done = await what();
       props.onChange();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+      return done;
+    });
   return (
     <article class="card" aria-labelledby={`wh-${w.id}`} data-testid="webhook">
       <h3 id={`wh-${w.id}`} class="mono wrap-anywhere">
@@ -278,7 +256,7 @@ function EndpointCard(props: { endpoint: Endpoint; onChange: () => void; changed
           Delete
         </button>
       </div>
-      <Problem error={error} status={status} />
+      <Problem error={action.error} status={action.status} />
       {secret ? <pre>{secret}</pre> : null}
       {open ? <Deliveries endpoint={w} changed={props.changed} /> : null}
     </article>
@@ -297,7 +275,7 @@ export function WebhooksPage(props: { tick: number }) {
         Alerts to your own URLs when a limit approaches or is hit, a machine stops sending, and more (signed with
         Standard Webhooks, or in Slack and Discord form).
       </p>
-      <Problem error={loaded.error?.message ?? ''} />
+      <Problem error={loaded.error} />
       {loaded.data && hooks.length === 0 ? <p class="notice">No endpoint yet.</p> : null}
       <div class="cards">
         {hooks.map((w) => (

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { decideDevice } from '../../../auth/actions/decide-device-code.ts';
 import { redeemDeviceCode } from '../../../auth/actions/redeem-device-code.ts';
 import { startDevice } from '../../../auth/actions/start-device-flow.ts';
-import { DEVICE_CODE_TTL_SECONDS, findByDeviceCode, findByResumeCode, notePoll } from '../../../auth/device-flow.ts';
+import {
+  confirmedUserCode,
+  DEVICE_CODE_TTL_SECONDS,
+  findByDeviceCode,
+  findByResumeCode,
+  notePoll,
+  pendingRequest,
+} from '../../../auth/device-flow.ts';
 import { TaktError } from '../../../lib/errors.ts';
 import type { DeviceCodesTable } from '../../../store/schema.ts';
 import type { AppContext } from '../../app-context.ts';
@@ -91,13 +98,24 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
     c.body(VERIFY_PAGE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
   );
 
+  /** Reached by hand (type the code) or through verification_uri_complete (the code in the URL). */
   app.get('/auth/device/verify', async (c) => {
     const caller = await findCaller(c, ctx);
+    const signedIn = caller?.via === 'session';
+    const linkCode = c.req.query('user_code') ?? '';
+    const linked = signedIn && linkCode ? await pendingRequest(db, linkCode) : undefined;
     return c.html(
       verifyPage({
-        userCode: c.req.query('user_code') ?? '',
-        signedInAs: caller?.via === 'session' ? caller.user.email : undefined,
+        userCode: '',
+        signedInAs: signedIn ? caller.user.email : undefined,
         csrf: caller?.csrf,
+        linked,
+        ...(signedIn && linkCode && !linked
+          ? {
+              error:
+                'the code in this link is unknown, expired or already used: start again on the machine (takt setup)',
+            }
+          : {}),
       }),
     );
   });
@@ -114,11 +132,13 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
       return c.html(verifyPage({ userCode: field('user_code'), error: (error as Error).message }), 401);
     }
     const decision = field('decision') === 'deny' ? 'denied' : 'approved';
+    const linkCode = field('link_code');
     try {
+      const userCode = confirmedUserCode({ typed: field('user_code'), linkCode, decision });
       const row = await decideDevice(
         ctx.store,
         { userId: caller.user.id, address: addressOf(c, ctx) },
-        { userCode: field('user_code'), decision },
+        { userCode, decision },
       );
       return c.html(
         verifyPage({
@@ -138,6 +158,7 @@ export function registerDeviceRoutes(app: Hono, ctx: AppContext): void {
           signedInAs: caller.user.email,
           csrf: caller.csrf,
           error: (error as Error).message,
+          linked: linkCode ? await pendingRequest(db, linkCode) : undefined,
         }),
         400,
       );

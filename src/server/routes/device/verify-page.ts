@@ -9,20 +9,54 @@ const escapeHtml = (s: string) =>
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string,
   );
 
+/** A request that came through the verification_uri_complete link: who asks, from where, since when. */
+export interface LinkedRequest {
+  machine: string;
+  address: string | null;
+  startedAt: number;
+  userCode: string;
+}
+
+function ago(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'less than a minute ago';
+  return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
+}
+
+/**
+ * RFC 8628 §5.4: a link that carries the code lets anyone who started a flow phish a signed-in
+ * person, so the page names the request, warns, and leaves the code for the person to type.
+ */
+function linkedRequest(r: LinkedRequest, now: number): string {
+  return `<p class="warn" role="note"><b>Approve only a machine you are setting up right now.</b> If you did not just run <code>takt setup</code> there, deny: someone else may have sent you this link.</p>
+      <dl>
+        <dt>Machine</dt><dd data-testid="device-machine">${escapeHtml(r.machine)}</dd>
+        <dt>Asked from</dt><dd data-testid="device-address">${escapeHtml(r.address ?? 'unknown address')}</dd>
+        <dt>Asked</dt><dd data-testid="device-age">${ago(now - r.startedAt)}</dd>
+      </dl>
+        <input type="hidden" name="link_code" value="${escapeHtml(r.userCode)}">`;
+}
+
 export function verifyPage(p: {
   userCode: string;
   signedInAs?: string | undefined;
   csrf?: string | undefined;
   error?: string;
   done?: string;
+  linked?: LinkedRequest | undefined;
+  now?: number;
 }): string {
+  const codeLabel = p.linked
+    ? 'Type the code your terminal shows (or its last 4 characters)'
+    : 'Code shown on the machine';
   const body = p.signedInAs
     ? `<p>Signed in as <b>${escapeHtml(p.signedInAs)}</b>.</p>
       <form method="post" action="/auth/device/verify">
         <input type="hidden" name="csrf_token" value="${escapeHtml(p.csrf ?? '')}">
-        <label>Code shown on the machine <input name="user_code" value="${escapeHtml(p.userCode)}" autocomplete="off" required autofocus></label>
+        ${p.linked ? linkedRequest(p.linked, p.now ?? Date.now()) : ''}
+        <label>${codeLabel} <input name="user_code" value="${p.linked ? '' : escapeHtml(p.userCode)}" autocomplete="off" required autofocus></label>
         <button class="primary" name="decision" value="approve">Approve</button>
-        <button name="decision" value="deny">Deny</button>
+        <button name="decision" value="deny" formnovalidate>Deny</button>
       </form>`
     : `<p>Sign in to approve a machine.</p>
       <form id="login">
@@ -53,6 +87,7 @@ body{margin:0}main{max-width:440px;margin:48px auto;padding:0 20px}h1{font-size:
 label{display:block;margin:.6rem 0;color:var(--muted)}input{display:block;box-sizing:border-box;width:100%;font:inherit;margin-top:4px;padding:6px 8px;border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg)}
 button{font:inherit;margin:.6rem .4rem 0 0;padding:6px 12px;border-radius:6px;border:1px solid var(--border);background:var(--card);color:var(--fg);cursor:pointer}
 button.primary{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}
+.warn{border-left:4px solid var(--over);padding:4px 10px}dl{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:.6rem 0}dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
 .err{color:var(--over)}.ok{color:var(--ok)}.err:empty{display:none}
 `;
 

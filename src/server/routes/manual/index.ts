@@ -98,8 +98,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
       );
       return e;
     });
-    ctx.recorder.onCommitted?.(new Set([caller.user.id]));
-    ctx.live.publish(caller.user.id, 'usage');
+    ctx.changes.publish(caller.user.id, 'usage');
     const index = (await listManualEntries(ctx.store.db, caller.user.id)).findIndex((e) => e.id === entry.id);
     return c.json(entryView(entry, index), 201);
   };
@@ -127,8 +126,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
     if (!deleted) {
       throw new TaktError('not_found', `no manual entry ${what}: list them with GET /api/manual-entries`);
     }
-    ctx.recorder.onCommitted?.(new Set([caller.user.id]));
-    ctx.live.publish(caller.user.id, 'usage');
+    ctx.changes.publish(caller.user.id, 'usage');
     return c.json({ deleted: entryView(deleted.entry, deleted.index) });
   };
 

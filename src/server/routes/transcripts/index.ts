@@ -5,6 +5,7 @@ import { TaktError } from '../../../lib/errors.ts';
 import { responseCostUsd } from '../../../pricing/calculate-cost.ts';
 import { resolveModelPrice } from '../../../pricing/price-table.ts';
 import type { AccountRef, TranscriptObservation } from '../../../recording/observations.ts';
+import { upsertSessionProjects } from '../../../store/session-projects.ts';
 import type { AppContext } from '../../app-context.ts';
 import { requireCaller } from '../../authenticate.ts';
 import { decompressBody, mediaTypeOf, readRequestBody } from '../../read-body.ts';
@@ -99,6 +100,7 @@ export function registerTranscriptRoutes(app: Hono, ctx: AppContext): void {
     const prices = pricesFor(ctx.config.home);
     const observations: TranscriptObservation[] = [];
     const rejected: { index: number; message: string }[] = [];
+    const projects: { sessionId: string; cwd: string; at: number }[] = [];
     for (const [index, item] of parsed.data.records.entries()) {
       const r = record.safeParse(item);
       const problem = r.success ? checkRecord(r.data) : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -107,9 +109,10 @@ export function registerTranscriptRoutes(app: Hono, ctx: AppContext): void {
         continue;
       }
       observations.push(observationOf(r.data, parsed.data.host_name, parsed.data.account_uuid, prices));
+      if (r.data.cwd) projects.push({ sessionId: r.data.session_id, cwd: r.data.cwd, at: timeOf(r.data.timestamp) });
     }
     const result = await ctx.recorder.record(caller.user.id, observations, caller.tokenId ?? '');
-    if (result.stored > 0) ctx.live.publish(caller.user.id, 'usage');
+    await upsertSessionProjects(ctx.store.db, caller.user.id, projects);
     return c.json(
       { received: parsed.data.records.length, stored: result.stored, duplicates: result.duplicates, rejected },
       result.stored > 0 ? 201 : 200,

@@ -13,7 +13,7 @@ import { endpointOf, type WebhookActor } from '../../../webhooks/actions/webhook
 import { webhookEventTypes, webhookFormats } from '../../../webhooks/event-types.ts';
 import type { WebhookService } from '../../../webhooks/webhook-service.ts';
 import type { AppContext } from '../../app-context.ts';
-import { addressOf, findCaller, requireCaller } from '../../authenticate.ts';
+import { addressOf, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
 
 const endpointBody = z
@@ -61,16 +61,6 @@ export function registerWebhookRoutes(app: Hono, ctx: AppContext, webhooks: Webh
     const caller = await requireCaller(c, ctx, { write });
     return { userId: caller.user.id, address: addressOf(c, ctx), admin: caller.user.role === 'admin' };
   };
-
-  // New ground truth for a user: evaluate their alerts once it is committed (the limits routes answer after commit).
-  for (const path of ['/api/official-usage', '/api/limit-events', '/api/limit-events/*']) {
-    app.use(path, async (c, next) => {
-      await next();
-      if (c.req.method === 'GET' || c.res.status >= 300) return;
-      const caller = await findCaller(c, ctx).catch(() => undefined);
-      if (caller) webhooks.alerts.notify([caller.user.id]);
-    });
-  }
 
   /** GET /api/webhooks: the caller's endpoints (an admin's: everyone's). */
   app.get('/api/webhooks', async (c) => {

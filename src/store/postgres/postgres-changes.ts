@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { InProcessLiveEvents, type LiveEvent, type LiveEvents } from '../../lib/live-events.ts';
+import { type ChangeKind, type ChangeListener, type Changes, isChangeKind, ListenerSet } from '../../lib/changes.ts';
 
 const CHANNEL = 'takt_live';
 /** Publishes within this many ms go out as one NOTIFY (an export per machine every 5 s adds up). */
@@ -8,17 +8,18 @@ const COALESCE_MS = 25;
 const MAX_PAYLOAD_CHARS = 7_000;
 const RECONNECT_MAX_MS = 5_000;
 
-type Note = [userId: string, kind: LiveEvent['kind']];
+type Note = [userId: string, kind: ChangeKind];
 
 /**
- * LiveEvents across replicas: publish sends `NOTIFY takt_live` (coalesced, deduplicated),
- * every replica LISTENs on its own connection and hands what arrives to its in-process bus,
- * where the open `/api/events` streams are. An export taken by one replica so reaches a
- * dashboard open on another. Event ids stay per replica: a page that reconnects elsewhere
- * refetches everything anyway.
+ * Changes across replicas: publish tells this replica's local subscribers at once and sends
+ * `NOTIFY takt_live` (coalesced, deduplicated); every replica LISTENs on its own connection
+ * and hands what arrives (its own changes included) to its subscribers, such as the open
+ * `/api/events` streams. An export taken by one replica so reaches a dashboard open on another.
  */
-export class PostgresLiveEvents implements LiveEvents {
-  readonly #local = new InProcessLiveEvents();
+export class PostgresChanges implements Changes {
+  readonly #all: ListenerSet;
+  readonly #local: ListenerSet;
+  readonly #missed = new Set<() => void>();
   readonly #url: string;
   readonly #onError: (message: string, error: unknown) => void;
   #listener: pg.Client | undefined;
@@ -33,6 +34,8 @@ export class PostgresLiveEvents implements LiveEvents {
   constructor(databaseUrl: string, onError: (message: string, error: unknown) => void = () => {}) {
     this.#url = databaseUrl;
     this.#onError = onError;
+    this.#all = new ListenerSet((e) => onError('changes: a subscriber failed', e));
+    this.#local = new ListenerSet((e) => onError('changes: a subscriber failed', e));
   }
 
   /** Connects and LISTENs; resolves when notifications flow (a replica is ready after this). */
@@ -63,16 +66,18 @@ export class PostgresLiveEvents implements LiveEvents {
     if (this.#listener !== client || this.#closed) return;
     this.#listener = undefined;
     this.#listening = false;
-    this.#onError('live events: lost the LISTEN connection to PostgreSQL; reconnecting', error);
+    this.#onError('changes: lost the LISTEN connection to PostgreSQL; reconnecting', error);
     client.end().catch(() => {});
     const retry = () => {
       if (this.#closed) return;
       this.#connect().then(
-        // Events published while away are lost: tell every open page to refetch.
-        () => this.#local.refreshAll(),
+        // Changes published while away are lost: subscribers that keep state refresh it all.
+        () => {
+          for (const m of [...this.#missed]) m();
+        },
         (e) => {
           this.#retryMs = Math.min(RECONNECT_MAX_MS, this.#retryMs * 2);
-          this.#onError('live events: cannot reach PostgreSQL yet', e);
+          this.#onError('changes: cannot reach PostgreSQL yet', e);
           setTimeout(retry, this.#retryMs).unref();
         },
       );
@@ -89,12 +94,13 @@ export class PostgresLiveEvents implements LiveEvents {
     }
     if (!Array.isArray(notes)) return;
     for (const n of notes) {
-      if (Array.isArray(n) && typeof n[0] === 'string' && isKind(n[1])) this.#local.publish(n[0], n[1]);
+      if (Array.isArray(n) && typeof n[0] === 'string' && isChangeKind(n[1])) this.#all.emit(n[0], n[1]);
     }
   }
 
-  publish(userId: string, kind: LiveEvent['kind']): void {
+  publish(userId: string, kind: ChangeKind): void {
     if (this.#closed) return;
+    this.#local.emit(userId, kind);
     this.#pending.set(`${userId}\u0000${kind}`, [userId, kind]);
     // Flushes run one after another: a pg client takes one query at a time.
     this.#flushTimer ??= setTimeout(() => {
@@ -122,11 +128,12 @@ export class PostgresLiveEvents implements LiveEvents {
       const sender = await this.#sender;
       for (const p of payloads) await sender.query('select pg_notify($1, $2)', [CHANNEL, p]);
     } catch (error) {
-      // A live update is a hint to refetch, never data: dropping one costs a stale chart until the next.
+      // A change note is a hint to refetch or re-evaluate, never data: dropping one costs a stale chart
+      // until the next (the alert evaluator heard it locally already; its timer sweeps anyway).
       const broken = this.#sender;
       this.#sender = undefined;
       broken?.then((c) => c.end()).catch(() => {});
-      this.#onError('live events: could not notify the other replicas', error);
+      this.#onError('changes: could not notify the other replicas', error);
     }
   }
 
@@ -137,19 +144,20 @@ export class PostgresLiveEvents implements LiveEvents {
     return c;
   }
 
-  subscribe(userId: string, listener: (event: LiveEvent) => void, onClose?: () => void): () => void {
-    return this.#local.subscribe(userId, listener, onClose);
+  subscribe(listener: ChangeListener, onMissed?: () => void): () => void {
+    const off = this.#all.add(listener);
+    if (onMissed) this.#missed.add(onMissed);
+    return () => {
+      off();
+      if (onMissed) this.#missed.delete(onMissed);
+    };
   }
 
-  since(userId: string, lastId: number): LiveEvent[] {
-    return this.#local.since(userId, lastId);
+  subscribeLocal(listener: ChangeListener): () => void {
+    return this.#local.add(listener);
   }
 
-  close(): void {
-    this.#local.close();
-  }
-
-  /** Sends what is pending and ends both connections (after close(), at server shutdown). */
+  /** Sends what is pending and ends both connections (at server shutdown). */
   async stop(): Promise<void> {
     if (this.#flushTimer) {
       clearTimeout(this.#flushTimer);
@@ -162,8 +170,4 @@ export class PostgresLiveEvents implements LiveEvents {
     this.#listener = undefined;
     this.#sender = undefined;
   }
-}
-
-function isKind(k: unknown): k is LiveEvent['kind'] {
-  return k === 'usage' || k === 'official' || k === 'limit_event';
 }

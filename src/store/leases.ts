@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
-import type { Db } from '../store.ts';
+import type { Db } from './store.ts';
 
 /** This process, as a lease holder (host, pid and a random part: a restarted pid is someone else). */
 export const THIS_PROCESS = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -9,7 +9,8 @@ export const THIS_PROCESS = `${hostname()}:${process.pid}:${randomBytes(4).toStr
 /**
  * Takes the lease `name` for ttlMs when it is free or expired; true when we took it. One
  * upsert, so two replicas asking at once cannot both win. A holder does not renew its own
- * running lease (that is what makes runOnce once per period).
+ * running lease (that is what makes runOnce once per period). The one lease mechanism, on
+ * both databases: on SQLite there is one process, and the same call keeps the code one.
  */
 export async function claimLease(db: Db, name: string, ttlMs: number, holder = THIS_PROCESS, now = Date.now()) {
   const row = await db

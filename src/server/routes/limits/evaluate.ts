@@ -1,0 +1,15 @@
+import { evaluateUserAccounts } from '../../../queries/account-limits.ts';
+import type { AccountRow } from '../../../store/accounts.ts';
+import type { AppContext } from '../../app-context.ts';
+import { pricesFor } from './prices.ts';
+
+/** The limits routes' one read: a user's accounts evaluated at `now`, with the server's price table. */
+export function accountEvaluator(ctx: AppContext) {
+  return (userId: string, now: number, accounts?: AccountRow[]) =>
+    evaluateUserAccounts(ctx.store.db, {
+      userId,
+      now,
+      prices: pricesFor(ctx.config.home),
+      ...(accounts ? { accounts } : {}),
+    });
+}

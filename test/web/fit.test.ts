@@ -1,0 +1,261 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRequestLogs, encodeLogs, encodeMetrics, tokenMetrics } from '../support/otlp-payloads.ts';
+import { launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
+
+/**
+ * Issue 19.9: at a laptop's 1366×768 and a phone's 390×844 no page is wider than the screen,
+ * signed in as a member and as an admin, with data in every table; on a phone each session is a
+ * card; admin table headers sit on their columns. Screenshots go to $TMPDIR/takt-fit/.
+ */
+const PASSWORD = 'correct horse battery';
+const LAPTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+const SHOTS = join(tmpdir(), 'takt-fit');
+let takt: ServedTakt;
+let browser: Browser;
+
+async function call(path: string, body: unknown, auth: { cookie?: string; csrf?: string; token?: string } = {}) {
+  const r = await fetch(`${takt.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(auth.cookie ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf ?? '' } : {}),
+      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: r.status,
+    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+    body: (await r.json()) as { csrf_token?: string; token?: string },
+  };
+}
+
+async function signIn(email: string) {
+  const r = await call('/auth/login', { email, password: PASSWORD });
+  return { cookie: r.cookie, csrf: r.body.csrf_token ?? '' };
+}
+
+/** Usage a long-named machine sends: metrics, per-request events (context %), and a transcript with a directory. */
+async function fill(email: string, machine: string) {
+  const session = await signIn(email);
+  const token = (await call('/auth/setup-additional', { machine }, session)).body.token ?? '';
+  const now = Date.now();
+  const id = {
+    host: machine,
+    sessionId: `${email}-0f3b9a2e-6c1d-4b7e-9a55-2d8c7e1f4a90`,
+    accountUuid: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  };
+  const auth = { authorization: `Bearer ${token}` };
+  await fetch(`${takt.url}/v1/metrics`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-protobuf' },
+    body: encodeMetrics(
+      tokenMetrics(id, [{ model: 'claude-sonnet-4-5-20250929[1m]', type: 'cacheRead', value: 123_456_789 }], {
+        startMs: now - 60_000,
+        timeMs: now - 30_000,
+      }),
+    ),
+  });
+  await fetch(`${takt.url}/v1/logs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-protobuf' },
+    body: encodeLogs(
+      apiRequestLogs(id, [
+        {
+          model: 'claude-opus-4-1-20250805',
+          requestId: `req_${machine}`,
+          input: 12_345,
+          output: 6_789,
+          cacheRead: 150_000,
+          cacheCreation: 4_321,
+          costUsd: 1.2345,
+          timeMs: now - 20_000,
+          sequence: 1,
+        },
+      ]),
+    ),
+  });
+  await call(
+    '/api/transcript-usage',
+    {
+      host_name: machine,
+      records: [
+        {
+          message_id: `msg_${machine}`,
+          session_id: `${email}-sync-5e2a`,
+          timestamp: now - 10_000,
+          model: 'claude-haiku-4-5-20251001',
+          input_tokens: 1_000,
+          output_tokens: 2_000,
+          cwd: '/home/someone/src/a-rather-long-repository-name/packages/dashboard-frontend',
+        },
+      ],
+    },
+    { token },
+  );
+  await call(
+    '/api/official-usage',
+    {
+      source: 'statusline',
+      account_uuid: id.accountUuid,
+      rate_limits: {
+        five_hour: { used_percentage: 42, resets_at: Math.floor(now / 1000) + 3600 },
+        seven_day: { used_percentage: 17, resets_at: Math.floor(now / 1000) + 86_400 },
+      },
+    },
+    { token },
+  );
+  await call(
+    '/api/webhooks',
+    {
+      url: 'https://hooks.example.com/services/T00000000/B00000000/a-long-webhook-path-that-does-not-wrap-by-itself',
+      events: ['limit_approaching', 'limit_hit', 'limit_predicted', 'telemetry_stale'],
+      format: 'standard',
+    },
+    session,
+  );
+}
+
+beforeAll(async () => {
+  takt = await serveBuiltTakt();
+  mkdirSync(SHOTS, { recursive: true });
+  const code = /first-run setup code: ([A-Z0-9-]+)/.exec(takt.log())?.[1] ?? '';
+  await call('/auth/setup', { setup_code: code, email: 'admin@example.com', password: PASSWORD });
+  await call(
+    '/api/admin/users',
+    { email: 'member.with.a.long.address@example.com', password: PASSWORD, role: 'member' },
+    await signIn('admin@example.com'),
+  );
+  await fill('admin@example.com', 'build-server-with-a-very-long-host-name.internal.example.com');
+  await fill('member.with.a.long.address@example.com', 'members-laptop.local');
+  browser = await launchChromium();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await takt?.stop();
+});
+
+async function pageAs(email: string, viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Europe/Berlin', viewport });
+  const { cookie } = await signIn(email);
+  const [name, value] = cookie.split('=') as [string, string];
+  await context.addCookies([{ name, value, url: takt.url }]);
+  return context.newPage();
+}
+
+/** Pages whose scroll width passes the window's, with both widths: [] when every page fits. */
+async function overflowing(email: string, paths: string[], viewport: { width: number; height: number }) {
+  const page = await pageAs(email, viewport);
+  const wide: string[] = [];
+  for (const path of paths) {
+    await page.goto(`${takt.url}${path}`);
+    await page.locator('main h2').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    const [scroll, inner, cutTables] = await page.evaluate(() => {
+      type Box = { scrollWidth: number; clientWidth: number; getAttribute(n: string): string | null };
+      const w = globalThis as unknown as {
+        innerWidth: number;
+        document: { documentElement: Box; querySelectorAll(s: string): Box[] };
+      };
+      const cut = [...w.document.querySelectorAll('.table-wrap')]
+        .filter((t) => t.clientWidth > 0 && t.scrollWidth > t.clientWidth)
+        .map((t) => t.getAttribute('aria-label') ?? '?');
+      return [w.document.documentElement.scrollWidth, w.innerWidth, cut] as const;
+    });
+    await page.screenshot({
+      path: join(SHOTS, `${email.split('@')[0]}-${viewport.width}${path.replace(/\//g, '-') || '-'}.png`),
+      fullPage: true,
+    });
+    if (scroll > inner) wide.push(`${path}: ${scroll} > ${inner}`);
+    // On a laptop no table is cut off at the right either (its box would scroll sideways).
+    if (viewport === LAPTOP && cutTables.length > 0) wide.push(`${path}: ${cutTables.join(', ')} cut off`);
+  }
+  await page.context().close();
+  return wide;
+}
+
+const MEMBER_PAGES = ['/', '/sessions', '/machines', '/webhooks', '/account'];
+
+describe('pages that fit the screen', () => {
+  it('no page is wider than a 1366×768 laptop, as a member and as an admin', async () => {
+    const member = await overflowing('member.with.a.long.address@example.com', MEMBER_PAGES, LAPTOP);
+    const admin = await overflowing('admin@example.com', [...MEMBER_PAGES, '/admin'], LAPTOP);
+    expect([member, admin]).toEqual([[], []]);
+  }, 120_000);
+
+  it('no page is wider than a 390×844 phone, as a member and as an admin', async () => {
+    const member = await overflowing('member.with.a.long.address@example.com', MEMBER_PAGES, PHONE);
+    const admin = await overflowing('admin@example.com', [...MEMBER_PAGES, '/admin'], PHONE);
+    expect([member, admin]).toEqual([[], []]);
+  }, 120_000);
+
+  it('shows each session as a card on a phone: project, started, duration, tokens, cost, context', async () => {
+    const page = await pageAs('admin@example.com', PHONE);
+    await page.goto(`${takt.url}/sessions`);
+    const card = page.getByTestId('session-card').filter({ hasText: 'packages/dashboard-frontend' });
+    await card.waitFor();
+    const labels = await card.locator('dt').allTextContents();
+    const table = await page.getByTestId('session-table').isVisible();
+    const sync = await card.locator('dd').allTextContents();
+    await page.context().close();
+    expect([table, labels]).toEqual([false, ['Project', 'Started', 'Duration', 'Tokens', 'Cost', 'Context']]);
+    expect([sync[0], sync[3], sync[4]]).toEqual(['packages/dashboard-frontend', '3,000 tokens', '$0.01']);
+  }, 60_000);
+
+  it('shows the project column in the sessions table on a laptop', async () => {
+    const page = await pageAs('admin@example.com', LAPTOP);
+    await page.goto(`${takt.url}/sessions`);
+    await page.getByTestId('session-table').waitFor();
+    const headers = await page.getByTestId('session-table').locator('thead th').allTextContents();
+    const cards = await page.getByTestId('session-card').first().isVisible();
+    const cell = await page
+      .getByTestId('session-table')
+      .getByRole('cell', { name: 'packages/dashboard-frontend' })
+      .getAttribute('title');
+    await page.context().close();
+    expect([headers[0], headers[1], cards, cell]).toEqual([
+      'Project',
+      'Session',
+      false,
+      '/home/someone/src/a-rather-long-repository-name/packages/dashboard-frontend',
+    ]);
+  }, 60_000);
+
+  it('puts every admin table header over its column', async () => {
+    const page = await pageAs('admin@example.com', LAPTOP);
+    await page.goto(`${takt.url}/admin`);
+    await page.getByTestId('seats-table').locator('tbody tr').first().waitFor();
+    await page.getByTestId('audit-table').locator('tbody tr').first().waitFor();
+    const off = await page.evaluate(() => {
+      type Box = { x: number; width: number };
+      type El = { getBoundingClientRect(): Box; querySelectorAll(s: string): El[]; getAttribute(n: string): string };
+      const g = globalThis as unknown as { document: El; getComputedStyle(e: El): { textAlign: string } };
+      const d = g.document;
+      const align = (e: El) => g.getComputedStyle(e).textAlign;
+      const out: string[] = [];
+      for (const table of d.querySelectorAll('main table')) {
+        const heads = table.querySelectorAll('thead th');
+        const cells = table.querySelectorAll('tbody tr:first-child > *');
+        heads.forEach((h, i) => {
+          const a = h.getBoundingClientRect();
+          const b = cells[i]?.getBoundingClientRect();
+          // The box, and the text inside it: a right-aligned header over left-aligned cells sits off its column.
+          const c = cells[i];
+          if (!b || !c || Math.abs(a.x - b.x) > 1 || Math.abs(a.width - b.width) > 1 || align(h) !== align(c)) {
+            out.push(`${table.getAttribute('data-testid')} column ${i}`);
+          }
+        });
+      }
+      return out;
+    });
+    const tables = await page.locator('main table').count();
+    await page.context().close();
+    expect([tables, off]).toEqual([4, []]);
+  }, 60_000);
+});
