@@ -156,6 +156,9 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
       window_source: five.window_source,
       resets_in_jitter: Math.abs(Date.parse(five.resets_at) - resetsAt) < 60_000,
       seven_day: max.windows.seven_day.utilization,
+      windows: Object.entries(max.windows).map(([k, w]) => [k, (w as { label: string }).label]),
+      plan: max.plan,
+      plan_label: max.plan_label,
     }).toEqual({
       label: 'Personal Max',
       unit: 'tokens',
@@ -170,6 +173,14 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
       resets_in_jitter: true,
       // 7% when 600,000 tokens were used implies 8,571,429 a week; 100,000 since adds 1.17 points.
       seven_day: 8.17,
+      windows: [
+        ['five_hour', '5-hour window'],
+        ['seven_day', 'Week (all models)'],
+        ['monthly', 'Month'],
+      ],
+      // Sent as max5 (the id before the rename of 2026-10-30): kept as max.
+      plan: 'max',
+      plan_label: 'Max (formerly Max 5x)',
     });
   });
 

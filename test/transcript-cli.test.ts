@@ -301,6 +301,29 @@ describe('takt statusline', () => {
     expect(r.stdout).toBe('$0.00 today | 5h ~$0.00 (est.) ↺15:00\n');
   });
 
+  it('draws no 5-hour estimate when the status line sends a week but no 5-hour window (a plan without one)', () => {
+    const env = fixture();
+    takt(env, ['report', 'daily', '--json']);
+    const recorded = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'fixtures', 'limits', 'statusline-no-five-hour.json'), 'utf8'),
+    );
+    const r = takt(
+      env,
+      [
+        'statusline',
+        '--now',
+        '2026-11-21T12:00:00Z',
+        '--format',
+        '{today_cost} today | 5h {five_hour} | 7d {seven_day}',
+      ],
+      status({
+        transcript_path: join(env.root, 'projects', 'proj-beta', 's2.jsonl'),
+        rate_limits: recorded.rate_limits,
+      }),
+    );
+    expect(r.stdout).toBe('$0.00 today | 7d 32%\n');
+  });
+
   it("reads the session's appended lines without waiting for the index to be refreshed", () => {
     const env = fixture();
     takt(env, ['report', 'daily', '--json']);

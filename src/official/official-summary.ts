@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inDisplayOrder, windowLabel } from '../usage/plans.ts';
 import type { OfficialReading } from './read-official-usage.ts';
 
 /**
@@ -19,7 +20,7 @@ export interface OfficialSummary {
   age_seconds: number;
   from_cache: boolean;
   notes: string[];
-  windows: { window: string; pct: number; resets_at: string | null }[];
+  windows: { window: string; label: string; pct: number; resets_at: string | null }[];
   code: { session_tokens: number | null };
   pro: {
     five_hour_pct: number | null;
@@ -47,7 +48,10 @@ export function officialSummary(r: OfficialReading, now: number, sessionTokens: 
     age_seconds: Math.max(0, Math.round((now - r.fetched_at) / 1000)),
     from_cache: r.from_cache,
     notes: r.notes,
-    windows: r.windows.map((x) => ({ window: x.window, pct: x.utilization, resets_at: iso(x.resetsAt) })),
+    windows: inDisplayOrder(r.windows.map((x) => x.window)).map((name) => {
+      const x = w(name) as OfficialReading['windows'][number];
+      return { window: name, label: windowLabel(name), pct: x.utilization, resets_at: iso(x.resetsAt) };
+    }),
     code: { session_tokens: sessionTokens },
     pro,
   };

@@ -12,11 +12,11 @@ import {
   evaluateAccount,
   type LimitEvent,
   type OfficialObservation,
-  type PlanId,
   type UsagePoint,
   type WindowKind,
 } from '../usage/evaluate-account.ts';
-import { planIds, type WeeklyReset } from '../usage/limit-types.ts';
+import type { WeeklyReset } from '../usage/limit-types.ts';
+import { parsePlanId } from '../usage/plans.ts';
 import { listOfficialFigures } from './official-figures.ts';
 import { recentUsageRows } from './recent-usage-rows.ts';
 
@@ -45,7 +45,7 @@ export interface EvaluatedAccount {
 }
 
 export function settingsOf(row: AccountRow): { settings: AccountSettings; defaultWeeklyReset: boolean } {
-  const plan = (planIds as readonly string[]).includes(row.plan ?? '') ? (row.plan as PlanId) : 'custom';
+  const plan = parsePlanId(row.plan ?? '') ?? 'custom';
   const weekly = parseJson<{ weekday: number; hour: number; time_zone: string }>(row.weekly_reset);
   const limits = parseJson<Partial<Record<WindowKind, number>>>(row.limits);
   return {

@@ -1,5 +1,6 @@
-import type { CalibrationSummary, WindowEvaluation } from '../usage/evaluate-account.ts';
+import type { CalibrationSummary, WindowEvaluation, WindowKind } from '../usage/evaluate-account.ts';
 import { type Pace, recommendAccount } from '../usage/pace.ts';
+import { inDisplayOrder, planLabel, windowLabel, windowOrder } from '../usage/plans.ts';
 import type { EvaluatedAccount } from './account-limits.ts';
 
 /**
@@ -18,6 +19,9 @@ export function accountLabel(a: EvaluatedAccount['account']): string {
 function windowView(e: EvaluatedAccount, w: WindowEvaluation) {
   const money = e.evaluation.unit === 'usd';
   return {
+    label: windowLabel(w.kind),
+    order: windowOrder(w.kind),
+    applies: true,
     window_start: iso(w.window_start),
     resets_at: iso(w.resets_at),
     window_source: w.window_source,
@@ -66,6 +70,20 @@ function mapWindows<T>(e: EvaluatedAccount, f: (w: WindowEvaluation) => T): Reco
   return Object.fromEntries(Object.entries(e.evaluation.windows).map(([k, w]) => [k, f(w)]));
 }
 
+/** Every window, in display order; one that does not exist for the account says why, with no figure. */
+function allWindows<T>(e: EvaluatedAccount, f: (w: WindowEvaluation) => T) {
+  const absent = e.evaluation.notApplicable;
+  const applying = mapWindows(e, f);
+  return Object.fromEntries(
+    inDisplayOrder([...Object.keys(applying), ...Object.keys(absent)]).map((k) => [
+      k,
+      k in applying
+        ? applying[k]
+        : { label: windowLabel(k), order: windowOrder(k), applies: false as const, reason: absent[k as WindowKind] },
+    ]),
+  );
+}
+
 /** GET /api/me/usage: every account with its windows, utilisation, limits and forecast. */
 export function meUsageView(accounts: EvaluatedAccount[], now: number) {
   return {
@@ -75,9 +93,10 @@ export function meUsageView(accounts: EvaluatedAccount[], now: number) {
       email: e.account.email,
       organization_id: e.account.organization_id,
       plan: e.account.plan,
+      plan_label: e.account.plan === null ? null : planLabel(e.account.plan),
       unit: e.evaluation.unit,
       team_seat: Number(e.account.team_seat) === 1,
-      windows: mapWindows(e, (w) => ({ ...windowView(e, w), forecast: forecastView(w) })),
+      windows: allWindows(e, (w) => ({ ...windowView(e, w), forecast: forecastView(w) })),
     })),
   };
 }
@@ -86,7 +105,15 @@ export function meUsageView(accounts: EvaluatedAccount[], now: number) {
 export function forecastsView(accounts: EvaluatedAccount[], now: number) {
   return {
     as_of: iso(now),
-    accounts: accounts.map((e) => ({ ...accountHead(e), windows: mapWindows(e, forecastView) })),
+    accounts: accounts.map((e) => ({
+      ...accountHead(e),
+      windows: allWindows(e, (w) => ({
+        label: windowLabel(w.kind),
+        order: windowOrder(w.kind),
+        applies: true,
+        ...forecastView(w),
+      })),
+    })),
   };
 }
 

@@ -5,7 +5,7 @@ import type { AccountSettings, OfficialObservation, UsagePoint } from './limit-t
 const t = (iso: string) => Date.parse(iso);
 const now = t('2026-12-02T12:00:00Z'); // a Wednesday
 const settings: AccountSettings = {
-  plan: 'max5',
+  plan: 'max',
   unit: 'usd',
   weeklyReset: { weekday: 1, hour: 9, timeZone: 'UTC' },
   monthStartDay: 1,

@@ -11,9 +11,10 @@ import type {
   WindowKind,
   WindowSource,
 } from './limit-types.ts';
-import { planDefaultLimit } from './plans.ts';
+import { anyPlanWindows, inDisplayOrder, planDefaultLimit } from './plans.ts';
 import { type UsageSeries, usageForWindow, usageSeries } from './usage-series.ts';
 import { type Utilization, windowUtilization } from './utilization.ts';
+import { whyWindowAbsent } from './window-applies.ts';
 import { fiveHourWindow, monthlyWindow, periodOf, weeklyWindow, windowKinds } from './windows.ts';
 
 /**
@@ -80,6 +81,11 @@ export interface AccountEvaluation {
   unit: Unit;
   /** five_hour, seven_day, every per-model bucket observed, monthly — in that order. */
   windows: Record<WindowKind, WindowEvaluation>;
+  /**
+   * Windows that do not exist for this account, with the reason (the plan has none, or the
+   * latest official readings carry none): never in `windows`, so nothing counts or alerts on them.
+   */
+  notApplicable: Partial<Record<WindowKind, string>>;
   /** Per window kind except monthly (nothing official measures months). */
   calibration: Partial<Record<WindowKind, CalibrationSummary>>;
   /** New samples rejected in this evaluation, every window kind: raise `calibration_rejected` for each. */
@@ -109,7 +115,16 @@ export function evaluateAccount(input: EvaluateAccountInput): AccountEvaluation 
   const calibration: Partial<Record<WindowKind, CalibrationSummary>> = {};
   const rejected: CalibrationSample[] = [];
   const samples: CalibrationSample[] = [];
-  for (const kind of windowKinds(officials, events, settings.limits)) {
+  const notApplicable: Partial<Record<WindowKind, string>> = {};
+  const kinds = inDisplayOrder(
+    new Set([...anyPlanWindows(), ...windowKinds(settings.plan, officials, events, settings.limits)]),
+  );
+  for (const kind of kinds) {
+    const absent = whyWindowAbsent(kind, settings.plan, officials, now);
+    if (absent !== null) {
+      notApplicable[kind] = absent;
+      continue;
+    }
     const series = seriesOf(kind);
     let calibrated: Calibration | null = null;
     if (kind !== 'monthly') {
@@ -163,5 +178,5 @@ export function evaluateAccount(input: EvaluateAccountInput): AccountEvaluation 
       }),
     };
   }
-  return { now, plan: settings.plan, unit, windows, calibration, rejected, samples };
+  return { now, plan: settings.plan, unit, windows, notApplicable, calibration, rejected, samples };
 }

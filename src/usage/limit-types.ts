@@ -14,8 +14,11 @@ export type WindowKind = 'five_hour' | 'seven_day' | `seven_day_${string}` | 'mo
 /** `usd`: API-price-equivalent cost. `tokens`: input + output + cache writes (cache reads excluded). */
 export type Unit = 'usd' | 'tokens';
 
-export const planIds = ['pro', 'max5', 'max20', 'team', 'team_premium', 'enterprise', 'api', 'custom'] as const;
+/** The plans since Anthropic's rename of 2026-10-30 (docs/limits.md, "Plans"); `legacyPlanIds` maps the old ids. */
+export const planIds = ['pro', 'max', 'ultra', 'team', 'team_premium', 'enterprise', 'api', 'custom'] as const;
 export type PlanId = (typeof planIds)[number];
+/** Max 5x became Max, Max 20x became Ultra: still accepted, answered with the new id. */
+export const legacyPlanIds: Readonly<Record<string, PlanId>> = { max5: 'max', max20: 'ultra' };
 
 export const observationSources = ['statusline', 'oauth', 'claude_ai', 'claude_json', 'transcript', 'manual'] as const;
 export type ObservationSource = (typeof observationSources)[number];

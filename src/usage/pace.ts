@@ -1,6 +1,7 @@
 import type { AccountEvaluation } from './evaluate-account.ts';
 import type { WindowKind } from './limit-types.ts';
 import { localDateTime } from './local-time.ts';
+import { isBlocking } from './plans.ts';
 
 /**
  * Pace (docs/limits.md, "Pace"): for a user with several accounts, which one to use next.
@@ -23,9 +24,9 @@ export interface PaceAccount {
   label: string;
   /** Null when no weekly limit or official figure is known. */
   weekly_used_pct: number | null;
-  weekly_expected_pct: number;
+  weekly_expected_pct: number | null;
   weekly_slack_pct: number | null;
-  weekly_resets_at: number;
+  weekly_resets_at: number | null;
   blocked: boolean;
   /** When the last blocking window resets; null when not blocked. */
   blocked_until: number | null;
@@ -40,13 +41,13 @@ export interface Pace {
 
 /** Slack closer than this (percentage points) is a tie. */
 export const SLACK_TIE_POINTS = 1;
-const BLOCKING: WindowKind[] = ['five_hour', 'seven_day'];
 
 export function paceOf(account: PaceAccountInput): PaceAccount {
   const { windows } = account.evaluation;
-  const weekly = windows.seven_day;
-  const used = weekly.utilization;
-  const blockedBy = BLOCKING.filter((k) => {
+  // An account whose readings carry no weekly window has none (evaluation.notApplicable).
+  const weekly = windows.seven_day as (typeof windows)[WindowKind] | undefined;
+  const used = weekly?.utilization ?? null;
+  const blockedBy = (Object.keys(windows) as WindowKind[]).filter(isBlocking).filter((k) => {
     const w = windows[k];
     return w !== undefined && (w.limited || (w.utilization !== null && w.utilization >= 100));
   });
@@ -56,9 +57,9 @@ export function paceOf(account: PaceAccountInput): PaceAccount {
     uuid: account.uuid,
     label: account.label,
     weekly_used_pct: used,
-    weekly_expected_pct: weekly.expected_pct,
-    weekly_slack_pct: used === null ? null : weekly.expected_pct - used,
-    weekly_resets_at: weekly.resets_at,
+    weekly_expected_pct: weekly?.expected_pct ?? null,
+    weekly_slack_pct: used === null || weekly === undefined ? null : weekly.expected_pct - used,
+    weekly_resets_at: weekly?.resets_at ?? null,
     blocked: blockedBy.length > 0,
     blocked_until: until.length > 0 ? Math.max(...until) : null,
     blocked_by: blockedBy,
@@ -98,7 +99,7 @@ function byPreference(a: PaceAccount, b: PaceAccount): number {
     if (a.weekly_slack_pct !== b.weekly_slack_pct) return a.weekly_slack_pct === null ? 1 : -1;
   } else if (Math.abs(a.weekly_slack_pct - b.weekly_slack_pct) >= SLACK_TIE_POINTS)
     return b.weekly_slack_pct - a.weekly_slack_pct;
-  return a.weekly_resets_at - b.weekly_resets_at;
+  return (a.weekly_resets_at ?? Number.POSITIVE_INFINITY) - (b.weekly_resets_at ?? Number.POSITIVE_INFINITY);
 }
 
 /** "15:00" today in the zone, else "2026-12-02 15:00". */

@@ -132,7 +132,7 @@ describe('monthly window and window kinds', () => {
       obs('2026-12-01T10:00:00Z', null, 5, 'seven_day_sonnet'),
       obs('2026-12-01T10:00:00Z', null, 5, 'seven_day_opus'),
     ];
-    expect(windowKinds(officials, [], undefined)).toEqual([
+    expect(windowKinds('max', officials, [], undefined)).toEqual([
       'five_hour',
       'seven_day',
       'seven_day_opus',

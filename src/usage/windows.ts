@@ -2,6 +2,7 @@ import {
   FIVE_HOURS,
   type LimitEvent,
   type OfficialObservation,
+  type PlanId,
   SAME_WINDOW_MS,
   SEVEN_DAYS,
   type WeeklyReset,
@@ -9,6 +10,7 @@ import {
   type WindowKind,
 } from './limit-types.ts';
 import { offsetFunction } from './local-time.ts';
+import { inDisplayOrder, isBucket, planWindows } from './plans.ts';
 
 /**
  * The current window of each kind (docs/limits.md, "Windows"). Pure: `now` is a parameter.
@@ -298,18 +300,22 @@ export function monthlyWindow(now: number, monthStartDay: number, timeZone: stri
   };
 }
 
-/** five_hour, seven_day, every per-model bucket ever observed or given a limit (sorted), monthly. */
+/**
+ * The windows an account is evaluated on: its plan's (plans.json), every per-model bucket ever
+ * observed or given a limit, in the plan table's display order.
+ */
 export function windowKinds(
+  plan: PlanId,
   officials: readonly OfficialObservation[],
   events: readonly LimitEvent[],
   limits: Partial<Record<WindowKind, number>> | undefined,
 ): WindowKind[] {
-  const buckets = new Set<WindowKind>();
+  const kinds = new Set<WindowKind>(planWindows(plan));
   const add = (k: WindowKind) => {
-    if (k.startsWith('seven_day_')) buckets.add(k);
+    if (isBucket(k)) kinds.add(k);
   };
   for (const o of officials) add(o.window);
   for (const e of events) add(e.window);
   for (const k of Object.keys(limits ?? {})) add(k as WindowKind);
-  return ['five_hour', 'seven_day', ...[...buckets].sort(), 'monthly'];
+  return inDisplayOrder(kinds);
 }

@@ -1,3 +1,5 @@
+import { opensOnActivity } from '../usage/plans.ts';
+
 /**
  * When a window raises an alert (docs/webhooks.md, "Events"), as a pure comparison of the
  * window's evaluation now with what was remembered about it (the alert state):
@@ -49,7 +51,7 @@ function ended(prev: WindowState, w: WindowNow, now: number): boolean {
   if (now >= prev.resets_at) return true;
   if (w.window_start >= prev.resets_at - SAME_WINDOW_MS) return true;
   // A "New Window" mark (or a reset Anthropic moved forward) starts a window before the old one's end.
-  return w.window_source === 'configured' && w.kind === 'five_hour' && w.window_start > prev.start + SAME_WINDOW_MS;
+  return w.window_source === 'configured' && opensOnActivity(w.kind) && w.window_start > prev.start + SAME_WINDOW_MS;
 }
 
 /**
@@ -63,7 +65,7 @@ export function windowAlerts(
   now: number,
 ): { next: WindowState | null; raised: RaisedAlert[] } {
   const raised: RaisedAlert[] = [];
-  const idle = w.kind === 'five_hour' && !w.active;
+  const idle = opensOnActivity(w.kind) && !w.active;
   let state: WindowState;
   if (!prev) {
     if (idle) return { next: null, raised };

@@ -94,7 +94,20 @@ export interface ForecastWindow {
   verdict: 'ok' | 'watch' | 'slow_down' | 'will_hit_cap' | 'limited';
 }
 
+/** A window the account's plan or its latest official readings do not have: nothing to draw. */
+export interface AbsentWindow {
+  label: string;
+  order: number;
+  applies: false;
+  /** "no 5-hour limit on this plan (Ultra (formerly Max 20x))". */
+  reason: string;
+}
+
 export interface WindowFigure {
+  /** The plan table's name ("5-hour window", "Week (Opus)") and display order, from the server. */
+  label: string;
+  order: number;
+  applies?: true;
   window_start: string;
   resets_at: string;
   window_source?: 'official' | 'estimated' | 'configured';
@@ -124,9 +137,10 @@ export interface AccountUsage {
   label: string | null;
   email?: string | null;
   plan: string | null;
+  plan_label?: string | null;
   unit: 'usd' | 'tokens';
   team_seat?: boolean;
-  windows: Record<string, WindowFigure>;
+  windows: Record<string, WindowFigure | AbsentWindow>;
 }
 
 export interface Pace {
@@ -163,7 +177,17 @@ export interface AccountSettings {
   last_seen_at: string;
 }
 
-export const PLANS = ['pro', 'max5', 'max20', 'team', 'team_premium', 'enterprise', 'api', 'custom'] as const;
+/** The plan ids since the rename of 2026-10-30 (the server still accepts max5/max20 and answers max/ultra). */
+export const PLANS = [
+  { id: 'pro', label: 'Pro' },
+  { id: 'max', label: 'Max (formerly Max 5x)' },
+  { id: 'ultra', label: 'Ultra (formerly Max 20x)' },
+  { id: 'team', label: 'Team' },
+  { id: 'team_premium', label: 'Team Premium' },
+  { id: 'enterprise', label: 'Enterprise' },
+  { id: 'api', label: 'API' },
+  { id: 'custom', label: 'Custom' },
+] as const;
 
 export interface SessionRow {
   session_id: string;

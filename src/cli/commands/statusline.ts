@@ -125,7 +125,8 @@ function statusLine(input: StatusInput, args: string[]): string {
     refreshInBackground(home, indexFile);
     const figures = windowFigures(index, loadPriceTable(home), now, {
       sessionId: values.session_cost === '' ? input.session_id : undefined,
-      activeBlock: values.five_hour === '',
+      // A status line with rate_limits but no five_hour is a plan without one (Ultra): no estimate.
+      activeBlock: values.five_hour === '' && official === undefined,
     });
     values.today_cost = usd(figures.todayCostUsd);
     if (figures.sessionCostUsd !== undefined) values.session_cost = usd(figures.sessionCostUsd);

@@ -116,11 +116,7 @@ export async function run(args: string[]): Promise<number> {
   const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v)}%`);
   const reset = (iso: string | null) => (iso === null ? '' : ` (resets ${new Date(iso).toLocaleString()})`);
   const lines = [
-    `5-hour: ${pct(summary.five_hour_pct)}${reset(summary.five_hour_resets_at)}`,
-    `7-day:  ${pct(summary.seven_day_pct)}${reset(summary.seven_day_resets_at)}`,
-    ...summary.windows
-      .filter((w) => w.window !== 'five_hour' && w.window !== 'seven_day')
-      .map((w) => `${w.window}: ${pct(w.pct)}${reset(w.resets_at)}`),
+    ...summary.windows.map((w) => `${w.label}: ${pct(w.pct)}${reset(w.resets_at)}`),
     `From ${source.replace('_', '-')}, ${age(now - reading.fetched_at)} old.`,
     ...summary.notes,
     ...(posted ? [`Sent to ${posted}.`] : []),

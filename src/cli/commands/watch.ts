@@ -4,7 +4,7 @@ import { defaultHome } from '../../config/takt-home.ts';
 import { isTaktError, TaktError } from '../../lib/errors.ts';
 import { getJson, serverError } from '../../lib/server-client.ts';
 import { meUsageView, paceView } from '../../queries/limits-view.ts';
-import { type PlanId, planIds } from '../../usage/limit-types.ts';
+import { planIds } from '../../usage/limit-types.ts';
 import { defaultTimeZone } from '../../usage/local-time.ts';
 import {
   DEFAULT_NUDGE_THRESHOLDS,
@@ -13,6 +13,7 @@ import {
   nudgeLine,
   nudgeTransitions,
 } from '../../usage/nudges.ts';
+import { parsePlanId } from '../../usage/plans.ts';
 import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
 import { offlineAccount } from '../watch/offline-snapshot.ts';
 import { type PaceAnswer, type UsageAnswer, windowNudges } from '../watch/snapshot.ts';
@@ -78,9 +79,9 @@ export async function run(args: string[]): Promise<number> {
     ),
   };
   const intervalMs = number('interval', 'TAKT_WATCH_INTERVAL', 60, 1) * 1000;
-  const plan = (values.plan ?? 'custom') as PlanId;
-  if (!(planIds as readonly string[]).includes(plan)) {
-    throw new TaktError('bad_request', `--plan must be one of ${planIds.join(', ')} (got ${plan})`);
+  const plan = parsePlanId((values.plan as string | undefined) ?? 'custom');
+  if (plan === null) {
+    throw new TaktError('bad_request', `--plan must be one of ${planIds.join(', ')} (got ${values.plan})`);
   }
   const home = defaultHome(env);
   const timeZone = defaultTimeZone(env);

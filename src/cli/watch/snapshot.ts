@@ -10,6 +10,8 @@ export interface UsageAnswer {
     windows: Record<
       string,
       {
+        /** false: a window the account does not have ({applies: false, reason}); nothing else is sent. */
+        applies?: boolean;
         utilization: number | null;
         limited: boolean;
         resets_at: string | null;
@@ -34,7 +36,7 @@ export function windowNudges(usage: UsageAnswer, now: number, thresholds: NudgeT
   const out = new Map<string, WindowNudge>();
   for (const a of usage.accounts) {
     for (const [window, w] of Object.entries(a.windows)) {
-      if (window === 'monthly') continue;
+      if (window === 'monthly' || w.applies === false) continue;
       const hitsCapAt = w.forecast?.hits_cap_at ? Date.parse(w.forecast.hits_cap_at) : null;
       const level = nudgeLevel(
         {

@@ -43,8 +43,8 @@ function AccountForm(props: { account: AccountSettings; onSaved: () => void }) {
         <select id={`${p}-plan`} value={plan} onChange={(e) => setPlan(e.currentTarget.value)}>
           <option value="">not set (no limit known)</option>
           {PLANS.map((x) => (
-            <option key={x} value={x}>
-              {x}
+            <option key={x.id} value={x.id}>
+              {x.label}
             </option>
           ))}
         </select>

@@ -1,30 +1,38 @@
 import { useState } from 'preact/hooks';
-import { type AccountUsage, api, type ForecastWindow, type Pace, type WindowFigure } from '../api.ts';
+import {
+  type AbsentWindow,
+  type AccountUsage,
+  api,
+  type ForecastWindow,
+  type Pace,
+  type WindowFigure,
+} from '../api.ts';
 import { fmtAgo, fmtAmount, fmtDuration, fmtPct, fmtResetsIn, fmtWhen } from '../format.ts';
 import { useSubmit } from '../use-submit.ts';
 import { Problem } from './problem.tsx';
 
-const WINDOW_NAMES: Record<string, string> = {
-  five_hour: '5-hour window',
-  seven_day: 'Week (all models)',
-  monthly: 'Month',
-};
-
-function windowName(key: string): string {
-  const known = WINDOW_NAMES[key];
-  if (known) return known;
-  if (key.startsWith('seven_day_')) {
-    const model = key.slice('seven_day_'.length);
-    return `Week (${model.charAt(0).toUpperCase()}${model.slice(1)})`;
-  }
-  return key;
+/** In the server's display order (the plan table's), by name within the same rank. */
+export function orderedWindows<W extends { order: number }>(windows: Record<string, W>): [string, W][] {
+  return Object.entries(windows).sort(([a, x], [b, y]) => x.order - y.order || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** five_hour, seven_day, every seven_day_<model>, monthly, then anything else the server adds. */
-export function orderedWindows(windows: Record<string, WindowFigure>): [string, WindowFigure][] {
-  const rank = (k: string) =>
-    k === 'five_hour' ? 0 : k === 'seven_day' ? 1 : k.startsWith('seven_day_') ? 2 : k === 'monthly' ? 3 : 4;
-  return Object.entries(windows).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+const applies = (w: WindowFigure | AbsentWindow): w is WindowFigure => w.applies !== false;
+
+/** The windows that exist for the account, in display order. */
+function presentWindows(windows: Record<string, WindowFigure | AbsentWindow>): [string, WindowFigure][] {
+  return orderedWindows(windows).filter((e): e is [string, WindowFigure] => applies(e[1]));
+}
+
+/** "no 5-hour limit on this plan": said, never drawn as 0 %. */
+function AbsentLine(props: { windowKey: string; w: AbsentWindow }) {
+  return (
+    <div class="limit limit-absent" data-window={props.windowKey} data-applies="false">
+      <div class="limit-head">
+        <span class="limit-name">{props.w.label}</span>
+      </div>
+      <p class="note">{props.w.reason}</p>
+    </div>
+  );
 }
 
 /** Where usage would be if spread evenly over the window. */
@@ -114,7 +122,9 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
   const [pending, setPending] = useState<Pending | undefined>();
   const [done, setDone] = useState<{ id?: string; text: string; until: number } | undefined>();
   const action = useSubmit();
-  const label = (p: Pending) => `${p.kind === 'hit_limit' ? 'Hit limit' : 'New window'} — ${windowName(p.window)}`;
+  const firstWindow = presentWindows(props.account.windows)[0]?.[0] ?? 'five_hour';
+  const label = (p: Pending) =>
+    `${p.kind === 'hit_limit' ? 'Hit limit' : 'New window'} — ${props.account.windows[p.window]?.label ?? p.window}`;
   const record = async (p: Pending) => {
     await action.run(async () => {
       const r = await api<{ id?: string; created?: boolean }>('POST', '/api/limit-events', {
@@ -155,11 +165,11 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
               value={pending.window}
               onChange={(e) => setPending({ ...pending, window: (e.target as HTMLSelectElement).value })}
             >
-              {orderedWindows(props.account.windows)
+              {presentWindows(props.account.windows)
                 .filter(([k]) => k !== 'monthly')
-                .map(([k]) => (
+                .map(([k, w]) => (
                   <option key={k} value={k}>
-                    {windowName(k)}
+                    {w.label}
                   </option>
                 ))}
             </select>
@@ -173,10 +183,10 @@ function CalibrationButtons(props: { account: AccountUsage; onChange: () => void
         </div>
       ) : (
         <div class="buttons">
-          <button type="button" onClick={() => setPending({ kind: 'hit_limit', window: 'five_hour' })}>
+          <button type="button" onClick={() => setPending({ kind: 'hit_limit', window: firstWindow })}>
             Hit Limit
           </button>
-          <button type="button" onClick={() => setPending({ kind: 'new_window', window: 'five_hour' })}>
+          <button type="button" onClick={() => setPending({ kind: 'new_window', window: firstWindow })}>
             New Window
           </button>
         </div>
@@ -205,12 +215,12 @@ export function AccountCard(props: {
 }) {
   const a = props.account;
   const title = a.label ?? a.uuid ?? a.id;
-  const noLimit = Object.values(a.windows).every((w) => w.limit === null && w.utilization === null);
+  const noLimit = presentWindows(a.windows).every(([, w]) => w.limit === null && w.utilization === null);
   return (
     <article class="card account" aria-labelledby={`acct-${a.id}`} data-testid="account-card">
       <header class="card-head">
         <h3 id={`acct-${a.id}`}>{title}</h3>
-        <span class="plan">{a.plan ? `plan ${a.plan}` : 'plan not set'}</span>
+        <span class="plan">{a.plan ? `plan ${a.plan_label ?? a.plan}` : 'plan not set'}</span>
         {props.recommended ? <span class="badge badge-next">use next</span> : null}
         {props.pace?.blocked ? (
           <span class="badge badge-blocked">
@@ -225,9 +235,13 @@ export function AccountCard(props: {
           line's).
         </p>
       ) : null}
-      {orderedWindows(a.windows).map(([key, w]) => (
-        <LimitBar key={key} name={windowName(key)} windowKey={key} w={w} unit={a.unit} now={props.now} />
-      ))}
+      {orderedWindows(a.windows).map(([key, w]) =>
+        applies(w) ? (
+          <LimitBar key={key} name={w.label} windowKey={key} w={w} unit={a.unit} now={props.now} />
+        ) : (
+          <AbsentLine key={key} windowKey={key} w={w} />
+        ),
+      )}
       {props.pace && props.pace.weekly_used_pct !== null ? (
         <p class="note">
           Week: {fmtPct(props.pace.weekly_used_pct)} used with {fmtPct(props.pace.weekly_expected_pct ?? 0)} of the week

@@ -7,6 +7,7 @@ import { accountLabel, calibrationView } from '../../../queries/limits-view.ts';
 import { type AccountRow, findAccount, listAccounts, updateAccountSettings } from '../../../store/accounts.ts';
 import { planIds } from '../../../usage/limit-types.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
+import { parsePlanId } from '../../../usage/plans.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
@@ -16,7 +17,14 @@ import { windowName } from './fields.ts';
 const accountPatch = z
   .object({
     label: z.string().trim().min(1).max(100).nullable(),
-    plan: z.enum(planIds, { error: `plan must be one of ${planIds.join(', ')}` }).nullable(),
+    plan: z
+      .string()
+      .transform((id, ctx) => {
+        const plan = parsePlanId(id);
+        if (plan === null) ctx.addIssue({ code: 'custom', message: `plan must be one of ${planIds.join(', ')}` });
+        return plan ?? z.NEVER;
+      })
+      .nullable(),
     unit: z.enum(['usd', 'tokens'], { error: 'unit must be usd (API-price equivalent) or tokens' }),
     limits: z
       .record(windowName, z.number().positive('a limit must be a positive number in the account unit'))
