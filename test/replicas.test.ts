@@ -210,7 +210,14 @@ describe('migrations and health', () => {
       body: (await r.json()) as { status: string; message: string },
     }));
     await s.close();
-    expect(up).toEqual([200, { status: 'ok', store: 'postgres' }]);
+    expect(up).toEqual([
+      200,
+      {
+        status: 'ok',
+        store: 'postgres',
+        local_mode: { on: false, reason: 'this store was not made by takt setup --local' },
+      },
+    ]);
     expect([down.status, down.retryAfter, down.body.status, down.body.message]).toEqual([
       503,
       '5',

@@ -201,9 +201,9 @@ describe('takt sync and the status line’s rate limits', () => {
       'GET',
       '/api/usage?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&group_by=machine',
     );
-    // The manual entries above (5,420 + 700 input) belong to no machine.
+    // The manual entries above (5,420 + 700 + 11 input) belong to no machine.
     expect(machines.body.groups.map((g: { key: string; input_tokens: number }) => [g.key, g.input_tokens])).toEqual([
-      ['(unknown)', 6120],
+      ['(unknown)', 6131],
       ['saved-box', 11],
     ]);
   });

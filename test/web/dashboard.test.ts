@@ -442,7 +442,7 @@ describe('the dashboard in Chromium', () => {
     await page.getByLabel('New password').fill(next);
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('Password changed.').waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in to takt' }).waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Email').fill(EMAIL);
