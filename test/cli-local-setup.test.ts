@@ -246,4 +246,39 @@ WantedBy=default.target
       existsSync(join(home, '.claude')),
     ]).toEqual([3, false, false, false]);
   });
+
+  it('with linger off it installs and warns that the service stops at logout', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(join(fake, 'systemctl'), '#!/bin/sh\nexit 0\n');
+    writeFileSync(join(fake, 'loginctl'), '#!/bin/sh\necho no\n');
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    chmodSync(join(fake, 'loginctl'), 0o755);
+    const r = await run(process.execPath, [main, 'service', 'install', 'serve', '--platform', 'linux'], {
+      env: { ...env, USER: 'ada', PATH: `${fake}:${env.PATH}` },
+    });
+    expect(r.stderr).toBe(
+      'takt service: linger is off for ada: the service stops when you log out; to keep it running: loginctl enable-linger ada\n',
+    );
+    expect(existsSync(join(home, '.config', 'systemd', 'user', 'takt-serve.service'))).toBe(true);
+  });
+
+  it('when enabling fails the unit it wrote is removed again, exit 3', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(
+      join(fake, 'systemctl'),
+      '#!/bin/sh\n[ "$2" = enable ] && { echo "Unit failed" >&2; exit 1; }\nexit 0\n',
+    );
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    const code = await run(process.execPath, [main, 'service', 'install', 'serve', '--platform', 'linux'], {
+      env: { ...env, PATH: `${fake}:${env.PATH}` },
+    }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect([code, existsSync(join(home, '.config', 'systemd', 'user', 'takt-serve.service'))]).toEqual([3, false]);
+  });
 });
