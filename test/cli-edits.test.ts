@@ -125,3 +125,20 @@ describe('takt setup --invite with a malformed settings.json', () => {
     expect([fixed.code, fixed.stderr]).toEqual([0, '']);
   });
 });
+
+describe('takt setup when writing fails after the server issued the token', () => {
+  it('prints the token with what to do next, exit 2', async () => {
+    const home = join(scratch, 'unwritable');
+    mkdirSync(home, { recursive: true });
+    const rc = join(home, 'no-such-folder', '.bashrc');
+    const args = ['setup', '--server', takt.directUrl, '--invite', await invite(), '--email', 'unwritable@example.com'];
+    const r = await cli(home, [...args, '--machine', 'unwritable-box', '--method', 'bash', '--append', rc]);
+    const token = /your token is (takt_\S+):/.exec(r.stderr)?.[1] ?? 'none';
+    expect([r.code, r.stderr.startsWith('takt setup: the token was issued but writing failed (ENOENT')]).toEqual([
+      2,
+      true,
+    ]);
+    const again = await cli(home, ['setup', '--server', takt.directUrl, '--token', token, '--method', 'print']);
+    expect(again.code).toBe(0);
+  });
+});

@@ -109,34 +109,42 @@ export async function run(args: string[]): Promise<number> {
 
   const setup = done.setup;
   let applied: Record<string, unknown> = { method };
-  switch (method) {
-    case 'settings-json': {
-      const path = settingsPath;
-      const { backup } = applyTelemetryEnv(path, setup.variables);
-      applied = { method, path, backup: backup ?? null };
-      say(
-        `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
-      );
-      break;
-    }
-    case 'bash': {
-      if (values.append) {
-        const { envFile } = appendSourcedBlock(values.append, setup.methods.bash.command, defaultHome());
-        applied = { method, path: values.append, env_file: envFile };
+  try {
+    switch (method) {
+      case 'settings-json': {
+        const path = settingsPath;
+        const { backup } = applyTelemetryEnv(path, setup.variables);
+        applied = { method, path, backup: backup ?? null };
         say(
-          `Wrote the variables to ${envFile} (mode 0600) and made ${values.append} source it. Open a new shell (or: source ${values.append}).`,
+          `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
         );
-      } else if (!values.json) {
-        process.stdout.write(`${setup.methods.bash.command}\n`);
+        break;
       }
-      break;
+      case 'bash': {
+        if (values.append) {
+          const { envFile } = appendSourcedBlock(values.append, setup.methods.bash.command, defaultHome());
+          applied = { method, path: values.append, env_file: envFile };
+          say(
+            `Wrote the variables to ${envFile} (mode 0600) and made ${values.append} source it. Open a new shell (or: source ${values.append}).`,
+          );
+        } else if (!values.json) {
+          process.stdout.write(`${setup.methods.bash.command}\n`);
+        }
+        break;
+      }
+      case 'powershell':
+        if (!values.json) process.stdout.write(`${setup.methods.powershell.command}\n`);
+        break;
+      case 'print':
+        if (!values.json) process.stdout.write(`${JSON.stringify(setup, null, 2)}\n`);
+        break;
     }
-    case 'powershell':
-      if (!values.json) process.stdout.write(`${setup.methods.powershell.command}\n`);
-      break;
-    case 'print':
-      if (!values.json) process.stdout.write(`${JSON.stringify(setup, null, 2)}\n`);
-      break;
+  } catch (error) {
+    // The server has already issued the token (an invite is spent): never lose it.
+    throw new TaktError(
+      'bad_request',
+      `the token was issued but writing failed (${(error as Error).message}); your token is ${done.token}: fix that, then run takt setup --server ${server} --token THAT_TOKEN again`,
+    );
   }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ machine, server, token: done.token, applied, setup })}\n`);
