@@ -189,6 +189,7 @@ WantedBy=default.target
     expect(existsSync(unit)).toBe(false);
     expect(readFileSync(join(home, 'systemctl.log'), 'utf8')).toBe(
       [
+        '--user show-environment',
         '--user daemon-reload',
         '--user enable --now takt-serve.service',
         '--user is-active takt-serve.service',
@@ -197,5 +198,87 @@ WantedBy=default.target
         '',
       ].join('\n'),
     );
+  });
+
+  it('without a systemd user session install writes nothing, says why and what to run instead, exit 3', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(
+      join(fake, 'systemctl'),
+      `#!/bin/sh\necho "$@" >> ${home}/systemctl.log\necho "Failed to connect to bus: No medium found" >&2\nexit 1\n`,
+    );
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    const withFake = { ...env, PATH: `${fake}:${env.PATH}` };
+    const failed = await run(process.execPath, [main, 'service', 'install', 'serve', '--platform', 'linux'], {
+      env: withFake,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(failed).toEqual({
+      code: 3,
+      stderr:
+        'takt service: no systemd user session is reachable (systemctl --user show-environment: Failed to connect to bus: No medium found); nothing was written. ' +
+        'Run `loginctl enable-linger $USER`, log in again and retry, or run `takt serve` under your own supervisor\n',
+    });
+    expect(existsSync(join(home, '.config'))).toBe(false);
+    expect(readFileSync(join(home, 'systemctl.log'), 'utf8')).toBe('--user show-environment\n');
+  });
+
+  it('setup --local --service without a systemd user session writes no unit, no store and no settings, exit 3', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(join(fake, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus" >&2\nexit 1\n');
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    const withFake = { ...env, PATH: `${fake}:${env.PATH}` };
+    const code = await run(process.execPath, [main, 'setup', '--local', '--service', '--machine', 'my-box'], {
+      env: withFake,
+    }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect([
+      code,
+      existsSync(join(home, '.config')),
+      existsSync(join(home, 'takt')),
+      existsSync(join(home, '.claude')),
+    ]).toEqual([3, false, false, false]);
+  });
+
+  it('with linger off it installs and warns that the service stops at logout', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(join(fake, 'systemctl'), '#!/bin/sh\nexit 0\n');
+    writeFileSync(join(fake, 'loginctl'), '#!/bin/sh\necho no\n');
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    chmodSync(join(fake, 'loginctl'), 0o755);
+    const r = await run(process.execPath, [main, 'service', 'install', 'serve', '--platform', 'linux'], {
+      env: { ...env, USER: 'ada', PATH: `${fake}:${env.PATH}` },
+    });
+    expect(r.stderr).toBe(
+      'takt service: linger is off for ada: the service stops when you log out; to keep it running: loginctl enable-linger ada\n',
+    );
+    expect(existsSync(join(home, '.config', 'systemd', 'user', 'takt-serve.service'))).toBe(true);
+  });
+
+  it('when enabling fails the unit it wrote is removed again, exit 3', async () => {
+    const { home, env } = scratchHome();
+    const fake = join(home, 'fakebin');
+    mkdirSync(fake);
+    writeFileSync(
+      join(fake, 'systemctl'),
+      '#!/bin/sh\n[ "$2" = enable ] && { echo "Unit failed" >&2; exit 1; }\nexit 0\n',
+    );
+    chmodSync(join(fake, 'systemctl'), 0o755);
+    const code = await run(process.execPath, [main, 'service', 'install', 'serve', '--platform', 'linux'], {
+      env: { ...env, PATH: `${fake}:${env.PATH}` },
+    }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect([code, existsSync(join(home, '.config', 'systemd', 'user', 'takt-serve.service'))]).toEqual([3, false]);
   });
 });

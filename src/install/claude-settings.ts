@@ -3,14 +3,16 @@ import {
   copyFileSync,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TaktError } from '../lib/errors.ts';
 
 /** Keys of the env block that belong to telemetry: all are replaced together. */
@@ -71,6 +73,7 @@ export function writeSettings(
   next: Record<string, unknown>,
   now = new Date(),
 ): { backup: string | undefined } {
+  path = linkTarget(path);
   mkdirSync(dirname(path), { recursive: true });
   let backup: string | undefined;
   if (existsSync(path)) {
@@ -90,6 +93,28 @@ export function writeSettings(
   }
   renameSync(temp, path);
   return { backup };
+}
+
+/**
+ * The file a symlinked settings.json points at (followed link by link, dangling ones too):
+ * the rename then replaces the target and the link stays a link (issue 22.15; dotfile managers).
+ */
+function linkTarget(path: string): string {
+  let current = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let isLink = false;
+    try {
+      isLink = lstatSync(current).isSymbolicLink();
+    } catch {
+      return current; // does not exist yet
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw new TaktError(
+    'bad_request',
+    `${path}: too many levels of symbolic links; fix the link first; takt changed nothing`,
+  );
 }
 
 /** The telemetry settings Claude Code will start with: its own process environment, else settings.json's env block. */

@@ -14,6 +14,7 @@ import {
   serviceLabel,
 } from '../../install/service-files.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { checkServiceManager } from '../setup/service-preflight.ts';
 import { taktInvocation } from '../takt-invocation.ts';
 
 const help = `takt service install [serve|sync] [--print] | uninstall [serve|sync] | status [serve|sync]
@@ -31,6 +32,9 @@ loaded with launchctl).
 
 The file names this Node and takt's entry by absolute path, and carries TAKT_HOME,
 CLAUDE_CONFIG_DIR and every other TAKT_* variable set now (the file is mode 0600).
+install checks first; without a systemd user session (or launchd session) it writes
+nothing and exits 3: run loginctl enable-linger $USER and log in again, or run
+takt serve under your own supervisor.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -95,13 +99,24 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-/** Writes the service file and enables it (also for `takt setup --local --service`). */
+/**
+ * Checks the service manager first, then writes the service file and enables it (also for
+ * `takt setup --local --service`). When enabling fails, a file this call made is removed again.
+ */
 export function installService(platform: ServicePlatform, name: ServiceName, home: string): string {
+  const warning = checkServiceManager(platform);
   const path = serviceFilePath(platform, name, home);
+  const existed = existsSync(path);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, serviceFile(platform, serviceSpec(name, home)), { mode: 0o600 });
   chmodSync(path, 0o600); // an existing file keeps its mode otherwise
-  enable(platform, name, path);
+  try {
+    enable(platform, name, path);
+  } catch (error) {
+    if (!existed) rmSync(path, { force: true });
+    throw error;
+  }
+  if (warning) process.stderr.write(`takt service: ${warning}\n`);
   return path;
 }
 
@@ -143,7 +158,7 @@ function sh(command: string, args: string[]): string {
     const e = error as { stderr?: string; message: string };
     throw new TaktError(
       'unavailable',
-      `${command} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()} — the file is in place; fix that and run it yourself`,
+      `${command} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()}; fix that and retry, or run \`takt serve\` under your own supervisor`,
     );
   }
 }

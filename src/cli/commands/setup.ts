@@ -1,12 +1,13 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { applyTelemetryEnv, defaultSettingsPath } from '../../install/claude-settings.ts';
-import { BASH_BLOCK_END, BASH_BLOCK_START, MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
+import { defaultHome } from '../../config/takt-home.ts';
+import { applyTelemetryEnv, defaultSettingsPath, readSettings } from '../../install/claude-settings.ts';
+import { MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { postJson, serverError } from '../../lib/server-client.ts';
 import { readFirstLineOfStdin, readHiddenLine } from '../read-secret.ts';
 import { localSetup, setLocalOwnerPassword } from '../setup/local-setup.ts';
+import { appendSourcedBlock } from '../setup/shell-env-file.ts';
 
 const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]
 takt setup --local [--email E] [--machine NAME] [--service] [--password-stdin]
@@ -84,6 +85,9 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const server = values.server.replace(/\/+$/, '');
+  const settingsPath = values.settings ?? defaultSettingsPath();
+  // Before the server is asked (an invite is spent by it): a settings.json takt cannot edit stops here.
+  if (method === 'settings-json') readSettings(settingsPath);
 
   let done: Done;
   if (values.invite) {
@@ -105,32 +109,42 @@ export async function run(args: string[]): Promise<number> {
 
   const setup = done.setup;
   let applied: Record<string, unknown> = { method };
-  switch (method) {
-    case 'settings-json': {
-      const path = values.settings ?? defaultSettingsPath();
-      const { backup } = applyTelemetryEnv(path, setup.variables);
-      applied = { method, path, backup: backup ?? null };
-      say(
-        `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
-      );
-      break;
-    }
-    case 'bash': {
-      if (values.append) {
-        appendBlock(values.append, setup.methods.bash.command);
-        applied = { method, path: values.append };
-        say(`Added the takt block to ${values.append}. Open a new shell (or: source ${values.append}).`);
-      } else if (!values.json) {
-        process.stdout.write(`${setup.methods.bash.command}\n`);
+  try {
+    switch (method) {
+      case 'settings-json': {
+        const path = settingsPath;
+        const { backup } = applyTelemetryEnv(path, setup.variables);
+        applied = { method, path, backup: backup ?? null };
+        say(
+          `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
+        );
+        break;
       }
-      break;
+      case 'bash': {
+        if (values.append) {
+          const { envFile } = appendSourcedBlock(values.append, setup.methods.bash.command, defaultHome());
+          applied = { method, path: values.append, env_file: envFile };
+          say(
+            `Wrote the variables to ${envFile} (mode 0600) and made ${values.append} source it. Open a new shell (or: source ${values.append}).`,
+          );
+        } else if (!values.json) {
+          process.stdout.write(`${setup.methods.bash.command}\n`);
+        }
+        break;
+      }
+      case 'powershell':
+        if (!values.json) process.stdout.write(`${setup.methods.powershell.command}\n`);
+        break;
+      case 'print':
+        if (!values.json) process.stdout.write(`${JSON.stringify(setup, null, 2)}\n`);
+        break;
     }
-    case 'powershell':
-      if (!values.json) process.stdout.write(`${setup.methods.powershell.command}\n`);
-      break;
-    case 'print':
-      if (!values.json) process.stdout.write(`${JSON.stringify(setup, null, 2)}\n`);
-      break;
+  } catch (error) {
+    // The server has already issued the token (an invite is spent): never lose it.
+    throw new TaktError(
+      'bad_request',
+      `the token was issued but writing failed (${(error as Error).message}); your token is ${done.token}: fix that, then run takt setup --server ${server} --token THAT_TOKEN again`,
+    );
   }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ machine, server, token: done.token, applied, setup })}\n`);
@@ -245,16 +259,4 @@ async function deviceFlow(server: string, machine: string, say: (line: string) =
     else if (poll.body.status === 'expired') break;
   }
   throw new TaktError('unavailable', 'the code expired before it was approved: run takt setup again');
-}
-
-/** Adds the export block to a shell rc file, replacing an earlier takt block instead of stacking another. */
-function appendBlock(file: string, block: string): void {
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = old.indexOf(BASH_BLOCK_START);
-  const end = old.indexOf(BASH_BLOCK_END);
-  if (start >= 0 && end > start) {
-    writeFileSync(file, `${old.slice(0, start)}${block}${old.slice(end + BASH_BLOCK_END.length)}`);
-  } else {
-    appendFileSync(file, `${old === '' || old.endsWith('\n') ? '' : '\n'}${block}\n`);
-  }
 }

@@ -28,6 +28,7 @@ import {
 } from '../../store/users.ts';
 import { installService, platformOf } from '../commands/service.ts';
 import { taktCommandLine } from '../takt-invocation.ts';
+import { checkServiceManager } from './service-preflight.ts';
 
 /**
  * `takt setup --local`: one person, one machine, no team server. Works on the local store
@@ -61,6 +62,9 @@ export async function localSetup(o: {
   service: boolean;
   env: NodeJS.ProcessEnv;
 }): Promise<LocalSetupResult> {
+  // Before the store or settings.json are touched: a service that cannot be installed leaves nothing behind.
+  const platform = o.service ? platformOf(undefined) : null;
+  if (platform) checkServiceManager(platform, o.env);
   const config = loadConfig(o.env);
   const server = `http://127.0.0.1:${config.httpPort}`;
   const machine = o.machine ?? hostname();
@@ -114,7 +118,7 @@ export async function localSetup(o: {
 
   const { backup } = applyTelemetryEnv(settings, telemetryEnv(server, owner.token, machine));
   const hooks = installHooks(settings, config.home, taktCommandLine());
-  const service = o.service ? installService(platformOf(undefined), 'serve', o.env.HOME ?? userInfo().homedir) : null;
+  const service = platform ? installService(platform, 'serve', o.env.HOME ?? userInfo().homedir) : null;
   return {
     server,
     dashboard: `http://localhost:${config.httpPort}/`,
