@@ -66,6 +66,12 @@ describe('takt validate before the first export', () => {
       1,
       'fresh-box: host_never_seen',
       'The settings are in place (host.name=fresh-box), but nothing arrived from this machine yet. Claude Code reads them only when it starts: quit and restart it, send one prompt, wait a minute, then run takt validate again.',
+      'Sources:',
+      "  OpenTelemetry:          never — no telemetry from Claude Code yet: run takt setup (it writes Claude Code's settings), restart Claude Code and send a prompt",
+      '  takt sync uploads:      never — no takt sync upload yet: run takt sync (or takt service install sync to keep it running)',
+      '  hooks and status line:  never — no hook or status-line report yet: run takt hooks install, then restart Claude Code',
+      '  official readings:      never — no official reading yet: run takt usage official (or takt sync --watch --official oauth)',
+      '  manual entries:         never — no manual entry (optional): takt track records usage by hand',
     ]);
   });
 });

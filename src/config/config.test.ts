@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       webhookTimeoutSeconds: 15,
       webhookLeaseSeconds: 60,
       alertIntervalSeconds: 60,
+      allowedHosts: [],
       liveStreamsMax: 500,
       webhookMaxEndpoints: 20,
       webhookMaxEndpointsAdmin: 100,
