@@ -5,6 +5,7 @@ import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
 import type { Changes } from '../lib/changes.ts';
 import type { Logger } from '../lib/log.ts';
+import type { PriceTable } from '../pricing/price-table.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
@@ -19,6 +20,8 @@ export interface AppContext {
   metrics: ServerMetrics;
   tokens: TokenVerifier;
   log: Logger;
+  /** The price table (TAKT_HOME/prices.json if installed, else the shipped one), read once at start. */
+  prices: PriceTable;
   trustedProxies: BlockList;
   lanAdmins: BlockList;
   /** The names this server answers to where the address alone authorises (own-hosts.ts). */

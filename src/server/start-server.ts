@@ -9,6 +9,7 @@ import type { Config } from '../config/config.ts';
 import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
 import { type Changes, InProcessChanges } from '../lib/changes.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
+import { loadPriceTable } from '../pricing/price-table.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
@@ -25,7 +26,6 @@ import { localGrpcOwner } from './local-mode.ts';
 import { createServerMetrics } from './observability.ts';
 import { ownHostNames } from './own-hosts.ts';
 import { loadSecretKey, preparePrivateHome, securePrivateFiles, sqliteFilesOf } from './private-files.ts';
-import { pricesFor } from './routes/limits/prices.ts';
 
 export interface RunningServer {
   httpUrl: string;
@@ -89,10 +89,11 @@ export async function startServer(
   const firstRun = new FirstRunGate();
   const setupCode = await firstRun.open(store);
   let ownUrl = '';
+  const prices = loadPriceTable(config.home);
   const webhooks = createWebhookService(config, {
     store,
     log,
-    prices: () => pricesFor(config.home),
+    prices: () => prices,
     serverUrl: () => ownUrl,
     changes,
   });
@@ -103,6 +104,7 @@ export async function startServer(
     metrics,
     tokens,
     log,
+    prices,
     trustedProxies: addressList(config.trustedProxies),
     lanAdmins: addressList(config.lanAdminCidrs),
     ownHosts: ownHostNames(config),

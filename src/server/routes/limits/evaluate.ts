@@ -1,7 +1,6 @@
 import { evaluateUserAccounts } from '../../../queries/account-limits.ts';
 import type { AccountRow } from '../../../store/accounts.ts';
 import type { AppContext } from '../../app-context.ts';
-import { pricesFor } from './prices.ts';
 
 /** The limits routes' one read: a user's accounts evaluated at `now`, with the server's price table. */
 export function accountEvaluator(ctx: AppContext) {
@@ -9,7 +8,7 @@ export function accountEvaluator(ctx: AppContext) {
     evaluateUserAccounts(ctx.store.db, {
       userId,
       now,
-      prices: pricesFor(ctx.config.home),
+      prices: ctx.prices,
       ...(accounts ? { accounts } : {}),
     });
 }

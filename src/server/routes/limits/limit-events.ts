@@ -5,7 +5,6 @@ import type { AppContext } from '../../app-context.ts';
 import { addressOf, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
 import { time, windowName } from './fields.ts';
-import { pricesFor } from './prices.ts';
 
 const limitEventBody = z.object({
   kind: z.enum(['hit_limit', 'new_window'], { error: 'kind must be hit_limit or new_window' }),
@@ -29,7 +28,7 @@ export function registerLimitEventRoutes(app: Hono, ctx: AppContext): void {
       actor: { userId: caller.user.id, address: addressOf(c, ctx) },
       input: body,
       now: Date.now(),
-      prices: pricesFor(ctx.config.home),
+      prices: ctx.prices,
     });
     if (r.created) ctx.changes.publish(caller.user.id, 'limit_event');
     return c.json({ ...limitEventView(r.event), created: r.created }, r.created ? 201 : 200);

@@ -6,7 +6,6 @@ import type { AppContext } from '../../app-context.ts';
 import { requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
 import { time } from './fields.ts';
-import { pricesFor } from './prices.ts';
 
 const officialUsageBody = z
   .object({
@@ -30,7 +29,7 @@ export function registerOfficialUsageRoute(app: Hono, ctx: AppContext): void {
       userId: caller.user.id,
       input: body,
       now,
-      prices: pricesFor(ctx.config.home),
+      prices: ctx.prices,
     });
     if (r.stored > 0) ctx.changes.publish(caller.user.id, 'official');
     return c.json(

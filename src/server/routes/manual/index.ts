@@ -10,7 +10,6 @@ import { listManualEntries } from '../../../store/manual-entries.ts';
 import type { AppContext } from '../../app-context.ts';
 import { addressOf, requireCaller } from '../../authenticate.ts';
 import { readJson } from '../../read-json.ts';
-import { pricesFor } from '../limits/prices.ts';
 
 const tokens = z
   .number()
@@ -55,7 +54,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
       ctx.store,
       { userId: caller.user.id, address: addressOf(c, ctx) },
       { ...body, at: entryTime(body.at, now) },
-      pricesFor(ctx.config.home),
+      ctx.prices,
       now,
     );
     ctx.changes.publish(caller.user.id, 'usage');
@@ -68,7 +67,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
       ctx.store,
       { userId: caller.user.id, address: addressOf(c, ctx) },
       which,
-      pricesFor(ctx.config.home),
+      ctx.prices,
     );
     ctx.changes.publish(caller.user.id, 'usage');
     return c.json({ deleted });
@@ -81,7 +80,7 @@ export function registerManualRoutes(app: Hono, ctx: AppContext): void {
   /** GET /api/manual-entries: the caller's manual entries, oldest first, with the index seed 002 deletes by. */
   app.get('/api/manual-entries', async (c) => {
     const caller = await requireCaller(c, ctx, { local: true });
-    const prices = pricesFor(ctx.config.home);
+    const prices = ctx.prices;
     const entries = await listManualEntries(ctx.store.db, caller.user.id);
     return c.json({
       entries: entries.map((e, i) =>

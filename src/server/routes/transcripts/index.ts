@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { MAX_TOKENS_PER_POINT } from '../../../ingest/sane-values.ts';
 import { TaktError } from '../../../lib/errors.ts';
 import { responseCostUsd } from '../../../pricing/calculate-cost.ts';
-import { resolveModelPrice } from '../../../pricing/price-table.ts';
+import { type PriceTable, resolveModelPrice } from '../../../pricing/price-table.ts';
 import type { AccountRef, TranscriptObservation } from '../../../recording/observations.ts';
 import { upsertSessionProjects } from '../../../store/session-projects.ts';
 import type { AppContext } from '../../app-context.ts';
 import { requireCaller } from '../../authenticate.ts';
 import { decompressBody, mediaTypeOf, readRequestBody } from '../../read-body.ts';
-import { pricesFor } from '../limits/prices.ts';
 
 /**
  * A batch of transcript records is far larger than an API form: `takt sync` sends up to
@@ -97,7 +96,7 @@ export function registerTranscriptRoutes(app: Hono, ctx: AppContext): void {
         parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
       );
     }
-    const prices = pricesFor(ctx.config.home);
+    const prices = ctx.prices;
     const observations: TranscriptObservation[] = [];
     const rejected: { index: number; message: string }[] = [];
     const projects: { sessionId: string; cwd: string; at: number }[] = [];
@@ -138,7 +137,7 @@ function observationOf(
   r: TranscriptRecord,
   batchHost: string | undefined,
   batchAccount: string | undefined,
-  prices: ReturnType<typeof pricesFor>,
+  prices: PriceTable,
 ): TranscriptObservation {
   // Without the split, every cache write is a 5-minute one (the API's default).
   const hasSplit = r.cache_creation_5m_tokens !== undefined || r.cache_creation_1h_tokens !== undefined;
