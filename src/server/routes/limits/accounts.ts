@@ -1,10 +1,11 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { recordAudit } from '../../../audit/record-audit.ts';
 import { TaktError } from '../../../lib/errors.ts';
+import { updateAccount } from '../../../limits/update-account.ts';
 import type { EvaluatedAccount } from '../../../queries/account-limits.ts';
-import { accountLabel, calibrationView } from '../../../queries/limits-view.ts';
-import { type AccountRow, findAccount, listAccounts, updateAccountSettings } from '../../../store/accounts.ts';
+import { accountSettingsView } from '../../../queries/account-settings-view.ts';
+import { calibrationView } from '../../../queries/limits-view.ts';
+import { findAccount, listAccounts } from '../../../store/accounts.ts';
 import { planIds } from '../../../usage/limit-types.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
 import { parsePlanId } from '../../../usage/plans.ts';
@@ -43,27 +44,6 @@ const accountPatch = z
   .partial()
   .strict();
 
-function settingsView(a: AccountRow) {
-  const parse = (t: string | null) => (t ? (JSON.parse(t) as unknown) : null);
-  return {
-    id: a.id,
-    uuid: a.account_uuid,
-    label: accountLabel(a),
-    label_set: a.label,
-    email: a.email,
-    organization_id: a.organization_id,
-    plan: a.plan,
-    unit: a.unit,
-    limits: parse(a.limits),
-    weekly_reset: parse(a.weekly_reset),
-    month_start_day: Number(a.month_start_day),
-    team_seat: Number(a.team_seat) === 1,
-    per_seat_cap: a.per_seat_cap === null ? null : Number(a.per_seat_cap),
-    first_seen_at: new Date(Number(a.first_seen_at)).toISOString(),
-    last_seen_at: new Date(Number(a.last_seen_at)).toISOString(),
-  };
-}
-
 /** GET and PATCH /api/accounts, GET /api/accounts/{id}/calibration. */
 export function registerAccountRoutes(app: Hono, ctx: AppContext): void {
   const evaluate = accountEvaluator(ctx);
@@ -71,46 +51,19 @@ export function registerAccountRoutes(app: Hono, ctx: AppContext): void {
   /** GET /api/accounts: the caller's Anthropic accounts and their settings. */
   app.get('/api/accounts', async (c) => {
     const caller = await requireCaller(c, ctx);
-    return c.json({ accounts: (await listAccounts(ctx.store.db, caller.user.id)).map(settingsView) });
+    return c.json({ accounts: (await listAccounts(ctx.store.db, caller.user.id)).map(accountSettingsView) });
   });
 
   /** PATCH /api/accounts/{id}: settings (owner or admin; audited with before and after). */
   app.patch('/api/accounts/:id', async (c) => {
     const caller = await requireCaller(c, ctx, { write: true });
     const patch = await readJson(c, accountPatch);
-    const id = c.req.param('id');
-    const after = await ctx.store.transaction(async (trx) => {
-      const before = await findAccount(trx, id);
-      if (!before || (before.user_id !== caller.user.id && caller.user.role !== 'admin')) {
-        throw new TaktError('not_found', `no account ${id} of yours: GET /api/accounts lists them`);
-      }
-      await updateAccountSettings(trx, id, {
-        ...(patch.label !== undefined ? { label: patch.label } : {}),
-        ...(patch.plan !== undefined ? { plan: patch.plan } : {}),
-        ...(patch.unit !== undefined ? { unit: patch.unit } : {}),
-        ...(patch.limits !== undefined ? { limits: patch.limits === null ? null : JSON.stringify(patch.limits) } : {}),
-        ...(patch.weekly_reset !== undefined
-          ? { weekly_reset: patch.weekly_reset === null ? null : JSON.stringify(patch.weekly_reset) }
-          : {}),
-        ...(patch.month_start_day !== undefined ? { month_start_day: patch.month_start_day } : {}),
-        ...(patch.team_seat !== undefined ? { team_seat: patch.team_seat ? 1 : 0 } : {}),
-        ...(patch.per_seat_cap !== undefined ? { per_seat_cap: patch.per_seat_cap } : {}),
-      });
-      const updated = (await findAccount(trx, id)) as AccountRow;
-      await recordAudit(
-        trx,
-        { userId: caller.user.id, address: addressOf(c, ctx) },
-        {
-          action: 'account.update',
-          targetType: 'account',
-          targetId: id,
-          before: settingsView(before),
-          after: settingsView(updated),
-        },
-      );
-      return updated;
+    const after = await updateAccount(ctx.store, {
+      actor: { userId: caller.user.id, admin: caller.user.role === 'admin', address: addressOf(c, ctx) },
+      id: c.req.param('id'),
+      patch,
     });
-    return c.json(settingsView(after));
+    return c.json(accountSettingsView(after));
   });
 
   /** GET /api/accounts/{id}/calibration: samples, the estimate, its spread and confidence. */
