@@ -60,7 +60,25 @@ it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 
       .innerJoin('accounts', 'accounts.id', 'limit_events.account_id')
       .select(['kind', 'window', 'resets_at', 'session_id', 'source', 'accounts.account_uuid'])
       .execute();
-  await waitFor("the hook's limit event in the store", events, (e) => e.length > 0, 60_000);
+  try {
+    await waitFor("the hook's limit event in the store", events, (e) => e.length > 0, 30_000);
+  } catch (e) {
+    const { existsSync } = await import('node:fs');
+    const dump: Record<string, unknown> = {};
+    for (const f of ['hooks.log', 'reported-limit-hits.json']) {
+      const p = join(taktHome, f);
+      dump[f] = existsSync(p) ? readFileSync(p, 'utf8') : 'MISSING';
+    }
+    dump.settings = readFileSync(settings, 'utf8');
+    dump.stderr = run.stderr;
+    dump.result = run.result;
+    const t = execFileSync('find', [home, '-type', 'f'], { encoding: 'utf8' });
+    dump.files = t;
+    for (const f of t.split('\n').filter((x) => x.endsWith('.jsonl'))) dump[f] = readFileSync(f, 'utf8').slice(-3000);
+    dump.now = new Date().toISOString();
+    console.error('HOOKDIAG', JSON.stringify(dump, null, 1));
+    throw e;
+  }
 
   // Claude Code reporting the same failure again (its helper queries do, under the parent
   // session) sends nothing more: the hit line was reported already.
