@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telemetryEnv } from '../src/install/setup-payload.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 import { assistant, claudeDir, jsonl } from './support/transcript-lines.ts';
+import { runningProcesses, waitFor } from './support/wait-for.ts';
 
 /**
  * The status line as a source (issue 13, item 5) and seed 004's view, through the built
@@ -174,7 +175,13 @@ describe('the status line forwards rate_limits to the server', () => {
 
     // Within the minute: shown, kept, not sent again.
     statusline(home, root, {}, [], { session_id: 'sess-fwd', rate_limits: rateLimits(55, 18) });
-    await new Promise((r) => setTimeout(r, 1500));
+    // A forwarder, had the status line started one, was spawned before it exited: once no
+    // `takt hooks post` of this home runs, whatever it would have sent has arrived.
+    await waitFor(
+      'the forwarders of this home to end',
+      () => runningProcesses(['hooks', 'post'], `TAKT_HOME=${join(home, 'takt')}`).length,
+      (n) => n === 0,
+    );
     expect((await observations()).length).toBe(2);
   });
 

@@ -121,7 +121,8 @@ describe.each(dialects)('webhook delivery on $name', ({ create }) => {
     const workers = [worker(a), worker(b), worker(b)];
     for (const w of workers) w.start();
     await until(() => seen.length >= 30);
-    await new Promise((r) => setTimeout(r, 200));
+    // No delivery pending nor in flight anywhere: a duplicate would have been sent by now.
+    await Promise.all(workers.map((w) => w.whenIdle()));
     await Promise.all(workers.map((w) => w.stop()));
     const pathIds = (p: string) => seen.filter((s) => s.path === p).map((s) => s.id);
     expect({ overlaps, one: pathIds('/one'), two: pathIds('/two') }).toEqual({ overlaps: 0, one: first, two: second });
