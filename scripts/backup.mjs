@@ -10,13 +10,16 @@
 // and checks it again. PostgreSQL (postgres://…): `pg_dump --format=custom` (one consistent
 // snapshot, takt keeps running) and `pg_restore --no-owner --exit-on-error` into an EMPTY
 // database. pg_dump/pg_restore come from PATH or /usr/lib/postgresql/<newest>/bin, and must
-// be at least the server's version. `totals` prints the usage totals as JSON (what the
+// be at least the server's version; without such a pg_dump (or with --builtin) the backup is
+// takt's own dump (scripts/backup/postgres-json.mjs), which restore recognises and loads after
+// takt's migrations made the schema. `totals` prints the usage totals as JSON (what the
 // restore test compares; compare them yourself after a restore).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { dumpPostgres, isPostgresJson, restorePostgres } from './backup/postgres-json.mjs';
 
 const isPostgres = (url) => /^postgres(ql)?:\/\//.test(url);
 const sqlitePath = (url) => url.replace(/^(sqlite|file):(\/\/)?/, '');
@@ -32,6 +35,29 @@ function pgTool(name) {
   return name; // from PATH
 }
 
+/** The tool's major version, or 0 when it is missing. */
+function toolMajor(tool) {
+  const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? Number(/(\d+)/.exec(r.stdout)?.[1] ?? 0) : 0;
+}
+
+async function serverMajor(url) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const r = await c.query('show server_version_num');
+  await c.end();
+  return Math.floor(Number(r.rows[0].server_version_num) / 10000);
+}
+
+/** takt's migrations on the restore target: the schema of the version that runs this script. */
+async function migrateTakt(url) {
+  const { openStore } = await import('../dist/store/open-store.js').catch(() => {
+    throw new Error('restoring a takt dump needs the build: run `npm run build` first');
+  });
+  const store = await openStore(url);
+  await store.close();
+}
+
 function integrity(file) {
   const db = new Database(file, { readonly: true });
   try {
@@ -43,9 +69,21 @@ function integrity(file) {
   }
 }
 
-async function backup(url, file) {
+async function backup(url, file, builtin) {
   if (existsSync(file)) throw new Error(`${file} exists: choose a new file name for the backup`);
   if (isPostgres(url)) {
+    const server = await serverMajor(url);
+    const dumpMajor = toolMajor(pgTool('pg_dump'));
+    if (builtin || dumpMajor < server) {
+      if (!builtin) {
+        console.error(
+          `backup: no pg_dump ${server} or newer found (${dumpMajor ? `pg_dump ${dumpMajor}` : 'none'}): writing takt's own dump, which only this script restores`,
+        );
+      }
+      await dumpPostgres(url, file);
+      console.log(`backup: ${file} (${statSync(file).size} bytes, takt's own format)`);
+      return;
+    }
     execFileSync(pgTool('pg_dump'), ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${url}`], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -72,6 +110,11 @@ async function restore(file, url) {
       throw new Error(
         'the target database is not empty: create a new one (createdb takt_restored) and restore into it',
       );
+    }
+    if (await isPostgresJson(file)) {
+      await restorePostgres(file, url, migrateTakt);
+      console.log(`restored: ${url.replace(/\/\/[^@/]*@/, '//…@')}`);
+      return;
     }
     execFileSync(pgTool('pg_restore'), ['--no-owner', '--exit-on-error', `--dbname=${url}`, file], {
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -112,14 +155,14 @@ async function totals(url) {
   return out;
 }
 
-const [command, a, b] = process.argv.slice(2);
+const [command, a, b, ...flags] = process.argv.slice(2);
 try {
-  if (command === 'backup' && a && b) await backup(a, b);
+  if (command === 'backup' && a && b) await backup(a, b, flags.includes('--builtin'));
   else if (command === 'restore' && a && b) await restore(a, b);
   else if (command === 'totals' && a) await totals(a);
   else {
     console.error(
-      'usage: node scripts/backup.mjs backup <database-url> <backup-file> | restore <backup-file> <database-url> | totals <database-url>',
+      'usage: node scripts/backup.mjs backup <database-url> <backup-file> [--builtin] | restore <backup-file> <database-url> | totals <database-url>',
     );
     process.exit(2);
   }

@@ -3,6 +3,7 @@ import { issueApiToken } from '../src/auth/api-token.ts';
 import { TestClient } from './support/http-client.ts';
 import { encodeMetrics, tokenMetrics } from './support/otlp-payloads.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
+import { waitFor } from './support/wait-for.ts';
 
 /** GET /api/events over real HTTP: per-user server-sent events when an OTLP export commits. */
 let takt: TestTakt;
@@ -104,12 +105,23 @@ describe('GET /api/events', () => {
     const frame = await mine.next(/^event: usage/m);
     const id = /^id: (\d+)$/m.exec(frame)?.[1];
     expect([typeof id, JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? '{}').kind]).toEqual(['string', 'usage']);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A marker of their own after mine: the stream is in order, so anything of mine sent to
+    // them would have come before it.
+    const marked = await fetch(`${takt.directUrl}/api/limit-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${other.token}` },
+      body: JSON.stringify({ kind: 'hit_limit', window: 'five_hour', source: 'dashboard', account_uuid: 'acct-other' }),
+    });
+    expect(marked.status).toBe(201);
+    await waitFor(
+      'their own limit_event',
+      () => theirs.frames.some((f) => /^event: limit_event/m.test(f)),
+      (seen) => seen,
+    );
     expect(theirs.frames.filter((f) => /event: usage/.test(f))).toEqual([]);
 
     // An export while the page is away; the reconnect says where it was and gets it without a new export.
     mine.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await exportFor(takt.token, 6)).toBe(200);
     const resumed = openEvents(takt.token, { 'last-event-id': id ?? '' });
     const replayed = await resumed.next(/^event: usage/m);

@@ -9,6 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,8 +177,20 @@ describe('takt sync with a generated history', () => {
       () => stderr,
       (s) => s.includes('server is away'),
     );
-    // Several retries go by while it is away.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Several retries go by while it is away: counted at the port, which takes each
+    // connection and drops it unanswered, until the server is back.
+    let tries = 0;
+    const dropper = createServer((socket) => {
+      tries++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(takt.server.httpPort, '127.0.0.1', resolve));
+    await until(
+      'three retries',
+      () => tries,
+      (n) => n >= 3,
+    );
+    await new Promise<void>((resolve) => dropper.close(() => resolve()));
     // The rest of the files appear while the server is still away.
     for (const [i, f] of files().entries()) {
       if (i % 3 !== 2) continue;

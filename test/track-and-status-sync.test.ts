@@ -32,6 +32,8 @@ afterAll(async () => {
 const env = () => ({ PATH: process.env.PATH, HOME: home, TAKT_HOME: join(home, '.takt') });
 
 /** Runs a command without blocking this process (the server under test runs in it). */
+const CURSOR_MOVES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
+
 function run(
   command: string,
   args: string[],
@@ -41,25 +43,28 @@ function run(
     const child = spawn(command, args, { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    // With input: one answer per question, as a person types, each sent once the question
+    // (ending in ": ", on the terminal or stderr) is shown, never after a guessed pause.
+    const answers = input?.split('\n');
+    // readline moves the cursor after the question on a terminal (ESC [ n G): not part of it.
+    const asked = (s: string) => s.replace(CURSOR_MOVES, '').endsWith(': ');
+    const answerIfAsked = () => {
+      if (answers === undefined || !(asked(out) || asked(err))) return;
+      const line = answers.shift();
+      if (line === undefined) return;
+      child.stdin.write(`${line}\n`);
+      if (answers.length === 0) child.stdin.end();
+    };
     child.stdout.on('data', (d) => {
       out += String(d);
+      answerIfAsked();
     });
     child.stderr.on('data', (d) => {
       err += String(d);
+      answerIfAsked();
     });
     child.on('close', (status) => resolve({ status, out, err }));
     if (input === undefined) child.stdin.end();
-    else {
-      // One answer at a time, as a person types.
-      const lines = input.split('\n');
-      const next = () => {
-        const line = lines.shift();
-        if (line === undefined) return child.stdin.end();
-        child.stdin.write(`${line}\n`);
-        setTimeout(next, 150);
-      };
-      setTimeout(next, 400);
-    }
   });
 }
 const takt_ = (args: string[], input?: string) => run(process.execPath, [main, ...args], input);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/http-client.ts';
 import { dialects } from './support/test-databases.ts';
+import { waitFor } from './support/wait-for.ts';
 import { startReceiver } from './support/webhook-receiver.ts';
 
 /**
@@ -125,8 +126,19 @@ describe.each(dialects)('webhook delivery through kill -9 on $name', ({ create }
 
     await receiver.waitFor(() => new Set(receiver.delivered().map((q) => q.id)).size >= TESTS + 2, 90_000);
     await restarted;
-    // Quiet for a while: nothing is sent again after its success.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The worker is idle once no delivery is pending (a claimed one stays pending until its
+    // outcome is recorded): from then on nothing is sent again, so the counts below are final.
+    await waitFor(
+      'no delivery pending',
+      async () =>
+        (
+          (await api().call('GET', `/api/webhooks/${added.id}/deliveries?limit=100`)).body.deliveries as {
+            status: string;
+          }[]
+        ).filter((d) => d.status === 'pending').length,
+      (n) => n === 0,
+      90_000,
+    );
 
     const successes = new Map<string, number>();
     for (const q of receiver.delivered()) successes.set(q.id, (successes.get(q.id) ?? 0) + 1);

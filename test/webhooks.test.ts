@@ -71,8 +71,8 @@ describe.each(dialects)('webhooks from real flows on $name', ({ create }) => {
   const types = () => receiver.delivered().map((q) => (q.verified as { type: string }).type);
   const settle = async (count: number) => {
     await receiver.waitFor(() => receiver.delivered().length >= count);
-    // Nothing more arrives for this step.
-    await new Promise((r) => setTimeout(r, 700));
+    // Nothing more arrives for this step: every change evaluated, every delivery settled.
+    await takt.server.context.webhooks.whenIdle();
   };
 
   beforeAll(async () => {

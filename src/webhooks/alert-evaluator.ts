@@ -69,6 +69,7 @@ export class AlertEvaluator {
   private debounce: NodeJS.Timeout | undefined;
   private interval: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
+  private flushWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly owner = `alerts_${newId()}`;
 
@@ -102,6 +103,8 @@ export class AlertEvaluator {
    */
   private flush(): void {
     this.debounce = undefined;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
     const now = Date.now();
     const gap = this.o.minGapMs ?? 2000;
     const due = [...this.pending].filter((u) => now - (this.lastRun.get(u) ?? 0) >= gap);
@@ -113,10 +116,12 @@ export class AlertEvaluator {
       const wait = Math.min(...[...this.pending].map((u) => gap - (now - (this.lastRun.get(u) ?? 0))));
       this.schedule(Math.max(wait, 1));
     }
-    if (due.length === 0) return;
-    this.enqueue(async () => {
-      for (const u of due) await this.evaluateUser(u);
-    });
+    if (due.length > 0) {
+      this.enqueue(async () => {
+        for (const u of due) await this.evaluateUser(u);
+      });
+    }
+    for (const w of waiters) w();
   }
 
   /** Runs evaluations one after another; a failure is logged, never thrown into a request. */
@@ -140,10 +145,23 @@ export class AlertEvaluator {
     } while (seen !== this.running);
   }
 
+  /**
+   * Resolves once every change notified so far has been evaluated: no user waiting for the
+   * debounce or the per-user gap, and no evaluation running. Tests wait on it instead of sleeping.
+   */
+  async whenIdle(): Promise<void> {
+    while (!this.stopped && this.debounce !== undefined) {
+      await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+    }
+    await this.idle();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.interval);
     clearTimeout(this.debounce);
+    this.debounce = undefined;
+    for (const w of this.flushWaiters.splice(0)) w();
     await this.running;
   }
 

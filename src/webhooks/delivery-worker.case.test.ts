@@ -7,7 +7,7 @@ import { claimLease } from '../store/leases.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { insertUser } from '../store/users.ts';
-import { enqueueWebhookEvent, findWebhookEndpoint, pruneWebhookHistory } from '../store/webhooks.ts';
+import { enqueueWebhookEvent, findWebhookEndpoint, nextDueAt, pruneWebhookHistory } from '../store/webhooks.ts';
 import { createEndpoint } from './actions/create-endpoint.ts';
 import { replayDelivery } from './actions/replay-delivery.ts';
 import type { WebhookActor } from './actions/webhook-actor.ts';
@@ -121,7 +121,8 @@ describe.each(dialects)('webhook delivery on $name', ({ create }) => {
     const workers = [worker(a), worker(b), worker(b)];
     for (const w of workers) w.start();
     await until(() => seen.length >= 30);
-    await new Promise((r) => setTimeout(r, 200));
+    // No delivery pending nor in flight anywhere: a duplicate would have been sent by now.
+    await Promise.all(workers.map((w) => w.whenIdle()));
     await Promise.all(workers.map((w) => w.stop()));
     const pathIds = (p: string) => seen.filter((s) => s.path === p).map((s) => s.id);
     expect({ overlaps, one: pathIds('/one'), two: pathIds('/two') }).toEqual({ overlaps: 0, one: first, two: second });
@@ -136,11 +137,16 @@ describe.each(dialects)('webhook delivery on $name', ({ create }) => {
     const told = await endpoint('/told', ['webhook_disabled']);
     const [goneId] = await enqueue([gone.id], 1);
     const [downId] = await enqueue([down.id], 1);
+    // Sends until nothing is pending; each retry falls due on the worker's injected clock,
+    // which moves there instead of the test sleeping.
     const drain = async () => {
       for (let i = 0; i < 50; i++) {
         await w.runOnce();
-        await new Promise((r) => setTimeout(r, 12));
+        const due = await nextDueAt(a.db);
+        if (due === null) return;
+        offset = Math.max(offset, due - Date.now());
       }
+      throw new Error('deliveries still pending after 50 rounds');
     };
     await drain();
     const afterRetries = seen

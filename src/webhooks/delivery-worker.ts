@@ -68,6 +68,7 @@ export class DeliveryWorker {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private idleWaiters: (() => void)[] = [];
   private prunedAt = 0;
 
   constructor(options: DeliveryWorkerOptions) {
@@ -89,12 +90,32 @@ export class DeliveryWorker {
     this.wake?.();
   }
 
+  /**
+   * Resolves once nothing is waiting to be sent: no delivery in flight here and none pending
+   * for an enabled endpoint (retries scheduled later included). Tests wait on it instead of
+   * sleeping; a stopped worker is idle.
+   */
+  whenIdle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.kick();
+    });
+  }
+
+  private settleIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Stops claiming, and waits for the deliveries being sent to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.loop;
     await Promise.all(this.inFlight);
+    this.settleIdleWaiters();
   }
 
   private async run(): Promise<void> {
@@ -117,6 +138,7 @@ export class DeliveryWorker {
       try {
         const due = await nextDueAt(this.o.store.db);
         if (due !== null) wait = Math.max(5, Math.min(wait, due - this.now()));
+        else if (this.inFlight.size === 0) this.settleIdleWaiters();
       } catch {
         // The database is away: poll again later.
       }

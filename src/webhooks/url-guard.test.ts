@@ -100,14 +100,14 @@ describe('the outbound URL guard', () => {
 
   it('reads an oversized answer only up to its limit, and gives up on a silent receiver', async () => {
     const guard = createUrlGuard({ allowHttp: true, allowedNetworks: ['127.0.0.0/8'] });
-    const started = performance.now();
-    const r = await guard.post(`http://127.0.0.1:${port}/huge`, request);
+    // A timeout far past the test's own ceiling: an answer that never ends can only come back
+    // through the size limit, whatever the machine's speed.
+    const r = await guard.post(`http://127.0.0.1:${port}/huge`, { ...request, timeoutMs: 3_600_000 });
     const silent = await refusal(guard.post(`http://127.0.0.1:${port}/silent`, { ...request, timeoutMs: 300 }));
-    expect([r.status, r.truncated, r.excerpt.length, performance.now() - started < 2000, silent]).toEqual([
+    expect([r.status, r.truncated, r.excerpt.length, silent]).toEqual([
       200,
       true,
       4096,
-      true,
       'Error: no answer within 0.3 s',
     ]);
   });

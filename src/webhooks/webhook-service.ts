@@ -15,6 +15,8 @@ export interface WebhookService {
   /** TAKT_PUBLIC_URL, else the server's own URL (known once it listens). */
   readonly dashboardUrl: string;
   start(): void;
+  /** Every change notified so far evaluated and every resulting delivery settled. */
+  whenIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export function createWebhookService(
     start() {
       alerts.start();
       worker.start();
+    },
+    async whenIdle() {
+      await alerts.whenIdle();
+      await worker.whenIdle();
     },
     async stop() {
       unsubscribe?.();

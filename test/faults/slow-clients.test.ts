@@ -17,10 +17,19 @@ afterAll(async () => {
   await takt.stop();
 });
 
-function trickle(port: number, head: string, drip: string): { socket: Socket; closedAt: Promise<number> } {
+function trickle(
+  port: number,
+  head: string,
+  drip: string,
+): { socket: Socket; connected: Promise<void>; closedAt: Promise<number> } {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => {});
-  socket.once('connect', () => socket.write(head));
+  const connected = new Promise<void>((resolve) =>
+    socket.once('connect', () => {
+      socket.write(head);
+      resolve();
+    }),
+  );
   const timer = setInterval(() => {
     if (!socket.destroyed && socket.writable) socket.write(drip);
   }, 100);
@@ -30,7 +39,7 @@ function trickle(port: number, head: string, drip: string): { socket: Socket; cl
       resolve(Date.now());
     }),
   );
-  return { socket, closedAt };
+  return { socket, connected, closedAt };
 }
 
 it('serves others while 200 clients trickle, and cuts the trickling ones off', async () => {
@@ -47,7 +56,8 @@ it('serves others while 200 clients trickle, and cuts the trickling ones off', a
       ),
     ),
   ];
-  await new Promise((r) => setTimeout(r, 300));
+  // Every slow client is connected and trickling before the others are measured.
+  await Promise.all(slow.map((s) => s.connected));
   const latencies: number[] = [];
   const statuses: number[] = [];
   for (let i = 0; i < 20; i++) {

@@ -68,6 +68,10 @@ async function unpackPackagedChromium(): Promise<string> {
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: await chromiumExecutable(),
+    // The machine's locale must not leak into the page: under LANG=C (Docker, CI) the packaged
+    // Chromium reports navigator.language "en-US@posix", which uPlot hands to Intl.NumberFormat
+    // at import, and that throws, so the dashboard never mounts. Debian's build says "en-US".
+    env: { ...process.env, LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' },
     args: [
       '--no-sandbox',
       '--disable-gpu',

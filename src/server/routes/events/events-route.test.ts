@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TaktError } from '../../../lib/errors.ts';
 import { createLogger, silentLogger } from '../../../lib/log.ts';
 import type { User } from '../../../store/users.ts';
@@ -58,8 +58,8 @@ describe('GET /api/events', () => {
     ]).toEqual(['no-cache', 'no', true, 1]);
     await reader.cancel();
     abort.abort();
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(listening).toBe(0);
+    // The server notices the closed stream on its own time: wait for it, with a deadline.
+    await vi.waitFor(() => expect(listening).toBe(0), { timeout: 10_000, interval: 20 });
   });
 });
 
