@@ -400,7 +400,6 @@ describe.each(dialects)('onboarding on $name', ({ create }) => {
       expect([...actions].sort()).toEqual([
         'device.approve',
         'device.deny',
-        'device.start',
         'invite.create',
         'session.login',
         'session.logout',

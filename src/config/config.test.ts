@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       webhookMaxEndpointsAdmin: 100,
       webhookSendsPerMinute: 10,
       webhookMaxPerHost: 5,
+      accountsPerUserMax: 20,
     });
   });
 

@@ -177,6 +177,16 @@ export const configSchema = z.object({
     .int('TAKT_LIVE_STREAMS_MAX must be a whole number of streams')
     .min(1, 'TAKT_LIVE_STREAMS_MAX must be at least 1')
     .default(500),
+  /**
+   * Anthropic accounts one user may have (issue 22.14): official readings, the status line and
+   * limit events naming a new account past it get 409; OTLP and sync usage of a new account
+   * past it is kept, counted toward no account.
+   */
+  accountsPerUserMax: z.coerce
+    .number({ error: 'TAKT_MAX_ACCOUNTS_PER_USER must be a whole number of accounts' })
+    .int('TAKT_MAX_ACCOUNTS_PER_USER must be a whole number of accounts')
+    .min(1, 'TAKT_MAX_ACCOUNTS_PER_USER must be at least 1')
+    .default(20),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -214,6 +224,7 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookMaxEndpointsAdmin: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN' },
   webhookSendsPerMinute: { env: 'TAKT_WEBHOOK_SENDS_PER_MINUTE' },
   webhookMaxPerHost: { env: 'TAKT_WEBHOOK_MAX_PER_HOST' },
+  accountsPerUserMax: { env: 'TAKT_MAX_ACCOUNTS_PER_USER' },
 };
 
 import { ConfigError } from './config-error.ts';
@@ -260,6 +271,7 @@ export function loadConfig(
     webhookMaxEndpointsAdmin: env.TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN,
     webhookSendsPerMinute: env.TAKT_WEBHOOK_SENDS_PER_MINUTE,
     webhookMaxPerHost: env.TAKT_WEBHOOK_MAX_PER_HOST,
+    accountsPerUserMax: env.TAKT_MAX_ACCOUNTS_PER_USER,
   };
   for (const key of Object.keys(raw)) if (raw[key] === undefined || raw[key] === '') delete raw[key];
   const parsed = configSchema.safeParse(raw);

@@ -28,7 +28,13 @@ export interface LimitEventInput extends AccountHint {
  */
 export async function recordLimitEvent(
   store: Store,
-  q: { actor: AuditActor & { userId: string }; input: LimitEventInput; now: number; prices: PriceTable },
+  q: {
+    actor: AuditActor & { userId: string };
+    input: LimitEventInput;
+    now: number;
+    prices: PriceTable;
+    accountsMax: number;
+  },
 ): Promise<{ event: LimitEventRow; created: boolean; rejectedSamples: CalibrationRejectionsTable[] }> {
   const { input, now } = q;
   const at = input.at === undefined ? now : readTime(input.at);
@@ -40,7 +46,7 @@ export async function recordLimitEvent(
     throw new TaktError('bad_request', 'resets_at must be an ISO 8601 time, epoch seconds or epoch milliseconds');
   }
   return store.transaction(async (trx) => {
-    const accountId = await resolveAccount(trx, q.actor.userId, input, now);
+    const accountId = await resolveAccount(trx, q.actor.userId, input, now, q.accountsMax);
     const { event, created } = await insertLimitEvent(trx, {
       user_id: q.actor.userId,
       account_id: accountId,

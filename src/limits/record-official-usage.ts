@@ -41,7 +41,7 @@ export interface RecordedOfficialUsage {
  */
 export async function recordOfficialUsage(
   store: Store,
-  q: { userId: string; input: OfficialUsageInput; now: number; prices: PriceTable },
+  q: { userId: string; input: OfficialUsageInput; now: number; prices: PriceTable; accountsMax: number },
 ): Promise<RecordedOfficialUsage> {
   const { input, now } = q;
   if ((input.rate_limits === undefined) === (input.usage === undefined)) {
@@ -66,7 +66,7 @@ export async function recordOfficialUsage(
     throw new TaktError('bad_request', `nothing could be read: ${parsed.errors.join('; ')}`);
   }
   const written = await store.transaction(async (trx) => {
-    const accountId = await resolveAccount(trx, q.userId, input, now);
+    const accountId = await resolveAccount(trx, q.userId, input, now, q.accountsMax);
     const stored = await insertOfficialObservations(
       trx,
       parsed.windows.map((w) => ({

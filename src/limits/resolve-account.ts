@@ -14,7 +14,13 @@ export interface AccountHint {
  * poller may report an account before any telemetry does), else the account of the
  * session (telemetry told the server), else the caller's only account.
  */
-export async function resolveAccount(db: Db, userId: string, hint: AccountHint, now: number): Promise<string> {
+export async function resolveAccount(
+  db: Db,
+  userId: string,
+  hint: AccountHint,
+  now: number,
+  accountsMax: number,
+): Promise<string> {
   if (hint.account_id !== undefined) {
     const account = await findAccount(db, hint.account_id);
     if (!account || account.user_id !== userId) {
@@ -22,7 +28,11 @@ export async function resolveAccount(db: Db, userId: string, hint: AccountHint, 
     }
     return account.id;
   }
-  if (hint.account_uuid !== undefined) return ensureAccountByUuid(db, userId, hint.account_uuid, now);
+  if (hint.account_uuid !== undefined) {
+    const id = await ensureAccountByUuid(db, userId, hint.account_uuid, now, accountsMax);
+    if (id === undefined) throw accountCapReached(accountsMax, hint.account_uuid);
+    return id;
+  }
   if (hint.session_id !== undefined) {
     const bySession = await accountOfSession(db, userId, hint.session_id);
     if (bySession) return bySession;
@@ -34,5 +44,14 @@ export async function resolveAccount(db: Db, userId: string, hint: AccountHint, 
     accounts.length === 0
       ? 'no account is known for you yet: send account_uuid (Claude Code’s user.account_uuid, e.g. from ~/.claude.json oauthAccount.accountUuid)'
       : `you have ${accounts.length} accounts and none can be told from this: send account_uuid${hint.session_id ? ` (session ${hint.session_id} has no telemetry on this server yet)` : ', or a session_id the server has telemetry for'}`,
+  );
+}
+
+/** 409 past TAKT_MAX_ACCOUNTS_PER_USER (issue 22.14), saying what to do. */
+export function accountCapReached(max: number, uuid: string): TaktError {
+  return new TaktError(
+    'conflict',
+    `you have ${max} Anthropic accounts, the most one user may have (TAKT_MAX_ACCOUNTS_PER_USER), so account ${uuid} was not added: ` +
+      'send the account_uuid of one you have (GET /api/accounts lists them), or ask your admin to raise TAKT_MAX_ACCOUNTS_PER_USER',
   );
 }

@@ -76,9 +76,14 @@ export function unpackJob(job: PackedJob): TelemetryJob {
  * accounts, cumulative series) is collected here; the rows are decided by
  * planRows with those answers, inside the store's transaction.
  */
-export async function writeJobs(write: WriteTelemetry, jobs: TelemetryJob[]): Promise<RecordResult[]> {
+export async function writeJobs(
+  write: WriteTelemetry,
+  jobs: TelemetryJob[],
+  options: { accountsPerUserMax?: number | undefined } = {},
+): Promise<RecordResult[]> {
   const now = Date.now();
   const needs: TelemetryNeeds = { machines: [], accounts: [], series: [] };
+  if (options.accountsPerUserMax !== undefined) needs.accountsPerUserMax = options.accountsPerUserMax;
   const seen = new Set<string>();
   for (const job of jobs) {
     for (const o of job.observations) {

@@ -16,8 +16,9 @@ export interface JobWriter {
   close(): Promise<void>;
 }
 
-export function inProcessJobWriter(store: Store): JobWriter {
-  return { write: (jobs) => writeJobs(store.writeTelemetry, jobs), close: async () => {} };
+/** `accountsPerUserMax`: TAKT_MAX_ACCOUNTS_PER_USER (TelemetryNeeds says what happens past it). */
+export function inProcessJobWriter(store: Store, options: { accountsPerUserMax?: number } = {}): JobWriter {
+  return { write: (jobs) => writeJobs(store.writeTelemetry, jobs, options), close: async () => {} };
 }
 
 /**

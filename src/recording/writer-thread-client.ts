@@ -9,15 +9,16 @@ import type { WorkerRequest, WorkerResponse } from './writer-thread.ts';
  * file (writer-thread.ts). Run from TypeScript sources (tests, `npm run dev`), the
  * worker loads through tsx; from the built package it is plain JavaScript.
  */
-export function workerJobWriter(sqliteFile: string): JobWriter {
+export function workerJobWriter(sqliteFile: string, options: { accountsPerUserMax?: number } = {}): JobWriter {
+  const workerData = { file: sqliteFile, accountsPerUserMax: options.accountsPerUserMax };
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(`./writer-thread${fromSource ? '.ts' : '.js'}`, import.meta.url);
   const worker = fromSource
     ? new Worker(
         `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`,
-        { eval: true, workerData: { file: sqliteFile } },
+        { eval: true, workerData },
       )
-    : new Worker(url, { workerData: { file: sqliteFile } });
+    : new Worker(url, { workerData });
   const pending = new Map<number, { resolve: (r: RecordResult[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;

@@ -19,7 +19,7 @@ export type WorkerResponse =
 
 const port = parentPort;
 if (port) {
-  const { file } = workerData as { file: string };
+  const { file, accountsPerUserMax } = workerData as { file: string; accountsPerUserMax?: number };
   const { raw } = openSqlite(file);
   const write = sqliteTelemetryWriter(raw);
   port.on('message', (request: WorkerRequest | 'close') => {
@@ -28,7 +28,7 @@ if (port) {
       port.close();
       return;
     }
-    writeJobs(write, request.jobs.map(unpackJob)).then(
+    writeJobs(write, request.jobs.map(unpackJob), { accountsPerUserMax }).then(
       (results) => port.postMessage({ id: request.id, results } satisfies WorkerResponse),
       (error: unknown) =>
         port.postMessage({

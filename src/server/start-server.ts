@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { FirstRunGate } from '../auth/actions/first-run.ts';
 import { addressList } from '../auth/client-address.ts';
+import { schedulePruneExpired } from '../auth/prune-expired.ts';
 import { FailureLimiter, RateLimiter, SharedFailureLimiter, SharedRateLimiter } from '../auth/rate-limit.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.ts';
@@ -72,7 +73,8 @@ export async function startServer(
     log.info('encrypted the URLs and secrets of webhook endpoints stored in clear', { count: sealedNow });
   const metrics = createServerMetrics();
   // On SQLite the group commits run in a worker thread, beside the event loop.
-  const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile) : inProcessJobWriter(store);
+  const caps = { accountsPerUserMax: config.accountsPerUserMax };
+  const writer = store.sqliteFile ? workerJobWriter(store.sqliteFile, caps) : inProcessJobWriter(store, caps);
   // On PostgreSQL, state that several replicas must share lives in the database (issue 15).
   const shared = store.dialect === 'postgres';
   const pgChanges = shared
@@ -173,6 +175,7 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   ownUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}`;
   webhooks.start();
+  const stopPruning = schedulePruneExpired(store, log);
   return {
     httpUrl: ownUrl,
     httpPort,
@@ -194,6 +197,7 @@ export async function startServer(
         http.closeAllConnections();
         grpcServer?.forceShutdown();
         await recorder.close();
+        stopPruning();
         await webhooks.stop();
         await pgChanges?.stop();
         if (!options.store) await store.close();

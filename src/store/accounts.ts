@@ -26,10 +26,32 @@ export async function findAccountByUuid(db: Db, userId: string, uuid: string): P
     .executeTakeFirst();
 }
 
-/** An account reported first by a poller or the status line (before any telemetry): keyed by its uuid, as telemetry keys it. */
-export async function ensureAccountByUuid(db: Db, userId: string, uuid: string, now: number): Promise<string> {
+/** How many Anthropic accounts a user has (the cap of issue 22.14 counts these). */
+export async function countAccounts(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * An account reported first by a poller or the status line (before any telemetry): keyed by
+ * its uuid, as telemetry keys it. A new one is made only while the user has fewer than
+ * `max` accounts; past it, undefined (the caller says what to do). Run inside the write's
+ * transaction: on SQLite writes are serial, so the count cannot be overtaken.
+ */
+export async function ensureAccountByUuid(
+  db: Db,
+  userId: string,
+  uuid: string,
+  now: number,
+  max = Number.POSITIVE_INFINITY,
+): Promise<string | undefined> {
   const found = await findAccountByUuid(db, userId, uuid);
   if (found) return found.id;
+  if ((await countAccounts(db, userId)) >= max) return undefined;
   return touchAccount(db, userId, { key: uuid, accountUuid: uuid, organizationId: null, email: null }, now);
 }
 

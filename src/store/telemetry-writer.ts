@@ -13,6 +13,12 @@ export interface TelemetryNeeds {
   machines: { userId: string; hostName: string }[];
   accounts: { userId: string; account: AccountSeen }[];
   series: { userId: string; seriesKey: string }[];
+  /**
+   * Accounts one user may have (TAKT_MAX_ACCOUNTS_PER_USER, issue 22.14); unset: no cap. A new
+   * account past it is not made: its usage is stored all the same, counted toward no account
+   * (accountId answers ''), so an acknowledged export never loses tokens to the cap.
+   */
+  accountsPerUserMax?: number;
 }
 
 export interface TelemetryLookups {

@@ -110,6 +110,35 @@ export interface AccountSeen {
   email: string | null;
 }
 
+/**
+ * The batch's accounts that may be written under TAKT_MAX_ACCOUNTS_PER_USER: every account the
+ * user already has, and new ones while the user has fewer than the cap (in the batch's order).
+ * The others are left out, and their usage counts toward no account.
+ */
+export async function accountsWithinCap(
+  db: Db,
+  needs: { accounts: { userId: string; account: AccountSeen }[]; accountsPerUserMax?: number | undefined },
+): Promise<{ userId: string; account: AccountSeen }[]> {
+  const max = needs.accountsPerUserMax;
+  if (max === undefined || needs.accounts.length === 0) return needs.accounts;
+  const userIds = [...new Set(needs.accounts.map((a) => a.userId))];
+  const known = await db
+    .selectFrom('accounts')
+    .select(['user_id', 'account_key'])
+    .where('user_id', 'in', userIds)
+    .execute();
+  const have = new Set(known.map((k) => `${k.user_id}\u0000${k.account_key}`));
+  const count = new Map<string, number>();
+  for (const k of known) count.set(k.user_id, (count.get(k.user_id) ?? 0) + 1);
+  return needs.accounts.filter(({ userId, account }) => {
+    if (have.has(`${userId}\u0000${account.key}`)) return true;
+    const n = count.get(userId) ?? 0;
+    if (n >= max) return false;
+    count.set(userId, n + 1);
+    return true;
+  });
+}
+
 /** One account upserted (a poller's first report of it): touchAccounts with one row. */
 export async function touchAccount(db: Db, userId: string, account: AccountSeen, now: number): Promise<string> {
   const ids = await touchAccounts(db, [{ userId, account }], now);

@@ -17,7 +17,7 @@ export async function decideDevice(
       targetType: 'device_code',
       targetId: r.user_code,
       before: { status: 'pending' },
-      after: { status: input.decision, machine: r.machine },
+      after: { status: input.decision, machine: r.machine, requested_address: r.requested_address },
     });
     return r;
   });

@@ -1,6 +1,7 @@
 import type { MetricSeriesTable } from '../schema.ts';
 import type { Store } from '../store.ts';
 import {
+  accountsWithinCap,
   addToHourly,
   insertActivityRecords,
   insertUsageRecords,
@@ -19,7 +20,7 @@ export function postgresTelemetryWriter(transaction: Store['transaction']): Writ
     transaction(async (trx) => {
       // One statement each for the batch's machines and accounts, not one per machine.
       const machines = await touchMachines(trx, needs.machines, now);
-      const accounts = await touchAccounts(trx, needs.accounts, now);
+      const accounts = await touchAccounts(trx, await accountsWithinCap(trx, needs), now);
       const series = new Map<string, MetricSeriesTable>();
       const byUser = new Map<string, string[]>();
       for (const s of needs.series) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s.seriesKey]);

@@ -29,6 +29,10 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
        email = coalesce(excluded.email, accounts.email)
      returning id`,
   );
+  const accountFind = raw.prepare<[string, string], { id: string }>(
+    'select id from accounts where user_id = ? and account_key = ?',
+  );
+  const accountCount = raw.prepare<[string], { n: number }>('select count(*) as n from accounts where user_id = ?');
   const seriesGet = raw.prepare<[string, string], MetricSeriesTable>(
     'select * from metric_series where user_id = ? and series_key = ?',
   );
@@ -94,7 +98,12 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
         machines.set(lookupKey(m.userId, m.hostName), row?.id ?? '');
       }
       const accounts = new Map<string, string>();
+      const max = needs.accountsPerUserMax ?? Number.POSITIVE_INFINITY;
       for (const { userId, account: a } of needs.accounts) {
+        // Past the cap a new account is not made; its usage counts toward no account ('').
+        if (Number.isFinite(max) && !accountFind.get(userId, a.key) && (accountCount.get(userId)?.n ?? 0) >= max) {
+          continue;
+        }
         const row = account.get(newId(), userId, a.key, a.accountUuid, a.organizationId, a.email, now, now);
         accounts.set(lookupKey(userId, a.key), row?.id ?? '');
       }

@@ -29,6 +29,7 @@ export function registerLimitEventRoutes(app: Hono, ctx: AppContext): void {
       input: body,
       now: Date.now(),
       prices: ctx.prices,
+      accountsMax: ctx.config.accountsPerUserMax,
     });
     if (r.created) ctx.changes.publish(caller.user.id, 'limit_event');
     return c.json({ ...limitEventView(r.event), created: r.created }, r.created ? 201 : 200);

@@ -30,6 +30,7 @@ export function registerOfficialUsageRoute(app: Hono, ctx: AppContext): void {
       input: body,
       now,
       prices: ctx.prices,
+      accountsMax: ctx.config.accountsPerUserMax,
     });
     if (r.stored > 0) ctx.changes.publish(caller.user.id, 'official');
     return c.json(
