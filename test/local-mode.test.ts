@@ -142,6 +142,53 @@ describe('the local mode of a one-person store', () => {
     expect(await grpcExport(`rebind.evil.test:${server.grpcPort}`)).toBe(grpc.status.PERMISSION_DENIED);
   });
 
+  it('answers /stats and seed 001’s /app/claude-usage/stats/ without a token from loopback, refuses a non-own Host', async () => {
+    // An account named without a token too (a user without one is seed 001's zeros: issue 19.4).
+    const named = await post(
+      '/v1/logs',
+      apiRequestLogs({ host: 'box', sessionId: 'sess-stats', accountUuid: 'acct-local' }, [
+        {
+          model: 'claude-sonnet-4-5',
+          input: 50,
+          output: 5,
+          cacheRead: 0,
+          cacheCreation: 0,
+          costUsd: 0,
+          timeMs: now,
+          sequence: 1,
+        },
+      ]),
+    );
+    expect(named.status).toBe(200);
+    const [stats, seedPath, viaLocalhost, rebound, reboundSeed, crossSite] = await Promise.all([
+      get('/stats'),
+      get('/app/claude-usage/stats/'),
+      get('/stats', { host: `localhost:${port}` }),
+      get('/stats', { host: `rebind.evil.test:${port}` }),
+      get('/app/claude-usage/stats/', { host: `takt.example.com:${port}` }),
+      get('/stats', { 'sec-fetch-site': 'cross-site' }),
+    ]);
+    expect([stats, seedPath, viaLocalhost, rebound, reboundSeed, crossSite].map((r) => r.status)).toEqual([
+      200, 200, 200, 403, 403, 403,
+    ]);
+    const fields = [
+      'current_window_tokens',
+      'is_within_active_window',
+      'next_reset_at',
+      'time_until_reset_human',
+      'time_until_reset_seconds',
+      'total_tokens',
+    ];
+    expect(
+      Object.keys(JSON.parse(stats.text))
+        .filter((k) => fields.includes(k))
+        .sort(),
+    ).toEqual(fields);
+    expect(JSON.parse(reboundSeed.text).error.message).toBe(
+      `Host takt.example.com:${port} is not a loopback name: without a token this server answers only http://127.0.0.1, http://localhost or http://[::1]; send a token otherwise`,
+    );
+  });
+
   it('is off on a non-loopback bind', async () => {
     const status = await localModeStatus(server.context.store.db, { host: '0.0.0.0', trustedProxies: [] });
     expect([status.on, status.reason]).toEqual([false, 'the server binds 0.0.0.0, not loopback only']);
