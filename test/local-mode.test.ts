@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSetup } from '../src/cli/setup/local-setup.ts';
@@ -20,6 +22,7 @@ const home = mkdtempSync(join(tmpdir(), 'takt-localmode-'));
 let server: RunningServer;
 let base: string;
 let port: string;
+let ownerToken: string;
 const now = Date.now();
 const env = {
   HOME: home,
@@ -31,13 +34,15 @@ const env = {
 
 beforeAll(async () => {
   mkdirSync(join(home, '.claude'));
-  await localSetup({
-    email: 'you@localhost',
-    machine: 'box',
-    settings: join(home, '.claude', 'settings.json'),
-    service: false,
-    env,
-  });
+  ownerToken = (
+    await localSetup({
+      email: 'you@localhost',
+      machine: 'box',
+      settings: join(home, '.claude', 'settings.json'),
+      service: false,
+      env,
+    })
+  ).token;
   server = await startServer(loadConfig(env));
   base = server.httpUrl;
   port = new URL(base).port;
@@ -186,6 +191,18 @@ describe('the local mode of a one-person store', () => {
     ).toEqual(fields);
     expect(JSON.parse(reboundSeed.text).error.message).toBe(
       `Host takt.example.com:${port} is not a loopback name: without a token this server answers only http://127.0.0.1, http://localhost or http://[::1]; send a token otherwise`,
+    );
+  });
+
+  it('shows in takt validate', async () => {
+    const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
+    // Exit 1 (nothing sent from host "box" yet, in the settings' view): the output is what counts.
+    const r = await promisify(execFile)(process.execPath, [main, 'validate', '--server', base, '--token', ownerToken], {
+      env: { ...clean, ...env },
+    }).catch((e: { stdout: string }) => e);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'Local mode: on (one person, loopback bind): programs on this machine may send and read usage without a token, as yours',
     );
   });
 
