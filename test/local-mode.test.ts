@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSetup } from '../src/cli/setup/local-setup.ts';
@@ -20,6 +22,7 @@ const home = mkdtempSync(join(tmpdir(), 'takt-localmode-'));
 let server: RunningServer;
 let base: string;
 let port: string;
+let ownerToken: string;
 const now = Date.now();
 const env = {
   HOME: home,
@@ -31,13 +34,15 @@ const env = {
 
 beforeAll(async () => {
   mkdirSync(join(home, '.claude'));
-  await localSetup({
-    email: 'you@localhost',
-    machine: 'box',
-    settings: join(home, '.claude', 'settings.json'),
-    service: false,
-    env,
-  });
+  ownerToken = (
+    await localSetup({
+      email: 'you@localhost',
+      machine: 'box',
+      settings: join(home, '.claude', 'settings.json'),
+      service: false,
+      env,
+    })
+  ).token;
   server = await startServer(loadConfig(env));
   base = server.httpUrl;
   port = new URL(base).port;
@@ -140,6 +145,65 @@ describe('the local mode of a one-person store', () => {
       `Host rebind.evil.test:${port} is not a loopback name: without a token this server answers only http://127.0.0.1, http://localhost or http://[::1]; send a token otherwise`,
     );
     expect(await grpcExport(`rebind.evil.test:${server.grpcPort}`)).toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it('answers /stats and seed 001’s /app/claude-usage/stats/ without a token from loopback, refuses a non-own Host', async () => {
+    // An account named without a token too (a user without one is seed 001's zeros: issue 19.4).
+    const named = await post(
+      '/v1/logs',
+      apiRequestLogs({ host: 'box', sessionId: 'sess-stats', accountUuid: 'acct-local' }, [
+        {
+          model: 'claude-sonnet-4-5',
+          input: 50,
+          output: 5,
+          cacheRead: 0,
+          cacheCreation: 0,
+          costUsd: 0,
+          timeMs: now,
+          sequence: 1,
+        },
+      ]),
+    );
+    expect(named.status).toBe(200);
+    const [stats, seedPath, viaLocalhost, rebound, reboundSeed, crossSite] = await Promise.all([
+      get('/stats'),
+      get('/app/claude-usage/stats/'),
+      get('/stats', { host: `localhost:${port}` }),
+      get('/stats', { host: `rebind.evil.test:${port}` }),
+      get('/app/claude-usage/stats/', { host: `takt.example.com:${port}` }),
+      get('/stats', { 'sec-fetch-site': 'cross-site' }),
+    ]);
+    expect([stats, seedPath, viaLocalhost, rebound, reboundSeed, crossSite].map((r) => r.status)).toEqual([
+      200, 200, 200, 403, 403, 403,
+    ]);
+    const fields = [
+      'current_window_tokens',
+      'is_within_active_window',
+      'next_reset_at',
+      'time_until_reset_human',
+      'time_until_reset_seconds',
+      'total_tokens',
+    ];
+    expect(
+      Object.keys(JSON.parse(stats.text))
+        .filter((k) => fields.includes(k))
+        .sort(),
+    ).toEqual(fields);
+    expect(JSON.parse(reboundSeed.text).error.message).toBe(
+      `Host takt.example.com:${port} is not a loopback name: without a token this server answers only http://127.0.0.1, http://localhost or http://[::1]; send a token otherwise`,
+    );
+  });
+
+  it('shows in takt validate', async () => {
+    const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
+    // Exit 1 (nothing sent from host "box" yet, in the settings' view): the output is what counts.
+    const r = await promisify(execFile)(process.execPath, [main, 'validate', '--server', base, '--token', ownerToken], {
+      env: { ...clean, ...env },
+    }).catch((e: { stdout: string }) => e);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'Local mode: on (one person, loopback bind): programs on this machine may send and read usage without a token, as yours',
+    );
   });
 
   it('is off on a non-loopback bind', async () => {

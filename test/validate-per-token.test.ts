@@ -18,8 +18,8 @@ afterAll(async () => {
   await takt.stop();
 });
 
-async function exportAs(token: string, host: string, input: number, requestId: string) {
-  const body = apiRequestLogs({ host, sessionId: `s-${host}` }, [
+async function exportAs(token: string, host: string, input: number, requestId: string, accountUuid?: string) {
+  const body = apiRequestLogs({ host, sessionId: `s-${host}`, ...(accountUuid ? { accountUuid } : {}) }, [
     {
       model: 'claude-sonnet-4-5-20250929',
       requestId,
@@ -49,6 +49,7 @@ async function validate(token: string, host: string) {
   return (await r.json()) as {
     tracking_status: string;
     recent_machines_for_token: string[];
+    recent_accounts_for_token: { account_uuid: string | null }[];
     tokens_24h_for_host: number;
   };
 }
@@ -66,5 +67,20 @@ describe('/validate per token', () => {
       b.recent_machines_for_token,
       b.tokens_24h_for_host,
     ]).toEqual([['box-a'], 115, ['box-a', 'box-b'], 1015]);
+  });
+
+  it("recent_accounts_for_token names the accounts the asking token sent for, not the user's (issue 19.10)", async () => {
+    // One user, two tokens: the first sends for a personal account, the second for a team seat and the personal one.
+    await exportAs(takt.token, 'box-c', 10, 'req_d', 'acct-personal');
+    await exportAs(second, 'box-d', 20, 'req_e', 'acct-team');
+    await exportAs(second, 'box-d', 30, 'req_f', 'acct-personal');
+    const third = (await issueApiToken(takt.server.context.store.db, takt.userId, 'never used')).token;
+    const uuids = async (token: string) =>
+      (await validate(token, 'box-c')).recent_accounts_for_token.map((a) => a.account_uuid).sort();
+    expect([await uuids(takt.token), await uuids(second), await uuids(third)]).toEqual([
+      ['acct-personal'],
+      ['acct-personal', 'acct-team'],
+      [],
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import type { CalibrationSummary, WindowEvaluation, WindowKind } from '../usage/
 import { type Pace, recommendAccount } from '../usage/pace.ts';
 import { inDisplayOrder, planLabel, windowLabel, windowOrder } from '../usage/plans.ts';
 import type { EvaluatedAccount } from './account-limits.ts';
+import type { UnlinkedUsageView } from './unlinked-usage.ts';
 
 /**
  * The JSON answers of the limits endpoints (docs/api.md, "Limits"), from evaluated
@@ -84,10 +85,14 @@ function allWindows<T>(e: EvaluatedAccount, f: (w: WindowEvaluation) => T) {
   );
 }
 
-/** GET /api/me/usage: every account with its windows, utilisation, limits and forecast. */
-export function meUsageView(accounts: EvaluatedAccount[], now: number) {
+/**
+ * GET /api/me/usage: every account with its windows, utilisation, limits and forecast, and the
+ * usage not yet linked to an account (null when none: queries/unlinked-usage.ts).
+ */
+export function meUsageView(accounts: EvaluatedAccount[], now: number, unlinked: UnlinkedUsageView | null = null) {
   return {
     as_of: iso(now),
+    unlinked,
     accounts: accounts.map((e) => ({
       ...accountHead(e),
       email: e.account.email,

@@ -10,7 +10,8 @@ import { countRecordsPerHour, loadUsageRows, type UsageRow } from '../store/usag
  *
  * Whether an hour changed is known exactly and cheaply: usage_hourly counts the records of
  * each hour (`records`), written in the same transaction as the records themselves (both
- * telemetry writers), and records are only ever inserted. An hour whose count is the one
+ * telemetry writers), and records are only ever inserted, or moved once from no account to
+ * one (linking, which lowers the hour's unlinked count). An hour whose counts are the ones
  * cached holds the same records; any other is read again. The rows returned are the ones,
  * in the order, that reading [from, to) straight from usage_records returns (hour by hour
  * in key order: keys start with the time), so every sum over them is the same to the bit.
@@ -18,6 +19,8 @@ import { countRecordsPerHour, loadUsageRows, type UsageRow } from '../store/usag
 
 interface CachedHour {
   records: number;
+  /** Records without an account when read: linking one later (issue 19.6) lowers it. */
+  unlinked: number;
   rows: UsageRow[];
 }
 
@@ -47,13 +50,13 @@ export async function recentUsageRows(db: Db, userId: string, from: number, to: 
   const hours = new Map<number, CachedHour>();
   for (const c of counts) {
     const known = cached.hours.get(c.hour);
-    if (known && known.records === c.records) {
+    if (known && known.records === c.records && known.unlinked === c.unlinked) {
       hours.set(c.hour, known);
       continue;
     }
     const rows = await loadUsageRows(db, { userId, from: c.hour, to: c.hour + HOUR_MS, rawFrom: c.hour });
     // Counted as read: a record committed after the count above makes the next count differ.
-    hours.set(c.hour, { records: rows.length, rows });
+    hours.set(c.hour, { records: rows.length, unlinked: rows.filter((r) => r.account_id === '').length, rows });
   }
   users.set(userId, { hours });
   if (users.size > MAX_USERS) users.delete(users.keys().next().value as string);

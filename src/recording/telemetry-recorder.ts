@@ -1,6 +1,7 @@
 import type { Changes } from '../lib/changes.ts';
 import { TaktError } from '../lib/errors.ts';
 import type { Store } from '../store/store.ts';
+import { type LinkTriggers, linkTriggers } from './link-unlinked-usage.ts';
 import { type Observation, type RecordResult, type TelemetryJob, writeJobs } from './telemetry-jobs.ts';
 
 export type { Observation, RecordResult } from './telemetry-jobs.ts';
@@ -37,15 +38,26 @@ export class TelemetryRecorder {
   private readonly changes: Pick<Changes, 'publish'> | undefined;
 
   private readonly dryRun: boolean;
+  /** Links earlier usage whose account is now known (link-unlinked-usage.ts); returns records moved. */
+  private readonly link: ((userId: string, triggers: LinkTriggers) => Promise<number>) | undefined;
+  private readonly onLinkError: (error: unknown) => void;
 
   constructor(
     writer: JobWriter,
-    options: { maxBatch?: number; dryRun?: boolean; changes?: Pick<Changes, 'publish'> } = {},
+    options: {
+      maxBatch?: number;
+      dryRun?: boolean;
+      changes?: Pick<Changes, 'publish'>;
+      link?: (userId: string, triggers: LinkTriggers) => Promise<number>;
+      onLinkError?: (error: unknown) => void;
+    } = {},
   ) {
     this.writer = writer;
     this.maxBatch = options.maxBatch ?? 256;
     this.dryRun = options.dryRun ?? false;
     this.changes = options.changes;
+    this.link = options.link;
+    this.onLinkError = options.onLinkError ?? (() => {});
   }
 
   /** `tokenId`: the API token that sent them, kept with each record (/validate answers per token). */
@@ -69,9 +81,27 @@ export class TelemetryRecorder {
   }
 
   /** One 'usage' change per user with new rows in the commit (a batch of duplicates changes nothing). */
-  private announce(done: [userId: string, result: RecordResult][]): void {
-    const changed = new Set(done.filter(([, r]) => r.stored > 0).map(([u]) => u));
+  private announce(done: [userId: string, result: RecordResult][], linked: Set<string> = new Set()): void {
+    const changed = new Set([...done.filter(([, r]) => r.stored > 0).map(([u]) => u), ...linked]);
     for (const userId of changed) this.changes?.publish(userId, 'usage');
+  }
+
+  /**
+   * After a commit: links each user's earlier usage whose account the commit made known. A
+   * failure is logged and changes nothing stored: the next commit of the user tries again.
+   * Returns the users whose usage moved.
+   */
+  private async linkAfterCommit(jobs: TelemetryJob[]): Promise<Set<string>> {
+    const moved = new Set<string>();
+    if (!this.link) return moved;
+    for (const [userId, triggers] of linkTriggers(jobs)) {
+      try {
+        if ((await this.link(userId, triggers)) > 0) moved.add(userId);
+      } catch (error) {
+        this.onLinkError(error);
+      }
+    }
+    return moved;
   }
 
   private async flush(): Promise<void> {
@@ -82,8 +112,12 @@ export class TelemetryRecorder {
           const results = await this.writer.write(
             jobs.map(({ userId, tokenId, observations }) => ({ userId, tokenId, observations })),
           );
+          const linked = await this.linkAfterCommit(jobs);
           for (const [i, job] of jobs.entries()) job.resolve(results[i] as RecordResult);
-          this.announce(jobs.map((j, i) => [j.userId, results[i] as RecordResult]));
+          this.announce(
+            jobs.map((j, i) => [j.userId, results[i] as RecordResult]),
+            linked,
+          );
         } catch {
           // One bad job must not fail the others: retry each in its own transaction.
           for (const job of jobs) {
@@ -91,8 +125,9 @@ export class TelemetryRecorder {
               const [result] = await this.writer.write([
                 { userId: job.userId, tokenId: job.tokenId, observations: job.observations },
               ]);
+              const linked = await this.linkAfterCommit([job]);
               job.resolve(result as RecordResult);
-              this.announce([[job.userId, result as RecordResult]]);
+              this.announce([[job.userId, result as RecordResult]], linked);
             } catch (error) {
               job.reject(
                 new TaktError(

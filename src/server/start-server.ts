@@ -11,6 +11,7 @@ import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
 import { type Changes, InProcessChanges } from '../lib/changes.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { loadPriceTable } from '../pricing/price-table.ts';
+import { linkUnlinkedUsage } from '../recording/link-unlinked-usage.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
@@ -85,7 +86,12 @@ export async function startServer(
     pgChanges ?? new InProcessChanges((error) => log.error('changes: a subscriber failed', { error }));
   const live = new InProcessLiveEvents();
   feedLiveEvents(changes, live);
-  const recorder = new TelemetryRecorder(writer, { dryRun: config.ingestDryRun, changes });
+  const recorder = new TelemetryRecorder(writer, {
+    dryRun: config.ingestDryRun,
+    changes,
+    link: (userId, triggers) => linkUnlinkedUsage(store, userId, triggers),
+    onLinkError: (error) => log.warn('linking usage to its account failed; the next upload tries again', { error }),
+  });
   const tokens = new TokenVerifier(store.db);
   let closing: Promise<void> | undefined;
   const firstRun = new FirstRunGate();

@@ -375,7 +375,7 @@ export async function upgradeTranscriptRecords(db: Db, notInserted: UsageRecords
 }
 
 /** Upserts rollup rows, adding their figures (and record counts) to what is there. */
-async function addHourlyRows(db: Db, rows: UsageHourlyTable[]): Promise<void> {
+export async function addHourlyRows(db: Db, rows: UsageHourlyTable[]): Promise<void> {
   if (rows.length === 0) return;
   // Rows with the same key in one statement: PostgreSQL forbids touching a row twice in one upsert.
   const merged = new Map<string, UsageHourlyTable>();

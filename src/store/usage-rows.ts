@@ -107,23 +107,31 @@ export async function loadSourceTotals(db: Db, userId: string, sessions: string[
   return out;
 }
 
-/** How many raw records a user has per hour in [from, to), hour ascending: summed from the rollup's `records`. */
+/**
+ * How many raw records a user has per hour in [from, to), hour ascending: summed from the
+ * rollup's `records`; `unlinked`, those of them without an account yet (linking one moves it
+ * between accounts without changing `records`: store/unlinked-usage.ts).
+ */
 export async function countRecordsPerHour(
   db: Db,
   userId: string,
   from: number,
   to: number,
-): Promise<{ hour: number; records: number }[]> {
+): Promise<{ hour: number; records: number; unlinked: number }[]> {
   const rows = await db
     .selectFrom('usage_hourly')
-    .select((eb) => ['hour', eb.fn.sum<number>('records').as('records')])
+    .select((eb) => [
+      'hour',
+      eb.fn.sum<number>('records').as('records'),
+      sql<number>`sum(case when account_id = '' then records else 0 end)`.as('unlinked'),
+    ])
     .where('user_id', '=', userId)
     .where('hour', '>=', from)
     .where('hour', '<', to)
     .groupBy('hour')
     .orderBy('hour')
     .execute();
-  return rows.map((r) => ({ hour: Number(r.hour), records: Number(r.records) }));
+  return rows.map((r) => ({ hour: Number(r.hour), records: Number(r.records), unlinked: Number(r.unlinked) }));
 }
 
 /** The account of a machine's latest usage record (null: none, or no account known). */

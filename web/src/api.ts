@@ -131,6 +131,18 @@ export interface WindowFigure {
   forecast?: ForecastWindow;
 }
 
+/** Usage that arrived before its account was known (GET /api/me/usage `unlinked`). */
+export interface UnlinkedUsage {
+  total_tokens: number;
+  cost_usd: number;
+  records: number;
+  first_at: string;
+  last_at: string;
+  machines: string[];
+  manual_entries: boolean;
+  fix: string;
+}
+
 export interface AccountUsage {
   id: string;
   uuid: string | null;

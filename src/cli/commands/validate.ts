@@ -71,8 +71,17 @@ export async function run(args: string[]): Promise<number> {
     if (Array.isArray(candidates) && candidates.length) process.stdout.write(`seen as: ${candidates.join(', ')}\n`);
     const sources = result.body.sources as Record<string, SourceStatus> | undefined;
     if (sources) process.stdout.write(sourceLines(sources));
+    const local = result.body.local_mode as { on: boolean; reason: string } | undefined;
+    if (local) process.stdout.write(`${localModeLine(local)}\n`);
   }
   return status === 'active' || status === 'recent' ? 0 : 1;
+}
+
+/** The one-person local mode (issue 19.3; docs/security.md): whether token-less local requests count as yours. */
+export function localModeLine(local: { on: boolean; reason: string }): string {
+  return local.on
+    ? `Local mode: on (${local.reason}): programs on this machine may send and read usage without a token, as yours`
+    : `Local mode: off (${local.reason}): every request needs a token`;
 }
 
 function sourceLines(sources: Record<string, SourceStatus>): string {

@@ -11,6 +11,7 @@ import * as m0009 from './0009-device-code-requester.ts';
 import * as m0010 from './0010-session-projects.ts';
 import * as m0011 from './0011-local-owner.ts';
 import * as m0012 from './0012-plans-renamed.ts';
+import * as m0013 from './0013-link-unlinked-usage.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010-session-projects': m0010,
   '0011-local-owner': m0011,
   '0012-plans-renamed': m0012,
+  '0013-link-unlinked-usage': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

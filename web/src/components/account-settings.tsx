@@ -101,7 +101,7 @@ export function AccountsSettings() {
       <h3 id="accounts-h">Anthropic accounts</h3>
       <Problem error={loaded.error} />
       {loaded.data && accounts.length === 0 ? (
-        <p class="notice">No Anthropic account has sent usage yet: its settings appear here when it does.</p>
+        <p class="notice">No Anthropic account is known yet: its settings appear here once usage names one.</p>
       ) : null}
       <div class="cards">
         {accounts.map((a) => (

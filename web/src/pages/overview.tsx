@@ -6,6 +6,7 @@ import {
   type MachineRow,
   type Pace,
   timeZone,
+  type UnlinkedUsage,
   type UsageFilter,
   type UsageReport,
   type UsageTotals,
@@ -30,22 +31,39 @@ import { useLoad } from '../use-load.ts';
 
 interface Limits {
   accounts: AccountUsage[];
+  unlinked: UnlinkedUsage | null;
   pace: Pace | undefined;
 }
 
 /** /api/me/usage carries each window's forecast; /api/me/pace the verdict across accounts. */
 async function loadLimits(): Promise<Limits> {
   const [u, p] = await Promise.all([
-    api<{ accounts: AccountUsage[] }>('GET', '/api/me/usage'),
+    api<{ accounts: AccountUsage[]; unlinked?: UnlinkedUsage | null }>('GET', '/api/me/usage'),
     api<Pace>('GET', `/api/me/pace?tz=${encodeURIComponent(timeZone())}`).catch(() => undefined),
   ]);
-  return { accounts: u.accounts, pace: p };
+  return { accounts: u.accounts, unlinked: u.unlinked ?? null, pace: p };
 }
 
 /** The verdict as the server words it ("use Team seat: 31% weekly slack; …"), as a sentence. */
 function sentence(reason: string): string {
   const s = reason.trim();
   return s ? `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}` : s;
+}
+
+/** Usage waiting for its account (issue 19.6): how much, from where, and what links it. */
+function UnlinkedNotice(props: { unlinked: UnlinkedUsage }) {
+  const u = props.unlinked;
+  const from = [...u.machines.map((m) => `machine ${m}`), ...(u.manual_entries ? ['manual entries'] : [])].join(', ');
+  return (
+    <div class="notice" data-testid="unlinked" role="status">
+      <p>
+        <strong>{fmtInt(u.total_tokens)} tokens not yet linked to an account</strong> ({fmtUsd(u.cost_usd)},{' '}
+        {fmtInt(u.records)} records{from ? ` from ${from}` : ''}, {u.first_at.slice(0, 10)} to {u.last_at.slice(0, 10)}
+        ): they count in the usage totals below but in no account's limits yet.
+      </p>
+      <p class="muted">{u.fix}</p>
+    </div>
+  );
 }
 
 function LimitsSection(props: { tick: number }) {
@@ -62,7 +80,10 @@ function LimitsSection(props: { tick: number }) {
           {sentence(d.pace.reason)}
         </p>
       ) : null}
-      {d && d.accounts.length === 0 ? <p class="notice">No Anthropic account has sent usage yet.</p> : null}
+      {d?.unlinked ? <UnlinkedNotice unlinked={d.unlinked} /> : null}
+      {d && d.accounts.length === 0 && !d.unlinked ? (
+        <p class="notice">No Anthropic account has sent usage yet.</p>
+      ) : null}
       <div class="cards">
         {(d?.accounts ?? []).map((a) => (
           <AccountCard

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { forecastsView, meUsageView, paceView } from '../../../queries/limits-view.ts';
+import { unlinkedUsageView } from '../../../queries/unlinked-usage.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
 import type { AppContext } from '../../app-context.ts';
 import { requireCaller } from '../../authenticate.ts';
@@ -15,11 +16,15 @@ function zoneOf(c: Context): string {
 export function registerMeUsageRoutes(app: Hono, ctx: AppContext): void {
   const evaluate = accountEvaluator(ctx);
 
-  /** GET /api/me/usage: every account of the caller with windows, utilisation, limits and forecast. */
+  /** GET /api/me/usage: every account of the caller with windows, utilisation, limits and forecast; usage not yet linked. */
   app.get('/api/me/usage', async (c) => {
     const caller = await requireCaller(c, ctx);
     const now = Date.now();
-    return c.json(meUsageView(await evaluate(caller.user.id, now), now));
+    const [accounts, unlinked] = await Promise.all([
+      evaluate(caller.user.id, now),
+      unlinkedUsageView(ctx.store.db, caller.user.id),
+    ]);
+    return c.json(meUsageView(accounts, now, unlinked));
   });
 
   /** GET /api/forecast: when each window's cap comes at the recent burn rate. */
