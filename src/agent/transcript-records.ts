@@ -103,9 +103,9 @@ function scanChunk(buf: Buffer, end: number, out: ReadResult): void {
     const lineStart = view.lastIndexOf(0x0a, hit) + 1;
     let lineEnd = view.indexOf(0x0a, hit);
     if (lineEnd === -1) lineEnd = end;
-    const record = recordOfLine(view, lineStart, lineEnd);
-    if (record === 'keyless') out.keyless++;
-    else if (record) out.records.push(record);
+    const records = recordsOfLine(view, lineStart, lineEnd);
+    if (records === 'keyless') out.keyless++;
+    else if (records) out.records.push(...records);
     pos = lineEnd + 1;
   }
   const seen = new Set<number>();
@@ -127,7 +127,13 @@ function scanChunk(buf: Buffer, end: number, out: ReadResult): void {
   }
 }
 
-function recordOfLine(buf: Buffer, start: number, end: number): SyncRecord | 'keyless' | undefined {
+/**
+ * The records of one line: the response, then each of its other `usage.iterations[]` (a
+ * compaction step, an advisor call at its own model) under its own message id
+ * `<id>#<type>#<model>` and without the request id (the server keeps one row per request id;
+ * the response's own record carries it).
+ */
+function recordsOfLine(buf: Buffer, start: number, end: number): SyncRecord[] | 'keyless' | undefined {
   const reduced = reduceLine(buf, start, end);
   if (reduced === undefined) return undefined;
   let parsed: unknown;
@@ -160,5 +166,22 @@ function recordOfLine(buf: Buffer, start: number, end: number): SyncRecord | 'ke
   if (!Number.isNaN(usage.reportedCostUsd)) record.cost_usd = usage.reportedCostUsd;
   const cwd = str(parsed.cwd);
   if (cwd !== undefined) record.cwd = cwd;
-  return record;
+  const out = [record];
+  for (const e of usage.extra ?? []) {
+    const part: SyncRecord = {
+      message_id: e.key,
+      session_id: e.sessionId,
+      timestamp: e.timestampMs,
+      model: e.model,
+      input_tokens: e.input,
+      output_tokens: e.output,
+      cache_read_tokens: e.cacheRead,
+      cache_creation_5m_tokens: e.cacheWrite5m,
+      cache_creation_1h_tokens: e.cacheWrite1h,
+    };
+    if (e.fast) part.fast = true;
+    if (cwd !== undefined) part.cwd = cwd;
+    out.push(part);
+  }
+  return out;
 }

@@ -1,3 +1,5 @@
+import type { SpendFigures } from '../usage/limit-types.ts';
+
 /**
  * Reads what Claude Code or Anthropic said about utilisation, in every shape seen, into
  * one list of windows. Lenient by design (these answers are undocumented and change):
@@ -7,7 +9,8 @@
  * Shapes:
  * - the status line's stdin `rate_limits`: `{five_hour: {used_percentage, resets_at (epoch s)}, …}`;
  * - the OAuth / claude.ai usage answer: `{five_hour: {utilization, resets_at (ISO)}, seven_day,
- *   seven_day_opus, seven_day_sonnet, …, extra_usage}` (flat keys);
+ *   seven_day_opus, seven_day_sonnet, …, extra_usage}` (flat keys); `extra_usage` (pay-as-you-go
+ *   credits past the plan, in cents) becomes the `spend_limit` window when it is enabled;
  * - the newer `{limits: [{…}]}` list, whose items name their window (`type`, `window`,
  *   `rateLimitType`, `name` or `kind`, optionally with a `model`, or only a window length in
  *   seconds) and carry the same figures under the same or camelCase names.
@@ -21,6 +24,8 @@ export interface OfficialWindow {
   resetsAt: number | null;
   /** The window's object as sent. */
   raw: unknown;
+  /** spend_limit: its money figures (spendFiguresOf(raw)). */
+  spend?: SpendFigures;
 }
 
 export interface ParsedOfficialUsage {
@@ -38,6 +43,10 @@ export function parseStatusLineRateLimits(rateLimits: unknown): ParsedOfficialUs
 
 export function parseUsageAnswer(usage: unknown): ParsedOfficialUsage {
   const out = parseFlat(usage, 'usage');
+  const extra = (usage as { extra_usage?: unknown } | null)?.extra_usage;
+  const spend = extraUsageWindow(extra);
+  if (spend !== null && 'error' in spend) out.errors.push(spend.error);
+  else if (spend !== null) out.windows.push(spend);
   const list = (usage as { limits?: unknown } | null)?.limits;
   if (Array.isArray(list)) {
     list.forEach((item, i) => {
@@ -59,9 +68,16 @@ function parseFlat(value: unknown, what: string): ParsedOfficialUsage {
     if (NOT_WINDOWS.has(key) || v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) continue;
     const window = normaliseWindowName(key);
     if (!window) continue;
-    const r = readFigures(v as Record<string, unknown>, `${what}.${key}`);
+    const o = v as Record<string, unknown>;
+    const spend = window === 'spend_limit' ? spendFiguresOf(o) : undefined;
+    // A spend limit may send its dollars without the percentage: derive it.
+    const figures =
+      spend !== undefined && o.used_percentage === undefined && spend.usedUsd !== null && spend.limitUsd
+        ? { ...o, used_percentage: (spend.usedUsd * 100) / spend.limitUsd }
+        : o;
+    const r = readFigures(figures, `${what}.${key}`);
     if ('error' in r) out.errors.push(r.error);
-    else if (r.figures) out.windows.push({ window, ...r.figures, raw: v });
+    else if (r.figures) out.windows.push({ window, ...r.figures, raw: v, ...(spend ? { spend } : {}) });
   }
   return out;
 }
@@ -137,6 +153,49 @@ export function readTime(v: unknown): number | undefined {
     if (Number.isFinite(ms)) return ms;
   }
   return undefined;
+}
+
+const money = (v: unknown): number | null => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : null;
+};
+
+/**
+ * The money figures of a spend-limit reading, from either shape: the status line's
+ * `{used_usd, limit_usd, period}` (dollars) or the OAuth answer's `extra_usage`
+ * `{used_credits, monthly_limit}` (cents, "minor units", when `currency` is USD or absent).
+ */
+export function spendFiguresOf(raw: unknown): SpendFigures {
+  const o = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  if ('used_credits' in o || 'monthly_limit' in o) {
+    const cents = (v: unknown) => {
+      const n = money(v);
+      return n === null ? null : Math.round(n) / 100;
+    };
+    return { usedUsd: cents(o.used_credits), limitUsd: cents(o.monthly_limit), period: 'monthly' };
+  }
+  return {
+    usedUsd: money(o.used_usd ?? o.usedUsd),
+    limitUsd: money(o.limit_usd ?? o.limitUsd),
+    period: typeof o.period === 'string' && o.period !== '' ? o.period : null,
+  };
+}
+
+/**
+ * `extra_usage` as the `spend_limit` window: only when enabled (off, there is no spend limit);
+ * its percentage is `utilization`, else used ÷ limit. It carries no reset time: the period is
+ * the calendar month (docs/limits.md, "Spend limits").
+ */
+function extraUsageWindow(extra: unknown): OfficialWindow | { error: string } | null {
+  if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) return null;
+  const o = extra as Record<string, unknown>;
+  if (o.is_enabled !== true) return null;
+  const spend = spendFiguresOf(o);
+  const pct =
+    o.utilization ?? (spend.usedUsd !== null && spend.limitUsd ? (spend.usedUsd * 100) / spend.limitUsd : null);
+  const r = readFigures({ utilization: pct, resets_at: o.resets_at ?? null }, 'usage.extra_usage');
+  if ('error' in r) return r;
+  return r.figures ? { window: 'spend_limit', ...r.figures, raw: extra, spend } : null;
 }
 
 /** The list and the flat keys may say the same window twice: keep the first. */

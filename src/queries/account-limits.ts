@@ -1,3 +1,4 @@
+import { spendFiguresOf } from '../official/parse-official-usage.ts';
 import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import { type AccountRow, listAccounts } from '../store/accounts.ts';
@@ -182,13 +183,15 @@ export function evaluateWithInputs(accounts: AccountRow[], inputs: LimitsInputs,
 }
 
 export function officialOf(o: OfficialFigureRow): OfficialObservation {
-  return {
+  const out: OfficialObservation = {
     at: Number(o.captured_at),
     window: o.window as WindowKind,
     utilization: Number(o.utilization),
     resetsAt: o.resets_at === null ? null : Number(o.resets_at),
     source: o.source as OfficialObservation['source'],
   };
+  if (o.window === 'spend_limit' && o.raw !== undefined) out.spend = spendFiguresOf(parseJson(o.raw));
+  return out;
 }
 
 export function limitEventOf(e: LimitEventRow): LimitEvent {

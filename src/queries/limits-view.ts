@@ -18,7 +18,7 @@ export function accountLabel(a: EvaluatedAccount['account']): string {
 }
 
 function windowView(e: EvaluatedAccount, w: WindowEvaluation) {
-  const money = e.evaluation.unit === 'usd';
+  const money = e.evaluation.unit === 'usd' || w.spend !== undefined;
   return {
     label: windowLabel(w.kind),
     order: windowOrder(w.kind),
@@ -32,7 +32,7 @@ function windowView(e: EvaluatedAccount, w: WindowEvaluation) {
         : w.note,
     extrapolated: w.extrapolated,
     active: w.active,
-    unit: e.evaluation.unit,
+    unit: w.spend !== undefined ? 'usd' : e.evaluation.unit,
     used: round(w.used, money ? 4 : 0),
     used_usd: round(w.used_usd, 4),
     used_tokens: Math.round(w.used_tokens),
@@ -46,6 +46,8 @@ function windowView(e: EvaluatedAccount, w: WindowEvaluation) {
     official_utilization: w.official_utilization,
     limited: w.limited,
     expected_pct: round(w.expected_pct, 2),
+    // A spend limit (docs/limits.md, "Spend limits"): dollars as the reading sent them.
+    ...(w.spend !== undefined ? { limit_usd: round(w.spend.limitUsd, 4), period: w.spend.period } : {}),
   };
 }
 

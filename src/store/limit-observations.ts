@@ -60,13 +60,19 @@ export async function latestObservationPerWindow(db: Db, accountIds: string[]): 
     .execute();
 }
 
-/** The columns of an official observation the limits domain reads. */
+/**
+ * The columns of an official observation the limits domain reads; `raw` only for the
+ * `spend_limit` window, whose dollars and period live there (the other windows are read from
+ * the covering index alone).
+ */
 export type OfficialFigureRow = Pick<
   OfficialObservationRow,
   'account_id' | 'window' | 'utilization' | 'resets_at' | 'captured_at' | 'source'
->;
+> & { raw?: string };
 
 const FIGURE_COLUMNS = ['account_id', 'window', 'utilization', 'resets_at', 'captured_at', 'source'] as const;
+const SPEND_COLUMNS = [...FIGURE_COLUMNS, 'raw'] as const;
+const columnsOf = (window: string) => (window === 'spend_limit' ? SPEND_COLUMNS : FIGURE_COLUMNS);
 
 /**
  * The windows an account has official figures of, in name order: one index seek each on
@@ -97,7 +103,7 @@ export async function listOfficialFiguresAfter(
 ): Promise<OfficialFigureRow[]> {
   return db
     .selectFrom('official_observations')
-    .select(FIGURE_COLUMNS)
+    .select(columnsOf(window))
     .where('account_id', '=', accountId)
     .where('window', '=', window)
     .where('captured_at', '>', after)
@@ -126,7 +132,7 @@ export async function countOfficialFigures(
 export async function latestOfficialFigures(db: Db, accountId: string, window: string): Promise<OfficialFigureRow[]> {
   return db
     .selectFrom('official_observations as o')
-    .select(FIGURE_COLUMNS.map((c) => `o.${c}` as const))
+    .select(columnsOf(window).map((c) => `o.${c}` as const))
     .where('o.account_id', '=', accountId)
     .where('o.window', '=', window)
     .where(({ eb, selectFrom }) =>

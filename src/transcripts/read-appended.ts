@@ -104,7 +104,7 @@ export function packReadResult(r: ReadResult): PackedReadResult {
     numbers[at + 3] = l.cacheWrite5m;
     numbers[at + 4] = l.cacheWrite1h;
     numbers[at + 5] = l.cacheRead;
-    numbers[at + 6] = l.fast ? 1 : 0;
+    numbers[at + 6] = (l.fast ? 1 : 0) | ((l.iteration ?? 0) << 1);
     numbers[at + 7] = l.reportedCostUsd;
     // The key's hash, not the key: hashed on the worker's thread, and one string less to copy.
     numbers[at + 8] = lineKeyHash(l);
@@ -136,7 +136,8 @@ export function unpackReadResult(p: PackedReadResult): ReadResult {
       cacheWrite5m: p.numbers[at + 3] as number,
       cacheWrite1h: p.numbers[at + 4] as number,
       cacheRead: p.numbers[at + 5] as number,
-      fast: p.numbers[at + 6] === 1,
+      fast: ((p.numbers[at + 6] as number) & 1) === 1,
+      iteration: (p.numbers[at + 6] as number) >>> 1,
       reportedCostUsd: p.numbers[at + 7] as number,
     });
   }

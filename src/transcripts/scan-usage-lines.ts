@@ -1,3 +1,5 @@
+import { iterationCode } from './iteration-types.ts';
+
 /**
  * Finds the usage records in a run of transcript bytes without parsing every line.
  *
@@ -35,6 +37,14 @@ export interface UsageLine {
   fast: boolean;
   /** costUSD written by older Claude Code versions; NaN when absent. */
   reportedCostUsd: number;
+  /**
+   * Which part of the response (iteration-types.ts): 0 the message itself (top-level usage or
+   * its `message` iterations), else a server-side step of `usage.iterations[]` counted as its
+   * own row (compaction, an advisor call at its own model).
+   */
+  iteration?: number;
+  /** The response's other iterations, each its own row (key `<key>#<type>#<model>`): usageLineOf sets it. */
+  extra?: UsageLine[];
 }
 
 export interface SkippedLine {
@@ -84,15 +94,24 @@ function readCandidate(buf: Buffer, start: number, end: number, delta: number, i
   const usage = usageLineOf(record);
   if (usage === 'synthetic') into.synthetic++;
   else if (usage === undefined) return;
-  else if (!tokensFit(usage)) into.skipped.push({ offset: start + delta, reason: TOKENS_MISFIT });
-  else into.lines.push(usage);
+  else if (!tokensFit(usage) || (usage.extra !== undefined && !usage.extra.every(tokensFit)))
+    into.skipped.push({ offset: start + delta, reason: TOKENS_MISFIT });
+  else {
+    into.lines.push(usage);
+    if (usage.extra !== undefined) {
+      for (const e of usage.extra) into.lines.push(e);
+      delete usage.extra;
+    }
+  }
 }
 
 /**
  * The line with every array emptied and long strings cut to "", or undefined when it
  * does not balance (brackets and quotes): a truncated line is skipped whole, even if
  * usage survived. No field takt reads sits inside an array (message content, todo
- * lists and normalizedMessages do), so what JSON.parse sees is a few hundred bytes.
+ * lists and normalizedMessages do), so what JSON.parse sees is a few hundred bytes —
+ * except `"iterations":[…]` (usage.iterations, billed tokens outside the top-level usage),
+ * kept whole; the check costs a few byte comparisons per array opened.
  */
 export function reduceLine(buf: Buffer, start: number, end: number): string | undefined {
   while (end > start && (buf[end - 1] === 0x0d || buf[end - 1] === 0x20)) end--;
@@ -104,6 +123,8 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
   let copied = start;
   let depth = 0;
   let arrays = 0;
+  /** Open `"iterations":` arrays, kept as they are (they open only outside emptied arrays). */
+  let kept_ = 0;
   let i = start;
   while (i < end) {
     const c = buf[i];
@@ -129,19 +150,36 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
     if (c === 0x7b) depth++;
     else if (c === 0x5b) {
       depth++;
-      if (arrays++ === 0) kept += buf.copy(scratch, kept, copied, i + 1);
+      if (arrays === 0 && isIterationsKey(buf, start, i)) kept_++;
+      else if (arrays++ === 0) kept += buf.copy(scratch, kept, copied, i + 1);
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
-      if (c === 0x5d && --arrays === 0) copied = i;
+      if (c === 0x5d && arrays === 0 && kept_ > 0) kept_--;
+      else if (c === 0x5d && --arrays === 0) copied = i;
       if (depth === 0 && i !== end - 1) return undefined; // something after the object closed
       if (arrays < 0) return undefined;
     }
     i++;
   }
-  if (depth !== 0 || arrays !== 0) return undefined;
+  if (depth !== 0 || arrays !== 0 || kept_ !== 0) return undefined;
   if (copied === start) return buf.toString('latin1', start, end);
   kept += buf.copy(scratch, kept, copied, end);
   return scratch.toString('latin1', 0, kept);
+}
+
+const ITERATIONS_KEY = Buffer.from('"iterations":');
+
+/** Whether the array opening at `at` is the value of an `"iterations"` key (one space allowed). */
+function isIterationsKey(buf: Buffer, start: number, at: number): boolean {
+  let end = at;
+  if (buf[end - 1] === 0x20) end--;
+  const from = end - ITERATIONS_KEY.length;
+  return (
+    from >= start &&
+    buf[end - 1] === 0x3a &&
+    buf[end - 3] === 0x73 &&
+    buf.compare(ITERATIONS_KEY, 0, ITERATIONS_KEY.length, from, end) === 0
+  );
 }
 
 /** reduceLine's output buffer: never longer than the longest line reduced (one per thread). */
@@ -188,24 +226,89 @@ export function usageLineOf(record: unknown): UsageLine | 'synthetic' | undefine
   const timestampMs = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
   if (Number.isNaN(timestampMs)) return undefined;
   const requestId = typeof holder.requestId === 'string' ? holder.requestId : '';
-  const cacheWrite = count(usage.cache_creation_input_tokens);
-  const split = usage.cache_creation;
-  // The 5m/1h split when Claude Code wrote it; else all writes are 5-minute ones (the API default).
-  let cacheWrite1h = isObject(split) ? count(split.ephemeral_1h_input_tokens) : 0;
-  if (cacheWrite1h > cacheWrite) cacheWrite1h = cacheWrite;
   const sessionId = typeof record.sessionId === 'string' ? record.sessionId : '';
   const cost = record.costUSD;
-  return {
-    key: typeof message.id === 'string' && message.id !== '' ? message.id : requestId,
+  const key = typeof message.id === 'string' && message.id !== '' ? message.id : requestId;
+  const line: UsageLine = {
+    key,
     timestampMs,
     model: model === '' ? '(unknown)' : model,
     sessionId,
+    ...tokensOf(usage),
+    fast: usage.speed === 'fast',
+    reportedCostUsd: typeof cost === 'number' && Number.isFinite(cost) ? cost : Number.NaN,
+  };
+  const iterations = usage.iterations;
+  if (Array.isArray(iterations) && iterations.length > 0) splitIterations(line, iterations);
+  return line;
+}
+
+type Tokens = Pick<UsageLine, 'input' | 'output' | 'cacheWrite5m' | 'cacheWrite1h' | 'cacheRead'>;
+
+/**
+ * The token fields of a usage object (top-level or one iteration). Cache writes are the larger
+ * of `cache_creation_input_tokens` and the sum of the 5m/1h split: clients before 2.1.152 wrote
+ * 0 for the first beside a non-zero split. Without a split all writes are 5-minute ones (the
+ * API default).
+ */
+function tokensOf(usage: Json): Tokens {
+  const split = usage.cache_creation;
+  let cacheWrite1h = 0;
+  let cacheWrite = count(usage.cache_creation_input_tokens);
+  if (isObject(split)) {
+    cacheWrite1h = count(split.ephemeral_1h_input_tokens);
+    cacheWrite = Math.max(cacheWrite, cacheWrite1h + count(split.ephemeral_5m_input_tokens));
+  }
+  return {
     input: count(usage.input_tokens),
     output: count(usage.output_tokens),
     cacheWrite5m: cacheWrite - cacheWrite1h,
     cacheWrite1h,
     cacheRead: count(usage.cache_read_input_tokens),
-    fast: usage.speed === 'fast',
-    reportedCostUsd: typeof cost === 'number' && Number.isFinite(cost) ? cost : Number.NaN,
   };
 }
+
+/**
+ * `usage.iterations[]` (docs/limits.md, "Iterations counted once"): the response's billed
+ * tokens are the sum of its iterations. The `message` iterations (the top-level usage is the
+ * final one) become the line itself; every other iteration (compaction, advisor_message, …)
+ * is its own row at its own model (else the message's), keyed `<key>#<type>#<model>` so that
+ * streaming copies merge as the message does. Without a `message` iteration the top-level
+ * usage stands for it — never both.
+ */
+function splitIterations(line: UsageLine, iterations: unknown[]): void {
+  let message: Tokens | undefined;
+  const others = new Map<string, UsageLine>();
+  for (const it of iterations) {
+    if (!isObject(it)) continue;
+    const type = typeof it.type === 'string' && it.type !== '' ? it.type : 'message';
+    const tokens = tokensOf(it);
+    if (type === 'message') {
+      message = message === undefined ? tokens : addTokens(message, tokens);
+      continue;
+    }
+    const model = typeof it.model === 'string' && it.model !== '' ? it.model : line.model;
+    const id = `${type}#${model}`;
+    const seen = others.get(id);
+    if (seen !== undefined) Object.assign(seen, addTokens(seen, tokens));
+    else
+      others.set(id, {
+        ...line,
+        key: line.key === '' ? '' : `${line.key}#${id}`,
+        model,
+        ...tokens,
+        reportedCostUsd: Number.NaN,
+        iteration: iterationCode(type),
+      });
+  }
+  if (message !== undefined) Object.assign(line, message);
+  if (others.size > 0) line.extra = [...others.values()];
+}
+
+const addTokens = (a: Tokens, b: Tokens): Tokens => ({
+  input: a.input + b.input,
+  output: a.output + b.output,
+  cacheWrite5m: a.cacheWrite5m + b.cacheWrite5m,
+  cacheWrite1h: a.cacheWrite1h + b.cacheWrite1h,
+  cacheRead: a.cacheRead + b.cacheRead,
+});

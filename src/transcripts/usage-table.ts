@@ -1,4 +1,5 @@
 import type { TokenField } from '../lib/usage-counts.ts';
+import { ITERATION_SHIFT } from './iteration-types.ts';
 import { KeyTable } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
@@ -247,7 +248,7 @@ export class UsageTable {
     c.model[row] = internString(this.models, line.model);
     c.session[row] = internString(this.sessions, line.sessionId);
     c.project[row] = internString(this.projects, project);
-    c.flags[row] = line.fast ? FLAG_FAST : 0;
+    c.flags[row] = (line.fast ? FLAG_FAST : 0) | ((line.iteration ?? 0) << ITERATION_SHIFT);
   }
 
   /** A file that held the row is gone: the response stays counted while any other file holds it. */

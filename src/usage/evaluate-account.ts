@@ -5,6 +5,7 @@ import type {
   LimitEvent,
   OfficialObservation,
   PlanId,
+  SpendFigures,
   Unit,
   UsagePoint,
   WindowBounds,
@@ -12,6 +13,7 @@ import type {
   WindowSource,
 } from './limit-types.ts';
 import { anyPlanWindows, inDisplayOrder, planDefaultLimit } from './plans.ts';
+import { spendLimitWindow } from './spend-limit.ts';
 import { type UsageSeries, usageForWindow, usageSeries } from './usage-series.ts';
 import { type Utilization, windowUtilization } from './utilization.ts';
 import { whyWindowAbsent } from './window-applies.ts';
@@ -71,6 +73,8 @@ export interface WindowEvaluation extends Utilization {
   active: boolean;
   note: string;
   forecast: Forecast;
+  /** spend_limit only: the reading's dollars and period (amounts in USD whatever the account's unit). */
+  spend?: SpendFigures;
 }
 
 export type CalibrationSummary = Omit<Calibration, 'rejected'>;
@@ -123,6 +127,11 @@ export function evaluateAccount(input: EvaluateAccountInput): AccountEvaluation 
     const absent = whyWindowAbsent(kind, settings.plan, officials, now);
     if (absent !== null) {
       notApplicable[kind] = absent;
+      continue;
+    }
+    if (kind === 'spend_limit') {
+      const spend = spendLimitWindow({ now, officials, series: allModels });
+      if (spend !== null) windows[kind] = spend;
       continue;
     }
     const series = seriesOf(kind);

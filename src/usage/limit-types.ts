@@ -9,7 +9,19 @@
  * (`seven_day_opus`, `seven_day_sonnet`, any other name an official source reports);
  * a model's usage drains its bucket and `seven_day`.
  */
-export type WindowKind = 'five_hour' | 'seven_day' | `seven_day_${string}` | 'monthly';
+export type WindowKind = 'five_hour' | 'seven_day' | `seven_day_${string}` | 'monthly' | 'spend_limit';
+
+/**
+ * A spend limit's money figures (docs/limits.md, "Spend limits"): the status line's
+ * `rate_limits.spend_limit` (`used_usd`, `limit_usd`, `period`, from 2.1.284) or the OAuth
+ * answer's `extra_usage` (`used_credits`, `monthly_limit`, in cents). null: not sent.
+ */
+export interface SpendFigures {
+  usedUsd: number | null;
+  limitUsd: number | null;
+  /** 'monthly' as sent; null when the reading did not say. */
+  period: string | null;
+}
 
 /** `usd`: API-price-equivalent cost. `tokens`: input + output + cache writes (cache reads excluded). */
 export type Unit = 'usd' | 'tokens';
@@ -39,6 +51,8 @@ export interface OfficialObservation {
   utilization: number;
   resetsAt: number | null;
   source: ObservationSource;
+  /** spend_limit only: the money figures of the reading. */
+  spend?: SpendFigures;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TokenCounts } from '../lib/usage-counts.ts';
+import type { IterationType } from '../transcripts/iteration-types.ts';
 /**
  * What a report over transcript usage answers: daily, weekly, monthly, per session, and
  * 5-hour blocks. The JSON form is a stable schema ("takt.report/1", documented in
@@ -55,4 +56,10 @@ export interface Report {
   price_table: { effective: string };
   rows: Array<ReportRow & Record<string, unknown>>;
   totals: Sums;
+  /**
+   * The totals by part of a response (docs/limits.md, "Iterations counted once"): `message`,
+   * and `compaction`, `advisor_message`, `other` when `usage.iterations[]` named them. They add
+   * up to `totals`.
+   */
+  iterations: Partial<Record<IterationType, Sums>>;
 }

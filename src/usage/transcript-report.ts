@@ -1,10 +1,16 @@
 import { RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
 import type { PriceTable } from '../pricing/price-table.ts';
+import {
+  ITERATION_MASK,
+  ITERATION_SHIFT,
+  ITERATION_TYPES,
+  type IterationType,
+} from '../transcripts/iteration-types.ts';
 import type { UsageTable } from '../transcripts/usage-table.ts';
 import { blockRow, blockTotal } from './block-report.ts';
 import { GroupSums } from './group-sums.ts';
 import { type LocalDate, localDateIn, weekOf } from './local-time.ts';
-import type { Report, ReportOptions, ReportRow } from './report-types.ts';
+import type { Report, ReportOptions, ReportRow, Sums } from './report-types.ts';
 import { modelRates } from './row-costs.ts';
 import { sessionBlocks } from './session-blocks.ts';
 
@@ -31,7 +37,13 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
       sums.addRows(block.rows, new Int32Array(block.rows.length).fill(group));
       rows.push(blockRow(block, sums.row(group, priced, options.breakdown), options.now, limit));
     }
-    return finish(rows, sums.row(undefined, priced, false), prices, options);
+    return finish(
+      rows,
+      sums.row(undefined, priced, false),
+      prices,
+      options,
+      iterationSums(table, rates, priced, selected),
+    );
   }
   const groups = new Map<string, number>();
   const keyOf = groupKey(table, options, localDate);
@@ -83,10 +95,52 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
         options.kind satisfies 'blocks';
     }
   }
-  return finish(rows, sums.row(undefined, priced, false), prices, options);
+  return finish(
+    rows,
+    sums.row(undefined, priced, false),
+    prices,
+    options,
+    iterationSums(table, rates, priced, selected),
+  );
 }
 
-function finish(rows: Report['rows'], totals: ReportRow, prices: PriceTable, options: ReportOptions): Report {
+/**
+ * The totals by part of a response (`usage.iterations[]` types: message, compaction,
+ * advisor_message, other), only the parts present. When no row is an iteration (the common
+ * case, one pass over the flags tells) the message part is the totals: no second sum.
+ */
+function iterationSums(
+  table: UsageTable,
+  rates: Float64Array,
+  priced: boolean[],
+  selected: Uint32Array,
+): (totals: Sums) => Partial<Record<IterationType, Sums>> {
+  const flags = table.columns.flags;
+  let any = false;
+  for (let i = 0; i < selected.length && !any; i++)
+    any = ((flags[selected[i] as number] as number) & ITERATION_MASK) !== 0;
+  if (!any) return (totals) => (totals.responses > 0 ? { message: totals } : {});
+  const sums = new GroupSums(table, rates);
+  for (let i = 0; i < ITERATION_TYPES.length; i++) sums.addGroup();
+  const groupOf = new Int32Array(selected.length);
+  for (let i = 0; i < selected.length; i++)
+    groupOf[i] = ((flags[selected[i] as number] as number) & ITERATION_MASK) >>> ITERATION_SHIFT;
+  sums.addRows(selected, groupOf);
+  const out: Partial<Record<IterationType, Sums>> = {};
+  ITERATION_TYPES.forEach((type, group) => {
+    const { models: _models, breakdown: _breakdown, ...part } = sums.row(group, priced, false);
+    if (part.responses > 0) out[type] = part;
+  });
+  return () => out;
+}
+
+function finish(
+  rows: Report['rows'],
+  totals: ReportRow,
+  prices: PriceTable,
+  options: ReportOptions,
+  iterations: (totals: Sums) => Partial<Record<IterationType, Sums>>,
+): Report {
   const { models: _models, breakdown: _breakdown, ...sums } = totals;
   return {
     schema: 'takt.report/1',
@@ -99,6 +153,7 @@ function finish(rows: Report['rows'], totals: ReportRow, prices: PriceTable, opt
     price_table: { effective: prices.effective },
     rows,
     totals: sums,
+    iterations: iterations(sums),
   };
 }
 

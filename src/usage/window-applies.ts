@@ -14,7 +14,7 @@ export function whyWindowAbsent(
   officials: readonly OfficialObservation[],
   now: number,
 ): string | null {
-  if (isBucket(kind)) return null;
+  if (isBucket(kind) || kind === 'spend_limit') return null; // both exist only once seen
   if (!planWindows(plan).includes(kind)) return `${windowAbsentText(kind)} (${planLabel(plan)})`;
   if (!isReported(kind)) return null;
   const readings = latestReadings(officials, now, 2);
@@ -43,7 +43,7 @@ function latestReadings(officials: readonly OfficialObservation[], now: number, 
     r.windows.add(o.window);
   }
   return [...byKey.values()]
-    .filter((r) => [...r.windows].some((w) => !isBucket(w)))
+    .filter((r) => [...r.windows].some((w) => !isBucket(w) && w !== 'spend_limit'))
     .sort((a, b) => b.at - a.at)
     .slice(0, count);
 }

@@ -314,7 +314,10 @@ export function windowKinds(
   const add = (k: WindowKind) => {
     if (isBucket(k)) kinds.add(k);
   };
-  for (const o of officials) add(o.window);
+  for (const o of officials) {
+    add(o.window);
+    if (o.window === 'spend_limit') kinds.add(o.window); // a spend limit exists once a reading shows one
+  }
   for (const e of events) add(e.window);
   for (const k of Object.keys(limits ?? {})) add(k as WindowKind);
   return inDisplayOrder(kinds);

@@ -129,6 +129,9 @@ export interface WindowFigure {
   /** Where usage would be if spread evenly over the window (pace). */
   expected_pct?: number | null;
   forecast?: ForecastWindow;
+  /** The spend_limit window only: the budget in dollars and its period ("monthly"). */
+  limit_usd?: number | null;
+  period?: string | null;
 }
 
 /** Usage that arrived before its account was known (GET /api/me/usage `unlinked`). */

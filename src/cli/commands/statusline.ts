@@ -16,6 +16,7 @@ import {
   modelName,
   render,
   shortLine,
+  spendLimitText,
   usd,
 } from '../statusline/render-status-line.ts';
 import { sessionFiles } from '../statusline/session-files.ts';
@@ -38,8 +39,10 @@ Claude Code's status line. In ~/.claude/settings.json:
   "statusLine": { "type": "command", "command": "takt statusline" }
 
 Placeholders: {model} {session_cost} {today_cost} {five_hour} {five_hour_reset}
-{seven_day} {context} {session_tokens} {official}. Segments separated by " | " that come
-out empty are dropped.
+{seven_day} {spend_limit} {context} {session_tokens} {official}. Segments separated by " | "
+that come out empty are dropped.
+  {spend_limit}     the spend limit Claude Code sends (rate_limits.spend_limit), e.g.
+                    104% $520.98/$500.00; may pass 100%
   {session_tokens}  all tokens of this session, e.g. 7.0M
   {official}        official percentages, e.g. 5h:36% 7d:20%: Claude Code's own, else the
                     latest kept (the status line's, or takt usage official's)
@@ -87,6 +90,7 @@ function statusLine(input: StatusInput, args: string[]): string {
     five_hour: '',
     five_hour_reset: '',
     seven_day: '',
+    spend_limit: spendLimitText(input.rate_limits?.spend_limit, now),
     context: contextUse(input),
     session_tokens: '',
     official: format.includes('{official}') ? officialPercentages(home, input, now) : '',

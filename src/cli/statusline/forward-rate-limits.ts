@@ -14,7 +14,11 @@ export const FORWARD_MS = 60_000;
  */
 export function forwardRateLimits(home: string, input: StatusInput, capturedAt: number, env: NodeJS.ProcessEnv): void {
   const limits = input.rate_limits;
-  if (limits === undefined || (limits.five_hour === undefined && limits.seven_day === undefined)) return;
+  if (
+    limits === undefined ||
+    (limits.five_hour === undefined && limits.seven_day === undefined && limits.spend_limit === undefined)
+  )
+    return;
   const marker = join(home, 'official-forward.at');
   const last = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (Date.now() - last < FORWARD_MS) return;

@@ -8,13 +8,25 @@ import type { StatusInput } from './status-input.ts';
  */
 export function keepRateLimits(home: string, input: StatusInput, now: number): void {
   const limits = input.rate_limits;
-  if (limits === undefined || (limits.five_hour === undefined && limits.seven_day === undefined)) return;
+  if (
+    limits === undefined ||
+    (limits.five_hour === undefined && limits.seven_day === undefined && limits.spend_limit === undefined)
+  )
+    return;
   const file = join(home, 'rate-limits.json');
-  const next = { five_hour: limits.five_hour ?? null, seven_day: limits.seven_day ?? null };
+  const next = {
+    five_hour: limits.five_hour ?? null,
+    seven_day: limits.seven_day ?? null,
+    spend_limit: limits.spend_limit ?? null,
+  };
   try {
-    const previous = JSON.parse(readFileSync(file, 'utf8')) as { five_hour: unknown; seven_day: unknown };
-    if (JSON.stringify({ five_hour: previous.five_hour, seven_day: previous.seven_day }) === JSON.stringify(next))
-      return;
+    const previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const before = {
+      five_hour: previous.five_hour,
+      seven_day: previous.seven_day,
+      spend_limit: previous.spend_limit ?? null,
+    };
+    if (JSON.stringify(before) === JSON.stringify(next)) return;
   } catch {
     // none yet, or unreadable: write a fresh one
   }

@@ -1,8 +1,8 @@
-import type { StatusInput } from './status-input.ts';
+import type { SpendWindow, StatusInput } from './status-input.ts';
 
 /** The line shown when no format is given (also in `takt statusline --help`). */
 export const DEFAULT_FORMAT =
-  '{model} | {session_cost} session | {today_cost} today | 5h {five_hour} {five_hour_reset} | 7d {seven_day} | ctx {context}';
+  '{model} | {session_cost} session | {today_cost} today | 5h {five_hour} {five_hour_reset} | 7d {seven_day} | spend {spend_limit} | ctx {context}';
 
 /**
  * Fills the format's placeholders: segments separated by " | " that come out empty are
@@ -25,6 +25,19 @@ export function render(format: string, values: Record<string, string>): string {
     })
     .filter((s) => s !== '')
     .join(' | ');
+}
+
+/**
+ * The spend limit as Claude Code sent it: "104% $520.98/$500.00", or the percentage alone
+ * (before 2.1.284); '' without one or once its reset has passed.
+ */
+export function spendLimitText(w: SpendWindow | undefined, now: number): string {
+  if (typeof w?.used_percentage !== 'number') return '';
+  if (typeof w.resets_at === 'number' && w.resets_at * 1000 <= now) return '';
+  const pct = `${Math.round(w.used_percentage)}%`;
+  return typeof w.used_usd === 'number' && typeof w.limit_usd === 'number'
+    ? `${pct} ${usd(w.used_usd)}/${usd(w.limit_usd)}`
+    : pct;
 }
 
 /** What is left when anything fails: the model and the session cost Claude Code sent. */

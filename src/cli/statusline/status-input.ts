@@ -6,6 +6,13 @@ export interface Window {
   resets_at?: number;
 }
 
+/** `rate_limits.spend_limit` (2.1.251; dollars and period from 2.1.284): may pass 100 %. */
+export interface SpendWindow extends Window {
+  used_usd?: number;
+  limit_usd?: number;
+  period?: string;
+}
+
 export interface StatusInput {
   session_id?: string;
   transcript_path?: string;
@@ -16,7 +23,7 @@ export interface StatusInput {
     context_window_size?: number;
     current_usage?: Record<string, number>;
   };
-  rate_limits?: { five_hour?: Window; seven_day?: Window };
+  rate_limits?: { five_hour?: Window; seven_day?: Window; spend_limit?: SpendWindow };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTime } from '../../official/parse-official-usage.ts';
+import { readTime, spendFiguresOf } from '../../official/parse-official-usage.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { DEFAULT_WEEKLY_RESET, type EvaluatedAccount, LOOKBACK_MS } from '../../queries/account-limits.ts';
 import type { AccountRow } from '../../store/accounts.ts';
@@ -88,8 +88,11 @@ function keptRateLimits(home: string): OfficialObservation[] {
   const at = readTime(kept.captured_at);
   if (at === undefined) return [];
   const out: OfficialObservation[] = [];
-  for (const window of ['five_hour', 'seven_day'] as const) {
-    const w = kept[window] as { used_percentage?: unknown; resets_at?: unknown } | null | undefined;
+  for (const window of ['five_hour', 'seven_day', 'spend_limit'] as const) {
+    const w = (kept as Record<string, unknown>)[window] as
+      | { used_percentage?: unknown; resets_at?: unknown }
+      | null
+      | undefined;
     if (!w || typeof w.used_percentage !== 'number') continue;
     out.push({
       at,
@@ -97,6 +100,7 @@ function keptRateLimits(home: string): OfficialObservation[] {
       utilization: w.used_percentage,
       resetsAt: readTime(w.resets_at) ?? null,
       source: 'statusline',
+      ...(window === 'spend_limit' ? { spend: spendFiguresOf(w) } : {}),
     });
   }
   return out;

@@ -107,6 +107,7 @@ function LimitBar(props: { name: string; windowKey: string; w: WindowFigure; uni
         <strong>{pct === null ? 'no limit known' : fmtPct(pct)}</strong>
       </div>
       <div class="limit-meta">
+        {w.period ? <span class="limit-period">{w.period} budget</span> : null}
         <span>{fmtResetsIn(new Date(w.resets_at), new Date(now))}</span>
         {expected === undefined ? null : <span>even pace {fmtPct(expected)}</span>}
         {words ? <span class={`forecast forecast-${w.forecast?.verdict ?? 'ok'}`}>{words}</span> : null}
@@ -237,7 +238,7 @@ export function AccountCard(props: {
       ) : null}
       {orderedWindows(a.windows).map(([key, w]) =>
         applies(w) ? (
-          <LimitBar key={key} name={w.label} windowKey={key} w={w} unit={a.unit} now={props.now} />
+          <LimitBar key={key} name={w.label} windowKey={key} w={w} unit={w.unit ?? a.unit} now={props.now} />
         ) : (
           <AbsentLine key={key} windowKey={key} w={w} />
         ),
