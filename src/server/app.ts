@@ -11,6 +11,7 @@ import { registerAuditRoutes } from './routes/audit/index.ts';
 import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerEventsRoute } from './routes/events/events-route.ts';
+import { registerExportRoutes } from './routes/export/index.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
 import { registerManualRoutes } from './routes/manual/index.ts';
 import { registerMeRoutes } from './routes/me/index.ts';
@@ -85,6 +86,7 @@ export function createApp(ctx: AppContext): Hono {
 
   registerUsageRoutes(app, ctx);
   registerMeRoutes(app, ctx);
+  registerExportRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
