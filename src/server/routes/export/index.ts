@@ -2,13 +2,13 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { csvText } from '../../../lib/csv-text.ts';
 import { TaktError } from '../../../lib/errors.ts';
+import { loadPriceTable } from '../../../pricing/price-table.ts';
 import { EXPORT_COLUMNS, type ExportUser, exportLevels, exportUsage } from '../../../queries/export-usage.ts';
 import { listUsers } from '../../../store/users.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
 import { monthlyWindow } from '../../../usage/windows.ts';
 import type { AppContext } from '../../app-context.ts';
 import { requireAdmin, requireCaller } from '../../authenticate.ts';
-import { pricesFor } from '../limits/prices.ts';
 
 const isoTime = (name: string) =>
   z
@@ -66,7 +66,8 @@ export function registerExportRoutes(app: Hono, ctx: AppContext): void {
       to,
       level,
       timeZone: tz,
-      prices: pricesFor(ctx.config.home),
+      // Read once per export (a file read; an export is long). On main, ctx.prices replaces this.
+      prices: loadPriceTable(ctx.config.home),
     });
     return streamPages(c, pages, {
       format,
