@@ -113,7 +113,7 @@ async function exportOnce(rows, format) {
   let lines = 0;
   for await (const chunk of r.body) {
     bytes += chunk.length;
-    for (const b of chunk) if (b === 10) lines++;
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
   }
   clearInterval(sampler);
   peak = Math.max(peak, memory().rss);

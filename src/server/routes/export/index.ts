@@ -69,7 +69,9 @@ export function registerExportRoutes(app: Hono, ctx: AppContext): void {
       // Read once per export (a file read; an export is long). On main, ctx.prices replaces this.
       prices: loadPriceTable(ctx.config.home),
     });
-    return streamPages(c, pages, {
+    // The first page is read before answering: a store that fails at once is a proper error status.
+    const first = await pages.next();
+    return streamPages(c, first, pages, {
       format,
       columns,
       filename: `takt-usage-${level}-${new Date(from).toISOString().slice(0, 10)}.${format}`,
@@ -78,20 +80,23 @@ export function registerExportRoutes(app: Hono, ctx: AppContext): void {
 }
 
 /**
- * The pages as a streamed body: pulled one page at a time as the client reads (backpressure),
+ * The pages (the first already read) as a streamed body: pulled one page at a time as the client reads (backpressure),
  * so memory holds a page, not the export. A failure after the first byte can no longer change
  * the status: the stream is cut, which clients see as a truncated download.
  */
 function streamPages(
   c: Context,
+  first: IteratorResult<object[]>,
   pages: AsyncGenerator<object[]>,
   o: { format: 'csv' | 'jsonl'; columns: string[]; filename: string },
 ): Response {
   const encoder = new TextEncoder();
   let headerSent = false;
+  let pending: IteratorResult<object[]> | undefined = first;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await pages.next();
+      const next = pending ?? (await pages.next());
+      pending = undefined;
       if (next.done) {
         if (o.format === 'csv' && !headerSent) controller.enqueue(encoder.encode(csvText([], o.columns, true)));
         controller.close();
