@@ -13,6 +13,7 @@ const commands: Record<CommandName, () => Promise<{ run(args: string[]): Promise
   validate: () => import('./cli/commands/validate.ts'),
   admin: () => import('./cli/commands/admin.ts'),
   report: () => import('./cli/commands/report.ts'),
+  export: () => import('./cli/commands/export.ts'),
   statusline: () => import('./statusline.ts'),
   pricing: () => import('./cli/commands/pricing.ts'),
   watch: () => import('./cli/commands/watch.ts'),

@@ -147,6 +147,9 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/events': { request: () => ['GET', '/api/events'], anon: 401 },
   'GET /api/me/sessions': { request: () => ['GET', '/api/me/sessions'], anon: 401 },
+  // Own usage for anyone signed in; scope=team only for admins.
+  'GET /api/export': { request: () => ['GET', `/api/export?${range}&scope=team`], anon: 401, bob: 403 },
+  'GET /api/me/activity': { request: () => ['GET', `/api/me/activity?${range}&scope=team`], anon: 401, bob: 403 },
   'GET /api/me/machines': { request: () => ['GET', '/api/me/machines'], anon: 401 },
   'GET /api/admin/users': { request: () => ['GET', '/api/admin/users'], anon: 401, bob: 403 },
   'POST /api/admin/users': {

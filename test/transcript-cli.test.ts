@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadShippedPriceTable } from '../src/pricing/price-table.ts';
 import { assistant, claudeDir, jsonl } from './support/transcript-lines.ts';
@@ -119,6 +120,55 @@ describe('takt report', () => {
       unpriced_models: ['claude-mystery-9'],
       responses: 4,
     });
+  });
+
+  it("--csv: RFC 4180 read back with csv-parse, the export's columns, exact tokens per period and model", () => {
+    const r = takt(env, ['report', 'daily', '--csv', '--breakdown']);
+    expect(r.code).toBe(0);
+    const rows = parse(r.stdout, { columns: true });
+    expect(rows).toEqual([
+      {
+        time: '2026-11-20',
+        session: '',
+        model: 'claude-sonnet-4-5-20250929',
+        input_tokens: '3000',
+        output_tokens: '1500',
+        cache_read_tokens: '0',
+        cache_creation_tokens: '0',
+        list_cost_usd: '0.0315',
+        source: 'transcript',
+      },
+      {
+        time: '2026-11-21',
+        session: '',
+        model: 'claude-haiku-4-5-20251001',
+        input_tokens: '100',
+        output_tokens: '100',
+        cache_read_tokens: '0',
+        cache_creation_tokens: '1000',
+        list_cost_usd: '0.0026',
+        source: 'transcript',
+      },
+      {
+        time: '2026-11-21',
+        session: '',
+        model: 'claude-mystery-9',
+        input_tokens: '50',
+        output_tokens: '50',
+        cache_read_tokens: '0',
+        cache_creation_tokens: '0',
+        list_cost_usd: '',
+        source: 'transcript',
+      },
+    ]);
+    const sessions: Record<string, string>[] = parse(takt(env, ['report', 'session', '--csv']).stdout, {
+      columns: true,
+    });
+    expect(sessions.map((s) => [s.time, s.session, s.input_tokens])).toEqual([
+      ['2026-11-20T09:30:00.000Z', 's1', '3000'],
+      ['2026-11-21T10:00:00.000Z', 's2', '150'],
+    ]);
+    expect(takt(env, ['report', 'daily', '--csv', '--json']).code).toBe(2);
   });
 
   it('--breakdown gives per-model rows, an unknown model with cost null', () => {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { type ErrorCode, errorCodes, TaktError } from './errors.ts';
 
@@ -144,4 +145,49 @@ export function postJson<T>(server: string, path: string, body: unknown, token?:
 
 export function getJson<T>(server: string, path: string, token?: string): Promise<ServerAnswer<T>> {
   return requestJson<T>({ server, path, method: 'GET', token });
+}
+
+/**
+ * A GET whose answer may be long (an export): on 2xx the body is piped into `into` as it
+ * arrives (the timeout covers only the wait for the answer's head); otherwise the server's
+ * error as a TaktError. Throws ServerAway when no answer came.
+ */
+export async function downloadFromServer(
+  r: Omit<ServerRequest, 'method' | 'body' | 'gzip' | 'retries'>,
+  into: NodeJS.WritableStream,
+): Promise<void> {
+  const server = r.server.replace(/\/+$/, '');
+  const timeoutMs = r.timeoutMs ?? 15_000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  let answer: Response;
+  try {
+    answer = await fetch(`${server}${r.path}`, {
+      headers: r.token ? { authorization: `Bearer ${r.token}` } : {},
+      signal: controller.signal,
+    });
+  } catch (error) {
+    throw new ServerAway(`cannot reach ${server} (${(error as Error).message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (answer.status >= 300) {
+    const text = await answer.text().catch(() => '');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (answer.status >= 500) throw new ServerAway(`${server} answered ${answer.status}`);
+    }
+    throw serverError({ status: answer.status, body });
+  }
+  if (!answer.body) return;
+  try {
+    // Written chunk by chunk, waiting for 'drain': memory holds a chunk, whatever the size.
+    for await (const chunk of answer.body as AsyncIterable<Uint8Array>) {
+      if (!into.write(chunk)) await once(into, 'drain');
+    }
+  } catch (error) {
+    throw new ServerAway(`${server} cut the answer short (${(error as Error).message}): run it again`);
+  }
 }

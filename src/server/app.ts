@@ -11,8 +11,10 @@ import { registerAuditRoutes } from './routes/audit/index.ts';
 import { registerAuthRoutes } from './routes/auth/index.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { registerEventsRoute } from './routes/events/events-route.ts';
+import { registerExportRoutes } from './routes/export/index.ts';
 import { registerLimitsRoutes } from './routes/limits/index.ts';
 import { registerManualRoutes } from './routes/manual/index.ts';
+import { registerActivityRoutes } from './routes/me/activity.ts';
 import { registerMeRoutes } from './routes/me/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
@@ -85,6 +87,8 @@ export function createApp(ctx: AppContext): Hono {
 
   registerUsageRoutes(app, ctx);
   registerMeRoutes(app, ctx);
+  registerExportRoutes(app, ctx);
+  registerActivityRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);

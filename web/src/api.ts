@@ -236,3 +236,30 @@ export interface MachineRow {
   tokens_today: number;
   cost_usd_today: number;
 }
+
+/** GET /api/me/activity: Claude Code's activity metrics (docs/api.md, "Activity"). */
+export interface ActivityTotals {
+  sessions: number;
+  active_seconds: { user: number; cli: number };
+  lines: { added: number; removed: number };
+  commits: number;
+  pull_requests: number;
+  edit_decisions: Record<string, { accept: number; reject: number }>;
+}
+
+export function activity(from: Date, to: Date): Promise<{ totals: ActivityTotals }> {
+  const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+  return api('GET', `/api/me/activity?${q}`);
+}
+
+/** A link that downloads usage as CSV (GET /api/export; the session cookie authorises it). */
+export function exportCsvHref(from: Date, to: Date, level: 'request' | 'session' | 'day'): string {
+  const q = new URLSearchParams({
+    format: 'csv',
+    from: from.toISOString(),
+    to: to.toISOString(),
+    level,
+    tz: timeZone(),
+  });
+  return `/api/export?${q}`;
+}

@@ -6,6 +6,7 @@ import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local
 import type { Report, ReportKind, ReportRow } from '../../usage/report-types.ts';
 import { buildReport } from '../../usage/transcript-report.ts';
 import { formatCount, formatTable, formatUsd } from '../format-table.ts';
+import { reportCsv } from '../report-csv.ts';
 
 const help = `takt report <daily|weekly|monthly|session|blocks> [options]
 
@@ -14,6 +15,8 @@ response is counted once; costs come from takt's dated price table.
 
 Options:
   --json                 machine-readable output (schema takt.report/1, docs/reports.md)
+  --csv                  CSV (RFC 4180): time, session, model, the four token types,
+                         list_cost_usd, source; one row per period (per model with --breakdown)
   --since YYYY-MM-DD     first day to include (local date in --timezone)
   --until YYYY-MM-DD     last day to include
   --timezone TZ          IANA zone for days, weeks and months (default: this machine's)
@@ -34,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       json: { type: 'boolean' },
+      csv: { type: 'boolean' },
       since: { type: 'string' },
       until: { type: 'string' },
       timezone: { type: 'string' },
@@ -87,11 +91,17 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     return bad((error as Error).message);
   }
+  if (values.json && values.csv) return bad('choose one of --json and --csv');
   if (since !== undefined && until !== undefined && since > until)
     return bad(`--since ${since} is after --until ${until}`);
 
   const home = defaultHome();
-  const loaded = await loadTranscriptUsage({ env: process.env, home, dirs: values.dir, progress: !values.json });
+  const loaded = await loadTranscriptUsage({
+    env: process.env,
+    home,
+    dirs: values.dir,
+    progress: !values.json && !values.csv,
+  });
   const report = buildReport(loaded.index.table, loadPriceTable(home), {
     kind,
     timeZone,
@@ -106,6 +116,8 @@ export async function run(args: string[]): Promise<number> {
   const skipped = loaded.index.files.summaries().reduce((n, f) => n + f.skippedCount, 0);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...report, skipped_lines: skipped }, null, 2)}\n`);
+  } else if (values.csv) {
+    process.stdout.write(reportCsv(report));
   } else {
     if (loaded.projectDirs.length === 0) {
       process.stderr.write(

@@ -2,7 +2,9 @@ import { useState } from 'preact/hooks';
 import {
   type AccountSettings,
   type AccountUsage,
+  activity,
   api,
+  exportCsvHref,
   type MachineRow,
   type Pace,
   timeZone,
@@ -112,7 +114,10 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
       ]),
     [props.tick, f.account, f.machine],
   );
+  const week = useLoad(() => activity(startOfWeek(now), now), [props.tick]);
   const names = ['Today', 'This week', 'This month'];
+  const a = week.data?.totals;
+  const weekCost = totals.data?.[1]?.totals.cost_usd;
   return (
     <div class="totals">
       {names.map((name, i) => {
@@ -125,6 +130,21 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
           </div>
         );
       })}
+      <div class="card total" data-testid="activity-week">
+        <h3>Activity this week</h3>
+        <p class="big">
+          {a
+            ? `${fmtInt(a.lines.added + a.lines.removed)} lines, ${fmtInt(a.commits)} commits, ${fmtInt(a.pull_requests)} PRs`
+            : '…'}
+        </p>
+        <p class="muted">
+          {a && a.pull_requests > 0 && weekCost !== undefined
+            ? `${fmtUsd(weekCost / a.pull_requests)} per PR at API prices`
+            : a
+              ? `${fmtInt(a.sessions)} sessions`
+              : ''}
+        </p>
+      </div>
     </div>
   );
 }
@@ -147,6 +167,13 @@ interface Daily {
   byDay: UsageReport;
   byModel: UsageReport;
   byDayModel: UsageReport | undefined;
+}
+
+/** The first day the range shows, at local midnight. */
+function rangeStart(rangeDays: number): Date {
+  const from = startOfDay(new Date());
+  from.setDate(from.getDate() - (rangeDays - 1));
+  return from;
 }
 
 async function loadDaily(rangeDays: number, stack: 'type' | 'model', filter: UsageFilter): Promise<Daily> {
@@ -257,6 +284,9 @@ function UsageSection(props: { tick: number }) {
           </select>
         </label>
         <span class="muted">Days in {zoneName()}</span>
+        <a href={exportCsvHref(rangeStart(range), new Date(), 'day')} download data-testid="usage-csv">
+          Download CSV
+        </a>
       </div>
       <Problem error={daily.error} />
       {d ? (

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type SessionRow } from '../api.ts';
+import { api, exportCsvHref, type SessionRow } from '../api.ts';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtAgo, fmtDuration, fmtInt, fmtPct, fmtUsd, fmtWhen } from '../format.ts';
@@ -83,6 +83,13 @@ export function SessionsPage(props: { tick: number }) {
             <option value={30}>30 days</option>
           </select>
         </label>
+        <a
+          href={exportCsvHref(new Date(now.getTime() - days * 86_400_000), now, 'session')}
+          download
+          data-testid="sessions-csv"
+        >
+          Download CSV
+        </a>
         <span class="muted">
           Context: the last request's input + cache reads + cache writes against the model's window (1,000,000 tokens
           for [1m] models or a request past 200,000 tokens, else 200,000 tokens).

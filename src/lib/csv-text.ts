@@ -1,0 +1,25 @@
+import { stringify } from 'csv-stringify/sync';
+
+/**
+ * Rows as CSV text per RFC 4180 (csv-stringify quotes fields holding a comma, a quote or a
+ * line break, doubles quotes, ends lines with CRLF). Numbers are written with `.` decimals and
+ * never in exponent notation (a spreadsheet reads 1e-7 as text); null is an empty field.
+ * `header`: whether this chunk starts the file (a stream writes the header once).
+ */
+export function csvText(rows: readonly Record<string, unknown>[], columns: readonly string[], header: boolean): string {
+  return stringify(rows as Record<string, unknown>[], {
+    header,
+    columns: [...columns],
+    record_delimiter: '\r\n',
+    // With CRLF records a lone LF would go unquoted: quote every field holding either.
+    quoted_match: /[\r\n]/,
+    cast: { number: plainDecimal, boolean: (b) => (b ? 'true' : 'false') },
+  });
+}
+
+/** A number in plain decimal notation, at most 10 fractional digits (costs), no trailing zeros. */
+export function plainDecimal(n: number): string {
+  if (Number.isInteger(n)) return n.toString();
+  const s = n.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
+  return s === '-0' ? '0' : s;
+}
