@@ -18,18 +18,21 @@ import { accountLabel } from './limits-view.ts';
  * them (queries/account-limits.ts: the same answers as /api/me/usage), its tokens and costs
  * over its whole history counted once across sources, and every machine's last data time.
  *
- * A scrape must stay fast with hundreds of accounts while evaluating one takes milliseconds, so
- * each user's figures are kept between scrapes and computed again only when they may have
- * changed: the user's data changed (`markChanged`, fed by the app's change seam on every
- * replica), a window of theirs reset, or they are older than MAX_AGE_MS (forecasts move with
- * the clock; account settings publish no change). A scrape refreshes such users within
- * REFRESH_BUDGET_MS and serves the others' previous figures while they are refreshed after it;
- * a user never seen is always computed before the answer. Machines are read on every scrape.
+ * A scrape must stay fast with hundreds of accounts while evaluating one user takes tens to
+ * hundreds of milliseconds (docs/benchmarks.md, "Prometheus scrape"), so each user's figures are
+ * kept between scrapes and computed again only when they may have changed: the user's data
+ * changed (`markChanged`, fed by the change seam on every replica),
+ * a window of theirs reset, their accounts' settings differ, or they are older than MAX_AGE_MS
+ * (forecasts move with the clock). A scrape queues the users due, never-seen ones first, for a
+ * refresher that works through them one at a time in the background, waits for it at most
+ * REFRESH_BUDGET_MS, and answers with what is computed: the rest show their previous figures (a
+ * user never computed yet is missing until the refresher reaches them, after a restart). Machines
+ * are read on every scrape.
  */
 
 /** Figures older than this are computed again (forecasts and verdicts move with time). */
-export const MAX_AGE_MS = 60_000;
-/** Time a scrape spends refreshing users before it answers with the rest's previous figures. */
+export const MAX_AGE_MS = 5 * 60_000;
+/** How long a scrape waits for the refresh it started before answering with the previous figures of the rest. */
 export const REFRESH_BUDGET_MS = 100;
 
 export type TokenType = 'input' | 'output' | 'cache_read' | 'cache_creation';
@@ -77,6 +80,12 @@ export interface MetricsSnapshot {
   machines: MachineMetrics[];
 }
 
+interface Due {
+  userId: string;
+  email: string;
+  rows: AccountRow[];
+}
+
 interface CachedUser {
   at: number;
   /** The earliest reset among the user's windows: the figures are recomputed from then on. */
@@ -91,6 +100,8 @@ export class LimitsMetrics {
   readonly #prices: () => PriceTable;
   readonly #users = new Map<string, CachedUser>();
   readonly #changed = new Set<string>();
+  /** Users to refresh, in order; each scrape replaces it with what is due then. */
+  #queue: Due[] = [];
   #background: Promise<void> | undefined;
 
   constructor(db: Db, prices: () => PriceTable) {
@@ -123,7 +134,7 @@ export class LimitsMetrics {
     }
     for (const id of this.#users.keys()) if (!byUser.has(id)) this.#users.delete(id);
 
-    const due: [string, AccountRow[]][] = [];
+    const due: Due[] = [];
     for (const [userId, rows] of byUser) {
       const cached = this.#users.get(userId);
       if (
@@ -133,26 +144,22 @@ export class LimitsMetrics {
         now >= cached.nextReset ||
         now - cached.at >= MAX_AGE_MS
       )
-        due.push([userId, rows]);
+        due.push({ userId, email: emails.get(userId) ?? '', rows });
     }
-    // Never seen first (they must be in this answer), then the longest unrefreshed.
-    due.sort(([a], [b]) => (this.#users.get(a)?.at ?? -1) - (this.#users.get(b)?.at ?? -1));
-    const deadline = performance.now() + REFRESH_BUDGET_MS;
-    const later: [string, AccountRow[]][] = [];
-    for (const [userId, rows] of due) {
-      if (this.#users.has(userId) && performance.now() >= deadline) later.push([userId, rows]);
-      else await this.#refresh(userId, emails.get(userId) ?? '', rows, now);
-    }
-    if (later.length > 0 && this.#background === undefined) {
-      this.#background = (async () => {
-        for (const [userId, rows] of later) await this.#refresh(userId, emails.get(userId) ?? '', rows, Date.now());
-      })()
-        .catch(() => {
-          // The next scrape finds these users due again and retries in its own time.
-        })
-        .finally(() => {
-          this.#background = undefined;
-        });
+    // Never seen first (they are missing from the answer), then the longest unrefreshed.
+    due.sort((a, b) => (this.#users.get(a.userId)?.at ?? -1) - (this.#users.get(b.userId)?.at ?? -1));
+    this.#queue = due;
+    if (due.length > 0) {
+      this.#background ??= this.#drain().finally(() => {
+        this.#background = undefined;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#background,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, REFRESH_BUDGET_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
     }
     return {
       accounts: [...byUser.keys()].flatMap((id) => this.#users.get(id)?.accounts ?? []),
@@ -162,6 +169,20 @@ export class LimitsMetrics {
         lastSeenAt: m.last_seen_at,
       })),
     };
+  }
+
+  /** Refreshes the queued users one at a time, yielding between them so scrapes and requests interleave. */
+  async #drain(): Promise<void> {
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next === undefined) return;
+      try {
+        await this.#refresh(next.userId, next.email, next.rows, Date.now());
+      } catch {
+        // The next scrape finds this user due again and retries.
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async #refresh(userId: string, email: string, rows: AccountRow[], now: number): Promise<void> {

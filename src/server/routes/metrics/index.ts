@@ -1,8 +1,7 @@
 import type { Hono } from 'hono';
-import { Registry } from 'prom-client';
 import { LimitsMetrics } from '../../../queries/limits-metrics.ts';
 import type { AppContext } from '../../app-context.ts';
-import { limitsRegistry } from '../../limits-exposition.ts';
+import { limitsExposition } from '../../limits-exposition.ts';
 import { metricsScopeResolver } from '../../metrics-access.ts';
 import { pricesFor } from '../limits/prices.ts';
 
@@ -25,12 +24,12 @@ export function registerMetricsRoute(app: Hono, ctx: AppContext): void {
 
   app.get('/metrics', async (c) => {
     const scope = await scopeOf(c.req.header('authorization'));
-    const health = ctx.metrics.registry;
-    // Both registries are OpenMetrics; merge's types know only the default content type.
-    const registry =
-      scope === 'all'
-        ? Registry.merge([health, limitsRegistry(await limits.snapshot(Date.now()))] as unknown as Registry[])
-        : health;
-    return c.text(await registry.metrics(), 200, { 'content-type': registry.contentType });
+    const registry = ctx.metrics.registry;
+    const health = await registry.metrics();
+    if (scope === 'health') return c.text(health, 200, { 'content-type': registry.contentType });
+    const families = limitsExposition(await limits.snapshot(Date.now()));
+    // One exposition: the server's families, then these, then the `# EOF` OpenMetrics ends with.
+    const body = `${health.replace(/# EOF\n?$/, '')}${families}# EOF\n`;
+    return c.text(body, 200, { 'content-type': registry.contentType });
   });
 }
