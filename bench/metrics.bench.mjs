@@ -11,10 +11,10 @@
 // limits read model looks 36 days back; token and cost counters read the whole history), plus
 // one more account and idle machines up to 2,000.
 //
-// Prints: the first scrape (every user computed), warm scrapes (p50/p95/p99, BENCH_SCRAPES,
-// default 50, one every 200 ms), then scrapes after MAX_AGE (60 s) when every user is due again
-// (each scrape refreshes users for at most 100 ms and serves the others' previous figures while
-// the rest are refreshed after it), the answer's size and series count. The baseline, in the same
+// Prints: scrapes 1 s apart after the start while every user is computed in the background (each
+// scrape waits at most 100 ms for the refresher and answers with what is computed; the same work
+// as when every user's data changed), how long until all 200 accounts are in the answer, then warm
+// scrapes (p50/p95/p99, BENCH_SCRAPES, default 50, one every 200 ms), the answer's size and series. The baseline, in the same
 // run: GET /healthz on the same server. Target: a scrape under 200 ms.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -146,20 +146,38 @@ const summary = (ms) => {
 };
 const f = (n) => n.toFixed(1);
 
-const server = await startServer();
-try {
-  const first = await get(server, '/metrics');
-  const series = first.body.split('\n').filter((l) => l && !l.startsWith('#')).length;
-  const count = (name) => first.body.split('\n').filter((l) => l.startsWith(`${name}{`)).length;
-  const accounts = new Set(
-    first.body
+const accountsIn = (body) =>
+  new Set(
+    body
       .split('\n')
       .filter((l) => l.startsWith('takt_limit_resets_at_seconds{'))
       .map((l) => /account="([^"]*)"/.exec(l)?.[1]),
   ).size;
+
+const server = await startServer();
+try {
+  // Phase 1, after a start: every user is due; scrapes (1 s apart) answer while the refresher
+  // works through them — the same work as when every user's data changed between two scrapes.
+  const started = performance.now();
+  const filling = [];
+  let last;
+  for (;;) {
+    last = await get(server, '/metrics');
+    filling.push({ ms: last.ms, accounts: accountsIn(last.body) });
+    if (accountsIn(last.body) >= ACCOUNTS) break;
+    await sleep(1_000);
+  }
+  const fillSeconds = (performance.now() - started) / 1000;
+  const fm = summary(filling.map((x) => x.ms));
   console.log(
-    `first scrape (every user computed): ${f(first.ms)} ms, ${(first.body.length / 1024).toFixed(0)} KiB, ${series} series; ` +
-      `accounts ${accounts}, machines ${count('takt_machine_last_seen_seconds')}, token series ${count('takt_usage_tokens_total')}`,
+    `while every user is computed (${filling.length} scrapes, 1 s apart, all ${ACCOUNTS} accounts after ${fillSeconds.toFixed(1)} s): ` +
+      `p50 ${f(fm.p50)} / p95 ${f(fm.p95)} / max ${f(fm.max)} ms; accounts seen: ${filling.map((x) => x.accounts).join(' ')}`,
+  );
+  const series = last.body.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  const count = (name) => last.body.split('\n').filter((l) => l.startsWith(`${name}{`)).length;
+  console.log(
+    `the full answer: ${(last.body.length / 1024).toFixed(0)} KiB, ${series} series; accounts ${accountsIn(last.body)}, ` +
+      `machines ${count('takt_machine_last_seen_seconds')}, token series ${count('takt_usage_tokens_total')}`,
   );
   const warm = [];
   const baseline = [];
@@ -172,19 +190,11 @@ try {
   const b = summary(baseline);
   console.log(`warm scrapes (${SCRAPES}): p50 ${f(w.p50)} / p95 ${f(w.p95)} / p99 ${f(w.p99)} / max ${f(w.max)} ms`);
   console.log(`baseline GET /healthz: p50 ${f(b.p50)} / p95 ${f(b.p95)} ms`);
-  console.log('waiting 61 s: every user becomes due (MAX_AGE 60 s) …');
-  await sleep(61_000);
-  const due = [];
-  for (let i = 0; i < 10; i++) {
-    due.push((await get(server, '/metrics')).ms);
-    await sleep(1_000);
-  }
-  console.log(`scrapes once every user is due, 1 s apart: ${due.map(f).join(', ')} ms`);
-  const worst = Math.max(w.p95, ...due);
+  const worst = Math.max(w.p95, fm.p95);
   console.log(
-    `target < ${TARGET_MS} ms per scrape: warm p95 ${f(w.p95)} ms, worst due ${f(Math.max(...due))} ms → ${
+    `target < ${TARGET_MS} ms per scrape: warm p95 ${f(w.p95)} ms, p95 while computing ${f(fm.p95)} ms → ${
       worst < TARGET_MS ? 'met' : 'MISSED'
-    }; first scrape ${f(first.ms)} ms (${first.ms < TARGET_MS ? 'met' : 'over'})`,
+    }`,
   );
 } finally {
   await server.stop();
