@@ -76,8 +76,9 @@ const MATRIX: Record<string, Row> = {
   'GET /healthz': { request: () => ['GET', '/healthz'], anon: 200 },
   // For load balancers: ready once migrations ran (and, on PostgreSQL, LISTEN is up).
   'GET /readyz': { request: () => ['GET', '/readyz'], anon: 200 },
-  // Loopback callers may read /metrics unless a token or TAKT_METRICS_PUBLIC=0 closes it (security.test.ts).
-  'GET /metrics': { request: () => ['GET', '/metrics'], anon: 200 },
+  // Loopback callers may read /metrics' health counters unless a token or TAKT_METRICS_PUBLIC=0
+  // closes it (security.test.ts); a member's token never reads the team's figures (limits-metrics.test.ts).
+  'GET /metrics': { request: () => ['GET', '/metrics'], anon: 200, bob: 403 },
   'GET /api/usage': { request: () => ['GET', `/api/usage?${range}`], anon: 401 },
   'POST /auth/invite': { request: () => ['POST', '/auth/invite', { count: 1 }], anon: 401, bob: 403 },
   // Public by design: they take credentials in the body (a wrong one is 401, an empty body 400).

@@ -1,11 +1,11 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 
 /**
  * The OTLP receivers' counters (exports by outcome, points stored, duplicate and
  * rejected, export duration). They live with ingest, which counts them; the server
  * only owns the registry they are exposed from on GET /metrics.
  */
-export function createIngestMetrics(registry: Registry) {
+export function createIngestMetrics(registry: Registry<RegistryContentType>) {
   const exportsTotal = new Counter({
     name: 'takt_otlp_exports_total',
     help: 'OTLP export requests, by signal, transport and outcome (accepted, partial, rejected)',

@@ -4,7 +4,6 @@ import { isTaktError, toTaktError } from '../lib/errors.ts';
 import type { AppContext } from './app-context.ts';
 import { httpStatusOf } from './http-errors.ts';
 import { localModeStatus, localOwnerOf } from './local-mode.ts';
-import { requireMetricsAccess } from './metrics-access.ts';
 import { handleOtlpHttp, OTLP_PATH } from './otlp-http.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerAuditRoutes } from './routes/audit/index.ts';
@@ -16,6 +15,7 @@ import { registerLimitsRoutes } from './routes/limits/index.ts';
 import { registerManualRoutes } from './routes/manual/index.ts';
 import { registerActivityRoutes } from './routes/me/activity.ts';
 import { registerMeRoutes } from './routes/me/index.ts';
+import { registerMetricsRoute } from './routes/metrics/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
@@ -81,9 +81,7 @@ export function createApp(ctx: AppContext): Hono {
         ),
   );
 
-  app.get('/metrics', requireMetricsAccess(ctx.config), async (c) =>
-    c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType }),
-  );
+  registerMetricsRoute(app, ctx);
 
   registerUsageRoutes(app, ctx);
   registerMeRoutes(app, ctx);

@@ -1,9 +1,12 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, type OpenMetricsContentType, Registry } from 'prom-client';
 import { createIngestMetrics } from '../ingest/ingest-metrics.ts';
 
-/** The registry exposed in Prometheus text format on GET /metrics: process metrics and ingest's counters. */
+/** The registry exposed in OpenMetrics text format on GET /metrics: process metrics and ingest's counters. */
 export function createServerMetrics() {
-  const registry = new Registry();
+  // OpenMetrics text (issue 23), which Prometheus asks for first; merged per scrape with the
+  // per-account families (routes/metrics/), which needs one content type.
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: registry, prefix: 'takt_process_' });
   return { registry, ...createIngestMetrics(registry) };
 }

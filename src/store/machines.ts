@@ -44,3 +44,15 @@ export async function tokenUsageForMachine(
     .execute();
   return rows.map((r) => ({ ...r, tokens: Number(r.tokens) }));
 }
+
+/** Every machine of every user, with its user's email: GET /metrics' takt_machine_last_seen_seconds. */
+export async function listAllMachinesWithUsers(
+  db: Db,
+): Promise<{ host_name: string; email: string; last_seen_at: number }[]> {
+  const rows = await db
+    .selectFrom('machines as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.host_name', 'u.email', 'm.last_seen_at'])
+    .execute();
+  return rows.map((r) => ({ host_name: r.host_name, email: r.email, last_seen_at: Number(r.last_seen_at) }));
+}

@@ -145,3 +145,28 @@ export async function lastAccountOfMachine(db: Db, machineId: string): Promise<s
     .executeTakeFirst();
   return last?.account_id ?? null;
 }
+
+/** A user's usage over its whole history, summed per account, session, model and source (the hourly rollup). */
+export interface UsageTotalRow extends UsageCounts {
+  account_id: string;
+  session_id: string;
+  model: string;
+  source: UsageSource;
+}
+
+export async function loadUsageTotals(db: Db, userId: string): Promise<UsageTotalRow[]> {
+  const rows = await db
+    .selectFrom('usage_hourly')
+    .select((eb) => [
+      'account_id',
+      'session_id',
+      'model',
+      'source',
+      ...USAGE_FIELDS.map((f) => eb.fn.sum<number>(f).as(f)),
+    ])
+    .where('user_id', '=', userId)
+    .groupBy(['account_id', 'session_id', 'model', 'source'])
+    .execute();
+  for (const r of rows) for (const k of USAGE_FIELDS) r[k] = Number(r[k]);
+  return rows;
+}

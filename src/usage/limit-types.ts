@@ -97,7 +97,8 @@ export type UtilizationSource = 'official' | 'calibrated' | 'estimated' | 'confi
 
 export type Confidence = 'low' | 'medium' | 'high';
 
-export type Verdict = 'ok' | 'watch' | 'slow_down' | 'will_hit_cap' | 'limited';
+export const verdicts = ['ok', 'watch', 'slow_down', 'will_hit_cap', 'limited'] as const;
+export type Verdict = (typeof verdicts)[number];
 
 export interface WindowBounds {
   kind: WindowKind;
