@@ -21,7 +21,7 @@ describe.each(dialects)('updateAccount on $name', ({ create }) => {
     store = await openStore(database.url);
     alice = (await insertUser(store.db, { email: 'alice@example.com' })).id;
     bob = (await insertUser(store.db, { email: 'bob@example.com' })).id;
-    account = await ensureAccountByUuid(store.db, alice, 'acc-alice-1', T0);
+    account = (await ensureAccountByUuid(store.db, alice, 'acc-alice-1', T0)) as string;
   });
   afterAll(async () => {
     await store.close();

@@ -3,7 +3,6 @@ import { LimitsMetrics } from '../../../queries/limits-metrics.ts';
 import type { AppContext } from '../../app-context.ts';
 import { limitsExposition } from '../../limits-exposition.ts';
 import { metricsScopeResolver } from '../../metrics-access.ts';
-import { pricesFor } from '../limits/prices.ts';
 
 /**
  * GET /metrics (OpenMetrics text): the server's health to anyone access lets in, and every
@@ -15,7 +14,7 @@ export function registerMetricsRoute(app: Hono, ctx: AppContext): void {
     config: ctx.config,
     roleOfToken: async (token) => (await ctx.tokens.verify(token))?.user.role,
   });
-  const limits = new LimitsMetrics(ctx.store.db, () => pricesFor(ctx.config.home));
+  const limits = new LimitsMetrics(ctx.store.db, () => ctx.prices);
   // Every replica's changes: a user's figures are computed again after their data changed.
   ctx.changes.subscribe(
     (userId) => limits.markChanged(userId),
