@@ -61,7 +61,7 @@ it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 
       .select(['kind', 'window', 'resets_at', 'session_id', 'source', 'accounts.account_uuid'])
       .execute();
   try {
-    await waitFor("the hook's limit event in the store", events, (e) => e.length > 0, 30_000);
+    await waitFor("the hook's limit event in the store", events, (e) => e.length > 0, 60_000);
   } catch (e) {
     const { existsSync } = await import('node:fs');
     const dump: Record<string, unknown> = {};
