@@ -9,13 +9,16 @@ import { startTakt, type TestTakt } from '../support/takt-server.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /**
- * The disk under SQLite fills up (a 6 MB tmpfs as TAKT_HOME): exports are answered 503
+ * The disk under SQLite fills up (a 16 MB tmpfs as TAKT_HOME): exports are answered 503
  * (retryable), never 200 for what was not stored; once space returns ingest resumes by
  * itself and the database passes PRAGMA integrity_check. CI runs as root; elsewhere the
- * mount is refused and the test is skipped, saying so.
+ * mount is refused and the test is skipped, saying so. The tmpfs must hold the whole
+ * database after space returns: 3,000 exports take ~2 MB of database plus a WAL of up to
+ * ~4 MB (1,000 pages before a checkpoint), and a checkpoint cannot run while the database
+ * file has no room to grow (6 MB was too small once rows grew, and ingest stayed 503).
  */
 const dir = mkdtempSync(join(tmpdir(), 'takt-full-'));
-const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', dir]).status === 0;
+const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', dir]).status === 0;
 if (!mounted)
   console.warn(`sqlite-disk-full: skipped, cannot mount a tmpfs on ${dir} (run as root to test a full disk)`);
 let takt: TestTakt;
