@@ -38,20 +38,25 @@ function run(
   command: string,
   args: string[],
   input?: string,
+  pasted = false,
 ): Promise<{ status: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    // With input: one answer per question, as a person types, each sent once the question
-    // (ending in ": ", on the terminal or stderr) is shown, never after a guessed pause.
-    const answers = input?.split('\n');
-    // readline moves the cursor after the question on a terminal (ESC [ n G): not part of it.
-    const asked = (s: string) => s.replace(CURSOR_MOVES, '').endsWith(': ');
+    // With input: one answer per question, as a person types, each sent once its question
+    // ("Input tokens: ", on the terminal or stderr) is shown, never after a guessed
+    // pause. Questions are counted, so output arriving after a question (readline's cursor
+    // moves, the echo of the answer) never sends the next answer early.
+    const answers = pasted ? undefined : input?.split('\n');
+    let answered = 0;
+    const questions = (s: string) =>
+      s.replace(CURSOR_MOVES, '').match(/(tokens(?: \[0\])?|\(optional\)): /g)?.length ?? 0;
     const answerIfAsked = () => {
-      if (answers === undefined || !(asked(out) || asked(err))) return;
+      if (answers === undefined || questions(out) + questions(err) <= answered) return;
       const line = answers.shift();
       if (line === undefined) return;
+      answered += 1;
       child.stdin.write(`${line}\n`);
       if (answers.length === 0) child.stdin.end();
     };
@@ -65,6 +70,8 @@ function run(
     });
     child.on('close', (status) => resolve({ status, out, err }));
     if (input === undefined) child.stdin.end();
+    // Pasted: every answer at once, before any question (lines typed ahead must wait for theirs).
+    else if (pasted) child.stdin.end(`${input}\n`);
   });
 }
 const takt_ = (args: string[], input?: string) => run(process.execPath, [main, ...args], input);
@@ -106,6 +113,17 @@ describe('takt track', () => {
       [5420, 'pairing session'],
       [700, 'by hand'],
     ]);
+  });
+
+  it('keeps answers pasted all at once for their questions', async () => {
+    const command = [process.execPath, main, 'track', ...server()].map((a) => `'${a}'`).join(' ');
+    const r = await run('script', ['-qec', command, '/dev/null'], '701\n81\n\n0\npasted', true);
+    expect(r.out).toMatch(
+      /manual entry \S+ recorded: 782 tokens \(input 701, output 81, cache read 0, cache writes 0\) — pasted/,
+    );
+    expect(r.status).toBe(0);
+    const list = await client.call('GET', '/api/manual-entries');
+    expect(list.body.entries.at(-1)).toMatchObject({ input: 701, output: 81, note: 'pasted' });
   });
 
   it('--account names the account the entry counts toward, and the answer says which', async () => {
@@ -206,9 +224,9 @@ describe('takt sync and the status line’s rate limits', () => {
       'GET',
       '/api/usage?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&group_by=machine',
     );
-    // The manual entries above (5,420 + 700 + 11 input) belong to no machine.
+    // The manual entries above (5,420 + 700 + 701 + 11 input) belong to no machine.
     expect(machines.body.groups.map((g: { key: string; input_tokens: number }) => [g.key, g.input_tokens])).toEqual([
-      ['(unknown)', 6131],
+      ['(unknown)', 6832],
       ['saved-box', 11],
     ]);
   });

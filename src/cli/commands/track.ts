@@ -99,13 +99,25 @@ function accountLine(a: { label: string | null; account_uuid: string | null; cho
   return `counted toward ${name} (${why})\n`;
 }
 
-/** The interactive form: one question per number, Enter for 0 on the optional ones. */
+/**
+ * The interactive form: one question per number, Enter for 0 on the optional ones. Lines
+ * are read through the interface's iterator, which keeps a line typed (or pasted) before its
+ * question is shown for that question; `rl.question` would drop it.
+ */
 async function ask(note: string | undefined): Promise<{ numbers: string[]; note: string | undefined }> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const lines = rl[Symbol.asyncIterator]();
+  const answer = async (prompt: string): Promise<string> => {
+    rl.setPrompt(prompt);
+    rl.prompt();
+    const next = await lines.next();
+    if (next.done) throw new TaktError('bad_request', 'the input ended before every number was given');
+    return String(next.value);
+  };
   try {
     const question = async (label: string, optional: boolean): Promise<string> => {
       for (;;) {
-        const a = (await rl.question(`${label}${optional ? ' [0]' : ''}: `)).trim().replace(/[,_]/g, '');
+        const a = (await answer(`${label}${optional ? ' [0]' : ''}: `)).trim().replace(/[,_]/g, '');
         if (a === '' && optional) return '0';
         if (WHOLE.test(a)) return a;
         process.stderr.write('  a whole number of tokens, please\n');
@@ -117,7 +129,7 @@ async function ask(note: string | undefined): Promise<{ numbers: string[]; note:
       await question('Cache read tokens', true),
       await question('Cache creation tokens', true),
     ];
-    const typed = note ?? (await rl.question('Note (optional): ')).trim();
+    const typed = note ?? (await answer('Note (optional): ')).trim();
     return { numbers, note: typed === '' ? undefined : typed };
   } finally {
     rl.close();
