@@ -36,7 +36,7 @@ ${Object.entries(commandSummaries)
 
 Run 'takt <command> --help' for a command's options. Exit codes: 0 done, 1 failed (or not
 tracking), 2 bad usage or input, 3 server unavailable (try again later), 4 not signed in or
-not allowed.`;
+not allowed (docs/cli.md).`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

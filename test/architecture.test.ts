@@ -41,6 +41,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'install',
     'webhooks',
     'pricing',
+    // The one-person server's refresh reads its machine's transcripts (server/local-transcripts.ts).
+    'transcripts',
   ],
   cli: [
     'lib',

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { commandSummaries } from '../src/cli/command-list.ts';
 
 /** The built CLI's help and its answers to a bad command line: one line naming the problem, exit 2. */
 const main = join(import.meta.dirname, '..', 'dist', 'main.js');
@@ -37,5 +38,79 @@ describe('takt help and usage errors', () => {
     expect(help.stdout).toContain('--token-file PATH');
     expect(help.stdout).toContain('--token-stdin');
     expect(help.stdout).not.toMatch(/[Ss]eed/);
+  });
+
+  const commands = Object.keys(commandSummaries);
+
+  it('takt --help lists every command, each with its one line', async () => {
+    const help = await run(['--help']);
+    for (const [name, summary] of Object.entries(commandSummaries))
+      expect(help.stdout).toContain(`\n  ${name.padEnd(12)}${summary}\n`);
+  });
+
+  it('every command has generated help: its usage, its one line, its options, no internal words', async () => {
+    const helps = await Promise.all(commands.map((c) => run([c, '--help'])));
+    for (const [i, c] of commands.entries()) {
+      const h = helps[i];
+      expect({ c, code: h?.code, stderr: h?.stderr }).toEqual({ c, code: 0, stderr: '' });
+      expect(h?.stdout.startsWith(`takt ${c} `)).toBe(true);
+      expect(h?.stdout).toContain(`\n${commandSummaries[c as keyof typeof commandSummaries]}.\n`);
+      expect(h?.stdout).toContain('\nOptions:\n');
+      expect(h?.stdout).toContain('  --help, -h');
+      expect(h?.stdout).not.toMatch(/[Ss]eed|StopFailure|observation/);
+    }
+  });
+
+  it('an unknown option is one line and exit 2 for every command', async () => {
+    // The subcommand where one is needed, so that the option is what is wrong.
+    const words: Record<string, string[]> = {
+      usage: ['usage', 'official'],
+      hooks: ['hooks', 'install'],
+      service: ['service', 'status'],
+      token: ['token', 'create'],
+      admin: ['admin', 'invite'],
+      pricing: ['pricing', 'show'],
+      report: ['report', 'daily'],
+    };
+    const answers = await Promise.all(commands.map((c) => run([...(words[c] ?? [c]), '--frobnicate'])));
+    for (const [i, c] of commands.entries())
+      expect({ c, ...answers[i] }).toEqual({
+        c,
+        code: 2,
+        stdout: '',
+        stderr: `takt ${c}: unknown option '--frobnicate'; see \`takt ${c} --help\`\n`,
+      });
+  });
+
+  it('an unknown or missing subcommand is one line and exit 2', async () => {
+    expect(await run(['hooks', 'frob'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "takt hooks: unknown subcommand 'frob'; see `takt hooks --help`\n",
+    });
+    expect(await run(['admin', 'webhooks', 'frob'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "takt admin webhooks: unknown subcommand 'frob'; see `takt admin webhooks --help`\n",
+    });
+    expect(await run(['service'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'takt service: name a subcommand: install, uninstall or status; see `takt service --help`\n',
+    });
+  });
+
+  it('every command that takes --token says in its help that ps shows it, and takes a file or stdin', async () => {
+    const withToken = ['watch', 'validate', 'usage', 'sync', 'track', 'hooks', 'setup'];
+    const helps = await Promise.all([
+      ...withToken.map((c) => run([c, '--help'])),
+      run(['admin', 'webhooks', '--help']),
+    ]);
+    for (const h of helps) {
+      expect(h.stdout).toContain('--token T');
+      expect(h.stdout).toContain('visible to every user of this machine in ps');
+      expect(h.stdout).toContain('--token-file PATH');
+      expect(h.stdout).toContain('--token-stdin');
+    }
   });
 });

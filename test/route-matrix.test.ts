@@ -172,6 +172,9 @@ const MATRIX: Record<string, Row> = {
   'DELETE /api/admin/tokens/:id': { request: () => ['DELETE', `/api/admin/tokens/${ids.token}`], anon: 401, bob: 403 },
   // Transcript uploads and manual entries (seed 002's /api/session and /api/delete-session too).
   'POST /api/transcript-usage': { request: () => ['POST', '/api/transcript-usage', { records: [] }], anon: 401 },
+  // Seed 001's refresh reads the server machine's transcripts: only on a one-person local server.
+  'POST /app/claude-usage/refresh': { request: () => ['POST', '/app/claude-usage/refresh'], anon: 401, bob: 403 },
+  'POST /app/claude-usage/refresh/': { request: () => ['POST', '/app/claude-usage/refresh/'], anon: 401, bob: 403 },
   'GET /api/manual-entries': { request: () => ['GET', '/api/manual-entries'], anon: 401 },
   'POST /api/manual-entries': { request: () => ['POST', '/api/manual-entries', { input: 1, output: 1 }], anon: 401 },
   'DELETE /api/manual-entries/:id': {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupHash } from '../transcripts/lookup-hash.ts';
-import type { SyncRecord } from './transcript-records.ts';
+import type { SyncRecord } from '../transcripts/transcript-records.ts';
 
 /** A limit hit read from a transcript, waiting to be posted as a limit event. */
 export interface QueuedHit {

@@ -2,8 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TaktError } from '../lib/errors.ts';
 import { findTranscriptFiles } from '../transcripts/find-transcripts.ts';
+import { mergeRecord, readTranscriptRecords, recordKey, type SyncRecord } from '../transcripts/transcript-records.ts';
 import { loadSyncState, type QueuedHit, type SyncState, saveSyncState, syncStateFile } from './sync-state.ts';
-import { mergeRecord, readTranscriptRecords, recordKey, type SyncRecord } from './transcript-records.ts';
 import { postToServer, ServerAway } from './upload.ts';
 
 export interface SyncOptions {

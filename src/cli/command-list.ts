@@ -12,8 +12,8 @@ export const commandSummaries = {
   statusline: "Claude Code's status line (set by takt hooks install)",
   hooks: "install takt's hooks and status line into Claude Code",
   service: 'run takt serve or takt sync --watch as a background service',
-  token: 'list, create or revoke your API tokens',
-  admin: 'administer users and webhooks on the server machine',
+  token: "create a person's API token, on the server's machine",
+  admin: "invite people (on the server's machine) and manage webhook alerts",
   pricing: 'show or replace the price table',
 } as const;
 

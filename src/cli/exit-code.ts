@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/config-error.ts';
 import { type ErrorCode, isTaktError } from '../lib/errors.ts';
 import { ServerAway } from '../lib/server-client.ts';
+import { usageErrorLine } from './command-errors.ts';
 
 /**
  * The CLI's mapping of the closed error set to exit codes (the HTTP and gRPC mappings are
@@ -36,23 +37,6 @@ export function exitCodeOf(code: ErrorCode): number {
   }
 }
 
-/** Node's parseArgs rejects unknown or malformed options with these codes. */
-function isArgumentError(error: unknown): error is Error {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
-}
-
-/** Node's message in one short line: "unknown option '--x'", "option '--server' needs a value", … */
-function argumentProblem(error: Error): string {
-  const named = /'([^']+)'/.exec(error.message)?.[1] ?? '';
-  const code = (error as { code?: string }).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${named}'`;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument '${named}'`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
-    return `option '${named.split(' ')[0]}' ${/argument missing/.test(error.message) ? 'needs a value' : 'takes no value'}`;
-  return (error.message.split('. ')[0] ?? error.message).replace(/\.$/, '');
-}
-
 /**
  * Runs a command and turns an expected failure into its message on stderr and its exit
  * code, once for every command: a TaktError by its code, an invalid setting (ConfigError,
@@ -67,8 +51,9 @@ export async function runCommand(name: string, run: () => Promise<number>): Prom
       process.stderr.write(`${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (isArgumentError(error)) {
-      process.stderr.write(`takt ${name}: ${argumentProblem(error)}; see \`takt ${name} --help\`\n`);
+    const usage = usageErrorLine(name, error);
+    if (usage !== undefined) {
+      process.stderr.write(usage);
       return EXIT_USAGE;
     }
     if (error instanceof ServerAway && error.message.startsWith('cannot reach')) {

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       webhookSendsPerMinute: 10,
       webhookMaxPerHost: 5,
       accountsPerUserMax: 20,
+      claudeHome: '/home/u',
     });
   });
 

@@ -172,6 +172,12 @@ export const configSchema = z.object({
     .positive('TAKT_ALERT_INTERVAL must be more than 0')
     .default(60),
   /** Open GET /api/events streams on this server, all users together (each holds a socket; issue 22.2). */
+  /**
+   * The server machine's HOME and CLAUDE_CONFIG_DIR: where POST /app/claude-usage/refresh/
+   * finds Claude Code's transcripts and ~/.claude.json (one-person local mode only).
+   */
+  claudeHome: z.string().min(1).optional(),
+  claudeConfigDir: z.string().min(1).optional(),
   liveStreamsMax: z.coerce
     .number({ error: 'TAKT_LIVE_STREAMS_MAX must be a whole number of streams' })
     .int('TAKT_LIVE_STREAMS_MAX must be a whole number of streams')
@@ -218,6 +224,8 @@ export const settingNames: Record<keyof Config, { env: string; flag?: string }> 
   webhookLeaseSeconds: { env: 'TAKT_WEBHOOK_LEASE' },
   alertIntervalSeconds: { env: 'TAKT_ALERT_INTERVAL' },
   liveStreamsMax: { env: 'TAKT_LIVE_STREAMS_MAX' },
+  claudeHome: { env: 'HOME' },
+  claudeConfigDir: { env: 'CLAUDE_CONFIG_DIR' },
   // No flag: a secret on the command line is visible to every user in ps.
   secretKey: { env: 'TAKT_SECRET_KEY' },
   webhookMaxEndpoints: { env: 'TAKT_WEBHOOK_MAX_ENDPOINTS' },
@@ -266,6 +274,8 @@ export function loadConfig(
     webhookLeaseSeconds: env.TAKT_WEBHOOK_LEASE,
     alertIntervalSeconds: env.TAKT_ALERT_INTERVAL,
     liveStreamsMax: env.TAKT_LIVE_STREAMS_MAX,
+    claudeHome: env.HOME,
+    claudeConfigDir: env.CLAUDE_CONFIG_DIR,
     secretKey: env.TAKT_SECRET_KEY,
     webhookMaxEndpoints: env.TAKT_WEBHOOK_MAX_ENDPOINTS,
     webhookMaxEndpointsAdmin: env.TAKT_WEBHOOK_MAX_ENDPOINTS_ADMIN,

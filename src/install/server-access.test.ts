@@ -56,4 +56,34 @@ describe('which server unattended posts go to', () => {
     );
     expect(resolveServerAccess({ env, home, flags: { server: 'http://elsewhere:4318' } })).toBeUndefined();
   });
+
+  it("seed 001's CLAUDE_USAGE_API_URL and CLAUDE_USAGE_API_TOKEN, only when takt's own settings are absent", () => {
+    const seed = { CLAUDE_USAGE_API_URL: 'http://django.lan:8000/', CLAUDE_USAGE_API_TOKEN: 'takt_seed' };
+    const bare = mkdtempSync(join(tmpdir(), 'takt-access-bare-'));
+    const home = join(bare, 'takt');
+    expect(resolveServerAccess({ env: { HOME: bare, ...seed }, home })).toEqual({
+      from: 'CLAUDE_USAGE_API_URL',
+      server: 'http://django.lan:8000',
+      token: 'takt_seed',
+    });
+    // The seed's URL of its Django app names the same server.
+    expect(
+      resolveServerAccess({
+        env: { HOME: bare, ...seed, CLAUDE_USAGE_API_URL: 'http://django.lan:8000/app/claude-usage/' },
+        home,
+      })?.server,
+    ).toBe('http://django.lan:8000');
+    // Lowest precedence: telemetry settings, client.json and TAKT_* all come first.
+    expect(resolveServerAccess({ env: { HOME: dir, ...seed }, home: join(dir, 'takt') })?.from).toBe(
+      'telemetry settings',
+    );
+    expect(
+      resolveServerAccess({ env: { HOME: bare, ...seed, TAKT_SERVER: 'http://env:2', TAKT_TOKEN: 't' }, home })?.from,
+    ).toBe('environment');
+    // A URL without its token is not access.
+    expect(
+      resolveServerAccess({ env: { HOME: bare, CLAUDE_USAGE_API_URL: 'http://django.lan:8000' }, home }),
+    ).toBeUndefined();
+    rmSync(bare, { recursive: true, force: true });
+  });
 });

@@ -9,12 +9,14 @@ import { bearerOf, defaultSettingsPath, readSettings } from './claude-settings.t
  * `takt hooks install --server --token`); the telemetry settings `takt setup` applied, from
  * the environment (a shell's exports) or settings.json — Claude Code passes its settings'
  * env block to hooks and the status line, but not the OTEL_* variables (2.1.330), so the
- * file is read: `$CLAUDE_CONFIG_DIR/settings.json`, else `~/.claude/settings.json`.
+ * file is read: `$CLAUDE_CONFIG_DIR/settings.json`, else `~/.claude/settings.json`; last,
+ * CLAUDE_USAGE_API_URL / CLAUDE_USAGE_API_TOKEN, the variables seed 001's desktop agent read
+ * (issue 19.4), so its cron line works with `takt sync` in place of the agent.
  */
 export interface ServerAccess {
   server: string;
   token: string;
-  from: 'flags' | 'environment' | 'client.json' | 'telemetry settings';
+  from: 'flags' | 'environment' | 'client.json' | 'telemetry settings' | 'CLAUDE_USAGE_API_URL';
 }
 
 export const clientFile = (home: string) => join(home, 'client.json');
@@ -34,6 +36,12 @@ export function resolveServerAccess(q: {
     { from: 'environment', server: trim(q.env.TAKT_SERVER) ?? '', token: q.env.TAKT_TOKEN ?? '' },
     { from: 'client.json', server: trim(saved?.server) ?? '', token: saved?.token ?? '' },
     { from: 'telemetry settings', server: trim(telemetry?.server) ?? '', token: telemetry?.token ?? '' },
+    {
+      from: 'CLAUDE_USAGE_API_URL',
+      // The seed's URL named its Django site; takt's paths start at the server's root.
+      server: trim(trim(q.env.CLAUDE_USAGE_API_URL)?.replace(/\/app\/claude-usage$/, '')) ?? '',
+      token: q.env.CLAUDE_USAGE_API_TOKEN ?? '',
+    },
   ];
   const complete = candidates.filter((c) => c.server !== '' && c.token !== '');
   // A server given alone takes the token known for that same server, never another server's.

@@ -5,6 +5,8 @@ import type { Db } from '../store/db.ts';
 export interface AccountHint {
   account_id?: string | undefined;
   account_uuid?: string | undefined;
+  /** A claude.ai organization: the caller's one account seen (by telemetry) in it. */
+  organization_id?: string | undefined;
   session_id?: string | undefined;
 }
 
@@ -12,7 +14,8 @@ export interface AccountHint {
  * The caller's account an observation or a limit event is about: the account id (the
  * dashboard knows it), else `account_uuid` (one not seen before becomes the caller's: a
  * poller may report an account before any telemetry does), else the account of the
- * session (telemetry told the server), else the caller's only account.
+ * session (telemetry told the server), else the one account of the caller that telemetry saw
+ * in `organization_id` (a claude.ai reading names its organization), else the caller's only account.
  */
 export async function resolveAccount(
   db: Db,
@@ -32,6 +35,15 @@ export async function resolveAccount(
     const id = await ensureAccountByUuid(db, userId, hint.account_uuid, now, accountsMax);
     if (id === undefined) throw accountCapReached(accountsMax, hint.account_uuid);
     return id;
+  }
+  if (hint.organization_id !== undefined) {
+    const inOrg = (await listAccounts(db, userId)).filter((a) => a.organization_id === hint.organization_id);
+    if (inOrg.length === 1 && inOrg[0]) return inOrg[0].id;
+    if (inOrg.length > 1)
+      throw new TaktError(
+        'unprocessable',
+        `you have ${inOrg.length} accounts in organization ${hint.organization_id}: send account_uuid (takt usage official --account UUID)`,
+      );
   }
   if (hint.session_id !== undefined) {
     const bySession = await accountOfSession(db, userId, hint.session_id);

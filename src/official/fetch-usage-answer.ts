@@ -13,8 +13,10 @@ export async function fetchUsageAnswer(
   url: string,
   headers: Record<string, string>,
   what: { name: string; onUnauthorized: string },
+  debug?: (line: string) => void,
 ): Promise<UsageCallResult> {
   let r: Response;
+  debug?.(`Fetching: ${url}`);
   try {
     r = await fetch(url, {
       headers: { accept: 'application/json', ...headers },
@@ -27,11 +29,14 @@ export async function fetchUsageAnswer(
       `cannot reach ${what.name} at ${new URL(url).origin} (${(error as Error).message}): check the network and try again`,
     );
   }
+  debug?.(`HTTP ${r.status}`);
   if (r.status === 429) {
     await r.body?.cancel();
     return { kind: 'rate_limited', retryAfter: r.headers.get('retry-after') };
   }
   const text = await r.text();
+  // The answer holds percentages and reset times, never a credential.
+  debug?.(`Response: ${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}`);
   if (r.status === 401 || r.status === 403) {
     throw new TaktError('unauthenticated', `${what.name} answered ${r.status}: ${what.onUnauthorized}`);
   }

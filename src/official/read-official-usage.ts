@@ -40,6 +40,8 @@ export interface ReadOfficialOptions {
   /** claude_ai: the file holding the sessionKey, and the organisation (else the file's, else the first one). */
   sessionKeyFile?: string;
   org?: string;
+  /** `--debug`: each step, one line each (URLs, HTTP statuses, answers; never a credential). */
+  debug?: (line: string) => void;
 }
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -76,6 +78,7 @@ async function readOAuthUsage(o: ReadOfficialOptions): Promise<OfficialReading> 
         onUnauthorized:
           "Claude Code's sign-in token is expired or revoked — start Claude Code once (it renews its own token; takt does not), then try again",
       },
+      o.debug,
     ),
   );
 }
@@ -87,22 +90,36 @@ async function readClaudeAiUsage(o: ReadOfficialOptions): Promise<OfficialReadin
   const base = (o.env.TAKT_CLAUDE_AI_BASE_URL ?? DEFAULT_CLAUDE_AI_BASE_URL).replace(/\/+$/, '');
   const headers = { cookie: `sessionKey=${session.sessionKey}` };
   const refused = `claude.ai refused the sessionKey (expired, or blocked as automated): sign in on claude.ai and copy a fresh sessionKey cookie into ${session.file}`;
-  const org = o.org ?? session.org ?? o.env.TAKT_CLAUDE_AI_ORG ?? (await firstOrganization(base, headers, refused));
+  o.debug?.(`sessionKey: from ${session.file}`);
+  const org =
+    o.org ?? session.org ?? o.env.TAKT_CLAUDE_AI_ORG ?? (await firstOrganization(base, headers, refused, o.debug));
   if (!/^[A-Za-z0-9-]{1,100}$/.test(org))
     throw new TaktError('bad_request', `'${org}' is not an organisation id (a UUID)`);
   return callThrottled(o, `claude_ai:${org}`, 'claude_ai', org, () =>
-    fetchUsageAnswer(`${base}/api/organizations/${org}/usage`, headers, { name: 'claude.ai', onUnauthorized: refused }),
+    fetchUsageAnswer(
+      `${base}/api/organizations/${org}/usage`,
+      headers,
+      { name: 'claude.ai', onUnauthorized: refused },
+      o.debug,
+    ),
   );
 }
 
 /** The organisation to ask about when none is given: the first the sessionKey belongs to. */
-async function firstOrganization(base: string, headers: Record<string, string>, refused: string): Promise<string> {
+async function firstOrganization(
+  base: string,
+  headers: Record<string, string>,
+  refused: string,
+  debug: ((line: string) => void) | undefined,
+): Promise<string> {
   let r: Response;
+  debug?.(`Fetching: ${base}/api/organizations (no --org given: the first organization)`);
   try {
     r = await fetch(`${base}/api/organizations`, { headers, signal: AbortSignal.timeout(15_000), redirect: 'manual' });
   } catch (error) {
     throw new TaktError('unavailable', `cannot reach claude.ai (${(error as Error).message}): check the network`);
   }
+  debug?.(`HTTP ${r.status}`);
   if (r.status === 401 || r.status === 403) throw new TaktError('unauthenticated', refused);
   const list = (await r.json().catch(() => null)) as { uuid?: unknown }[] | null;
   const uuid = Array.isArray(list) ? list.find((x) => typeof x?.uuid === 'string')?.uuid : undefined;
@@ -127,6 +144,7 @@ async function callThrottled(
     const last = entry.last;
     if (!last) return undefined;
     const parsed = parseUsageAnswer(last.answer);
+    o.debug?.(`Not fetching: ${note}`);
     return {
       source,
       account_uuid: last.account_uuid,
@@ -175,6 +193,7 @@ async function callThrottled(
 }
 
 function readClaudeJsonUsage(o: ReadOfficialOptions): OfficialReading {
+  o.debug?.(`Reading: ${claudeJsonPath(o.env)} (cachedUsageUtilization)`);
   const claudeJson = readClaudeJson(o.env);
   const cached = claudeJson?.cachedUsageUtilization as
     | { fetchedAtMs?: unknown; accountUuid?: unknown; utilization?: unknown }
@@ -229,6 +248,10 @@ export async function postOfficialReading(
     source: reading.source,
     captured_at: new Date(reading.fetched_at).toISOString(),
     ...(account ? { account_uuid: account } : {}),
+    // The server tells the account from the organization when the person has one there.
+    ...(!account && reading.source === 'claude_ai' && reading.account_uuid
+      ? { organization_id: reading.account_uuid }
+      : {}),
     usage: reading.answer,
   };
   return requestJson({ server: access.server, path: '/api/official-usage', method: 'POST', body, token: access.token });

@@ -226,3 +226,16 @@ export function statsView(e: EvaluatedAccount, now: number) {
     account: accountHead(e),
   };
 }
+
+/** Seed 001's /stats for a person without usage yet: the same six fields, zeros, no account. */
+export function emptyStatsView() {
+  return {
+    total_tokens: 0,
+    current_window_tokens: 0,
+    next_reset_at: null,
+    time_until_reset_seconds: 0,
+    time_until_reset_human: remainingHuman(0),
+    is_within_active_window: false,
+    account: null,
+  };
+}

@@ -18,6 +18,7 @@ import { registerMeRoutes } from './routes/me/index.ts';
 import { registerMetricsRoute } from './routes/metrics/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
+import { registerRefreshRoutes } from './routes/transcripts/refresh.ts';
 import { registerUsageRoutes } from './routes/usage/index.ts';
 import { registerValidateRoutes } from './routes/validate/index.ts';
 import { registerDashboard } from './routes/web/serve-dashboard.ts';
@@ -97,6 +98,7 @@ export function createApp(ctx: AppContext): Hono {
   registerSetupRoutes(app, ctx);
   registerEventsRoute(app, ctx);
   registerTranscriptRoutes(app, ctx);
+  registerRefreshRoutes(app, ctx);
   registerManualRoutes(app, ctx);
 
   // OTLP/HTTP on /v1/{metrics,logs,traces}, also under any base path (/otlp/v1/logs).

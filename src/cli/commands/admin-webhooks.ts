@@ -1,24 +1,32 @@
-import { parseArgs } from 'node:util';
-import { bearerOf, currentTelemetryEnv, defaultSettingsPath } from '../../install/claude-settings.ts';
+import { defaultHome } from '../../config/takt-home.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { getJson, postJson, serverError } from '../../lib/server-client.ts';
 import { webhookEventTypes, webhookFormats } from '../../webhooks/event-types.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
 import { formatTable } from '../format-table.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 
-const help = `takt admin webhooks list|add|test [options]
-
-Manages webhook endpoints on a takt server, over its API (docs/webhooks.md). Admins see and
-manage every endpoint; members their own.
-
-  takt admin webhooks list
-  takt admin webhooks add --url https://hooks.example.com/takt --events limit_approaching,limit_hit
-        [--accounts UUID,…] [--thresholds 80,95] [--format standard|slack|discord] [--description TEXT]
-  takt admin webhooks test ID
-
-Options: --server URL (else TAKT_SERVER, else the OTLP endpoint Claude Code uses),
---token T (else TAKT_TOKEN, else Claude Code's bearer), --json.
-Events: ${webhookEventTypes.join(', ')}.
-`;
+const spec: CommandSpec = {
+  name: 'admin',
+  sub: { words: 'webhooks', summary: 'manage the webhook endpoints that get limit alerts' },
+  usage: [
+    'list [options]',
+    'add --url URL --events E,… [--accounts UUID,…] [--thresholds 80,95] [--format F] [--description TEXT] [options]',
+    'test ID [options]',
+  ],
+  about: `Manages webhook endpoints on a takt server, over its API (docs/webhooks.md). Admins see
+and manage every endpoint; members their own.
+Events: ${webhookEventTypes.join(', ')}.`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    url: { type: 'string', value: 'URL', help: 'add: where to send the alerts' },
+    events: { type: 'string', value: 'E,…', help: 'add: which events, comma-separated' },
+    accounts: { type: 'string', value: 'UUID,…', help: 'add: only these Anthropic accounts (default: all of yours)' },
+    thresholds: { type: 'string', value: 'PCT,…', help: 'add: the utilisation thresholds that alert (e.g. 80,95)' },
+    format: { type: 'string', value: 'F', help: `add: ${webhookFormats.join(', ')} (default standard)` },
+    description: { type: 'string', value: 'TEXT', help: 'add: a note for you' },
+  },
+};
 
 interface EndpointAnswer {
   id: string;
@@ -32,38 +40,22 @@ interface EndpointAnswer {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' },
-      token: { type: 'string' },
-      url: { type: 'string' },
-      events: { type: 'string' },
-      accounts: { type: 'string' },
-      thresholds: { type: 'string' },
-      format: { type: 'string' },
-      description: { type: 'string' },
-      settings: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const action = positionals[0];
-  if (values.help || (action !== 'list' && action !== 'add' && action !== 'test')) {
-    process.stdout.write(help);
-    return values.help ? 0 : 2;
+  const { sub, rest } = subcommandOf(spec, args, ['list', 'add', 'test'] as const);
+  const { values: parsed, positionals } = parseCommand(spec, rest, { positionals: true });
+  const values = parsed as Record<string, string | undefined> & { json?: boolean; help?: boolean };
+  if (sub === 'help' || values.help) {
+    process.stdout.write(helpOf(spec));
+    return 0;
   }
-  const claude = currentTelemetryEnv(process.env, values.settings ?? defaultSettingsPath());
-  const endpoint = claude.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? claude.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const server = values.server ?? process.env.TAKT_SERVER ?? endpoint?.replace(/\/v1\/metrics\/?$/, '');
-  const token = values.token ?? process.env.TAKT_TOKEN ?? bearerOf(claude.OTEL_EXPORTER_OTLP_HEADERS);
-  if (!server || !token) {
+  const action = sub;
+  const access = await serverAccessFrom(parsed, { env: process.env, home: defaultHome() });
+  if (!access) {
     throw new TaktError(
       'bad_request',
-      'no server or token: pass --server URL and --token T (or set TAKT_SERVER and TAKT_TOKEN)',
+      'no server or token: pass --server URL --token-file PATH (or set TAKT_SERVER and TAKT_TOKEN), or run takt setup',
     );
   }
+  const { server, token } = access;
   const out = (value: unknown, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
 
@@ -121,7 +113,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
 
-  const id = positionals[1];
+  const id = positionals[0];
   if (!id) throw new TaktError('bad_request', 'test needs the webhook id: takt admin webhooks list shows them');
   const r = await postJson<{
     event_id: string;

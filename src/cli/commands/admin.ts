@@ -1,33 +1,37 @@
-import { parseArgs } from 'node:util';
 import { createInvites } from '../../auth/actions/create-invite.ts';
 import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/open-store.ts';
+import { type CommandSpec, helpOf, parseCommand, storeFlags, subcommandOf } from '../command-spec.ts';
 
-const help = `takt admin invite [--count N] [--expires-in SECONDS] [--json]
-takt admin webhooks list|add|test (takt admin webhooks --help)
-
-Run on the server's machine: mints invite codes directly in the local store
-(TAKT_HOME / TAKT_DATABASE_URL), for when no admin exists yet or you are at the server.
+const spec: CommandSpec = {
+  name: 'admin',
+  usage: [
+    'invite [--count N] [--expires-in SECONDS] [--json] [options]',
+    'webhooks list|add|test [options]  (see takt admin webhooks --help)',
+  ],
+  about: `invite: run it on the server's machine. It makes invite codes directly in the server's
+data (TAKT_HOME or TAKT_DATABASE_URL), for when no admin exists yet or you are at the server.
 Give a code to a person; they run: takt setup --server URL --invite CODE --email E
-`;
+
+webhooks: manage the endpoints that get limit alerts, over the server's API.`,
+  shared: ['json', ...storeFlags, 'help'],
+  flags: {
+    count: { type: 'string', value: 'N', help: 'how many codes (1 to 100, default 1)' },
+    'expires-in': { type: 'string', value: 'SECONDS', help: 'how long each code is valid (default 7 days)' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
+  const { sub, rest } = subcommandOf(spec, args, ['invite', 'webhooks'] as const);
   // takt admin webhooks …: talks to a server over HTTP (admin-webhooks.ts).
-  if (args[0] === 'webhooks') return (await import('./admin-webhooks.ts')).run(args.slice(1));
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      count: { type: 'string', default: '1' },
-      'expires-in': { type: 'string', default: String(7 * 86_400) },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || positionals[0] !== 'invite') {
-    process.stdout.write(help);
-    return values.help ? 0 : 2;
+  if (sub === 'webhooks') return (await import('./admin-webhooks.ts')).run(rest);
+  const { values } = parseCommand(spec, rest);
+  if (sub === 'help' || values.help) {
+    process.stdout.write(helpOf(spec));
+    return 0;
   }
+  values.count ??= '1';
+  values['expires-in'] ??= String(7 * 86_400);
   const count = Number(values.count);
   const expires = Number(values['expires-in']);
   if (!Number.isInteger(count) || count < 1 || count > 100) {
@@ -38,7 +42,10 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('takt admin invite: --expires-in is in seconds, at least 60\n');
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, {
+    ...(typeof values.home === 'string' ? { home: values.home } : {}),
+    ...(typeof values['database-url'] === 'string' ? { databaseUrl: values['database-url'] } : {}),
+  });
   const store = await openStore(config.databaseUrl);
   try {
     const minted = await createInvites(

@@ -3,7 +3,8 @@ import { finished } from 'node:stream/promises';
 import { defaultHome } from '../../config/takt-home.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { downloadFromServer } from '../../lib/server-client.ts';
-import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags } from '../command-spec.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 
 const spec: CommandSpec = {
   name: 'export',

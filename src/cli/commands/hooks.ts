@@ -1,67 +1,62 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import { installHooks, uninstallHooks } from '../../install/claude-hooks.ts';
 import { defaultSettingsPath } from '../../install/claude-settings.ts';
 import { resolveServerAccess, saveClientFile } from '../../install/server-access.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
 import { postInBackground } from '../hooks/post-in-background.ts';
 import { postToServer } from '../hooks/post-to-server.ts';
 import { limitEventOfStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
+import { tokenFromFlags } from '../server-flags.ts';
 import { taktCommandLine } from '../takt-invocation.ts';
 
-const help = `takt hooks install|uninstall [--settings PATH] [--server URL --token T] [--json]
+const spec: CommandSpec = {
+  name: 'hooks',
+  usage: ['install [options]', 'uninstall [--settings PATH] [--json]'],
+  about: `install adds to Claude Code's settings.json (backed up, written whole):
+  - a hook that reports a hit usage limit to the takt server (window and reset time from the
+    transcript);
+  - the status line (takt statusline), only if none is set.
+uninstall removes exactly what install added; everything else stays.
 
-install    adds to Claude Code's settings.json (backed up, written whole):
-           - a StopFailure hook (matcher rate_limit) that reports a hit limit to the
-             takt server as a limit event (window and reset time from the transcript);
-           - the status line (takt statusline), only if none is set.
-uninstall  removes exactly what install added; everything else stays.
-
-  --settings PATH   settings.json to edit (default ~/.claude/settings.json)
-  --server URL      the takt server (default: the one takt setup applied)
-  --token T         its token (default: the one takt setup applied); with --server, kept
-                    in TAKT_HOME/client.json (mode 0600), never in settings.json
-  --no-status-line  leave the status line alone
-  --takt COMMAND    how hooks run takt (default: this Node and takt's entry, absolute)
-  --json            machine-readable result
-`;
+With --server, the token (given, or the one known for that server) is kept in
+TAKT_HOME/client.json (mode 0600), never in settings.json.`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    'no-status-line': { type: 'boolean', help: 'leave the status line alone' },
+    takt: {
+      type: 'string',
+      value: 'COMMAND',
+      help: "how the hooks run takt (default: this Node and takt's entry, absolute)",
+    },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'install':
-    case 'uninstall':
-      return installOrUninstall(sub, rest);
-    case 'stop-failure':
-      return stopFailure();
-    case 'post':
-      return post(rest);
-    case '--help':
-    case '-h':
-      process.stdout.write(help);
-      return 0;
-    default:
-      process.stderr.write(`takt hooks: say install or uninstall\n\n${help}`);
-      return 2;
+  // stop-failure and post are run by Claude Code and by takt itself, not by people: not in help.
+  if (args[0] === 'stop-failure') return stopFailure();
+  if (args[0] === 'post') return post(args.slice(1));
+  const { sub, rest } = subcommandOf(spec, args, ['install', 'uninstall'] as const);
+  if (sub === 'help') {
+    process.stdout.write(helpOf(spec));
+    return 0;
   }
+  return installOrUninstall(sub, rest);
 }
 
 async function installOrUninstall(sub: 'install' | 'uninstall', args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      settings: { type: 'string' },
-      server: { type: 'string' },
-      token: { type: 'string' },
-      'no-status-line': { type: 'boolean' },
-      takt: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: parsed } = parseCommand(spec, args);
+  const values = parsed as {
+    settings?: string;
+    server?: string;
+    takt?: string;
+    'no-status-line'?: boolean;
+    json?: boolean;
+    help?: boolean;
+  };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   const home = defaultHome();
@@ -78,11 +73,12 @@ async function installOrUninstall(sub: 'install' | 'uninstall', args: string[]):
     }
     return 0;
   }
-  if (values.token && !values.server) {
+  const given = await tokenFromFlags(parsed);
+  if (given && !values.server) {
     throw new TaktError('bad_request', '--token needs --server: the server the token belongs to');
   }
   if (values.server) {
-    const token = values.token ?? resolveServerAccess({ env: process.env, home, settingsPath: path })?.token;
+    const token = given ?? resolveServerAccess({ env: process.env, home, settingsPath: path })?.token;
     if (!token) throw new TaktError('bad_request', `--server needs --token: no token is known for ${values.server}`);
     saveClientFile(home, { server: values.server.replace(/\/+$/, ''), token });
   }

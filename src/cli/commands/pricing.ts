@@ -1,32 +1,33 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable, userPriceTableFile } from '../../pricing/price-table.ts';
 import { parsePriceTable } from '../../pricing/price-table-schema.ts';
+import { type CommandSpec, helpOf, parseCommand, subcommandOf } from '../command-spec.ts';
 import { formatTable } from '../format-table.ts';
 
-const help = `takt pricing <show|update|reset> [options]
+const spec: CommandSpec = {
+  name: 'pricing',
+  usage: ['show [--json]', 'update --file PATH', 'reset'],
+  about: `show    the price table in use (US dollars per million tokens) and its date
+update  check a price table (the format of takt pricing show --json) and use it on this
+        machine from then on (kept in TAKT_HOME/prices.json)
+reset   go back to the table that came with takt
 
-  show [--json]        the price table in use (USD per million tokens) and its date
-  update --file F      validate F and install it as this machine's price table
-                       (TAKT_HOME/prices.json); reports use it from then on
-  reset                go back to the table shipped with takt
-
-takt never fetches prices: the table ships with the package and changes only here.
-`;
+takt never fetches prices: the table comes with takt and changes only here.`,
+  shared: ['json', 'help'],
+  flags: { file: { type: 'string', value: 'PATH', help: 'update: the price table to use' } },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { file: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const home = defaultHome();
-  const action = positionals[0] ?? 'show';
-  if (values.help) {
-    process.stdout.write(help);
+  const { sub, rest } = subcommandOf(spec, args, ['show', 'update', 'reset'] as const, 'show');
+  const { values: parsed } = parseCommand(spec, rest);
+  const values = parsed as { file?: string; json?: boolean; help?: boolean };
+  if (sub === 'help' || values.help) {
+    process.stdout.write(helpOf(spec));
     return 0;
   }
+  const home = defaultHome();
+  const action = sub;
   switch (action) {
     case 'show': {
       const table = loadPriceTable(home);
@@ -79,8 +80,5 @@ export async function run(args: string[]): Promise<number> {
       rmSync(userPriceTableFile(home), { force: true });
       process.stdout.write('Using the price table shipped with takt.\n');
       return 0;
-    default:
-      process.stderr.write(`takt pricing: unknown action '${action}': use show, update or reset\n`);
-      return 2;
   }
 }

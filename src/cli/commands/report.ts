@@ -1,65 +1,79 @@
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
 import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local-time.ts';
 import type { Report, ReportKind, ReportRow } from '../../usage/report-types.ts';
 import { buildReport } from '../../usage/transcript-report.ts';
+import { UsageError, withUsageErrors } from '../command-errors.ts';
+import { type CommandSpec, helpOf, parseCommand } from '../command-spec.ts';
 import { formatCount, formatTable, formatUsd } from '../format-table.ts';
 import { reportCsv } from '../report-csv.ts';
 
-const help = `takt report <daily|weekly|monthly|session|blocks> [options]
-
-Usage and cost from this machine's Claude Code transcripts, offline. Every API
-response is counted once; costs come from takt's dated price table.
-
-Options:
-  --json                 machine-readable output (schema takt.report/1, docs/reports.md)
-  --csv                  CSV (RFC 4180): time, session, model, the four token types,
-                         list_cost_usd, source; one row per period (per model with --breakdown)
-  --since YYYY-MM-DD     first day to include (local date in --timezone)
-  --until YYYY-MM-DD     last day to include
-  --timezone TZ          IANA zone for days, weeks and months (default: this machine's)
-  --breakdown            per-model rows under each period
-  --project TEXT         only projects whose directory name contains TEXT
-  --dir PATH             read transcripts here instead of the default places (repeatable)
-  --week-start DAY       weekly: first day of the week (monday … sunday; default monday)
-  --token-limit N|max    blocks: a token budget per 5-hour block ('max': the largest earlier block)
-  --debug                list lines that were skipped (cut off or malformed) and why
-`;
+const spec: CommandSpec = {
+  name: 'report',
+  usage: '<daily|weekly|monthly|session|blocks> [options]',
+  about: `Usage and cost from this machine's Claude Code transcripts, with no server. Every
+response is counted once; costs come from takt's dated price table (takt pricing).`,
+  shared: ['json', 'timezone', 'dir', 'help'],
+  flags: {
+    since: { type: 'string', value: 'YYYY-MM-DD', help: 'first day to include (a local date in --timezone)' },
+    until: { type: 'string', value: 'YYYY-MM-DD', help: 'last day to include' },
+    breakdown: { type: 'boolean', help: 'a row per model under each period' },
+    project: { type: 'string', value: 'TEXT', help: 'only projects whose folder name contains TEXT' },
+    'week-start': {
+      type: 'string',
+      value: 'DAY',
+      help: 'weekly: the first day of the week (monday … sunday; default monday)',
+    },
+    'token-limit': {
+      type: 'string',
+      value: 'N|max',
+      help: "blocks: a token budget per 5-hour block ('max': the largest earlier block)",
+    },
+    csv: {
+      type: 'boolean',
+      help: 'CSV (RFC 4180): time, session, model, the four token types, list_cost_usd, source; a row per period (per model with --breakdown)',
+    },
+    debug: { type: 'boolean', help: 'list the lines that were skipped (cut off or malformed) and why' },
+    offline: { type: 'boolean', help: 'accepted for habit: reports never need a server' },
+    now: { type: 'string', value: 'TIME', help: 'take this ISO 8601 time as now (for reproducible reports)' },
+  },
+};
 
 const KINDS: ReportKind[] = ['daily', 'weekly', 'monthly', 'session', 'blocks'];
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
-export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      csv: { type: 'boolean' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      timezone: { type: 'string' },
-      breakdown: { type: 'boolean' },
-      project: { type: 'string' },
-      dir: { type: 'string', multiple: true },
-      'week-start': { type: 'string' },
-      'token-limit': { type: 'string' },
-      debug: { type: 'boolean' },
-      offline: { type: 'boolean' }, // accepted for ccusage habits: takt reports are always offline
-      now: { type: 'string' }, // reproducible reports and tests: the instant taken as "now"
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+/** Bundled (dist/report.cjs) and run without runCommand: a bad command line is handled here. */
+export function run(args: string[]): Promise<number> {
+  return withUsageErrors('report', () => runReport(args));
+}
+
+async function runReport(args: string[]): Promise<number> {
+  const { values: parsed, positionals } = parseCommand(spec, args, { positionals: true });
+  const values = parsed as {
+    json?: boolean;
+    csv?: boolean;
+    since?: string;
+    until?: string;
+    timezone?: string;
+    breakdown?: boolean;
+    project?: string;
+    dir?: string[];
+    'week-start'?: string;
+    'token-limit'?: string;
+    debug?: boolean;
+    now?: string;
+    help?: boolean;
+  };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   const kind = positionals[0] as ReportKind | undefined;
   if (kind === undefined || !KINDS.includes(kind)) {
-    process.stderr.write(`takt report: name a report: ${KINDS.join(', ')} (got '${kind ?? ''}')\n`);
-    return 2;
+    throw new UsageError(
+      kind === undefined ? `name a report: ${KINDS.join(', ')}` : `unknown report '${kind}': ${KINDS.join(', ')}`,
+    );
   }
   const bad = (message: string) => {
     process.stderr.write(`takt report: ${message}\n`);

@@ -1,44 +1,52 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/config.ts';
 import { createLogger } from '../../lib/log.ts';
 import { startServer } from '../../server/start-server.ts';
 import { countUsers } from '../../store/users.ts';
+import { type CommandSpec, helpOf, parseCommand, storeFlags } from '../command-spec.ts';
 
-const help = `takt serve — run the takt server
-
-Options (each also an environment variable):
-  --home DIR            TAKT_HOME          data directory (default ~/.takt)
-  --database-url URL    TAKT_DATABASE_URL  sqlite:/path/takt.db (default, under TAKT_HOME) or postgres://…
-  --host ADDR           TAKT_HOST          address to bind (default 127.0.0.1; 0.0.0.0 for the network)
-  --port N              TAKT_HTTP_PORT     HTTP: OTLP/HTTP, API, dashboard (default 4318)
-  --grpc-port N         TAKT_GRPC_PORT     OTLP/gRPC (default 4317)
-  --no-grpc             TAKT_GRPC=0        do not listen for gRPC
-  --body-limit SIZE     TAKT_BODY_LIMIT    largest export body, also once decompressed (default 8mb)
-  --public-url URL      TAKT_PUBLIC_URL    the URL machines use to reach this server
-  --log-level LEVEL     TAKT_LOG_LEVEL     silent, error, warn, info (default) or debug (one line per request)
-
-GET /metrics is open on a loopback bind only; elsewhere set TAKT_METRICS_TOKEN (scrape with
-that bearer token) or TAKT_METRICS_PUBLIC=1. See docs/operations.md.
-`;
+const spec: CommandSpec = {
+  name: 'serve',
+  usage: '[options]',
+  about: `Each option can also be set by the environment variable it names (docs/operations.md).
+GET /metrics is open on a loopback address only; elsewhere set TAKT_METRICS_TOKEN (scrape
+with that bearer token) or TAKT_METRICS_PUBLIC=1.`,
+  shared: [...storeFlags, 'help'],
+  flags: {
+    host: {
+      type: 'string',
+      value: 'ADDR',
+      help: 'TAKT_HOST: the address to listen on (default 127.0.0.1; 0.0.0.0 for the network)',
+    },
+    port: {
+      type: 'string',
+      value: 'N',
+      help: 'TAKT_HTTP_PORT: OpenTelemetry over HTTP, the API and the dashboard (default 4318)',
+    },
+    'grpc-port': { type: 'string', value: 'N', help: 'TAKT_GRPC_PORT: OpenTelemetry over gRPC (default 4317)' },
+    'no-grpc': { type: 'boolean', help: 'TAKT_GRPC=0: do not listen for gRPC' },
+    'body-limit': {
+      type: 'string',
+      value: 'SIZE',
+      help: 'TAKT_BODY_LIMIT: the largest upload, also once decompressed (default 8mb)',
+    },
+    'public-url': {
+      type: 'string',
+      value: 'URL',
+      help: 'TAKT_PUBLIC_URL: the URL machines and browsers use to reach this server',
+    },
+    'log-level': {
+      type: 'string',
+      value: 'LEVEL',
+      help: 'TAKT_LOG_LEVEL: silent, error, warn, info (default) or debug (one line per request)',
+    },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      home: { type: 'string' },
-      'database-url': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'grpc-port': { type: 'string' },
-      'no-grpc': { type: 'boolean' },
-      'body-limit': { type: 'string' },
-      'public-url': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: parsed } = parseCommand(spec, args);
+  const values = parsed as Record<string, string | undefined> & { 'no-grpc'?: boolean; help?: boolean };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   const config = loadConfig(process.env, {

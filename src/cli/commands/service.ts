@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import {
   type ServiceName,
@@ -14,49 +13,44 @@ import {
   serviceLabel,
 } from '../../install/service-files.ts';
 import { TaktError } from '../../lib/errors.ts';
+import { UsageError } from '../command-errors.ts';
+import { type CommandSpec, helpOf, parseCommand, subcommandOf } from '../command-spec.ts';
 import { checkServiceManager } from '../setup/service-preflight.ts';
 import { taktInvocation } from '../takt-invocation.ts';
 
-const help = `takt service install [serve|sync] [--print] | uninstall [serve|sync] | status [serve|sync]
-
-Runs takt as a service of your user that starts at login and restarts after a crash:
+const spec: CommandSpec = {
+  name: 'service',
+  usage: ['install [serve|sync] [--print] [options]', 'uninstall [serve|sync]', 'status [serve|sync]'],
+  about: `Runs takt as a service of your user that starts at login and restarts after a crash:
 a systemd user unit (Linux, ~/.config/systemd/user/takt-NAME.service, enabled with
 systemctl --user) or a launchd agent (macOS, ~/Library/LaunchAgents/dev.takt.NAME.plist,
 loaded with launchctl).
-
-  serve      the takt server (default)
-  sync       takt sync --watch: uploads this machine's transcript usage
-  --print    show the file that would be written; change nothing
-  --platform linux|macos   which kind of file (default: this system's)
-  --json     machine-readable result
+  serve   the takt server (default)
+  sync    takt sync --watch: uploads this machine's transcript usage
 
 The file names this Node and takt's entry by absolute path, and carries TAKT_HOME,
 CLAUDE_CONFIG_DIR and every other TAKT_* variable set now (the file is mode 0600).
 install checks first; without a systemd user session (or launchd session) it writes
 nothing and exits 3: run loginctl enable-linger $USER and log in again, or run
-takt serve under your own supervisor.
-`;
+takt serve under your own supervisor.`,
+  shared: ['json', 'help'],
+  flags: {
+    print: { type: 'boolean', help: 'install: show the file that would be written; change nothing' },
+    platform: { type: 'string', value: 'linux|macos', help: "which kind of file (default: this system's)" },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      print: { type: 'boolean' },
-      platform: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [action, which = 'serve'] = positionals;
-  if (values.help) {
-    process.stdout.write(help);
+  const { sub, rest } = subcommandOf(spec, args, ['install', 'uninstall', 'status'] as const);
+  const { values: parsed, positionals } = parseCommand(spec, rest, { positionals: true });
+  const values = parsed as { print?: boolean; platform?: string; json?: boolean; help?: boolean };
+  if (sub === 'help' || values.help) {
+    process.stdout.write(helpOf(spec));
     return 0;
   }
-  if (action !== 'install' && action !== 'uninstall' && action !== 'status') {
-    process.stderr.write(`takt service: say install, uninstall or status\n\n${help}`);
-    return 2;
-  }
+  const action = sub;
+  const [which = 'serve', extra] = positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   if (which !== 'serve' && which !== 'sync') {
     throw new TaktError('bad_request', `the service is serve or sync (got ${which})`);
   }

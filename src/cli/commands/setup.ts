@@ -1,40 +1,65 @@
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { defaultHome } from '../../config/takt-home.ts';
 import { applyTelemetryEnv, defaultSettingsPath, readSettings } from '../../install/claude-settings.ts';
 import { MACHINE_NAME, type SetupPayload } from '../../install/setup-payload.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { postJson, serverError } from '../../lib/server-client.ts';
+import { UsageError } from '../command-errors.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags } from '../command-spec.ts';
 import { readFirstLineOfStdin, readHiddenLine } from '../read-secret.ts';
+import { tokenFromFlags } from '../server-flags.ts';
 import { localSetup, setLocalOwnerPassword } from '../setup/local-setup.ts';
 import { appendSourcedBlock } from '../setup/shell-env-file.ts';
 
-const help = `takt setup --server URL [how] [--machine NAME] [--method METHOD]
-takt setup --local [--email E] [--machine NAME] [--service] [--password-stdin]
-
---local: one person on one machine, no team server. Makes the owner account and a token
-in the local store (TAKT_HOME) if needed, points Claude Code's telemetry at
-http://127.0.0.1:4318 (TAKT_HTTP_PORT), installs the StopFailure hook and the status line
-(takt hooks install), and with --service installs and starts takt serve as a user service
-(takt service install serve). While the owner has no password, it asks for one on the
-terminal (hidden; Enter skips), or reads it from stdin with --password-stdin: the
-dashboard's sign-in. Then open the dashboard at http://localhost:4318/.
-
-Connects this machine's Claude Code to a takt server, then applies the settings.
-
-How (pick one; the device flow is the default):
+const spec: CommandSpec = {
+  name: 'setup',
+  usage: [
+    '--server URL [--invite CODE --email E | --token-file PATH] [--machine NAME] [--method METHOD] [options]',
+    '--local [--email E] [--machine NAME] [--service] [--password-stdin] [options]',
+  ],
+  about: `With --server: connects this machine's Claude Code to a takt server, then applies the
+settings. How (pick one; the device flow is the default):
   --invite CODE --email E   register a new account with an invite code
-  --token TOKEN             reuse a token from a machine that already works
+  --token-file PATH         reuse a token from a machine that already works (or --token-stdin)
   (neither)                 device flow: approve this machine in a browser
 
-  --machine NAME            host.name to send (default: this computer's host name)
-  --method METHOD           settings-json (default): write ~/.claude/settings.json's env block
-                            bash: print the export block; with --append FILE, add it to FILE
-                            powershell: print the command for the user environment
-                            print: print the whole setup payload as JSON
-  --settings PATH           settings.json to write (default ~/.claude/settings.json)
-  --json                    machine-readable result
-`;
+With --local: one person on one machine, no team server. Makes the owner account and a token
+in the local store (TAKT_HOME) if needed, points Claude Code's telemetry at
+http://127.0.0.1:4318 (TAKT_HTTP_PORT), installs the limit hook and the status line (takt
+hooks install), and with --service installs and starts takt serve as a service of your user.
+While the owner has no password, it asks for one on the terminal (hidden; Enter skips), or
+reads it from standard input with --password-stdin: the dashboard's sign-in.`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    local: { type: 'boolean', help: 'one person on this machine: a local server, no team' },
+    invite: { type: 'string', value: 'CODE', help: 'register with this invite code (with --email)' },
+    email: {
+      type: 'string',
+      value: 'E',
+      help: 'your email address (--invite: the one to register; --local: the owner)',
+    },
+    machine: {
+      type: 'string',
+      value: 'NAME',
+      help: "this machine's name as the server shows it (default: its host name)",
+    },
+    method: {
+      type: 'string',
+      value: 'METHOD',
+      help: "settings-json (default): write Claude Code's settings.json; bash: print the export block (with --append FILE, add it to FILE); powershell: print the command for the user environment; print: the whole setup as JSON",
+    },
+    append: {
+      type: 'string',
+      value: 'FILE',
+      help: 'with --method bash: make FILE (e.g. ~/.bashrc) load the variables',
+    },
+    service: { type: 'boolean', help: 'with --local: run takt serve as a service of your user' },
+    'password-stdin': {
+      type: 'boolean',
+      help: "with --local: read the owner's dashboard password from standard input",
+    },
+  },
+};
 
 interface Done {
   token: string;
@@ -42,27 +67,27 @@ interface Done {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      server: { type: 'string' },
-      invite: { type: 'string' },
-      email: { type: 'string' },
-      token: { type: 'string' },
-      machine: { type: 'string' },
-      method: { type: 'string', default: 'settings-json' },
-      settings: { type: 'string' },
-      append: { type: 'string' },
-      json: { type: 'boolean' },
-      local: { type: 'boolean' },
-      service: { type: 'boolean' },
-      'password-stdin': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: parsed } = parseCommand(spec, args);
+  const values = parsed as {
+    server?: string;
+    invite?: string;
+    email?: string;
+    machine?: string;
+    method?: string;
+    settings?: string;
+    append?: string;
+    json?: boolean;
+    local?: boolean;
+    service?: boolean;
+    'password-stdin'?: boolean;
+    help?: boolean;
+  };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
+  }
+  if (values['password-stdin'] && (parsed['token-stdin'] || parsed.token === '-')) {
+    throw new UsageError('standard input holds one secret: use --token-file for the token with --password-stdin');
   }
   if (values.local) return runLocal(values);
   const say = (line: string) => {
@@ -89,6 +114,7 @@ export async function run(args: string[]): Promise<number> {
   // Before the server is asked (an invite is spent by it): a settings.json takt cannot edit stops here.
   if (method === 'settings-json') readSettings(settingsPath);
 
+  const token = await tokenFromFlags(parsed);
   let done: Done;
   if (values.invite) {
     if (!values.email) throw new TaktError('bad_request', '--invite needs --email: the address to register');
@@ -99,8 +125,8 @@ export async function run(args: string[]): Promise<number> {
     });
     if (r.status !== 201) throw serverError(r);
     done = r.body;
-  } else if (values.token) {
-    const r = await postJson<Done>(server, '/auth/setup-additional', { machine }, values.token);
+  } else if (token) {
+    const r = await postJson<Done>(server, '/auth/setup-additional', { machine }, token);
     if (r.status !== 200) throw serverError(r);
     done = r.body;
   } else {

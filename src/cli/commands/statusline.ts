@@ -5,6 +5,8 @@ import { indexFileFor } from '../../transcripts/index-file-name.ts';
 import { loadRecentTranscriptIndex } from '../../transcripts/load-recent-transcript-index.ts';
 import { updateTranscriptIndex } from '../../transcripts/update-transcript-index.ts';
 import { sessionTokens } from '../../usage/session-tokens.ts';
+import { withUsageErrors } from '../command-errors.ts';
+import { type CommandSpec, helpOf, parseCommand, stringFlag } from '../command-spec.ts';
 import { forwardRateLimits } from '../statusline/forward-rate-limits.ts';
 import { keepRateLimits } from '../statusline/keep-rate-limits.ts';
 import { compactTokens, officialPercentages } from '../statusline/official-figures.ts';
@@ -33,9 +35,10 @@ import { writeStdout } from '../statusline/write-stdout.ts';
  * in cli/statusline/; the build bundles all of it into dist/statusline.cjs (src/statusline.ts).
  */
 
-const help = `takt statusline [--format TEMPLATE]
-
-Claude Code's status line. In ~/.claude/settings.json:
+const spec: CommandSpec = {
+  name: 'statusline',
+  usage: '[--format TEMPLATE]',
+  about: `In ~/.claude/settings.json:
   "statusLine": { "type": "command", "command": "takt statusline" }
 
 Placeholders: {model} {session_cost} {today_cost} {five_hour} {five_hour_reset}
@@ -47,36 +50,43 @@ that come out empty are dropped.
   {official}        official percentages, e.g. 5h:36% 7d:20%: Claude Code's own, else the
                     latest kept (the status line's, or takt usage official's)
 Default: ${DEFAULT_FORMAT}
-Seed 004's line: --format 'Code: {session_tokens} | Pro {official}'
-Also read from TAKT_STATUSLINE_FORMAT.
+Tokens of the session and your plan's official figures:
+  --format 'Code: {session_tokens} | Pro {official}'
 
-With a takt server configured, Claude Code's rate_limits are sent to it as an official
-observation at most once a minute, by a detached process (never on this line's time).
-`;
+With a takt server configured, Claude Code's rate limits are sent to it as an official
+reading at most once a minute, by a separate process (never on this line's time). Whatever
+happens, it prints a line and exits 0; only a command line it cannot take exits 2.`,
+  shared: ['help'],
+  flags: {
+    format: { type: 'string', value: 'TEMPLATE', help: 'the line, with placeholders (also TAKT_STATUSLINE_FORMAT)' },
+    now: { type: 'string', value: 'TIME', help: 'take this ISO 8601 time as now (for tests)' },
+  },
+};
 
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(help);
+/** Bundled (dist/statusline.cjs) and run without runCommand: a bad command line is handled here. */
+export function run(args: string[]): Promise<number> {
+  return withUsageErrors('statusline', async () => {
+    const { values } = parseCommand(spec, args);
+    if (values.help) {
+      process.stdout.write(helpOf(spec));
+      return 0;
+    }
+    let input: StatusInput = {};
+    try {
+      input = readInput();
+      writeStdout(`${statusLine(input, stringFlag(values, 'format'), stringFlag(values, 'now'))}\n`);
+    } catch (error) {
+      // Never fail Claude Code's status line: a shorter line, exit 0.
+      writeStdout(`${shortLine(input)}\n`);
+      if (process.env.TAKT_DEBUG) process.stderr.write(`takt statusline: ${(error as Error).stack}\n`);
+    }
     return 0;
-  }
-  let input: StatusInput = {};
-  try {
-    input = readInput();
-    writeStdout(`${statusLine(input, args)}\n`);
-  } catch (error) {
-    // Never fail Claude Code's status line: a shorter line, exit 0.
-    writeStdout(`${shortLine(input)}\n`);
-    if (process.env.TAKT_DEBUG) process.stderr.write(`takt statusline: ${(error as Error).stack}\n`);
-  }
-  return 0;
+  });
 }
 
-function statusLine(input: StatusInput, args: string[]): string {
-  const formatIndex = args.indexOf('--format');
-  const format =
-    (formatIndex !== -1 ? args[formatIndex + 1] : undefined) ?? process.env.TAKT_STATUSLINE_FORMAT ?? DEFAULT_FORMAT;
-  const nowIndex = args.indexOf('--now');
-  const now = nowIndex !== -1 ? Date.parse(args[nowIndex + 1] ?? '') : Date.now();
+function statusLine(input: StatusInput, formatFlag: string | undefined, nowFlag: string | undefined): string {
+  const format = formatFlag ?? process.env.TAKT_STATUSLINE_FORMAT ?? DEFAULT_FORMAT;
+  const now = nowFlag !== undefined ? Date.parse(nowFlag) : Date.now();
   const home = defaultHome();
   keepRateLimits(home, input, now);
   forwardRateLimits(home, input, now, process.env);

@@ -1,65 +1,69 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { SyncSummary } from '../../agent/sync-transcripts.ts';
 import { TranscriptSync } from '../../agent/sync-transcripts.ts';
 import { watchSync } from '../../agent/watch-sync.ts';
 import { defaultHome } from '../../config/takt-home.ts';
-import { bearerOf, currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
+import { currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { type OfficialSource, pollOfficialUsage, postOfficialReading } from '../../official/read-official-usage.ts';
 import { transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
+import { type CommandSpec, type FlagValues, helpOf, parseCommand, serverFlags, stringFlag } from '../command-spec.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 
-const help = `takt sync [--server URL] [--token T] [--dir D]... [--watch] [--json]
+const spec: CommandSpec = {
+  name: 'sync',
+  usage: '[--watch] [--json] [options]',
+  about: `Sends every response in Claude Code's transcripts that the server has not acknowledged
+yet, once; limit hits found in transcripts as limit events; the status line's saved rate
+limits as official readings. The server keeps what Claude Code deletes after 30 days, and a
+request that telemetry reported too is counted only once.
 
-Uploads the usage in Claude Code's transcripts to a takt server (POST /api/transcript-usage):
-every response the server has not acknowledged yet, once; limit hits found in transcripts
-as limit events; the status line's kept rate limits as official observations. The server
-keeps what Claude Code deletes after 30 days, and counts a request reported by telemetry too
-only once.
-
-By default it uses the server, token and host.name \`takt setup\` saved for Claude Code
-(the OTEL_* variables of this environment, else of ~/.claude/settings.json); flags override.
-Transcripts are found as \`takt report\` finds them (CLAUDE_CONFIG_DIR, ~/.config/claude,
-~/.claude), or under each --dir.
-
-  --watch          keep going: sync after every change, and every --interval seconds;
-                   while the server is away, records wait in a local queue
-  --interval S     the periodic rescan in watch mode (default 60)
-  --json           print a JSON summary (one line per sync in watch mode)
-  --settings PATH  Claude Code's settings file to read the defaults from
-  --no-account     do not send the account uuid of ~/.claude.json with the records
-  --official SRC   with --watch: also poll the official utilisation (oauth, claude-ai or
-                   claude-json, as \`takt usage official\` does; at most once per 3 minutes)
-                   and post it as official observations
-  --session-key-file F   for --official claude-ai: the 0600 file holding the sessionKey
-
-What was acknowledged and the queue live in TAKT_HOME (docs/sync.md).
-`;
+The server and token: the flags, else TAKT_SERVER and TAKT_TOKEN, else what takt hooks
+install saved, else what takt setup wrote into Claude Code's settings (with the machine's
+name), else CLAUDE_USAGE_API_URL and CLAUDE_USAGE_API_TOKEN (an earlier desktop agent's
+cron line). Transcripts are found as takt report finds them (CLAUDE_CONFIG_DIR, ~/.config/claude,
+~/.claude), or under each --dir. What was acknowledged and the queue live in TAKT_HOME
+(docs/sync.md).`,
+  shared: ['json', 'dir', ...serverFlags, 'help'],
+  flags: {
+    watch: {
+      type: 'boolean',
+      help: 'keep going: sync after every change and every --interval seconds; while the server is away, records wait in a local queue',
+    },
+    interval: { type: 'string', value: 'SECONDS', help: 'with --watch: the periodic rescan (default 60)' },
+    'no-account': { type: 'boolean', help: 'do not send the account Claude Code is signed in with (~/.claude.json)' },
+    official: {
+      type: 'string',
+      value: 'SOURCE',
+      help: 'with --watch: also read the official utilisation (oauth, claude-ai or claude-json, as takt usage official does; at most once per 3 minutes) and send it',
+    },
+    'session-key-file': {
+      type: 'string',
+      value: 'PATH',
+      help: "for --official claude-ai: the file with claude.ai's sessionKey (mode 0600)",
+    },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      server: { type: 'string' },
-      token: { type: 'string' },
-      dir: { type: 'string', multiple: true },
-      watch: { type: 'boolean' },
-      json: { type: 'boolean' },
-      interval: { type: 'string' },
-      settings: { type: 'string' },
-      'no-account': { type: 'boolean' },
-      official: { type: 'string' },
-      'session-key-file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: parsed } = parseCommand(spec, args);
+  const values = parsed as {
+    dir?: string[];
+    watch?: boolean;
+    json?: boolean;
+    interval?: string;
+    'no-account'?: boolean;
+    official?: string;
+    'session-key-file'?: string;
+    help?: boolean;
+  };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
-  const target = syncTarget(values);
+  const target = await syncTarget(parsed);
   const interval = Number(values.interval ?? 60);
   if (!Number.isFinite(interval) || interval <= 0) {
     throw new TaktError('bad_request', '--interval must be a number of seconds above 0, e.g. --interval 60');
@@ -176,26 +180,25 @@ function print(s: SyncSummary, json: boolean, watching: boolean): void {
   process.stdout.write(`${watching ? `${new Date().toISOString()} ` : ''}${parts.join(', ')}\n`);
 }
 
-interface TargetFlags {
-  server?: string | undefined;
-  token?: string | undefined;
-  settings?: string | undefined;
-}
-
-/** The server, token and host name: flags, else what `takt setup` saved for Claude Code. */
-export function syncTarget(values: TargetFlags): { server: string; token: string | undefined; hostName: string } {
-  const env = currentTelemetryEnv(process.env, values.settings ?? defaultSettingsPath());
-  const endpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT;
-  const saved = endpoint?.replace(/\/v1\/(metrics|logs)\/?$/, '');
-  const server = values.server ?? saved;
+/**
+ * The server, token and host name: the shared flags and resolveServerAccess (flags, TAKT_SERVER /
+ * TAKT_TOKEN, client.json, the telemetry settings takt setup wrote). A server given alone with no
+ * token known for it is asked without one (a one-person local server takes that from loopback).
+ */
+export async function syncTarget(
+  values: FlagValues,
+): Promise<{ server: string; token: string | undefined; hostName: string }> {
+  const settings = stringFlag(values, 'settings') ?? defaultSettingsPath();
+  const access = await serverAccessFrom({ ...values, settings }, { env: process.env, home: defaultHome() });
+  const server = access?.server ?? stringFlag(values, 'server')?.replace(/\/+$/, '');
   if (!server) {
     throw new TaktError(
       'bad_request',
-      'no server: pass --server URL --token T, or run takt setup first (it saves them for Claude Code and takt)',
+      'no server: pass --server URL --token-file PATH, or run takt setup first (it saves them for Claude Code and takt)',
     );
   }
-  const token = values.token ?? bearerOf(env.OTEL_EXPORTER_OTLP_HEADERS);
-  return { server, token, hostName: hostNameOf(env.OTEL_RESOURCE_ATTRIBUTES) ?? hostname() };
+  const env = currentTelemetryEnv(process.env, settings);
+  return { server, token: access?.token, hostName: hostNameOf(env.OTEL_RESOURCE_ATTRIBUTES) ?? hostname() };
 }
 
 /** The account Claude Code is signed in with on this machine (~/.claude.json oauthAccount), when it says. */

@@ -1,34 +1,39 @@
-import { parseArgs } from 'node:util';
 import { issueToken } from '../../auth/actions/issue-token.ts';
 import { loadConfig } from '../../config/config.ts';
 import { isEmailAddress } from '../../lib/email.ts';
 import { openStore } from '../../store/open-store.ts';
 import { findUserByEmail, insertUser } from '../../store/users.ts';
+import { type CommandSpec, helpOf, parseCommand, storeFlags, subcommandOf } from '../command-spec.ts';
 
-const help = `takt token create --email E [--label L] [--admin] [--json]
-
-Run on the server's machine: works directly on the local store (TAKT_HOME /
-TAKT_DATABASE_URL). Creates the user if needed and prints a new bearer token,
-shown only this once.
-`;
+const spec: CommandSpec = {
+  name: 'token',
+  usage: 'create --email E [--label L] [--admin] [--json] [options]',
+  about: `Run it on the server's machine: it works directly on the server's data (TAKT_HOME or
+TAKT_DATABASE_URL), so it needs no sign-in. Creates the user if needed and prints a new
+token, shown only this once. Signed-in people manage their own tokens on the dashboard.`,
+  shared: ['json', ...storeFlags, 'help'],
+  flags: {
+    email: { type: 'string', value: 'E', help: "the person's email address" },
+    label: { type: 'string', value: 'L', help: 'a name for the token (e.g. the machine it is for)' },
+    admin: { type: 'boolean', help: 'a new user becomes an admin' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      email: { type: 'string' },
-      label: { type: 'string' },
-      admin: { type: 'boolean' },
-      json: { type: 'boolean' },
-      'database-url': { type: 'string' },
-      home: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || positionals[0] !== 'create') {
-    process.stdout.write(help);
-    return values.help ? 0 : 2;
+  const { sub, rest } = subcommandOf(spec, args, ['create'] as const);
+  const { values: parsed } = parseCommand(spec, rest);
+  const values = parsed as {
+    email?: string;
+    label?: string;
+    admin?: boolean;
+    json?: boolean;
+    home?: string;
+    'database-url'?: string;
+    help?: boolean;
+  };
+  if (sub === 'help' || values.help) {
+    process.stdout.write(helpOf(spec));
+    return 0;
   }
   if (!values.email || !isEmailAddress(values.email)) {
     process.stderr.write('takt token create: --email must be an email address, e.g. --email you@example.com\n');

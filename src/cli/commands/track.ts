@@ -1,43 +1,35 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { TaktError } from '../../lib/errors.ts';
 import { postJson, serverError } from '../../lib/server-client.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags } from '../command-spec.ts';
 import { syncTarget } from './sync.ts';
 
-const help = `takt track <input> <output> [cache-read] [cache-creation] [--note N] [--model M]
-           [--account A] [--server URL] [--token T] [--json]
+const spec: CommandSpec = {
+  name: 'track',
+  usage: '<input> <output> [cache-read] [cache-creation] [--note TEXT] [--model M] [--account A] [options]',
+  about: `Records usage you type in as a manual entry on the takt server: input and output tokens,
+optionally cache reads and cache writes. Reports label it "manual" and always count it on
+top of what Claude Code reported. With no numbers, on a terminal, it asks for them.
 
-Records usage typed in by hand as a manual entry on the takt server (seed 003's
-track-usage.js): input and output tokens, optionally cache reads and cache writes. Reports
-label it "manual" and always count it on top of what Claude Code reported. With no numbers,
-on a terminal, it asks for them. The server and token default to what \`takt setup\` saved.
-
---account: the Anthropic account the entry counts toward (its label or uuid). Without it:
-your only account, else the one that sent usage most recently (the answer says which).
-Without --model the entry has no cost ("unpriced").
-
-List and delete entries with GET /api/manual-entries and DELETE /api/manual-entries/{id}.
-`;
+Without --account the entry counts toward your only Anthropic account, else the one that
+sent usage most recently (the answer says which). Without --model the entry has no cost
+("unpriced"). List and delete entries over the API: GET /api/manual-entries and
+DELETE /api/manual-entries/{id} (docs/api.md).`,
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    note: { type: 'string', value: 'TEXT', help: 'what the entry is for' },
+    model: { type: 'string', value: 'M', help: 'the model, for the cost (e.g. claude-sonnet-4-5)' },
+    account: { type: 'string', value: 'A', help: 'the Anthropic account it counts toward (its label or uuid)' },
+  },
+};
 
 const WHOLE = /^\d+$/;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      note: { type: 'string' },
-      model: { type: 'string' },
-      account: { type: 'string' },
-      server: { type: 'string' },
-      token: { type: 'string' },
-      settings: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: parsed, positionals } = parseCommand(spec, args, { positionals: true });
+  const values = parsed as { note?: string; model?: string; account?: string; json?: boolean; help?: boolean };
   if (values.help) {
-    process.stdout.write(help);
+    process.stdout.write(helpOf(spec));
     return 0;
   }
   if (positionals.length > 4) {
@@ -60,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     if (!WHOLE.test(n)) throw new TaktError('bad_request', `"${n}" is not a whole number of tokens`);
   }
   const [input, output, cacheRead = '0', cacheCreation = '0'] = numbers.map(String);
-  const target = syncTarget(values);
+  const target = await syncTarget(parsed);
   const body = {
     input: Number(input),
     output: Number(output),

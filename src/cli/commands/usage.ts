@@ -2,24 +2,23 @@ import { defaultHome } from '../../config/takt-home.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { serverError } from '../../lib/server-client.ts';
 import { hasSessionKeyFile, sessionKeyFile } from '../../official/claude-ai-session.ts';
-import { hasOAuthCredentials } from '../../official/oauth-credentials.ts';
-import { officialSummary, writeUsageCache } from '../../official/official-summary.ts';
+import { credentialsPath, hasOAuthCredentials } from '../../official/oauth-credentials.ts';
+import { officialSummary, usageCacheFile, writeUsageCache } from '../../official/official-summary.ts';
 import {
   age,
   type OfficialSource,
   postOfficialReading,
   readOfficialUsage,
 } from '../../official/read-official-usage.ts';
-import { transcriptProjectDirs } from '../../transcripts/find-transcripts.ts';
-import { indexFileFor } from '../../transcripts/index-file-name.ts';
-import { loadRecentTranscriptIndex } from '../../transcripts/load-recent-transcript-index.ts';
+import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
 import { sessionTokens } from '../../usage/session-tokens.ts';
-import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
 import { exitCodeOf } from '../exit-code.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 
 const spec: CommandSpec = {
   name: 'usage',
-  usage: 'official [--json] [--source SOURCE] [--account UUID] [options]',
+  usage: 'official [--format text|json|short] [--debug] [--source SOURCE] [--account UUID] [options]',
   about: `Reads the official utilisation of your Claude plan (the 5-hour and 7-day windows) from:
   oauth        Claude Code's own usage endpoint, with the sign-in in ~/.claude/.credentials.json
   claude-ai    claude.ai's usage page for your organization, with a sessionKey kept in a file
@@ -32,8 +31,14 @@ Each account is asked at most once per 3 minutes, and not before the wait Anthro
 for. The figures are also saved to TAKT_HOME/usage-cache.json for other tools. With a server
 configured (takt setup, or --server URL --token T) the reading is sent to it; when the
 server refuses it, the command says why and exits non-zero (2, or 4 for a bad token).
-A claude.ai reading names your organization, not your account: with several accounts,
-pass --account UUID (takt validate lists them).`,
+A claude.ai reading names your organization, not your account: the server counts it toward
+your one account that Claude Code reported from that organization (the answer says which);
+when it cannot tell, pass --account UUID.
+
+--format short prints only the two percentages as five_hour:seven_day (e.g. 36:20, a
+missing window as -), the line fetch-pro-usage.sh printed for status-line scripts.
+code.session_tokens (in --json and the cache) is the newest Claude Code session's tokens,
+read from this machine's transcripts (the index takt report keeps is built if missing).`,
   shared: ['json', ...serverFlags, 'help'],
   flags: {
     source: { type: 'string', value: 'SOURCE', help: 'auto, oauth, claude-ai or claude-json' },
@@ -41,18 +46,16 @@ pass --account UUID (takt validate lists them).`,
     org: { type: 'string', value: 'ID', help: 'claude-ai: the organization to read (default: the first)' },
     account: { type: 'string', value: 'UUID', help: 'the account the reading is about, when the server cannot tell' },
     'no-post': { type: 'boolean', help: 'do not send the reading to the server' },
+    format: { type: 'string', value: 'FORMAT', help: 'text (default), json (as --json) or short (36:20)' },
+    debug: { type: 'boolean', help: 'print each step (URLs, HTTP statuses, answers) to stderr' },
   },
 };
 
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === '--help' || sub === '-h') {
+  const { sub, rest } = subcommandOf(spec, args, ['official'] as const);
+  if (sub === 'help') {
     process.stdout.write(helpOf(spec));
     return 0;
-  }
-  if (sub !== 'official') {
-    process.stderr.write(`takt usage: unknown subcommand '${sub ?? ''}'; see \`takt usage --help\`\n`);
-    return 2;
   }
   const { values: parsed } = parseCommand(spec, rest);
   const values = parsed as {
@@ -62,16 +65,21 @@ export async function run(args: string[]): Promise<number> {
     org?: string;
     account?: string;
     'no-post'?: boolean;
+    format?: string;
+    debug?: boolean;
     help?: boolean;
   };
   if (values.help) {
     process.stdout.write(helpOf(spec));
     return 0;
   }
+  const format = formatOf(values.format, values.json === true);
+  const debug = values.debug ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   const env = process.env;
   const home = defaultHome(env);
   const keyFile = sessionKeyFile(env, home, values['session-key-file']);
   const source = pickSource(values.source ?? 'auto', env, keyFile);
+  debug?.(`Source: ${source.replace('_', '-')}${sourceReason(values.source ?? 'auto', source, env, keyFile)}`);
   const now = Date.now();
   const reading = await readOfficialUsage({
     source,
@@ -80,17 +88,29 @@ export async function run(args: string[]): Promise<number> {
     now,
     sessionKeyFile: keyFile,
     ...(values.org ? { org: values.org } : {}),
+    ...(debug ? { debug } : {}),
   });
-  const summary = officialSummary(reading, now, latestSessionTokens(env, home, now));
+  debug?.(
+    `Windows: ${reading.windows.map((w) => `${w.window} ${w.utilization}%`).join(', ') || 'none'}${reading.account_uuid ? ` (about ${reading.account_uuid})` : ''}`,
+  );
+  const summary = officialSummary(reading, now, await latestSessionTokens(env, home, debug));
   writeUsageCache(home, summary);
+  debug?.(`Cache: wrote ${usageCacheFile(home)}`);
 
   let posted: string | null = null;
   let refused: TaktError | null = null;
+  let told: string | null = null;
   const access = values['no-post'] ? undefined : await serverAccessFrom(parsed, { env, home });
+  if (!access) debug?.(values['no-post'] ? 'Server: not sent (--no-post)' : 'Server: none configured, not sent');
   if (access) {
     try {
+      debug?.(`Posting: ${access.server}/api/official-usage (server and token from ${access.from})`);
       const r = await postOfficialReading(reading, access, values.account ? { accountUuid: values.account } : {});
+      debug?.(`HTTP ${r.status}`);
       posted = r.status < 300 ? `${access.server} (${r.status})` : null;
+      const counted = (r.body as { account?: { uuid?: string | null } } | null)?.account?.uuid;
+      if (r.status < 300 && source === 'claude_ai' && !values.account)
+        told = `Organization ${reading.account_uuid ?? '(unknown)'} is your account ${counted ?? '(not yet known by its uuid)'}; another with --account UUID.`;
       if (r.status >= 300) {
         refused = serverError(r);
         const ask =
@@ -109,8 +129,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const exit = refused ? exitCodeOf(refused.code) : 0;
 
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ ...summary, posted_to: posted })}\n`);
+  if (format === 'json') {
+    process.stdout.write(
+      `${JSON.stringify({ ...summary, posted_to: posted, ...(told ? { account_note: told } : {}) })}\n`,
+    );
+    return exit;
+  }
+  if (format === 'short') {
+    const short = (v: number | null) => (v === null ? '-' : String(Math.round(v)));
+    process.stdout.write(`${short(summary.five_hour_pct)}:${short(summary.seven_day_pct)}\n`);
     return exit;
   }
   const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v)}%`);
@@ -120,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
     `From ${source.replace('_', '-')}, ${age(now - reading.fetched_at)} old.`,
     ...summary.notes,
     ...(posted ? [`Sent to ${posted}.`] : []),
+    ...(told ? [told] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return exit;
@@ -144,12 +172,48 @@ function pickSource(flag: string, env: NodeJS.ProcessEnv, keyFile: string): Offi
   }
 }
 
-/** code.session_tokens (the field other tools read): the tokens of the newest session in the saved transcript index (null without one). */
-function latestSessionTokens(env: NodeJS.ProcessEnv, home: string, now: number): number | null {
+/** What --format asks for; --json is --format json. */
+function formatOf(flag: string | undefined, json: boolean): 'text' | 'json' | 'short' {
+  const f = flag ?? (json ? 'json' : 'text');
+  // "seed" is the name the tracker's docs (docs/seeds.md) use for the short line.
+  if (f === 'short' || f === 'seed') return 'short';
+  if (f === 'text' || f === 'json') return f;
+  throw new TaktError('bad_request', `--format is text, json or short (got ${f})`);
+}
+
+function sourceReason(flag: string, source: OfficialSource, env: NodeJS.ProcessEnv, keyFile: string): string {
+  if (flag !== 'auto') return ' (--source)';
+  switch (source) {
+    case 'oauth':
+      return ` (auto: Claude Code's sign-in is in ${credentialsPath(env)})`;
+    case 'claude_ai':
+      return ` (auto: no Claude Code sign-in; the sessionKey file ${keyFile} exists)`;
+    case 'claude_json':
+      return ` (auto: no Claude Code sign-in and no sessionKey file ${keyFile})`;
+    default:
+      return source satisfies never;
+  }
+}
+
+/**
+ * code.session_tokens (the field other tools read): the tokens of the newest session in this
+ * machine's transcripts, through the transcript index, which is brought up to date (and
+ * built on the first run: no `takt report` needed before). Null without any transcript.
+ */
+async function latestSessionTokens(
+  env: NodeJS.ProcessEnv,
+  home: string,
+  debug: ((line: string) => void) | undefined,
+): Promise<number | null> {
   try {
-    const index = loadRecentTranscriptIndex(indexFileFor(home, transcriptProjectDirs(env)), [], now - 2 * 86_400_000);
-    return index ? (sessionTokens(index.table)?.tokens ?? null) : null;
-  } catch {
+    const loaded = await loadTranscriptUsage({ env, home });
+    const newest = sessionTokens(loaded.index.table);
+    debug?.(
+      `Session tokens: ${newest ? `${newest.tokens} (session ${newest.sessionId})` : 'none'}, from ${loaded.index.files.summaries().length} transcript files in ${loaded.projectDirs.join(', ') || '(no transcript folder)'}`,
+    );
+    return newest?.tokens ?? null;
+  } catch (error) {
+    debug?.(`Session tokens: unknown (${(error as Error).message})`);
     return null;
   }
 }

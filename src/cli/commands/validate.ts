@@ -1,7 +1,8 @@
 import { defaultHome } from '../../config/takt-home.ts';
 import { currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
 import { postJson } from '../../lib/server-client.ts';
-import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags } from '../command-spec.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 
 const spec: CommandSpec = {
   name: 'validate',

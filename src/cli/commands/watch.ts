@@ -14,7 +14,8 @@ import {
   nudgeTransitions,
 } from '../../usage/nudges.ts';
 import { parsePlanId } from '../../usage/plans.ts';
-import { type CommandSpec, helpOf, parseCommand, serverAccessFrom, serverFlags } from '../command-spec.ts';
+import { type CommandSpec, helpOf, parseCommand, serverFlags } from '../command-spec.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 import { offlineAccount } from '../watch/offline-snapshot.ts';
 import { type PaceAnswer, type UsageAnswer, windowNudges } from '../watch/snapshot.ts';
 

@@ -13,6 +13,7 @@ const officialUsageBody = z
     captured_at: time.optional(),
     session_id: z.string().min(1).max(200).optional(),
     account_uuid: z.string().min(1).max(200).optional(),
+    organization_id: z.string().min(1).max(200).optional(),
     rate_limits: z.unknown().optional(),
     usage: z.unknown().optional(),
   })

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { type LimitHit, limitHitOfLine } from '../transcripts/limit-hits.ts';
-import { reduceLine, usageLineOf } from '../transcripts/scan-usage-lines.ts';
+import { type LimitHit, limitHitOfLine } from './limit-hits.ts';
+import { reduceLine, usageLineOf } from './scan-usage-lines.ts';
 
 /**
  * One API response as `takt sync` uploads it (POST /api/transcript-usage). The transcript
