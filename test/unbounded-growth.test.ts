@@ -72,12 +72,12 @@ describe.each(dialects)('unbounded growth on $name', ({ create }) => {
 
   it('keeps OTLP usage of an account past the cap, counted toward no account', async () => {
     const t0 = Date.now() - 60_000;
-    // Two machines: usage without an account is later linked to its machine's account (19.6),
-    // which would move the over-cap usage to acct-1 (a known gap, see the closing note).
+    // One machine: usage without an account is later linked to its machine's account (19.6),
+    // but usage whose account was refused past the cap is not (it would land on acct-1).
     const body = (accountUuid: string, sessionId: string) =>
       encodeMetrics(
         tokenMetrics(
-          { host: `laptop-${sessionId}`, sessionId, accountUuid },
+          { host: 'laptop', sessionId, accountUuid },
           [{ model: 'claude-sonnet-4-5', type: 'input', value: 1234 }],
           { startMs: t0, timeMs: t0 + 500 },
         ),

@@ -190,7 +190,9 @@ function planRows(
             last_seen_at: now,
           });
       }
-      return { machineId, accountId: ctx.account ? lookups.accountId(job.userId, ctx.account.key) : '' };
+      const accountId = ctx.account ? lookups.accountId(job.userId, ctx.account.key) : '';
+      // An account named but not written: past TAKT_MAX_ACCOUNTS_PER_USER (never to be linked elsewhere).
+      return { machineId, accountId, refused: ctx.account !== null && accountId === '' };
     };
     const metricObs = job.observations.filter((o): o is MetricObservation => o.type === 'metric');
     const deltas = metricDeltas(job.userId, metricObs, lookups, now);
@@ -199,12 +201,13 @@ function planRows(
     // A session's input, output, cache and cost points for one model at one time become one row.
     const merged = new Map<string, { row: UsageRecordsTable; points: number }>();
     for (const { obs, delta, kind, timeMs } of deltas.points) {
-      const { machineId, accountId } = place(obs.ctx);
+      const placed = place(obs.ctx);
+      const { machineId, accountId } = placed;
       if (obs.target.kind === 'usage') {
         const rowKey = metricRowKey(kind, timeMs, obs);
         let entry = merged.get(rowKey);
         if (!entry) {
-          const row = emptyUsageRow(job, rowKey, 'metric', timeMs, machineId, accountId, obs.ctx.sessionId);
+          const row = emptyUsageRow(job, rowKey, 'metric', timeMs, placed, obs.ctx.sessionId);
           row.model = obs.target.model;
           entry = { row, points: 0 };
           merged.set(rowKey, entry);
@@ -233,10 +236,11 @@ function planRows(
     for (const { row, points } of merged.values()) add(usage, row, count, points);
     for (const obs of job.observations) {
       if (obs.type !== 'event') continue;
-      const { machineId, accountId } = place(obs.ctx);
+      const placed = place(obs.ctx);
+      const { machineId, accountId } = placed;
       if (obs.target.kind === 'usage') {
         const key = `${timeKeyPrefix(obs.timeMs)}:${obs.key}`;
-        const row = emptyUsageRow(job, key, 'event', obs.timeMs, machineId, accountId, obs.ctx.sessionId);
+        const row = emptyUsageRow(job, key, 'event', obs.timeMs, placed, obs.ctx.sessionId);
         row.model = obs.target.model;
         row.request_id = obs.target.requestId;
         Object.assign(row, obs.target.tokens);
@@ -261,14 +265,12 @@ function planRows(
     }
     for (const obs of job.observations) {
       if (obs.type !== 'transcript') continue;
-      const { machineId, accountId } = place(obs.ctx);
       const row = emptyUsageRow(
         job,
         `${timeKeyPrefix(obs.timeMs)}:t:${obs.key}`,
         'transcript',
         obs.timeMs,
-        machineId,
-        accountId,
+        place(obs.ctx),
         obs.ctx.sessionId,
       );
       row.model = obs.model;
@@ -293,8 +295,7 @@ function emptyUsageRow(
   key: string,
   source: UsageRecordsTable['source'],
   ts: number,
-  machineId: string,
-  accountId: string,
+  placed: { machineId: string; accountId: string; refused: boolean },
   sessionId: string,
 ): UsageRecordsTable {
   return {
@@ -302,12 +303,13 @@ function emptyUsageRow(
     dedupe_key: key,
     source,
     ts,
-    machine_id: machineId,
-    account_id: accountId,
+    machine_id: placed.machineId,
+    account_id: placed.accountId,
     session_id: sessionId,
     model: '',
     request_id: null,
     token_id: job.tokenId ?? '',
+    ...(placed.refused ? { account_refused: 1 } : {}),
     ...emptyUsage(),
   };
 }

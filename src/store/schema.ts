@@ -280,6 +280,11 @@ export interface UsageRecordsTable extends UsageColumns {
   request_id: string | null;
   /** The API token that sent it ('' when none: manual entries, older rows). */
   token_id: string;
+  /**
+   * 1 when the usage named an account past TAKT_MAX_ACCOUNTS_PER_USER (account_id is then
+   * ''): counted toward no account, and never linked to another (migration 0014).
+   */
+  account_refused?: number;
 }
 
 /** When each token last sent usage for each machine (/validate answers about the token it is asked with). */

@@ -26,6 +26,7 @@ export async function hasUnlinkedRecords(db: Db, userId: string): Promise<boolea
     .select('dedupe_key')
     .where('user_id', '=', userId)
     .where('account_id', '=', '')
+    .where('account_refused', '=', 0)
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
@@ -39,7 +40,8 @@ export async function findUnlinkedRecords(
 ): Promise<UnlinkedRecord[]> {
   const out = new Map<string, UnlinkedRecord>();
   const columns = ['dedupe_key', 'ts', 'machine_id', 'session_id', 'source'] as const;
-  // `account_id = ''` word for word: the planner uses a partial index only when the query repeats its predicate.
+  // `account_id = '' and account_refused = 0` word for word: the planner uses a partial index
+  // only when the query repeats its predicate (migration 0014).
   for (const [column, values] of [
     ['machine_id', where.machineIds],
     ['session_id', where.sessionIds],
@@ -50,6 +52,7 @@ export async function findUnlinkedRecords(
         .select(columns)
         .where('user_id', '=', userId)
         .where('account_id', '=', '')
+        .where('account_refused', '=', 0)
         .where(column, 'in', values.slice(i, i + 400))
         .execute();
       for (const r of rows) out.set(r.dedupe_key, { ...r, ts: Number(r.ts) });
@@ -119,6 +122,7 @@ export async function moveToAccount(
       .set({ account_id: accountId })
       .where('user_id', '=', userId)
       .where('account_id', '=', '')
+      .where('account_refused', '=', 0)
       .where('dedupe_key', 'in', dedupeKeys.slice(i, i + 400))
       .returningAll()
       .execute();
@@ -163,7 +167,7 @@ export async function moveToAccount(
   return moved;
 }
 
-/** Every unlinked record of a user, summed per (session, model, source, machine) for the overview. */
+/** Every unlinked record of a user (not those refused past the account cap), summed per (session, model, source, machine) for the overview. */
 export async function unlinkedTotals(db: Db, userId: string) {
   const rows = await db
     .selectFrom('usage_records')
@@ -179,6 +183,7 @@ export async function unlinkedTotals(db: Db, userId: string) {
     ])
     .where('user_id', '=', userId)
     .where('account_id', '=', '')
+    .where('account_refused', '=', 0)
     .groupBy(['session_id', 'model', 'source', 'machine_id'])
     .execute();
   return rows.map((r) => {

@@ -12,6 +12,7 @@ import * as m0010 from './0010-session-projects.ts';
 import * as m0011 from './0011-local-owner.ts';
 import * as m0012 from './0012-plans-renamed.ts';
 import * as m0013 from './0013-link-unlinked-usage.ts';
+import * as m0014 from './0014-usage-account-refused.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0011-local-owner': m0011,
   '0012-plans-renamed': m0012,
   '0013-link-unlinked-usage': m0013,
+  '0014-usage-account-refused': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

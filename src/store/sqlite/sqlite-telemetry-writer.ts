@@ -52,8 +52,8 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
   const usageInsert = raw.prepare<unknown[]>(
     `insert into usage_records (user_id, dedupe_key, source, ts, machine_id, account_id, session_id, model, request_id,
        input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cache_creation_5m_tokens,
-       cache_creation_1h_tokens, cost_usd, token_id)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       cache_creation_1h_tokens, cost_usd, token_id, account_refused)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict do nothing`,
   );
   const hourlyAdd = raw.prepare<unknown[]>(
@@ -142,6 +142,7 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
           r.cache_creation_1h_tokens,
           r.cost_usd,
           r.token_id,
+          r.account_refused ?? 0,
         );
         if (changes > 0) {
           usage.add(r);
