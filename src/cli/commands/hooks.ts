@@ -6,8 +6,8 @@ import { resolveServerAccess, saveClientFile } from '../../install/server-access
 import { TaktError } from '../../lib/errors.ts';
 import { type CommandSpec, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
 import { postInBackground } from '../hooks/post-in-background.ts';
-import { postToServer } from '../hooks/post-to-server.ts';
-import { limitEventOfStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
+import { appendLog, postToServer } from '../hooks/post-to-server.ts';
+import { awaitStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
 import { tokenFromFlags } from '../server-flags.ts';
 import { taktCommandLine } from '../takt-invocation.ts';
 
@@ -109,8 +109,14 @@ async function stopFailure(): Promise<number> {
   try {
     const text = readFileSync(0, 'utf8');
     const input = (text.trim() === '' ? {} : JSON.parse(text)) as StopFailureInput;
-    const event = limitEventOfStopFailure(input, { home: defaultHome(), env: process.env, now: Date.now() });
-    if (event) postInBackground('/api/limit-events', event);
+    const home = defaultHome();
+    const d = await awaitStopFailure(input, { home, env: process.env, now: Date.now });
+    if ('event' in d) postInBackground('/api/limit-events', d.event);
+    else if (d.skip !== 'not_rate_limit')
+      appendLog(
+        home,
+        `${new Date().toISOString()} StopFailure ${input.session_id ?? ''}: nothing to report (${d.skip === 'no_hit_line' ? `no hit line in the transcript after ${d.waitedMs} ms` : 'this hit was reported already'})`,
+      );
   } catch (error) {
     // A hook never fails Claude Code: Claude Code ignores its exit code anyway.
     if (process.env.TAKT_DEBUG) process.stderr.write(`takt hooks stop-failure: ${(error as Error).stack}\n`);

@@ -44,7 +44,8 @@ export async function postToServer(
   }
 }
 
-function appendLog(home: string, line: string): void {
+/** One line in TAKT_HOME/hooks.log (kept under 256 KB). */
+export function appendLog(home: string, line: string): void {
   try {
     mkdirSync(home, { recursive: true });
     const file = join(home, 'hooks.log');

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { limitEventOfStopFailure } from './stop-failure.ts';
+import { awaitStopFailure, limitEventOfStopFailure } from './stop-failure.ts';
 
 const NOW = Date.parse('2026-12-01T20:17:30Z');
 const hitLine = (uuid: string, at: string, resetsAt: number, window = 'five_hour') =>
@@ -60,5 +60,29 @@ describe('the StopFailure hook', () => {
     expect(limitEventOfStopFailure(input('overloaded'), q)).toBeUndefined();
     expect(limitEventOfStopFailure(input(), q)).toBeUndefined();
     expect(limitEventOfStopFailure({ ...input(), transcript_path: join(dir, 'missing.jsonl') }, q)).toBeUndefined();
+  });
+
+  it('reads again while the hit line has not reached the transcript, and only then', async () => {
+    writeFileSync(transcript, '{"type":"user"}\n');
+    const slept: number[] = [];
+    // Claude Code's write of the hit line lands after the hook's second read.
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      if (slept.length === 2) appendFileSync(transcript, `${hitLine('late', '2026-12-01T20:17:29Z', 1796163443)}\n`);
+    };
+    const clock = { home: q.home, env: q.env, now: () => NOW };
+    const wait = { waitMs: 4000, stepMs: 250, sleep };
+    expect(await awaitStopFailure(input(), clock, wait)).toMatchObject({ event: { at: '2026-12-01T20:17:29.000Z' } });
+    expect(slept).toEqual([250, 250]);
+    // Reported already, or another failure: no wait at all.
+    expect(await awaitStopFailure(input(), clock, wait)).toEqual({ skip: 'already_reported', waitedMs: 0 });
+    expect(await awaitStopFailure(input('overloaded'), clock, wait)).toEqual({ skip: 'not_rate_limit', waitedMs: 0 });
+    expect(slept).toHaveLength(2);
+    // No hit line ever: gives up after waitMs.
+    writeFileSync(transcript, '{"type":"user"}\n');
+    expect(await awaitStopFailure(input(), clock, { ...wait, waitMs: 1000 })).toEqual({
+      skip: 'no_hit_line',
+      waitedMs: 1000,
+    });
   });
 });

@@ -29,18 +29,20 @@ const RECENT_MS = 5 * 60_000;
 const TAIL_BYTES = 512 * 1024;
 const REMEMBERED = 200;
 
+/** Why the hook reports nothing (a line of TAKT_HOME/hooks.log says it). */
+export type StopFailureSkip = 'not_rate_limit' | 'no_hit_line' | 'already_reported';
+
 /**
  * Decides what the StopFailure hook reports: the newest plan-window hit line of the
  * transcript Claude Code names, once. Claude Code also fires StopFailure for its own helper
  * queries (titles, summaries) under the parent session; those write no hit line, or the same
  * one again, so "a hit line not yet reported" lets each hit through exactly once.
- * Returns undefined when there is nothing (new) to report.
  */
-export function limitEventOfStopFailure(
+export function decideStopFailure(
   input: StopFailureInput,
   q: { home: string; env: NodeJS.ProcessEnv; now: number },
-): LimitEventBody | undefined {
-  if (input.error !== 'rate_limit' || !input.transcript_path) return undefined;
+): { event: LimitEventBody } | { skip: StopFailureSkip } {
+  if (input.error !== 'rate_limit' || !input.transcript_path) return { skip: 'not_rate_limit' };
   const hits = hitsInTail(input.transcript_path).filter(
     (h) =>
       h.window !== null &&
@@ -48,20 +50,52 @@ export function limitEventOfStopFailure(
       (input.session_id === undefined || h.sessionId === null || h.sessionId === input.session_id),
   );
   const hit = hits.at(-1);
-  if (!hit || hit.window === null) return undefined;
+  if (!hit || hit.window === null) return { skip: 'no_hit_line' };
   const reported = readReported(q.home);
-  if (reported.includes(hit.key)) return undefined;
+  if (reported.includes(hit.key)) return { skip: 'already_reported' };
   writeReported(q.home, [...reported, hit.key].slice(-REMEMBERED));
   const account = signedInAccountUuid(readClaudeJson(q.env));
   return {
-    kind: 'hit_limit',
-    window: hit.window,
-    at: new Date(hit.at).toISOString(),
-    ...(hit.resetsAt !== null ? { resets_at: new Date(hit.resetsAt).toISOString() } : {}),
-    ...(input.session_id ? { session_id: input.session_id } : {}),
-    ...(account ? { account_uuid: account } : {}),
-    source: 'hook',
+    event: {
+      kind: 'hit_limit',
+      window: hit.window,
+      at: new Date(hit.at).toISOString(),
+      ...(hit.resetsAt !== null ? { resets_at: new Date(hit.resetsAt).toISOString() } : {}),
+      ...(input.session_id ? { session_id: input.session_id } : {}),
+      ...(account ? { account_uuid: account } : {}),
+      source: 'hook',
+    },
   };
+}
+
+/** decideStopFailure's event, or undefined when there is nothing (new) to report. */
+export function limitEventOfStopFailure(
+  input: StopFailureInput,
+  q: { home: string; env: NodeJS.ProcessEnv; now: number },
+): LimitEventBody | undefined {
+  const d = decideStopFailure(input, q);
+  return 'event' in d ? d.event : undefined;
+}
+
+/**
+ * decideStopFailure, read again while the transcript has no hit line yet: Claude Code may
+ * run the hook before its write of the hit line reaches the file. Waits at most waitMs (well
+ * inside the hook's 10 s timeout), and only on a rate_limit failure without a hit line.
+ */
+export async function awaitStopFailure(
+  input: StopFailureInput,
+  q: { home: string; env: NodeJS.ProcessEnv; now: () => number },
+  wait: { waitMs: number; stepMs: number; sleep?: (ms: number) => Promise<void> } = { waitMs: 4_000, stepMs: 250 },
+): Promise<{ event: LimitEventBody } | { skip: StopFailureSkip; waitedMs: number }> {
+  const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let waited = 0;
+  for (;;) {
+    const d = decideStopFailure(input, { ...q, now: q.now() });
+    if ('event' in d || d.skip !== 'no_hit_line' || waited >= wait.waitMs)
+      return 'event' in d ? d : { ...d, waitedMs: waited };
+    await sleep(wait.stepMs);
+    waited += wait.stepMs;
+  }
 }
 
 function hitsInTail(path: string): LimitHit[] {
