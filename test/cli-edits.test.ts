@@ -134,10 +134,14 @@ describe('takt setup when writing fails after the server issued the token', () =
     const args = ['setup', '--server', takt.directUrl, '--invite', await invite(), '--email', 'unwritable@example.com'];
     const r = await cli(home, [...args, '--machine', 'unwritable-box', '--method', 'bash', '--append', rc]);
     const token = /your token is (takt_\S+):/.exec(r.stderr)?.[1] ?? 'none';
-    expect([r.code, r.stderr.startsWith('takt setup: the token was issued but writing failed (ENOENT')]).toEqual([
-      2,
-      true,
-    ]);
+    expect([
+      r.code,
+      r.stderr.startsWith('takt setup: the token was issued but writing failed (ENOENT'),
+      // What to run next keeps the token out of ps (22.16): standard input, not --token.
+      r.stderr.endsWith(
+        `: fix that, then run takt setup --server ${takt.directUrl} --token-stdin again and paste it there\n`,
+      ),
+    ]).toEqual([2, true, true]);
     const again = await cli(home, ['setup', '--server', takt.directUrl, '--token', token, '--method', 'print']);
     expect(again.code).toBe(0);
   });

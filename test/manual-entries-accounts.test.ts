@@ -47,6 +47,9 @@ describe('manual entries: their date (22.13)', () => {
     expect(messageOf(answers[2] as never)).toBe(
       "at must be from 2020-01-01 to 30 days after the server's clock, got 1e+300: check the sender's clock; send an ISO 8601 time or epoch milliseconds, or leave it out for now",
     );
+    expect(messageOf(answers[3] as never)).toBe(
+      'at "yesterday" is not a time: send an ISO 8601 time or epoch milliseconds, or leave it out for now',
+    );
   });
 });
 

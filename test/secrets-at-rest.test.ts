@@ -36,8 +36,12 @@ describe('secrets on disk', () => {
   it('creates TAKT_HOME 0700, the database files and the key file 0600, and fixes looser ones at start', async () => {
     const root = tempDir();
     const fresh = join(root, 'fresh-home');
-    const first = await startTakt({ env: { TAKT_HOME: fresh } });
-    const freshModes = [fresh, ...['takt.db', 'takt.db-wal', 'takt.key'].map((f) => join(fresh, f))].map(mode);
+    const freshLines: string[] = [];
+    const freshLog = createLogger('info', { out: (l) => freshLines.push(l), err: (l) => freshLines.push(l) });
+    const first = await startTakt({ env: { TAKT_HOME: fresh }, log: freshLog });
+    const freshModes = [fresh, ...['takt.db', 'takt.db-wal', 'takt.db-shm', 'takt.key'].map((f) => join(fresh, f))].map(
+      mode,
+    );
     await first.stop();
     const loose = join(root, 'loose-home');
     mkdirSync(loose, { mode: 0o755 });
@@ -54,8 +58,11 @@ describe('secrets on disk', () => {
       fresh: freshModes,
       loose: [mode(loose), ...modes],
       logged: lines.filter((l) => l.includes('permissions')),
+      // A fresh home's files are made 0600, never made 0644 and narrowed after (no warning to alarm anyone).
+      freshLogged: freshLines.filter((l) => l.includes('permissions')),
     }).toEqual({
-      fresh: ['700', '600', '600', '600'],
+      fresh: ['700', '600', '600', '600', '600'],
+      freshLogged: [],
       loose: ['700', '600', '600', '600', '600'],
       logged: [
         `warn  TAKT_HOME was open to other users: its permissions are now 0700 path=${loose} was=0755\n`,

@@ -1,4 +1,7 @@
+import { EARLIEST_USAGE_MS, shownTime } from '../lib/usage-time.ts';
 import type { AttributeValue } from './otlp-values.ts';
+
+export { EARLIEST_USAGE_MS };
 
 /**
  * The range a usage number must be in to be stored. Token counts are whole numbers below
@@ -44,12 +47,11 @@ export function attributeAsNumber(v: AttributeValue): number {
  * minutes; year 3000 is a bug). Outside it the point is rejected with the reason, as an
  * absurd count is: stored, it would sit in a window nobody looks at, or in every forecast.
  */
-export const EARLIEST_USAGE_MS = Date.UTC(2020, 0, 1);
 export const MAX_FUTURE_MS = 30 * 86_400_000;
 
 export function checkUsageTime(ms: number, what: string, now = Date.now()): Checked {
   if (Number.isFinite(ms) && ms >= EARLIEST_USAGE_MS && ms <= now + MAX_FUTURE_MS) return { value: ms };
-  const shown = Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
+  const shown = shownTime(ms);
   return {
     error: `${what} must be from 2020-01-01 to 30 days after the server's clock, got ${shown}: check the sender's clock`,
   };

@@ -6,7 +6,7 @@ import { findLimitEvent, insertLimitEvent, type LimitEventRow, undoLimitEvent } 
 import type { CalibrationRejectionsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { raiseCalibrationRejections } from './raise-calibration-rejections.ts';
-import { FUTURE_SKEW_MS } from './record-official-usage.ts';
+import { checkObservedTime } from './record-official-usage.ts';
 import { type AccountHint, resolveAccount } from './resolve-account.ts';
 
 /** A mark can be taken back this long after it was made (the dashboard's undo). */
@@ -40,7 +40,7 @@ export async function recordLimitEvent(
   const at = input.at === undefined ? now : readTime(input.at);
   if (at === undefined)
     throw new TaktError('bad_request', 'at must be an ISO 8601 time, epoch seconds or epoch milliseconds');
-  if (at > now + FUTURE_SKEW_MS) throw new TaktError('bad_request', 'at is in the future: check this machine’s clock');
+  checkObservedTime(at, 'at', now);
   const resetsAt = input.resets_at === undefined ? null : readTime(input.resets_at);
   if (resetsAt === undefined) {
     throw new TaktError('bad_request', 'resets_at must be an ISO 8601 time, epoch seconds or epoch milliseconds');

@@ -1,4 +1,5 @@
 import { TaktError } from '../lib/errors.ts';
+import { EARLIEST_USAGE_MS, shownTime } from '../lib/usage-time.ts';
 import {
   type OfficialWindow,
   parseStatusLineRateLimits,
@@ -15,6 +16,19 @@ import { type AccountHint, resolveAccount } from './resolve-account.ts';
 
 /** Observations from the future are a clock or a bug: a little skew is allowed. */
 export const FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * A reading's or a limit event's time: from 2020 (ingest's rule, issue 22.13: `1` read as
+ * epoch seconds is 1970) to a little skew ahead; else 400 with the range, never a 500 from
+ * formatting an absurd time.
+ */
+export function checkObservedTime(ms: number, what: string, now: number): void {
+  if (ms >= EARLIEST_USAGE_MS && ms <= now + FUTURE_SKEW_MS) return;
+  throw new TaktError(
+    'bad_request',
+    `${what} must be from 2020-01-01 to 5 minutes after the server's clock, got ${shownTime(ms)}: check this machine's clock`,
+  );
+}
 
 export interface OfficialUsageInput extends AccountHint {
   source: string;
@@ -54,12 +68,7 @@ export async function recordOfficialUsage(
   if (capturedAt === undefined) {
     throw new TaktError('bad_request', 'captured_at must be an ISO 8601 time, epoch seconds or epoch milliseconds');
   }
-  if (capturedAt > now + FUTURE_SKEW_MS) {
-    throw new TaktError(
-      'bad_request',
-      `captured_at ${new Date(capturedAt).toISOString()} is in the future: check this machine's clock`,
-    );
-  }
+  checkObservedTime(capturedAt, 'captured_at', now);
   const parsed =
     input.rate_limits !== undefined ? parseStatusLineRateLimits(input.rate_limits) : parseUsageAnswer(input.usage);
   if (parsed.windows.length === 0 && parsed.errors.length > 0) {

@@ -78,3 +78,29 @@ describe('member-set text in chat formats (22.7)', () => {
     });
   });
 });
+
+describe('a disguised link or a heading in a label, in Discord (22.7, replayed)', () => {
+  const hostile = {
+    ...payload,
+    data: {
+      ...payload.data,
+      account: {
+        id: 'a1',
+        uuid: 'acct-1',
+        label: 'Max\n# Sign in again\n[the takt dashboard](https://evil.example/login) \\[x\\](https://evil.example/)',
+      },
+    },
+  };
+
+  it('breaks Discord’s masked links and keeps the label on one line', () => {
+    expect(JSON.parse(renderBody('discord', hostile)).content).toBe(
+      'takt: Max # Sign in again \\[the takt dashboard\\](https://evil.example/login) \\\\\\[x\\\\\\](https://evil.example/) is at 82.3% of its five_hour limit (threshold 80%): $12.35 of $15.00 used; resets 2026-12-01 13:00 UTC.\nhttps://takt.example.test/',
+    );
+  });
+
+  it('keeps the label on one line in Slack too', () => {
+    expect(JSON.parse(renderBody('slack', hostile)).text).toBe(
+      'takt: Max # Sign in again [the takt dashboard](https://evil.example/login) \\[x\\](https://evil.example/) is at 82.3% of its five_hour limit (threshold 80%): $12.35 of $15.00 used; resets 2026-12-01 13:00 UTC.',
+    );
+  });
+});

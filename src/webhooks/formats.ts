@@ -10,7 +10,7 @@ export function renderBody(format: WebhookFormat, payload: WebhookPayload): stri
     case 'standard':
       return JSON.stringify(payload);
     case 'slack': {
-      const text = slackEscaped(summaryOf(payload));
+      const text = slackEscaped(oneLine(summaryOf(payload)));
       const link = dashboardOf(payload);
       return JSON.stringify({
         text,
@@ -24,7 +24,7 @@ export function renderBody(format: WebhookFormat, payload: WebhookPayload): stri
     }
     case 'discord': {
       const link = dashboardOf(payload);
-      const content = `${mentionsBroken(summaryOf(payload))}${link ? `\n${link}` : ''}`;
+      const content = `${mentionsBroken(discordEscaped(oneLine(summaryOf(payload))))}${link ? `\n${link}` : ''}`;
       // Discord refuses content longer than 2000 characters. No mention may ping anyone, whatever
       // the text holds (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
       return JSON.stringify({ username: 'takt', allowed_mentions: { parse: [] }, content: content.slice(0, 2000) });
@@ -39,6 +39,19 @@ export function renderBody(format: WebhookFormat, payload: WebhookPayload): stri
  * member-set label must not become `<!channel>` or a link disguised as the dashboard's.
  */
 const slackEscaped = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/**
+ * The sentence on one line: a label's line breaks would let it start a Discord heading
+ * (`# Sign in again`) or a quote, or pass for a line of takt's own.
+ */
+const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+
+/**
+ * Discord renders masked links, `[the takt dashboard](https://evil.example/login)`, in webhook
+ * messages: a backslash before `[` and `]` (and before a backslash, so a label cannot cancel
+ * ours) keeps them text (https://support.discord.com/hc/en-us/articles/210298617).
+ */
+const discordEscaped = (text: string) => text.replace(/[\\[\]]/g, '\\$&');
 
 /** A zero-width space after each @, so `@everyone` in a label reads as text even where mentions render. */
 const mentionsBroken = (text: string) => text.replaceAll('@', '@\u200b');

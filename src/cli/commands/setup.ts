@@ -169,7 +169,7 @@ export async function run(args: string[]): Promise<number> {
     // The server has already issued the token (an invite is spent): never lose it.
     throw new TaktError(
       'bad_request',
-      `the token was issued but writing failed (${(error as Error).message}); your token is ${done.token}: fix that, then run takt setup --server ${server} --token THAT_TOKEN again`,
+      `the token was issued but writing failed (${(error as Error).message}); your token is ${done.token}: fix that, then run takt setup --server ${server} --token-stdin again and paste it there`,
     );
   }
   if (values.json) {

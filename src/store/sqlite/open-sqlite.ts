@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -11,7 +11,7 @@ import type { Database } from '../schema.ts';
  * commit would be lost usage).
  */
 export function openSqlite(file: string): { db: Kysely<Database>; raw: SqliteDatabase.Database } {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') createPrivately(file);
   const raw = new SqliteDatabase(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
@@ -22,4 +22,21 @@ export function openSqlite(file: string): { db: Kysely<Database>; raw: SqliteDat
   raw.defaultSafeIntegers(false);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   return { db, raw };
+}
+
+/**
+ * A new database file is made 0600 before SQLite opens it, in a folder made 0700: SQLite gives
+ * its -wal and -shm files the database file's mode, so none of the three is ever readable by
+ * other users, whatever the umask (issue 22.9) — for `takt serve` and for the CLI commands that
+ * open the store directly (`takt token create`, `takt admin`, `takt setup --local`).
+ */
+function createPrivately(file: string): void {
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    // Made by another process in between: it is SQLite's to open as it is.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }

@@ -80,12 +80,13 @@ async function readAll(r: Response, until?: string): Promise<string> {
 }
 
 describe('GET /api/events limits (issue 22.2) and credential checks (issue 22.8)', () => {
-  const setup = (options: { total: number; perUser: number; valid?: () => boolean }) => {
+  const setup = (options: { total: number; perUser: number; valid?: () => boolean; userNow?: () => User }) => {
     const lines: string[] = [];
     const log = createLogger('warn', { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     const valid = options.valid ?? (() => true);
+    const userNow = options.userNow ?? (() => user);
     const ctx = {
-      tokens: { verify: async () => (valid() ? { user, tokenId: 't1' } : undefined) },
+      tokens: { verify: async () => (valid() ? { user: userNow(), tokenId: 't1' } : undefined) },
       live: new InProcessLiveEvents(),
       log,
     } as unknown as AppContext;
@@ -125,6 +126,15 @@ describe('GET /api/events limits (issue 22.2) and credential checks (issue 22.8)
     const { open, streams } = setup({ total: 10, perUser: 30, valid: () => valid });
     const r = await open();
     valid = false;
+    const text = await readAll(r);
+    expect([text.includes('keep-alive'), streams.count]).toEqual([false, 0]);
+  });
+
+  it('ends the stream at the next keep-alive once its user is disabled, whatever the token says', async () => {
+    let current: User = user;
+    const { open, streams } = setup({ total: 10, perUser: 30, userNow: () => current });
+    const r = await open();
+    current = { ...user, disabled_at: 1 };
     const text = await readAll(r);
     expect([text.includes('keep-alive'), streams.count]).toEqual([false, 0]);
   });

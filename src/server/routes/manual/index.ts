@@ -35,6 +35,12 @@ const deleteByIndex = z.object({ index: z.number().int().min(0, 'index is 0 for 
 function entryTime(at: string | number | undefined, now: number): number {
   if (at === undefined) return now;
   const ms = typeof at === 'number' ? at : Date.parse(at);
+  if (typeof at === 'string' && Number.isNaN(ms)) {
+    throw new TaktError(
+      'bad_request',
+      `at ${JSON.stringify(at.slice(0, 40))} is not a time: send an ISO 8601 time or epoch milliseconds, or leave it out for now`,
+    );
+  }
   const checked = checkUsageTime(ms, 'at', now);
   if ('error' in checked) {
     throw new TaktError(
