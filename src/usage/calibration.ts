@@ -29,6 +29,8 @@ export interface CalibrationSample {
   unit: Unit;
   status: SampleStatus;
   reason: string | null;
+  /** The end of the window the sample measured (its official reset, else the windows rules'); null for an anchor. */
+  window_end?: number | null;
 }
 
 export interface Calibration {
@@ -148,7 +150,7 @@ function deriveSamples(input: CalibrationInput): CalibrationSample[] {
     const tokens = usedBetween(series, 'tokens', w.start, o.at + 1);
     if (usd <= 0 && tokens <= 0) continue; // takt saw none of this usage: no information
     const f = o.utilization / 100;
-    out.push(sample(o.at, kind, 'official', o.source, o.utilization, usd / f, tokens / f, unit));
+    out.push({ ...sample(o.at, kind, 'official', o.source, o.utilization, usd / f, tokens / f, unit), window_end: w.end });
   }
   for (const e of input.events) {
     if (e.window !== kind) continue;
@@ -165,7 +167,7 @@ function deriveSamples(input: CalibrationInput): CalibrationSample[] {
     const usd = usedBetween(series, 'usd', w.start, e.at + 1);
     const tokens = usedBetween(series, 'tokens', w.start, e.at + 1);
     if (usd <= 0 && tokens <= 0) continue;
-    out.push(sample(e.at, kind, 'hit_limit', e.source, 100, usd, tokens, unit));
+    out.push({ ...sample(e.at, kind, 'hit_limit', e.source, 100, usd, tokens, unit), window_end: w.end });
   }
   return out;
 }
