@@ -55,7 +55,12 @@ export async function listRecentCapacityChanges(
 
 /** The changes of every account whose new capacity started at or after `since`. */
 export async function listCapacityChangesSince(db: Db, since: number): Promise<CapacityChangeRow[]> {
-  const rows = await db.selectFrom('capacity_changes').selectAll().where('since', '>=', since).orderBy('since').execute();
+  const rows = await db
+    .selectFrom('capacity_changes')
+    .selectAll()
+    .where('since', '>=', since)
+    .orderBy('since')
+    .execute();
   return rows.map(numeric);
 }
 

@@ -150,7 +150,10 @@ function deriveSamples(input: CalibrationInput): CalibrationSample[] {
     const tokens = usedBetween(series, 'tokens', w.start, o.at + 1);
     if (usd <= 0 && tokens <= 0) continue; // takt saw none of this usage: no information
     const f = o.utilization / 100;
-    out.push({ ...sample(o.at, kind, 'official', o.source, o.utilization, usd / f, tokens / f, unit), window_end: w.end });
+    out.push({
+      ...sample(o.at, kind, 'official', o.source, o.utilization, usd / f, tokens / f, unit),
+      window_end: w.end,
+    });
   }
   for (const e of input.events) {
     if (e.window !== kind) continue;

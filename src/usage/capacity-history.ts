@@ -60,7 +60,8 @@ export function capacityHistory(samples: readonly CalibrationSample[]): Capacity
   }
   const out: CapacityHistory = {};
   for (const g of [...groups.values()].sort((a, b) => a.at - b.at)) {
-    const byUnit = (out[g.window] ??= { usd: [], tokens: [] });
+    const byUnit = out[g.window] ?? { usd: [], tokens: [] };
+    out[g.window] = byUnit;
     for (const unit of ['usd', 'tokens'] as const) {
       const values = g.items
         .map((s) => (unit === 'usd' ? s.implied_capacity_usd : s.implied_capacity_tokens))
@@ -96,6 +97,12 @@ export function detectCapacityChange(
     const b = median(before);
     const a = median(after);
     if (b <= 0 || Math.abs(a / b - 1) < MIN_CHANGE) continue;
+    // The windows must side with their regime: the two at the step itself, and three in four on each side
+    // (one odd window, say usage takt did not see, is allowed; a mixed side is not a step).
+    const sidesWithAfter = (v: number) => Math.abs(v - a) < Math.abs(v - b);
+    if (sidesWithAfter(before.at(-1) as number) || !sidesWithAfter(after[0] as number)) continue;
+    if (before.filter(sidesWithAfter).length > before.length / 4) continue;
+    if (after.filter((v) => !sidesWithAfter(v)).length > after.length / 4) continue;
     const scale = Math.max(scaledMad(before), scaledMad(after), MIN_RELATIVE_SCALE * Math.min(a, b));
     const score = Math.abs(a - b) / scale;
     if (score <= MIN_SCALED_MADS || (best !== null && score <= best.score)) continue;

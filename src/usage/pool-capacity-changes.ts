@@ -30,7 +30,10 @@ export function poolCapacityChanges(
     const seen = latest.get(key);
     if (planOf.has(c.account_id) && (!seen || c.since > seen.since)) latest.set(key, c);
   }
-  const groups = new Map<string, { plan: string; window: string; items: { account_id: string; change_pct: number; since: number }[] }>();
+  const groups = new Map<
+    string,
+    { plan: string; window: string; items: { account_id: string; change_pct: number; since: number }[] }
+  >();
   for (const c of latest.values()) {
     const plan = planOf.get(c.account_id) as string;
     const key = `${plan}|${c.window}`;

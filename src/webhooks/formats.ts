@@ -78,7 +78,8 @@ export function summaryOf(p: WebhookPayload): string {
     case 'calibration_rejected':
       return `takt: a ${window} calibration sample of ${account} was rejected (${d.reason}); implied capacity ${amount(d.implied_capacity, d.unit)}.`;
     case 'capacity_changed': {
-      const change = typeof d.change_pct === 'number' ? `${d.change_pct > 0 ? '+' : ''}${Math.round(d.change_pct)}%` : '?%';
+      const change =
+        typeof d.change_pct === 'number' ? `${d.change_pct > 0 ? '+' : ''}${Math.round(d.change_pct)}%` : '?%';
       return `takt: ${account}'s ${window} capacity changed ${change} since ${when(d.since)}: ${amount(d.before, d.unit)} → ${amount(d.after, d.unit)} (${d.confidence} confidence).`;
     }
     case 'telemetry_stale': {
