@@ -161,6 +161,13 @@ describe.each(dialects)('capacity changes on $name', ({ create }) => {
       },
     ]);
 
+    // Calibration starts afresh at the change: the estimate is the new capacity, not the old one.
+    const calibration = await api.call('GET', `/api/accounts/${stepped}/calibration`);
+    expect([calibration.body.windows.five_hour.estimate, calibration.body.windows.five_hour.unit]).toEqual([
+      500_000,
+      'tokens',
+    ]);
+
     // No change in the steady account's wobble, though its history has all eight windows.
     const steady = await api.call('GET', `/api/accounts/${await accountId(STEADY)}/capacity-history`);
     expect([steady.body.windows.five_hour.tokens.length, steady.body.changes]).toEqual([8, []]);

@@ -19,14 +19,15 @@ export async function raiseCalibrationRejections(
 ): Promise<CalibrationRejectionsTable[]> {
   const account = await findAccount(db, q.accountId);
   if (!account) return [];
-  const [evaluated] = await evaluateUserAccounts(db, {
-    userId: account.user_id,
-    now: q.now,
-    prices: q.prices,
-    accounts: [account],
-  });
+  const evaluate = () =>
+    evaluateUserAccounts(db, { userId: account.user_id, now: q.now, prices: q.prices, accounts: [account] });
+  let [evaluated] = await evaluate();
   if (!evaluated) return [];
-  await recordCapacityChanges(db, { dialect: q.dialect, evaluated, now: q.now });
+  // A change just recorded restarts calibration at it: judge the samples again under the new capacity.
+  if ((await recordCapacityChanges(db, { dialect: q.dialect, evaluated, now: q.now })).length > 0) {
+    [evaluated] = await evaluate();
+    if (!evaluated) return [];
+  }
   const rows = evaluated.evaluation.samples
     .filter((s) => s.status === 'rejected' && s.implied_capacity !== null)
     .map((s) => ({

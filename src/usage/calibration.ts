@@ -64,6 +64,11 @@ export interface CalibrationInput {
   history?: readonly CalibrationSample[];
   /** Usage is complete from here on; samples of windows starting earlier are not derived. */
   usageSince?: number;
+  /**
+   * The start of the latest recorded capacity change (capacity-history.ts): the estimate and the
+   * rejection rule start afresh from it, so the new capacity is learnt, not rejected.
+   */
+  regimeSince?: number;
 }
 
 /** Below this percentage rounding dominates: 1 point of rounding at 4% is a 25% error. */
@@ -91,7 +96,12 @@ export function calibrate(input: CalibrationInput): Calibration {
   const accepted: CalibrationSample[] = [];
   const samples: CalibrationSample[] = [];
   const rejected: CalibrationSample[] = [];
+  let regimeStarted = input.regimeSince === undefined;
   for (const { isNew, ...sample } of all) {
+    if (!regimeStarted && sample.at >= (input.regimeSince as number)) {
+      regimeStarted = true;
+      accepted.length = 0; // the old capacity no longer says what is normal
+    }
     if (isNew && sample.status !== 'anchor') judge(sample, accepted, unit);
     samples.push(sample);
     if (sample.status === 'accepted') accepted.push(sample);
