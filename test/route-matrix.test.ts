@@ -122,6 +122,12 @@ const MATRIX: Record<string, Row> = {
     anon: 401,
     bob: 404,
   },
+  'GET /api/accounts/:id/capacity-history': {
+    request: () => ['GET', `/api/accounts/${ids.account}/capacity-history`],
+    anon: 401,
+    bob: 404,
+  },
+  'GET /api/admin/capacity-changes': { request: () => ['GET', '/api/admin/capacity-changes'], anon: 401, bob: 403 },
   'POST /api/official-usage': { request: () => ['POST', '/api/official-usage', {}], anon: 401 },
   'POST /api/limit-events': { request: () => ['POST', '/api/limit-events', {}], anon: 401 },
   'DELETE /api/limit-events/:id': {

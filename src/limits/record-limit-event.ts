@@ -66,7 +66,9 @@ export async function recordLimitEvent(
         after: { id: event.id, window: event.window, at: event.at, resets_at: event.resets_at, source: event.source },
       });
     }
-    const rejectedSamples = created ? await raiseCalibrationRejections(trx, { accountId, now, prices: q.prices }) : [];
+    const rejectedSamples = created
+      ? await raiseCalibrationRejections(trx, { accountId, now, prices: q.prices, dialect: store.dialect })
+      : [];
     return { event, created, rejectedSamples };
   });
 }

@@ -92,7 +92,9 @@ export async function recordOfficialUsage(
       })),
     );
     const rejectedSamples =
-      stored > 0 ? await raiseCalibrationRejections(trx, { accountId, now, prices: q.prices }) : [];
+      stored > 0
+        ? await raiseCalibrationRejections(trx, { accountId, now, prices: q.prices, dialect: store.dialect })
+        : [];
     const account = await findAccount(trx, accountId);
     return { accountId, uuid: account?.account_uuid ?? null, stored, rejectedSamples };
   });

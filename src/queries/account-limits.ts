@@ -2,6 +2,7 @@ import { spendFiguresOf } from '../official/parse-official-usage.ts';
 import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
 import { type AccountRow, listAccounts } from '../store/accounts.ts';
+import { type CapacityChangeRow, listCapacityChanges } from '../store/capacity-changes.ts';
 import type { Db } from '../store/db.ts';
 import { type LimitEventRow, listLimitEvents, type OfficialFigureRow } from '../store/limit-observations.ts';
 import { HOUR_MS } from '../store/telemetry.ts';
@@ -79,6 +80,8 @@ export interface LimitsInputs {
   usage: Map<string, UsagePoint[]>;
   officials: OfficialFigureRow[];
   events: LimitEventRow[];
+  /** Recorded capacity changes (calibration starts afresh at the latest of each window). */
+  capacityChanges?: CapacityChangeRow[];
 }
 
 /** Evaluates every account of a user (or the given ones) at `now`. */
@@ -90,10 +93,11 @@ export async function evaluateUserAccounts(
   if (accounts.length === 0) return [];
   const ids = accounts.map((a) => a.id);
   const since = q.now - LOOKBACK_MS;
-  const [usage, officials, events] = await Promise.all([
+  const [usage, officials, events, capacityChanges] = await Promise.all([
     usagePointsByAccount(db, q.userId, since, q.now, q.prices),
     listOfficialFigures(db, ids, since),
     listLimitEvents(db, ids, since),
+    listCapacityChanges(db, ids),
   ]);
   const thinned = accounts.flatMap((a) =>
     thinOfficials(
@@ -102,7 +106,7 @@ export async function evaluateUserAccounts(
       q.now,
     ),
   );
-  return evaluateWithInputs(accounts, { usage, officials: thinned, events }, q.now);
+  return evaluateWithInputs(accounts, { usage, officials: thinned, events, capacityChanges }, q.now);
 }
 
 /**
@@ -177,9 +181,25 @@ export function evaluateWithInputs(accounts: AccountRow[], inputs: LimitsInputs,
       officials: inputs.officials.filter((o) => o.account_id === account.id).map(officialOf),
       events: inputs.events.filter((e) => e.account_id === account.id).map(limitEventOf),
       usageSince: now - LOOKBACK_MS,
+      capacityChangedAt: latestChanges(inputs.capacityChanges ?? [], account.id, settings.unit),
     });
     return { account, settings, defaultWeeklyReset, evaluation };
   });
+}
+
+/** Per window, the start of the latest change recorded for this account in its unit. */
+function latestChanges(
+  changes: readonly CapacityChangeRow[],
+  accountId: string,
+  unit: string,
+): Partial<Record<WindowKind, number>> {
+  const out: Partial<Record<WindowKind, number>> = {};
+  for (const c of changes) {
+    if (c.account_id !== accountId || c.unit !== unit) continue;
+    const kind = c.window as WindowKind;
+    out[kind] = Math.max(out[kind] ?? Number.NEGATIVE_INFINITY, c.since);
+  }
+  return out;
 }
 
 export function officialOf(o: OfficialFigureRow): OfficialObservation {

@@ -30,6 +30,7 @@ export interface Database {
   official_observations: OfficialObservationsTable;
   limit_events: LimitEventsTable;
   calibration_rejections: CalibrationRejectionsTable;
+  capacity_changes: CapacityChangesTable;
   token_machines: TokenMachinesTable;
   manual_entries: ManualEntriesTable;
   webhook_endpoints: WebhookEndpointsTable;
@@ -236,6 +237,22 @@ export interface CalibrationRejectionsTable {
   at: number;
   implied_capacity: number;
   reason: string;
+  created_at: number;
+}
+
+/** A step change of an account's calibrated capacity, recorded once (it raises capacity_changed once). */
+export interface CapacityChangesTable {
+  account_id: string;
+  window: string;
+  unit: string;
+  /** The first window of the new capacity. */
+  since: number;
+  before: number;
+  after: number;
+  change_pct: number;
+  confidence: string;
+  windows_before: number;
+  windows_after: number;
   created_at: number;
 }
 

@@ -339,7 +339,8 @@ export async function lockAlertsOf(trx: Db, dialect: StoreDialect, userId: strin
 
 /**
  * Forgets settled deliveries (delivered or failed) created before `before`, their attempts, the
- * events no delivery refers to any more, and the alert state of rejections raised that long ago.
+ * events no delivery refers to any more, and the alert state of rejections and capacity changes
+ * raised that long ago.
  */
 export async function pruneWebhookHistory(db: Db, before: number): Promise<void> {
   const old = db
@@ -358,9 +359,7 @@ export async function pruneWebhookHistory(db: Db, before: number): Promise<void>
       ),
     )
     .execute();
-  await db
-    .deleteFrom('webhook_alert_state')
-    .where('key', 'like', 'rejected:%')
-    .where('updated_at', '<', before)
-    .execute();
+  for (const prefix of ['rejected:%', 'capacity:%']) {
+    await db.deleteFrom('webhook_alert_state').where('key', 'like', prefix).where('updated_at', '<', before).execute();
+  }
 }

@@ -60,6 +60,18 @@ describe('calibration', () => {
     expect(c.estimate).toBe(101);
   });
 
+  it('starts afresh at a recorded capacity change: the new capacity is learnt, not rejected', () => {
+    const { usage, officials } = windowsWithUsage([50, 50, 50, 50, 25, 25, 25, 25]);
+    const before = calibrate(input(usage, officials));
+    expect([before.estimate, before.rejected.length]).toEqual([100, 4]);
+    const after = calibrate({ ...input(usage, officials), regimeSince: day(4) });
+    expect([after.estimate, after.rejected, after.samples.map((s) => s.status)]).toEqual([
+      50,
+      [],
+      Array(8).fill('accepted'),
+    ]);
+  });
+
   it('does not reject anything before 3 samples are accepted', () => {
     const { usage, officials } = windowsWithUsage([50, 200]);
     const c = calibrate(input(usage, officials));

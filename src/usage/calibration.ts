@@ -29,6 +29,8 @@ export interface CalibrationSample {
   unit: Unit;
   status: SampleStatus;
   reason: string | null;
+  /** The end of the window the sample measured (its official reset, else the windows rules'); null for an anchor. */
+  window_end?: number | null;
 }
 
 export interface Calibration {
@@ -62,6 +64,11 @@ export interface CalibrationInput {
   history?: readonly CalibrationSample[];
   /** Usage is complete from here on; samples of windows starting earlier are not derived. */
   usageSince?: number;
+  /**
+   * The start of the latest recorded capacity change (capacity-history.ts): the estimate and the
+   * rejection rule start afresh from it, so the new capacity is learnt, not rejected.
+   */
+  regimeSince?: number;
 }
 
 /** Below this percentage rounding dominates: 1 point of rounding at 4% is a 25% error. */
@@ -89,7 +96,12 @@ export function calibrate(input: CalibrationInput): Calibration {
   const accepted: CalibrationSample[] = [];
   const samples: CalibrationSample[] = [];
   const rejected: CalibrationSample[] = [];
+  let regimeStarted = input.regimeSince === undefined;
   for (const { isNew, ...sample } of all) {
+    if (!regimeStarted && sample.at >= (input.regimeSince as number)) {
+      regimeStarted = true;
+      accepted.length = 0; // the old capacity no longer says what is normal
+    }
     if (isNew && sample.status !== 'anchor') judge(sample, accepted, unit);
     samples.push(sample);
     if (sample.status === 'accepted') accepted.push(sample);
@@ -148,7 +160,10 @@ function deriveSamples(input: CalibrationInput): CalibrationSample[] {
     const tokens = usedBetween(series, 'tokens', w.start, o.at + 1);
     if (usd <= 0 && tokens <= 0) continue; // takt saw none of this usage: no information
     const f = o.utilization / 100;
-    out.push(sample(o.at, kind, 'official', o.source, o.utilization, usd / f, tokens / f, unit));
+    out.push({
+      ...sample(o.at, kind, 'official', o.source, o.utilization, usd / f, tokens / f, unit),
+      window_end: w.end,
+    });
   }
   for (const e of input.events) {
     if (e.window !== kind) continue;
@@ -165,7 +180,7 @@ function deriveSamples(input: CalibrationInput): CalibrationSample[] {
     const usd = usedBetween(series, 'usd', w.start, e.at + 1);
     const tokens = usedBetween(series, 'tokens', w.start, e.at + 1);
     if (usd <= 0 && tokens <= 0) continue;
-    out.push(sample(e.at, kind, 'hit_limit', e.source, 100, usd, tokens, unit));
+    out.push({ ...sample(e.at, kind, 'hit_limit', e.source, 100, usd, tokens, unit), window_end: w.end });
   }
   return out;
 }

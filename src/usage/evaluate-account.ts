@@ -59,6 +59,8 @@ export interface EvaluateAccountInput {
   calibrationHistory?: readonly CalibrationSample[];
   /** Usage is complete from here on (default: all of it is): no calibration sample for windows starting earlier. */
   usageSince?: number;
+  /** Per window kind, the start of the latest capacity change recorded in the account's unit: calibration starts afresh there. */
+  capacityChangedAt?: Partial<Record<WindowKind, number>>;
 }
 
 export interface WindowEvaluation extends Utilization {
@@ -147,6 +149,7 @@ export function evaluateAccount(input: EvaluateAccountInput): AccountEvaluation 
         windowAt: (at) => boundsAt(kind, at),
         ...(input.calibrationHistory !== undefined ? { history: input.calibrationHistory } : {}),
         ...(input.usageSince !== undefined ? { usageSince: input.usageSince } : {}),
+        ...(input.capacityChangedAt?.[kind] !== undefined ? { regimeSince: input.capacityChangedAt[kind] } : {}),
       });
       const { rejected: newlyRejected, ...summary } = calibrated;
       calibration[kind] = summary;

@@ -3,6 +3,7 @@ import type { PriceTable } from '../pricing/price-table.ts';
 import { type EvaluatedAccount, evaluateUserAccounts } from '../queries/account-limits.ts';
 import { accountLabel } from '../queries/limits-view.ts';
 import { type AccountRow, listAccounts, listAllAccounts } from '../store/accounts.ts';
+import { listRecentCapacityChanges } from '../store/capacity-changes.ts';
 import { newId } from '../store/ids.ts';
 import { claimLease } from '../store/leases.ts';
 import { listRecentCalibrationRejections } from '../store/limit-observations.ts';
@@ -27,7 +28,7 @@ import { capPerHost, DEFAULT_MAX_PER_HOST } from './host-cap.ts';
 
 /** A machine counts as "active" for telemetry_stale if it sent something within the last day. */
 const ACTIVE_WITHIN_MS = 86_400_000;
-/** calibration_rejected is raised for rejections recorded this recently (older ones predate the endpoint). */
+/** calibration_rejected and capacity_changed are raised for facts recorded this recently (older ones predate the endpoint). */
 const REJECTIONS_WITHIN_MS = 86_400_000;
 
 export interface AlertEvaluatorOptions {
@@ -199,6 +200,11 @@ export class AlertEvaluator {
       accounts.map((a) => a.id),
       now - REJECTIONS_WITHIN_MS,
     );
+    const capacityChanges = await listRecentCapacityChanges(
+      db,
+      accounts.map((a) => a.id),
+      now - REJECTIONS_WITHIN_MS,
+    );
     const machines = (await listMachines(db, userId)).filter(
       (m) => Number(m.last_seen_at) >= now - ACTIVE_WITHIN_MS && Number(m.last_seen_at) <= now - this.o.staleMs,
     );
@@ -294,6 +300,29 @@ export class AlertEvaluator {
             implied_capacity: round(Number(r.implied_capacity), 4),
             reason: r.reason,
             source: 'calibration',
+          },
+          () => true,
+        );
+      }
+
+      for (const c of capacityChanges) {
+        const key = `capacity:${c.window}:${c.unit}:${c.since}`;
+        if (state.has(`${c.account_id}\u0000${key}`)) continue;
+        const account = accounts.find((a) => a.id === c.account_id) as AccountRow;
+        await saveAlertState(trx, { subject: c.account_id, key, value: String(c.created_at), updated_at: now });
+        const money = c.unit === 'usd';
+        await emit(
+          'capacity_changed',
+          account,
+          {
+            account: accountOf(account),
+            window: c.window,
+            unit: c.unit,
+            before: round(c.before, money ? 4 : 0),
+            after: round(c.after, money ? 4 : 0),
+            change_pct: round(c.change_pct, 1),
+            since: iso(c.since),
+            confidence: c.confidence,
           },
           () => true,
         );

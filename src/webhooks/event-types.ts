@@ -6,6 +6,7 @@ export const webhookEventTypes = [
   'telemetry_stale',
   'window_reset',
   'calibration_rejected',
+  'capacity_changed',
   'webhook_disabled',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];

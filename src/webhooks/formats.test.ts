@@ -42,6 +42,29 @@ describe('webhook formats', () => {
   });
 });
 
+describe('capacity_changed in chat formats', () => {
+  it('says the step, its date and both capacities in one sentence', () => {
+    const changed = {
+      type: 'capacity_changed',
+      timestamp: '2026-12-01T10:00:00.000Z',
+      data: {
+        account: { id: 'a1', uuid: 'acct-1', label: 'Personal Max' },
+        window: 'five_hour',
+        unit: 'tokens',
+        before: 1_000_000,
+        after: 520_000,
+        change_pct: -48,
+        since: '2026-11-27T09:00:00.000Z',
+        confidence: 'high',
+        dashboard_url: 'https://takt.example.test/',
+      },
+    };
+    expect(JSON.parse(renderBody('discord', changed)).content).toBe(
+      "takt: Personal Max's five_hour capacity changed -48% since 2026-11-27 09:00 UTC: 1,000,000 tokens → 520,000 tokens (high confidence).\nhttps://takt.example.test/",
+    );
+  });
+});
+
 describe('member-set text in chat formats (22.7)', () => {
   const hostile = {
     ...payload,

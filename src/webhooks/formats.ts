@@ -90,6 +90,11 @@ export function summaryOf(p: WebhookPayload): string {
       return `takt: ${account}'s ${window} window reset; the new one resets ${when(d.resets_at)}.`;
     case 'calibration_rejected':
       return `takt: a ${window} calibration sample of ${account} was rejected (${d.reason}); implied capacity ${amount(d.implied_capacity, d.unit)}.`;
+    case 'capacity_changed': {
+      const change =
+        typeof d.change_pct === 'number' ? `${d.change_pct > 0 ? '+' : ''}${Math.round(d.change_pct)}%` : '?%';
+      return `takt: ${account}'s ${window} capacity changed ${change} since ${when(d.since)}: ${amount(d.before, d.unit)} → ${amount(d.after, d.unit)} (${d.confidence} confidence).`;
+    }
     case 'telemetry_stale': {
       const machine = (d.machine as { host_name?: string } | undefined)?.host_name || 'a machine';
       return `takt: ${machine} has sent no telemetry since ${when(d.last_seen_at)} (${d.silent_minutes} minutes).`;

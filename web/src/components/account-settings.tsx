@@ -3,6 +3,7 @@ import { type AccountSettings, api, PLANS } from '../api.ts';
 import { fmtWhen, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 import { useSubmit } from '../use-submit.ts';
+import { CapacityHistoryPanel } from './capacity-history.tsx';
 import { Problem } from './problem.tsx';
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -106,6 +107,11 @@ export function AccountsSettings() {
       <div class="cards">
         {accounts.map((a) => (
           <AccountForm key={a.id} account={a} onSaved={() => setSaved((n) => n + 1)} />
+        ))}
+      </div>
+      <div class="cards">
+        {accounts.map((a) => (
+          <CapacityHistoryPanel key={a.id} accountId={a.id} label={a.label} />
         ))}
       </div>
     </section>

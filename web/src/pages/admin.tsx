@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
+import { fmtChange, fmtDay, windowName } from '../components/capacity-history.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
@@ -183,6 +184,40 @@ function AuditLog(props: { tick: number }) {
 }
 
 /** What an admin can do from the page with the API that exists (docs/api.md). */
+interface PooledChange {
+  plan: string;
+  plan_label: string;
+  window: string;
+  change_pct: number;
+  since: string;
+  accounts: number;
+  of: number;
+}
+
+/** Capacity changes pooled per plan ("Max: −22 % since Nov 3, 5 accounts"): a policy change shows on many accounts. */
+function CapacityChanges(props: { tick: number }) {
+  const loaded = useLoad(() => api<{ plans: PooledChange[] }>('GET', '/api/admin/capacity-changes'), [props.tick]);
+  const plans = loaded.data?.plans ?? [];
+  return (
+    <section class="card" aria-labelledby="capacity-h" data-testid="admin-capacity-changes">
+      <h3 id="capacity-h">Capacity changes (last 90 days)</h3>
+      <Problem error={loaded.error} />
+      {loaded.data && plans.length === 0 ? <p class="muted">No account's capacity changed.</p> : null}
+      <ul>
+        {plans.map((p) => (
+          <li key={`${p.plan}-${p.window}`}>
+            {p.plan_label}: {fmtChange(p.change_pct)} since {fmtDay(p.since)}, {p.accounts}{' '}
+            {p.accounts === 1 ? 'account' : 'accounts'}{' '}
+            <span class="muted">
+              ({windowName(p.window)}; {p.accounts} of {p.of})
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function AdminPage(props: { tick: number; me: SessionUser }) {
   const [changed, setChanged] = useState(0);
   const onChange = () => setChanged((n) => n + 1);
@@ -195,6 +230,7 @@ export function AdminPage(props: { tick: number; me: SessionUser }) {
         <SetPassword onChange={onChange} />
       </div>
       <TeamUsagePanel tick={props.tick} />
+      <CapacityChanges tick={props.tick} />
       <AllTokens changed={changed} onChange={onChange} />
       <AuditLog tick={props.tick + changed} />
     </section>

@@ -39,6 +39,7 @@ const EVENTS = [
   'telemetry_stale',
   'window_reset',
   'calibration_rejected',
+  'capacity_changed',
   'webhook_disabled',
 ] as const;
 

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { AppContext } from '../../app-context.ts';
 import { registerAccountRoutes } from './accounts.ts';
 import { registerAdminUsageRoute } from './admin-usage.ts';
+import { registerCapacityRoutes } from './capacity.ts';
 import { registerLimitEventRoutes } from './limit-events.ts';
 import { registerMeUsageRoutes } from './me-usage.ts';
 import { registerOfficialUsageRoute } from './official-usage.ts';
@@ -15,4 +16,5 @@ export function registerLimitsRoutes(app: Hono, ctx: AppContext): void {
   registerMeUsageRoutes(app, ctx);
   registerAdminUsageRoute(app, ctx);
   registerStatsRoutes(app, ctx);
+  registerCapacityRoutes(app, ctx);
 }
