@@ -31,9 +31,11 @@ interface CapacityHistory {
   changes: CapacityChange[];
 }
 
-const WINDOW_NAMES: Record<string, string> = { five_hour: '5-hour window', seven_day: 'week' };
+// The limit card's names for the same windows.
+const WINDOW_NAMES: Record<string, string> = { five_hour: '5-hour window', seven_day: 'Week (all models)' };
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export const windowName = (w: string): string =>
-  WINDOW_NAMES[w] ?? (w.startsWith('seven_day_') ? `week (${w.slice(10)})` : w);
+  WINDOW_NAMES[w] ?? (w.startsWith('seven_day_') ? `Week (${capitalized(w.slice(10))})` : w);
 
 /** "−50 %" with a real minus sign, "+12 %". */
 export const fmtChange = (pct: number): string => `${pct < 0 ? '−' : '+'}${Math.abs(Math.round(pct))} %`;
@@ -114,13 +116,18 @@ export function CapacityHistoryPanel(props: { accountId: string; label: string }
               <div key={kind} class="chart">
                 <p>
                   {windowName(kind)}: {last ? fmtAmount(last.capacity, h.unit) : '—'} in the latest window (
-                  {points.length} windows measured)
+                  {points.length === 1
+                    ? 'one window measured: the chart starts at two'
+                    : `${points.length} windows measured`}
+                  )
                 </p>
-                <CapacityChart
-                  points={points}
-                  unit={h.unit}
-                  label={`${windowName(kind)} capacity of ${props.label} per window, ${points.length} windows`}
-                />
+                {points.length >= 2 ? (
+                  <CapacityChart
+                    points={points}
+                    unit={h.unit}
+                    label={`${windowName(kind)} capacity of ${props.label} per window, ${points.length} windows`}
+                  />
+                ) : null}
               </div>
             );
           })
