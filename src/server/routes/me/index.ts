@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { loadEffectivePrices } from '../../../billing/effective-prices.ts';
 import { TaktError } from '../../../lib/errors.ts';
 import { myMachines, startOfDayIn } from '../../../queries/machines.ts';
 import { recentSessions } from '../../../queries/sessions.ts';
@@ -34,6 +35,7 @@ export function registerMeRoutes(app: Hono, ctx: AppContext): void {
       since: now - days * DAY,
       now,
       limit: parsed.data.limit ?? 50,
+      prices: (await loadEffectivePrices(ctx.store.db, ctx.prices)).table,
     });
     return c.json({ as_of: new Date(now).toISOString(), days, sessions });
   });
