@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
 import { insertUser } from '../src/store/users.ts';
+import { TestClient } from './support/http-client.ts';
 import { apiRequestLogs, encodeLogs } from './support/otlp-payloads.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
 import { dialects, type TestDatabase } from './support/test-databases.ts';
@@ -34,16 +35,8 @@ let database: TestDatabase;
 let adminToken: string;
 let now: number;
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const r = await fetch(`${takt.directUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: r.status, body: await r.json() };
+function call(method: string, path: string, token: string, body?: unknown) {
+  return new TestClient(takt.directUrl, token).call(method, path, body);
 }
 
 const range = () => `from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
@@ -119,7 +112,7 @@ describe.each(dialects)('two costs on $name', ({ create }) => {
     expect(
       sessions.body.sessions
         .map((s: Record<string, unknown>) => [s.session_id, s.cost_usd, s.list_cost_usd])
-        .sort(([a]: string[], [b]: string[]) => (a < b ? -1 : 1)),
+        .sort(([a]: string[], [b]: string[]) => String(a).localeCompare(String(b))),
     ).toEqual([
       ['sess-e', 0.75, 0.062928],
       ['sess-t', null, 0.75],

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
+import { ContractedPrices } from '../components/contracted-prices.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
@@ -195,6 +196,7 @@ export function AdminPage(props: { tick: number; me: SessionUser }) {
         <SetPassword onChange={onChange} />
       </div>
       <TeamUsagePanel tick={props.tick} />
+      <ContractedPrices onChange={onChange} />
       <AllTokens changed={changed} onChange={onChange} />
       <AuditLog tick={props.tick + changed} />
     </section>
