@@ -125,8 +125,9 @@ export function SessionsPage(props: { tick: number }) {
                     Models
                   </th>
                   <th scope="col">Tokens</th>
-                  <th scope="col">Claude Code cost</th>
-                  <th scope="col">Cost at {listPriceName(basis)}</th>
+                  <th scope="col">
+                    Cost <span class="muted">Claude Code / {listPriceName(basis)}</span>
+                  </th>
                   <th scope="col" class="left">
                     Context window
                   </th>
@@ -155,8 +156,12 @@ export function SessionsPage(props: { tick: number }) {
                       ))}
                     </td>
                     <td class="num">{fmtInt(s.tokens)} tokens</td>
-                    <td class="num">{fmtUsdOrNone(s.cost_usd)}</td>
-                    <td class="num">{fmtUsdOrNone(s.list_cost_usd)}</td>
+                    <td class="num">
+                      <div title="Claude Code's own figure">{fmtUsdOrNone(s.cost_usd)}</div>
+                      <div class="muted" title={`takt's figure at ${listPriceName(basis)}`}>
+                        {fmtUsdOrNone(s.list_cost_usd)}
+                      </div>
+                    </td>
                     <td class="left">
                       <Context s={s} />
                     </td>
