@@ -25,6 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   manual: ['lib', 'store', 'audit', 'pricing'],
   webhooks: ['lib', 'config', 'store', 'audit', 'usage', 'queries', 'pricing'],
   agent: ['lib', 'config', 'transcripts', 'pricing', 'usage', 'official', 'install'],
+  billing: ['lib', 'store', 'audit', 'pricing', 'auth'],
   server: [
     'lib',
     'config',
@@ -41,6 +42,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'install',
     'webhooks',
     'pricing',
+    'billing',
     // The one-person server's refresh reads its machine's transcripts (server/local-transcripts.ts).
     'transcripts',
   ],
@@ -60,6 +62,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'agent',
     'server',
     'webhooks',
+    'billing',
   ],
   '(entry)': ['cli', 'lib'],
 };

@@ -162,6 +162,8 @@ describe('OTLP/HTTP receiver', () => {
       cache_creation_5m_tokens: 0,
       cache_creation_1h_tokens: 0,
       cost_usd: 0.25,
+      // Sonnet 4.5 list: (5·3 + 6·15 + 7·0.30 + 8·3.75) / 1e6.
+      list_cost_usd: 0.0001371,
     });
   });
 

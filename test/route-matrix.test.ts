@@ -176,6 +176,12 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/admin/tokens': { request: () => ['GET', '/api/admin/tokens'], anon: 401, bob: 403 },
   'DELETE /api/admin/tokens/:id': { request: () => ['DELETE', `/api/admin/tokens/${ids.token}`], anon: 401, bob: 403 },
+  'GET /api/admin/prices': { request: () => ['GET', '/api/admin/prices'], anon: 401, bob: 403 },
+  'PUT /api/admin/prices': {
+    request: () => ['PUT', '/api/admin/prices', { models: {}, residency_factor: 1.1 }],
+    anon: 401,
+    bob: 403,
+  },
   // Transcript uploads and manual entries (seed 002's /api/session and /api/delete-session too).
   'POST /api/transcript-usage': { request: () => ['POST', '/api/transcript-usage', { records: [] }], anon: 401 },
   // Seed 001's refresh reads the server machine's transcripts: only on a one-person local server.

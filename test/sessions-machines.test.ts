@@ -89,6 +89,8 @@ describe('sessions and machines', () => {
       cache_creation_5m_tokens: 0,
       cache_creation_1h_tokens: 0,
       cost_usd: 0.5,
+      // Sonnet 4.5 list: (4000·3 + 1200·15 + 160,000·0.30 + 7000·3.75) / 1e6.
+      list_cost_usd: 0.10425,
       context: {
         model: 'claude-sonnet-4-5',
         at: new Date(now - 2 * MINUTE).toISOString(),

@@ -99,8 +99,9 @@ describe.each(dialects)('every source once on $name', ({ create }) => {
       cache_creation_5m_tokens: 500,
       cache_creation_1h_tokens: 50,
     });
-    // Priced by the server (sonnet 4.5: $3 in, $15 out, $0.30 read, $3.75 5m write, $6 1h write per M).
-    expect(u.totals.cost_usd).toBeCloseTo((100 * 3 + 1000 * 15 + 10_000 * 0.3 + 500 * 3.75 + 50 * 6) / 1e6, 10);
+    // Transcripts carry no Claude Code cost; the list price (sonnet 4.5: $3 in, $15 out, $0.30 read, $3.75 5m write, $6 1h write per M).
+    expect(u.totals.cost_usd).toBeNull();
+    expect(u.totals.list_cost_usd).toBeCloseTo((100 * 3 + 1000 * 15 + 10_000 * 0.3 + 500 * 3.75 + 50 * 6) / 1e6, 10);
     expect((await usage('&group_by=machine')).groups.map((g: { key: string }) => g.key)).toEqual(['desktop', 'laptop']);
     expect(await rollupMatchesRecords()).toEqual({
       records: [{ source: 'transcript', input: 100, output: 1000, w1h: 50 }],

@@ -42,3 +42,39 @@ export function parsePriceTable(value: unknown): PriceTable {
   }
   return result.data as PriceTable;
 }
+
+const modelPriceSchema = z
+  .object({
+    ...rates,
+    long_context: z
+      .object({ threshold_tokens: z.number().int().positive(), ...rates })
+      .strict()
+      .optional(),
+    fast_multiplier: z.number().positive().max(100).optional(),
+  })
+  .strict();
+
+/**
+ * The body of PUT /api/admin/prices (and `takt pricing contracted set`): contracted prices
+ * per model and the data-residency factor. Model ids as the price table writes them, so that
+ * `claude-opus-4-5` covers its dated and provider-decorated spellings.
+ */
+export const contractedPricingSchema = z
+  .object({
+    models: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9._-]{0,99}$/,
+            'model ids are lower case letters, digits, dots, dashes and underscores, as in takt pricing show (e.g. claude-opus-4-5)',
+          ),
+        modelPriceSchema,
+      )
+      .refine((m) => Object.keys(m).length <= 500, 'at most 500 contracted models'),
+    residency_factor: z
+      .number({ error: 'residency_factor must be a number: 1 for none, 1.1 for a 10 % data-residency premium' })
+      .positive('residency_factor must be more than 0: 1 for none, 1.1 for a 10 % premium')
+      .max(10, 'residency_factor must be at most 10: 1.1 is a 10 % premium'),
+  })
+  .strict();

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.ts';
 import { type LimitEventRow, listLimitEvents, type OfficialFigureRow } from '../store/limit-observations.ts';
 import { HOUR_MS } from '../store/telemetry.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
+import { addCost, emptyCostSums, listCoster } from '../usage/cost-figures.ts';
 import { type ChosenSources, chooseSources, isCounted } from '../usage/count-once.ts';
 import {
   type AccountEvaluation,
@@ -40,6 +41,8 @@ export const DEFAULT_WEEKLY_RESET: WeeklyReset = { weekday: 1, hour: 0, timeZone
 
 export interface EvaluatedAccount {
   account: AccountRow;
+  /** The account's usage points (per minute and model) the evaluation read, with their costs. */
+  usage: readonly UsagePoint[];
   settings: AccountSettings;
   /** The weekly reset is the default anchor (neither set nor seen officially yet). */
   defaultWeeklyReset: boolean;
@@ -87,14 +90,22 @@ export interface LimitsInputs {
 /** Evaluates every account of a user (or the given ones) at `now`. */
 export async function evaluateUserAccounts(
   db: Db,
-  q: { userId: string; now: number; prices: PriceTable; accounts?: AccountRow[] },
+  q: {
+    userId: string;
+    now: number;
+    /** The list table: usd-unit limits and calibration are measured at list prices, whatever the contract. */
+    prices: PriceTable;
+    /** The prices of the answers' `list_cost_usd` (contracted ones applied); `prices` without. */
+    costPrices?: PriceTable;
+    accounts?: AccountRow[];
+  },
 ): Promise<EvaluatedAccount[]> {
   const accounts = q.accounts ?? (await listAccounts(db, q.userId));
   if (accounts.length === 0) return [];
   const ids = accounts.map((a) => a.id);
   const since = q.now - LOOKBACK_MS;
   const [usage, officials, events, capacityChanges] = await Promise.all([
-    usagePointsByAccount(db, q.userId, since, q.now, q.prices),
+    usagePointsByAccount(db, q.userId, since, q.now, q.prices, q.costPrices ?? q.prices),
     listOfficialFigures(db, ids, since),
     listLimitEvents(db, ids, since),
     listCapacityChanges(db, ids),
@@ -174,16 +185,17 @@ export function thinOfficials(
 export function evaluateWithInputs(accounts: AccountRow[], inputs: LimitsInputs, now: number): EvaluatedAccount[] {
   return accounts.map((account) => {
     const { settings, defaultWeeklyReset } = settingsOf(account);
+    const usage = inputs.usage.get(account.id) ?? [];
     const evaluation = evaluateAccount({
       now,
       settings,
-      usage: inputs.usage.get(account.id) ?? [],
+      usage,
       officials: inputs.officials.filter((o) => o.account_id === account.id).map(officialOf),
       events: inputs.events.filter((e) => e.account_id === account.id).map(limitEventOf),
       usageSince: now - LOOKBACK_MS,
       capacityChangedAt: latestChanges(inputs.capacityChanges ?? [], account.id, settings.unit),
     });
-    return { account, settings, defaultWeeklyReset, evaluation };
+    return { account, usage, settings, defaultWeeklyReset, evaluation };
   });
 }
 
@@ -236,6 +248,7 @@ async function usagePointsByAccount(
   from: number,
   now: number,
   prices: PriceTable,
+  costPrices: PriceTable,
 ): Promise<Map<string, UsagePoint[]>> {
   // Whole hours before the raw boundary from the hourly rollup; from it on, raw records (the
   // rows, in the order, loadUsageRows with rawFrom reads), kept per hour between requests.
@@ -248,7 +261,7 @@ async function usagePointsByAccount(
         ]
       : await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
   const chosen = chooseSources(await loadSourceTotals(db, userId, [...new Set(rows.map((r) => r.session_id))]));
-  return usagePoints(rows, chosen, prices);
+  return usagePoints(rows, chosen, prices, costPrices);
 }
 
 /** Usage rows, counted once under the chosen sources, as points per account, minute and model. */
@@ -256,7 +269,9 @@ export function usagePoints(
   rows: readonly UsageRow[],
   chosen: ChosenSources,
   prices: PriceTable,
+  costPrices: PriceTable = prices,
 ): Map<string, UsagePoint[]> {
+  const listCost = listCoster(costPrices);
   const models = [...new Set(rows.map((r) => r.model))];
   const rates = compileRates(models.map((m) => resolveModelPrice(prices, m)?.price));
   const modelIndex = new Map(models.map((m, i) => [m, i]));
@@ -272,7 +287,7 @@ export function usagePoints(
     }
     let p = byKey.get(key);
     if (!p) {
-      p = { at, model: r.model, usd: 0, tokens: 0 };
+      p = { at, model: r.model, usd: 0, tokens: 0, cost: emptyCostSums() };
       byKey.set(key, p);
     }
     const write1h = Math.min(r.cache_creation_1h_tokens, r.cache_creation_tokens);
@@ -288,6 +303,7 @@ export function usagePoints(
       r.cache_read_tokens,
     );
     p.usd += Number.isFinite(usd) ? usd : 0;
+    if (p.cost) addCost(p.cost, r, listCost(r, false));
     p.tokens += r.input_tokens + r.output_tokens + r.cache_creation_tokens;
   }
   return new Map([...points.entries()].map(([id, m]) => [id, [...m.values()].sort((a, b) => a.at - b.at)]));

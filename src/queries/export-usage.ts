@@ -1,12 +1,12 @@
 import { TaktError } from '../lib/errors.ts';
 import { addUsage, emptyUsage, type UsageCounts } from '../lib/usage-counts.ts';
-import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
-import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
+import type { PriceTable } from '../pricing/price-table.ts';
 import { listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import { type ExportRecord, loadSourceTotalsOfRange, pageUsageRecords } from '../store/export-rows.ts';
 import { listMachines } from '../store/machines.ts';
 import type { UsageSource } from '../store/schema.ts';
+import { listCoster, reportsCost } from '../usage/cost-figures.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 import { dayFormatter } from './usage-report.ts';
 
@@ -41,9 +41,9 @@ export interface ExportRow {
   output_tokens: number;
   cache_read_tokens: number;
   cache_creation_tokens: number;
-  /** Claude Code's own cost figure (0 when it reported none). */
-  cost_usd: number;
-  /** The tokens at the price table's list prices (null: the model has no price). */
+  /** Claude Code's own cost figure; null for a source that carries none (transcript, manual: usage/cost-figures.ts). */
+  cost_usd: number | null;
+  /** The tokens at the price table's list prices, contracted prices applied (null: the model has no price). */
   list_cost_usd: number | null;
   source: UsageSource;
 }
@@ -96,7 +96,7 @@ export async function* exportUsage(
       output_tokens: r.output_tokens,
       cache_read_tokens: r.cache_read_tokens,
       cache_creation_tokens: r.cache_creation_tokens,
-      cost_usd: roundUsd(r.cost_usd),
+      cost_usd: reportsCost(r.source) ? roundUsd(r.cost_usd) : null,
       list_cost_usd: r.list_cost_usd === null ? null : roundUsd(r.list_cost_usd),
       source: r.source,
     });
@@ -113,7 +113,9 @@ export async function* exportUsage(
       const out: ExportRow[] = [];
       for (const r of page) {
         if (!isCounted(chosen, r)) continue;
-        const cost = listCost(r);
+        // Per request, so long-context rates apply to the requests that crossed the threshold;
+        // a metric row sums an export interval and is priced at standard rates.
+        const cost = listCost(r, r.source !== 'metric');
         switch (q.level) {
           case 'request':
             out.push(rowOf({ ...r, list_cost_usd: cost }, new Date(r.at).toISOString(), r.session_id));
@@ -183,38 +185,6 @@ function newPart(r: ExportRecord): Part {
 function addPart(p: Part, r: ExportRecord, cost: number | null): void {
   addUsage(p, r);
   p.list_cost_usd = p.list_cost_usd === null || cost === null ? null : p.list_cost_usd + cost;
-}
-
-/**
- * The list price of one record (null: no price for its model). Per record, so long-context
- * rates apply to the requests that crossed the threshold; a metric row sums an export
- * interval and is priced at standard rates. Cache writes without a 5m/1h split count as 5m.
- */
-function listCoster(prices: PriceTable): (r: ExportRecord) => number | null {
-  const rates = new Map<string, Float64Array>();
-  return (r) => {
-    let modelRates = rates.get(r.model);
-    if (!modelRates) {
-      modelRates = compileRates([resolveModelPrice(prices, r.model)?.price]);
-      rates.set(r.model, modelRates);
-    }
-    const write1h = Math.min(r.cache_creation_1h_tokens, r.cache_creation_tokens);
-    const long =
-      r.source !== 'metric' &&
-      r.input_tokens + r.cache_creation_tokens + r.cache_read_tokens > (modelRates[5] ?? Number.POSITIVE_INFINITY);
-    const usd = classCostUsd(
-      modelRates,
-      0 * RATES_PER_MODEL,
-      long,
-      false,
-      r.input_tokens,
-      r.output_tokens,
-      r.cache_creation_tokens - write1h,
-      write1h,
-      r.cache_read_tokens,
-    );
-    return Number.isFinite(usd) ? usd : null;
-  };
 }
 
 /** Dollars to a millionth of a cent: sums of doubles carry noise far below that. */

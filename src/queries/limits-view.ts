@@ -1,6 +1,8 @@
+import { addCostSums, type CostFigures, costFigures, emptyCostSums } from '../usage/cost-figures.ts';
 import type { CalibrationSummary, WindowEvaluation, WindowKind } from '../usage/evaluate-account.ts';
 import { type Pace, recommendAccount } from '../usage/pace.ts';
 import { inDisplayOrder, planLabel, windowLabel, windowOrder } from '../usage/plans.ts';
+import { usageForWindow } from '../usage/usage-series.ts';
 import type { EvaluatedAccount } from './account-limits.ts';
 import type { UnlinkedUsageView } from './unlinked-usage.ts';
 
@@ -15,6 +17,20 @@ const round = (n: number | null, places: number) => (n === null ? null : Math.ro
 
 export function accountLabel(a: EvaluatedAccount['account']): string {
   return a.label ?? a.email ?? a.account_uuid ?? a.organization_id ?? a.account_key;
+}
+
+/**
+ * Both costs of the usage in a window so far (docs/api.md, "Two costs"): the points of the
+ * window's models from its start; null for a window without a start.
+ */
+function windowCosts(e: EvaluatedAccount, w: WindowEvaluation): CostFigures {
+  const start = w.window_start;
+  if (start === null) return { cost_usd: null, list_cost_usd: null };
+  const sums = emptyCostSums();
+  for (const p of usageForWindow(e.usage, w.kind)) {
+    if (p.at >= start && (w.resets_at === null || p.at < w.resets_at) && p.cost) addCostSums(sums, p.cost);
+  }
+  return costFigures(sums);
 }
 
 function windowView(e: EvaluatedAccount, w: WindowEvaluation) {
@@ -36,6 +52,7 @@ function windowView(e: EvaluatedAccount, w: WindowEvaluation) {
     used: round(w.used, money ? 4 : 0),
     used_usd: round(w.used_usd, 4),
     used_tokens: Math.round(w.used_tokens),
+    ...windowCosts(e, w),
     limit: round(w.limit, money ? 4 : 0),
     limit_source: w.limit_source,
     utilization: round(w.utilization, 2),

@@ -1,10 +1,19 @@
 import { addUsage, emptyUsage, type UsageCounts } from '../lib/usage-counts.ts';
+import { loadShippedPriceTable, type PriceTable } from '../pricing/price-table.ts';
 import { listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import { listMachines } from '../store/machines.ts';
 import { loadLastRequest, loadSessionParts } from '../store/session-activity.ts';
 import { loadSessionProjects } from '../store/session-projects.ts';
 import { loadSourceTotals } from '../store/usage-rows.ts';
+import {
+  addCost,
+  type CostFigures,
+  type CostSums,
+  costFigures,
+  emptyCostSums,
+  listCoster,
+} from '../usage/cost-figures.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 import { accountLabel } from './limits-view.ts';
 import { type TrackingStatus, trackingStatus } from './machines.ts';
@@ -33,7 +42,7 @@ export function projectName(cwd: string): string {
   return parts.slice(-2).join('/') || cwd;
 }
 
-export interface SessionView extends UsageCounts {
+export interface SessionView extends Omit<UsageCounts, 'cost_usd'>, CostFigures {
   session_id: string;
   /** The project's name (projectName of `cwd`), or null when no transcript upload named the directory. */
   project: string | null;
@@ -63,15 +72,25 @@ export interface SessionView extends UsageCounts {
  */
 export async function recentSessions(
   db: Db,
-  q: { userId: string; since: number; now: number; limit: number },
+  q: { userId: string; since: number; now: number; limit: number; prices?: PriceTable },
 ): Promise<SessionView[]> {
+  // Parts are sums per session, model, source, machine and account: standard rates (cost-figures.ts).
+  const listCost = listCoster(q.prices ?? loadShippedPriceTable());
   const parts = await loadSessionParts(db, q);
   const chosen = chooseSources(await loadSourceTotals(db, q.userId, [...new Set(parts.map((p) => p.session_id))]));
   const hosts = new Map((await listMachines(db, q.userId)).map((m) => [m.id, m.host_name || '(unknown)']));
   const accounts = new Map((await listAccounts(db, q.userId)).map((a) => [a.id, accountLabel(a)]));
   const sessions = new Map<
     string,
-    { first: number; last: number; machines: Set<string>; accounts: Set<string>; models: Set<string>; t: UsageCounts }
+    {
+      first: number;
+      last: number;
+      machines: Set<string>;
+      accounts: Set<string>;
+      models: Set<string>;
+      t: UsageCounts;
+      c: CostSums;
+    }
   >();
   for (const p of parts) {
     let s = sessions.get(p.session_id);
@@ -83,6 +102,7 @@ export async function recentSessions(
         accounts: new Set(),
         models: new Set(),
         t: emptyUsage(),
+        c: emptyCostSums(),
       };
       sessions.set(p.session_id, s);
     }
@@ -91,7 +111,10 @@ export async function recentSessions(
     if (p.machine_id) s.machines.add(p.machine_id);
     if (p.account_id) s.accounts.add(p.account_id);
     if (p.model) s.models.add(p.model);
-    if (isCounted(chosen, p)) addUsage(s.t, p);
+    if (isCounted(chosen, p)) {
+      addUsage(s.t, p);
+      addCost(s.c, p, listCost(p, false));
+    }
   }
   const newest = [...sessions.entries()].sort(([, a], [, b]) => b.last - a.last).slice(0, q.limit);
   const cwds = await loadSessionProjects(
@@ -122,7 +145,7 @@ export async function recentSessions(
       models: [...s.models].sort(),
       tokens: s.t.input_tokens + s.t.output_tokens + s.t.cache_read_tokens + s.t.cache_creation_tokens,
       ...s.t,
-      cost_usd: Math.round(s.t.cost_usd * 1e8) / 1e8,
+      ...costFigures(s.c),
       context:
         last && window
           ? {

@@ -1,16 +1,30 @@
 import { TaktError } from '../lib/errors.ts';
 import { addUsage, emptyUsage, type UsageCounts } from '../lib/usage-counts.ts';
+import { loadShippedPriceTable, type PriceTable } from '../pricing/price-table.ts';
 import { type AccountRow, listAccounts } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import { listMachines } from '../store/machines.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
+import {
+  addCost,
+  type CostFigures,
+  type CostSums,
+  costFigures,
+  emptyCostSums,
+  listCoster,
+} from '../usage/cost-figures.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 
 export const groupByValues = ['day', 'model', 'session', 'machine', 'account', 'source'] as const;
 export type UsageGroupBy = (typeof groupByValues)[number];
 
-/** Token counts by type and Claude Code's own cost. */
-export type UsageTotals = UsageCounts;
+/** Token counts by type, Claude Code's own cost and takt's list cost (usage/cost-figures.ts). */
+export type UsageTotals = Omit<UsageCounts, 'cost_usd'> & CostFigures;
+
+interface Sums {
+  t: UsageCounts;
+  c: CostSums;
+}
 
 export interface UsageReport {
   from: string;
@@ -56,6 +70,8 @@ export async function queryUsage(
     account?: string;
     /** Only this machine (its id or host.name). */
     machine?: string;
+    /** The prices of `list_cost_usd` (contracted ones applied: billing/effective-prices.ts); the shipped table without. */
+    prices?: PriceTable;
   },
 ): Promise<UsageReport> {
   if (!(q.to > q.from)) throw new TaktError('bad_request', '`to` must be later than `from`');
@@ -89,20 +105,25 @@ export async function queryUsage(
   );
 
   const chosen = chooseSources(await loadSourceTotals(db, q.userId, [...new Set(rows.map((r) => r.session_id))]));
-  const totals = emptyUsage();
-  const groups = new Map<string, { keys: string[]; t: UsageTotals }>();
+  // Rows are rollup hours and edge records mixed: all priced at standard rates (cost-figures.ts).
+  const listCost = listCoster(q.prices ?? loadShippedPriceTable());
+  const totals: Sums = { t: emptyUsage(), c: emptyCostSums() };
+  const groups = new Map<string, { keys: string[] } & Sums>();
   for (const r of rows) {
     if (!isCounted(chosen, r)) continue;
-    addUsage(totals, r);
+    const list = listCost(r, false);
+    addUsage(totals.t, r);
+    addCost(totals.c, r, list);
     if (dims.length === 0) continue;
     const keys = dims.map((d) => groupKey(d, r, dayOf, names));
     const key = keys.join('|');
     let g = groups.get(key);
     if (!g) {
-      g = { keys, t: emptyUsage() };
+      g = { keys, t: emptyUsage(), c: emptyCostSums() };
       groups.set(key, g);
     }
     addUsage(g.t, r);
+    addCost(g.c, r, list);
   }
   return {
     from: new Date(q.from).toISOString(),
@@ -112,10 +133,10 @@ export async function queryUsage(
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, g]) =>
         dims.length > 1
-          ? { key, keys: Object.fromEntries(dims.map((d, i) => [d, g.keys[i] as string])), ...round(g.t) }
+          ? { key, keys: Object.fromEntries(dims.map((d, i) => [d, g.keys[i] as string])), ...round(g) }
           : dims[0] === 'account'
-            ? { key, name: accountNames.get(key) ?? key, ...round(g.t) }
-            : { key, ...round(g.t) },
+            ? { key, name: accountNames.get(key) ?? key, ...round(g) }
+            : { key, ...round(g) },
       ),
   };
 }
@@ -172,7 +193,8 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
   return (ms) => fmt.format(ms);
 }
 
-/** Dollars to a millionth of a cent: sums of doubles carry noise far below that. */
-function round(t: UsageTotals): UsageTotals {
-  return { ...t, cost_usd: Math.round(t.cost_usd * 1e8) / 1e8 };
+/** The tokens and both costs (dollars rounded to a millionth of a cent by costFigures). */
+function round(s: Sums): UsageTotals {
+  const { cost_usd: _reported, ...tokens } = s.t;
+  return { ...tokens, ...costFigures(s.c) };
 }

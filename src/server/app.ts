@@ -16,6 +16,7 @@ import { registerManualRoutes } from './routes/manual/index.ts';
 import { registerActivityRoutes } from './routes/me/activity.ts';
 import { registerMeRoutes } from './routes/me/index.ts';
 import { registerMetricsRoute } from './routes/metrics/index.ts';
+import { registerPricingRoutes } from './routes/pricing/index.ts';
 import { registerSetupRoutes } from './routes/setup/setup-routes.ts';
 import { registerTranscriptRoutes } from './routes/transcripts/index.ts';
 import { registerRefreshRoutes } from './routes/transcripts/refresh.ts';
@@ -89,6 +90,7 @@ export function createApp(ctx: AppContext): Hono {
   registerExportRoutes(app, ctx);
   registerActivityRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerPricingRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerValidateRoutes(app, ctx);

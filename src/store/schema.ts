@@ -45,9 +45,25 @@ export interface Database {
   failed_proof_addresses: FailedProofAddressesTable;
   leases: LeasesTable;
   session_projects: SessionProjectsTable;
+  contracted_prices: ContractedPricesTable;
+  pricing_settings: PricingSettingsTable;
 }
 
 /** SHA-256 of each first-run setup code a replica printed; any of them opens the first-run page. */
+/** An admin's contracted price of one model (migration 0015): the price table's model shape, as JSON. */
+export interface ContractedPricesTable {
+  model: string;
+  price: string;
+}
+
+/** One row ('default') at most: the data-residency factor and who set the pricing last. */
+export interface PricingSettingsTable {
+  id: string;
+  residency_factor: number;
+  updated_at: number;
+  updated_by: string | null;
+}
+
 /** The owner `takt setup --local` made (at most one row). */
 export interface LocalOwnerTable {
   user_id: string;

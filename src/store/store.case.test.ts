@@ -95,6 +95,8 @@ describe.each(dialects)('store on $name', ({ create }) => {
         cache_creation_5m_tokens: 0,
         cache_creation_1h_tokens: 0,
         cost_usd: 0.0421,
+        // Sonnet 4.5 list: (1200·3 + 340·15 + 5000·0.30 + 777·3.75) / 1e6.
+        list_cost_usd: 0.01311375,
       },
     ]);
   });
@@ -198,6 +200,7 @@ describe.each(dialects)('store on $name', ({ create }) => {
         cache_creation_5m_tokens: 0,
         cache_creation_1h_tokens: 0,
         cost_usd: 0.012,
+        list_cost_usd: 0.0005379,
       },
       {
         key: 'events-1',
@@ -208,6 +211,7 @@ describe.each(dialects)('store on $name', ({ create }) => {
         cache_creation_5m_tokens: 0,
         cache_creation_1h_tokens: 0,
         cost_usd: 0.012,
+        list_cost_usd: 0.0005379,
       },
     ]);
   });

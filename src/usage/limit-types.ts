@@ -1,3 +1,4 @@
+import type { CostSums } from './cost-figures.ts';
 /**
  * The types shared by the limits domain (windows, calibration, utilisation, forecast, pace).
  * Pure data: the store and the API map their rows to these and back. Every instant is epoch
@@ -41,6 +42,8 @@ export interface UsagePoint {
   model: string;
   usd: number;
   tokens: number;
+  /** Both costs of the point's usage (usage/cost-figures.ts), for answers that show them; limits never read it. */
+  cost?: CostSums;
 }
 
 /** What Claude Code or Anthropic said: a utilisation percentage and, usually, the reset time. */

@@ -205,7 +205,11 @@ describe('pages that fit the screen', () => {
     const sync = await card.locator('dd').allTextContents();
     await page.context().close();
     expect([table, labels]).toEqual([false, ['Project', 'Started', 'Duration', 'Tokens', 'Cost', 'Context']]);
-    expect([sync[0], sync[3], sync[4]]).toEqual(['packages/dashboard-frontend', '3,000 tokens', '$0.01']);
+    expect([sync[0], sync[3], sync[4]]).toEqual([
+      'packages/dashboard-frontend',
+      '3,000 tokens',
+      'Claude Code: none reported · list price: $0.01',
+    ]);
   }, 60_000);
 
   it('shows the project column in the sessions table on a laptop', async () => {

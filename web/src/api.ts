@@ -52,7 +52,18 @@ export interface UsageTotals {
   cache_creation_tokens: number;
   cache_creation_5m_tokens: number;
   cache_creation_1h_tokens: number;
-  cost_usd: number;
+  /** What Claude Code reported; null where the usage came from sources that report none (transcripts, manual entries). */
+  cost_usd: number | null;
+  /** takt's price table (contracted prices applied when an admin set them); null: no model of it has a price. */
+  list_cost_usd: number | null;
+}
+
+/** What `list_cost_usd` is priced at (docs/api.md, "Two costs"). */
+export interface PricingLabel {
+  basis: 'list' | 'contracted';
+  residency_factor: number;
+  contracted_models: string[];
+  list_effective: string;
 }
 
 export interface UsageReport {
@@ -60,6 +71,7 @@ export interface UsageReport {
   to: string;
   totals: UsageTotals;
   groups: ({ key: string; keys?: Record<string, string> } & UsageTotals)[];
+  pricing?: PricingLabel;
 }
 
 export type GroupBy = 'day' | 'model' | 'session' | 'machine' | 'account' | 'day,model';
@@ -217,7 +229,8 @@ export interface SessionRow {
   accounts: { id: string; label: string }[];
   models: string[];
   tokens: number;
-  cost_usd: number;
+  cost_usd: number | null;
+  list_cost_usd: number | null;
   context: {
     model: string;
     at: string;

@@ -9,6 +9,25 @@ export const fmtTokens = (n: number): string => `${fmtInt(n)} tokens`;
 export const fmtUsd = (n: number): string => usdFormat.format(n);
 export const fmtPct = (n: number): string => `${pctFormat.format(n)} %`;
 
+/** A cost that may be unknown: an em dash, never $0. */
+export const fmtUsdOrNone = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : fmtUsd(n));
+
+/** The name of takt's own figure: the list table's, or the admin's contracted prices. */
+export const listPriceName = (basis: 'list' | 'contracted' | undefined): string =>
+  basis === 'contracted' ? 'contracted price' : 'list price';
+
+/**
+ * Both costs, labelled (issue 21.5): "Claude Code: $4.10 · list price: $3.72". Claude Code's
+ * figure is "none reported" when the usage came only from sources without one (transcripts).
+ */
+export function fmtBothCosts(
+  t: { cost_usd: number | null; list_cost_usd: number | null },
+  basis?: 'list' | 'contracted',
+): string {
+  const reported = t.cost_usd === null ? 'none reported' : fmtUsd(t.cost_usd);
+  return `Claude Code: ${reported} · ${listPriceName(basis)}: ${fmtUsdOrNone(t.list_cost_usd)}`;
+}
+
 export function fmtAmount(n: number, unit: 'usd' | 'tokens'): string {
   return unit === 'usd' ? fmtUsd(n) : fmtTokens(n);
 }

@@ -1,25 +1,33 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { defaultHome } from '../../config/takt-home.ts';
-import { loadPriceTable, userPriceTableFile } from '../../pricing/price-table.ts';
-import { parsePriceTable } from '../../pricing/price-table-schema.ts';
-import { type CommandSpec, helpOf, parseCommand, subcommandOf } from '../command-spec.ts';
+import { TaktError } from '../../lib/errors.ts';
+import { getJson, requestJson, serverError } from '../../lib/server-client.ts';
+import { loadPriceTable, type ModelPrice, userPriceTableFile } from '../../pricing/price-table.ts';
+import { contractedPricingSchema, parsePriceTable } from '../../pricing/price-table-schema.ts';
+import { type CommandSpec, type FlagValues, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
 import { formatTable } from '../format-table.ts';
+import { serverAccessFrom } from '../server-flags.ts';
 
 const spec: CommandSpec = {
   name: 'pricing',
-  usage: ['show [--json]', 'update --file PATH', 'reset'],
-  about: `show    the price table in use (US dollars per million tokens) and its date
-update  check a price table (the format of takt pricing show --json) and use it on this
-        machine from then on (kept in TAKT_HOME/prices.json)
-reset   go back to the table that came with takt
+  usage: ['show [--json]', 'update --file PATH', 'reset', 'contracted [--file PATH] [--json] [server options]'],
+  about: `show        the price table in use (US dollars per million tokens) and its date
+update      check a price table (the format of takt pricing show --json) and use it on this
+            machine from then on (kept in TAKT_HOME/prices.json)
+reset       go back to the table that came with takt
+contracted  a server's contracted prices and data-residency factor (admins): shown, or with
+            --file replaced by {"models": {"claude-sonnet-4-5": {"input": 2, …}},
+            "residency_factor": 1.1}; takt's list_cost_usd then uses them (docs/api.md)
 
 takt never fetches prices: the table comes with takt and changes only here.`,
-  shared: ['json', 'help'],
-  flags: { file: { type: 'string', value: 'PATH', help: 'update: the price table to use' } },
+  shared: ['json', ...serverFlags, 'help'],
+  flags: {
+    file: { type: 'string', value: 'PATH', help: 'update: the price table to use; contracted: the prices to set' },
+  },
 };
 
 export async function run(args: string[]): Promise<number> {
-  const { sub, rest } = subcommandOf(spec, args, ['show', 'update', 'reset'] as const, 'show');
+  const { sub, rest } = subcommandOf(spec, args, ['show', 'update', 'reset', 'contracted'] as const, 'show');
   const { values: parsed } = parseCommand(spec, rest);
   const values = parsed as { file?: string; json?: boolean; help?: boolean };
   if (sub === 'help' || values.help) {
@@ -80,5 +88,74 @@ export async function run(args: string[]): Promise<number> {
       rmSync(userPriceTableFile(home), { force: true });
       process.stdout.write('Using the price table shipped with takt.\n');
       return 0;
+    case 'contracted':
+      return contracted(parsed, values, home);
   }
+}
+
+interface AdminPrices {
+  basis: 'list' | 'contracted';
+  models: Record<string, ModelPrice>;
+  residency_factor: number;
+  updated_at: string | null;
+}
+
+/** GET or PUT /api/admin/prices: the file is checked here first, so a typo never leaves the machine. */
+async function contracted(
+  parsed: FlagValues,
+  values: { file?: string; json?: boolean },
+  home: string,
+): Promise<number> {
+  const access = await serverAccessFrom(parsed, { env: process.env, home });
+  if (!access) {
+    throw new TaktError(
+      'bad_request',
+      'no server or token: pass --server URL --token-file PATH (or set TAKT_SERVER and TAKT_TOKEN), or run takt setup',
+    );
+  }
+  let answer: { status: number; body: unknown };
+  if (values.file === undefined) {
+    answer = await getJson<AdminPrices>(access.server, '/api/admin/prices', access.token);
+  } else {
+    const checked = contractedPricingSchema.safeParse(JSON.parse(readFileSync(values.file, 'utf8')));
+    if (!checked.success) {
+      const why = checked.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
+      throw new TaktError('bad_request', `${values.file}: ${why}`);
+    }
+    answer = await requestJson<AdminPrices>({
+      server: access.server,
+      path: '/api/admin/prices',
+      method: 'PUT',
+      body: checked.data,
+      token: access.token,
+    });
+  }
+  if (answer.status !== 200) throw serverError(answer);
+  const p = answer.body as AdminPrices;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(p)}\n`);
+    return 0;
+  }
+  const models = Object.entries(p.models);
+  process.stdout.write(
+    p.basis === 'list'
+      ? 'list_cost_usd uses list prices (no contracted prices, residency factor 1).\n'
+      : `list_cost_usd uses ${models.length} contracted model price(s) and residency factor ${p.residency_factor}.\n`,
+  );
+  if (models.length > 0) {
+    process.stdout.write(
+      formatTable(
+        ['Model', 'Input', 'Output', 'Write 5m', 'Write 1h', 'Read'],
+        models.map(([m, r]) => [
+          m,
+          String(r.input),
+          String(r.output),
+          String(r.cache_write_5m),
+          String(r.cache_write_1h),
+          String(r.cache_read),
+        ]),
+      ),
+    );
+  }
+  return 0;
 }

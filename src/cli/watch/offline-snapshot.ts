@@ -61,16 +61,19 @@ export async function offlineAccount(q: {
     resetsAt: h.resetsAt,
     source: 'transcript',
   }));
+  const usage = [...points.values()].sort((a, b) => a.at - b.at);
   const evaluation = evaluateAccount({
     now: q.now,
     settings: { plan: q.plan, unit: 'usd', weeklyReset: DEFAULT_WEEKLY_RESET, monthStartDay: 1, seat: null },
-    usage: [...points.values()].sort((a, b) => a.at - b.at),
+    usage,
     officials: keptRateLimits(q.home),
     events,
     usageSince: since,
   });
   return {
     account: localAccountRow(q.now, q.plan),
+    // Points without costs: `takt watch --offline` shows no money per window.
+    usage,
     settings: evaluationSettings(q.plan),
     defaultWeeklyReset: true,
     evaluation,

@@ -13,6 +13,7 @@ import * as m0011 from './0011-local-owner.ts';
 import * as m0012 from './0012-plans-renamed.ts';
 import * as m0013 from './0013-link-unlinked-usage.ts';
 import * as m0014 from './0014-usage-account-refused.ts';
+import * as m0015 from './0015-contracted-prices.ts';
 import * as m0016 from './0016-capacity-changes.ts';
 
 /**
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0012-plans-renamed': m0012,
   '0013-link-unlinked-usage': m0013,
   '0014-usage-account-refused': m0014,
+  '0015-contracted-prices': m0015,
   '0016-capacity-changes': m0016,
 };
 

@@ -19,7 +19,14 @@ function cssVar(name: string): string {
  * axis. uPlot does not stack: each layer is drawn as the running sum up to it, top layer
  * first, so the lower ones paint over it. The exact figures of the hovered day show beside.
  */
-export function UsageChart(props: { days: string[]; layers: ChartLayer[]; cost: number[]; label: string }) {
+export function UsageChart(props: {
+  days: string[];
+  layers: ChartLayer[];
+  cost: number[];
+  /** What the cost line is ("list price", "contracted price"). */
+  costName: string;
+  label: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<number | undefined>();
   const [scheme, setScheme] = useState(0);
@@ -128,7 +135,7 @@ export function UsageChart(props: { days: string[]; layers: ChartLayer[]; cost: 
         ))}
         <span class="legend-item">
           <span class="swatch swatch-cost" aria-hidden="true" />
-          cost: {fmtUsd(props.cost[shown] ?? 0)}
+          cost at {props.costName}: {fmtUsd(props.cost[shown] ?? 0)}
         </span>
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
 import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
 import { fmtChange, fmtDay, windowName } from '../components/capacity-history.tsx';
+import { ContractedPrices } from '../components/contracted-prices.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
@@ -231,6 +232,7 @@ export function AdminPage(props: { tick: number; me: SessionUser }) {
       </div>
       <TeamUsagePanel tick={props.tick} />
       <CapacityChanges tick={props.tick} />
+      <ContractedPrices onChange={onChange} />
       <AllTokens changed={changed} onChange={onChange} />
       <AuditLog tick={props.tick + changed} />
     </section>

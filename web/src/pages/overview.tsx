@@ -20,9 +20,12 @@ import { ScrollRegion } from '../components/scroll-region.tsx';
 import { type ChartLayer, UsageChart } from '../components/usage-chart.tsx';
 import {
   dayKey,
+  fmtBothCosts,
   fmtInt,
   fmtTokens,
   fmtUsd,
+  fmtUsdOrNone,
+  listPriceName,
   startOfDay,
   startOfMonth,
   startOfWeek,
@@ -117,7 +120,9 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
   const week = useLoad(() => activity(startOfWeek(now), now), [props.tick]);
   const names = ['Today', 'This week', 'This month'];
   const a = week.data?.totals;
-  const weekCost = totals.data?.[1]?.totals.cost_usd;
+  // Claude Code's own figure when it reported one, else the list price.
+  const weekTotals = totals.data?.[1]?.totals;
+  const weekCost = weekTotals ? (weekTotals.cost_usd ?? weekTotals.list_cost_usd ?? undefined) : undefined;
   return (
     <div class="totals">
       {names.map((name, i) => {
@@ -126,7 +131,9 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
           <div class="card total" key={name} data-testid={`total-${i}`}>
             <h3>{name}</h3>
             <p class="big">{t ? fmtTokens(totalTokens(t)) : '…'}</p>
-            <p class="muted">{t ? `${fmtUsd(t.cost_usd)} at API prices` : ''}</p>
+            <p class="muted" data-testid={`total-cost-${i}`}>
+              {t ? fmtBothCosts(t, totals.data?.[i]?.pricing?.basis) : ''}
+            </p>
           </div>
         );
       })}
@@ -232,7 +239,9 @@ function UsageSection(props: { tick: number }) {
       }),
     }));
   }
-  const cost = d ? d.days.map((day) => of(day)?.cost_usd ?? 0) : [];
+  // The chart draws takt's figure: it exists for every source (Claude Code's only for telemetry).
+  const cost = d ? d.days.map((day) => of(day)?.list_cost_usd ?? 0) : [];
+  const priceName = listPriceName(d?.byDay.pricing?.basis);
   return (
     <section aria-labelledby="usage-h">
       <h2 id="usage-h">Usage</h2>
@@ -294,7 +303,8 @@ function UsageSection(props: { tick: number }) {
           days={d.days}
           layers={layers}
           cost={cost}
-          label={`Tokens per day over ${range} days, stacked by ${stack === 'type' ? 'token type' : 'model'}, with cost`}
+          costName={priceName}
+          label={`Tokens per day over ${range} days, stacked by ${stack === 'type' ? 'token type' : 'model'}, with cost at ${priceName}`}
         />
       ) : (
         <p class="muted">Loading…</p>
@@ -311,7 +321,8 @@ function UsageSection(props: { tick: number }) {
                 <th scope="col">Cache writes</th>
                 <th scope="col">Cache reads</th>
                 <th scope="col">Total tokens</th>
-                <th scope="col">Cost</th>
+                <th scope="col">Claude Code cost</th>
+                <th scope="col">Cost at {priceName}</th>
               </tr>
             </thead>
             <tbody>
@@ -328,7 +339,8 @@ function UsageSection(props: { tick: number }) {
                       <td>{fmtInt(r.cache_creation_tokens)}</td>
                       <td>{fmtInt(r.cache_read_tokens)}</td>
                       <td>{fmtInt(totalTokens(r))}</td>
-                      <td>{fmtUsd(r.cost_usd)}</td>
+                      <td>{fmtUsdOrNone(r.cost_usd)}</td>
+                      <td>{fmtUsdOrNone(r.list_cost_usd)}</td>
                     </tr>
                   ) : null;
                 })}
@@ -341,7 +353,8 @@ function UsageSection(props: { tick: number }) {
                 <td>{fmtInt(d.byDay.totals.cache_creation_tokens)}</td>
                 <td>{fmtInt(d.byDay.totals.cache_read_tokens)}</td>
                 <td data-testid="range-total">{fmtInt(totalTokens(d.byDay.totals))}</td>
-                <td>{fmtUsd(d.byDay.totals.cost_usd)}</td>
+                <td>{fmtUsdOrNone(d.byDay.totals.cost_usd)}</td>
+                <td>{fmtUsdOrNone(d.byDay.totals.list_cost_usd)}</td>
               </tr>
             </tfoot>
           </table>
@@ -355,7 +368,8 @@ function UsageSection(props: { tick: number }) {
               <tr>
                 <th scope="col">Model</th>
                 <th scope="col">Total tokens</th>
-                <th scope="col">Cost</th>
+                <th scope="col">Claude Code cost</th>
+                <th scope="col">Cost at {priceName}</th>
               </tr>
             </thead>
             <tbody>
@@ -363,7 +377,8 @@ function UsageSection(props: { tick: number }) {
                 <tr key={g.key}>
                   <th scope="row">{g.key}</th>
                   <td>{fmtInt(totalTokens(g))}</td>
-                  <td>{fmtUsd(g.cost_usd)}</td>
+                  <td>{fmtUsdOrNone(g.cost_usd)}</td>
+                  <td>{fmtUsdOrNone(g.list_cost_usd)}</td>
                 </tr>
               ))}
             </tbody>

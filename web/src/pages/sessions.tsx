@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api, exportCsvHref, type SessionRow } from '../api.ts';
+import { api, exportCsvHref, type PricingLabel, type SessionRow } from '../api.ts';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
-import { fmtAgo, fmtDuration, fmtInt, fmtPct, fmtUsd, fmtWhen } from '../format.ts';
+import { fmtAgo, fmtBothCosts, fmtDuration, fmtInt, fmtPct, fmtUsdOrNone, fmtWhen, listPriceName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
 function Context(props: { s: SessionRow }) {
@@ -30,7 +30,7 @@ function Context(props: { s: SessionRow }) {
 }
 
 /** A session on a phone: the figures a person looks for first, one per line. */
-function SessionCard(props: { s: SessionRow; now: Date }) {
+function SessionCard(props: { s: SessionRow; now: Date; basis: PricingLabel['basis'] | undefined }) {
   const s = props.s;
   return (
     <li class="card session-card" data-testid="session-card">
@@ -52,7 +52,7 @@ function SessionCard(props: { s: SessionRow; now: Date }) {
         <dt>Tokens</dt>
         <dd>{fmtInt(s.tokens)} tokens</dd>
         <dt>Cost</dt>
-        <dd>{fmtUsd(s.cost_usd)}</dd>
+        <dd data-testid="session-cost">{fmtBothCosts(s, props.basis)}</dd>
         <dt>Context</dt>
         <dd>
           <Context s={s} />
@@ -66,10 +66,11 @@ function SessionCard(props: { s: SessionRow; now: Date }) {
 export function SessionsPage(props: { tick: number }) {
   const [days, setDays] = useState(7);
   const loaded = useLoad(
-    () => api<{ sessions: SessionRow[] }>('GET', `/api/me/sessions?days=${days}&limit=100`),
+    () => api<{ sessions: SessionRow[]; pricing?: PricingLabel }>('GET', `/api/me/sessions?days=${days}&limit=100`),
     [days, props.tick],
   );
   const sessions = loaded.data?.sessions ?? [];
+  const basis = loaded.data?.pricing?.basis;
   const now = new Date();
   return (
     <section aria-labelledby="sessions-h">
@@ -124,7 +125,9 @@ export function SessionsPage(props: { tick: number }) {
                     Models
                   </th>
                   <th scope="col">Tokens</th>
-                  <th scope="col">Cost</th>
+                  <th scope="col">
+                    Cost <span class="muted">Claude Code / {listPriceName(basis)}</span>
+                  </th>
                   <th scope="col" class="left">
                     Context window
                   </th>
@@ -153,7 +156,12 @@ export function SessionsPage(props: { tick: number }) {
                       ))}
                     </td>
                     <td class="num">{fmtInt(s.tokens)} tokens</td>
-                    <td class="num">{fmtUsd(s.cost_usd)}</td>
+                    <td class="num">
+                      <div title="Claude Code's own figure">{fmtUsdOrNone(s.cost_usd)}</div>
+                      <div class="muted" title={`takt's figure at ${listPriceName(basis)}`}>
+                        {fmtUsdOrNone(s.list_cost_usd)}
+                      </div>
+                    </td>
                     <td class="left">
                       <Context s={s} />
                     </td>
@@ -164,7 +172,7 @@ export function SessionsPage(props: { tick: number }) {
           </ScrollRegion>
           <ul class="session-cards" aria-label="Sessions, newest activity first">
             {sessions.map((s) => (
-              <SessionCard key={s.session_id} s={s} now={now} />
+              <SessionCard key={s.session_id} s={s} now={now} basis={basis} />
             ))}
           </ul>
         </>

@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import { loadEffectivePrices } from '../../../billing/effective-prices.ts';
 import { csvText } from '../../../lib/csv-text.ts';
 import { TaktError } from '../../../lib/errors.ts';
-import { loadPriceTable } from '../../../pricing/price-table.ts';
 import { EXPORT_COLUMNS, type ExportUser, exportLevels, exportUsage } from '../../../queries/export-usage.ts';
 import { listUsers } from '../../../store/users.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
@@ -66,8 +66,8 @@ export function registerExportRoutes(app: Hono, ctx: AppContext): void {
       to,
       level,
       timeZone: tz,
-      // Read once per export (a file read; an export is long). On main, ctx.prices replaces this.
-      prices: loadPriceTable(ctx.config.home),
+      // list_cost_usd: the list table with the admin's contracted prices (docs/api.md, "Two costs").
+      prices: (await loadEffectivePrices(ctx.store.db, ctx.prices)).table,
     });
     // The first page is read before answering: a store that fails at once is a proper error status.
     const first = await pages.next();

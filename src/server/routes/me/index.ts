@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { loadEffectivePrices, pricingLabel } from '../../../billing/effective-prices.ts';
 import { TaktError } from '../../../lib/errors.ts';
 import { myMachines, startOfDayIn } from '../../../queries/machines.ts';
 import { recentSessions } from '../../../queries/sessions.ts';
@@ -29,13 +30,15 @@ export function registerMeRoutes(app: Hono, ctx: AppContext): void {
     if (!parsed.success) throw new TaktError('bad_request', parsed.error.issues.map((i) => i.message).join('; '));
     const now = Date.now();
     const days = parsed.data.days ?? 7;
+    const prices = await loadEffectivePrices(ctx.store.db, ctx.prices);
     const sessions = await recentSessions(ctx.store.db, {
       userId: caller.user.id,
       since: now - days * DAY,
       now,
       limit: parsed.data.limit ?? 50,
+      prices: prices.table,
     });
-    return c.json({ as_of: new Date(now).toISOString(), days, sessions });
+    return c.json({ as_of: new Date(now).toISOString(), days, sessions, pricing: pricingLabel(prices) });
   });
 
   /** GET /api/me/machines[?tz=Europe/Berlin]: tracking status, last data time, tokens today (in tz). */

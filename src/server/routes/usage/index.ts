@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { loadEffectivePrices, pricingLabel } from '../../../billing/effective-prices.ts';
 import { TaktError } from '../../../lib/errors.ts';
 import { parseGroupBy, queryUsage } from '../../../queries/usage-report.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
@@ -48,6 +49,7 @@ export function registerUsageRoutes(app: Hono, ctx: AppContext): void {
     const month = monthlyWindow(Date.now(), 1, tz && isTimeZone(tz) ? tz : 'UTC');
     const from = parsed.data.from ?? month.start;
     const to = parsed.data.to ?? month.end;
+    const prices = await loadEffectivePrices(ctx.store.db, ctx.prices);
     const report = await queryUsage(ctx.store.db, {
       userId: caller.user.id,
       from,
@@ -56,7 +58,8 @@ export function registerUsageRoutes(app: Hono, ctx: AppContext): void {
       ...(tz ? { timeZone: tz } : {}),
       ...(account ? { account } : {}),
       ...(machine ? { machine } : {}),
+      prices: prices.table,
     });
-    return c.json(report);
+    return c.json({ ...report, pricing: pricingLabel(prices) });
   });
 }
