@@ -1,4 +1,3 @@
-import type { Unit, Verdict, WindowBounds, WindowKind } from './limit-types.ts';
 import {
   type Band,
   bandOf,
@@ -8,6 +7,7 @@ import {
   replayBand,
   sessionPaceSpread,
 } from './forecast-band.ts';
+import type { Unit, Verdict, WindowBounds, WindowKind } from './limit-types.ts';
 import type { UsageSeries } from './usage-series.ts';
 
 /**
@@ -27,9 +27,9 @@ import type { UsageSeries } from './usage-series.ts';
  * Idle (five hours): after IDLE_AFTER_MINUTES without a call, "now + time left at the pace"
  * would slide along with the clock for as long as nobody works. The forecast then gives no
  * time: `basis: "if_resumed"` and `if_resumed` says how many minutes of work at the recent
- * active pace reach the cap. While working (`basis: "active_pace"`) `hits_cap_at` is the median
- * of the person's own history replayed from now (forecast-band.ts), with p10/p90 around it;
- * without enough history, the projection at the active pace with a default band.
+ * active pace reach the cap. While working (`basis: "active_pace"`) `hits_cap_at` is the
+ * projection at the active pace, and the band around it (p10/p90) comes from the person's own
+ * history replayed from now (forecast-band.ts), or is a default width without enough history.
  */
 
 const MINUTE = 60_000;
@@ -100,7 +100,9 @@ export const VERDICT_THRESHOLDS = { slowDownNow: 80, slowDownProjected: 90, watc
 export function forecastWindow(input: ForecastInput): Forecast {
   const { bounds, now, utilization, limit } = input;
   const fiveHour = input.kind === 'five_hour';
-  const perHour = fiveHour ? activeBurnRate(input.series, input.unit, now) : wallClockRate(input.series, input.unit, now);
+  const perHour = fiveHour
+    ? activeBurnRate(input.series, input.unit, now)
+    : wallClockRate(input.series, input.unit, now);
   const pctPerHour = limit !== null && limit > 0 ? (perHour * 100) / limit : null;
   const hoursLeft = Math.max(0, bounds.end - now) / 3_600_000;
   const projected = utilization !== null ? utilization + (pctPerHour ?? 0) * hoursLeft : null;
@@ -117,15 +119,23 @@ export function forecastWindow(input: ForecastInput): Forecast {
   else if (remaining !== null && pctPerHour !== null && pctPerHour > 0) {
     const atPace = now + ((100 - (utilization as number)) / pctPerHour) * 3_600_000;
     band = fiveHour
-      ? replayBand({ series: input.series, unit: input.unit, now, end: bounds.end, remaining, ratePerActiveMinute: perHour / 60 })
+      ? replayBand({
+          series: input.series,
+          unit: input.unit,
+          now,
+          end: bounds.end,
+          remaining,
+          ratePerActiveMinute: perHour / 60,
+        })
       : dayBand(input, remaining, bounds.end);
     band ??= bandOf(
       [now + (atPace - now) * FALLBACK_EARLY, atPace, now + (atPace - now) * FALLBACK_LATE],
       bounds.end,
       'default',
     );
-    // With history, the replays' median; without, the projection at the pace (the band's middle).
-    const point = band.source === 'history' && fiveHour ? band.p50 : atPace < bounds.end ? Math.round(atPace) : null;
+    // The point stays the projection at the active pace: the replays' 40th percentile as the point
+    // did better an hour ahead and worse 30 and 10 minutes ahead, with a longer tail (docs/benchmarks.md).
+    const point = atPace < bounds.end ? Math.round(atPace) : null;
     hitsCapAt = point;
     // The band holds the point, whatever the history says (p90 null stands for "after the reset").
     if (point !== null) {
@@ -159,7 +169,9 @@ function ifWorkResumes(input: ForecastInput, remaining: number, perActiveMinute:
   return {
     work_minutes_to_cap: round1(minutes),
     work_minutes_to_cap_p10: round1(Math.min(minutes, spread ? minutes / spread.fast : minutes * FALLBACK_EARLY)),
-    work_minutes_to_cap_p90: round1(Math.max(minutes, spread && spread.slow > 0 ? minutes / spread.slow : minutes * FALLBACK_LATE)),
+    work_minutes_to_cap_p90: round1(
+      Math.max(minutes, spread && spread.slow > 0 ? minutes / spread.slow : minutes * FALLBACK_LATE),
+    ),
   };
 }
 
@@ -167,7 +179,8 @@ function ifWorkResumes(input: ForecastInput, remaining: number, perActiveMinute:
 function dayBand(input: ForecastInput, remaining: number, end: number): Band | null {
   const spread = dayRateSpread(input.series, input.unit, input.now);
   if (spread === null) return null;
-  const at = (perHour: number) => (perHour > 0 ? input.now + (remaining / perHour) * 3_600_000 : Number.POSITIVE_INFINITY);
+  const at = (perHour: number) =>
+    perHour > 0 ? input.now + (remaining / perHour) * 3_600_000 : Number.POSITIVE_INFINITY;
   return { ...bandOf([at(spread.high), at(spread.low)], end, 'history'), samples: spread.days };
 }
 
