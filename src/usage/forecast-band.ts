@@ -43,12 +43,12 @@ export const FALLBACK_LATE = 2;
  * Which replays make the band and the point. The replays are too narrow: 10th–90th held the
  * real hit 70–77% of the time in the back-test (they take the current pace as known, and it is
  * a guess from a few dozen heavy-tailed calls), so the band's p10/p90 are the replays' 5th and
- * 95th (held 81–88%). The point is the 40th: a little early, and the back-test's median error
- * 30 and 10 minutes ahead was smaller than at the 50th (docs/benchmarks.md).
+ * 95th (held 81–88%). The point forecast stays the projection at the active pace (forecast.ts);
+ * `p50` (the replays' median) is not shown.
  */
 export const BAND_LOW_Q = 0.05;
 export const BAND_HIGH_Q = 0.95;
-export const POINT_Q = 0.4;
+export const POINT_Q = 0.5;
 /** Weekly and monthly: days with usage needed for a history band. */
 export const MIN_DAYS = 3;
 
