@@ -170,7 +170,7 @@ describe('forecast while idle and its band', () => {
     expect(f.band_source).toBe('history');
     // The point: 40 usd left at the active pace (today's, 0.5 usd a minute less the pauses' first minutes).
     expect(f.hits_cap_at).toBe(nowToday + Math.round((40 / f.burn_rate_per_hour) * 3_600_000));
-    const [p10, point, p90] = [f.hits_cap_at_p10, f.hits_cap_at, f.hits_cap_at_p90] as number[];
+    const [p10, point, p90] = [f.hits_cap_at_p10, f.hits_cap_at, f.hits_cap_at_p90] as [number, number, number];
     expect(p10 <= point && point <= p90 && p10 < p90).toBe(true);
     // Pauses come: the late end is after the non-stop projection.
     expect(p90 > point).toBe(true);
@@ -186,7 +186,7 @@ describe('forecast while idle and its band', () => {
       ratePerActiveMinute: 0.5,
     });
     expect(band?.source).toBe('history');
-    const [p10, p50, p90] = [band?.p10, band?.p50, band?.p90] as number[];
+    const [p10, p50, p90] = [band?.p10, band?.p50, band?.p90] as [number, number, number];
     expect(nowToday < p10 && p10 <= p50 && p50 <= p90).toBe(true);
   });
 
