@@ -20,13 +20,15 @@ import type { UsageSeries } from './usage-series.ts';
  * Weekly and monthly: the last week's daily totals give the rate's spread (p10 and p90 of the
  * day rates).
  *
- * Without enough history (a new account, a first week), the band is the point forecast's time
+ * Without enough history (a first call less than a day ago, too few matching minutes), the band is the point forecast's time
  * left × FALLBACK_EARLY / FALLBACK_LATE: wide, and said to be so (`band_source: "default"`).
  */
 
 const MINUTE = 60_000;
 /** How far back the five-hour replay looks. */
 export const HISTORY_MS = 7 * 24 * 3_600_000;
+/** The history must reach back this far (its first call at least a day ago) to make a band. */
+export const MIN_HISTORY_MS = 24 * 3_600_000;
 /** Past minutes within this many minutes of now's time of day are preferred as starts. */
 export const TIME_OF_DAY_MINUTES = 90;
 /** Fewer matching starts than this: no history band. */
@@ -88,15 +90,23 @@ export function perMinute(series: UsageSeries, unit: Unit, from: number, to: num
   return out;
 }
 
-/** Minutes since the last minute with usage at or before index `i` (Infinity: none). */
+const NO_USE = 2_147_483_647;
+
+/** Minutes since the last minute with usage at or before index `i` (NO_USE: none). */
 function gapsSinceUse(u: Float64Array): Int32Array {
   const gaps = new Int32Array(u.length);
   let last = -1;
   for (let i = 0; i < u.length; i++) {
     if ((u[i] as number) > 0) last = i;
-    gaps[i] = last < 0 ? 2_147_483_647 : i - last;
+    gaps[i] = last < 0 ? NO_USE : i - last;
   }
   return gaps;
+}
+
+/** A call at least MIN_HISTORY_MS before the array's end. */
+function reachesBack(gaps: Int32Array): boolean {
+  const i = gaps.length - 1 - MIN_HISTORY_MS / MINUTE;
+  return i >= 0 && (gaps[i] as number) !== NO_USE;
 }
 
 /** The five-hour band by replaying the person's past minutes (see the file's comment). */
@@ -115,6 +125,7 @@ export function replayArrivals(input: ReplayInput): number[] | null {
   const u = perMinute(input.series, input.unit, from, to);
   const n = u.length;
   const gaps = gapsSinceUse(u);
+  if (!reachesBack(gaps)) return null;
   const gapNow = gaps[n - 1] as number;
   const horizon = Math.ceil((end - now) / MINUTE);
   if (horizon <= 0) return null;
@@ -142,7 +153,7 @@ export function replayArrivals(input: ReplayInput): number[] | null {
   const all: number[] = [];
   const near: number[] = [];
   for (let i = 0; i + horizon < n; i++) {
-    if (gaps[i] === 2_147_483_647 || !sameGap(gaps[i] as number)) continue;
+    if (gaps[i] === NO_USE || !sameGap(gaps[i] as number)) continue;
     all.push(i);
     if (nearInDay(i)) near.push(i);
   }
@@ -218,6 +229,7 @@ export function sessionPaceSpread(series: UsageSeries, unit: Unit, now: number):
   const to = Math.floor(now / MINUTE) * MINUTE + MINUTE;
   const u = perMinute(series, unit, to - HISTORY_MS, to);
   const gaps = gapsSinceUse(u);
+  if (!reachesBack(gaps)) return null;
   const paces: number[] = [];
   let sum = 0;
   let minutes = 0;
