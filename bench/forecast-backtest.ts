@@ -41,12 +41,30 @@ function mulberry32(seed: number): () => number {
  * costing a log-normal amount (σ 0.8: heavy-tailed, big context reads); each session's
  * intensity ×0.5–1.6 around the person's level.
  */
-function block(rand: () => number, level: number, from: number, minutes: number, out: UsagePoint[]) {
+interface Session {
+  start: number;
+  end: number;
+  intensity: number;
+}
+
+function block(
+  rand: () => number,
+  level: number,
+  from: number,
+  minutes: number,
+  out: UsagePoint[],
+  sessions: Session[] = [],
+) {
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   let minute = Math.floor(rand() * 20);
   while (minute < minutes) {
     const session = 15 + Math.floor(rand() * 60);
     const intensity = 0.5 + rand() * 1.1;
+    sessions.push({
+      start: from + minute * MINUTE,
+      end: from + Math.min(minutes, minute + session) * MINUTE,
+      intensity,
+    });
     for (let m = minute; m < Math.min(minutes, minute + session); m++) {
       if (rand() < 0.6) {
         const usd = (level / 0.6) * intensity * Math.exp(0.8 * normal() - 0.32); // mean 1 × level
@@ -57,7 +75,12 @@ function block(rand: () => number, level: number, from: number, minutes: number,
   }
 }
 
-function person(rand: () => number): { history: UsagePoint[]; window: UsagePoint[] } {
+function person(rand: () => number): {
+  history: UsagePoint[];
+  window: UsagePoint[];
+  level: number;
+  sessions: Session[];
+} {
   const level = (CAPACITY * (1.2 + rand() * 1.3)) / (5 * 60 * 0.45);
   const history: UsagePoint[] = [];
   for (let d = 0; d < HISTORY_DAYS; d++) {
@@ -65,8 +88,50 @@ function person(rand: () => number): { history: UsagePoint[]; window: UsagePoint
     block(rand, level, d * DAY + 15 * 60 * MINUTE, 180, history); // 15:00–18:00
   }
   const window: UsagePoint[] = [];
-  block(rand, level, START, 300, window);
-  return { history, window: window.sort((a, b) => a.at - b.at) };
+  const sessions: Session[] = [];
+  block(rand, level, START, 300, window, sessions);
+  return { history, window: window.sort((a, b) => a.at - b.at), level, sessions };
+}
+
+/**
+ * An oracle, to see what is reachable at all: it knows the generator, the person's level, the
+ * session under way (its intensity and its end) or, in a pause, when the next session starts;
+ * it does not know the calls' amounts nor later pauses and sessions. Its median arrival over
+ * 200 simulated futures (its own random stream: the timelines stay the same).
+ */
+const oracleRand = mulberry32(SEED + 1);
+function oracle(level: number, sessions: readonly Session[], now: number, remaining: number): number | null {
+  const normal = () => Math.sqrt(-2 * Math.log(1 - oracleRand())) * Math.cos(2 * Math.PI * oracleRand());
+  const current = sessions.find((x) => x.start <= now && now < x.end);
+  const next = sessions.find((x) => x.start > now);
+  const arrivals: number[] = [];
+  for (let k = 0; k < 200; k++) {
+    let used = 0;
+    let arrival = Number.POSITIVE_INFINITY;
+    let minute = Math.floor(now / MINUTE) + 1;
+    let end = current ? current.end / MINUTE : minute;
+    let intensity = current?.intensity ?? 1;
+    if (!current) {
+      minute = next ? next.start / MINUTE : bounds.end / MINUTE;
+      end = next ? next.end / MINUTE : minute;
+      intensity = next?.intensity ?? 1;
+    }
+    while (minute < bounds.end / MINUTE && arrival === Number.POSITIVE_INFINITY) {
+      for (; minute < end; minute++) {
+        if (oracleRand() < 0.6) used += (level / 0.6) * intensity * Math.exp(0.8 * normal() - 0.32);
+        if (used >= remaining) {
+          arrival = (minute + 0.5) * MINUTE;
+          break;
+        }
+      }
+      minute = end + 3 + Math.floor(oracleRand() * 42);
+      end = minute + 15 + Math.floor(oracleRand() * 60);
+      intensity = 0.5 + oracleRand() * 1.1;
+    }
+    arrivals.push(arrival);
+  }
+  const median = arrivals.sort((a, b) => a - b)[100] as number;
+  return median < bounds.end ? median : null;
 }
 
 function realHit(points: readonly UsagePoint[]): number | null {
@@ -98,6 +163,7 @@ const fresh = (): Errors => ({ abs: [], share: [], signed: [], missed: 0 });
 const ours = LEADS.map(fresh);
 const atPace = LEADS.map(fresh);
 const replayPoint = LEADS.map(fresh);
+const oracleAll = LEADS.map(fresh);
 const baselineSame = LEADS.map(fresh);
 const baseline = LEADS.map(fresh);
 const band = LEADS.map(() => ({ asked: 0, held: 0, openEnded: 0, fromHistory: 0, widthMinutes: [] as number[] }));
@@ -120,7 +186,7 @@ let generated = 0;
 const started = performance.now();
 while (timelines < wanted) {
   generated++;
-  const { history, window } = person(rand);
+  const { history, window, level, sessions } = person(rand);
   const hit = realHit(window);
   if (hit === null || hit < START + 75 * MINUTE) continue; // never hit, or too early to ask an hour before
   timelines++;
@@ -159,6 +225,7 @@ while (timelines < wanted) {
     const avgRate = used / (now - bounds.start); // usd per ms
     const naive = avgRate > 0 ? now + (CAPACITY - used) / avgRate : null;
     record(baseline[i] as Errors, naive !== null && naive < bounds.end ? naive : null, hit, lead);
+    record(oracleAll[i] as Errors, oracle(level, sessions, now, CAPACITY - used), hit, lead);
     if (f.basis === 'active_pace') {
       // The variant not taken: the replays' 40th percentile as the point.
       const series = usageSeries([...history, ...seen]);
@@ -201,7 +268,7 @@ LEADS.forEach((lead, i) => {
 console.log('  on every ask (idle ones too: takt gives no time there):');
 LEADS.forEach((lead, i) => {
   console.log(
-    `  ${lead} min | active pace alone: ${row(atPace[i] as Errors)} | window average: ${row(baseline[i] as Errors)}`,
+    `  ${lead} min | active pace alone: ${row(atPace[i] as Errors)} | window average: ${row(baseline[i] as Errors)} | oracle: ${row(oracleAll[i] as Errors)}`,
   );
 });
 console.log(
