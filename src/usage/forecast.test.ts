@@ -199,4 +199,33 @@ describe('forecast while idle and its band', () => {
       hits_cap_at_p90: now + 80 * MINUTE,
     });
   });
+
+  it("weekly windows: the band from the last week's day rates", () => {
+    // An hourly call for a week: 1, 2 or 3 usd an hour by day (the latest day 1).
+    const week: UsagePoint[] = Array.from({ length: 168 }, (_, h) => ({
+      at: now - h * 3_600_000 - 1,
+      model: 'm',
+      usd: 1 + (Math.floor(h / 24) % 3),
+      tokens: 0,
+    }));
+    const f = forecastWindow(
+      input({
+        kind: 'seven_day',
+        bounds: window(3 * 24 * 60, 'seven_day'),
+        series: usageSeries(week),
+        utilization: 95,
+        limit: 800,
+      }),
+    );
+    // 40 usd left: at the fastest day (3 an hour) 13 h 20 min, at the last day's and slowest (1 an hour) 40 h.
+    expect(f).toMatchObject({
+      basis: 'active_pace',
+      band_source: 'history',
+      hits_cap_at_p10: now + 48_000_000,
+      hits_cap_at: now + 40 * 3_600_000,
+      hits_cap_at_p90: now + 40 * 3_600_000,
+      last_used_at: null,
+      if_resumed: null,
+    });
+  });
 });
