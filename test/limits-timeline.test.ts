@@ -193,6 +193,40 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
       resets_first: false,
       soon: true,
     });
+    // Someone worked 10 minutes ago: a time, with its band around it (three hours of history, not
+    // a day: the default width). Usage is kept per minute: the last call's minute.
+    const [p10, point, p90] = [five.hits_cap_at_p10, five.hits_cap_at, five.hits_cap_at_p90].map(Date.parse);
+    expect({
+      basis: five.basis,
+      band_source: five.band_source,
+      if_resumed: five.if_resumed,
+      ordered: (p10 as number) <= (point as number) && (point as number) <= (p90 as number),
+      last_used_at: five.last_used_at,
+    }).toEqual({
+      basis: 'active_pace',
+      band_source: 'default',
+      if_resumed: null,
+      ordered: true,
+      last_used_at: new Date(Math.floor(at(10) / MINUTE) * MINUTE).toISOString(),
+    });
+    // The Team seat's last call was an hour ago: no time, only the work left if work resumes —
+    // 500,000 tokens at its pace: one call, weighted 0.5^(5/30) (five active minutes of pause came
+    // after it), spread over the 12.82 weighted minutes of the minimum span: 12.82 ÷ 0.891 = 14.4.
+    const team = f.accounts.find((a: { uuid: string }) => a.uuid === TEAM).windows.five_hour;
+    const me = (await call('GET', '/api/me/usage')).body;
+    const teamUsage = me.accounts.find((a: { uuid: string }) => a.uuid === TEAM).windows.five_hour.forecast;
+    expect({
+      basis: team.basis,
+      hits_cap_at: team.hits_cap_at,
+      band: [team.hits_cap_at_p10, team.hits_cap_at_p90],
+      if_resumed: team.if_resumed,
+    }).toEqual({
+      basis: 'if_resumed',
+      hits_cap_at: null,
+      band: [null, null],
+      if_resumed: { work_minutes_to_cap: 14.4, work_minutes_to_cap_p10: 8.6, work_minutes_to_cap_p90: 28.8 },
+    });
+    expect(teamUsage).toMatchObject({ basis: 'if_resumed', if_resumed: team.if_resumed, hits_cap_at: null });
   });
 
   it('answers seed 001 /stats for the busiest account', async () => {

@@ -75,6 +75,13 @@ function forecastView(w: WindowEvaluation) {
     burn_rate_pct_per_hour: round(f.burn_rate_pct_per_hour, 2),
     burn_rate_per_hour: round(f.burn_rate_per_hour, 4),
     hits_cap_at: iso(f.hits_cap_at),
+    // docs/api.md, "Forecast": idle five-hour windows give no time, only work minutes if resumed.
+    basis: f.basis,
+    hits_cap_at_p10: iso(f.hits_cap_at_p10),
+    hits_cap_at_p90: iso(f.hits_cap_at_p90),
+    band_source: f.band_source,
+    last_used_at: iso(f.last_used_at),
+    if_resumed: f.if_resumed,
     resets_at: iso(f.resets_at),
     resets_first: f.resets_first,
     projected_pct_at_reset: round(f.projected_pct_at_reset, 2),

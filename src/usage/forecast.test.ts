@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ForecastInput, forecastWindow, verdictOf } from './forecast.ts';
+import { replayBand } from './forecast-band.ts';
 import type { UsagePoint, WindowBounds } from './limit-types.ts';
 import { usageSeries } from './usage-series.ts';
 
@@ -115,5 +116,116 @@ describe('forecast', () => {
     expect(verdictOf(80, 80, null, false)).toBe('slow_down');
     expect(verdictOf(10, 90, null, false)).toBe('slow_down');
     expect(verdictOf(null, null, null, false)).toBe('ok');
+  });
+});
+
+describe('forecast while idle and its band', () => {
+  const DAY = 1_440 * MINUTE;
+  // 60 minutes of work at 1 usd a minute, the last call 30 s before `now`.
+  const worked = usageSeries(usdEveryMinute(60, 1));
+  const at = (later: number, over: Partial<ForecastInput> = {}) =>
+    forecastWindow(input({ now: now + later * MINUTE, bounds: window(240), series: worked, ...over }));
+
+  it('gives no time once nobody has worked for 15 minutes, only the work left if resumed, and it does not move', () => {
+    // Ten minutes after the last call someone may still be reading: a time, at the working pace.
+    const working = at(10);
+    expect([working.basis, (working.hits_cap_at as number) > now + 50 * MINUTE]).toEqual(['active_pace', true]);
+    const idle = [16, 45, 120].map((later) => at(later));
+    for (const f of idle) {
+      expect(f).toMatchObject({
+        basis: 'if_resumed',
+        hits_cap_at: null,
+        hits_cap_at_p10: null,
+        hits_cap_at_p90: null,
+        last_used_at: now - 30_000,
+        // 40 usd left at the active pace (the 5 minutes after the last call count as active: 51.6 usd an
+        // hour, weighted); no history of sessions: the default 0.6× … 2×.
+        if_resumed: { work_minutes_to_cap: 46.5, work_minutes_to_cap_p10: 27.9, work_minutes_to_cap_p90: 93.1 },
+      });
+    }
+    expect(idle.map((f) => f.verdict)).toEqual(['slow_down', 'slow_down', 'slow_down']);
+  });
+
+  /**
+   * A week at the same hours: each day 09:00–17:00, sessions of 30 minutes with a call every
+   * minute and 15-minute pauses; the day's pace 0.5, 0.75, 1 or 1.25 usd a minute.
+   */
+  const today = Date.parse('2026-12-08T00:00:00Z');
+  const week: UsagePoint[] = [];
+  for (let d = 7; d >= 0; d--)
+    for (let m = 0; m < 480; m++)
+      if (m % 45 < 30 && (d > 0 || m < 70))
+        week.push({
+          at: today - d * DAY + 9 * 60 * MINUTE + m * MINUTE + 10_000,
+          model: 'm',
+          usd: 0.5 + 0.25 * (d % 4),
+          tokens: 0,
+        });
+  const nowToday = today + 9 * 60 * MINUTE + 70 * MINUTE; // 10:10, the second session's 25th minute
+  const bounds: WindowBounds = { ...window(0), start: today + 9 * 60 * MINUTE, end: today + 14 * 60 * MINUTE };
+
+  it("draws the band from the person's history, and the band holds the point: p10 ≤ hits_cap_at ≤ p90", () => {
+    const f = forecastWindow(input({ now: nowToday, bounds, series: usageSeries(week), utilization: 60, limit: 100 }));
+    expect(f.basis).toBe('active_pace');
+    expect(f.band_source).toBe('history');
+    // The point: 40 usd left at the active pace (today's, 0.5 usd a minute less the pauses' first minutes).
+    expect(f.hits_cap_at).toBe(nowToday + Math.round((40 / f.burn_rate_per_hour) * 3_600_000));
+    const [p10, point, p90] = [f.hits_cap_at_p10, f.hits_cap_at, f.hits_cap_at_p90] as [number, number, number];
+    expect(p10 <= point && point <= p90 && p10 < p90).toBe(true);
+    // Pauses come: the late end is after the non-stop projection.
+    expect(p90 > point).toBe(true);
+  });
+
+  it('replays give p10 ≤ p50 ≤ p90, none before now', () => {
+    const band = replayBand({
+      series: usageSeries(week),
+      unit: 'usd',
+      now: nowToday,
+      end: bounds.end,
+      remaining: 40,
+      ratePerActiveMinute: 0.5,
+    });
+    expect(band?.source).toBe('history');
+    const [p10, p50, p90] = [band?.p10, band?.p50, band?.p90] as [number, number, number];
+    expect(nowToday < p10 && p10 <= p50 && p50 <= p90).toBe(true);
+  });
+
+  it('without history the band is the default 0.6× … 2× of the time left', () => {
+    const f = at(0);
+    expect(f).toMatchObject({
+      band_source: 'default',
+      hits_cap_at: now + 40 * MINUTE,
+      hits_cap_at_p10: now + 24 * MINUTE,
+      hits_cap_at_p90: now + 80 * MINUTE,
+    });
+  });
+
+  it("weekly windows: the band from the last week's day rates", () => {
+    // An hourly call for a week: 1, 2 or 3 usd an hour by day (the latest day 1).
+    const week: UsagePoint[] = Array.from({ length: 168 }, (_, h) => ({
+      at: now - h * 3_600_000 - 1,
+      model: 'm',
+      usd: 1 + (Math.floor(h / 24) % 3),
+      tokens: 0,
+    }));
+    const f = forecastWindow(
+      input({
+        kind: 'seven_day',
+        bounds: window(3 * 24 * 60, 'seven_day'),
+        series: usageSeries(week),
+        utilization: 95,
+        limit: 800,
+      }),
+    );
+    // 40 usd left: at the fastest day (3 an hour) 13 h 20 min, at the last day's and slowest (1 an hour) 40 h.
+    expect(f).toMatchObject({
+      basis: 'active_pace',
+      band_source: 'history',
+      hits_cap_at_p10: now + 48_000_000,
+      hits_cap_at: now + 40 * 3_600_000,
+      hits_cap_at_p90: now + 40 * 3_600_000,
+      last_used_at: null,
+      if_resumed: null,
+    });
   });
 });

@@ -1,3 +1,12 @@
+import {
+  type Band,
+  bandOf,
+  dayRateSpread,
+  FALLBACK_EARLY,
+  FALLBACK_LATE,
+  replayBand,
+  sessionPaceSpread,
+} from './forecast-band.ts';
 import type { Unit, Verdict, WindowBounds, WindowKind } from './limit-types.ts';
 import type { UsageSeries } from './usage-series.ts';
 
@@ -14,6 +23,13 @@ import type { UsageSeries } from './usage-series.ts';
  * after 30 idle minutes missed 9% of the hits 10 minutes ahead in the back-test): only a lookback
  * with no usage at all does. Weekly and monthly windows
  * use the wall-clock rate of the last day (nights and breaks included: that is what a day costs).
+ *
+ * Idle (five hours): after IDLE_AFTER_MINUTES without a call, "now + time left at the pace"
+ * would slide along with the clock for as long as nobody works. The forecast then gives no
+ * time: `basis: "if_resumed"` and `if_resumed` says how many minutes of work at the recent
+ * active pace reach the cap. While working (`basis: "active_pace"`) `hits_cap_at` is the
+ * projection at the active pace, and the band around it (p10/p90) comes from the person's own
+ * history replayed from now (forecast-band.ts), or is a default width without enough history.
  */
 
 const MINUTE = 60_000;
@@ -27,14 +43,36 @@ export const HALF_LIFE_ACTIVE_MINUTES = 30;
 export const MIN_SPAN_ACTIVE_MINUTES = 15;
 /** Weekly and monthly windows: the wall-clock rate over this span. */
 export const LONG_WINDOW_SPAN_MS = 24 * 3_600_000;
+/** Five hours: this long without a call and the forecast is "if work resumes". */
+export const IDLE_AFTER_MINUTES = 15;
+
+export type ForecastBasis = 'active_pace' | 'if_resumed';
+
+export interface IfResumed {
+  /** Minutes of work at the recent active pace until the cap. */
+  work_minutes_to_cap: number;
+  /** The same at the person's faster (p10) and slower (p90) session paces. */
+  work_minutes_to_cap_p10: number;
+  work_minutes_to_cap_p90: number;
+}
 
 export interface Forecast {
   /** Percent of the limit per hour; null without a limit. */
   burn_rate_pct_per_hour: number | null;
   /** In the account's unit per hour. */
   burn_rate_per_hour: number;
-  /** When the cap is reached at this rate (now when already reached); null when the window resets first or nothing burns. */
+  /** When the cap is reached at this rate (now when already reached); null when the window resets first, nothing burns or nobody works (`if_resumed`). */
   hits_cap_at: number | null;
+  /** `active_pace`: someone works now. `if_resumed`: idle; no time, see `if_resumed`. */
+  basis: ForecastBasis;
+  /** The band: the cap comes after p10 in 9 of 10 of the person's replayed futures, before p90 in 9 of 10. p90 null: maybe not before the reset. Null under `if_resumed`, when limited or nothing burns. */
+  hits_cap_at_p10: number | null;
+  hits_cap_at_p90: number | null;
+  /** Where the band comes from: the person's history, or a default width for want of it. */
+  band_source: Band['source'] | null;
+  /** Five hours: the last call (epoch ms); null when none in the lookback. */
+  last_used_at: number | null;
+  if_resumed: IfResumed | null;
   resets_at: number;
   resets_first: boolean;
   /** Utilisation at the reset if the rate holds; null without a utilisation. */
@@ -61,31 +99,102 @@ export const VERDICT_THRESHOLDS = { slowDownNow: 80, slowDownProjected: 90, watc
 
 export function forecastWindow(input: ForecastInput): Forecast {
   const { bounds, now, utilization, limit } = input;
-  const perHour =
-    input.kind === 'five_hour'
-      ? activeBurnRate(input.series, input.unit, now)
-      : wallClockRate(input.series, input.unit, now);
+  const fiveHour = input.kind === 'five_hour';
+  const perHour = fiveHour
+    ? activeBurnRate(input.series, input.unit, now)
+    : wallClockRate(input.series, input.unit, now);
   const pctPerHour = limit !== null && limit > 0 ? (perHour * 100) / limit : null;
   const hoursLeft = Math.max(0, bounds.end - now) / 3_600_000;
   const projected = utilization !== null ? utilization + (pctPerHour ?? 0) * hoursLeft : null;
+  const lastUsedAt = fiveHour ? lastUse(input.series, now) : null;
+  const idle = fiveHour && perHour > 0 && lastUsedAt !== null && now - lastUsedAt > IDLE_AFTER_MINUTES * MINUTE;
+  const reached = utilization !== null && (utilization >= 100 || input.limited);
+  const remaining = utilization !== null && limit !== null && limit > 0 ? ((100 - utilization) * limit) / 100 : null;
 
   let hitsCapAt: number | null = null;
-  if (utilization !== null && (utilization >= 100 || input.limited)) hitsCapAt = now;
-  else if (utilization !== null && pctPerHour !== null && pctPerHour > 0) {
-    const at = now + ((100 - utilization) / pctPerHour) * 3_600_000;
-    if (at < bounds.end) hitsCapAt = Math.round(at);
+  let band: Band | null = null;
+  let ifResumed: IfResumed | null = null;
+  if (reached || input.limited) hitsCapAt = now;
+  else if (idle && remaining !== null) ifResumed = ifWorkResumes(input, remaining, perHour / 60);
+  else if (remaining !== null && pctPerHour !== null && pctPerHour > 0) {
+    const atPace = now + ((100 - (utilization as number)) / pctPerHour) * 3_600_000;
+    band = fiveHour
+      ? replayBand({
+          series: input.series,
+          unit: input.unit,
+          now,
+          end: bounds.end,
+          remaining,
+          ratePerActiveMinute: perHour / 60,
+        })
+      : dayBand(input, remaining, bounds.end);
+    band ??= bandOf(
+      [now + (atPace - now) * FALLBACK_EARLY, atPace, now + (atPace - now) * FALLBACK_LATE],
+      bounds.end,
+      'default',
+    );
+    // The point stays the projection at the active pace: the replays' 40th percentile as the point
+    // did better an hour ahead and worse 30 and 10 minutes ahead, with a longer tail (docs/benchmarks.md).
+    const point = atPace < bounds.end ? Math.round(atPace) : null;
+    hitsCapAt = point;
+    // The band holds the point, whatever the history says (p90 null stands for "after the reset").
+    if (point !== null) {
+      band.p10 = band.p10 === null ? point : Math.min(band.p10, point);
+      if (band.p90 !== null) band.p90 = Math.max(band.p90, point);
+    }
   }
-  if (input.limited && hitsCapAt === null) hitsCapAt = now;
 
   return {
     burn_rate_pct_per_hour: pctPerHour,
     burn_rate_per_hour: perHour,
     hits_cap_at: hitsCapAt,
+    basis: idle && !reached && !input.limited ? 'if_resumed' : 'active_pace',
+    hits_cap_at_p10: band?.p10 ?? null,
+    hits_cap_at_p90: band?.p90 ?? null,
+    band_source: band?.source ?? null,
+    last_used_at: lastUsedAt,
+    if_resumed: ifResumed,
     resets_at: bounds.end,
-    resets_first: hitsCapAt === null,
+    resets_first: ifResumed !== null ? now + ifResumed.work_minutes_to_cap * MINUTE >= bounds.end : hitsCapAt === null,
     projected_pct_at_reset: projected,
     verdict: verdictOf(utilization, projected, hitsCapAt, input.limited),
   };
+}
+
+/** Idle: minutes of work to the cap at the recent active pace, and at the person's faster and slower session paces. */
+function ifWorkResumes(input: ForecastInput, remaining: number, perActiveMinute: number): IfResumed {
+  const minutes = remaining / perActiveMinute;
+  const spread = sessionPaceSpread(input.series, input.unit, input.now);
+  const round1 = (v: number) => Math.round(v * 10) / 10;
+  return {
+    work_minutes_to_cap: round1(minutes),
+    work_minutes_to_cap_p10: round1(Math.min(minutes, spread ? minutes / spread.fast : minutes * FALLBACK_EARLY)),
+    work_minutes_to_cap_p90: round1(
+      Math.max(minutes, spread && spread.slow > 0 ? minutes / spread.slow : minutes * FALLBACK_LATE),
+    ),
+  };
+}
+
+/** Weekly and monthly: the time left at the fastest and slowest of the last week's day rates. */
+function dayBand(input: ForecastInput, remaining: number, end: number): Band | null {
+  const spread = dayRateSpread(input.series, input.unit, input.now);
+  if (spread === null) return null;
+  const at = (perHour: number) =>
+    perHour > 0 ? input.now + (remaining / perHour) * 3_600_000 : Number.POSITIVE_INFINITY;
+  return { ...bandOf([at(spread.high), at(spread.low)], end, 'history'), samples: spread.days };
+}
+
+/** The latest usage at or before `now` within the lookback, epoch ms. */
+function lastUse(series: UsageSeries, now: number): number | null {
+  const cum = series.cum.usd;
+  const tokens = series.cum.tokens;
+  for (let i = series.at.length - 1; i >= 0; i--) {
+    const at = series.at[i] as number;
+    if (at > now) continue;
+    if (at < now - LOOKBACK_MS) return null;
+    if ((cum[i + 1] as number) > (cum[i] as number) || (tokens[i + 1] as number) > (tokens[i] as number)) return at;
+  }
+  return null;
 }
 
 export function verdictOf(

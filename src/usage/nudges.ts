@@ -53,6 +53,8 @@ export interface NudgeEvent {
   used_pct?: number | null;
   resets_at?: string | null;
   hits_cap_at?: string | null;
+  /** Idle (forecast basis if_resumed): minutes of work to the cap if work resumes; no time is given. */
+  if_resumed_work_minutes?: number;
   from?: string | null;
   to?: string | null;
 }
@@ -88,5 +90,7 @@ export function nudgeLine(e: NudgeEvent): string {
     `resets_at=${e.resets_at ?? 'unknown'}`,
   ];
   if (e.hits_cap_at) parts.push(`hits_cap_at=${e.hits_cap_at}`);
+  else if (e.if_resumed_work_minutes !== undefined)
+    parts.push(`hits_cap=${q(`if work resumes, after ${Math.round(e.if_resumed_work_minutes)} min of work`)}`);
   return parts.join(' ');
 }

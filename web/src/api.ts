@@ -100,6 +100,14 @@ export interface ForecastWindow {
   utilization: number | null;
   burn_rate_pct_per_hour: number | null;
   hits_cap_at: string | null;
+  /** active_pace: someone works now; if_resumed: idle, no time, see if_resumed (docs/api.md, "Forecast"). */
+  basis?: 'active_pace' | 'if_resumed';
+  /** The band from the person's history; p90 null: maybe not before the reset. */
+  hits_cap_at_p10?: string | null;
+  hits_cap_at_p90?: string | null;
+  band_source?: 'history' | 'default' | null;
+  last_used_at?: string | null;
+  if_resumed?: { work_minutes_to_cap: number; work_minutes_to_cap_p10: number; work_minutes_to_cap_p90: number } | null;
   resets_at: string | null;
   resets_first: boolean;
   projected_pct_at_reset?: number | null;

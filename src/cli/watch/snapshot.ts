@@ -15,7 +15,12 @@ export interface UsageAnswer {
         utilization: number | null;
         limited: boolean;
         resets_at: string | null;
-        forecast?: { hits_cap_at: string | null };
+        forecast?: {
+          hits_cap_at: string | null;
+          /** if_resumed: idle, no time; the work minutes left instead. */
+          basis?: 'active_pace' | 'if_resumed';
+          if_resumed?: { work_minutes_to_cap: number } | null;
+        };
       }
     >;
   }[];
@@ -57,6 +62,9 @@ export function windowNudges(usage: UsageAnswer, now: number, thresholds: NudgeT
           used_pct: w.utilization,
           resets_at: w.resets_at,
           hits_cap_at: w.forecast?.hits_cap_at ?? null,
+          ...(w.forecast?.basis === 'if_resumed' && w.forecast.if_resumed
+            ? { if_resumed_work_minutes: w.forecast.if_resumed.work_minutes_to_cap }
+            : {}),
         },
       });
     }

@@ -44,17 +44,52 @@ function expectedPct(w: WindowFigure, now: number): number | undefined {
   return Math.min(100, Math.max(0, ((now - start) / (end - start)) * 100));
 }
 
-/** "runs out at 14:20, 40 min before reset" / "lasts to reset" / "limit reached". */
+/**
+ * "runs out at 14:20 (between 13:50 and 15:10), 40 min before reset" / "lasts to reset" /
+ * "limit reached"; idle: "if work resumes: runs out after 47 min of work (28–93 min)", never a
+ * time that would slide along with the clock.
+ */
 export function forecastInWords(f: ForecastWindow | undefined, now: number): string | undefined {
   if (!f) return undefined;
   if (f.verdict === 'limited') return 'limit reached';
+  if (f.basis === 'if_resumed' && f.if_resumed) {
+    const r = f.if_resumed;
+    const m = (v: number) => Math.round(v);
+    return `if work resumes: runs out after ${m(r.work_minutes_to_cap)} min of work (${m(r.work_minutes_to_cap_p10)}–${m(r.work_minutes_to_cap_p90)} min)`;
+  }
+  const when = (iso: string) => fmtWhen(new Date(iso), new Date(now));
   if (f.hits_cap_at && !f.resets_first) {
     const hit = new Date(f.hits_cap_at);
+    const band = f.hits_cap_at_p10
+      ? ` (between ${when(f.hits_cap_at_p10)} and ${f.hits_cap_at_p90 ? when(f.hits_cap_at_p90) : 'the reset'})`
+      : '';
     const before = f.resets_at ? `, ${fmtDuration(Date.parse(f.resets_at) - hit.getTime())} before reset` : '';
-    return `runs out at ${fmtWhen(hit, new Date(now))}${before}`;
+    return `runs out at ${fmtWhen(hit, new Date(now))}${band}${before}`;
   }
   if (f.utilization === null) return undefined;
-  return Date.parse(f.resets_at ?? '') > now || f.resets_first ? 'lasts to reset' : undefined;
+  const could = f.hits_cap_at_p10 ? ` (could run out from ${when(f.hits_cap_at_p10)})` : '';
+  return Date.parse(f.resets_at ?? '') > now || f.resets_first ? `lasts to reset${could}` : undefined;
+}
+
+/** The band drawn on the way from now to the reset: p10–p90 shaded, the point marked. */
+function ForecastRange(props: { f: ForecastWindow | undefined; now: number }) {
+  const { f, now } = props;
+  if (!f?.hits_cap_at_p10 || !f.resets_at || f.basis === 'if_resumed') return null;
+  const end = Date.parse(f.resets_at);
+  if (!(end > now)) return null;
+  const pos = (iso: string | null | undefined) =>
+    iso ? Math.min(100, Math.max(0, ((Date.parse(iso) - now) / (end - now)) * 100)) : 100;
+  const from = pos(f.hits_cap_at_p10);
+  const to = pos(f.hits_cap_at_p90);
+  const label = `runs out between ${fmtWhen(new Date(f.hits_cap_at_p10), new Date(now))} and ${
+    f.hits_cap_at_p90 ? fmtWhen(new Date(f.hits_cap_at_p90), new Date(now)) : 'the reset'
+  }`;
+  return (
+    <div class="forecast-range" role="img" aria-label={label} title={label} data-testid="forecast-range">
+      <div class="forecast-band" style={{ left: `${from}%`, width: `${Math.max(1, to - from)}%` }} />
+      {f.hits_cap_at ? <div class="forecast-point" style={{ left: `${pos(f.hits_cap_at)}%` }} /> : null}
+    </div>
+  );
 }
 
 /** Where the figure comes from and how fresh it is: an official figure's age, else "now" (computed on this call). */
@@ -112,6 +147,7 @@ function LimitBar(props: { name: string; windowKey: string; w: WindowFigure; uni
         {expected === undefined ? null : <span>even pace {fmtPct(expected)}</span>}
         {words ? <span class={`forecast forecast-${w.forecast?.verdict ?? 'ok'}`}>{words}</span> : null}
       </div>
+      <ForecastRange f={w.forecast} now={now} />
     </div>
   );
 }
