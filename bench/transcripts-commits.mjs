@@ -12,7 +12,7 @@
 // bench/transcripts.bench.mjs (default: its 1 GiB one); BENCH_ROUNDS (default 7),
 // BENCH_COLD_ROUNDS (default 3).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +25,18 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const COLD_ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 3);
 const builds = process.argv.slice(2).map((arg) => {
   const [label, dir] = arg.split('=');
-  return { label, bin: join(dir, 'dist/takt.cjs'), warm: [], status: [], cold: [], warmMs: [], coldMs: [] };
+  return {
+    label,
+    bin: join(dir, 'dist/takt.cjs'),
+    warm: [],
+    status: [],
+    cold: [],
+    warmMs: [],
+    coldMs: [],
+    coldCpu: [],
+    warmCpu: [],
+    statusCpu: [],
+  };
 });
 if (builds.length === 0) {
   console.error('usage: node bench/transcripts-commits.mjs LABEL=DIR …');
@@ -49,11 +60,21 @@ const envFor = (i) => ({
   TZ: 'UTC',
   LANG: 'C.UTF-8',
 });
+// CPU time (all threads, user + system) from `perf stat -e task-clock` when there is perf: on a
+// loaded machine it moves less than wall time, which includes waiting for a core.
+const perf = existsSync('/usr/bin/perf') ? '/usr/bin/perf' : undefined;
+let lastCpuMs = Number.NaN;
 function run(command, args, env, input) {
+  const argv = perf ? ['stat', '-x,', '-e', 'task-clock', command, ...args] : args;
   const start = process.hrtime.bigint();
-  const r = spawnSync(command, args, { env, input, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(perf ?? command, argv, { env, input, maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const line = r.stderr
+    .toString()
+    .split('\n')
+    .find((l) => l.includes('task-clock'));
+  lastCpuMs = line ? Number(line.split(',')[0]) : Number.NaN;
   return ms;
 }
 const rotate = (n, round) => Array.from({ length: n }, (_, k) => (k + round) % n);
@@ -70,22 +91,27 @@ try {
       const ms = run(process.execPath, report(b), envFor(i));
       b.cold.push(ms / cc);
       b.coldMs.push(ms);
+      b.coldCpu.push(lastCpuMs);
     }
   }
   for (const [i] of builds.entries()) writeFileSync(join(envFor(i).TAKT_HOME, 'index-refresh.at'), '');
   loads.push(loadavg()[0]);
   for (let round = 0; round < ROUNDS; round++) {
     const bare = run(process.execPath, ['-e', ''], envFor('bare'));
+    const bareCpu = lastCpuMs;
     for (const i of rotate(builds.length, round)) {
       const b = builds[i];
       const warm = run(process.execPath, report(b), envFor(i));
+      b.warmCpu.push(lastCpuMs - bareCpu);
       b.warm.push(warm / bare);
       b.warmMs.push(warm - bare);
     }
     const bare2 = run(process.execPath, ['-e', ''], envFor('bare'));
+    const bare2Cpu = lastCpuMs;
     for (const i of rotate(builds.length, round)) {
       const b = builds[i];
       b.status.push(run(process.execPath, [b.bin, 'statusline', ...now], envFor(i), statusInput) / bare2);
+      b.statusCpu.push(lastCpuMs - bare2Cpu);
     }
   }
   loads.push(loadavg()[0]);
@@ -93,11 +119,14 @@ try {
     `history ${(expected.dataset.bytes / 1e9).toFixed(2)} GB; ${COLD_ROUNDS} cold rounds, ${ROUNDS} warm rounds; ` +
       `load average (1 min) ${loads.map((l) => l.toFixed(1)).join(' → ')}`,
   );
-  console.log('build         cold/ccusage  cold ms  warm/bare  warm-bare ms  statusline/bare');
+  console.log(
+    'build         cold/ccusage  cold ms  cold CPU ms  warm/bare  warm-bare ms  warm-bare CPU ms  statusline/bare  statusline-bare CPU ms',
+  );
+  const f = (values, digits, width) => median(values).toFixed(digits).padStart(width);
   for (const b of builds) {
     console.log(
-      `${b.label.padEnd(12)}  ${median(b.cold).toFixed(3).padStart(12)}  ${median(b.coldMs).toFixed(0).padStart(7)}  ` +
-        `${median(b.warm).toFixed(3).padStart(9)}  ${median(b.warmMs).toFixed(1).padStart(12)}  ${median(b.status).toFixed(3).padStart(15)}`,
+      `${b.label.padEnd(12)}  ${f(b.cold, 3, 12)}  ${f(b.coldMs, 0, 7)}  ${f(b.coldCpu, 0, 11)}  ` +
+        `${f(b.warm, 3, 9)}  ${f(b.warmMs, 1, 12)}  ${f(b.warmCpu, 1, 16)}  ${f(b.status, 3, 15)}  ${f(b.statusCpu, 1, 22)}`,
     );
   }
 } finally {
