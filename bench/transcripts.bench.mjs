@@ -1,6 +1,6 @@
 // Transcript benchmark: takt's offline reports and status line against ccusage (its native
-// release: the ccusage devDependency's @ccusage/ccusage-<platform>-<arch> package, from the npm
-// registry) and bare Node on the same generated history, in the same run.
+// release: the @ccusage/ccusage-linux-x64 devDependency, from the npm registry) and bare Node
+// on the same generated history, in the same run.
 //
 //   npm run bench -- transcripts            (after npm run build)
 //   npm run bench -- transcripts --check    fails when a ratio passes its bench/budgets.json budget
@@ -212,14 +212,14 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-/** ccusage's native binary for this machine, from the ccusage devDependency's optional package. */
+/** ccusage's native binary for this machine: the @ccusage/ccusage-<platform>-<arch> devDependency. */
 function ccusageBinary() {
   const name = `@ccusage/ccusage-${process.platform}-${process.arch}`;
   try {
     const pkg = createRequire(join(root, 'package.json')).resolve(`${name}/package.json`);
     return join(dirname(pkg), process.platform === 'win32' ? 'bin/ccusage.exe' : 'bin/ccusage');
   } catch {
-    throw new Error(`${name} is not installed: ccusage is a devDependency, run npm ci`);
+    throw new Error(`${name} is not installed: it is a devDependency (Linux x64), run npm ci`);
   }
 }
 
