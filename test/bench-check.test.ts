@@ -1,0 +1,142 @@
+// The benchmark guard (issue 24, point 3): ratios measured in one run are compared with the
+// budgets in bench/budgets.json, and `--check` fails the run when one passes its budget.
+// Synthetic ratios only: nothing here is timed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Budget, checkRatios, loadBudgets } from '../bench/budget-check.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const budgets = {
+  transcripts: {
+    '64mb': {
+      cold_over_ccusage_daily: { max: 1.5, why: 'test' },
+      throughput_over_baseline: { min: 0.4, why: 'test' },
+    },
+  },
+};
+
+describe('checkRatios', () => {
+  it('passes ratios within their budgets and lists unbudgeted ones', () => {
+    const result = checkRatios(budgets, 'transcripts', '64mb', {
+      cold_over_ccusage_daily: 1.2,
+      throughput_over_baseline: 0.45,
+      extra: 9,
+    });
+    expect(result.ok).toBe(true);
+    expect(result.rows.map((r) => [r.name, r.verdict])).toEqual([
+      ['cold_over_ccusage_daily', 'ok'],
+      ['throughput_over_baseline', 'ok'],
+      ['extra', 'no budget'],
+    ]);
+  });
+
+  it('fails a ratio above its max', () => {
+    const result = checkRatios(budgets, 'transcripts', '64mb', {
+      cold_over_ccusage_daily: 1.51,
+      throughput_over_baseline: 0.45,
+    });
+    expect(result.ok).toBe(false);
+    expect(result.rows.map((r) => r.verdict)).toEqual(['OVER BUDGET', 'ok']);
+  });
+
+  it('fails a ratio below its min', () => {
+    const result = checkRatios(budgets, 'transcripts', '64mb', {
+      cold_over_ccusage_daily: 1.0,
+      throughput_over_baseline: 0.39,
+    });
+    expect(result.ok).toBe(false);
+    expect(result.rows.map((r) => r.verdict)).toEqual(['ok', 'UNDER BUDGET']);
+  });
+
+  it('fails a budgeted ratio that was not measured or is not a number', () => {
+    const result = checkRatios(budgets, 'transcripts', '64mb', {
+      cold_over_ccusage_daily: Number.NaN,
+    });
+    expect(result.ok).toBe(false);
+    expect(result.rows.map((r) => r.verdict)).toEqual(['not measured', 'not measured']);
+  });
+
+  it('fails a scale without budgets, naming the scales there are', () => {
+    const result = checkRatios(budgets, 'transcripts', '128mb', { cold_over_ccusage_daily: 1 });
+    expect(result.ok).toBe(false);
+    expect(result.problem).toBe('no budgets for transcripts at scale 128mb in bench/budgets.json (there are: 64mb)');
+  });
+});
+
+describe('a benchmark process under --check', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'takt-bench-check-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const budgetsPath = join(dir, 'budgets.json');
+  writeFileSync(budgetsPath, JSON.stringify(budgets));
+  // A stand-in for a benchmark: reports fixed ratios the way bench/*.bench.mjs do.
+  const fakeBench = join(dir, 'fake.bench.mjs');
+  writeFileSync(
+    fakeBench,
+    `import { reportRatios } from ${JSON.stringify(join(root, 'bench/budget-check.mjs'))};
+reportRatios('transcripts', '64mb', JSON.parse(process.env.RATIOS));`,
+  );
+  const run = (ratios: Record<string, number>, args: string[]) =>
+    spawnSync(process.execPath, [fakeBench, ...args], {
+      env: { ...process.env, BENCH_BUDGETS: budgetsPath, RATIOS: JSON.stringify(ratios) },
+      encoding: 'utf8',
+    });
+
+  it('exits 1 when a ratio passes its budget, 0 under it', () => {
+    const over = run({ cold_over_ccusage_daily: 1.6, throughput_over_baseline: 0.5 }, ['--check']);
+    expect(over.status).toBe(1);
+    expect(over.stdout).toMatch(/cold_over_ccusage_daily +1\.600 +<= 1\.5 +OVER BUDGET/);
+    expect(over.stdout).toContain('check: FAILED');
+    const under = run({ cold_over_ccusage_daily: 1.4, throughput_over_baseline: 0.5 }, ['--check']);
+    expect(under.status).toBe(0);
+    expect(under.stdout).toContain('check: every transcripts ratio within its budget');
+  });
+
+  it('only prints the ratios without --check', () => {
+    const over = run({ cold_over_ccusage_daily: 1.6, throughput_over_baseline: 0.5 }, []);
+    expect(over.status).toBe(0);
+    expect(over.stdout).toContain('OVER BUDGET');
+  });
+});
+
+describe('bench/run.mjs --check', () => {
+  it('refuses a benchmark without budgets before running it', () => {
+    const result = spawnSync(process.execPath, [join(root, 'bench/run.mjs'), 'forecast', '--check'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('bench: --check: no budgets for forecast in bench/budgets.json');
+  });
+});
+
+describe('bench/budgets.json', () => {
+  const file = loadBudgets(join(root, 'bench/budgets.json'));
+  const entries = Object.entries(file).filter(([bench]) => !bench.startsWith('$'));
+
+  it('has budgets for the transcripts at 1 GiB and at the CI scale, for ingest and the dashboard', () => {
+    expect(entries.map(([bench]) => bench).sort()).toEqual(['dashboard', 'ingest', 'transcripts']);
+    expect(Object.keys(file.transcripts as object).filter((k) => !k.startsWith('$'))).toEqual(
+      expect.arrayContaining(['1024mb', '64mb']),
+    );
+  });
+
+  it('gives every budget a limit and a reason', () => {
+    const budgetsOnly = entries.flatMap(([, scales]) =>
+      Object.entries(scales as Record<string, Record<string, Budget | string>>)
+        .filter(([scale]) => !scale.startsWith('$'))
+        .flatMap(([, set]) => Object.entries(set).filter(([name]) => !name.startsWith('$'))),
+    );
+    expect(budgetsOnly.length).toBeGreaterThan(10);
+    const bad = budgetsOnly.filter(
+      ([, b]) =>
+        typeof b !== 'object' ||
+        (typeof b.max !== 'number' && typeof b.min !== 'number') ||
+        typeof b.why !== 'string' ||
+        b.why.length < 20,
+    );
+    expect(bad).toEqual([]);
+  });
+});
