@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatestExposition, type RefreshRequest } from './latest-exposition.ts';
+import { IDLE_REFRESH_MS, LatestExposition, type RefreshRequest } from './latest-exposition.ts';
 
 /**
  * A scrape answers the last complete refresh and never waits for the one running: the
@@ -41,6 +41,35 @@ describe('the latest exposition of GET /metrics', () => {
     expect(latest.current()).toBe('second\n');
     // That scrape started the third refresh, told of the change heard during the second.
     expect(calls[2]?.request).toEqual({ changed: ['user-b'], allChanged: false });
+  });
+
+  it('refreshes unchanged data only once IDLE_REFRESH_MS have passed since the last start', async () => {
+    const { calls, refresh } = gatedRefreshes();
+    let now = 1_000_000;
+    const latest = new LatestExposition(
+      refresh,
+      () => {},
+      () => now,
+    );
+    latest.current();
+    calls[0]?.finish('first\n');
+    await latest.whenIdle();
+
+    now += IDLE_REFRESH_MS - 1;
+    expect(latest.current()).toBe('first\n');
+    expect(calls.length).toBe(1);
+    now += 1;
+    expect(latest.current()).toBe('first\n');
+    expect(calls.map((c) => c.request)).toEqual([
+      { changed: [], allChanged: false },
+      { changed: [], allChanged: false },
+    ]);
+    calls[1]?.finish('second\n');
+    await latest.whenIdle();
+    // A change is refreshed at the next scrape, however recent the last refresh.
+    latest.markChanged('user-a');
+    expect(latest.current()).toBe('second\n');
+    expect(calls[2]?.request).toEqual({ changed: ['user-a'], allChanged: false });
   });
 
   it('keeps serving the last text when a refresh fails, and tells the next one the changes again', async () => {

@@ -5,9 +5,12 @@
  * which users' data changed since the previous one started (the change seam, every replica).
  * So a scrape costs the same while every user is being recomputed as when nothing changed, and
  * the figures it shows are those of the refresh that finished last: at most one scrape interval
- * plus one refresh old (docs/operations.md, "Freshness"). Before the first refresh completes
+ * plus two refreshes old (docs/operations.md, "Freshness"). Before the first refresh completes
  * (just after a start) there is nothing to serve and the families are absent.
  */
+
+/** With no change heard, a refresh starts at most this often. */
+export const IDLE_REFRESH_MS = 10_000;
 
 /** What a refresh is told: whose figures to compute again whatever their age. */
 export interface RefreshRequest {
@@ -23,15 +26,18 @@ export type RefreshExposition = (request: RefreshRequest) => Promise<string>;
 export class LatestExposition {
   readonly #refresh: RefreshExposition;
   readonly #onError: (error: unknown) => void;
+  readonly #clock: () => number;
   #text: string | undefined;
+  #startedAt: number | undefined;
   #running: Promise<void> | undefined;
   #changed = new Set<string>();
   #allChanged = false;
   #closed = false;
 
-  constructor(refresh: RefreshExposition, onError: (error: unknown) => void) {
+  constructor(refresh: RefreshExposition, onError: (error: unknown) => void, clock: () => number = Date.now) {
     this.#refresh = refresh;
     this.#onError = onError;
+    this.#clock = clock;
   }
 
   markChanged(userId: string): void {
@@ -44,7 +50,7 @@ export class LatestExposition {
 
   /**
    * The text of the last complete refresh (undefined before the first), at once; starts the
-   * next refresh unless one is running. Never waits for a refresh.
+   * next refresh unless one is running (or nothing changed lately). Never waits for a refresh.
    */
   current(): string | undefined {
     this.#start();
@@ -64,6 +70,10 @@ export class LatestExposition {
 
   #start(): void {
     if (this.#running || this.#closed) return;
+    const now = this.#clock();
+    const idle = this.#changed.size === 0 && !this.#allChanged;
+    if (idle && this.#startedAt !== undefined && now - this.#startedAt < IDLE_REFRESH_MS) return;
+    this.#startedAt = now;
     const request: RefreshRequest = { changed: [...this.#changed], allChanged: this.#allChanged };
     this.#changed = new Set();
     this.#allChanged = false;

@@ -23,7 +23,8 @@ const port = parentPort;
 if (port) {
   const { databaseUrl, prices } = workerData as { databaseUrl: string; prices: PriceTable };
   // Opened once; the listener is attached at once so that no request is missed meanwhile.
-  const opened = openStore(databaseUrl, { migrate: false }).then((store) => ({
+  // A user's figures take 4 queries at once; one refresh runs at a time (PostgreSQL: 4 connections).
+  const opened = openStore(databaseUrl, { migrate: false, maxConnections: 4 }).then((store) => ({
     store,
     metrics: new LimitsMetrics(store.db, () => prices),
   }));
