@@ -16,7 +16,9 @@
 // account; the same work as when every user's data changed), how long until all 200 accounts are
 // in the answer, then warm scrapes (p50/p95/p99, BENCH_SCRAPES, default 50, one every 200 ms; each
 // starts a refresh of what is due, nothing here), the answer's size and series, and the machine's
-// load average before and after. The baseline, in the same run: GET /healthz on the same server.
+// load average before and after; then every user's data changes (an official reading each) and
+// scrapes run while the refresh computes them all again, each answering all 200 accounts (the
+// previous complete refresh). The baseline, in the same run: GET /healthz on the same server.
 // Target: a scrape under 200 ms, p95, in both phases.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +32,7 @@ import {
   generateOnce,
   latencySummary,
   machineLine,
+  root,
   sleep,
   startTaktServe,
   timedRequest,
@@ -153,11 +156,77 @@ try {
   const b = latencySummary(baseline);
   console.log(`warm scrapes (${SCRAPES}): p50 ${f(w.p50)} / p95 ${f(w.p95)} / p99 ${f(w.p99)} / max ${f(w.max)} ms`);
   console.log(`baseline GET /healthz: p50 ${f(b.p50)} / p95 ${f(b.p95)} ms`);
-  const worst = Math.max(w.p95, fm.p95);
+
+  // Phase 3, steady state: every user's data changes (an official reading each, through the
+  // API, with a token issued for the bench), so the next refresh computes all of them again
+  // while scrapes (250 ms apart) answer the previous complete text — until a scrape shows a
+  // refresh that began after the changes.
+  const { openStore } = await import(join(root, 'dist/store/open-store.js'));
+  const { issueApiToken } = await import(join(root, 'dist/auth/api-token.js'));
+  const side = await openStore(`sqlite:${db}`, { migrate: false });
+  const owners = new Map();
+  for (const a of await side.db
+    .selectFrom('accounts')
+    .select(['user_id', 'account_uuid'])
+    .where('account_uuid', 'is not', null)
+    .orderBy('account_uuid')
+    .execute())
+    if (!owners.has(a.user_id)) owners.set(a.user_id, { uuid: a.account_uuid });
+  for (const [userId, o] of owners) o.token = (await issueApiToken(side.db, userId, 'bench')).token;
+  await side.close();
+  const changedAt = Date.now();
+  for (const o of owners.values()) {
+    const r = await timedRequest({
+      agent,
+      url: server.url,
+      path: '/api/official-usage',
+      method: 'POST',
+      headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
+      body: Buffer.from(
+        JSON.stringify({
+          source: 'statusline',
+          captured_at: new Date(changedAt).toISOString(),
+          account_uuid: o.uuid,
+          rate_limits: { five_hour: { used_percentage: 12, resets_at: Math.floor(changedAt / 1000) + 3_600 } },
+        }),
+      ),
+    });
+    if (r.status !== 201) throw new Error(`POST /api/official-usage answered ${r.status}: ${r.body}`);
+  }
+  // Done when a scrape shows every reading (or, for a server that says so, a refresh begun after them).
+  const refreshedAt = (body) => Number(/^takt_limits_refreshed_at_seconds (\S+)$/m.exec(body)?.[1] ?? 0) * 1000;
+  const readingsIn = (body) =>
+    new Set(
+      body
+        .split('\n')
+        .filter(
+          (l) =>
+            l.startsWith('takt_limit_utilization_percent{') && l.endsWith('window="five_hour",source="official"} 12'),
+        )
+        .map((l) => /account="([^"]*)"/.exec(l)?.[1]),
+    ).size;
+  const steady = [];
+  const steadyStarted = performance.now();
+  let seen = 0;
+  while (performance.now() - steadyStarted < 300_000) {
+    const r = await get(server, '/metrics');
+    if (accountsIn(r.body) !== ACCOUNTS)
+      throw new Error(`a scrape during the refresh had ${accountsIn(r.body)} accounts`);
+    steady.push(r.ms);
+    seen = readingsIn(r.body);
+    if (refreshedAt(r.body) >= changedAt || seen >= owners.size) break;
+    await sleep(250);
+  }
+  const st = latencySummary(steady);
   console.log(
-    `target < ${TARGET_MS} ms per scrape: warm p95 ${f(w.p95)} ms, p95 while computing ${f(fm.p95)} ms → ${
-      worst < TARGET_MS ? 'met' : 'MISSED'
-    }`,
+    `while all ${owners.size} users are computed again after their data changed (${steady.length} scrapes, 250 ms apart, ` +
+      `every one with all ${ACCOUNTS} accounts; all changes shown after ${((performance.now() - steadyStarted) / 1000).toFixed(1)} s, ${seen} readings seen): ` +
+      `p50 ${f(st.p50)} / p95 ${f(st.p95)} / p99 ${f(st.p99)} / max ${f(st.max)} ms`,
+  );
+  const worst = Math.max(w.p95, fm.p95, st.p95);
+  console.log(
+    `target < ${TARGET_MS} ms per scrape: warm p95 ${f(w.p95)} ms, p95 while computing ${f(fm.p95)} ms after the start, ` +
+      `${f(st.p95)} ms after every user changed → ${worst < TARGET_MS ? 'met' : 'MISSED'}`,
   );
   console.log(`after: ${machineLine()}`);
 } finally {

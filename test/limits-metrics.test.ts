@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
+import { usersWithCachedHours } from '../src/queries/recent-usage-rows.ts';
 import { insertUser } from '../src/store/users.ts';
 import { apiRequestLogs, encodeLogs } from './support/otlp-payloads.ts';
 import { parseScrape, type Sample, samplesOf } from './support/prometheus-text.ts';
@@ -94,6 +95,16 @@ describe.each(dialects)('limits as Prometheus metrics on $name', ({ create }) =>
   afterAll(async () => {
     await takt?.stop();
     await db?.drop();
+  });
+
+  // First: no dashboard request has filled the read model's caches yet.
+  it('computes the scrape beside the dashboard’s read-model caches, never in them', async () => {
+    await waitFor('the Ultra account in a scrape', limitSamples, (s) =>
+      s.some((x) => x.name === 'takt_usage_tokens_total' && x.labels.account === ULTRA),
+    );
+    expect(usersWithCachedHours(takt.server.context.store.db)).toEqual([]);
+    expect((await call('GET', '/api/me/usage')).status).toBe(200);
+    expect(usersWithCachedHours(takt.server.context.store.db)).toEqual([takt.userId]);
   });
 
   it('counts each account’s tokens and reported cost exactly, counted once, with the account’s labels', async () => {
