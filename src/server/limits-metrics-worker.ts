@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PriceTable } from '../pricing/price-table.ts';
 import { LimitsMetrics } from '../queries/limits-metrics.ts';
@@ -21,6 +22,13 @@ export type MetricsWorkerResponse = { id: number; text: string } | { id: number;
 
 const port = parentPort;
 if (port) {
+  // Below the server's thread (Linux applies a thread's nice value to that thread alone): when
+  // the cores are busy a refresh takes longer, rather than the requests waiting for it.
+  try {
+    setPriority(0, 10);
+  } catch {
+    // Not permitted here (some containers): the thread runs at the server's priority.
+  }
   const { databaseUrl, prices } = workerData as { databaseUrl: string; prices: PriceTable };
   // Opened once; the listener is attached at once so that no request is missed meanwhile.
   // A user's figures take 4 queries at once; one refresh runs at a time (PostgreSQL: 4 connections).
