@@ -220,6 +220,15 @@ describe.each(dialects)('limits as Prometheus metrics on $name', ({ create }) =>
     ]);
     expect([byMetricsToken.status, byAdmin.status, byMember.status, byNobody.status]).toEqual([200, 200, 403, 401]);
     expect(byAdmin.type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    // Prometheus asks for gzip (fetch does too); without it the same text comes as it is.
+    const identity = await fetch(`${takt.directUrl}/metrics`, {
+      headers: { authorization: `Bearer ${adminToken}`, 'accept-encoding': 'identity' },
+    });
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    const families = (text: string) =>
+      parseScrape(text).filter((x) => /^takt_(limit_|forecast_|usage_tokens|cost_usd|machine_)/.test(x.name));
+    expect(families(await identity.text())).toEqual(families(byAdmin.text));
+    expect(families(byAdmin.text).length).toBeGreaterThan(10);
     expect(byAdmin.text.endsWith('# EOF\n')).toBe(true);
     expect(parseScrape(byMetricsToken.text).some((s) => s.name === 'takt_limit_utilization_percent')).toBe(true);
     expect(JSON.parse(byMember.text).error.message).toBe(

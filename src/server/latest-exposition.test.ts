@@ -15,7 +15,7 @@ function gatedRefreshes() {
 describe('the latest exposition of GET /metrics', () => {
   it('answers the previous complete text while the next refresh runs, and starts one refresh at a time', async () => {
     const { calls, refresh } = gatedRefreshes();
-    const latest = new LatestExposition(refresh, () => {});
+    const latest = new LatestExposition<string>(refresh, () => {});
 
     // Just after a start: nothing computed yet, the first refresh starts.
     expect(latest.current()).toBeUndefined();
@@ -75,7 +75,7 @@ describe('the latest exposition of GET /metrics', () => {
   it('keeps serving the last text when a refresh fails, and tells the next one the changes again', async () => {
     const { calls, refresh } = gatedRefreshes();
     const failures: unknown[] = [];
-    const latest = new LatestExposition(refresh, (error) => failures.push(error));
+    const latest = new LatestExposition<string>(refresh, (error) => failures.push(error));
     latest.current();
     calls[0]?.finish('good\n');
     await latest.whenIdle();
@@ -93,7 +93,7 @@ describe('the latest exposition of GET /metrics', () => {
 
   it('starts nothing once closed, after waiting for the running refresh', async () => {
     const { calls, refresh } = gatedRefreshes();
-    const latest = new LatestExposition(refresh, () => {});
+    const latest = new LatestExposition<string>(refresh, () => {});
     latest.current();
     const closed = latest.close();
     calls[0]?.finish('last\n');

@@ -20,21 +20,27 @@ export interface RefreshRequest {
   allChanged: boolean;
 }
 
-/** Computes the families' text (limits-metrics-thread.ts: in a worker thread, or in process). */
-export type RefreshExposition = (request: RefreshRequest) => Promise<string>;
+/** Computes the families (limits-metrics-thread.ts: in a worker thread, or in process). */
+export type RefreshExposition<T> = (request: RefreshRequest) => Promise<T>;
 
-export class LatestExposition {
-  readonly #refresh: RefreshExposition;
+/** The families' text, as is and gzipped (Prometheus asks for gzip), made once per refresh. */
+export interface FamiliesText {
+  plain: Buffer;
+  gzip: Buffer;
+}
+
+export class LatestExposition<T = FamiliesText> {
+  readonly #refresh: RefreshExposition<T>;
   readonly #onError: (error: unknown) => void;
   readonly #clock: () => number;
-  #text: string | undefined;
+  #text: T | undefined;
   #startedAt: number | undefined;
   #running: Promise<void> | undefined;
   #changed = new Set<string>();
   #allChanged = false;
   #closed = false;
 
-  constructor(refresh: RefreshExposition, onError: (error: unknown) => void, clock: () => number = Date.now) {
+  constructor(refresh: RefreshExposition<T>, onError: (error: unknown) => void, clock: () => number = Date.now) {
     this.#refresh = refresh;
     this.#onError = onError;
     this.#clock = clock;
@@ -52,7 +58,7 @@ export class LatestExposition {
    * The text of the last complete refresh (undefined before the first), at once; starts the
    * next refresh unless one is running (or nothing changed lately). Never waits for a refresh.
    */
-  current(): string | undefined {
+  current(): T | undefined {
     this.#start();
     return this.#text;
   }

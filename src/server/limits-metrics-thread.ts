@@ -1,14 +1,15 @@
 import { Worker } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import type { PriceTable } from '../pricing/price-table.ts';
 import { LimitsMetrics } from '../queries/limits-metrics.ts';
 import type { Db } from '../store/db.ts';
-import type { RefreshExposition, RefreshRequest } from './latest-exposition.ts';
+import type { FamiliesText, RefreshExposition, RefreshRequest } from './latest-exposition.ts';
 import { limitsExposition } from './limits-exposition.ts';
 import type { MetricsWorkerRequest, MetricsWorkerResponse } from './limits-metrics-worker.ts';
 
 /** Computes GET /metrics' per-account and per-machine families, refresh by refresh. */
 export interface LimitsRefresher {
-  refresh: RefreshExposition;
+  refresh: RefreshExposition<FamiliesText>;
   close(): Promise<void>;
 }
 
@@ -21,7 +22,7 @@ export interface LimitsRefresher {
 export function workerLimitsRefresher(databaseUrl: string, prices: PriceTable): LimitsRefresher {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(`./limits-metrics-worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
-  const pending = new Map<number, { resolve: (text: string) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (text: FamiliesText) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let worker: Worker | undefined;
 
@@ -43,7 +44,8 @@ export function workerLimitsRefresher(databaseUrl: string, prices: PriceTable): 
       if (!p) return;
       pending.delete(response.id);
       if ('error' in response) p.reject(new Error(response.error));
-      else p.resolve(response.text);
+      // Buffers arrive as plain Uint8Arrays: viewed, not copied.
+      else p.resolve({ plain: asBuffer(response.plain), gzip: asBuffer(response.gzip) });
       if (pending.size === 0) w.unref();
     });
     w.on('error', (error) => failAll(error));
@@ -56,7 +58,7 @@ export function workerLimitsRefresher(databaseUrl: string, prices: PriceTable): 
       worker ??= start();
       const w = worker;
       const id = nextId++;
-      return new Promise<string>((resolve, reject) => {
+      return new Promise<FamiliesText>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         w.ref(); // held while a refresh runs, so that a clean shutdown waits for it
         w.postMessage({ id, ...request } satisfies MetricsWorkerRequest);
@@ -74,6 +76,10 @@ export function workerLimitsRefresher(databaseUrl: string, prices: PriceTable): 
   };
 }
 
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /**
  * In this thread, on the server's own connection: for a store without a file another thread
  * could open (SQLite `:memory:`). Its reads share the read model's caches with the dashboard.
@@ -84,7 +90,8 @@ export function inProcessLimitsRefresher(db: Db, prices: () => PriceTable): Limi
     async refresh(request) {
       if (request.allChanged) metrics.markAllChanged();
       for (const id of request.changed) metrics.markChanged(id);
-      return limitsExposition(await metrics.refresh());
+      const plain = Buffer.from(limitsExposition(await metrics.refresh()));
+      return { plain, gzip: gzipSync(plain) };
     },
     async close() {},
   };

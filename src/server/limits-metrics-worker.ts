@@ -1,5 +1,6 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import type { PriceTable } from '../pricing/price-table.ts';
 import { LimitsMetrics } from '../queries/limits-metrics.ts';
 import { openStore } from '../store/open-store.ts';
@@ -18,7 +19,7 @@ import { limitsExposition } from './limits-exposition.ts';
 export interface MetricsWorkerRequest extends RefreshRequest {
   id: number;
 }
-export type MetricsWorkerResponse = { id: number; text: string } | { id: number; error: string };
+export type MetricsWorkerResponse = { id: number; plain: Buffer; gzip: Buffer } | { id: number; error: string };
 
 const port = parentPort;
 if (port) {
@@ -51,8 +52,12 @@ if (port) {
         return metrics.refresh();
       })
       .then(
-        (snapshot) =>
-          port.postMessage({ id: request.id, text: limitsExposition(snapshot) } satisfies MetricsWorkerResponse),
+        (snapshot) => {
+          const plain = Buffer.from(limitsExposition(snapshot));
+          // Once per refresh, here: a scrape asking for gzip gets these bytes as they are.
+          const gzip = gzipSync(plain);
+          port.postMessage({ id: request.id, plain, gzip } satisfies MetricsWorkerResponse);
+        },
         (error: unknown) =>
           port.postMessage({
             id: request.id,

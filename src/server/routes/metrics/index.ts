@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { Hono } from 'hono';
 import type { AppContext } from '../../app-context.ts';
 import { metricsScopeResolver } from '../../metrics-access.ts';
@@ -9,6 +10,10 @@ import { metricsScopeResolver } from '../../metrics-access.ts';
  * complete refresh, computed in the background (latest-exposition.ts): a scrape never waits
  * for one.
  */
+const EMPTY = Buffer.alloc(0);
+const EOF = Buffer.from('# EOF\n');
+const GZIPPED_EOF = gzipSync(EOF);
+
 export function registerMetricsRoute(app: Hono, ctx: AppContext): void {
   const scopeOf = metricsScopeResolver({
     config: ctx.config,
@@ -20,9 +25,17 @@ export function registerMetricsRoute(app: Hono, ctx: AppContext): void {
     const registry = ctx.metrics.registry;
     const health = await registry.metrics();
     if (scope === 'health') return c.text(health, 200, { 'content-type': registry.contentType });
-    const families = ctx.limitsExposition.current() ?? '';
+    const families = ctx.limitsExposition.current();
     // One exposition: the server's families, then these, then the `# EOF` OpenMetrics ends with.
-    const body = `${health.replace(/# EOF\n?$/, '')}${families}# EOF\n`;
-    return c.text(body, 200, { 'content-type': registry.contentType });
+    // Gzipped when asked (Prometheus does): gzip members may follow one another (RFC 1952, 2.2),
+    // so the families' bytes, compressed once per refresh, go out as they are.
+    const head = health.replace(/# EOF\n?$/, '');
+    const headers = { 'content-type': registry.contentType, vary: 'accept-encoding' };
+    if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? ''))
+      return c.body(Buffer.concat([gzipSync(head), families?.gzip ?? EMPTY, GZIPPED_EOF]), 200, {
+        ...headers,
+        'content-encoding': 'gzip',
+      });
+    return c.body(Buffer.concat([Buffer.from(head), families?.plain ?? EMPTY, EOF]), 200, headers);
   });
 }
