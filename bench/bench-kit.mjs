@@ -77,6 +77,7 @@ export function timedRequest({ agent, url, path, method = 'GET', headers = {}, b
           resolve({
             ms: Number(process.hrtime.bigint() - started) / 1e6,
             status: res.statusCode,
+            headers: res.headers,
             body: Buffer.concat(chunks),
           }),
         );
