@@ -13,102 +13,61 @@
 // baseline measured in the same run on the same server and database: GET /api/accounts, an
 // authenticated indexed lookup of the caller's accounts through the same HTTP stack. The
 // target (issue 12, item 9): p95 <= 50 ms for /api/me/usage and the daily chart's calls.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  createToken,
+  fmt,
+  generateOnce,
+  latencySummary,
+  machineLine,
+  printTable,
+  startTaktServe,
+  timedRequest,
+} from './bench-kit.mjs';
 import { reportRatios } from './budget-check.mjs';
 import { datasetFigures, generateDataset } from './dashboard-data.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/main.js');
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 /** The users the requests are made as: 1, 2 and 3 accounts each (user n has 1 + n % 3). */
 const MEASURED = 6;
-const DATA_VERSION = 1;
 
 const keep = process.env.BENCH_DATA_DIR;
 const home = keep ?? mkdtempSync(join(tmpdir(), 'takt-bench-dashboard-'));
 const env = { ...process.env, TAKT_HOME: home, TAKT_HTTP_PORT: '0', TAKT_GRPC: '0' };
 const db = join(home, 'takt.db');
-const marker = join(home, 'bench-dataset.json');
 
-function takt(...args) {
-  return execFileSync(process.execPath, [main, ...args], { env }).toString();
-}
-
-let dataset;
-if (keep && existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).version === DATA_VERSION) {
-  dataset = JSON.parse(readFileSync(marker, 'utf8'));
-  console.log(`dashboard: reusing the data generated at ${new Date(dataset.now).toISOString()} in ${home}`);
-} else {
-  mkdirSync(home, { recursive: true });
-  rmSync(db, { force: true });
-  // takt creates and migrates the store (and the first user) itself; the generator fills it.
-  takt('token', 'create', '--email', 'bench-0@example.com', '--json');
-  const now = Date.now();
-  console.log(`dashboard: generating ${DAYS} days for ${USERS} users …`);
-  const generated = generateDataset(db, { users: USERS, days: DAYS, now });
-  dataset = { version: DATA_VERSION, now, seconds: generated.seconds, ...datasetFigures(db), tokens: [] };
-  for (let u = 0; u < MEASURED; u++) {
-    const { token } = JSON.parse(takt('token', 'create', '--email', `bench-${u}@example.com`, '--json'));
-    dataset.tokens.push(token);
-  }
-  if (keep) writeFileSync(marker, JSON.stringify(dataset));
-}
-
-async function startServer() {
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /HTTP (http:\/\/[^\s,]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`takt serve exited with ${code}`)));
-    setTimeout(() => reject(new Error('takt serve did not start in 60 s')), 60_000).unref();
-  });
-  return {
-    url: new URL(url),
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
+const dataset = generateOnce({
+  name: 'dashboard',
+  home,
+  keep,
+  version: 1,
+  generate() {
+    // takt creates and migrates the store (and the first user) itself; the generator fills it.
+    createToken(env, 'bench-0@example.com');
+    const now = Date.now();
+    console.log(`dashboard: generating ${DAYS} days for ${USERS} users …`);
+    const generated = generateDataset(db, { users: USERS, days: DAYS, now });
+    const tokens = [];
+    for (let u = 0; u < MEASURED; u++) tokens.push(createToken(env, `bench-${u}@example.com`));
+    return { now, seconds: generated.seconds, ...datasetFigures(db), tokens };
+  },
+});
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-function get(server, path, token) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = request(
-      {
-        host: server.url.hostname,
-        port: server.url.port,
-        path,
-        agent,
-        headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          if (res.statusCode !== 200)
-            reject(new Error(`GET ${path} answered ${res.statusCode}: ${Buffer.concat(chunks)}`));
-          else resolve({ ms, bytes: Buffer.concat(chunks).length });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
+async function get(server, path, token) {
+  const r = await timedRequest({
+    agent,
+    url: server.url,
+    path,
+    headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' },
   });
+  if (r.status !== 200) throw new Error(`GET ${path} answered ${r.status}: ${r.body}`);
+  return { ms: r.ms, bytes: r.body.length };
 }
 
 const DAY = 86_400_000;
@@ -141,12 +100,9 @@ async function measure(server, path, n) {
     latencies.push(r.ms);
     bytes += r.bytes;
   }
-  latencies.sort((a, b) => a - b);
-  const q = (p) => latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)];
-  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: latencies[latencies.length - 1], bytes: bytes / n };
+  return { ...latencySummary(latencies), bytes: bytes / n };
 }
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(
   `data set: ${USERS} users, ${USERS * 4} machines, ${DAYS} days (generated in ${fmt(dataset.seconds, 1)} s), ${fmt(dataset.bytes / 2 ** 20)} MiB`,
 );
@@ -156,7 +112,7 @@ console.log(
     .join('\n'),
 );
 
-const server = await startServer();
+const server = await startTaktServe(env);
 try {
   // Warm: every user's answer once per endpoint (page cache, V8), then the measured rounds.
   for (const [, path] of ENDPOINTS) await measure(server, path, dataset.tokens.length * 3);
@@ -174,12 +130,10 @@ try {
       fmt(r.p95 / base.p95, 1),
       fmt(r.bytes / 1000, 1),
     ]);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(
     `\n${REQUESTS} sequential requests per endpoint on one keep-alive connection, round-robin over ${dataset.tokens.length} users (1–3 accounts each), after a warm-up`,
   );
-  for (const r of rows)
-    console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  printTable(rows);
   const targets = results.filter(([name]) => !name.startsWith('baseline') && !name.includes('90 days'));
   const ok = targets.every(([, r]) => r.p95 <= 50);
   console.log(`target (p95 <= 50 ms for /api/me/usage and the daily chart's calls): ${ok ? 'met' : 'NOT met'}`);
@@ -191,9 +145,7 @@ try {
     ratios[`${key}_p95_over_baseline`] = r.p95 / base.p95;
   }
   reportRatios('dashboard', `${USERS}users-${DAYS}days`, ratios);
-  console.log(
-    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-  );
+  console.log(machineLine());
 } finally {
   agent.destroy();
   await server.stop();

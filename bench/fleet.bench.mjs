@@ -25,17 +25,15 @@
 // of pg_database_size, divided by two. Everything stops by itself.
 // Options: BENCH_FLEET_REPLICAS (2), BENCH_FLEET_SKIP=baseline,day, BENCH_FLEET_PG_OPTIONS (extra -c
 // settings), BENCH_SERVER_NODE_ARGS, TAKT_BENCH_PG_BIN (docs/benchmarks.md).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import protobuf from 'protobufjs';
+import { createToken, fmt, quantile, root, startTaktServe, timedRequest } from './bench-kit.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/main.js');
 const proto = protobuf.loadSync(join(root, 'src/ingest/proto/otlp.proto'));
 const MetricsRequest = proto.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
 const LogsRequest = proto.lookupType('opentelemetry.proto.ExportLogsServiceRequest');
@@ -128,40 +126,17 @@ async function startReplica(databaseUrl, dryRun) {
     TAKT_GRPC: '0',
     TAKT_INGEST_DRY_RUN: dryRun ? '1' : '0',
   };
-  // BENCH_SERVER_NODE_ARGS: Node flags for the replicas, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /HTTP (http:\/\/[^\s,]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`takt serve exited with ${code}`)));
-    setTimeout(() => reject(new Error('takt serve did not start in 30 s')), 30_000).unref();
+  return startTaktServe(env, {
+    startTimeoutMs: 30_000,
+    onStop: () => rmSync(home, { recursive: true, force: true }),
   });
-  return {
-    url: new URL(url),
-    env,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
 }
 
 async function startFleet(databaseUrl, dryRun) {
   const replicas = [];
   for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(databaseUrl, dryRun));
   const tokens = [];
-  for (let u = 0; u < USERS; u++) {
-    const out = execFileSync(process.execPath, [main, 'token', 'create', '--email', `dev${u}@example.com`, '--json'], {
-      env: replicas[0].env,
-    });
-    tokens.push(JSON.parse(out.toString()).token);
-  }
+  for (let u = 0; u < USERS; u++) tokens.push(createToken(replicas[0].env, `dev${u}@example.com`));
   return { replicas, tokens, databaseUrl, stop: () => Promise.all(replicas.map((r) => r.stop())) };
 }
 
@@ -320,37 +295,21 @@ function freshConnections() {
   agents = Array.from({ length: REPLICAS }, () => new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 }));
 }
 
-function post(fleet, d) {
+async function post(fleet, d) {
   const replica = fleet.replicas[d.m.replica];
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    const req = request(
-      {
-        host: replica.url.hostname,
-        port: replica.url.port,
-        path: d.kind === 'logs' ? '/v1/logs' : '/v1/metrics',
-        method: 'POST',
-        agent: agents[d.m.replica],
-        headers: {
-          'content-type': 'application/x-protobuf',
-          'content-length': d.body.length,
-          authorization: `Bearer ${fleet.tokens[d.m.user]}`,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            ms: Number(process.hrtime.bigint() - started) / 1e6,
-            ok: res.statusCode === 200,
-            status: res.statusCode,
-          }),
-        );
-      },
-    );
-    req.on('error', (e) => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, ok: false, status: e.code }));
-    req.end(d.body);
-  });
+  try {
+    const r = await timedRequest({
+      agent: agents[d.m.replica],
+      url: replica.url,
+      path: d.kind === 'logs' ? '/v1/logs' : '/v1/metrics',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${fleet.tokens[d.m.user]}` },
+      body: d.body,
+    });
+    return { ms: r.ms, ok: r.status === 200, status: r.status };
+  } catch (e) {
+    return { ms: e.ms, ok: false, status: e.code };
+  }
 }
 
 /** Sends the schedule open loop; returns latencies (ms) and errors. */
@@ -365,8 +324,6 @@ async function drive(fleet, due, startMs) {
   await Promise.all(inflight);
   return results;
 }
-
-const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 async function step(fleet, n) {
   const machines = Array.from({ length: n }, (_, i) => ({
@@ -467,7 +424,6 @@ async function capacity(fleet, databaseUrl) {
   };
 }
 
-const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const passes = (r) => r.errors === 0 && r.p99 <= P99_LIMIT_MS;
 function show(label, r) {
   console.log(

@@ -9,17 +9,14 @@
 // 100-point batches) and latency (open loop at 1,000 exports/s, 10-point batches:
 // p50/p99), and the ratios to the baseline. Every export carries new points, so
 // nothing is skipped as a duplicate.
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { createToken, fmt, latencySummary, printTable, root, startTaktServe, timedRequest } from './bench-kit.mjs';
 import { reportRatios } from './budget-check.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/main.js');
 const proto = protobuf.loadSync(join(root, 'src/ingest/proto/otlp.proto'));
 const MetricsRequest = proto.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
 
@@ -101,33 +98,12 @@ async function startServer(dryRun) {
     TAKT_GRPC: '0',
     TAKT_INGEST_DRY_RUN: dryRun ? '1' : '0',
   };
-  const { token } = JSON.parse(
-    execFileSync(process.execPath, [main, 'token', 'create', '--email', 'bench@example.com', '--json'], {
-      env,
-    }).toString(),
-  );
-  // BENCH_SERVER_NODE_ARGS: Node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, main, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /HTTP (http:\/\/[^\s,]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`takt serve exited with ${code}`)));
-    setTimeout(() => reject(new Error('takt serve did not start in 20 s')), 20_000).unref();
+  const token = createToken(env, 'bench@example.com');
+  const server = await startTaktServe(env, {
+    startTimeoutMs: 20_000,
+    onStop: () => rmSync(home, { recursive: true, force: true }),
   });
-  return {
-    url: new URL(url),
-    token,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
+  return { ...server, token };
 }
 
 // Keep-alive connections, fresh for each phase: building a phase's bodies blocks this
@@ -139,33 +115,17 @@ function freshConnections() {
   agent = new Agent({ keepAlive: true, maxSockets: 64 });
 }
 
-function post(server, body) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = request(
-      {
-        host: server.url.hostname,
-        port: server.url.port,
-        path: '/v1/metrics',
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-protobuf',
-          'content-length': body.length,
-          authorization: `Bearer ${server.token}`,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
-          else resolve(Number(process.hrtime.bigint() - started) / 1e6);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+async function post(server, body) {
+  const r = await timedRequest({
+    agent,
+    url: server.url,
+    path: '/v1/metrics',
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${server.token}` },
+    body,
   });
+  if (r.status !== 200) throw new Error(`export answered ${r.status}`);
+  return r.ms;
 }
 
 let sequence = 0;
@@ -205,9 +165,8 @@ async function latency(server) {
   }
   await Promise.all(inflight);
   const achieved = total / ((Date.now() - started) / 1000);
-  latencies.sort((a, b) => a - b);
-  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  return { p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1], rate: achieved };
+  const { p50, p99, max } = latencySummary(latencies);
+  return { p50, p99, max, rate: achieved };
 }
 
 async function measure(dryRun) {
@@ -222,7 +181,6 @@ async function measure(dryRun) {
   }
 }
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(`ingest: OTLP/HTTP protobuf, ${THROUGHPUT_SECONDS}s per phase (after a 2 s warm-up)`);
 const baseline = await measure(true);
 const durable = await measure(false);
@@ -239,8 +197,7 @@ const rows = [
   ['latency max, ms', fmt(durable.max, 1), fmt(baseline.max, 1), ''],
   ['achieved rate, exports/s', fmt(durable.rate), fmt(baseline.rate), ''],
 ];
-const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+printTable(rows);
 const ok = durable.pointsPerSecond >= 50_000 && durable.p99 < 20;
 console.log(`targets (>= 50,000 points/s, p99 < 20 ms at 1,000 exports/s): ${ok ? 'met' : 'NOT met'}`);
 // The latency ratios mean something only when the load generator kept its open-loop rate on

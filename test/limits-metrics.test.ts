@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
+import { usersWithCachedHours } from '../src/queries/recent-usage-rows.ts';
 import { insertUser } from '../src/store/users.ts';
 import { apiRequestLogs, encodeLogs } from './support/otlp-payloads.ts';
 import { parseScrape, type Sample, samplesOf } from './support/prometheus-text.ts';
@@ -94,6 +95,16 @@ describe.each(dialects)('limits as Prometheus metrics on $name', ({ create }) =>
   afterAll(async () => {
     await takt?.stop();
     await db?.drop();
+  });
+
+  // First: no dashboard request has filled the read model's caches yet.
+  it('computes the scrape beside the dashboard’s read-model caches, never in them', async () => {
+    await waitFor('the Ultra account in a scrape', limitSamples, (s) =>
+      s.some((x) => x.name === 'takt_usage_tokens_total' && x.labels.account === ULTRA),
+    );
+    expect(usersWithCachedHours(takt.server.context.store.db)).toEqual([]);
+    expect((await call('GET', '/api/me/usage')).status).toBe(200);
+    expect(usersWithCachedHours(takt.server.context.store.db)).toEqual([takt.userId]);
   });
 
   it('counts each account’s tokens and reported cost exactly, counted once, with the account’s labels', async () => {
@@ -209,6 +220,15 @@ describe.each(dialects)('limits as Prometheus metrics on $name', ({ create }) =>
     ]);
     expect([byMetricsToken.status, byAdmin.status, byMember.status, byNobody.status]).toEqual([200, 200, 403, 401]);
     expect(byAdmin.type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    // Prometheus asks for gzip (fetch does too); without it the same text comes as it is.
+    const identity = await fetch(`${takt.directUrl}/metrics`, {
+      headers: { authorization: `Bearer ${adminToken}`, 'accept-encoding': 'identity' },
+    });
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    const families = (text: string) =>
+      parseScrape(text).filter((x) => /^takt_(limit_|forecast_|usage_tokens|cost_usd|machine_)/.test(x.name));
+    expect(families(await identity.text())).toEqual(families(byAdmin.text));
+    expect(families(byAdmin.text).length).toBeGreaterThan(10);
     expect(byAdmin.text.endsWith('# EOF\n')).toBe(true);
     expect(parseScrape(byMetricsToken.text).some((s) => s.name === 'takt_limit_utilization_percent')).toBe(true);
     expect(JSON.parse(byMember.text).error.message).toBe(

@@ -18,22 +18,18 @@ import { accountLabel } from './limits-view.ts';
  * them (queries/account-limits.ts: the same answers as /api/me/usage), its tokens and costs
  * over its whole history counted once across sources, and every machine's last data time.
  *
- * A scrape must stay fast with hundreds of accounts while evaluating one user takes tens to
- * hundreds of milliseconds (docs/benchmarks.md, "Prometheus scrape"), so each user's figures are
- * kept between scrapes and computed again only when they may have changed: the user's data
- * changed (`markChanged`, fed by the change seam on every replica),
- * a window of theirs reset, their accounts' settings differ, or they are older than MAX_AGE_MS
- * (forecasts move with the clock). A scrape queues the users due, never-seen ones first, for a
- * refresher that works through them one at a time in the background, waits for it at most
- * REFRESH_BUDGET_MS, and answers with what is computed: the rest show their previous figures (a
- * user never computed yet is missing until the refresher reaches them, after a restart). Machines
- * are read on every scrape.
+ * Evaluating one user takes tens to hundreds of milliseconds (docs/benchmarks.md, "Metrics
+ * scrape"), so each user's figures are kept between refreshes and computed again only when they
+ * may have changed: the user's data changed (`markChanged`, fed by the change seam on every
+ * replica), a window of theirs reset, their accounts' settings differ, or they are older than
+ * MAX_AGE_MS (forecasts move with the clock). `refresh` computes every user due, one at a time,
+ * and reads every machine: it is run off the request path (server/limits-metrics-thread.ts runs
+ * it in a worker thread with its own connection and its own read-model caches), and a scrape
+ * serves the last complete refresh (server/latest-exposition.ts).
  */
 
 /** Figures older than this are computed again (forecasts and verdicts move with time). */
 export const MAX_AGE_MS = 5 * 60_000;
-/** How long a scrape waits for the refresh it started before answering with the previous figures of the rest. */
-export const REFRESH_BUDGET_MS = 100;
 
 export type TokenType = 'input' | 'output' | 'cache_read' | 'cache_creation';
 export const tokenTypes: readonly TokenType[] = ['input', 'output', 'cache_read', 'cache_creation'];
@@ -78,12 +74,8 @@ export interface MachineMetrics {
 export interface MetricsSnapshot {
   accounts: AccountMetrics[];
   machines: MachineMetrics[];
-}
-
-interface Due {
-  userId: string;
-  email: string;
-  rows: AccountRow[];
+  /** When the refresh that produced this snapshot began (Unix ms): the users, accounts and machines were read then. */
+  refreshedAt: number;
 }
 
 interface CachedUser {
@@ -98,15 +90,14 @@ interface CachedUser {
 export class LimitsMetrics {
   readonly #db: Db;
   readonly #prices: () => PriceTable;
+  readonly #clock: () => number;
   readonly #users = new Map<string, CachedUser>();
   readonly #changed = new Set<string>();
-  /** Users to refresh, in order; each scrape replaces it with what is due then. */
-  #queue: Due[] = [];
-  #background: Promise<void> | undefined;
 
-  constructor(db: Db, prices: () => PriceTable) {
+  constructor(db: Db, prices: () => PriceTable, clock: () => number = Date.now) {
     this.#db = db;
     this.#prices = prices;
+    this.#clock = clock;
   }
 
   /** A user's data changed (usage, official figures, limit events): their figures are computed again. */
@@ -119,7 +110,12 @@ export class LimitsMetrics {
     for (const id of this.#users.keys()) this.#changed.add(id);
   }
 
-  async snapshot(now: number): Promise<MetricsSnapshot> {
+  /**
+   * Computes every user due and answers every account's and machine's figures. One refresh at a
+   * time (the caller's concern): users are computed one after another, yielding between them.
+   */
+  async refresh(): Promise<MetricsSnapshot> {
+    const refreshedAt = this.#clock();
     const [users, accounts, machines] = await Promise.all([
       listUsers(this.#db),
       listAllAccounts(this.#db),
@@ -134,32 +130,23 @@ export class LimitsMetrics {
     }
     for (const id of this.#users.keys()) if (!byUser.has(id)) this.#users.delete(id);
 
-    const due: Due[] = [];
     for (const [userId, rows] of byUser) {
       const cached = this.#users.get(userId);
-      if (
+      const now = this.#clock();
+      const due =
         !cached ||
         this.#changed.has(userId) ||
         cached.accountsKey !== accountsKeyOf(rows) ||
         now >= cached.nextReset ||
-        now - cached.at >= MAX_AGE_MS
-      )
-        due.push({ userId, email: emails.get(userId) ?? '', rows });
-    }
-    // Never seen first (they are missing from the answer), then the longest unrefreshed.
-    due.sort((a, b) => (this.#users.get(a.userId)?.at ?? -1) - (this.#users.get(b.userId)?.at ?? -1));
-    this.#queue = due;
-    if (due.length > 0) {
-      this.#background ??= this.#drain().finally(() => {
-        this.#background = undefined;
-      });
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.#background,
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, REFRESH_BUDGET_MS);
-        }),
-      ]).finally(() => clearTimeout(timer));
+        now - cached.at >= MAX_AGE_MS;
+      if (!due) continue;
+      try {
+        await this.#refreshUser(userId, emails.get(userId) ?? '', rows, now);
+      } catch {
+        // Kept as they were (a never-computed user stays missing); the next refresh tries again.
+        this.#changed.add(userId);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return {
       accounts: [...byUser.keys()].flatMap((id) => this.#users.get(id)?.accounts ?? []),
@@ -168,24 +155,11 @@ export class LimitsMetrics {
         user: m.email,
         lastSeenAt: m.last_seen_at,
       })),
+      refreshedAt,
     };
   }
 
-  /** Refreshes the queued users one at a time, yielding between them so scrapes and requests interleave. */
-  async #drain(): Promise<void> {
-    for (;;) {
-      const next = this.#queue.shift();
-      if (next === undefined) return;
-      try {
-        await this.#refresh(next.userId, next.email, next.rows, Date.now());
-      } catch {
-        // The next scrape finds this user due again and retries.
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-
-  async #refresh(userId: string, email: string, rows: AccountRow[], now: number): Promise<void> {
+  async #refreshUser(userId: string, email: string, rows: AccountRow[], now: number): Promise<void> {
     // Taken off before reading: a change committed while this runs marks the user again.
     this.#changed.delete(userId);
     const prices = this.#prices();

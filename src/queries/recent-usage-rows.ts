@@ -64,3 +64,8 @@ export async function recentUsageRows(db: Db, userId: string, from: number, to: 
   for (const { rows } of hours.values()) for (const r of rows) if (r.at >= from && r.at < to) out.push(r);
   return out;
 }
+
+/** The users whose hours are kept for `db`, least recently asked first (tests: who fills the cache). */
+export function usersWithCachedHours(db: Db): string[] {
+  return [...(caches.get(db)?.keys() ?? [])];
+}

@@ -9,6 +9,7 @@ import type { PriceTable } from '../pricing/price-table.ts';
 import type { TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import type { Store } from '../store/store.ts';
 import type { WebhookService } from '../webhooks/webhook-service.ts';
+import type { LatestExposition } from './latest-exposition.ts';
 import type { LiveEvents } from './live-events.ts';
 import type { ServerMetrics } from './observability.ts';
 
@@ -47,4 +48,6 @@ export interface AppContext {
   setupCode?: string;
   /** The URL guard, the alert evaluator and the delivery worker (docs/webhooks.md). */
   webhooks: WebhookService;
+  /** GET /metrics' per-account and per-machine families: the last complete refresh, refreshed in the background. */
+  limitsExposition: LatestExposition;
 }

@@ -6,7 +6,8 @@ import { verdicts } from '../usage/limit-types.ts';
  * names and labels are the contract; docs/operations.md lists them with their bounds), written
  * straight to text: prom-client's registry took ~800 ms for the ~9,000 series of 200 accounts
  * and 2,000 machines (set per label set, then serialised); each account's lines are kept with
- * its figures. The caller puts it
+ * its figures. It runs where the snapshot is refreshed (the metrics worker thread), not per
+ * scrape: a scrape sends the last text built (server/latest-exposition.ts). The caller puts it
  * before the server registry's own text, which ends in `# EOF`. Instants are Unix seconds.
  * OpenMetrics 1.0: a counter's family is named without `_total`, its samples with it.
  */
@@ -112,6 +113,15 @@ export function limitsExposition(snapshot: MetricsSnapshot): string {
     'gauge',
     'When takt last received data from the machine (host.name), Unix seconds',
     families.lastSeen,
+    'seconds',
+  );
+  // Not in issue 23's list: how old the families above are, since a scrape answers the last
+  // complete refresh rather than waiting for one (docs/operations.md, "Freshness").
+  family(
+    'takt_limits_refreshed_at_seconds',
+    'gauge',
+    'When the refresh that computed the per-account and per-machine families of this answer began, Unix seconds',
+    [`takt_limits_refreshed_at_seconds ${num(snapshot.refreshedAt / 1000)}`],
     'seconds',
   );
   return `${out.join('\n')}\n`;

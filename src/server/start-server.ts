@@ -23,6 +23,8 @@ import { createWebhookService } from '../webhooks/webhook-service.ts';
 import { logAcceptFailures } from './accept-errors.ts';
 import { createApp } from './app.ts';
 import type { AppContext } from './app-context.ts';
+import { LatestExposition } from './latest-exposition.ts';
+import { inProcessLimitsRefresher, workerLimitsRefresher } from './limits-metrics-thread.ts';
 import { feedLiveEvents, InProcessLiveEvents } from './live-events.ts';
 import { localGrpcOwner } from './local-mode.ts';
 import { createServerMetrics } from './observability.ts';
@@ -105,6 +107,22 @@ export async function startServer(
     serverUrl: () => ownUrl,
     changes,
   });
+  // GET /metrics' per-account families: computed in a worker thread on its own connection (a
+  // SQLite file or PostgreSQL), served from the last complete refresh (latest-exposition.ts).
+  const limitsRefresher =
+    store.dialect === 'postgres'
+      ? workerLimitsRefresher(config.databaseUrl, prices)
+      : store.sqliteFile
+        ? workerLimitsRefresher(`sqlite:${store.sqliteFile}`, prices)
+        : inProcessLimitsRefresher(store.db, () => prices);
+  const limitsExposition = new LatestExposition(limitsRefresher.refresh, (error) =>
+    log.warn('metrics: refreshing the per-account families failed; the previous ones stay served', { error }),
+  );
+  // Every replica's changes: a user's figures are computed again after their data changed.
+  changes.subscribe(
+    (userId) => limitsExposition.markChanged(userId),
+    () => limitsExposition.markAllChanged(),
+  );
   const context: AppContext = {
     config,
     store,
@@ -136,6 +154,7 @@ export async function startServer(
     live,
     ...(setupCode ? { setupCode } : {}),
     webhooks,
+    limitsExposition,
   };
   const app = createApp(context);
 
@@ -205,6 +224,8 @@ export async function startServer(
         await recorder.close();
         stopPruning();
         await webhooks.stop();
+        await limitsExposition.close();
+        await limitsRefresher.close();
         await pgChanges?.stop();
         if (!options.store) await store.close();
       })();

@@ -12,11 +12,14 @@ import type { Store, StoreDialect } from './store.ts';
 import type { WriteTelemetry } from './telemetry-writer.ts';
 
 /** Opens the store named by a database URL: postgres://… or a SQLite path (sqlite:/path, file:/path, /path). */
-export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
+export async function openStore(
+  databaseUrl: string,
+  options: { migrate?: boolean; maxConnections?: number } = {},
+): Promise<Store> {
   let store: Store;
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Kysely's destroy() ends the pg pool too.
-    const { db } = openPostgres(databaseUrl);
+    const { db } = openPostgres(databaseUrl, options.maxConnections);
     store = makeStore('postgres', db, (s) => postgresTelemetryWriter(s.transaction), undefined);
   } else {
     const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
