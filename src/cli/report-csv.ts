@@ -1,5 +1,6 @@
 import { csvText } from '../lib/csv-text.ts';
-import type { Report, ReportKind, ReportRow } from '../usage/report-types.ts';
+import type { Report } from '../usage/report-types.ts';
+import { reportLines } from './report-lines.ts';
 
 /**
  * `takt report … --csv`: the export's columns that an offline report knows (docs: README,
@@ -21,48 +22,20 @@ export const REPORT_CSV_COLUMNS = [
 ] as const;
 
 export function reportCsv(report: Report): string {
-  const rows: Record<string, unknown>[] = [];
-  for (const row of report.rows) {
-    const time = periodOf(report.report, row);
-    const session = report.report === 'session' ? String(row.session_id) : '';
-    const parts: {
-      model: string;
-      sums: Pick<ReportRow, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_creation_tokens'>;
-      usd: number | null;
-    }[] =
-      row.breakdown && row.breakdown.length > 0
-        ? row.breakdown.map((b) => ({ model: b.model, sums: b, usd: b.cost_usd }))
-        : [{ model: row.models.join(' '), sums: row, usd: row.unpriced_models.length > 0 ? null : row.cost_usd }];
-    for (const p of parts) {
-      rows.push({
-        time,
-        session,
-        model: p.model,
-        input_tokens: p.sums.input_tokens,
-        output_tokens: p.sums.output_tokens,
-        cache_read_tokens: p.sums.cache_read_tokens,
-        cache_creation_tokens: p.sums.cache_creation_tokens,
-        list_cost_usd: p.usd,
-        source: 'transcript',
-      });
-    }
-  }
+  const rows = reportLines(report)
+    // With --breakdown a period is its models' lines; without, the period's own line.
+    .filter((line) => line.level === 'model' || !line.row.breakdown?.length)
+    .map((line) => ({
+      time: line.period,
+      session: report.report === 'session' ? String(line.row.session_id) : '',
+      model: line.models.join(' '),
+      input_tokens: line.counts.input_tokens,
+      output_tokens: line.counts.output_tokens,
+      cache_read_tokens: line.counts.cache_read_tokens,
+      cache_creation_tokens: line.counts.cache_creation_tokens,
+      // A period with an unpriced model has no known cost: empty, not the priced part.
+      list_cost_usd: line.unpricedModels.length > 0 ? null : line.costUsd,
+      source: 'transcript',
+    }));
   return csvText(rows, REPORT_CSV_COLUMNS, true);
-}
-
-function periodOf(kind: ReportKind, row: Record<string, unknown>): string {
-  switch (kind) {
-    case 'daily':
-      return String(row.date);
-    case 'weekly':
-      return String(row.week);
-    case 'monthly':
-      return String(row.month);
-    case 'session':
-      return String(row.first_activity);
-    case 'blocks':
-      return String(row.start);
-    default:
-      return kind satisfies never;
-  }
 }

@@ -2,12 +2,13 @@ import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
 import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local-time.ts';
-import type { Report, ReportKind, ReportRow } from '../../usage/report-types.ts';
+import type { Report, ReportKind } from '../../usage/report-types.ts';
 import { buildReport } from '../../usage/transcript-report.ts';
 import { UsageError, withUsageErrors } from '../command-errors.ts';
 import { type CommandSpec, helpOf, parseCommand } from '../command-spec.ts';
 import { formatCount, formatTable, formatUsd } from '../format-table.ts';
 import { reportCsv } from '../report-csv.ts';
+import { type ReportLine, reportLines } from '../report-lines.ts';
 
 const spec: CommandSpec = {
   name: 'report',
@@ -185,10 +186,9 @@ export function renderReport(report: Report): string {
     'Total',
     'Cost',
   ];
-  const rows: string[][] = [];
   const cost = (usd: number | null, unpriced: string[]) =>
     usd === null ? 'unknown' : `${formatUsd(usd)}${unpriced.length > 0 ? '+?' : ''}`;
-  const cells = (label: string, models: string, r: Omit<ReportRow, 'models'> | ReportRow, usd: number | null) => [
+  const cells = (label: string, models: string, r: ReportLine['counts'], usd: number | null, unpriced: string[]) => [
     label,
     models,
     formatCount(r.input_tokens),
@@ -196,18 +196,21 @@ export function renderReport(report: Report): string {
     formatCount(r.cache_creation_tokens),
     formatCount(r.cache_read_tokens),
     formatCount(r.total_tokens),
-    cost(usd, 'unpriced_models' in r ? r.unpriced_models : []),
+    cost(usd, unpriced),
   ];
-  for (const row of report.rows) {
-    rows.push(
-      cells(rowLabel(report.report, row, report.timezone), row.models.map(shortModel).join(', '), row, row.cost_usd),
-    );
-    for (const b of row.breakdown ?? []) {
-      rows.push(cells(`  └ ${shortModel(b.model)}`, '', { ...b, unpriced_models: [] } as never, b.cost_usd));
-    }
-  }
+  const rows = reportLines(report).map((line) =>
+    line.level === 'period'
+      ? cells(
+          rowLabel(report.report, line, report.timezone),
+          line.models.map(shortModel).join(', '),
+          line.counts,
+          line.costUsd,
+          line.unpricedModels,
+        )
+      : cells(`  └ ${shortModel(line.models.join(''))}`, '', line.counts, line.costUsd, line.unpricedModels),
+  );
   const totals = report.totals;
-  rows.push(cells('Total', '', totals, totals.cost_usd));
+  rows.push(cells('Total', '', totals, totals.cost_usd, totals.unpriced_models));
   let out = formatTable(header, rows, { separatorBefore: new Set([rows.length - 1]) });
   if (totals.unpriced_models.length > 0) {
     out += `+? cost unknown for ${totals.unpriced_models.join(', ')}: no price in the table of ${report.price_table.effective} (takt pricing update --file F)\n`;
@@ -219,20 +222,14 @@ export function renderReport(report: Report): string {
   return out;
 }
 
-function rowLabel(kind: ReportKind, row: Record<string, unknown>, timeZone: string): string {
+function rowLabel(kind: ReportKind, line: ReportLine, timeZone: string): string {
   switch (kind) {
-    case 'daily':
-      return String(row.date);
-    case 'weekly':
-      return String(row.week);
-    case 'monthly':
-      return String(row.month);
     case 'session':
-      return `${String(row.project).slice(-28)} ${String(row.session_id).slice(0, 8)}`;
+      return `${String(line.row.project).slice(-28)} ${String(line.row.session_id).slice(0, 8)}`;
     case 'blocks':
-      return `${localDateTime(Date.parse(String(row.start)), timeZone)}${row.is_active ? ' (active)' : ''}`;
+      return `${localDateTime(Date.parse(line.period), timeZone)}${line.row.is_active ? ' (active)' : ''}`;
     default:
-      return kind satisfies never;
+      return line.period;
   }
 }
 
