@@ -1,49 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequestLogs, encodeLogs, encodeMetrics, tokenMetrics } from '../support/otlp-payloads.ts';
-import { launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
+import { ADMIN, type Dashboard, PASSWORD, startDashboard } from './dashboard-harness.ts';
 
 /**
  * Issue 19.9: at a laptop's 1366×768 and a phone's 390×844 no page is wider than the screen,
  * signed in as a member and as an admin, with data in every table; on a phone each session is a
  * card; admin table headers sit on their columns. Screenshots go to $TMPDIR/takt-fit/.
  */
-const PASSWORD = 'correct horse battery';
 const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
 const SHOTS = join(tmpdir(), 'takt-fit');
-let takt: ServedTakt;
-let browser: Browser;
-
-async function call(path: string, body: unknown, auth: { cookie?: string; csrf?: string; token?: string } = {}) {
-  const r = await fetch(`${takt.url}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(auth.cookie ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf ?? '' } : {}),
-      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  return {
-    status: r.status,
-    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
-    body: (await r.json()) as { csrf_token?: string; token?: string },
-  };
-}
-
-async function signIn(email: string) {
-  const r = await call('/auth/login', { email, password: PASSWORD });
-  return { cookie: r.cookie, csrf: r.body.csrf_token ?? '' };
-}
+let dashboard: Dashboard;
 
 /** Usage a long-named machine sends: metrics, per-request events (context %), and a transcript with a directory. */
 async function fill(email: string, machine: string) {
-  const session = await signIn(email);
-  const token = (await call('/auth/setup-additional', { machine }, session)).body.token ?? '';
+  const { call } = dashboard;
+  const session = await dashboard.signIn(email);
+  const token = await dashboard.machineToken(email, machine);
   const now = Date.now();
   const id = {
     host: machine,
@@ -51,7 +27,7 @@ async function fill(email: string, machine: string) {
     accountUuid: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
   };
   const auth = { authorization: `Bearer ${token}` };
-  await fetch(`${takt.url}/v1/metrics`, {
+  await fetch(`${dashboard.takt.url}/v1/metrics`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/x-protobuf' },
     body: encodeMetrics(
@@ -61,7 +37,7 @@ async function fill(email: string, machine: string) {
       }),
     ),
   });
-  await fetch(`${takt.url}/v1/logs`, {
+  await fetch(`${dashboard.takt.url}/v1/logs`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/x-protobuf' },
     body: encodeLogs(
@@ -122,39 +98,30 @@ async function fill(email: string, machine: string) {
 }
 
 beforeAll(async () => {
-  takt = await serveBuiltTakt();
+  dashboard = await startDashboard();
   mkdirSync(SHOTS, { recursive: true });
-  const code = /first-run setup code: ([A-Z0-9-]+)/.exec(takt.log())?.[1] ?? '';
-  await call('/auth/setup', { setup_code: code, email: 'admin@example.com', password: PASSWORD });
-  await call(
+  await dashboard.call(
     '/api/admin/users',
     { email: 'member.with.a.long.address@example.com', password: PASSWORD, role: 'member' },
-    await signIn('admin@example.com'),
+    await dashboard.signIn(ADMIN),
   );
-  await fill('admin@example.com', 'build-server-with-a-very-long-host-name.internal.example.com');
+  await fill(ADMIN, 'build-server-with-a-very-long-host-name.internal.example.com');
   await fill('member.with.a.long.address@example.com', 'members-laptop.local');
-  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await takt?.stop();
+  await dashboard?.stop();
 });
 
-async function pageAs(email: string, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Europe/Berlin', viewport });
-  const { cookie } = await signIn(email);
-  const [name, value] = cookie.split('=') as [string, string];
-  await context.addCookies([{ name, value, url: takt.url }]);
-  return context.newPage();
-}
+const pageAs = (email: string, viewport: { width: number; height: number }) =>
+  dashboard.pageAs(email, { viewport, timezoneId: 'Europe/Berlin' });
 
 /** Pages whose scroll width passes the window's, with both widths: [] when every page fits. */
 async function overflowing(email: string, paths: string[], viewport: { width: number; height: number }) {
   const page = await pageAs(email, viewport);
   const wide: string[] = [];
   for (const path of paths) {
-    await page.goto(`${takt.url}${path}`);
+    await page.goto(`${dashboard.takt.url}${path}`);
     await page.locator('main h2').first().waitFor();
     await page.waitForLoadState('networkidle');
     const [scroll, inner, cutTables] = await page.evaluate(() => {
@@ -185,19 +152,19 @@ const MEMBER_PAGES = ['/', '/sessions', '/machines', '/webhooks', '/account'];
 describe('pages that fit the screen', () => {
   it('no page is wider than a 1366×768 laptop, as a member and as an admin', async () => {
     const member = await overflowing('member.with.a.long.address@example.com', MEMBER_PAGES, LAPTOP);
-    const admin = await overflowing('admin@example.com', [...MEMBER_PAGES, '/admin'], LAPTOP);
+    const admin = await overflowing(ADMIN, [...MEMBER_PAGES, '/admin'], LAPTOP);
     expect([member, admin]).toEqual([[], []]);
   }, 120_000);
 
   it('no page is wider than a 390×844 phone, as a member and as an admin', async () => {
     const member = await overflowing('member.with.a.long.address@example.com', MEMBER_PAGES, PHONE);
-    const admin = await overflowing('admin@example.com', [...MEMBER_PAGES, '/admin'], PHONE);
+    const admin = await overflowing(ADMIN, [...MEMBER_PAGES, '/admin'], PHONE);
     expect([member, admin]).toEqual([[], []]);
   }, 120_000);
 
   it('shows each session as a card on a phone: project, started, duration, tokens, cost, context', async () => {
-    const page = await pageAs('admin@example.com', PHONE);
-    await page.goto(`${takt.url}/sessions`);
+    const page = await pageAs(ADMIN, PHONE);
+    await page.goto(`${dashboard.takt.url}/sessions`);
     const card = page.getByTestId('session-card').filter({ hasText: 'packages/dashboard-frontend' });
     await card.waitFor();
     const labels = await card.locator('dt').allTextContents();
@@ -213,8 +180,8 @@ describe('pages that fit the screen', () => {
   }, 60_000);
 
   it('shows the project column in the sessions table on a laptop', async () => {
-    const page = await pageAs('admin@example.com', LAPTOP);
-    await page.goto(`${takt.url}/sessions`);
+    const page = await pageAs(ADMIN, LAPTOP);
+    await page.goto(`${dashboard.takt.url}/sessions`);
     await page.getByTestId('session-table').waitFor();
     const headers = await page.getByTestId('session-table').locator('thead th').allTextContents();
     const cards = await page.getByTestId('session-card').first().isVisible();
@@ -232,8 +199,8 @@ describe('pages that fit the screen', () => {
   }, 60_000);
 
   it('puts every admin table header over its column', async () => {
-    const page = await pageAs('admin@example.com', LAPTOP);
-    await page.goto(`${takt.url}/admin`);
+    const page = await pageAs(ADMIN, LAPTOP);
+    await page.goto(`${dashboard.takt.url}/admin`);
     await page.getByTestId('seats-table').locator('tbody tr').first().waitFor();
     await page.getByTestId('audit-table').locator('tbody tr').first().waitFor();
     const off = await page.evaluate(() => {
