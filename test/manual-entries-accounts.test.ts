@@ -24,7 +24,7 @@ beforeAll(async () => {
   ids.personal = await seen('acct-personal-0001', 'dev@example.com', 'org-home', now - 3_600_000);
   ids.seat = await seen('acct-seat-0002', 'dev@example.com', 'org-work', now - 60_000);
   await updateAccountSettings(db, ids.personal, { label: 'Personal Max' });
-  await updateAccountSettings(db, ids.seat, { team_seat: 1, per_seat_cap: 1000, unit: 'tokens' });
+  await updateAccountSettings(db, ids.seat, { team_seat: true, per_seat_cap: 1000, unit: 'tokens' });
   const a = await takt.addUser('admin@example.com');
   await db.updateTable('users').set({ role: 'admin' }).where('id', '=', a.userId).execute();
   admin = new TestClient(takt.directUrl, a.token);

@@ -1,7 +1,7 @@
 import { type AuditActor, recordAudit } from '../audit/record-audit.ts';
 import { TaktError } from '../lib/errors.ts';
 import { accountSettingsView } from '../queries/account-settings-view.ts';
-import { type AccountRow, findAccount, updateAccountSettings } from '../store/accounts.ts';
+import { type AccountRow, findAccount, updateAccountSettings, type WeeklyResetSetting } from '../store/accounts.ts';
 import type { Store } from '../store/store.ts';
 import type { PlanId } from '../usage/limit-types.ts';
 
@@ -11,7 +11,7 @@ export interface AccountPatch {
   plan?: PlanId | null;
   unit?: 'usd' | 'tokens';
   limits?: Record<string, number> | null;
-  weekly_reset?: { weekday: number; hour: number; time_zone: string } | null;
+  weekly_reset?: WeeklyResetSetting | null;
   month_start_day?: number;
   team_seat?: boolean;
   per_seat_cap?: number | null;
@@ -35,12 +35,10 @@ export async function updateAccount(
       ...(patch.label !== undefined ? { label: patch.label } : {}),
       ...(patch.plan !== undefined ? { plan: patch.plan } : {}),
       ...(patch.unit !== undefined ? { unit: patch.unit } : {}),
-      ...(patch.limits !== undefined ? { limits: patch.limits === null ? null : JSON.stringify(patch.limits) } : {}),
-      ...(patch.weekly_reset !== undefined
-        ? { weekly_reset: patch.weekly_reset === null ? null : JSON.stringify(patch.weekly_reset) }
-        : {}),
+      ...(patch.limits !== undefined ? { limits: patch.limits } : {}),
+      ...(patch.weekly_reset !== undefined ? { weekly_reset: patch.weekly_reset } : {}),
       ...(patch.month_start_day !== undefined ? { month_start_day: patch.month_start_day } : {}),
-      ...(patch.team_seat !== undefined ? { team_seat: patch.team_seat ? 1 : 0 } : {}),
+      ...(patch.team_seat !== undefined ? { team_seat: patch.team_seat } : {}),
       ...(patch.per_seat_cap !== undefined ? { per_seat_cap: patch.per_seat_cap } : {}),
     });
     const after = (await findAccount(trx, id)) as AccountRow;

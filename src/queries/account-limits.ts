@@ -1,3 +1,4 @@
+import { jsonOrNull } from '../lib/json-or-null.ts';
 import { spendFiguresOf } from '../official/parse-official-usage.ts';
 import { classCostUsd, compileRates, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
 import { type PriceTable, resolveModelPrice } from '../pricing/price-table.ts';
@@ -51,8 +52,9 @@ export interface EvaluatedAccount {
 
 export function settingsOf(row: AccountRow): { settings: AccountSettings; defaultWeeklyReset: boolean } {
   const plan = parsePlanId(row.plan ?? '') ?? 'custom';
-  const weekly = parseJson<{ weekday: number; hour: number; time_zone: string }>(row.weekly_reset);
-  const limits = parseJson<Partial<Record<WindowKind, number>>>(row.limits);
+  const weekly = row.weekly_reset;
+  // The store answers the parsed JSON; its keys are the window kinds PATCH accepted.
+  const limits = row.limits as Partial<Record<WindowKind, number>> | null;
   return {
     settings: {
       plan,
@@ -61,20 +63,11 @@ export function settingsOf(row: AccountRow): { settings: AccountSettings; defaul
       weeklyReset: weekly
         ? { weekday: weekly.weekday, hour: weekly.hour, timeZone: weekly.time_zone }
         : DEFAULT_WEEKLY_RESET,
-      monthStartDay: Number(row.month_start_day),
-      seat: Number(row.team_seat) ? (row.per_seat_cap === null ? {} : { perSeatCap: Number(row.per_seat_cap) }) : null,
+      monthStartDay: row.month_start_day,
+      seat: row.team_seat ? (row.per_seat_cap === null ? {} : { perSeatCap: row.per_seat_cap }) : null,
     },
     defaultWeeklyReset: weekly === null,
   };
-}
-
-function parseJson<T>(text: string | null): T | null {
-  if (text === null || text === '') return null;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
 }
 
 /** What the domain is given about a user's accounts, as read from the store. */
@@ -222,7 +215,7 @@ export function officialOf(o: OfficialFigureRow): OfficialObservation {
     resetsAt: o.resets_at === null ? null : Number(o.resets_at),
     source: o.source as OfficialObservation['source'],
   };
-  if (o.window === 'spend_limit' && o.raw !== undefined) out.spend = spendFiguresOf(parseJson(o.raw));
+  if (o.window === 'spend_limit' && o.raw !== undefined) out.spend = spendFiguresOf(jsonOrNull(o.raw));
   return out;
 }
 

@@ -25,7 +25,7 @@ export async function adminUsage(db: Db, prices: PriceTable, now: number) {
   for (const user of users) {
     for (const e of await evaluateUserAccounts(db, { userId: user.id, now, prices })) {
       const month = e.evaluation.windows.monthly;
-      const seat = Number(e.account.team_seat) === 1;
+      const seat = e.account.team_seat;
       const cap = seat && e.account.per_seat_cap !== null ? Number(e.account.per_seat_cap) : null;
       const unit: Unit = e.evaluation.unit;
       if (seat) {

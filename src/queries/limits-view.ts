@@ -126,7 +126,7 @@ export function meUsageView(accounts: EvaluatedAccount[], now: number, unlinked:
       plan: e.account.plan,
       plan_label: e.account.plan === null ? null : planLabel(e.account.plan),
       unit: e.evaluation.unit,
-      team_seat: Number(e.account.team_seat) === 1,
+      team_seat: e.account.team_seat,
       windows: allWindows(e, (w) => ({ ...windowView(e, w), forecast: forecastView(w) })),
     })),
   };

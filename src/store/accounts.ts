@@ -1,29 +1,68 @@
 import type { Selectable, Updateable } from 'kysely';
+import { jsonOrNull } from '../lib/json-or-null.ts';
 import type { Db } from './db.ts';
 import type { AccountsTable } from './schema.ts';
 import { timeKeyPrefix, touchAccount } from './telemetry.ts';
 
-export type AccountRow = Selectable<AccountsTable>;
+/** The weekly reset an account's settings name until an official one is seen. */
+export interface WeeklyResetSetting {
+  weekday: number;
+  hour: number;
+  time_zone: string;
+}
+
+/** The account settings the table keeps as text (JSON) or 0/1, as callers use them. */
+interface ParsedSettings {
+  /** Hand-set limits per window kind, in the account's unit; null: none set. */
+  limits: Record<string, number> | null;
+  weekly_reset: WeeklyResetSetting | null;
+  team_seat: boolean;
+}
+
+/**
+ * An account as the store answers it: JSON settings parsed, the team seat a boolean, on
+ * SQLite and PostgreSQL alike (issue 20.4), so no caller converts.
+ */
+export type AccountRow = Omit<Selectable<AccountsTable>, keyof ParsedSettings> & ParsedSettings;
+
+function accountFromRow(row: Selectable<AccountsTable>): AccountRow {
+  return {
+    ...row,
+    limits: jsonOrNull<Record<string, number>>(row.limits),
+    weekly_reset: jsonOrNull<WeeklyResetSetting>(row.weekly_reset),
+    // 0/1 in a bigint column on both databases.
+    team_seat: Number(row.team_seat) !== 0,
+  };
+}
 
 export async function listAccounts(db: Db, userId: string): Promise<AccountRow[]> {
-  return db.selectFrom('accounts').selectAll().where('user_id', '=', userId).orderBy('first_seen_at').execute();
+  const rows = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('first_seen_at')
+    .execute();
+  return rows.map(accountFromRow);
 }
 
 export async function listAllAccounts(db: Db): Promise<AccountRow[]> {
-  return db.selectFrom('accounts').selectAll().orderBy('user_id').orderBy('first_seen_at').execute();
+  const rows = await db.selectFrom('accounts').selectAll().orderBy('user_id').orderBy('first_seen_at').execute();
+  return rows.map(accountFromRow);
 }
 
 export async function findAccount(db: Db, id: string): Promise<AccountRow | undefined> {
-  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && accountFromRow(row);
 }
 
 export async function findAccountByUuid(db: Db, userId: string, uuid: string): Promise<AccountRow | undefined> {
-  return db
+  const row = await db
     .selectFrom('accounts')
     .selectAll()
     .where('user_id', '=', userId)
     .where((eb) => eb.or([eb('account_uuid', '=', uuid), eb('account_key', '=', uuid)]))
     .executeTakeFirst();
+  return row && accountFromRow(row);
 }
 
 /** How many Anthropic accounts a user has (the cap of issue 22.14 counts these). */
@@ -69,14 +108,27 @@ export async function accountOfSession(db: Db, userId: string, sessionId: string
   return row?.account_id;
 }
 
+/** A change of settings, in the form AccountRow answers them; a field left out stays. */
 export type AccountSettingsUpdate = Pick<
   Updateable<AccountsTable>,
-  'label' | 'plan' | 'unit' | 'limits' | 'weekly_reset' | 'month_start_day' | 'team_seat' | 'per_seat_cap'
->;
+  'label' | 'plan' | 'unit' | 'month_start_day' | 'per_seat_cap'
+> &
+  Partial<ParsedSettings>;
 
 export async function updateAccountSettings(db: Db, id: string, update: AccountSettingsUpdate): Promise<void> {
   if (Object.keys(update).length === 0) return;
-  await db.updateTable('accounts').set(update).where('id', '=', id).execute();
+  const { limits, weekly_reset, team_seat, ...plain } = update;
+  const json = (v: object | null) => (v === null ? null : JSON.stringify(v));
+  await db
+    .updateTable('accounts')
+    .set({
+      ...plain,
+      ...(limits !== undefined ? { limits: json(limits) } : {}),
+      ...(weekly_reset !== undefined ? { weekly_reset: json(weekly_reset) } : {}),
+      ...(team_seat !== undefined ? { team_seat: team_seat ? 1 : 0 } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
 }
 
 /**

@@ -129,7 +129,7 @@ function localAccountRow(now: number, plan: PlanId): AccountRow {
     limits: null,
     weekly_reset: null,
     month_start_day: 1,
-    team_seat: 0,
+    team_seat: false,
     per_seat_cap: null,
   };
 }
