@@ -170,5 +170,12 @@ describe.each(dialects)('activity on $name', ({ create }) => {
     expect((await activity(`from=${FROM}`)).body).toEqual({
       error: { code: 'bad_request', message: 'send both from and to (ISO 8601), or neither for the last 7 days' },
     });
+    // The range parser /api/export uses too (routes/usage-range-query.ts): same checks, same words.
+    expect((await activity(`from=${TO}&to=${FROM}`)).body).toEqual({
+      error: { code: 'bad_request', message: '`to` must be later than `from`' },
+    });
+    expect((await activity('tz=Mars/Olympus')).body).toEqual({
+      error: { code: 'bad_request', message: 'tz must be an IANA time zone such as Europe/Berlin or UTC' },
+    });
   });
 });

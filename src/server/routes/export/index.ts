@@ -2,30 +2,25 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { loadEffectivePrices } from '../../../billing/effective-prices.ts';
 import { csvText } from '../../../lib/csv-text.ts';
-import { TaktError } from '../../../lib/errors.ts';
 import { EXPORT_COLUMNS, type ExportUser, exportLevels, exportUsage } from '../../../queries/export-usage.ts';
 import { listUsers } from '../../../store/users.ts';
-import { isTimeZone } from '../../../usage/local-time.ts';
 import { monthlyWindow } from '../../../usage/windows.ts';
 import type { AppContext } from '../../app-context.ts';
-import { requireAdmin, requireCaller } from '../../authenticate.ts';
+import { readUsageRange, usageRangeSchema } from '../usage-range-query.ts';
 
-const isoTime = (name: string) =>
-  z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), `${name} must be an ISO 8601 time such as 2026-11-01T00:00:00Z`)
-    .transform((s) => Date.parse(s));
+const exportQuery = usageRangeSchema({
+  format: z.enum(['csv', 'jsonl'], { error: 'format must be csv or jsonl' }).optional(),
+  level: z.enum(exportLevels, { error: 'level must be request, session or day' }).optional(),
+});
 
-const exportQuery = z
-  .object({
-    format: z.enum(['csv', 'jsonl'], { error: 'format must be csv or jsonl' }).optional(),
-    from: isoTime('from').optional(),
-    to: isoTime('to').optional(),
-    level: z.enum(exportLevels, { error: 'level must be request, session or day' }).optional(),
-    tz: z.string().refine(isTimeZone, 'tz must be an IANA time zone such as Europe/Berlin or UTC').optional(),
-    scope: z.enum(['me', 'team'], { error: 'scope must be me or team (team: admins only)' }).optional(),
-  })
-  .strict();
+/** Without from/to: the current calendar month in `tz`. */
+const currentMonth = {
+  range: (now: number, tz: string) => {
+    const month = monthlyWindow(now, 1, tz);
+    return { from: month.start, to: month.end };
+  },
+  description: 'the current month',
+};
 
 export function registerExportRoutes(app: Hono, ctx: AppContext): void {
   /**
@@ -33,27 +28,9 @@ export function registerExportRoutes(app: Hono, ctx: AppContext): void {
    * caller's usage (an admin's team with scope=team), counted once, streamed (docs/api.md).
    */
   app.get('/api/export', async (c) => {
-    const parsed = exportQuery.safeParse(c.req.query());
-    const team = parsed.success && parsed.data.scope === 'team';
-    const caller = team ? undefined : await requireCaller(c, ctx, { local: true });
-    if (team) await requireAdmin(c, ctx);
-    if (!parsed.success) {
-      throw new TaktError(
-        'bad_request',
-        parsed.error.issues
-          .map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter ${i.keys.join(', ')}` : i.message))
-          .join('; '),
-      );
-    }
-    const q = parsed.data;
-    if ((q.from === undefined) !== (q.to === undefined)) {
-      throw new TaktError('bad_request', 'send both from and to (ISO 8601), or neither for the current month');
-    }
+    const { query: q, from, to, caller } = await readUsageRange(c, ctx, exportQuery, currentMonth);
+    const team = caller === undefined;
     const tz = q.tz ?? 'UTC';
-    const month = monthlyWindow(Date.now(), 1, tz);
-    const from = q.from ?? month.start;
-    const to = q.to ?? month.end;
-    if (!(to > from)) throw new TaktError('bad_request', '`to` must be later than `from`');
     const users: ExportUser[] = caller
       ? [{ id: caller.user.id, email: caller.user.email }]
       : (await listUsers(ctx.store.db)).map((u) => ({ id: u.id, email: u.email }));

@@ -1,29 +1,21 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { TaktError } from '../../../lib/errors.ts';
 import { activityGroupByValues, queryActivity } from '../../../queries/activity.ts';
 import { listUsers } from '../../../store/users.ts';
-import { isTimeZone } from '../../../usage/local-time.ts';
 import type { AppContext } from '../../app-context.ts';
-import { requireAdmin, requireCaller } from '../../authenticate.ts';
+import { readUsageRange, usageRangeSchema } from '../usage-range-query.ts';
 
 const DAY = 86_400_000;
 
-const isoTime = (name: string) =>
-  z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), `${name} must be an ISO 8601 time such as 2026-11-01T00:00:00Z`)
-    .transform((s) => Date.parse(s));
+const activityQuery = usageRangeSchema({
+  group_by: z.enum(activityGroupByValues, { error: 'group_by must be day, machine or account' }).optional(),
+});
 
-const activityQuery = z
-  .object({
-    from: isoTime('from').optional(),
-    to: isoTime('to').optional(),
-    group_by: z.enum(activityGroupByValues, { error: 'group_by must be day, machine or account' }).optional(),
-    tz: z.string().refine(isTimeZone, 'tz must be an IANA time zone such as Europe/Berlin or UTC').optional(),
-    scope: z.enum(['me', 'team'], { error: 'scope must be me or team (team: admins only)' }).optional(),
-  })
-  .strict();
+/** Without from/to: the 7 days up to now. */
+const lastSevenDays = {
+  range: (now: number) => ({ from: now - 7 * DAY, to: now }),
+  description: 'the last 7 days',
+};
 
 export function registerActivityRoutes(app: Hono, ctx: AppContext): void {
   /**
@@ -32,25 +24,7 @@ export function registerActivityRoutes(app: Hono, ctx: AppContext): void {
    * counted once; the last 7 days without from/to; an admin's team per person with scope=team.
    */
   app.get('/api/me/activity', async (c) => {
-    const parsed = activityQuery.safeParse(c.req.query());
-    const team = parsed.success && parsed.data.scope === 'team';
-    const caller = team ? undefined : await requireCaller(c, ctx, { local: true });
-    if (team) await requireAdmin(c, ctx);
-    if (!parsed.success) {
-      throw new TaktError(
-        'bad_request',
-        parsed.error.issues
-          .map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter ${i.keys.join(', ')}` : i.message))
-          .join('; '),
-      );
-    }
-    const q = parsed.data;
-    if ((q.from === undefined) !== (q.to === undefined)) {
-      throw new TaktError('bad_request', 'send both from and to (ISO 8601), or neither for the last 7 days');
-    }
-    const now = Date.now();
-    const to = q.to ?? now;
-    const from = q.from ?? now - 7 * DAY;
+    const { query: q, from, to, caller } = await readUsageRange(c, ctx, activityQuery, lastSevenDays);
     const users = caller ? [caller.user] : await listUsers(ctx.store.db);
     const reports = await queryActivity(ctx.store.db, {
       userIds: users.map((u) => u.id),
