@@ -74,18 +74,22 @@ async function sessionUsage(sessionId: string, bySource = false) {
     `${takt.directUrl}/api/usage?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&group_by=${bySource ? 'source' : 'session'}`,
     { headers: { authorization: `Bearer ${takt.token}` } },
   );
-  const body = (await r.json()) as { groups: ({ key: string } & Record<string, number>)[] };
+  const body = (await r.json()) as { groups: ({ key: string } & Record<string, number | null>)[] };
   const g = body.groups.find((x) => x.key === sessionId);
   return {
     input_tokens: g?.input_tokens,
     output_tokens: g?.output_tokens,
     cache_read_tokens: g?.cache_read_tokens,
     cache_creation_tokens: g?.cache_creation_tokens,
-    cost_cents: Math.round((g?.cost_usd ?? 0) * 100),
+    // takt's price table (no contracted prices here): Claude Code's own figure, whatever the source.
+    cost_cents: Math.round((g?.list_cost_usd ?? 0) * 100),
+    // What Claude Code reported to takt (OTel), null when nothing did (docs/api.md, "Two costs").
+    reported_cost_cents: g?.cost_usd == null ? null : Math.round(g.cost_usd * 100),
   };
 }
 
-const reported = (result: Parameters<typeof usageOfResult>[0][number]) => {
+/** Claude Code's own figures; `viaTelemetry`: whether its cost reached takt over OTel. */
+const reported = (result: Parameters<typeof usageOfResult>[0][number], viaTelemetry: boolean) => {
   const u = usageOfResult([result]);
   return {
     input_tokens: u.input_tokens,
@@ -93,6 +97,7 @@ const reported = (result: Parameters<typeof usageOfResult>[0][number]) => {
     cache_read_tokens: u.cache_read_tokens,
     cache_creation_tokens: u.cache_creation_tokens,
     cost_cents: Math.round(u.cost_usd * 100),
+    reported_cost_cents: viaTelemetry ? Math.round(u.cost_usd * 100) : null,
   };
 };
 
@@ -114,8 +119,8 @@ describe('takt sync with the real Claude Code', { timeout: 180_000 }, () => {
     expect(s.status).toBe(0);
     // Every transcript record is a request the api_request events stored already (same request id).
     expect(s.summary).toMatchObject({ found: 2, stored: 0, duplicates: 2, rejected: 0, queued: 0 });
-    expect(await sessionUsage(run.result.session_id)).toEqual(reported(run.result));
-    expect(telemetryOnly).toEqual(reported(run.result));
+    expect(await sessionUsage(run.result.session_id)).toEqual(reported(run.result, true));
+    expect(telemetryOnly).toEqual(reported(run.result, true));
   });
 
   it('metrics only and sync: one session reported by both counts once', async () => {
@@ -129,7 +134,11 @@ describe('takt sync with the real Claude Code', { timeout: 180_000 }, () => {
     });
     const s = await sync(home);
     expect(s.summary).toMatchObject({ found: 2, stored: 2, duplicates: 0 });
-    expect(await sessionUsage(run.result.session_id)).toEqual(reported(run.result));
+    // Known gap: the session's tokens count from the transcripts, and the cost the metrics
+    // reported is not shown as Claude Code's (reported_cost_cents null; list price exact).
+    const { reported_cost_cents: _, ...got } = await sessionUsage(run.result.session_id);
+    const { reported_cost_cents: __, ...want } = reported(run.result, true);
+    expect(got).toEqual(want);
   });
 
   it('telemetry off: sync alone gives the same totals', async () => {
@@ -147,7 +156,7 @@ describe('takt sync with the real Claude Code', { timeout: 180_000 }, () => {
     const first = await sync(home);
     expect(first.summary).toMatchObject({ found: 2, stored: 2, duplicates: 0, queued: 0 });
     const got = await sessionUsage(run.result.session_id);
-    expect(got).toEqual(reported(run.result));
+    expect(got).toEqual(reported(run.result, false));
     expect(got).toMatchObject({
       input_tokens: sent.reduce((s, r) => s + r.input, 0),
       output_tokens: sent.reduce((s, r) => s + r.output, 0),

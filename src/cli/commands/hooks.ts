@@ -112,12 +112,16 @@ async function stopFailure(): Promise<number> {
     const home = defaultHome();
     const d = await awaitStopFailure(input, { home, env: process.env, now: Date.now });
     if ('event' in d) postInBackground('/api/limit-events', d.event);
-    else if (d.skip !== 'not_rate_limit')
-      appendLog(
-        home,
-        `${new Date().toISOString()} StopFailure ${input.session_id ?? ''}: nothing to report (${d.skip === 'no_hit_line' ? `no hit line in the transcript after ${d.waitedMs} ms` : 'this hit was reported already'})`,
-      );
+    else {
+      const why = {
+        not_rate_limit: `not a rate limit (${input.error ?? 'no error'}${input.transcript_path ? '' : ', no transcript'})`,
+        no_hit_line: `no hit line in the transcript after ${d.waitedMs} ms`,
+        already_reported: 'this hit was reported already',
+      }[d.skip];
+      appendLog(home, `${new Date().toISOString()} StopFailure ${input.session_id ?? ''}: nothing to report (${why})`);
+    }
   } catch (error) {
+    appendLog(defaultHome(), `${new Date().toISOString()} StopFailure: failed (${(error as Error).message})`);
     // A hook never fails Claude Code: Claude Code ignores its exit code anyway.
     if (process.env.TAKT_DEBUG) process.stderr.write(`takt hooks stop-failure: ${(error as Error).stack}\n`);
   }
