@@ -2,7 +2,18 @@ import { useState } from 'preact/hooks';
 import { api, exportCsvHref, type PricingLabel, type SessionRow } from '../api.ts';
 import { type Column, DataTable } from '../components/data-table.tsx';
 import { Problem } from '../components/problem.tsx';
-import { fmtAgo, fmtBothCosts, fmtDuration, fmtInt, fmtPct, fmtUsdOrNone, fmtWhen, listPriceName } from '../format.ts';
+import {
+  fmtAgo,
+  fmtBothCosts,
+  fmtDuration,
+  fmtInt,
+  fmtListCost,
+  fmtPct,
+  fmtUsdOrNone,
+  fmtWhen,
+  listPriceName,
+  unpricedTitle,
+} from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
 function Context(props: { s: SessionRow }) {
@@ -52,7 +63,9 @@ function SessionCard(props: { s: SessionRow; now: Date; basis: PricingLabel['bas
         <dt>Tokens</dt>
         <dd>{fmtInt(s.tokens)} tokens</dd>
         <dt>Cost</dt>
-        <dd data-testid="session-cost">{fmtBothCosts(s, props.basis)}</dd>
+        <dd data-testid="session-cost" title={unpricedTitle(s)}>
+          {fmtBothCosts(s, props.basis)}
+        </dd>
         <dt>Context</dt>
         <dd>
           <Context s={s} />
@@ -122,8 +135,8 @@ function sessionColumns(now: Date, basis: PricingLabel['basis'] | undefined): Co
       cell: (s) => (
         <>
           <div title="Claude Code's own figure">{fmtUsdOrNone(s.cost_usd)}</div>
-          <div class="muted" title={`takt's figure at ${listPriceName(basis)}`}>
-            {fmtUsdOrNone(s.list_cost_usd)}
+          <div class="muted" title={unpricedTitle(s) ?? `takt's figure at ${listPriceName(basis)}`}>
+            {fmtListCost(s)}
           </div>
         </>
       ),
