@@ -17,6 +17,7 @@ import {
 import { chooseSources, isCounted } from '../usage/count-once.ts';
 import { accountLabel } from './limits-view.ts';
 import { type TrackingStatus, trackingStatus } from './machines.ts';
+import { unpricedField, unpricedModel } from './unpriced-model.ts';
 
 const STANDARD_CONTEXT = 200_000;
 const LONG_CONTEXT = 1_000_000;
@@ -43,6 +44,8 @@ export function projectName(cwd: string): string {
 }
 
 export interface SessionView extends Omit<UsageCounts, 'cost_usd'>, CostFigures {
+  /** Models with tokens but no price, left out of `list_cost_usd` (issue 19.5); absent when none. */
+  unpriced_models?: string[];
   session_id: string;
   /** The project's name (projectName of `cwd`), or null when no transcript upload named the directory. */
   project: string | null;
@@ -90,6 +93,7 @@ export async function recentSessions(
       models: Set<string>;
       t: UsageCounts;
       c: CostSums;
+      unpriced: Set<string>;
     }
   >();
   for (const p of parts) {
@@ -103,6 +107,7 @@ export async function recentSessions(
         models: new Set(),
         t: emptyUsage(),
         c: emptyCostSums(),
+        unpriced: new Set(),
       };
       sessions.set(p.session_id, s);
     }
@@ -113,7 +118,10 @@ export async function recentSessions(
     if (p.model) s.models.add(p.model);
     if (isCounted(chosen, p)) {
       addUsage(s.t, p);
-      addCost(s.c, p, listCost(p, false));
+      const list = listCost(p, false);
+      addCost(s.c, p, list);
+      const unpriced = unpricedModel(p, list);
+      if (unpriced !== undefined) s.unpriced.add(unpriced);
     }
   }
   const newest = [...sessions.entries()].sort(([, a], [, b]) => b.last - a.last).slice(0, q.limit);
@@ -146,6 +154,8 @@ export async function recentSessions(
       tokens: s.t.input_tokens + s.t.output_tokens + s.t.cache_read_tokens + s.t.cache_creation_tokens,
       ...s.t,
       ...costFigures(s.c),
+      // As in /api/usage: only when some model had no price (left out of list_cost_usd).
+      ...unpricedField(s.unpriced),
       context:
         last && window
           ? {

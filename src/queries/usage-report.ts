@@ -14,16 +14,22 @@ import {
   listCoster,
 } from '../usage/cost-figures.ts';
 import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { unpricedField, unpricedModel } from './unpriced-model.ts';
 
 export const groupByValues = ['day', 'model', 'session', 'machine', 'account', 'source'] as const;
 export type UsageGroupBy = (typeof groupByValues)[number];
 
-/** Token counts by type, Claude Code's own cost and takt's list cost (usage/cost-figures.ts). */
-export type UsageTotals = Omit<UsageCounts, 'cost_usd'> & CostFigures;
+/**
+ * Token counts by type, Claude Code's own cost and takt's list cost (usage/cost-figures.ts).
+ * `unpriced_models`, only when there are some: models with tokens but no price in takt's table,
+ * left out of `list_cost_usd` — their cost is unknown, not $0 (issue 19.5; unpriced-model.ts).
+ */
+export type UsageTotals = Omit<UsageCounts, 'cost_usd'> & CostFigures & { unpriced_models?: string[] };
 
 interface Sums {
   t: UsageCounts;
   c: CostSums;
+  unpriced: Set<string>;
 }
 
 export interface UsageReport {
@@ -107,23 +113,26 @@ export async function queryUsage(
   const chosen = chooseSources(await loadSourceTotals(db, q.userId, [...new Set(rows.map((r) => r.session_id))]));
   // Rows are rollup hours and edge records mixed: all priced at standard rates (cost-figures.ts).
   const listCost = listCoster(q.prices ?? loadShippedPriceTable());
-  const totals: Sums = { t: emptyUsage(), c: emptyCostSums() };
+  const totals: Sums = { t: emptyUsage(), c: emptyCostSums(), unpriced: new Set() };
   const groups = new Map<string, { keys: string[] } & Sums>();
   for (const r of rows) {
     if (!isCounted(chosen, r)) continue;
     const list = listCost(r, false);
+    const unpriced = unpricedModel(r, list);
     addUsage(totals.t, r);
     addCost(totals.c, r, list);
+    if (unpriced !== undefined) totals.unpriced.add(unpriced);
     if (dims.length === 0) continue;
     const keys = dims.map((d) => groupKey(d, r, dayOf, names));
     const key = keys.join('|');
     let g = groups.get(key);
     if (!g) {
-      g = { keys, t: emptyUsage(), c: emptyCostSums() };
+      g = { keys, t: emptyUsage(), c: emptyCostSums(), unpriced: new Set() };
       groups.set(key, g);
     }
     addUsage(g.t, r);
     addCost(g.c, r, list);
+    if (unpriced !== undefined) g.unpriced.add(unpriced);
   }
   return {
     from: new Date(q.from).toISOString(),
@@ -193,8 +202,8 @@ export function dayFormatter(timeZone: string): (ms: number) => string {
   return (ms) => fmt.format(ms);
 }
 
-/** The tokens and both costs (dollars rounded to a millionth of a cent by costFigures). */
+/** The tokens, both costs (dollars rounded to a millionth of a cent by costFigures) and the unpriced models. */
 function round(s: Sums): UsageTotals {
   const { cost_usd: _reported, ...tokens } = s.t;
-  return { ...tokens, ...costFigures(s.c) };
+  return { ...tokens, ...costFigures(s.c), ...unpricedField(s.unpriced) };
 }

@@ -198,6 +198,27 @@ describe('pages that fit the screen', () => {
     ]);
   }, 60_000);
 
+  it('sorts the sessions table by a header: largest first, then smallest first', async () => {
+    const page = await pageAs(ADMIN, LAPTOP);
+    await page.goto(`${dashboard.takt.url}/sessions`);
+    const table = page.getByTestId('session-table');
+    await table.locator('tbody tr').nth(1).waitFor();
+    const header = table.getByRole('columnheader', { name: 'Tokens' });
+    const tokens = () => table.locator('tbody tr > :nth-child(10)').allTextContents();
+    const before = [await header.getAttribute('aria-sort'), await tokens()];
+    await header.getByRole('button').click();
+    const descending = [await header.getAttribute('aria-sort'), await tokens()];
+    await header.getByRole('button').click();
+    const ascending = [await header.getAttribute('aria-sort'), await tokens()];
+    await page.context().close();
+    // The server's order is newest activity first: the synced session (10 s ago) leads.
+    expect([before, descending, ascending]).toEqual([
+      ['none', ['3,000 tokens', '123,630,244 tokens']],
+      ['descending', ['123,630,244 tokens', '3,000 tokens']],
+      ['ascending', ['3,000 tokens', '123,630,244 tokens']],
+    ]);
+  }, 60_000);
+
   it('puts every admin table header over its column', async () => {
     const page = await pageAs(ADMIN, LAPTOP);
     await page.goto(`${dashboard.takt.url}/admin`);

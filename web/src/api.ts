@@ -56,6 +56,8 @@ export interface UsageTotals {
   cost_usd: number | null;
   /** takt's price table (contracted prices applied when an admin set them); null: no model of it has a price. */
   list_cost_usd: number | null;
+  /** Models with tokens but no price, left out of list_cost_usd (their cost is unknown); absent when none. */
+  unpriced_models?: string[];
 }
 
 /** What `list_cost_usd` is priced at (docs/api.md, "Two costs"). */
@@ -239,6 +241,8 @@ export interface SessionRow {
   tokens: number;
   cost_usd: number | null;
   list_cost_usd: number | null;
+  /** As in UsageTotals: models whose cost is unknown; absent when none. */
+  unpriced_models?: string[];
   context: {
     model: string;
     at: string;

@@ -17,15 +17,30 @@ export const listPriceName = (basis: 'list' | 'contracted' | undefined): string 
   basis === 'contracted' ? 'contracted price' : 'list price';
 
 /**
+ * takt's figure, which may be unknown in part (issue 19.5): usage of a model with no price is
+ * "unpriced", never $0 — "unpriced" when none of it has a price, "$1.20 + unpriced" when some has.
+ */
+export function fmtListCost(t: { list_cost_usd: number | null; unpriced_models?: string[] }): string {
+  if (!t.unpriced_models?.length) return fmtUsdOrNone(t.list_cost_usd);
+  return t.list_cost_usd === null || t.list_cost_usd === 0 ? 'unpriced' : `${fmtUsd(t.list_cost_usd)} + unpriced`;
+}
+
+/** The title that names what fmtListCost left unpriced. */
+export function unpricedTitle(t: { unpriced_models?: string[] }): string | undefined {
+  return t.unpriced_models?.length ? `no price known for ${t.unpriced_models.join(', ')}` : undefined;
+}
+
+/**
  * Both costs, labelled (issue 21.5): "Claude Code: $4.10 · list price: $3.72". Claude Code's
- * figure is "none reported" when the usage came only from sources without one (transcripts).
+ * figure is "none reported" when the usage came only from sources without one (transcripts);
+ * takt's says "unpriced" for models without a price (fmtListCost).
  */
 export function fmtBothCosts(
-  t: { cost_usd: number | null; list_cost_usd: number | null },
+  t: { cost_usd: number | null; list_cost_usd: number | null; unpriced_models?: string[] },
   basis?: 'list' | 'contracted',
 ): string {
   const reported = t.cost_usd === null ? 'none reported' : fmtUsd(t.cost_usd);
-  return `Claude Code: ${reported} · ${listPriceName(basis)}: ${fmtUsdOrNone(t.list_cost_usd)}`;
+  return `Claude Code: ${reported} · ${listPriceName(basis)}: ${fmtListCost(t)}`;
 }
 
 export function fmtAmount(n: number, unit: 'usd' | 'tokens'): string {

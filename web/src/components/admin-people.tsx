@@ -3,8 +3,8 @@ import { api, type SessionUser } from '../api.ts';
 import { fmtAmount, fmtPct, fmtUsd, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 import { useSubmit } from '../use-submit.ts';
+import { DataTable } from './data-table.tsx';
 import { Problem } from './problem.tsx';
-import { ScrollRegion } from './scroll-region.tsx';
 
 interface AdminUser {
   id: string;
@@ -76,10 +76,46 @@ function AddPerson(props: { onChange: () => void }) {
   );
 }
 
+type Act = (u: AdminUser, body: { role?: string; disabled?: boolean }, done: string) => void;
+
+function UserActions(props: { u: AdminUser; act: Act }) {
+  const { u, act } = props;
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={() =>
+          act(
+            u,
+            { role: u.role === 'admin' ? 'member' : 'admin' },
+            `${u.email} is now ${u.role === 'admin' ? 'a member' : 'an admin'}.`,
+          )
+        }
+      >
+        {u.role === 'admin' ? 'Make member' : 'Make admin'}
+        <span class="sr-only"> ({u.email})</span>
+      </button>
+      <button
+        type="button"
+        onClick={() =>
+          act(
+            u,
+            { disabled: !u.disabled },
+            u.disabled ? `${u.email} can sign in again.` : `${u.email} is disabled: sign-in and tokens stop.`,
+          )
+        }
+      >
+        {u.disabled ? 'Enable' : 'Disable'}
+        <span class="sr-only"> ({u.email})</span>
+      </button>
+    </div>
+  );
+}
+
 export function Users(props: { me: SessionUser; changed: number; onChange: () => void }) {
   const loaded = useLoad(() => api<{ users: AdminUser[] }>('GET', '/api/admin/users'), [props.changed]);
   const action = useSubmit();
-  const act = (u: AdminUser, body: { role?: string; disabled?: boolean }, done: string) =>
+  const act: Act = (u, body, done) =>
     action.run(async () => {
       await api('PATCH', `/api/admin/users/${encodeURIComponent(u.id)}`, body);
       props.onChange();
@@ -90,80 +126,35 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
     <section aria-labelledby="users-h">
       <h3 id="users-h">People</h3>
       <Problem error={[action.error, loaded.error]} status={action.status} />
-      <ScrollRegion label="People table">
-        <table data-testid="users-table">
-          <caption>Everyone on this server</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col" class="left">
-                Role
-              </th>
-              <th scope="col" class="left">
-                State
-              </th>
-              <th scope="col">Tokens</th>
-              <th scope="col">Last token use</th>
-              <th scope="col" class="left">
-                Actions
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => {
-              const self = u.id === props.me.id;
-              return (
-                <tr key={u.id}>
-                  <th scope="row">{u.email}</th>
-                  <td class="left">{u.role}</td>
-                  <td class="left">
-                    {u.disabled ? 'disabled' : 'enabled'}
-                    {u.has_password ? '' : ', no password'}
-                  </td>
-                  <td>{u.active_tokens} active</td>
-                  <td>{u.last_token_use_at ? fmtWhen(new Date(u.last_token_use_at)) : 'never'}</td>
-                  <td class="left actions">
-                    {self ? (
-                      <span class="muted">you</span>
-                    ) : (
-                      <div>
-                        <button
-                          type="button"
-                          onClick={() =>
-                            act(
-                              u,
-                              { role: u.role === 'admin' ? 'member' : 'admin' },
-                              `${u.email} is now ${u.role === 'admin' ? 'a member' : 'an admin'}.`,
-                            )
-                          }
-                        >
-                          {u.role === 'admin' ? 'Make member' : 'Make admin'}
-                          <span class="sr-only"> ({u.email})</span>
-                        </button>
-                        <button
-                          type="button"
-                          onClick={() =>
-                            act(
-                              u,
-                              { disabled: !u.disabled },
-                              u.disabled
-                                ? `${u.email} can sign in again.`
-                                : `${u.email} is disabled: sign-in and tokens stop.`,
-                            )
-                          }
-                        >
-                          {u.disabled ? 'Enable' : 'Disable'}
-                          <span class="sr-only"> ({u.email})</span>
-                        </button>
-                      </div>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <DataTable
+        label="People table"
+        testId="users-table"
+        caption="Everyone on this server"
+        rows={users}
+        rowKey={(u) => u.id}
+        columns={[
+          { header: 'Email', align: 'left', rowHeader: true, sortBy: (u) => u.email, cell: (u) => u.email },
+          { header: 'Role', align: 'left', cell: (u) => u.role },
+          {
+            header: 'State',
+            align: 'left',
+            cell: (u) => `${u.disabled ? 'disabled' : 'enabled'}${u.has_password ? '' : ', no password'}`,
+          },
+          { header: 'Tokens', align: 'right', cell: (u) => `${u.active_tokens} active` },
+          {
+            header: 'Last token use',
+            align: 'right',
+            sortBy: (u) => u.last_token_use_at ?? '',
+            cell: (u) => (u.last_token_use_at ? fmtWhen(new Date(u.last_token_use_at)) : 'never'),
+          },
+          {
+            header: 'Actions',
+            align: 'left',
+            cellClass: 'actions',
+            cell: (u) => (u.id === props.me.id ? <span class="muted">you</span> : <UserActions u={u} act={act} />),
+          },
+        ]}
+      />
       <div class="cards">
         <AddPerson onChange={props.onChange} />
       </div>
@@ -183,53 +174,46 @@ export function AllTokens(props: { changed: number; onChange: () => void }) {
     <section aria-labelledby="all-tokens-h">
       <h3 id="all-tokens-h">Everyone's tokens</h3>
       <Problem error={[action.error, loaded.error]} />
-      <ScrollRegion label="Everyone's tokens table">
-        <table data-testid="all-tokens-table">
-          <caption>Newest first; revoking stops that machine's telemetry at once</caption>
-          <thead>
-            <tr>
-              <th scope="col">Token</th>
-              <th scope="col" class="left">
-                Owner
-              </th>
-              <th scope="col" class="left">
-                Label
-              </th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col" class="left">
-                State
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(loaded.data?.tokens ?? []).map((t) => (
-              <tr key={t.id}>
-                <th scope="row" class="mono">
-                  takt_{t.prefix}_…
-                </th>
-                <td class="left">{t.email}</td>
-                <td class="left">{t.label}</td>
-                <td>{fmtWhen(new Date(t.created_at))}</td>
-                <td>{t.last_used_at ? fmtWhen(new Date(t.last_used_at)) : 'never'}</td>
-                <td class="left">
-                  {t.revoked_at ? (
-                    `revoked ${fmtWhen(new Date(t.revoked_at))}`
-                  ) : (
-                    <button type="button" onClick={() => revoke(t)}>
-                      Revoke
-                      <span class="sr-only">
-                        {' '}
-                        {t.label} of {t.email}
-                      </span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <DataTable
+        label="Everyone's tokens table"
+        testId="all-tokens-table"
+        caption="Newest first; revoking stops that machine's telemetry at once"
+        rows={loaded.data?.tokens ?? []}
+        rowKey={(t) => t.id}
+        columns={[
+          { header: 'Token', align: 'left', rowHeader: true, cellClass: 'mono', cell: (t) => `takt_${t.prefix}_…` },
+          { header: 'Owner', align: 'left', sortBy: (t) => t.email, cell: (t) => t.email },
+          { header: 'Label', align: 'left', cell: (t) => t.label },
+          {
+            header: 'Created',
+            align: 'right',
+            sortBy: (t) => t.created_at,
+            cell: (t) => fmtWhen(new Date(t.created_at)),
+          },
+          {
+            header: 'Last used',
+            align: 'right',
+            sortBy: (t) => t.last_used_at ?? '',
+            cell: (t) => (t.last_used_at ? fmtWhen(new Date(t.last_used_at)) : 'never'),
+          },
+          {
+            header: 'State',
+            align: 'left',
+            cell: (t) =>
+              t.revoked_at ? (
+                `revoked ${fmtWhen(new Date(t.revoked_at))}`
+              ) : (
+                <button type="button" onClick={() => revoke(t)}>
+                  Revoke
+                  <span class="sr-only">
+                    {' '}
+                    {t.label} of {t.email}
+                  </span>
+                </button>
+              ),
+          },
+        ]}
+      />
     </section>
   );
 }
@@ -263,6 +247,9 @@ function teamTotal(team: TeamUsage['team']): string {
   return `${team.seats} team ${team.seats === 1 ? 'seat' : 'seats'}${parts.length ? `: ${parts.join('; ')}` : ''}.`;
 }
 
+const windowUse = (w: { utilization: number | null } | undefined) =>
+  w?.utilization == null ? 'no limit known' : fmtPct(w.utilization);
+
 export function TeamUsagePanel(props: { tick: number }) {
   const loaded = useLoad(() => api<TeamUsage>('GET', '/api/admin/usage'), [props.tick]);
   const d = loaded.data;
@@ -276,48 +263,35 @@ export function TeamUsagePanel(props: { tick: number }) {
           {d.team.note.slice(1)}.
         </p>
       ) : null}
-      <ScrollRegion label="Per-seat usage table">
-        <table data-testid="seats-table">
-          <caption>Every person's accounts; team seats against their per-seat cap</caption>
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col" class="left">
-                Account
-              </th>
-              <th scope="col">Month used</th>
-              <th scope="col">Per-seat cap</th>
-              <th scope="col">Of the cap</th>
-              <th scope="col">5-hour window</th>
-              <th scope="col">Week</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(d?.seats ?? []).map((s) => (
-              <tr key={`${s.user.id}-${s.account.id}`}>
-                <th scope="row">{s.user.email}</th>
-                <td class="left">
-                  {s.account.label}
-                  {s.team_seat ? ' (team seat)' : ''}
-                </td>
-                <td>{fmtAmount(s.windows.monthly?.used ?? 0, s.unit)}</td>
-                <td>{s.per_seat_cap === null ? 'none' : fmtAmount(s.per_seat_cap, s.unit)}</td>
-                <td>{s.seat_utilization === null ? '–' : fmtPct(s.seat_utilization)}</td>
-                <td>
-                  {s.windows.five_hour?.utilization == null
-                    ? 'no limit known'
-                    : fmtPct(s.windows.five_hour.utilization)}
-                </td>
-                <td>
-                  {s.windows.seven_day?.utilization == null
-                    ? 'no limit known'
-                    : fmtPct(s.windows.seven_day.utilization)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <DataTable
+        label="Per-seat usage table"
+        testId="seats-table"
+        caption="Every person's accounts; team seats against their per-seat cap"
+        rows={d?.seats ?? []}
+        rowKey={(s) => `${s.user.id}-${s.account.id}`}
+        columns={[
+          { header: 'Person', align: 'left', rowHeader: true, cell: (s) => s.user.email },
+          {
+            header: 'Account',
+            align: 'left',
+            cell: (s) => `${s.account.label}${s.team_seat ? ' (team seat)' : ''}`,
+          },
+          { header: 'Month used', align: 'right', cell: (s) => fmtAmount(s.windows.monthly?.used ?? 0, s.unit) },
+          {
+            header: 'Per-seat cap',
+            align: 'right',
+            cell: (s) => (s.per_seat_cap === null ? 'none' : fmtAmount(s.per_seat_cap, s.unit)),
+          },
+          {
+            header: 'Of the cap',
+            align: 'right',
+            sortBy: (s) => s.seat_utilization ?? -1,
+            cell: (s) => (s.seat_utilization === null ? '–' : fmtPct(s.seat_utilization)),
+          },
+          { header: '5-hour window', align: 'right', cell: (s) => windowUse(s.windows.five_hour) },
+          { header: 'Week', align: 'right', cell: (s) => windowUse(s.windows.seven_day) },
+        ]}
+      />
     </section>
   );
 }

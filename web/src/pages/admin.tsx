@@ -3,8 +3,8 @@ import { api, type SessionUser } from '../api.ts';
 import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
 import { fmtChange, fmtDay, windowName } from '../components/capacity-history.tsx';
 import { ContractedPrices } from '../components/contracted-prices.tsx';
+import { DataTable } from '../components/data-table.tsx';
 import { Problem } from '../components/problem.tsx';
-import { ScrollRegion } from '../components/scroll-region.tsx';
 import { fmtDateTime, zoneName } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 import { useSubmit } from '../use-submit.ts';
@@ -144,42 +144,29 @@ function AuditLog(props: { tick: number }) {
         <button type="submit">Filter</button>
       </form>
       <Problem error={loaded.error} />
-      <ScrollRegion label="Audit log table">
-        <table data-testid="audit-table">
-          <caption>Newest first ({zoneName()})</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col" class="left">
-                Action
-              </th>
-              <th scope="col" class="left">
-                Target
-              </th>
-              <th scope="col" class="left">
-                Actor
-              </th>
-              <th scope="col" class="left">
-                Address
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(loaded.data?.events ?? []).map((e) => (
-              <tr key={e.id}>
-                <th scope="row">{new Date(e.at).toLocaleString()}</th>
-                <td class="left">{e.action}</td>
-                <td class="left mono">
-                  {e.target_type}
-                  {e.target_id ? ` ${e.target_id}` : ''}
-                </td>
-                <td class="left">{e.actor_user_id ? (emailOf.get(e.actor_user_id) ?? e.actor_user_id) : '(server)'}</td>
-                <td class="left">{e.actor_address ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollRegion>
+      <DataTable
+        label="Audit log table"
+        testId="audit-table"
+        caption={`Newest first (${zoneName()})`}
+        rows={loaded.data?.events ?? []}
+        rowKey={(e) => e.id}
+        columns={[
+          { header: 'When', align: 'left', rowHeader: true, cell: (e) => new Date(e.at).toLocaleString() },
+          { header: 'Action', align: 'left', cell: (e) => e.action },
+          {
+            header: 'Target',
+            align: 'left',
+            cellClass: 'mono',
+            cell: (e) => `${e.target_type}${e.target_id ? ` ${e.target_id}` : ''}`,
+          },
+          {
+            header: 'Actor',
+            align: 'left',
+            cell: (e) => (e.actor_user_id ? (emailOf.get(e.actor_user_id) ?? e.actor_user_id) : '(server)'),
+          },
+          { header: 'Address', align: 'left', cell: (e) => e.actor_address ?? '' },
+        ]}
+      />
     </section>
   );
 }

@@ -22,6 +22,7 @@ import {
   dayKey,
   fmtBothCosts,
   fmtInt,
+  fmtListCost,
   fmtTokens,
   fmtUsd,
   fmtUsdOrNone,
@@ -30,6 +31,7 @@ import {
   startOfMonth,
   startOfWeek,
   totalTokens,
+  unpricedTitle,
   zoneName,
 } from '../format.ts';
 import { useLoad } from '../use-load.ts';
@@ -122,7 +124,11 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
   const a = week.data?.totals;
   // Claude Code's own figure when it reported one, else the list price.
   const weekTotals = totals.data?.[1]?.totals;
-  const weekCost = weekTotals ? (weekTotals.cost_usd ?? weekTotals.list_cost_usd ?? undefined) : undefined;
+  // Not a list price that leaves unpriced models out (issue 19.5).
+  const weekCost = weekTotals
+    ? (weekTotals.cost_usd ??
+      (weekTotals.unpriced_models?.length ? undefined : (weekTotals.list_cost_usd ?? undefined)))
+    : undefined;
   return (
     <div class="totals">
       {names.map((name, i) => {
@@ -131,7 +137,7 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
           <div class="card total" key={name} data-testid={`total-${i}`}>
             <h3>{name}</h3>
             <p class="big">{t ? fmtTokens(totalTokens(t)) : '…'}</p>
-            <p class="muted" data-testid={`total-cost-${i}`}>
+            <p class="muted" data-testid={`total-cost-${i}`} title={t ? unpricedTitle(t) : undefined}>
               {t ? fmtBothCosts(t, totals.data?.[i]?.pricing?.basis) : ''}
             </p>
           </div>
@@ -340,7 +346,7 @@ function UsageSection(props: { tick: number }) {
                       <td>{fmtInt(r.cache_read_tokens)}</td>
                       <td>{fmtInt(totalTokens(r))}</td>
                       <td>{fmtUsdOrNone(r.cost_usd)}</td>
-                      <td>{fmtUsdOrNone(r.list_cost_usd)}</td>
+                      <td title={unpricedTitle(r)}>{fmtListCost(r)}</td>
                     </tr>
                   ) : null;
                 })}
@@ -354,7 +360,7 @@ function UsageSection(props: { tick: number }) {
                 <td>{fmtInt(d.byDay.totals.cache_read_tokens)}</td>
                 <td data-testid="range-total">{fmtInt(totalTokens(d.byDay.totals))}</td>
                 <td>{fmtUsdOrNone(d.byDay.totals.cost_usd)}</td>
-                <td>{fmtUsdOrNone(d.byDay.totals.list_cost_usd)}</td>
+                <td title={unpricedTitle(d.byDay.totals)}>{fmtListCost(d.byDay.totals)}</td>
               </tr>
             </tfoot>
           </table>
@@ -378,7 +384,7 @@ function UsageSection(props: { tick: number }) {
                   <th scope="row">{g.key}</th>
                   <td>{fmtInt(totalTokens(g))}</td>
                   <td>{fmtUsdOrNone(g.cost_usd)}</td>
-                  <td>{fmtUsdOrNone(g.list_cost_usd)}</td>
+                  <td title={unpricedTitle(g)}>{fmtListCost(g)}</td>
                 </tr>
               ))}
             </tbody>

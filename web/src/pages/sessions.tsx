@@ -1,8 +1,19 @@
 import { useState } from 'preact/hooks';
 import { api, exportCsvHref, type PricingLabel, type SessionRow } from '../api.ts';
+import { type Column, DataTable } from '../components/data-table.tsx';
 import { Problem } from '../components/problem.tsx';
-import { ScrollRegion } from '../components/scroll-region.tsx';
-import { fmtAgo, fmtBothCosts, fmtDuration, fmtInt, fmtPct, fmtUsdOrNone, fmtWhen, listPriceName } from '../format.ts';
+import {
+  fmtAgo,
+  fmtBothCosts,
+  fmtDuration,
+  fmtInt,
+  fmtListCost,
+  fmtPct,
+  fmtUsdOrNone,
+  fmtWhen,
+  listPriceName,
+  unpricedTitle,
+} from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
 function Context(props: { s: SessionRow }) {
@@ -52,7 +63,9 @@ function SessionCard(props: { s: SessionRow; now: Date; basis: PricingLabel['bas
         <dt>Tokens</dt>
         <dd>{fmtInt(s.tokens)} tokens</dd>
         <dt>Cost</dt>
-        <dd data-testid="session-cost">{fmtBothCosts(s, props.basis)}</dd>
+        <dd data-testid="session-cost" title={unpricedTitle(s)}>
+          {fmtBothCosts(s, props.basis)}
+        </dd>
         <dt>Context</dt>
         <dd>
           <Context s={s} />
@@ -60,6 +73,76 @@ function SessionCard(props: { s: SessionRow; now: Date; basis: PricingLabel['bas
       </dl>
     </li>
   );
+}
+
+const time = (iso: string) => Date.parse(iso);
+
+/** The sessions table's columns; times, duration, tokens and cost sort. */
+function sessionColumns(now: Date, basis: PricingLabel['basis'] | undefined): Column<SessionRow>[] {
+  return [
+    {
+      header: 'Project',
+      align: 'left',
+      title: (s) => s.cwd ?? undefined,
+      cell: (s) => s.project ?? <span class="muted">unknown</span>,
+    },
+    {
+      header: 'Session',
+      align: 'left',
+      rowHeader: true,
+      cellClass: 'mono',
+      title: (s) => s.session_id,
+      cell: (s) => s.session_id || '(unknown)',
+    },
+    {
+      header: 'Status',
+      align: 'left',
+      cell: (s) => <span class={`badge badge-status-${s.status}`}>{s.status === 'stale' ? 'ended' : s.status}</span>,
+    },
+    {
+      header: 'Started',
+      align: 'right',
+      sortBy: (s) => time(s.started_at),
+      cell: (s) => fmtWhen(new Date(s.started_at), now),
+    },
+    {
+      header: 'Last activity',
+      align: 'right',
+      sortBy: (s) => time(s.last_activity_at),
+      cell: (s) => fmtAgo(new Date(s.last_activity_at), now),
+    },
+    {
+      header: 'Duration',
+      align: 'right',
+      sortBy: (s) => s.duration_seconds,
+      cell: (s) => fmtDuration(s.duration_seconds * 1000),
+    },
+    { header: 'Machine', align: 'left', cell: (s) => s.machines.join(', ') || '(unknown)' },
+    { header: 'Account', align: 'left', cell: (s) => s.accounts.map((a) => a.label).join(', ') || '(unknown)' },
+    {
+      header: 'Models',
+      align: 'left',
+      cellClass: 'mono',
+      cell: (s) => s.models.map((m) => <div key={m}>{m}</div>),
+    },
+    { header: 'Tokens', align: 'right', sortBy: (s) => s.tokens, cell: (s) => `${fmtInt(s.tokens)} tokens` },
+    {
+      header: 'Cost',
+      headerNote: `Claude Code / ${listPriceName(basis)}`,
+      align: 'right',
+      // Sorts by takt's figure: Claude Code's may be missing (null) for transcript-only usage.
+      sortBy: (s) => s.list_cost_usd ?? s.cost_usd ?? -1,
+      cell: (s) => (
+        <>
+          <div title="Claude Code's own figure">{fmtUsdOrNone(s.cost_usd)}</div>
+          <div class="muted" title={unpricedTitle(s) ?? `takt's figure at ${listPriceName(basis)}`}>
+            {fmtListCost(s)}
+          </div>
+        </>
+      ),
+    },
+    { header: 'Context window', align: 'left', cell: (s) => <Context s={s} /> },
+  ];
 }
 
 /** Recent sessions (GET /api/me/sessions), newest activity first, with context-window use for live ones. */
@@ -100,76 +183,16 @@ export function SessionsPage(props: { tick: number }) {
       {loaded.data && sessions.length === 0 ? <p class="notice">No session in this range.</p> : null}
       {sessions.length > 0 ? (
         <>
-          <ScrollRegion label="Sessions table" class="sessions-wide">
-            <table data-testid="session-table" class="fit sessions-table">
-              <caption>Sessions, newest activity first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Project</th>
-                  <th scope="col" class="left">
-                    Session
-                  </th>
-                  <th scope="col" class="left">
-                    Status
-                  </th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Last activity</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col" class="left">
-                    Machine
-                  </th>
-                  <th scope="col" class="left">
-                    Account
-                  </th>
-                  <th scope="col" class="left">
-                    Models
-                  </th>
-                  <th scope="col">Tokens</th>
-                  <th scope="col">
-                    Cost <span class="muted">Claude Code / {listPriceName(basis)}</span>
-                  </th>
-                  <th scope="col" class="left">
-                    Context window
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {sessions.map((s) => (
-                  <tr key={s.session_id}>
-                    <td class="left" title={s.cwd ?? undefined}>
-                      {s.project ?? <span class="muted">unknown</span>}
-                    </td>
-                    <th scope="row" class="left mono" title={s.session_id}>
-                      {s.session_id || '(unknown)'}
-                    </th>
-                    <td class="left">
-                      <span class={`badge badge-status-${s.status}`}>{s.status === 'stale' ? 'ended' : s.status}</span>
-                    </td>
-                    <td class="num">{fmtWhen(new Date(s.started_at), now)}</td>
-                    <td class="num">{fmtAgo(new Date(s.last_activity_at), now)}</td>
-                    <td class="num">{fmtDuration(s.duration_seconds * 1000)}</td>
-                    <td class="left">{s.machines.join(', ') || '(unknown)'}</td>
-                    <td class="left">{s.accounts.map((a) => a.label).join(', ') || '(unknown)'}</td>
-                    <td class="left mono">
-                      {s.models.map((m) => (
-                        <div key={m}>{m}</div>
-                      ))}
-                    </td>
-                    <td class="num">{fmtInt(s.tokens)} tokens</td>
-                    <td class="num">
-                      <div title="Claude Code's own figure">{fmtUsdOrNone(s.cost_usd)}</div>
-                      <div class="muted" title={`takt's figure at ${listPriceName(basis)}`}>
-                        {fmtUsdOrNone(s.list_cost_usd)}
-                      </div>
-                    </td>
-                    <td class="left">
-                      <Context s={s} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollRegion>
+          <DataTable
+            label="Sessions table"
+            regionClass="sessions-wide"
+            testId="session-table"
+            class="fit sessions-table"
+            caption="Sessions, newest activity first"
+            columns={sessionColumns(now, basis)}
+            rows={sessions}
+            rowKey={(s) => s.session_id}
+          />
           <ul class="session-cards" aria-label="Sessions, newest activity first">
             {sessions.map((s) => (
               <SessionCard key={s.session_id} s={s} now={now} basis={basis} />
