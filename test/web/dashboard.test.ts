@@ -110,7 +110,9 @@ describe('the dashboard in Chromium', () => {
     // Metrics without user.account_uuid: waiting for their account (issue 19.6), not "no account has sent usage".
     await page.getByTestId('unlinked').getByText('4,369,257 tokens not yet linked to an account').waitFor();
     expect(await page.getByTestId('live').textContent()).toBe('live');
-    expect(await page.locator('footer').textContent()).toBe('Times in Europe/Berlin. Costs are API-price equivalents.');
+    expect(await page.locator('footer').textContent()).toBe(
+      "Times in Europe/Berlin. Claude Code cost: what Claude Code reported; list price: takt's price table.",
+    );
     expect(await axeViolations(page)).toEqual([]);
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await axeViolations(page)).toEqual([]);

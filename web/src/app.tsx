@@ -146,7 +146,9 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {page}
       </main>
-      <footer class="muted">Times in {zoneName()}. Costs are API-price equivalents.</footer>
+      <footer class="muted">
+        Times in {zoneName()}. Claude Code cost: what Claude Code reported; list price: takt's price table.
+      </footer>
     </>
   );
 }
