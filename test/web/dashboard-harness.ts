@@ -37,25 +37,33 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
+/** POST a JSON body to takt at `baseUrl` as a session (with its CSRF token) or a token. */
+export async function postJsonTo(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  auth: Credentials = {},
+): Promise<ApiAnswer> {
+  const r = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(auth.cookie ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf ?? '' } : {}),
+      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: r.status,
+    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+    body: (await r.json()) as ApiAnswer['body'],
+  };
+}
+
 export async function startDashboard(): Promise<Dashboard> {
   const takt = await serveBuiltTakt();
   const browser = await launchChromium();
-  const call = async (path: string, body: unknown, auth: Credentials = {}): Promise<ApiAnswer> => {
-    const r = await fetch(`${takt.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(auth.cookie ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf ?? '' } : {}),
-        ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    return {
-      status: r.status,
-      cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
-      body: (await r.json()) as ApiAnswer['body'],
-    };
-  };
+  const call = (path: string, body: unknown, auth: Credentials = {}) => postJsonTo(takt.url, path, body, auth);
   const signIn = async (email: string) => {
     const r = await call('/auth/login', { email, password: PASSWORD });
     return { cookie: r.cookie, csrf: r.body.csrf_token ?? '' };

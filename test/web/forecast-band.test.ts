@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequestLogs, encodeLogs } from '../support/otlp-payloads.ts';
 import { axeViolations, launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
+import { type Credentials, postJsonTo } from './dashboard-harness.ts';
 
 /**
  * Issue 21.7 in Chromium: an account someone works on now shows when its 5-hour window runs
@@ -13,22 +14,7 @@ const MINUTE = 60_000;
 let takt: ServedTakt;
 let browser: Browser;
 
-async function call(path: string, body: unknown, auth: { cookie?: string; csrf?: string; token?: string } = {}) {
-  const r = await fetch(`${takt.url}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(auth.cookie ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf ?? '' } : {}),
-      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  return {
-    status: r.status,
-    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
-    body: (await r.json()) as { csrf_token?: string; token?: string },
-  };
-}
+const call = (path: string, body: unknown, auth: Credentials = {}) => postJsonTo(takt.url, path, body, auth);
 
 beforeAll(async () => {
   takt = await serveBuiltTakt();

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRequestLogs, encodeLogs } from '../support/otlp-payloads.ts';
 import { axeViolations, launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
+import { type Credentials, postJsonTo } from './dashboard-harness.ts';
 
 /**
  * Issue 21.5 in Chromium: the dashboard shows both costs, labelled — "Claude Code: $0.75 ·
@@ -20,22 +21,7 @@ let browser: Browser;
 let cookie = '';
 let at = 0;
 
-async function post(path: string, body: unknown, auth: { cookie?: string; csrf?: string; token?: string } = {}) {
-  const r = await fetch(`${takt.url}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(auth.cookie ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf ?? '' } : {}),
-      ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  return {
-    status: r.status,
-    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
-    body: (await r.json()) as { csrf_token?: string; token?: string },
-  };
-}
+const post = (path: string, body: unknown, auth: Credentials = {}) => postJsonTo(takt.url, path, body, auth);
 
 async function openPage(path: string): Promise<Page> {
   const context = await browser.newContext({
