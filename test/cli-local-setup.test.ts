@@ -65,7 +65,7 @@ describe('takt setup --local', () => {
       logs: 'http://127.0.0.1:4318/v1/logs',
       headers: `Authorization=Bearer ${first.token}`,
       host: 'host.name=my-box',
-      hook: `${process.execPath} ${bin} hooks stop-failure`,
+      hook: `(${process.execPath} ${bin} hooks stop-failure <&3 &) 3<&0`,
       statusLine: `${process.execPath} ${bin} statusline`,
     });
 

@@ -98,11 +98,11 @@ it('a hit limit reaches the server once, from the StopFailure hook', { timeout: 
       error: 'rate_limit',
     }),
   });
-  // The hook posts from a detached child: once no `takt hooks post` of this home is alive, every
-  // post it made (the first run's, and any from the second) is in the server and in hooks.log.
+  // The hook runs detached from Claude Code: once no `takt hooks stop-failure` of this home is
+  // alive, every post it made (and any helper query's run) is in the server and in hooks.log.
   await waitFor(
-    "the hooks' detached posts to finish",
-    () => runningProcesses(['hooks', 'post'], `TAKT_HOME=${taktHome}`),
+    'the detached hooks to finish',
+    () => runningProcesses(['hooks', 'stop-failure'], `TAKT_HOME=${taktHome}`),
     (pids) => pids.length === 0,
     60_000,
   );

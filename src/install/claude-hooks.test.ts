@@ -7,7 +7,9 @@ import { installHooks, uninstallHooks } from './claude-hooks.ts';
 const TAKT = '/usr/bin/node /opt/takt/dist/takt.cjs';
 const hook = {
   matcher: 'rate_limit',
-  hooks: [{ type: 'command', command: '/usr/bin/node /opt/takt/dist/takt.cjs hooks stop-failure', timeout: 10 }],
+  hooks: [
+    { type: 'command', command: '(/usr/bin/node /opt/takt/dist/takt.cjs hooks stop-failure <&3 &) 3<&0', timeout: 10 },
+  ],
 };
 const statusLine = { type: 'command', command: '/usr/bin/node /opt/takt/dist/takt.cjs statusline', padding: 0 };
 
@@ -82,6 +84,18 @@ describe('takt hooks install / uninstall on settings.json', () => {
     installHooks(path, home, '/old/node /old/takt.cjs');
     expect(installHooks(path, home, TAKT, { statusLine: false })).toMatchObject({ hook: 'replaced' });
     expect((read() as { hooks: unknown }).hooks).toEqual({ StopFailure: [hook] });
+  });
+
+  it("replaces an older takt's bare hook command (not detached) and uninstall removes either form", () => {
+    const bare = {
+      matcher: 'rate_limit',
+      hooks: [{ type: 'command', command: `${TAKT} hooks stop-failure`, timeout: 10 }],
+    };
+    writeFileSync(path, JSON.stringify({ hooks: { StopFailure: [bare] } }));
+    expect(installHooks(path, home, TAKT, { statusLine: false })).toMatchObject({ hook: 'replaced' });
+    expect((read() as { hooks: unknown }).hooks).toEqual({ StopFailure: [hook] });
+    writeFileSync(path, JSON.stringify({ hooks: { StopFailure: [bare] } }));
+    expect(uninstallHooks(path, home)).toMatchObject({ removed_hooks: 1 });
   });
 
   it('refuses a settings file that is not JSON and changes nothing', () => {

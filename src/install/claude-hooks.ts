@@ -35,12 +35,24 @@ interface InstallRecord {
 }
 
 export function stopFailureEntry(taktCommand: string): HookEntry {
-  // Claude Code waits at most `timeout` seconds; the hook itself returns in well under one
-  // (it hands the upload to a detached process).
   return {
     matcher: 'rate_limit',
-    hooks: [{ type: 'command', command: `${taktCommand} ${STOP_FAILURE_ARGS}`, timeout: 10 }],
+    hooks: [{ type: 'command', command: detachedHookCommand(taktCommand), timeout: 10 }],
   };
+}
+
+/**
+ * The hook's command line: takt started as a background job of a subshell that exits at
+ * once, with Claude Code's stdin (the hook input) handed over on fd 3. Claude Code 2.1.330
+ * runs a hook as `/bin/sh -c COMMAND` and, in `claude -p`, sends SIGTERM to the hook's whole
+ * process tree 10–50 ms after starting it, as the run ends — before Node has even run takt's
+ * first line, so a plain `node takt hooks stop-failure` was killed in most runs. A job
+ * orphaned by its subshell is no longer in that tree, and reports whatever Claude Code does
+ * next. Plain POSIX sh (dash, bash, macOS's sh): a background job's stdin would be /dev/null
+ * without the explicit `<&3`. See docs/decisions.md.
+ */
+export function detachedHookCommand(taktCommand: string): string {
+  return `(${taktCommand} ${STOP_FAILURE_ARGS} <&3 &) 3<&0`;
 }
 
 export function statusLineEntry(taktCommand: string): StatusLineEntry {
@@ -53,7 +65,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 function isTaktEntry(entry: unknown): boolean {
   if (!isObject(entry) || !Array.isArray(entry.hooks) || entry.hooks.length === 0) return false;
   return entry.hooks.every(
-    (h) => isObject(h) && typeof h.command === 'string' && h.command.endsWith(` ${STOP_FAILURE_ARGS}`),
+    // Older takt wrote the bare command (`… hooks stop-failure` at the end): recognised too, so
+    // install replaces it and uninstall removes it.
+    (h) => isObject(h) && typeof h.command === 'string' && h.command.includes(` ${STOP_FAILURE_ARGS}`),
   );
 }
 

@@ -5,7 +5,6 @@ import { defaultSettingsPath } from '../../install/claude-settings.ts';
 import { resolveServerAccess, saveClientFile } from '../../install/server-access.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { type CommandSpec, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
-import { postInBackground } from '../hooks/post-in-background.ts';
 import { appendLog, postToServer } from '../hooks/post-to-server.ts';
 import { awaitStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
 import { tokenFromFlags } from '../server-flags.ts';
@@ -104,14 +103,18 @@ async function installOrUninstall(sub: 'install' | 'uninstall', args: string[]):
   return 0;
 }
 
-/** Claude Code's StopFailure hook: decides in-process, posts in a detached child, exits 0 at once. */
+/**
+ * Claude Code's StopFailure hook, started detached by its command line
+ * (install/claude-hooks.ts): waits a little for the hit line when it is not written yet,
+ * posts it, logs the outcome, and always exits 0.
+ */
 async function stopFailure(): Promise<number> {
   try {
     const text = readFileSync(0, 'utf8');
     const input = (text.trim() === '' ? {} : JSON.parse(text)) as StopFailureInput;
     const home = defaultHome();
     const d = await awaitStopFailure(input, { home, env: process.env, now: Date.now });
-    if ('event' in d) postInBackground('/api/limit-events', d.event);
+    if ('event' in d) await postToServer('/api/limit-events', { ...d.event }, { home, env: process.env });
     else {
       const why = {
         not_rate_limit: `not a rate limit (${input.error ?? 'no error'}${input.transcript_path ? '' : ', no transcript'})`,
@@ -128,7 +131,7 @@ async function stopFailure(): Promise<number> {
   return 0;
 }
 
-/** The detached child of postInBackground. */
+/** The status line's detached child (statusline/forward-rate-limits.ts): one POST, logged. */
 async function post(args: string[]): Promise<number> {
   const [path, body] = args;
   if (path !== '/api/limit-events' && path !== '/api/official-usage') {
