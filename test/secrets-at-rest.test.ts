@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,30 @@ describe('secrets on disk', () => {
         `warn  a database file was readable by other users: its permissions are now 0600 path=${join(loose, 'takt.db-shm')} was=0644\n`,
       ],
     });
+  });
+
+  it('the CLI makes TAKT_HOME 0700 too: the status line, the hook and a report (its transcript index)', () => {
+    const root = tempDir();
+    const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+    const projects = join(root, 'claude', 'projects', 'p');
+    mkdirSync(projects, { recursive: true });
+    const homes = ['statusline', 'hooks', 'report'].map((name) => join(root, name, '.takt'));
+    const env = (home: string) => ({
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: root,
+      TAKT_HOME: home,
+      CLAUDE_CONFIG_DIR: join(root, 'claude'),
+    });
+    const run = (home: string, args: string[], input = '') =>
+      spawnSync(process.execPath, [main, ...args], { env: env(home), input, encoding: 'utf8' });
+    run(
+      homes[0] as string,
+      ['statusline'],
+      JSON.stringify({ session_id: 's', rate_limits: { five_hour: { used_percentage: 5 } } }),
+    );
+    run(homes[1] as string, ['hooks', 'stop-failure'], JSON.stringify({ error: 'overloaded' }));
+    run(homes[2] as string, ['report', 'daily', '--json']);
+    expect(homes.map((h) => (existsSync(h) ? mode(h) : 'missing'))).toEqual(['700', '700', '700']);
   });
 
   it('keeps webhook URLs and secrets encrypted in the database, readable through the API', async () => {

@@ -53,7 +53,7 @@ export function loadSyncState(file: string, server: string, roots: readonly stri
 }
 
 export function saveSyncState(file: string, state: SyncState): void {
-  mkdirSync(join(file, '..'), { recursive: true });
+  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(state));
   renameSync(temporary, file);

@@ -83,7 +83,7 @@ function readRecords(home: string): Record<string, InstallRecord> {
 }
 
 function writeRecords(home: string, records: Record<string, InstallRecord>): void {
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const temp = `${recordFile(home)}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, recordFile(home));

@@ -59,7 +59,7 @@ export function resolveServerAccess(q: {
 }
 
 export function saveClientFile(home: string, access: { server: string; token: string }): string {
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const file = clientFile(home);
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify({ server: access.server, token: access.token }, null, 2)}\n`, { mode: 0o600 });

@@ -61,7 +61,7 @@ export const usageCacheFile = (home: string) => join(home, 'usage-cache.json');
 
 /** Writes seed 004's cache fields (TAKT_HOME/usage-cache.json), atomically. */
 export function writeUsageCache(home: string, s: OfficialSummary): void {
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const file = usageCacheFile(home);
   const temp = `${file}.${process.pid}.tmp`;
   const cache = { code: s.code, pro: s.pro, updated_at: s.updated_at, source: s.source };

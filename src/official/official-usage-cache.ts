@@ -40,7 +40,7 @@ export function readCache(home: string): Record<string, CacheEntry> {
 export function updateCache(home: string, key: string, change: (entry: CacheEntry) => CacheEntry): void {
   const all = readCache(home);
   all[key] = change(all[key] ?? {});
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const temp = `${file(home)}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file(home));

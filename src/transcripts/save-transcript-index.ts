@@ -137,7 +137,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     written += array.byteLength;
   });
   pad(dataStart + dataLength);
-  mkdirSync(dirname(index.file), { recursive: true });
+  mkdirSync(dirname(index.file), { recursive: true, mode: 0o700 });
   const temporary = `${index.file}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w');
   try {

@@ -75,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
         process.stderr.write(`takt pricing update: ${values.file}: ${(error as Error).message}\n`);
         return 2;
       }
-      mkdirSync(home, { recursive: true });
+      mkdirSync(home, { recursive: true, mode: 0o700 });
       const target = userPriceTableFile(home);
       writeFileSync(`${target}.tmp`, `${JSON.stringify(parsed, null, 2)}\n`);
       renameSync(`${target}.tmp`, target);

@@ -162,7 +162,7 @@ function enable(platform: ServicePlatform, name: ServiceName, path: string): voi
     sh('systemctl', ['--user', 'daemon-reload']);
     sh('systemctl', ['--user', 'enable', '--now', `takt-${name}.service`]);
   } else {
-    mkdirSync(join(defaultHome(), 'logs'), { recursive: true });
+    mkdirSync(join(defaultHome(), 'logs'), { recursive: true, mode: 0o700 });
     const domain = `gui/${process.getuid?.() ?? 501}`;
     // A loaded agent must be taken out first, or bootstrap refuses the new file.
     try {

@@ -158,7 +158,7 @@ export async function run(args: string[]): Promise<number> {
 
 /** The latest verdict for scripts and the status line, replaced atomically (write, then rename). */
 function writePaceCurrent(home: string, state: unknown): void {
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const file = join(home, 'pace-current.json');
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);

@@ -47,7 +47,7 @@ export async function postToServer(
 /** One line in TAKT_HOME/hooks.log (kept under 256 KB). */
 export function appendLog(home: string, line: string): void {
   try {
-    mkdirSync(home, { recursive: true });
+    mkdirSync(home, { recursive: true, mode: 0o700 });
     const file = join(home, 'hooks.log');
     // Kept small: a log nobody reads must not grow without end.
     if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) > LOG_LIMIT) truncateSync(file, 0);

@@ -134,7 +134,7 @@ function readReported(home: string): string[] {
 }
 
 function writeReported(home: string, keys: string[]): void {
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const temp = `${reportedFile(home)}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify(keys));
   renameSync(temp, reportedFile(home));

@@ -23,7 +23,7 @@ export function forwardRateLimits(home: string, input: StatusInput, capturedAt: 
   const last = statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (Date.now() - last < FORWARD_MS) return;
   if (!serverConfigured(home, env)) return;
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   writeFileSync(marker, '');
   const body = {
     source: 'statusline',

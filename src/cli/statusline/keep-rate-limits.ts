@@ -30,7 +30,7 @@ export function keepRateLimits(home: string, input: StatusInput, now: number): v
   } catch {
     // none yet, or unreadable: write a fresh one
   }
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(
     temporary,

@@ -12,7 +12,7 @@ export function refreshInBackground(home: string, indexFile: string | undefined)
   const marker = join(home, 'index-refresh.at');
   const last = Math.max(indexFile === undefined ? 0 : mtimeOf(indexFile), mtimeOf(marker));
   if (Date.now() - last < REFRESH_MS) return;
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   writeFileSync(marker, '');
   buildIndexInBackground();
 }
