@@ -109,6 +109,21 @@ describe('takt setup and takt validate', () => {
     });
     const after = await cli(home, ['validate', '--json']);
     expect([sent.status, after.code, JSON.parse(after.stdout).tracking_status]).toEqual([200, 0, 'active']);
+    // It also reads this machine's limit hook from the same settings: none yet, then an older takt's.
+    expect([before.stdout.includes('Limit hook: not installed'), JSON.parse(after.stdout).stop_failure_hook]).toEqual([
+      true,
+      'absent',
+    ]);
+    const settingsFile = join(home, '.claude', 'settings.json');
+    const withOld = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    withOld.hooks = {
+      StopFailure: [{ matcher: 'rate_limit', hooks: [{ type: 'command', command: `${main} hooks stop-failure` }] }],
+    };
+    writeFileSync(settingsFile, JSON.stringify(withOld));
+    const outdated = await cli(home, ['validate']);
+    expect(outdated.stdout).toContain(
+      'Limit hook: installed by an older takt, which Claude Code can stop before it reports: run takt hooks install again',
+    );
   });
 
   it('connects a second machine by the device flow, approved in a browser session', async () => {

@@ -72,6 +72,7 @@ describe('takt validate before the first export', () => {
       '  hooks and status line:  never — no hook or status-line report yet: run takt hooks install, then restart Claude Code',
       '  official readings:      never — no official reading yet: run takt usage official (or takt sync --watch --official oauth)',
       '  manual entries:         never — no manual entry (optional): takt track records usage by hand',
+      'Limit hook: not installed (takt hooks install reports a hit usage limit at once; takt sync reports it later)',
       'Local mode: off (this store was not made by takt setup --local): every request needs a token',
     ]);
   });

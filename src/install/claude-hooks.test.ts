@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installHooks, uninstallHooks } from './claude-hooks.ts';
+import { hookStateIn, installHooks, uninstallHooks } from './claude-hooks.ts';
 
 const TAKT = '/usr/bin/node /opt/takt/dist/takt.cjs';
 const hook = {
@@ -96,6 +96,23 @@ describe('takt hooks install / uninstall on settings.json', () => {
     expect((read() as { hooks: unknown }).hooks).toEqual({ StopFailure: [hook] });
     writeFileSync(path, JSON.stringify({ hooks: { StopFailure: [bare] } }));
     expect(uninstallHooks(path, home)).toMatchObject({ removed_hooks: 1 });
+  });
+
+  it('tells a current hook from an older bare one and from none', () => {
+    expect(hookStateIn(path)).toBe('absent');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        hooks: {
+          StopFailure: [{ matcher: 'rate_limit', hooks: [{ type: 'command', command: `${TAKT} hooks stop-failure` }] }],
+        },
+      }),
+    );
+    expect(hookStateIn(path)).toBe('outdated');
+    installHooks(path, home, TAKT, { statusLine: false });
+    expect(hookStateIn(path)).toBe('current');
+    writeFileSync(path, '{ not json');
+    expect(hookStateIn(path)).toBe('absent');
   });
 
   it('refuses a settings file that is not JSON and changes nothing', () => {

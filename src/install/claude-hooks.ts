@@ -71,6 +71,23 @@ function isTaktEntry(entry: unknown): boolean {
   );
 }
 
+/**
+ * takt's StopFailure hook in a settings file: `current` (the detached command), `outdated` (an
+ * older takt's bare command, which Claude Code can terminate before it reports), or `absent`.
+ */
+export function hookStateIn(path: string): 'current' | 'outdated' | 'absent' {
+  let settings: Record<string, unknown>;
+  try {
+    settings = readSettings(path);
+  } catch {
+    return 'absent';
+  }
+  const list = isObject(settings.hooks) ? settings.hooks.StopFailure : undefined;
+  const ours = (Array.isArray(list) ? list : []).filter(isTaktEntry) as HookEntry[];
+  if (ours.length === 0) return 'absent';
+  return ours.every((e) => e.hooks.every((h) => h.command.endsWith(' <&3 &) 3<&0'))) ? 'current' : 'outdated';
+}
+
 const recordFile = (home: string) => join(home, 'claude-hooks.json');
 
 function readRecords(home: string): Record<string, InstallRecord> {

@@ -1,4 +1,5 @@
 import { defaultHome } from '../../config/takt-home.ts';
+import { hookStateIn } from '../../install/claude-hooks.ts';
 import { currentTelemetryEnv, defaultSettingsPath, hostNameOf } from '../../install/claude-settings.ts';
 import { postJson } from '../../lib/server-client.ts';
 import { type CommandSpec, helpOf, parseCommand, serverFlags } from '../command-spec.ts';
@@ -59,7 +60,8 @@ export async function run(args: string[]): Promise<number> {
     access?.token,
   );
   const status = String(result.body.tracking_status ?? 'unknown');
-  if (values.json) process.stdout.write(`${JSON.stringify(result.body)}\n`);
+  const hook = hookStateIn(settings);
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...result.body, stop_failure_hook: hook })}\n`);
   else {
     // The host came from the settings Claude Code will read: they are in place, so the
     // likely cause is a Claude Code started before them, or no prompt sent since.
@@ -73,10 +75,20 @@ export async function run(args: string[]): Promise<number> {
     const sources = result.body.sources as Record<string, SourceStatus> | undefined;
     if (sources) process.stdout.write(sourceLines(sources));
     const local = result.body.local_mode as { on: boolean; reason: string } | undefined;
+    process.stdout.write(`${HOOK_LINES[hook]}\n`);
     if (local) process.stdout.write(`${localModeLine(local)}\n`);
   }
   return status === 'active' || status === 'recent' ? 0 : 1;
 }
+
+/** This machine's StopFailure hook, read from the settings Claude Code uses (not the server's view). */
+const HOOK_LINES: Record<ReturnType<typeof hookStateIn>, string> = {
+  current: 'Limit hook: installed (a hit usage limit is reported at once)',
+  outdated:
+    'Limit hook: installed by an older takt, which Claude Code can stop before it reports: run takt hooks install again',
+  absent:
+    'Limit hook: not installed (takt hooks install reports a hit usage limit at once; takt sync reports it later)',
+};
 
 /** The one-person local mode (issue 19.3; docs/security.md): whether token-less local requests count as yours. */
 export function localModeLine(local: { on: boolean; reason: string }): string {
