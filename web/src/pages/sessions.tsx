@@ -47,14 +47,14 @@ function SessionCard(props: { s: SessionRow; now: Date; basis: PricingLabel['bas
     <li class="card session-card" data-testid="session-card">
       <div class="session-card-head">
         <span class="mono wrap-anywhere" title={s.session_id}>
-          {s.session_id || '(unknown)'}
+          {s.session_id ? shortSessionId(s.session_id) : '—'}
         </span>
         <span class={`badge badge-status-${s.status}`}>{s.status === 'stale' ? 'ended' : s.status}</span>
       </div>
       <dl>
         <dt>Project</dt>
         <dd class="wrap-anywhere" title={s.cwd ?? undefined}>
-          {s.project ?? 'unknown'}
+          {s.project ?? none}
         </dd>
         <dt>Started</dt>
         <dd>{fmtWhen(new Date(s.started_at), props.now)}</dd>
@@ -77,22 +77,56 @@ function SessionCard(props: { s: SessionRow; now: Date; basis: PricingLabel['bas
 
 const time = (iso: string) => Date.parse(iso);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Claude Code's session ids are UUIDs: their first 8 characters tell sessions apart on one screen (the whole id is the title). */
+export function shortSessionId(id: string): string {
+  return UUID.test(id) ? id.slice(0, 8) : id;
+}
+
+/** `claude-opus-4-1-20250805` → `opus-4-1`: the family and version a person recognises (the whole id is the title). */
+export function shortModel(model: string): string {
+  return model.replace(/^claude-/, '').replace(/-\d{8}(?=$|\[)/, '');
+}
+
+const none = <span class="muted">—</span>;
+
+/** A project path that may wrap after each `/`, never inside a directory's name. */
+function PathParts(props: { path: string }) {
+  const parts = props.path.split('/');
+  return (
+    <>
+      {parts.map((p, i) => (
+        <span key={i}>
+          {p}
+          {i < parts.length - 1 ? (
+            <>
+              /<wbr />
+            </>
+          ) : null}
+        </span>
+      ))}
+    </>
+  );
+}
+
 /** The sessions table's columns; times, duration, tokens and cost sort. */
 function sessionColumns(now: Date, basis: PricingLabel['basis'] | undefined): Column<SessionRow>[] {
   return [
     {
       header: 'Project',
       align: 'left',
-      title: (s) => s.cwd ?? undefined,
-      cell: (s) => s.project ?? <span class="muted">unknown</span>,
+      title: (s) => s.cwd ?? 'no working directory reported',
+      cell: (s) => (s.project ? <PathParts path={s.project} /> : none),
     },
     {
       header: 'Session',
       align: 'left',
       rowHeader: true,
-      cellClass: 'mono',
+      // An id, not words: it may wrap anywhere (UUIDs are cut to 8 characters anyway).
+      cellClass: 'mono wrap-anywhere',
       title: (s) => s.session_id,
-      cell: (s) => s.session_id || '(unknown)',
+      cell: (s) => (s.session_id ? shortSessionId(s.session_id) : none),
     },
     {
       header: 'Status',
@@ -117,15 +151,21 @@ function sessionColumns(now: Date, basis: PricingLabel['basis'] | undefined): Co
       sortBy: (s) => s.duration_seconds,
       cell: (s) => fmtDuration(s.duration_seconds * 1000),
     },
-    { header: 'Machine', align: 'left', cell: (s) => s.machines.join(', ') || '(unknown)' },
-    { header: 'Account', align: 'left', cell: (s) => s.accounts.map((a) => a.label).join(', ') || '(unknown)' },
+    { header: 'Machine', align: 'left', cellClass: 'wrap-anywhere', cell: (s) => s.machines.join(', ') || none },
+    { header: 'Account', align: 'left', cell: (s) => s.accounts.map((a) => a.label).join(', ') || none },
     {
       header: 'Models',
       align: 'left',
       cellClass: 'mono',
-      cell: (s) => s.models.map((m) => <div key={m}>{m}</div>),
+      cell: (s) =>
+        s.models.map((m) => (
+          <div key={m} title={m} class="nowrap">
+            {shortModel(m)}
+          </div>
+        )),
     },
-    { header: 'Tokens', align: 'right', sortBy: (s) => s.tokens, cell: (s) => `${fmtInt(s.tokens)} tokens` },
+    // The unit is in the header: "tokens" in every cell took the width the model names need.
+    { header: 'Tokens', align: 'right', sortBy: (s) => s.tokens, cell: (s) => fmtInt(s.tokens) },
     {
       header: 'Cost',
       headerNote: `Claude Code / ${listPriceName(basis)}`,
