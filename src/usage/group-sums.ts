@@ -73,8 +73,8 @@ export class GroupSums {
       sums[at + 4] = (sums[at + 4] as number) + read;
       sums[at + 5] = (sums[at + 5] as number) + 1;
       const usd = reportedCostUsd[row] as number;
-      if (usd === usd) {
-        // not NaN: the line carried Claude Code's costUSD
+      if (!Number.isNaN(usd)) {
+        // the line carried Claude Code's costUSD
         const gm = (groupOf[i] as number) * models + m;
         reported[gm] = (reported[gm] as number) + usd;
         reportedRows[gm] = (reportedRows[gm] as number) + 1;
