@@ -230,7 +230,7 @@ interface AccountUsage {
  * per request and sums cannot tell; an unpriced model adds 0).
  */
 export function usageByAccount(totals: readonly UsageTotalRow[], prices: PriceTable): Map<string, AccountUsage> {
-  const weights = new Map<string, SourceTotal>();
+  const weights = new Map<string, Omit<SourceTotal, 'cost'>>();
   for (const t of totals) {
     const key = `${t.session_id}\u0000${t.model}\u0000${t.source}`;
     const w = weights.get(key) ?? { session_id: t.session_id, model: t.model, source: t.source, weight: 0 };
