@@ -74,8 +74,8 @@ describe('iterations counted once, the same in reports, sync uploads and the ser
       compaction: { input: 180000, output: 3500, cacheWrite: 0, cacheRead: 0 },
       advisor_message: { input: 1513345, output: 1750, cacheWrite: 0, cacheRead: 0 },
     });
-    const costs = Object.values(report.iterations).reduce((s, v) => s + (v.cost_usd as number), 0);
-    expect(Math.abs(costs - (report.totals.cost_usd as number))).toBeLessThan(1e-5);
+    const costs = Object.values(report.iterations).reduce((s, v) => s + (v.list_cost_usd as number), 0);
+    expect(Math.abs(costs - (report.totals.list_cost_usd as number))).toBeLessThan(1e-5);
   });
 
   it('takt sync uploads the same tokens: /api/usage per model equals the offline report', async () => {

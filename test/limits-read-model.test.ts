@@ -11,6 +11,7 @@ import {
   evaluateWithInputs,
   LOOKBACK_MS,
   RAW_LOOKBACK_MS,
+  reportedCostOnlyPoints,
   usagePoints,
 } from '../src/queries/account-limits.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../src/recording/telemetry-recorder.ts';
@@ -59,6 +60,7 @@ describe('limits read model on generated data', () => {
       accounts,
       {
         usage: usagePoints(rows, chosen, prices),
+        reportedCostOnly: reportedCostOnlyPoints(rows, chosen),
         officials: [...byId.values()],
         events: await listLimitEvents(store.db, ids, since),
       },

@@ -90,13 +90,25 @@ describe('takt report', () => {
 
   it('daily --json: the documented schema, each response once, costs per response, unknown models named', () => {
     const r = json(takt(env, ['report', 'daily', '--json']));
-    expect(r).toMatchObject({ schema: 'takt.report/1', report: 'daily', timezone: 'UTC', skipped_lines: 0 });
-    expect(pick(r.rows, 'date', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced_models', 'responses')).toEqual([
+    expect(r).toMatchObject({ schema: 'takt.report/2', report: 'daily', timezone: 'UTC', skipped_lines: 0 });
+    expect(
+      pick(
+        r.rows,
+        'date',
+        'input_tokens',
+        'output_tokens',
+        'cost_usd',
+        'list_cost_usd',
+        'unpriced_models',
+        'responses',
+      ),
+    ).toEqual([
       {
         date: '2026-11-20',
         input_tokens: 3000,
         output_tokens: 1500,
-        cost_usd: 0.0315,
+        cost_usd: null,
+        list_cost_usd: 0.0315,
         unpriced_models: [],
         responses: 2,
       },
@@ -104,7 +116,8 @@ describe('takt report', () => {
         date: '2026-11-21',
         input_tokens: 150,
         output_tokens: 150,
-        cost_usd: 0.0026,
+        cost_usd: null,
+        list_cost_usd: 0.0026,
         unpriced_models: ['claude-mystery-9'],
         responses: 2,
       },
@@ -116,7 +129,8 @@ describe('takt report', () => {
       cache_creation_1h_tokens: 1000,
       cache_creation_5m_tokens: 0,
       total_tokens: 5800,
-      cost_usd: 0.0341,
+      cost_usd: null,
+      list_cost_usd: 0.0341,
       unpriced_models: ['claude-mystery-9'],
       responses: 4,
     });
@@ -135,6 +149,7 @@ describe('takt report', () => {
         output_tokens: '1500',
         cache_read_tokens: '0',
         cache_creation_tokens: '0',
+        cost_usd: '',
         list_cost_usd: '0.0315',
         source: 'transcript',
       },
@@ -146,6 +161,7 @@ describe('takt report', () => {
         output_tokens: '100',
         cache_read_tokens: '0',
         cache_creation_tokens: '1000',
+        cost_usd: '',
         list_cost_usd: '0.0026',
         source: 'transcript',
       },
@@ -157,6 +173,7 @@ describe('takt report', () => {
         output_tokens: '50',
         cache_read_tokens: '0',
         cache_creation_tokens: '0',
+        cost_usd: '',
         list_cost_usd: '',
         source: 'transcript',
       },
@@ -171,14 +188,16 @@ describe('takt report', () => {
     expect(takt(env, ['report', 'daily', '--csv', '--json']).code).toBe(2);
   });
 
-  it('--breakdown gives per-model rows, an unknown model with cost null', () => {
+  it('--breakdown gives per-model rows, an unknown model with list cost null', () => {
     const r = json(takt(env, ['report', 'daily', '--json', '--breakdown', '--since', '2026-11-21']));
     expect(
-      r.rows.map((row: { breakdown: Array<Record<string, unknown>> }) => pick(row.breakdown, 'model', 'cost_usd')),
+      r.rows.map((row: { breakdown: Array<Record<string, unknown>> }) =>
+        pick(row.breakdown, 'model', 'cost_usd', 'list_cost_usd'),
+      ),
     ).toEqual([
       [
-        { model: 'claude-haiku-4-5-20251001', cost_usd: 0.0026 },
-        { model: 'claude-mystery-9', cost_usd: null },
+        { model: 'claude-haiku-4-5-20251001', cost_usd: null, list_cost_usd: 0.0026 },
+        { model: 'claude-mystery-9', cost_usd: null, list_cost_usd: null },
       ],
     ]);
   });
@@ -223,14 +242,18 @@ describe('takt report', () => {
     const active = r.rows[2];
     // 1,300 tokens between 10:00 and 11:00: 21.7 per minute (shown rounded); 180 minutes left at that rate
     expect(active.burn_rate.tokens_per_minute).toBe(22);
-    expect(active.projection).toMatchObject({ total_tokens: 5200, remaining_minutes: 180 });
+    // $0.0026 over the 60 minutes between first and last activity: $0.0026 an hour, 3 hours left
+    expect(active.burn_rate.list_cost_per_hour_usd).toBe(0.0026);
+    expect(active.projection).toEqual({ total_tokens: 5200, list_cost_usd: 0.0104, remaining_minutes: 180 });
     expect(active.token_limit).toMatchObject({ limit: 1000, used_percentage: 130, exceeded: true });
   });
 
   it('prints a readable table on a terminal and explains unknown costs', () => {
     const r = takt(env, ['report', 'daily']);
     expect(r.stdout).toContain('2026-11-20');
-    expect(r.stdout).toMatch(/Total\s+3,150\s+1,650\s+1,000\s+0\s+5,800\s+\$0\.03\+\?/);
+    expect(r.stdout).toMatch(/Total\s+3,150\s+1,650\s+1,000\s+0\s+5,800\s+\$0\.03\+\?\n/);
+    // No line records Claude Code's own cost: one cost column, named for what it is.
+    expect(r.stdout).toMatch(/Total\s+List price\n/);
     expect(r.stdout).toContain('cost unknown for claude-mystery-9');
   });
 
@@ -261,6 +284,196 @@ describe('takt report', () => {
   });
 });
 
+describe("takt report: Claude Code's own cost (costUSD) beside the list price", () => {
+  /**
+   *   proj-old/s3  msg_5 sonnet-4-5 2026-11-20 09:30Z in 1,000 out 500, streamed (costUSD 0.002, then 0.0123)
+   *                msg_6 sonnet-4-5 2026-11-20 10:00Z in 2,000 out 1,000, costUSD 0.025
+   *                list: 0.0105 + 0.021 = 0.0315; reported: 0.0123 (the larger copy) + 0.025 = 0.0373
+   *   proj-new/s4  msg_7 haiku-4-5  2026-11-21 10:00Z in 100 out 100, no costUSD; list 0.0006
+   */
+  const root = claudeDir({
+    'proj-old/s3.jsonl': jsonl(
+      assistant({
+        id: 'msg_5',
+        session: 's3',
+        at: '2026-11-20T09:30:00.000Z',
+        input: 1000,
+        output: 100,
+        costUSD: 0.002,
+      }),
+      assistant({
+        id: 'msg_5',
+        session: 's3',
+        at: '2026-11-20T09:30:00.000Z',
+        input: 1000,
+        output: 500,
+        costUSD: 0.0123,
+      }),
+      assistant({
+        id: 'msg_6',
+        session: 's3',
+        at: '2026-11-20T10:00:00.000Z',
+        input: 2000,
+        output: 1000,
+        costUSD: 0.025,
+      }),
+    ),
+    'proj-new/s4.jsonl': jsonl(
+      assistant({
+        id: 'msg_7',
+        session: 's4',
+        model: 'claude-haiku-4-5-20251001',
+        at: '2026-11-21T10:00:00.000Z',
+        input: 100,
+        output: 100,
+      }),
+    ),
+  });
+  const home = mkdtempSync(join(tmpdir(), 'takt-cli-home-'));
+  scratch.push(root, home);
+  const env = { root, home };
+
+  it("/2: cost_usd sums the lines' costUSD (null without), list_cost_usd the price table; a warm index agrees", () => {
+    const cold = json(takt(env, ['report', 'daily', '--json', '--breakdown']));
+    const warm = json(takt(env, ['report', 'daily', '--json', '--breakdown']));
+    for (const r of [cold, warm]) {
+      expect(r.schema).toBe('takt.report/2');
+      expect(pick(r.rows, 'date', 'cost_usd', 'list_cost_usd', 'responses')).toEqual([
+        { date: '2026-11-20', cost_usd: 0.0373, list_cost_usd: 0.0315, responses: 2 },
+        { date: '2026-11-21', cost_usd: null, list_cost_usd: 0.0006, responses: 1 },
+      ]);
+      expect(
+        r.rows.map((row: { breakdown: Array<Record<string, unknown>> }) =>
+          pick(row.breakdown, 'model', 'cost_usd', 'list_cost_usd'),
+        ),
+      ).toEqual([
+        [{ model: 'claude-sonnet-4-5-20250929', cost_usd: 0.0373, list_cost_usd: 0.0315 }],
+        [{ model: 'claude-haiku-4-5-20251001', cost_usd: null, list_cost_usd: 0.0006 }],
+      ]);
+      expect(r.totals).toMatchObject({ cost_usd: 0.0373, list_cost_usd: 0.0321, responses: 3 });
+      expect(r.iterations.message).toMatchObject({ cost_usd: 0.0373, list_cost_usd: 0.0321 });
+    }
+    expect(
+      pick(json(takt(env, ['report', 'session', '--json'])).rows, 'session_id', 'cost_usd', 'list_cost_usd'),
+    ).toEqual([
+      { session_id: 's3', cost_usd: 0.0373, list_cost_usd: 0.0315 },
+      { session_id: 's4', cost_usd: null, list_cost_usd: 0.0006 },
+    ]);
+  });
+
+  it("--schema 1: the exact shape of takt.report/1, cost_usd the price table's", () => {
+    const r = json(
+      takt(env, ['report', 'daily', '--json', '--breakdown', '--schema', '1', '--now', '2026-11-22T00:00:00Z']),
+    );
+    expect(r).toEqual({
+      schema: 'takt.report/1',
+      report: 'daily',
+      generated_at: '2026-11-22T00:00:00.000Z',
+      timezone: 'UTC',
+      since: null,
+      until: null,
+      project: null,
+      price_table: { effective: expect.any(String) },
+      rows: [
+        {
+          date: '2026-11-20',
+          ...tokens(3000, 1500),
+          cost_usd: 0.0315,
+          unpriced_models: [],
+          responses: 2,
+          models: ['claude-sonnet-4-5-20250929'],
+          breakdown: [{ model: 'claude-sonnet-4-5-20250929', ...tokens(3000, 1500), responses: 2, cost_usd: 0.0315 }],
+        },
+        {
+          date: '2026-11-21',
+          ...tokens(100, 100),
+          cost_usd: 0.0006,
+          unpriced_models: [],
+          responses: 1,
+          models: ['claude-haiku-4-5-20251001'],
+          breakdown: [{ model: 'claude-haiku-4-5-20251001', ...tokens(100, 100), responses: 1, cost_usd: 0.0006 }],
+        },
+      ],
+      totals: { ...tokens(3100, 1600), cost_usd: 0.0321, unpriced_models: [], responses: 3 },
+      iterations: { message: { ...tokens(3100, 1600), cost_usd: 0.0321, unpriced_models: [], responses: 3 } },
+      skipped_lines: 0,
+    });
+    // /1's key order too: cost_usd where it always was.
+    expect(Object.keys(r.totals)).toEqual([
+      'input_tokens',
+      'output_tokens',
+      'cache_creation_tokens',
+      'cache_creation_5m_tokens',
+      'cache_creation_1h_tokens',
+      'cache_read_tokens',
+      'total_tokens',
+      'cost_usd',
+      'unpriced_models',
+      'responses',
+    ]);
+    const blocks = json(takt(env, ['report', 'blocks', '--json', '--schema', '1', '--now', '2026-11-21T11:00:00Z']));
+    const active = blocks.rows.at(-1);
+    expect([active.burn_rate, active.projection]).toEqual([
+      { tokens_per_minute: 13, output_tokens_per_minute: 7, cost_per_hour_usd: 0.0024 },
+      { total_tokens: 3400, cost_usd: 0.0102, remaining_minutes: 240 },
+    ]);
+    expect(takt(env, ['report', 'daily', '--json', '--schema', '3'])).toMatchObject({
+      code: 2,
+      stderr: "takt report: --schema must be 1 or 2 (got '3')\n",
+    });
+  });
+
+  it("/2 blocks name the price table's pace list_cost_per_hour_usd and list_cost_usd", () => {
+    const blocks = json(takt(env, ['report', 'blocks', '--json', '--now', '2026-11-21T11:00:00Z']));
+    const active = blocks.rows.at(-1);
+    expect([active.cost_usd, active.list_cost_usd, active.burn_rate, active.projection]).toEqual([
+      null,
+      0.0006,
+      { tokens_per_minute: 13, output_tokens_per_minute: 7, list_cost_per_hour_usd: 0.0024 },
+      { total_tokens: 3400, list_cost_usd: 0.0102, remaining_minutes: 240 },
+    ]);
+  });
+
+  it('--csv: cost_usd beside list_cost_usd, read back with csv-parse', () => {
+    const rows: Record<string, string>[] = parse(takt(env, ['report', 'session', '--csv']).stdout, { columns: true });
+    expect(pick(rows, 'time', 'session', 'input_tokens', 'cost_usd', 'list_cost_usd', 'source')).toEqual([
+      {
+        time: '2026-11-20T09:30:00.000Z',
+        session: 's3',
+        input_tokens: '3000',
+        cost_usd: '0.0373',
+        list_cost_usd: '0.0315',
+        source: 'transcript',
+      },
+      {
+        time: '2026-11-21T10:00:00.000Z',
+        session: 's4',
+        input_tokens: '100',
+        cost_usd: '',
+        list_cost_usd: '0.0006',
+        source: 'transcript',
+      },
+    ]);
+  });
+
+  it("the table shows both costs when a line recorded Claude Code's", () => {
+    const r = takt(env, ['report', 'daily']);
+    expect(r.stdout).toMatch(/Total\s+List price\s+Claude Code\n/);
+    expect(r.stdout).toMatch(/^2026-11-20 .*\$0\.03\s+\$0\.04\n/m);
+    expect(r.stdout).toMatch(/^2026-11-21 .*\$0\.00\s+—\n/m);
+  });
+});
+
+const tokens = (input: number, output: number) => ({
+  input_tokens: input,
+  output_tokens: output,
+  cache_creation_tokens: 0,
+  cache_creation_5m_tokens: 0,
+  cache_creation_1h_tokens: 0,
+  cache_read_tokens: 0,
+  total_tokens: input + output,
+});
+
 describe('takt pricing', () => {
   it('update --file replaces the table; a broken file is refused; reset restores the shipped one', () => {
     const env = fixture();
@@ -278,7 +491,7 @@ describe('takt pricing', () => {
     expect(takt(env, ['pricing', 'update', '--file', file]).code).toBe(0);
     // msg_4: 50×10 + 50×20 = 1,500 per million
     expect(json(takt(env, ['report', 'daily', '--json'])).totals).toMatchObject({
-      cost_usd: 0.0356,
+      list_cost_usd: 0.0356,
       unpriced_models: [],
     });
 
@@ -289,7 +502,7 @@ describe('takt pricing', () => {
 
     expect(takt(env, ['pricing', 'reset']).code).toBe(0);
     expect(json(takt(env, ['report', 'daily', '--json'])).totals).toMatchObject({
-      cost_usd: 0.0341,
+      list_cost_usd: 0.0341,
       unpriced_models: ['claude-mystery-9'],
     });
   });

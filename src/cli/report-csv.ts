@@ -3,11 +3,12 @@ import type { Report } from '../usage/report-types.ts';
 import { reportLines } from './report-lines.ts';
 
 /**
- * `takt report … --csv`: the export's columns that an offline report knows (docs: README,
- * "takt report"). Transcripts carry no Claude Code cost figure, account or machine, so the
- * cost is `list_cost_usd` (the price table's) and those columns are absent; `time` is the
- * period (a date, a week's first day, a month, a session's first response, a block's start).
- * One row per period, or per period and model with --breakdown; no total row (a spreadsheet sums).
+ * `takt report … --csv`: the export's columns that an offline report knows (docs/reports.md,
+ * "CSV"). Both costs, as in the export: `cost_usd` what Claude Code reported (the lines'
+ * costUSD; empty where none carried one) and `list_cost_usd` the price table's. Transcripts
+ * name no account or machine, so those columns are absent; `time` is the period (a date, a
+ * week's first day, a month, a session's first response, a block's start). One row per
+ * period, or per period and model with --breakdown; no total row (a spreadsheet sums).
  */
 export const REPORT_CSV_COLUMNS = [
   'time',
@@ -17,6 +18,7 @@ export const REPORT_CSV_COLUMNS = [
   'output_tokens',
   'cache_read_tokens',
   'cache_creation_tokens',
+  'cost_usd',
   'list_cost_usd',
   'source',
 ] as const;
@@ -34,7 +36,8 @@ export function reportCsv(report: Report): string {
       cache_read_tokens: line.counts.cache_read_tokens,
       cache_creation_tokens: line.counts.cache_creation_tokens,
       // A period with an unpriced model has no known cost: empty, not the priced part.
-      list_cost_usd: line.unpricedModels.length > 0 ? null : line.costUsd,
+      cost_usd: line.reportedCostUsd,
+      list_cost_usd: line.unpricedModels.length > 0 ? null : line.listCostUsd,
       source: 'transcript',
     }));
   return csvText(rows, REPORT_CSV_COLUMNS, true);

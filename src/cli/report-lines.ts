@@ -16,8 +16,10 @@ export interface ReportLine {
   /** The period's models, or the one model of a 'model' line. */
   models: string[];
   counts: TokenCounts & { total_tokens: number };
-  /** The priced part of the cost (see unpricedModels); null when the line's only model has no price. */
-  costUsd: number | null;
+  /** The priced part of the list cost (see unpricedModels); null when the line's only model has no price. */
+  listCostUsd: number | null;
+  /** What Claude Code reported (the lines' costUSD); null when no line of it carried one. */
+  reportedCostUsd: number | null;
   /** Models with no price: the true cost is higher than costUsd, or unknown. */
   unpricedModels: string[];
 }
@@ -32,7 +34,8 @@ export function reportLines(report: Report): ReportLine[] {
       period,
       models: row.models,
       counts: row,
-      costUsd: row.cost_usd,
+      listCostUsd: row.list_cost_usd,
+      reportedCostUsd: row.cost_usd,
       unpricedModels: row.unpriced_models,
     });
     for (const b of row.breakdown ?? []) {
@@ -42,8 +45,9 @@ export function reportLines(report: Report): ReportLine[] {
         period,
         models: [b.model],
         counts: b,
-        costUsd: b.cost_usd,
-        unpricedModels: b.cost_usd === null ? [b.model] : [],
+        listCostUsd: b.list_cost_usd,
+        reportedCostUsd: b.cost_usd,
+        unpricedModels: b.list_cost_usd === null ? [b.model] : [],
       });
     }
   }

@@ -8,8 +8,8 @@ import type { Db } from '../store/db.ts';
 import { type LimitEventRow, listLimitEvents, type OfficialFigureRow } from '../store/limit-observations.ts';
 import { HOUR_MS } from '../store/telemetry.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
-import { addCost, emptyCostSums, listCoster } from '../usage/cost-figures.ts';
-import { type ChosenSources, chooseSources, isCounted } from '../usage/count-once.ts';
+import { addListCost, addReportedCost, emptyCostSums, listCoster } from '../usage/cost-figures.ts';
+import { type ChosenSources, chooseSources, countsReportedCost, isCounted } from '../usage/count-once.ts';
 import {
   type AccountEvaluation,
   type AccountSettings,
@@ -44,6 +44,12 @@ export interface EvaluatedAccount {
   account: AccountRow;
   /** The account's usage points (per minute and model) the evaluation read, with their costs. */
   usage: readonly UsagePoint[];
+  /**
+   * Claude Code's reported cost from rows whose tokens do not count (a session's metrics beside
+   * the transcripts that won its tokens): cost-only points for the windows' `cost_usd`, kept
+   * apart from `usage` so that the limits and forecasts never see a minute without tokens.
+   */
+  reportedCostOnly?: readonly UsagePoint[];
   settings: AccountSettings;
   /** The weekly reset is the default anchor (neither set nor seen officially yet). */
   defaultWeeklyReset: boolean;
@@ -74,6 +80,8 @@ export function settingsOf(row: AccountRow): { settings: AccountSettings; defaul
 export interface LimitsInputs {
   /** Usage points per account id. */
   usage: Map<string, UsagePoint[]>;
+  /** Cost-only points per account id (EvaluatedAccount.reportedCostOnly). */
+  reportedCostOnly?: Map<string, UsagePoint[]>;
   officials: OfficialFigureRow[];
   events: LimitEventRow[];
   /** Recorded capacity changes (calibration starts afresh at the latest of each window). */
@@ -97,7 +105,7 @@ export async function evaluateUserAccounts(
   if (accounts.length === 0) return [];
   const ids = accounts.map((a) => a.id);
   const since = q.now - LOOKBACK_MS;
-  const [usage, officials, events, capacityChanges] = await Promise.all([
+  const [{ usage, reportedCostOnly }, officials, events, capacityChanges] = await Promise.all([
     usagePointsByAccount(db, q.userId, since, q.now, q.prices, q.costPrices ?? q.prices),
     listOfficialFigures(db, ids, since),
     listLimitEvents(db, ids, since),
@@ -110,7 +118,7 @@ export async function evaluateUserAccounts(
       q.now,
     ),
   );
-  return evaluateWithInputs(accounts, { usage, officials: thinned, events, capacityChanges }, q.now);
+  return evaluateWithInputs(accounts, { usage, reportedCostOnly, officials: thinned, events, capacityChanges }, q.now);
 }
 
 /**
@@ -188,7 +196,8 @@ export function evaluateWithInputs(accounts: AccountRow[], inputs: LimitsInputs,
       usageSince: now - LOOKBACK_MS,
       capacityChangedAt: latestChanges(inputs.capacityChanges ?? [], account.id, settings.unit),
     });
-    return { account, usage, settings, defaultWeeklyReset, evaluation };
+    const reportedCostOnly = inputs.reportedCostOnly?.get(account.id) ?? [];
+    return { account, usage, reportedCostOnly, settings, defaultWeeklyReset, evaluation };
   });
 }
 
@@ -242,7 +251,7 @@ async function usagePointsByAccount(
   now: number,
   prices: PriceTable,
   costPrices: PriceTable,
-): Promise<Map<string, UsagePoint[]>> {
+): Promise<{ usage: Map<string, UsagePoint[]>; reportedCostOnly: Map<string, UsagePoint[]> }> {
   // Whole hours before the raw boundary from the hourly rollup; from it on, raw records (the
   // rows, in the order, loadUsageRows with rawFrom reads), kept per hour between requests.
   const rawFrom = Math.floor((now - RAW_LOOKBACK_MS) / HOUR_MS) * HOUR_MS;
@@ -254,7 +263,35 @@ async function usagePointsByAccount(
         ]
       : await loadUsageRows(db, { userId, from, to: now + 1, rawFrom: now - RAW_LOOKBACK_MS });
   const chosen = chooseSources(await loadSourceTotals(db, userId, [...new Set(rows.map((r) => r.session_id))]));
-  return usagePoints(rows, chosen, prices, costPrices);
+  return {
+    usage: usagePoints(rows, chosen, prices, costPrices),
+    reportedCostOnly: reportedCostOnlyPoints(rows, chosen),
+  };
+}
+
+/**
+ * The rows that bring Claude Code's reported cost though their tokens do not count (count-once.ts:
+ * the cost is chosen apart from the tokens), as cost-only points per account, minute and model.
+ */
+export function reportedCostOnlyPoints(rows: readonly UsageRow[], chosen: ChosenSources): Map<string, UsagePoint[]> {
+  const out = new Map<string, Map<string, UsagePoint>>();
+  for (const r of rows) {
+    if (isCounted(chosen, r) || !countsReportedCost(chosen, r)) continue;
+    const at = Math.floor(r.at / MINUTE) * MINUTE;
+    const key = `${at}\u0000${r.model}`;
+    let byKey = out.get(r.account_id);
+    if (!byKey) {
+      byKey = new Map();
+      out.set(r.account_id, byKey);
+    }
+    let p = byKey.get(key);
+    if (!p) {
+      p = { at, model: r.model, usd: 0, tokens: 0, cost: emptyCostSums() };
+      byKey.set(key, p);
+    }
+    addReportedCost(p.cost as NonNullable<UsagePoint['cost']>, r);
+  }
+  return new Map([...out.entries()].map(([id, m]) => [id, [...m.values()].sort((a, b) => a.at - b.at)]));
 }
 
 /** Usage rows, counted once under the chosen sources, as points per account, minute and model. */
@@ -296,7 +333,10 @@ export function usagePoints(
       r.cache_read_tokens,
     );
     p.usd += Number.isFinite(usd) ? usd : 0;
-    if (p.cost) addCost(p.cost, r, listCost(r, false));
+    if (p.cost) {
+      addListCost(p.cost, listCost(r, false));
+      if (countsReportedCost(chosen, r)) addReportedCost(p.cost, r);
+    }
     p.tokens += r.input_tokens + r.output_tokens + r.cache_creation_tokens;
   }
   return new Map([...points.entries()].map(([id, m]) => [id, [...m.values()].sort((a, b) => a.at - b.at)]));

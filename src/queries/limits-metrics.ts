@@ -7,7 +7,7 @@ import { listAllMachinesWithUsers } from '../store/machines.ts';
 import type { UsageSource } from '../store/schema.ts';
 import { loadUsageTotals, type SourceTotal, type UsageTotalRow } from '../store/usage-rows.ts';
 import { listUsers } from '../store/users.ts';
-import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { chooseSources, countsReportedCost, isCounted } from '../usage/count-once.ts';
 import type { Unit, UtilizationSource, Verdict, WindowKind } from '../usage/limit-types.ts';
 import { evaluateUserAccounts } from './account-limits.ts';
 import { accountLabel } from './limits-view.ts';
@@ -233,8 +233,9 @@ export function usageByAccount(totals: readonly UsageTotalRow[], prices: PriceTa
   const weights = new Map<string, SourceTotal>();
   for (const t of totals) {
     const key = `${t.session_id}\u0000${t.model}\u0000${t.source}`;
-    const w = weights.get(key) ?? { session_id: t.session_id, model: t.model, source: t.source, weight: 0 };
+    const w = weights.get(key) ?? { session_id: t.session_id, model: t.model, source: t.source, weight: 0, cost: 0 };
     w.weight += t.input_tokens + t.output_tokens + t.cache_read_tokens + t.cache_creation_tokens + t.cost_usd;
+    w.cost += t.cost_usd;
     weights.set(key, w);
   }
   const chosen = chooseSources([...weights.values()]);
@@ -243,17 +244,22 @@ export function usageByAccount(totals: readonly UsageTotalRow[], prices: PriceTa
   const modelIndex = new Map(models.map((m, i) => [m, i]));
   const out = new Map<string, { sums: Map<string, number>; reported: number; list: number }>();
   for (const t of totals) {
-    if (!isCounted(chosen, t)) continue;
+    const counted = isCounted(chosen, t);
+    // `reported` is Claude Code's own figure only (the stored cost of transcripts and manual
+    // entries is takt's list price): the events' or the metrics' cost, chosen apart from the tokens.
+    const reported = countsReportedCost(chosen, t);
+    if (!counted && !reported) continue;
     let a = out.get(t.account_id);
     if (!a) {
       a = { sums: new Map(), reported: 0, list: 0 };
       out.set(t.account_id, a);
     }
+    if (reported) a.reported += t.cost_usd;
+    if (!counted) continue;
     for (const type of tokenTypes) {
       const key = `${t.model}\u0000${type}\u0000${t.source}`;
       a.sums.set(key, (a.sums.get(key) ?? 0) + t[TYPE_FIELD[type]]);
     }
-    a.reported += t.cost_usd;
     const write1h = Math.min(t.cache_creation_1h_tokens, t.cache_creation_tokens);
     const list = classCostUsd(
       rates,

@@ -27,8 +27,10 @@ function windowCosts(e: EvaluatedAccount, w: WindowEvaluation): CostFigures {
   const start = w.window_start;
   if (start === null) return { cost_usd: null, list_cost_usd: null };
   const sums = emptyCostSums();
-  for (const p of usageForWindow(e.usage, w.kind)) {
-    if (p.at >= start && (w.resets_at === null || p.at < w.resets_at) && p.cost) addCostSums(sums, p.cost);
+  for (const points of [e.usage, e.reportedCostOnly ?? []]) {
+    for (const p of usageForWindow(points, w.kind)) {
+      if (p.at >= start && (w.resets_at === null || p.at < w.resets_at) && p.cost) addCostSums(sums, p.cost);
+    }
   }
   return costFigures(sums);
 }

@@ -7,14 +7,15 @@ import { loadLastRequest, loadSessionParts } from '../store/session-activity.ts'
 import { loadSessionProjects } from '../store/session-projects.ts';
 import { loadSourceTotals } from '../store/usage-rows.ts';
 import {
-  addCost,
+  addListCost,
+  addReportedCost,
   type CostFigures,
   type CostSums,
   costFigures,
   emptyCostSums,
   listCoster,
 } from '../usage/cost-figures.ts';
-import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { chooseSources, countsReportedCost, isCounted } from '../usage/count-once.ts';
 import { accountLabel } from './limits-view.ts';
 import { type TrackingStatus, trackingStatus } from './machines.ts';
 import { unpricedField, unpricedModel } from './unpriced-model.ts';
@@ -119,10 +120,12 @@ export async function recentSessions(
     if (isCounted(chosen, p)) {
       addUsage(s.t, p);
       const list = listCost(p, false);
-      addCost(s.c, p, list);
+      addListCost(s.c, list);
       const unpriced = unpricedModel(p, list);
       if (unpriced !== undefined) s.unpriced.add(unpriced);
     }
+    // Also when the tokens count from transcripts: the metrics' cost is Claude Code's.
+    if (countsReportedCost(chosen, p)) addReportedCost(s.c, p);
   }
   const newest = [...sessions.entries()].sort(([, a], [, b]) => b.last - a.last).slice(0, q.limit);
   const cwds = await loadSessionProjects(

@@ -6,14 +6,15 @@ import type { Db } from '../store/db.ts';
 import { listMachines } from '../store/machines.ts';
 import { loadSourceTotals, loadUsageRows, type UsageRow } from '../store/usage-rows.ts';
 import {
-  addCost,
+  addListCost,
+  addReportedCost,
   type CostFigures,
   type CostSums,
   costFigures,
   emptyCostSums,
   listCoster,
 } from '../usage/cost-figures.ts';
-import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { chooseSources, countsReportedCost, isCounted } from '../usage/count-once.ts';
 import { unpricedField, unpricedModel } from './unpriced-model.ts';
 
 export const groupByValues = ['day', 'model', 'session', 'machine', 'account', 'source'] as const;
@@ -116,12 +117,21 @@ export async function queryUsage(
   const totals: Sums = { t: emptyUsage(), c: emptyCostSums(), unpriced: new Set() };
   const groups = new Map<string, { keys: string[] } & Sums>();
   for (const r of rows) {
-    if (!isCounted(chosen, r)) continue;
-    const list = listCost(r, false);
-    const unpriced = unpricedModel(r, list);
-    addUsage(totals.t, r);
-    addCost(totals.c, r, list);
-    if (unpriced !== undefined) totals.unpriced.add(unpriced);
+    const counted = isCounted(chosen, r);
+    // A metric row beside the transcripts that won the tokens still brings Claude Code's cost.
+    const reported = countsReportedCost(chosen, r);
+    if (!counted && !reported) continue;
+    const list = counted ? listCost(r, false) : null;
+    const unpriced = counted ? unpricedModel(r, list) : undefined;
+    const add = (s: Sums) => {
+      if (counted) {
+        addUsage(s.t, r);
+        addListCost(s.c, list);
+      }
+      if (reported) addReportedCost(s.c, r);
+      if (unpriced !== undefined) s.unpriced.add(unpriced);
+    };
+    add(totals);
     if (dims.length === 0) continue;
     const keys = dims.map((d) => groupKey(d, r, dayOf, names));
     const key = keys.join('|');
@@ -130,9 +140,7 @@ export async function queryUsage(
       g = { keys, t: emptyUsage(), c: emptyCostSums(), unpriced: new Set() };
       groups.set(key, g);
     }
-    addUsage(g.t, r);
-    addCost(g.c, r, list);
-    if (unpriced !== undefined) g.unpriced.add(unpriced);
+    add(g);
   }
   return {
     from: new Date(q.from).toISOString(),

@@ -87,6 +87,7 @@ export async function loadSourceTotalsOfRange(
     model: t.model,
     source: t.source,
     weight: Number(t.tokens) + Number(t.cost),
+    cost: Number(t.cost),
   }));
 }
 

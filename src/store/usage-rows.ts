@@ -77,6 +77,8 @@ export interface SourceTotal {
   source: UsageSource;
   /** Input + output + cache reads + cache writes, plus cost (which breaks ties between token-less rows). */
   weight: number;
+  /** The stored cost_usd: Claude Code's own for events and metrics (usage/count-once.ts chooses between them). */
+  cost: number;
 }
 
 export async function loadSourceTotals(db: Db, userId: string, sessions: string[]): Promise<SourceTotal[]> {
@@ -102,6 +104,7 @@ export async function loadSourceTotals(db: Db, userId: string, sessions: string[
         model: t.model,
         source: t.source,
         weight: Number(t.tokens) + Number(t.cost),
+        cost: Number(t.cost),
       });
   }
   return out;

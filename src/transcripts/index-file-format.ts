@@ -14,7 +14,7 @@ import type { SkippedLine } from './scan-usage-lines.ts';
 
 export const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-export const VERSION = 9;
+export const VERSION = 10;
 
 export interface Header {
   /** Tells this save from another: completing a lazily loaded index checks it. */

@@ -88,7 +88,6 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
       if (rest === undefined) throw new IndexReplacedError(`${file} was replaced while it was read`);
       table.complete(
         {
-          reportedCostUsd: rest('reportedCostUsd', Float64Array),
           keyHash: rest('keyHash', Float64Array),
           owners: rest('owners', Uint32Array),
         },

@@ -36,8 +36,10 @@ export const COLUMN_NAMES = [...FLOAT_COLUMNS, ...U32_COLUMNS];
 /**
  * Columns only an update needs (finding and merging responses, knowing who holds them):
  * a warm report that finds nothing changed does not read them from the index.
+ * `reportedCostUsd` is not one of them: reports sum it (Claude Code's own `costUSD`, the
+ * `cost_usd` of takt.report/2).
  */
-export const UPDATE_COLUMNS: ReadonlySet<string> = new Set(['reportedCostUsd', 'keyHash', 'owners']);
+export const UPDATE_COLUMNS: ReadonlySet<string> = new Set(['keyHash', 'owners']);
 
 /**
  * Where each shared token field (lib/usage-counts.ts) lives in the table; cache_creation_tokens
@@ -128,11 +130,10 @@ export class UsageTable {
 
   /** Adds the columns and key table an incomplete table was loaded without. */
   complete(
-    columns: Record<'reportedCostUsd' | 'keyHash', Float64Array> & Record<'owners', Uint32Array>,
+    columns: Record<'keyHash', Float64Array> & Record<'owners', Uint32Array>,
     keySlots: Float64Array,
     keyRows: Uint32Array,
   ): void {
-    this.columns.reportedCostUsd = columns.reportedCostUsd;
     this.columns.keyHash = columns.keyHash;
     this.columns.owners = columns.owners;
     this.saved = new KeyTable(keySlots, keyRows);

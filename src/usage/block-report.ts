@@ -48,15 +48,16 @@ export function blockRow(
     const remainingMinutes = Math.max(0, (block.end - now) / 60_000);
     if (now - block.firstActivity >= MIN_RATE_SPAN_MS) {
       const tokensPerMinute = base.total_tokens / minutes;
-      const costPerHour = (base.cost_usd / minutes) * 60;
+      // The price table's cost: Claude Code's own figure is in too few transcripts for a pace.
+      const costPerHour = (base.list_cost_usd / minutes) * 60;
       row.burn_rate = {
         tokens_per_minute: Math.round(tokensPerMinute),
         output_tokens_per_minute: Math.round(base.output_tokens / minutes),
-        cost_per_hour_usd: roundUsd(costPerHour),
+        list_cost_per_hour_usd: roundUsd(costPerHour),
       };
       row.projection = {
         total_tokens: Math.round(base.total_tokens + tokensPerMinute * remainingMinutes),
-        cost_usd: roundUsd(base.cost_usd + (costPerHour * remainingMinutes) / 60),
+        list_cost_usd: roundUsd(base.list_cost_usd + (costPerHour * remainingMinutes) / 60),
         remaining_minutes: Math.round(remainingMinutes),
       };
     } else {

@@ -9,8 +9,9 @@ import type { UsageSource } from '../store/schema.ts';
  * - `cost_usd`: what Claude Code reported — its OTel `api_request` events and `cost.usage`
  *   metric, which use the organization's contracted prices and residency premium. Transcripts
  *   and manual entries carry no such figure (the cost stored with them is takt's own list
- *   price), so usage from them adds nothing here; `null` when none of the counted usage came
- *   from a source that reports cost — never a list price passed off as Claude Code's.
+ *   price), so usage from them adds nothing here; per (session, model) the events' or the
+ *   metrics' cost, the larger (count-once.ts), also when the tokens count from transcripts;
+ *   `null` when no source reported a cost — never a list price passed off as Claude Code's.
  * - `list_cost_usd`: the tokens at takt's price table, with an admin's contracted prices and
  *   residency factor applied when set (pricing/contracted-pricing.ts); `null` when usage
  *   exists and none of its models has a price.
@@ -89,16 +90,19 @@ export const emptyCostSums = (): CostSums => ({
   unpricedRows: 0,
 });
 
-export function addCost(s: CostSums, r: { source: UsageSource; cost_usd: number }, list: number | null): void {
-  if (reportsCost(r.source)) {
-    s.reported += r.cost_usd;
-    s.reportingRows++;
-  }
+/** Adds the list price of a row whose tokens count (null: its model has no price). */
+export function addListCost(s: CostSums, list: number | null): void {
   if (list === null) s.unpricedRows++;
   else {
     s.list += list;
     s.pricedRows++;
   }
+}
+
+/** Adds a row's stored cost as Claude Code's: only for the rows count-once.ts's countsReportedCost picks. */
+export function addReportedCost(s: CostSums, r: { cost_usd: number }): void {
+  s.reported += r.cost_usd;
+  s.reportingRows++;
 }
 
 export function addCostSums(into: CostSums, from: Readonly<CostSums>): void {

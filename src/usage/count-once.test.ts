@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceTotal } from '../store/usage-rows.ts';
-import { chooseSources, isCounted } from './count-once.ts';
+import { chooseSources, countsReportedCost, isCounted } from './count-once.ts';
 
-const t = (session_id: string, model: string, source: SourceTotal['source'], weight: number): SourceTotal => ({
+const t = (
+  session_id: string,
+  model: string,
+  source: SourceTotal['source'],
+  weight: number,
+  cost = 0,
+): SourceTotal => ({
   session_id,
   model,
   source,
   weight,
+  cost,
 });
 
 const counted = (totals: SourceTotal[], sources: SourceTotal['source'][]) => {
@@ -62,5 +69,28 @@ describe('one request, one count across sources', () => {
       isCounted(chosen, { session_id: 'a', model: 'haiku', source: 'metric' }),
       isCounted(chosen, { session_id: 'a', model: 'haiku', source: 'transcript' }),
     ]).toEqual([true, false, false, true]);
+  });
+
+  it("Claude Code's cost: the larger of the events' and the metrics', also when transcripts won the tokens", () => {
+    const reported = (totals: SourceTotal[]) => {
+      const chosen = chooseSources(totals);
+      return (['event', 'metric', 'transcript', 'manual'] as const).filter((source) =>
+        countsReportedCost(chosen, { session_id: 's', model: 'm', source }),
+      );
+    };
+    // transcripts win the tokens; the metrics still tell what Claude Code charged
+    expect(reported([t('s', 'm', 'transcript', 1500, 0.01), t('s', 'm', 'metric', 1200, 0.3)])).toEqual(['metric']);
+    // events cover part of the session, metrics all of it: the larger, never the sum
+    expect(
+      reported([
+        t('s', 'm', 'event', 150, 0.1),
+        t('s', 'm', 'transcript', 300, 0.002),
+        t('s', 'm', 'metric', 370, 0.35),
+      ]),
+    ).toEqual(['metric']);
+    expect(reported([t('s', 'm', 'event', 150, 0.4), t('s', 'm', 'metric', 370, 0.35)])).toEqual(['event']);
+    // a tie goes to the events; nothing reported, nothing chosen
+    expect(reported([t('s', 'm', 'event', 150, 0.35), t('s', 'm', 'metric', 370, 0.35)])).toEqual(['event']);
+    expect(reported([t('s', 'm', 'transcript', 150, 0.35), t('s', 'm', 'manual', 10, 1)])).toEqual([]);
   });
 });

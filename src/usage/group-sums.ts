@@ -18,6 +18,12 @@ const NO_THRESHOLD = 2 ** 30;
 export class GroupSums {
   readonly models: number;
   readonly sums: number[] = [];
+  /**
+   * Per group and model: the sum of Claude Code's reported `costUSD` and how many rows carried
+   * one (doubles, apart from the whole-number sums: only rows with a figure add to them).
+   */
+  readonly reported: number[] = [];
+  readonly reportedRows: number[] = [];
   first: number[] = [];
   last: number[] = [];
   count = 0;
@@ -37,6 +43,10 @@ export class GroupSums {
 
   addGroup(): number {
     for (let i = this.models * CLASSES * FIELDS; i > 0; i--) this.sums.push(0);
+    for (let i = this.models; i > 0; i--) {
+      this.reported.push(0);
+      this.reportedRows.push(0);
+    }
     this.first.push(Number.POSITIVE_INFINITY);
     this.last.push(Number.NEGATIVE_INFINITY);
     return this.count++;
@@ -44,8 +54,8 @@ export class GroupSums {
 
   /** Adds rows to groups: `groupOf[i]` is the group of `rows[i]`. One tight loop. */
   addRows(rows: ArrayLike<number>, groupOf: Int32Array): void {
-    const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags } = this.table.columns;
-    const { sums, thresholds, models } = this;
+    const { model, input, output, cacheWrite5m, cacheWrite1h, cacheRead, flags, reportedCostUsd } = this.table.columns;
+    const { sums, thresholds, models, reported, reportedRows } = this;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as number;
       const m = model[row] as number;
@@ -62,6 +72,13 @@ export class GroupSums {
       sums[at + 3] = (sums[at + 3] as number) + w1;
       sums[at + 4] = (sums[at + 4] as number) + read;
       sums[at + 5] = (sums[at + 5] as number) + 1;
+      const usd = reportedCostUsd[row] as number;
+      if (!Number.isNaN(usd)) {
+        // the line carried Claude Code's costUSD
+        const gm = (groupOf[i] as number) * models + m;
+        reported[gm] = (reported[gm] as number) + usd;
+        reportedRows[gm] = (reportedRows[gm] as number) + 1;
+      }
     }
   }
 
@@ -80,6 +97,7 @@ export class GroupSums {
   /** Sums of a group (all groups when undefined), with its models and their breakdown rows. */
   row(group: number | undefined, priced: boolean[], breakdown: boolean): ReportRow {
     const total = emptySums();
+    let totalReportedRows = 0;
     const names: string[] = [];
     const perModel: ModelSums[] = [];
     const unpriced = new Set<string>();
@@ -87,7 +105,10 @@ export class GroupSums {
     const from = group ?? 0;
     for (let m = 0; m < this.models; m++) {
       const part = emptySums();
+      let partReportedRows = 0;
       for (let g = from; g < from + groups; g++) {
+        partReportedRows += this.reportedRows[g * this.models + m] as number;
+        part.reported += this.reported[g * this.models + m] as number;
         for (let cls = 0; cls < CLASSES; cls++) {
           const at = ((g * this.models + m) * CLASSES + cls) * FIELDS;
           const s = this.sums;
@@ -107,7 +128,7 @@ export class GroupSums {
           const long = (cls & 2) !== 0;
           const fast = (cls & 1) !== 0;
           const cost = classCostUsd(this.rates, m * RATES_PER_MODEL, long, fast, fresh, output, w5, w1, read);
-          if (!Number.isNaN(cost)) part.cost_usd += cost; // NaN: the model has no price
+          if (!Number.isNaN(cost)) part.list += cost; // NaN: the model has no price
         }
       }
       if (part.responses === 0) continue;
@@ -115,14 +136,15 @@ export class GroupSums {
       names.push(model);
       if (!priced[m]) unpriced.add(model);
       for (const key of SUM_KEYS) total[key] += part[key];
+      totalReportedRows += partReportedRows;
       if (breakdown) {
-        const { unpriced_models: _none, cost_usd, ...rest } = finishSums(part);
-        perModel.push({ model, ...rest, cost_usd: priced[m] ? cost_usd : null });
+        const { unpriced_models: _none, list_cost_usd, ...rest } = finishSums(part, partReportedRows);
+        perModel.push({ model, ...rest, list_cost_usd: priced[m] ? list_cost_usd : null });
       }
     }
     total.unpriced_models = [...unpriced].sort();
     const order = (a: string, b: string) => (a < b ? -1 : 1);
-    const row: ReportRow = { ...finishSums(total), models: names.sort(order) };
+    const row: ReportRow = { ...finishSums(total, totalReportedRows), models: names.sort(order) };
     if (breakdown) row.breakdown = perModel.sort((a, b) => order(a.model, b.model));
     return row;
   }
@@ -134,11 +156,18 @@ const SUM_KEYS = [
   'cache_creation_5m_tokens',
   'cache_creation_1h_tokens',
   'cache_read_tokens',
-  'cost_usd',
+  'reported',
+  'list',
   'responses',
 ] as const;
 
-function emptySums(): Sums {
+/** Sums being added up: the two costs as plain numbers until finishSums. */
+interface OpenSums extends Omit<Sums, 'cost_usd' | 'list_cost_usd'> {
+  reported: number;
+  list: number;
+}
+
+function emptySums(): OpenSums {
   return {
     input_tokens: 0,
     output_tokens: 0,
@@ -147,13 +176,15 @@ function emptySums(): Sums {
     cache_creation_1h_tokens: 0,
     cache_read_tokens: 0,
     total_tokens: 0,
-    cost_usd: 0,
+    reported: 0,
+    list: 0,
     unpriced_models: [],
     responses: 0,
   };
 }
 
-function finishSums(s: Sums): Sums {
+/** `reportedRows`: the responses that carried a reported cost (none: cost_usd is null). */
+function finishSums(s: OpenSums, reportedRows: number): Sums {
   const write = s.cache_creation_5m_tokens + s.cache_creation_1h_tokens;
   return {
     input_tokens: s.input_tokens,
@@ -163,7 +194,8 @@ function finishSums(s: Sums): Sums {
     cache_creation_1h_tokens: s.cache_creation_1h_tokens,
     cache_read_tokens: s.cache_read_tokens,
     total_tokens: s.input_tokens + s.output_tokens + write + s.cache_read_tokens,
-    cost_usd: roundUsd(s.cost_usd),
+    cost_usd: reportedRows === 0 ? null : roundUsd(s.reported),
+    list_cost_usd: roundUsd(s.list),
     unpriced_models: s.unpriced_models,
     responses: s.responses,
   };

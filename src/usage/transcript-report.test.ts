@@ -60,11 +60,11 @@ describe('buildReport', () => {
           now: START + 5 * DAY,
         });
         for (const row of report.rows) {
-          expect(row.cost_usd).toBeCloseTo(expected.get(row.date as string) ?? 0, 5);
+          expect(row.list_cost_usd).toBeCloseTo(expected.get(row.date as string) ?? 0, 5);
         }
         expect(report.totals.unpriced_models).toEqual([...unpriced].sort());
         const all = [...expected.values()].reduce((a, b) => a + b, 0);
-        expect(report.totals.cost_usd).toBeCloseTo(all, 5);
+        expect(report.totals.list_cost_usd).toBeCloseTo(all, 5);
       }),
       { numRuns: 300 },
     );

@@ -143,7 +143,7 @@ function finish(
 ): Report {
   const { models: _models, breakdown: _breakdown, ...sums } = totals;
   return {
-    schema: 'takt.report/1',
+    schema: 'takt.report/2',
     report: options.kind,
     generated_at: new Date(options.now).toISOString(),
     timezone: options.timeZone,

@@ -159,7 +159,10 @@ export interface WindowFigure {
 /** Usage that arrived before its account was known (GET /api/me/usage `unlinked`). */
 export interface UnlinkedUsage {
   total_tokens: number;
-  cost_usd: number;
+  /** What Claude Code reported; null when nothing of it reported a cost. */
+  cost_usd: number | null;
+  /** takt's price table (contracted prices applied when set). */
+  list_cost_usd: number | null;
   records: number;
   first_at: string;
   last_at: string;
@@ -259,7 +262,9 @@ export interface MachineRow {
   tracking_status: 'active' | 'recent' | 'stale';
   last_seen_at: string;
   tokens_today: number;
-  cost_usd_today: number;
+  /** What Claude Code reported today; null when nothing reported a cost. */
+  cost_usd_today: number | null;
+  list_cost_usd_today: number | null;
 }
 
 /** GET /api/me/activity: Claude Code's activity metrics (docs/api.md, "Activity"). */

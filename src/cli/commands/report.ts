@@ -2,6 +2,7 @@ import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
 import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
 import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local-time.ts';
+import { reportSchema1 } from '../../usage/report-schema-1.ts';
 import type { Report, ReportKind } from '../../usage/report-types.ts';
 import { buildReport } from '../../usage/transcript-report.ts';
 import { UsageError, withUsageErrors } from '../command-errors.ts';
@@ -14,7 +15,8 @@ const spec: CommandSpec = {
   name: 'report',
   usage: '<daily|weekly|monthly|session|blocks> [options]',
   about: `Usage and cost from this machine's Claude Code transcripts, with no server. Every
-response is counted once; costs come from takt's dated price table (takt pricing).`,
+response is counted once; the list cost comes from takt's dated price table (takt pricing),
+Claude Code's own cost from the transcripts where they record one (costUSD).`,
   shared: ['json', 'timezone', 'dir', 'help'],
   flags: {
     since: { type: 'string', value: 'YYYY-MM-DD', help: 'first day to include (a local date in --timezone)' },
@@ -33,7 +35,12 @@ response is counted once; costs come from takt's dated price table (takt pricing
     },
     csv: {
       type: 'boolean',
-      help: 'CSV (RFC 4180): time, session, model, the four token types, list_cost_usd, source; a row per period (per model with --breakdown)',
+      help: 'CSV (RFC 4180): time, session, model, the four token types, cost_usd, list_cost_usd, source; a row per period (per model with --breakdown)',
+    },
+    schema: {
+      type: 'string',
+      value: '1|2',
+      help: "--json: the schema version (default 2); 1 keeps takt.report/1, where cost_usd is the price table's cost",
     },
     debug: { type: 'boolean', help: 'list the lines that were skipped (cut off or malformed) and why' },
     offline: { type: 'boolean', help: 'accepted for habit: reports never need a server' },
@@ -64,6 +71,7 @@ async function runReport(args: string[]): Promise<number> {
     'token-limit'?: string;
     debug?: boolean;
     now?: string;
+    schema?: string;
     help?: boolean;
   };
   if (values.help) {
@@ -107,6 +115,9 @@ async function runReport(args: string[]): Promise<number> {
     return bad((error as Error).message);
   }
   if (values.json && values.csv) return bad('choose one of --json and --csv');
+  if (values.schema !== undefined && values.schema !== '1' && values.schema !== '2')
+    return bad(`--schema must be 1 or 2 (got '${values.schema}')`);
+  if (values.schema !== undefined && !values.json) return bad('--schema goes with --json');
   if (since !== undefined && until !== undefined && since > until)
     return bad(`--since ${since} is after --until ${until}`);
 
@@ -130,7 +141,8 @@ async function runReport(args: string[]): Promise<number> {
   });
   const skipped = loaded.index.files.summaries().reduce((n, f) => n + f.skippedCount, 0);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ ...report, skipped_lines: skipped }, null, 2)}\n`);
+    const shaped = values.schema === '1' ? reportSchema1(report) : report;
+    process.stdout.write(`${JSON.stringify({ ...shaped, skipped_lines: skipped }, null, 2)}\n`);
   } else if (values.csv) {
     process.stdout.write(reportCsv(report));
   } else {
@@ -176,6 +188,11 @@ const FIRST_COLUMN: Record<ReportKind, string> = {
 };
 
 export function renderReport(report: Report): string {
+  const lines = reportLines(report);
+  const totals = report.totals;
+  // Claude Code's own cost gets a column only when some transcript line recorded one (costUSD,
+  // older Claude Code): a column of dashes would only take room.
+  const reported = totals.cost_usd !== null;
   const header = [
     FIRST_COLUMN[report.report],
     'Models',
@@ -184,11 +201,19 @@ export function renderReport(report: Report): string {
     'Cache write',
     'Cache read',
     'Total',
-    'Cost',
+    'List price',
+    ...(reported ? ['Claude Code'] : []),
   ];
   const cost = (usd: number | null, unpriced: string[]) =>
     usd === null ? 'unknown' : `${formatUsd(usd)}${unpriced.length > 0 ? '+?' : ''}`;
-  const cells = (label: string, models: string, r: ReportLine['counts'], usd: number | null, unpriced: string[]) => [
+  const cells = (
+    label: string,
+    models: string,
+    r: ReportLine['counts'],
+    usd: number | null,
+    unpriced: string[],
+    reportedUsd: number | null,
+  ) => [
     label,
     models,
     formatCount(r.input_tokens),
@@ -197,20 +222,28 @@ export function renderReport(report: Report): string {
     formatCount(r.cache_read_tokens),
     formatCount(r.total_tokens),
     cost(usd, unpriced),
+    ...(reported ? [reportedUsd === null ? '—' : formatUsd(reportedUsd)] : []),
   ];
-  const rows = reportLines(report).map((line) =>
+  const rows = lines.map((line) =>
     line.level === 'period'
       ? cells(
           rowLabel(report.report, line, report.timezone),
           line.models.map(shortModel).join(', '),
           line.counts,
-          line.costUsd,
+          line.listCostUsd,
           line.unpricedModels,
+          line.reportedCostUsd,
         )
-      : cells(`  └ ${shortModel(line.models.join(''))}`, '', line.counts, line.costUsd, line.unpricedModels),
+      : cells(
+          `  └ ${shortModel(line.models.join(''))}`,
+          '',
+          line.counts,
+          line.listCostUsd,
+          line.unpricedModels,
+          line.reportedCostUsd,
+        ),
   );
-  const totals = report.totals;
-  rows.push(cells('Total', '', totals, totals.cost_usd, totals.unpriced_models));
+  rows.push(cells('Total', '', totals, totals.list_cost_usd, totals.unpriced_models, totals.cost_usd));
   let out = formatTable(header, rows, { separatorBefore: new Set([rows.length - 1]) });
   if (totals.unpriced_models.length > 0) {
     out += `+? cost unknown for ${totals.unpriced_models.join(', ')}: no price in the table of ${report.price_table.effective} (takt pricing update --file F)\n`;
@@ -237,15 +270,19 @@ function describeActiveBlock(row: Record<string, unknown>, timeZone: string): st
   const lines = [
     `Active block (estimated): ends ${localDateTime(Date.parse(String(row.end)), timeZone).slice(11)} (${timeZone})`,
   ];
-  const burn = row.burn_rate as { tokens_per_minute: number; cost_per_hour_usd: number } | null;
-  const projection = row.projection as { total_tokens: number; cost_usd: number; remaining_minutes: number } | null;
+  const burn = row.burn_rate as { tokens_per_minute: number; list_cost_per_hour_usd: number } | null;
+  const projection = row.projection as {
+    total_tokens: number;
+    list_cost_usd: number;
+    remaining_minutes: number;
+  } | null;
   if (burn)
     lines.push(
-      `  burn rate: ${formatCount(burn.tokens_per_minute)} tokens/min, ${formatUsd(burn.cost_per_hour_usd)}/h`,
+      `  burn rate: ${formatCount(burn.tokens_per_minute)} tokens/min, ${formatUsd(burn.list_cost_per_hour_usd)}/h at list price`,
     );
   if (projection) {
     lines.push(
-      `  projected by the end: ${formatCount(projection.total_tokens)} tokens, ${formatUsd(projection.cost_usd)} (${projection.remaining_minutes} min left)`,
+      `  projected by the end: ${formatCount(projection.total_tokens)} tokens, ${formatUsd(projection.list_cost_usd)} at list price (${projection.remaining_minutes} min left)`,
     );
   }
   const limit = row.token_limit as

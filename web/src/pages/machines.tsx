@@ -2,7 +2,7 @@ import { api, type MachineRow, timeZone } from '../api.ts';
 import { AddMachine } from '../components/add-machine.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
-import { fmtAgo, fmtInt, fmtUsd, fmtWhen } from '../format.ts';
+import { fmtAgo, fmtBothCosts, fmtInt, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
 const STATUS_TEXT: Record<MachineRow['tracking_status'], string> = {
@@ -56,7 +56,7 @@ export function MachinesPage(props: { tick: number }) {
                     {fmtWhen(new Date(m.last_seen_at), now)} ({fmtAgo(new Date(m.last_seen_at), now)})
                   </td>
                   <td>{fmtInt(m.tokens_today)} tokens</td>
-                  <td>{fmtUsd(m.cost_usd_today)}</td>
+                  <td>{fmtBothCosts({ cost_usd: m.cost_usd_today, list_cost_usd: m.list_cost_usd_today })}</td>
                 </tr>
               ))}
             </tbody>

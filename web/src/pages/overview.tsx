@@ -64,7 +64,7 @@ function UnlinkedNotice(props: { unlinked: UnlinkedUsage }) {
   return (
     <div class="notice" data-testid="unlinked" role="status">
       <p>
-        <strong>{fmtInt(u.total_tokens)} tokens not yet linked to an account</strong> ({fmtUsd(u.cost_usd)},{' '}
+        <strong>{fmtInt(u.total_tokens)} tokens not yet linked to an account</strong> ({fmtBothCosts(u)},{' '}
         {fmtInt(u.records)} records{from ? ` from ${from}` : ''}, {u.first_at.slice(0, 10)} to {u.last_at.slice(0, 10)}
         ): they count in the usage totals below but in no account's limits yet.
       </p>

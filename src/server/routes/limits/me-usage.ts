@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { loadEffectivePrices } from '../../../billing/effective-prices.ts';
 import { forecastsView, meUsageView, paceView } from '../../../queries/limits-view.ts';
 import { unlinkedUsageView } from '../../../queries/unlinked-usage.ts';
 import { isTimeZone } from '../../../usage/local-time.ts';
@@ -22,7 +23,9 @@ export function registerMeUsageRoutes(app: Hono, ctx: AppContext): void {
     const now = Date.now();
     const [accounts, unlinked] = await Promise.all([
       evaluate(caller.user.id, now),
-      unlinkedUsageView(ctx.store.db, caller.user.id),
+      loadEffectivePrices(ctx.store.db, ctx.prices).then((p) =>
+        unlinkedUsageView(ctx.store.db, caller.user.id, p.table),
+      ),
     ]);
     return c.json(meUsageView(accounts, now, unlinked));
   });

@@ -47,7 +47,13 @@ export function registerMeRoutes(app: Hono, ctx: AppContext): void {
     const now = Date.now();
     const tz = zone(c.req.query('tz'));
     const startOfToday = startOfDayIn(now, tz);
-    const machines = await myMachines(ctx.store.db, { userId: caller.user.id, now, startOfToday });
+    const prices = await loadEffectivePrices(ctx.store.db, ctx.prices);
+    const machines = await myMachines(ctx.store.db, {
+      userId: caller.user.id,
+      now,
+      startOfToday,
+      prices: prices.table,
+    });
     return c.json({ as_of: new Date(now).toISOString(), today_from: new Date(startOfToday).toISOString(), machines });
   });
 }
