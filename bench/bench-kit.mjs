@@ -26,6 +26,7 @@ export function createToken(env, email) {
  * Starts `takt serve` with `env` (which should set TAKT_HTTP_PORT=0) and waits for the URL it
  * prints. BENCH_SERVER_NODE_ARGS: Node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
  * `stop()` ends it with SIGTERM and waits for its exit, then runs `onStop` (removing its home).
+ * `pid`: the server's process, for its CPU time (bench/process-cpu.mjs).
  */
 export async function startTaktServe(env, { startTimeoutMs = 60_000, onStop } = {}) {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -46,6 +47,7 @@ export async function startTaktServe(env, { startTimeoutMs = 60_000, onStop } = 
   return {
     url: new URL(url),
     env,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
