@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-/** The built CLI: `npm run bench` builds first. */
-export const main = join(root, 'dist/main.js');
+/**
+ * The built CLI: `npm run bench` builds first. BENCH_TAKT_MAIN: another build's main.js (a copy
+ * of dist/ made before a change, inside this checkout so it finds node_modules), to measure
+ * before and after on the same machine minutes apart.
+ */
+export const main = process.env.BENCH_TAKT_MAIN ?? join(root, 'dist/main.js');
 
 /** Runs a `takt` command with `env` (TAKT_HOME …) and answers its standard output. */
 export function takt(env, ...args) {

@@ -183,6 +183,33 @@ async function startFleet(databaseUrl, dryRun) {
 
 // ---- PostgreSQL's top statements (BENCH_FLEET_PG_STATEMENTS=1) ----
 
+/**
+ * PostgreSQL's own counters: WAL written, commits, row updates and how many of them were HOT
+ * (heap-only: no index entry; migration 0017's fillfactor is for these). Statistics reach
+ * these views within a second of a transaction's end.
+ */
+async function databaseCounters(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const r = await c.query(
+    `select (select wal_bytes from pg_stat_wal)::bigint as wal,
+            (select xact_commit from pg_stat_database where datname = current_database())::bigint as commits,
+            (select coalesce(sum(n_tup_upd), 0) from pg_stat_user_tables)::bigint as updates,
+            (select coalesce(sum(n_tup_hot_upd), 0) from pg_stat_user_tables)::bigint as hot`,
+  );
+  await c.end();
+  return Object.fromEntries(Object.entries(r.rows[0]).map(([k, v]) => [k, Number(v)]));
+}
+
+/** One line of what PostgreSQL did per export between two databaseCounters. */
+function databaseLine(before, after, exports) {
+  const d = (k) => after[k] - before[k];
+  return (
+    `PostgreSQL per export: ${fmt(d('wal') / exports / 1024, 2)} kB WAL, ${fmt(d('commits') / exports, 3)} commits, ` +
+    `${fmt(d('updates') / exports, 2)} row updates (HOT ${fmt((100 * d('hot')) / Math.max(1, d('updates')))}%)`
+  );
+}
+
 /** Forgets the statements seen so far; answers where the next ones start (the log's size). */
 async function resetStatements(databaseUrl) {
   if (postgres.statements === 'log') return readFileSync(postgres.logFile).length;
@@ -195,6 +222,17 @@ async function resetStatements(databaseUrl) {
   return 0;
 }
 
+/**
+ * A statement's shape: multi-row VALUES lists and IN lists of any length read as one (each
+ * length is its own entry in pg_stat_statements), spaces collapsed.
+ */
+const statementShape = (query) =>
+  query
+    .replace(/\s+/g, ' ')
+    .replace(/\$\d+/g, '$')
+    .replace(/in \(\$(?:, \$)*\)/g, 'in (…)')
+    .replace(/\(\$(?:, \$)*\)(?:, \(\$(?:, \$)*\))*/g, '(…)…');
+
 /** The statements that took PostgreSQL's time since resetStatements, the largest total first. */
 async function topStatements(databaseUrl, since) {
   let rows = [];
@@ -202,34 +240,38 @@ async function topStatements(databaseUrl, since) {
     const c = new pg.Client({ connectionString: databaseUrl });
     await c.connect();
     const r = await c.query(
-      `select calls::int, total_exec_time as total, rows::bigint as rows,
-              left(regexp_replace(query, '\\s+', ' ', 'g'), 120) as query
+      `select calls::int, total_exec_time as total, query
          from pg_stat_statements
         where dbid = (select oid from pg_database where datname = current_database())`,
     );
     await c.end();
-    rows = r.rows.map((x) => ({ ...x, rows: Number(x.rows) }));
+    rows = r.rows.map((x) => ({ ...x, query: statementShape(x.query) }));
   } else if (postgres.statements === 'log') {
     // Only statements over SLOW_STATEMENT_MS are logged: the slow tail, not the whole time.
     const text = readFileSync(postgres.logFile).subarray(since).toString();
-    const byQuery = new Map();
     for (const m of text.matchAll(/duration: ([\d.]+) ms\s+(?:statement|execute [^:]*): (.*)/g)) {
-      const query = m[2].replace(/\$\d+|'[^']*'|\b\d+\b/g, '?').slice(0, 120);
-      const q = byQuery.get(query) ?? { query, calls: 0, total: 0, rows: 0 };
-      q.calls++;
-      q.total += Number(m[1]);
-      byQuery.set(query, q);
+      rows.push({ query: statementShape(m[2].replace(/'[^']*'|\b\d+\b/g, '$')), calls: 1, total: Number(m[1]) });
     }
-    rows = [...byQuery.values()];
   }
+  const byShape = new Map();
+  for (const r of rows) {
+    const key = r.query.slice(0, 150);
+    const q = byShape.get(key) ?? { query: key, calls: 0, total: 0 };
+    q.calls += r.calls;
+    q.total += r.total;
+    byShape.set(key, q);
+  }
+  rows = [...byShape.values()];
   const all = rows.reduce((a, r) => a + r.total, 0) || 1;
-  return rows
+  const calls = rows.reduce((a, r) => a + r.calls, 0);
+  const top = rows
     .sort((a, b) => b.total - a.total)
     .slice(0, 8)
     .map(
       (r) =>
         `    ${String(Math.round((100 * r.total) / all)).padStart(3)}% ${fmt(r.calls).padStart(7)} calls ${fmt(r.total / Math.max(1, r.calls), 3).padStart(7)} ms  ${r.query}`,
     );
+  return { calls, top };
 }
 
 // ---- what one machine sends ----
@@ -429,11 +471,14 @@ async function step(fleet, n) {
   const due = schedule(machines, total, startMs);
   freshConnections();
   const statementsFrom = PG_STATEMENTS ? await resetStatements(fleet.databaseUrl) : 0;
+  const countersBefore = await databaseCounters(fleet.databaseUrl);
   const cpuBefore = cpuReadable ? cpuSnapshot(fleet.cpuPids) : undefined;
   const started = Date.now();
   const results = await drive(fleet, due, Math.max(startMs, started + 200));
   const cpu = cpuBefore && cpuBetween(cpuBefore, cpuSnapshot(fleet.cpuPids), results.length);
-  const statements = PG_STATEMENTS ? await topStatements(fleet.databaseUrl, statementsFrom) : [];
+  await new Promise((r) => setTimeout(r, 1_000)); // statistics of the last transactions
+  const database = databaseLine(countersBefore, await databaseCounters(fleet.databaseUrl), results.length);
+  const statements = PG_STATEMENTS ? await topStatements(fleet.databaseUrl, statementsFrom) : undefined;
   // Only the measured part: drop the warm-up's exports (the first ones in time order).
   const warm = due.filter((d) => d.at < WARMUP_SECONDS * 1000).length;
   const measured = results.slice(warm);
@@ -451,7 +496,9 @@ async function step(fleet, n) {
     errors: errors.length,
     errorKinds: [...new Set(errors.map((e) => String(e.status)))].join(','),
     cpu,
-    statements,
+    database,
+    statements: statements?.top ?? [],
+    statementsPerExport: statements ? statements.calls / results.length : undefined,
     load: loadavg()[0],
   };
 }
@@ -492,6 +539,7 @@ async function capacity(fleet, databaseUrl) {
   let errors = 0;
   const kinds = new Set();
   const until = Date.now() + SECONDS * 1000;
+  const countersBefore = await databaseCounters(databaseUrl);
   const cpuBefore = cpuReadable ? cpuSnapshot(fleet.cpuPids) : undefined;
   const started = Date.now();
   await Promise.all(
@@ -508,6 +556,8 @@ async function capacity(fleet, databaseUrl) {
   );
   const rate = done / ((Date.now() - started) / 1000);
   const cpu = cpuBefore && cpuBetween(cpuBefore, cpuSnapshot(fleet.cpuPids), done + errors);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const database = databaseLine(countersBefore, await databaseCounters(databaseUrl), done + errors);
   sampling = false;
   await sampled;
   await sampler.end();
@@ -520,6 +570,7 @@ async function capacity(fleet, databaseUrl) {
   return {
     waits: top,
     cpu,
+    database,
     load: loadavg()[0],
     rate,
     errors: errors ? `${errors} (${[...kinds].join(',')})` : 0,
@@ -533,8 +584,11 @@ function show(label, r) {
     `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p95 ${fmt(r.p95, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}  load ${r.load.toFixed(2)}`,
   );
   if (r.cpu) console.log(`  cpu: ${cpuLine(r.cpu)}`);
+  if (r.database) console.log(`  ${r.database}`);
   if (r.statements.length > 0)
-    console.log(`  PostgreSQL's top statements (share of statement time):\n${r.statements.join('\n')}`);
+    console.log(
+      `  PostgreSQL's top statements (share of statement time; ${fmt(r.statementsPerExport, 2)} statements per export):\n${r.statements.join('\n')}`,
+    );
 }
 
 // ---- the run ----
@@ -570,6 +624,7 @@ try {
     );
     console.log(`  active PostgreSQL backends meanwhile: ${cap.waits || 'none seen'}`);
     if (cap.cpu) console.log(`  cpu (load ${cap.load.toFixed(2)}): ${cpuLine(cap.cpu)}`);
+    console.log(`  ${cap.database}`);
   } finally {
     await fleet.stop();
   }
