@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-/** The built CLI: `npm run bench` builds first. */
-export const main = join(root, 'dist/main.js');
+/**
+ * The built CLI: `npm run bench` builds first. BENCH_TAKT_MAIN: another build's main.js (a copy
+ * of dist/ made before a change, inside this checkout so it finds node_modules), to measure
+ * before and after on the same machine minutes apart.
+ */
+export const main = process.env.BENCH_TAKT_MAIN ?? join(root, 'dist/main.js');
 
 /** Runs a `takt` command with `env` (TAKT_HOME …) and answers its standard output. */
 export function takt(env, ...args) {
@@ -26,6 +30,7 @@ export function createToken(env, email) {
  * Starts `takt serve` with `env` (which should set TAKT_HTTP_PORT=0) and waits for the URL it
  * prints. BENCH_SERVER_NODE_ARGS: Node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=DIR".
  * `stop()` ends it with SIGTERM and waits for its exit, then runs `onStop` (removing its home).
+ * `pid`: the server's process, for its CPU time (bench/process-cpu.mjs).
  */
 export async function startTaktServe(env, { startTimeoutMs = 60_000, onStop } = {}) {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -46,6 +51,7 @@ export async function startTaktServe(env, { startTimeoutMs = 60_000, onStop } = 
   return {
     url: new URL(url),
     env,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

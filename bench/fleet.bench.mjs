@@ -23,22 +23,39 @@
 // the machine's. Then the database's size per machine-day: two machines' full day of exports
 // (timestamps spread over yesterday, written as fast as the replicas take them) and the growth
 // of pg_database_size, divided by two. Everything stops by itself.
-// Options: BENCH_FLEET_REPLICAS (2), BENCH_FLEET_SKIP=baseline,day, BENCH_FLEET_PG_OPTIONS (extra -c
-// settings), BENCH_SERVER_NODE_ARGS, TAKT_BENCH_PG_BIN (docs/benchmarks.md).
+// Each step also prints the CPU each process used (bench/process-cpu.mjs: the load generator,
+// each replica, PostgreSQL's postmaster and backends), in cores and in ms per export, and the
+// load average: on a shared machine the figure says whose core it was.
+// Options: BENCH_FLEET_MACHINES (one N instead of the steps), BENCH_FLEET_REPLICAS (2),
+// BENCH_FLEET_SKIP=baseline,day, BENCH_FLEET_PG_OPTIONS (extra -c settings),
+// BENCH_FLEET_PG_STATEMENTS=1 (PostgreSQL's top statements per step, from pg_stat_statements, or
+// from the log's slow statements where that extension is missing), BENCH_SERVER_NODE_ARGS,
+// TAKT_BENCH_PG_BIN (docs/benchmarks.md).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import protobuf from 'protobufjs';
 import { createToken, fmt, quantile, root, startTaktServe, timedRequest } from './bench-kit.mjs';
+import { cpuBetween, cpuLine, cpuReadable, cpuSnapshot } from './process-cpu.mjs';
 
 const proto = protobuf.loadSync(join(root, 'src/ingest/proto/otlp.proto'));
 const MetricsRequest = proto.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
 const LogsRequest = proto.lookupType('opentelemetry.proto.ExportLogsServiceRequest');
 
-const STEPS = (process.env.BENCH_FLEET_STEPS ?? '100,250,500,1000,2000,3000,4000,5000,6000').split(',').map(Number);
+// BENCH_FLEET_MACHINES=10000: that one N (no steps, no halving), e.g. to profile it.
+const STEPS = (
+  process.env.BENCH_FLEET_MACHINES ??
+  process.env.BENCH_FLEET_STEPS ??
+  '100,250,500,1000,2000,3000,4000,5000,6000'
+)
+  .split(',')
+  .map(Number);
+// PostgreSQL's top statements after each step (pg_stat_statements, else the slow-statement log).
+const PG_STATEMENTS = process.env.BENCH_FLEET_PG_STATEMENTS === '1';
+const SLOW_STATEMENT_MS = 20;
 const SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 20);
 const WARMUP_SECONDS = 5;
 // Hours of the machine-day phase (24; fewer only for a quick try of the bench itself).
@@ -88,11 +105,24 @@ function startPostgres() {
       : sync(full[0], full.slice(1));
   };
   run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres']);
+  // pg_stat_statements ships with Debian's server package (lib/ beside bin/); without it the
+  // statements slower than SLOW_STATEMENT_MS go to the log and are summed from there.
+  const statements = !PG_STATEMENTS
+    ? undefined
+    : existsSync(join(bin, '..', 'lib', 'pg_stat_statements.so'))
+      ? 'extension'
+      : 'log';
+  const statementOptions =
+    statements === 'extension'
+      ? '-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all'
+      : statements === 'log'
+        ? `-c log_min_duration_statement=${SLOW_STATEMENT_MS}`
+        : '';
   run('pg_ctl', [
     '-D',
     join(dir, 'data'),
     '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c shared_buffers=256MB ${process.env.BENCH_FLEET_PG_OPTIONS ?? ''}`,
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c shared_buffers=256MB -c track_wal_io_timing=on ${statementOptions} ${process.env.BENCH_FLEET_PG_OPTIONS ?? ''}`,
     '-l',
     join(dir, 'log'),
     '-w',
@@ -100,6 +130,10 @@ function startPostgres() {
   ]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    statements,
+    logFile: join(dir, 'log'),
+    /** The postmaster: its backends are its children (CPU per process). */
+    pid: () => Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]),
     async createDatabase(name) {
       const c = new pg.Client({ connectionString: this.url });
       await c.connect();
@@ -137,7 +171,115 @@ async function startFleet(databaseUrl, dryRun) {
   for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(databaseUrl, dryRun));
   const tokens = [];
   for (let u = 0; u < USERS; u++) tokens.push(createToken(replicas[0].env, `dev${u}@example.com`));
-  return { replicas, tokens, databaseUrl, stop: () => Promise.all(replicas.map((r) => r.stop())) };
+  // Whose CPU each step measures: this process alone (its children are the replicas), each
+  // replica, PostgreSQL's postmaster with its backends.
+  const cpuPids = {
+    loadgen: { pid: process.pid, tree: false },
+    ...Object.fromEntries(replicas.map((r, i) => [`replica${i + 1}`, r.pid])),
+    postgres: postgres.pid(),
+  };
+  return { replicas, tokens, databaseUrl, cpuPids, stop: () => Promise.all(replicas.map((r) => r.stop())) };
+}
+
+// ---- PostgreSQL's top statements (BENCH_FLEET_PG_STATEMENTS=1) ----
+
+/**
+ * PostgreSQL's own counters: WAL written, commits, row updates and how many of them were HOT
+ * (heap-only: no index entry; migration 0017's fillfactor is for these), WAL flushes and the
+ * time they took (track_wal_io_timing: what a commit waits for on this disk). Statistics reach
+ * these views within a second of a transaction's end.
+ */
+async function databaseCounters(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const r = await c.query(
+    `select (select wal_bytes from pg_stat_wal)::bigint as wal,
+            (select wal_sync from pg_stat_wal)::bigint as syncs,
+            (select wal_sync_time from pg_stat_wal)::float8 as sync_ms,
+            (select xact_commit from pg_stat_database where datname = current_database())::bigint as commits,
+            (select coalesce(sum(n_tup_upd), 0) from pg_stat_user_tables)::bigint as updates,
+            (select coalesce(sum(n_tup_hot_upd), 0) from pg_stat_user_tables)::bigint as hot`,
+  );
+  await c.end();
+  return Object.fromEntries(Object.entries(r.rows[0]).map(([k, v]) => [k, Number(v)]));
+}
+
+/** One line of what PostgreSQL did per export between two databaseCounters. */
+function databaseLine(before, after, exports) {
+  const d = (k) => after[k] - before[k];
+  return (
+    `PostgreSQL per export: ${fmt(d('wal') / exports / 1024, 2)} kB WAL, ${fmt(d('commits') / exports, 3)} commits, ` +
+    `${fmt(d('updates') / exports, 2)} row updates (HOT ${fmt((100 * d('hot')) / Math.max(1, d('updates')))}%); ` +
+    `${fmt(d('syncs'))} WAL flushes, ${fmt(d('sync_ms') / Math.max(1, d('syncs')), 2)} ms each`
+  );
+}
+
+/** Forgets the statements seen so far; answers where the next ones start (the log's size). */
+async function resetStatements(databaseUrl) {
+  if (postgres.statements === 'log') return readFileSync(postgres.logFile).length;
+  if (postgres.statements !== 'extension') return 0;
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  await c.query('create extension if not exists pg_stat_statements');
+  await c.query('select pg_stat_statements_reset()');
+  await c.end();
+  return 0;
+}
+
+/**
+ * A statement's shape: multi-row VALUES lists and IN lists of any length read as one (each
+ * length is its own entry in pg_stat_statements), spaces collapsed.
+ */
+const statementShape = (query) =>
+  query
+    .replace(/\s+/g, ' ')
+    .replace(/\$\d+/g, '$')
+    .replace(/in \(\$(?:, \$)*\)/g, 'in (…)')
+    .replace(/\(\$(?:, \$)*\)(?:, \(\$(?:, \$)*\))*/g, '(…)…');
+
+/** The statements that took PostgreSQL's time since resetStatements, the largest total first. */
+async function topStatements(databaseUrl, since) {
+  let rows = [];
+  if (postgres.statements === 'extension') {
+    const c = new pg.Client({ connectionString: databaseUrl });
+    await c.connect();
+    const r = await c.query(
+      `select calls::int, total_exec_time as total, query
+         from pg_stat_statements
+        where dbid = (select oid from pg_database where datname = current_database())`,
+    );
+    await c.end();
+    rows = r.rows.map((x) => ({ ...x, query: statementShape(x.query) }));
+  } else if (postgres.statements === 'log') {
+    // Only statements over SLOW_STATEMENT_MS are logged: the slow tail, not the whole time.
+    const text = readFileSync(postgres.logFile).subarray(since).toString();
+    for (const m of text.matchAll(/duration: ([\d.]+) ms\s+(?:statement|execute [^:]*): (.*)/g)) {
+      rows.push({ query: statementShape(m[2].replace(/'[^']*'|\b\d+\b/g, '$')), calls: 1, total: Number(m[1]) });
+    }
+  }
+  const byShape = new Map();
+  for (const r of rows) {
+    const key = r.query.slice(0, 150);
+    const q = byShape.get(key) ?? { query: key, calls: 0, total: 0 };
+    q.calls += r.calls;
+    q.total += r.total;
+    byShape.set(key, q);
+  }
+  rows = [...byShape.values()];
+  const all = rows.reduce((a, r) => a + r.total, 0) || 1;
+  const calls = rows.reduce((a, r) => a + r.calls, 0);
+  // By time, then the most frequent of the rest: a cheap statement sent on every export costs
+  // a round trip, parsing and planning (not in its exec time) on both sides.
+  const byTime = [...rows].sort((a, b) => b.total - a.total).slice(0, 8);
+  const byCalls = rows
+    .filter((r) => !byTime.includes(r))
+    .sort((a, b) => b.calls - a.calls)
+    .slice(0, 4);
+  const top = [...byTime, ...byCalls].map(
+    (r) =>
+      `    ${String(Math.round((100 * r.total) / all)).padStart(3)}% ${fmt(r.calls).padStart(7)} calls ${fmt(r.total / Math.max(1, r.calls), 3).padStart(7)} ms  ${r.query}`,
+  );
+  return { calls, top };
 }
 
 // ---- what one machine sends ----
@@ -336,8 +478,15 @@ async function step(fleet, n) {
   const startMs = Date.now() + 2_000 + n * 3; // room to build
   const due = schedule(machines, total, startMs);
   freshConnections();
+  const statementsFrom = PG_STATEMENTS ? await resetStatements(fleet.databaseUrl) : 0;
+  const countersBefore = await databaseCounters(fleet.databaseUrl);
+  const cpuBefore = cpuReadable ? cpuSnapshot(fleet.cpuPids) : undefined;
   const started = Date.now();
   const results = await drive(fleet, due, Math.max(startMs, started + 200));
+  const cpu = cpuBefore && cpuBetween(cpuBefore, cpuSnapshot(fleet.cpuPids), results.length);
+  await new Promise((r) => setTimeout(r, 1_000)); // statistics of the last transactions
+  const database = databaseLine(countersBefore, await databaseCounters(fleet.databaseUrl), results.length);
+  const statements = PG_STATEMENTS ? await topStatements(fleet.databaseUrl, statementsFrom) : undefined;
   // Only the measured part: drop the warm-up's exports (the first ones in time order).
   const warm = due.filter((d) => d.at < WARMUP_SECONDS * 1000).length;
   const measured = results.slice(warm);
@@ -354,6 +503,11 @@ async function step(fleet, n) {
     max: latencies.at(-1) ?? 0,
     errors: errors.length,
     errorKinds: [...new Set(errors.map((e) => String(e.status)))].join(','),
+    cpu,
+    database,
+    statements: statements?.top ?? [],
+    statementsPerExport: statements ? statements.calls / results.length : undefined,
+    load: loadavg()[0],
   };
 }
 
@@ -393,6 +547,8 @@ async function capacity(fleet, databaseUrl) {
   let errors = 0;
   const kinds = new Set();
   const until = Date.now() + SECONDS * 1000;
+  const countersBefore = await databaseCounters(databaseUrl);
+  const cpuBefore = cpuReadable ? cpuSnapshot(fleet.cpuPids) : undefined;
   const started = Date.now();
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -407,6 +563,9 @@ async function capacity(fleet, databaseUrl) {
     }),
   );
   const rate = done / ((Date.now() - started) / 1000);
+  const cpu = cpuBefore && cpuBetween(cpuBefore, cpuSnapshot(fleet.cpuPids), done + errors);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const database = databaseLine(countersBefore, await databaseCounters(databaseUrl), done + errors);
   sampling = false;
   await sampled;
   await sampler.end();
@@ -418,6 +577,9 @@ async function capacity(fleet, databaseUrl) {
     .join(', ');
   return {
     waits: top,
+    cpu,
+    database,
+    load: loadavg()[0],
     rate,
     errors: errors ? `${errors} (${[...kinds].join(',')})` : 0,
     machines: rate / (1 / 5 + 1 / 60),
@@ -427,8 +589,14 @@ async function capacity(fleet, databaseUrl) {
 const passes = (r) => r.errors === 0 && r.p99 <= P99_LIMIT_MS;
 function show(label, r) {
   console.log(
-    `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p95 ${fmt(r.p95, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}`,
+    `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p95 ${fmt(r.p95, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}  load ${r.load.toFixed(2)}`,
   );
+  if (r.cpu) console.log(`  cpu: ${cpuLine(r.cpu)}`);
+  if (r.database) console.log(`  ${r.database}`);
+  if (r.statements.length > 0)
+    console.log(
+      `  PostgreSQL's top statements (share of statement time; ${fmt(r.statementsPerExport, 2)} statements per export):\n${r.statements.join('\n')}`,
+    );
 }
 
 // ---- the run ----
@@ -463,6 +631,8 @@ try {
       `capacity: ${fmt(cap.rate)} exports/s closed loop (64 exporters, the fleet's mix), ${cap.errors} errors: the rate of ${fmt(cap.machines)} machines`,
     );
     console.log(`  active PostgreSQL backends meanwhile: ${cap.waits || 'none seen'}`);
+    if (cap.cpu) console.log(`  cpu (load ${cap.load.toFixed(2)}): ${cpuLine(cap.cpu)}`);
+    console.log(`  ${cap.database}`);
   } finally {
     await fleet.stop();
   }
@@ -481,6 +651,7 @@ try {
       console.log(
         `baseline capacity: ${fmt(dryCap.rate)} exports/s, ${dryCap.errors} errors: the rate of ${fmt(dryCap.machines)} machines`,
       );
+      if (dryCap.cpu) console.log(`  cpu (load ${dryCap.load.toFixed(2)}): ${cpuLine(dryCap.cpu)}`);
     } finally {
       await dry.stop();
     }

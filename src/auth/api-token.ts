@@ -57,8 +57,15 @@ export interface TokenIdentity {
   tokenId: string;
 }
 
-/** Resolves a bearer token to its user; undefined when unknown, malformed or revoked. */
+/** Resolves a bearer token to its user and records its use; undefined when unknown, malformed or revoked. */
 export async function verifyApiToken(db: Db, token: string): Promise<TokenIdentity | undefined> {
+  const identity = await identifyApiToken(db, token);
+  if (identity) await touchApiToken(db, identity.tokenId);
+  return identity;
+}
+
+/** verifyApiToken without recording the use (token-verifier.ts records it at most once a minute). */
+export async function identifyApiToken(db: Db, token: string): Promise<TokenIdentity | undefined> {
   const m = TOKEN_PATTERN.exec(token.trim());
   if (!m) return undefined;
   const row = await findApiTokenByPrefix(db, m[1] as string);
@@ -68,7 +75,6 @@ export async function verifyApiToken(db: Db, token: string): Promise<TokenIdenti
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
   const user = await findUserById(db, row.user_id);
   if (!user || user.disabled_at !== null) return undefined;
-  await touchApiToken(db, row.id);
   return { user, tokenId: row.id };
 }
 

@@ -9,6 +9,7 @@ import {
   machineIdsOf,
   moveToAccount,
   type UnlinkedRecord,
+  usersWithUnlinkedRecords,
 } from '../store/unlinked-usage.ts';
 import type { TelemetryJob } from './telemetry-jobs.ts';
 
@@ -72,6 +73,11 @@ export function nearestAccount(ts: number, spans: readonly AccountSpan[]): strin
       best = s;
   }
   return best?.account_id;
+}
+
+/** Of a commit's users, those with unlinked usage (usually none): one statement for them all. */
+export function linkCandidates(store: Store, userIds: readonly string[]): Promise<Set<string>> {
+  return userIds.length === 0 ? Promise.resolve(new Set()) : usersWithUnlinkedRecords(store.db, userIds);
 }
 
 /** Links what can be linked of one user's unlinked usage; returns how many records moved. */

@@ -40,6 +40,8 @@ export class TelemetryRecorder {
   private readonly dryRun: boolean;
   /** Links earlier usage whose account is now known (link-unlinked-usage.ts); returns records moved. */
   private readonly link: ((userId: string, triggers: LinkTriggers) => Promise<number>) | undefined;
+  /** Of a commit's users, those that may have something to link (one query); absent: all of them. */
+  private readonly linkCandidates: ((userIds: string[]) => Promise<Set<string>>) | undefined;
   private readonly onLinkError: (error: unknown) => void;
 
   constructor(
@@ -49,6 +51,7 @@ export class TelemetryRecorder {
       dryRun?: boolean;
       changes?: Pick<Changes, 'publish'>;
       link?: (userId: string, triggers: LinkTriggers) => Promise<number>;
+      linkCandidates?: (userIds: string[]) => Promise<Set<string>>;
       onLinkError?: (error: unknown) => void;
     } = {},
   ) {
@@ -57,6 +60,7 @@ export class TelemetryRecorder {
     this.dryRun = options.dryRun ?? false;
     this.changes = options.changes;
     this.link = options.link;
+    this.linkCandidates = options.linkCandidates;
     this.onLinkError = options.onLinkError ?? (() => {});
   }
 
@@ -94,7 +98,16 @@ export class TelemetryRecorder {
   private async linkAfterCommit(jobs: TelemetryJob[]): Promise<Set<string>> {
     const moved = new Set<string>();
     if (!this.link) return moved;
-    for (const [userId, triggers] of linkTriggers(jobs)) {
+    const byUser = linkTriggers(jobs);
+    let candidates: Set<string>;
+    try {
+      candidates = this.linkCandidates ? await this.linkCandidates([...byUser.keys()]) : new Set(byUser.keys());
+    } catch (error) {
+      this.onLinkError(error);
+      return moved;
+    }
+    for (const [userId, triggers] of byUser) {
+      if (!candidates.has(userId)) continue;
       try {
         if ((await this.link(userId, triggers)) > 0) moved.add(userId);
       } catch (error) {

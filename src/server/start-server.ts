@@ -11,7 +11,7 @@ import { bindGrpc, createGrpcServer } from '../ingest/grpc-server.ts';
 import { type Changes, InProcessChanges } from '../lib/changes.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { loadPriceTable } from '../pricing/price-table.ts';
-import { linkUnlinkedUsage } from '../recording/link-unlinked-usage.ts';
+import { linkCandidates, linkUnlinkedUsage } from '../recording/link-unlinked-usage.ts';
 import { inProcessJobWriter, TelemetryRecorder } from '../recording/telemetry-recorder.ts';
 import { workerJobWriter } from '../recording/writer-thread-client.ts';
 import { openStore } from '../store/open-store.ts';
@@ -92,6 +92,7 @@ export async function startServer(
     dryRun: config.ingestDryRun,
     changes,
     link: (userId, triggers) => linkUnlinkedUsage(store, userId, triggers),
+    linkCandidates: (userIds) => linkCandidates(store, userIds),
     onLinkError: (error) => log.warn('linking usage to its account failed; the next upload tries again', { error }),
   });
   const tokens = new TokenVerifier(store.db);

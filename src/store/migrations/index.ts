@@ -15,6 +15,7 @@ import * as m0013 from './0013-link-unlinked-usage.ts';
 import * as m0014 from './0014-usage-account-refused.ts';
 import * as m0015 from './0015-contracted-prices.ts';
 import * as m0016 from './0016-capacity-changes.ts';
+import * as m0017 from './0017-hot-update-fillfactor.ts';
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so that the
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0014-usage-account-refused': m0014,
   '0015-contracted-prices': m0015,
   '0016-capacity-changes': m0016,
+  '0017-hot-update-fillfactor': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {
