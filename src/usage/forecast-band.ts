@@ -93,7 +93,7 @@ export function perMinute(series: UsageSeries, unit: Unit, from: number, to: num
 const NO_USE = 2_147_483_647;
 
 /** Minutes since the last minute with usage at or before index `i` (NO_USE: none). */
-function gapsSinceUse(u: Float64Array): Int32Array {
+export function gapsSinceUse(u: Float64Array): Int32Array {
   const gaps = new Int32Array(u.length);
   let last = -1;
   for (let i = 0; i < u.length; i++) {
