@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ForecastInput, forecastWindow, verdictOf } from './forecast.ts';
-import { replayBand } from './forecast-band.ts';
+import { bandOf, replayBand } from './forecast-band.ts';
 import type { UsagePoint, WindowBounds } from './limit-types.ts';
 import { usageSeries } from './usage-series.ts';
 
@@ -209,6 +209,16 @@ describe('forecast while idle and its band', () => {
     expect(band?.source).toBe('history');
     const [p10, p50, p90] = [band?.p10, band?.p50, band?.p90] as [number, number, number];
     expect(nowToday < p10 && p10 <= p50 && p50 <= p90).toBe(true);
+  });
+
+  it("is the replays' 7.5th and 92.5th percentiles", () => {
+    // 40 replays arriving 1, 2, … 40 minutes from now: the 3rd and the 37th.
+    const arrivals = Array.from({ length: 40 }, (_, k) => now + (k + 1) * MINUTE);
+    expect(bandOf(arrivals, now + 300 * MINUTE, 'history')).toMatchObject({
+      p10: now + 3 * MINUTE,
+      p90: now + 37 * MINUTE,
+      samples: 40,
+    });
   });
 
   it('without history the band is the default 0.6× … 2× of the time left', () => {
