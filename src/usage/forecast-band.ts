@@ -46,7 +46,7 @@ export const FALLBACK_LATE = 2;
  * real hit 70–77% of the time in the back-test with the old exponentially weighted pace (they
  * take the current pace as known, and it is a guess from a few dozen heavy-tailed calls); with
  * the session's pace shrunk toward the week's (forecast.ts) 5th–95th held 87–92% and 7.5th–92.5th
- * 83–88% on both generators, 7–12 minutes narrower (docs/benchmarks.md): the band's p10/p90 are
+ * 83–88% on both generators, 5–13 minutes narrower (docs/benchmarks.md): the band's p10/p90 are
  * the replays' 7.5th and 92.5th. The point forecast stays the projection at the session's pace
  * (forecast.ts); `p50` (the replays' median) is not shown.
  */

@@ -25,7 +25,7 @@ import type { UsageSeries } from './usage-series.ts';
  * PRIOR_ACTIVE_MINUTES of the week's pace: early in a session, when a few heavy-tailed calls
  * say little, the person's usual pace dominates; after an hour of work the session's own. (The
  * back-test: an exponentially weighted rate over the last three hours' active minutes was 13.2
- * minutes off at 30 minutes before a hit, this 11.7; docs/benchmarks.md.) The denominator is
+ * minutes off at 30 minutes before a hit, this 11.4; docs/benchmarks.md.) The denominator is
  * never less than a minimum span of active minutes, so a burst of a few seconds without a
  * history is spread over that span instead of projecting billions of tokens an hour. A pause
  * does not zero the rate (the forecast reads "at your working pace"; zeroing it after 30 idle
@@ -73,7 +73,7 @@ export interface Forecast {
   hits_cap_at: number | null;
   /** `active_pace`: someone works now. `if_resumed`: idle; no time, see `if_resumed`. */
   basis: ForecastBasis;
-  /** The band: the cap comes after p10 in 9 of 10 of the person's replayed futures, before p90 in 9 of 10. p90 null: maybe not before the reset. Null under `if_resumed`, when limited or nothing burns. */
+  /** The band: the cap comes after p10 in 92.5% of the person's replayed futures, before p90 in 92.5% (the replays are too narrow: forecast-band.ts). p90 null: maybe not before the reset. Null under `if_resumed`, when limited or nothing burns. */
   hits_cap_at_p10: number | null;
   hits_cap_at_p90: number | null;
   /** Where the band comes from: the person's history, or a default width for want of it. */
