@@ -210,8 +210,8 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
       last_used_at: new Date(Math.floor(at(10) / MINUTE) * MINUTE).toISOString(),
     });
     // The Team seat's last call was an hour ago: no time, only the work left if work resumes —
-    // 500,000 tokens at its pace: one call, weighted 0.5^(5/30) (five active minutes of pause came
-    // after it), spread over the 12.82 weighted minutes of the minimum span: 12.82 ÷ 0.891 = 14.4.
+    // 500,000 tokens at its pace: one call (as large as what is left) and no history before it,
+    // spread over the minimum span of 15 active minutes: 15 minutes of work.
     const team = f.accounts.find((a: { uuid: string }) => a.uuid === TEAM).windows.five_hour;
     const me = (await call('GET', '/api/me/usage')).body;
     const teamUsage = me.accounts.find((a: { uuid: string }) => a.uuid === TEAM).windows.five_hour.forecast;
@@ -224,7 +224,7 @@ describe.each(dialects)('limits over HTTP on $name', ({ create }) => {
       basis: 'if_resumed',
       hits_cap_at: null,
       band: [null, null],
-      if_resumed: { work_minutes_to_cap: 14.4, work_minutes_to_cap_p10: 8.6, work_minutes_to_cap_p90: 28.8 },
+      if_resumed: { work_minutes_to_cap: 15, work_minutes_to_cap_p10: 9, work_minutes_to_cap_p90: 30 },
     });
     expect(teamUsage).toMatchObject({ basis: 'if_resumed', if_resumed: team.if_resumed, hits_cap_at: null });
   });

@@ -43,13 +43,15 @@ export const FALLBACK_EARLY = 0.6;
 export const FALLBACK_LATE = 2;
 /**
  * Which replays make the band and the point. The replays are too narrow: 10th–90th held the
- * real hit 70–77% of the time in the back-test (they take the current pace as known, and it is
- * a guess from a few dozen heavy-tailed calls), so the band's p10/p90 are the replays' 5th and
- * 95th (held 81–88%). The point forecast stays the projection at the active pace (forecast.ts);
- * `p50` (the replays' median) is not shown.
+ * real hit 70–77% of the time in the back-test with the old exponentially weighted pace (they
+ * take the current pace as known, and it is a guess from a few dozen heavy-tailed calls); with
+ * the session's pace shrunk toward the week's (forecast.ts) 5th–95th held 87–92% and 7.5th–92.5th
+ * 83–88% on both generators, 5–13 minutes narrower (docs/benchmarks.md): the band's p10/p90 are
+ * the replays' 7.5th and 92.5th. The point forecast stays the projection at the session's pace
+ * (forecast.ts); `p50` (the replays' median) is not shown.
  */
-export const BAND_LOW_Q = 0.05;
-export const BAND_HIGH_Q = 0.95;
+export const BAND_LOW_Q = 0.075;
+export const BAND_HIGH_Q = 0.925;
 export const POINT_Q = 0.5;
 /** Weekly and monthly: days with usage needed for a history band. */
 export const MIN_DAYS = 3;
@@ -93,7 +95,7 @@ export function perMinute(series: UsageSeries, unit: Unit, from: number, to: num
 const NO_USE = 2_147_483_647;
 
 /** Minutes since the last minute with usage at or before index `i` (NO_USE: none). */
-function gapsSinceUse(u: Float64Array): Int32Array {
+export function gapsSinceUse(u: Float64Array): Int32Array {
   const gaps = new Int32Array(u.length);
   let last = -1;
   for (let i = 0; i < u.length; i++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ForecastInput, forecastWindow, verdictOf } from './forecast.ts';
-import { replayBand } from './forecast-band.ts';
+import { bandOf, replayBand } from './forecast-band.ts';
 import type { UsagePoint, WindowBounds } from './limit-types.ts';
 import { usageSeries } from './usage-series.ts';
 
@@ -67,10 +67,31 @@ describe('forecast', () => {
         bounds: window(300),
       }),
     );
-    expect(f.burn_rate_per_hour).toBeCloseTo(93_576.9, 1); // 20,000 ÷ 12.82 weighted minutes × 60
-    expect(f.burn_rate_pct_per_hour).toBeCloseTo(42.535, 3);
-    expect(f.hits_cap_at).toBe(now + 7_694_207);
+    expect(f.burn_rate_per_hour).toBe(80_000); // 20,000 ÷ 15 active minutes × 60
+    expect(f.burn_rate_pct_per_hour).toBeCloseTo(36.3636, 3);
+    expect(f.hits_cap_at).toBe(now + 150 * MINUTE); // 200,000 tokens left at 80,000 an hour
     expect(f.verdict).toBe('will_hit_cap');
+  });
+
+  it("takes the session's pace, shrunk toward the person's pace of the week before it", () => {
+    // Six days before: 09:00–09:54, 1 usd a minute (55 usd over 60 active minutes a day: the 5
+    // after the last call count). Today a session since 11:50 at 3 usd a minute, the last call 30 s ago,
+    // and an earlier one at 11:00–11:09 at 6 usd a minute (part of the history, not of the session).
+    const day = 1_440 * MINUTE;
+    const at9 = Date.parse('2026-12-01T09:00:00Z');
+    const points: UsagePoint[] = [];
+    for (let d = 1; d <= 6; d++)
+      for (let m = 0; m < 55; m++)
+        points.push({ at: at9 - d * day + m * MINUTE + 10_000, model: 'm', usd: 1, tokens: 0 });
+    for (let m = 0; m < 10; m++)
+      points.push({ at: at9 + 120 * MINUTE + m * MINUTE + 10_000, model: 'm', usd: 6, tokens: 0 });
+    for (let m = 0; m < 10; m++) points.push({ at: now - m * MINUTE - 30_000, model: 'm', usd: 3, tokens: 0 });
+    const f = forecastWindow(input({ series: usageSeries(points), utilization: 50, bounds: window(300) }));
+    // History: 330 + 60 usd over 360 + 15 active minutes; 20 minutes of it weigh 20.8 usd.
+    // (30 usd + 20.8) ÷ (10 + 20) minutes = 1.6933 usd a minute.
+    expect(f.burn_rate_per_hour).toBeCloseTo(((30 + (390 * 20) / 375) / 30) * 60, 9);
+    expect(f.burn_rate_per_hour).toBeCloseTo(101.6, 9);
+    expect(f.hits_cap_at).toBe(now + Math.round((50 / 101.6) * 3_600_000));
   });
 
   it('is limited at 100% or after a hit not yet reset, and calm without burn', () => {
@@ -138,9 +159,9 @@ describe('forecast while idle and its band', () => {
         hits_cap_at_p10: null,
         hits_cap_at_p90: null,
         last_used_at: now - 30_000,
-        // 40 usd left at the active pace (the 5 minutes after the last call count as active: 51.6 usd an
-        // hour, weighted); no history of sessions: the default 0.6× … 2×.
-        if_resumed: { work_minutes_to_cap: 46.5, work_minutes_to_cap_p10: 27.9, work_minutes_to_cap_p90: 93.1 },
+        // 40 usd left at the session's pace: 60 usd over 65 active minutes (the 5 after the last call
+        // count as active); no history of sessions: the default 0.6× … 2×.
+        if_resumed: { work_minutes_to_cap: 43.3, work_minutes_to_cap_p10: 26, work_minutes_to_cap_p90: 86.7 },
       });
     }
     expect(idle.map((f) => f.verdict)).toEqual(['slow_down', 'slow_down', 'slow_down']);
@@ -188,6 +209,16 @@ describe('forecast while idle and its band', () => {
     expect(band?.source).toBe('history');
     const [p10, p50, p90] = [band?.p10, band?.p50, band?.p90] as [number, number, number];
     expect(nowToday < p10 && p10 <= p50 && p50 <= p90).toBe(true);
+  });
+
+  it("is the replays' 7.5th and 92.5th percentiles", () => {
+    // 40 replays arriving 1, 2, … 40 minutes from now: the 3rd and the 37th.
+    const arrivals = Array.from({ length: 40 }, (_, k) => now + (k + 1) * MINUTE);
+    expect(bandOf(arrivals, now + 300 * MINUTE, 'history')).toMatchObject({
+      p10: now + 3 * MINUTE,
+      p90: now + 37 * MINUTE,
+      samples: 40,
+    });
   });
 
   it('without history the band is the default 0.6× … 2× of the time left', () => {

@@ -4,7 +4,11 @@ import {
   dayRateSpread,
   FALLBACK_EARLY,
   FALLBACK_LATE,
+  gapsSinceUse,
+  HISTORY_MS,
+  perMinute,
   replayBand,
+  SESSION_GAP_MINUTES,
   sessionPaceSpread,
 } from './forecast-band.ts';
 import type { Unit, Verdict, WindowBounds, WindowKind } from './limit-types.ts';
@@ -14,15 +18,21 @@ import type { UsageSeries } from './usage-series.ts';
  * Forecast (docs/limits.md, "Forecast"): the burn rate, when the cap is reached at that rate,
  * whether the window resets first, and a verdict.
  *
- * The five-hour burn rate is an exponentially weighted rate over ACTIVE minutes: a minute is
- * active when it had usage or falls within a short pause after usage (reading, thinking); longer
- * pauses do not dilute the rate, and the weights decay per active minute, so the rate follows
- * the current work. The denominator is never less than a minimum span of active minutes, so a
- * burst of a few seconds is spread over that span instead of projecting billions of tokens an
- * hour. A pause does not zero the rate (the forecast reads "at your working pace"; zeroing it
- * after 30 idle minutes missed 9% of the hits 10 minutes ahead in the back-test): only a lookback
- * with no usage at all does. Weekly and monthly windows
- * use the wall-clock rate of the last day (nights and breaks included: that is what a day costs).
+ * The five-hour burn rate is the pace of the session under way, per ACTIVE minute, shrunk toward
+ * the person's own pace of the week before it. A minute is active when it had usage or falls
+ * within a short pause after usage (reading, thinking); a session ends at a longer pause, and
+ * longer pauses do not dilute the pace. The session's usage and active minutes are added to
+ * PRIOR_ACTIVE_MINUTES of the week's pace: early in a session, when a few heavy-tailed calls
+ * say little, the person's usual pace dominates; after an hour of work the session's own. (The
+ * back-test: an exponentially weighted rate over the last three hours' active minutes was 13.2
+ * minutes off at 30 minutes before a hit, this 11.4; docs/benchmarks.md.) The denominator is
+ * never less than a minimum span of active minutes, so a burst of a few seconds without a
+ * history is spread over that span instead of projecting billions of tokens an hour. A pause
+ * does not zero the rate (the forecast reads "at your working pace"; zeroing it after 30 idle
+ * minutes missed 9% of the hits 10 minutes ahead in the back-test): only a lookback with no
+ * usage at all does. The pace stops moving SESSION_GAP_MINUTES after the last call. Weekly and
+ * monthly windows use the wall-clock rate of the last day (nights and breaks included: that is
+ * what a day costs).
  *
  * Idle (five hours): after IDLE_AFTER_MINUTES without a call, "now + time left at the pace"
  * would slide along with the clock for as long as nobody works. The forecast then gives no
@@ -33,12 +43,10 @@ import type { UsageSeries } from './usage-series.ts';
  */
 
 const MINUTE = 60_000;
-/** Five-hour rate: how far back minutes are looked at. */
+/** Five hours: without a call in this long, nothing burns. */
 export const LOOKBACK_MS = 3 * 3_600_000;
-/** A pause up to this long after usage still counts as active (the user reading or thinking). */
-export const ACTIVE_PAUSE_MINUTES = 5;
-/** Weights halve every this many active minutes. */
-export const HALF_LIFE_ACTIVE_MINUTES = 30;
+/** Five hours: the person's pace of the week before the session weighs as much as this many active minutes of the session. */
+export const PRIOR_ACTIVE_MINUTES = 20;
 /** The denominator spans at least this many active minutes. */
 export const MIN_SPAN_ACTIVE_MINUTES = 15;
 /** Weekly and monthly windows: the wall-clock rate over this span. */
@@ -65,7 +73,7 @@ export interface Forecast {
   hits_cap_at: number | null;
   /** `active_pace`: someone works now. `if_resumed`: idle; no time, see `if_resumed`. */
   basis: ForecastBasis;
-  /** The band: the cap comes after p10 in 9 of 10 of the person's replayed futures, before p90 in 9 of 10. p90 null: maybe not before the reset. Null under `if_resumed`, when limited or nothing burns. */
+  /** The band: the cap comes after p10 in 92.5% of the person's replayed futures, before p90 in 92.5% (the replays are too narrow: forecast-band.ts). p90 null: maybe not before the reset. Null under `if_resumed`, when limited or nothing burns. */
   hits_cap_at_p10: number | null;
   hits_cap_at_p90: number | null;
   /** Where the band comes from: the person's history, or a default width for want of it. */
@@ -213,38 +221,39 @@ export function verdictOf(
   return 'ok';
 }
 
-/** Units per hour of work, weighted toward the latest active minutes (see the file's comment). */
+/**
+ * Units per hour of work: the current session's pace, shrunk toward the person's own pace of
+ * the week before it (see the file's comment). Active minutes are counted as the band counts
+ * them (a minute with usage or within SESSION_GAP_MINUTES after one), so the pace stops moving
+ * five minutes after the last call.
+ */
 export function activeBurnRate(series: UsageSeries, unit: Unit, now: number): number {
-  const perMinute = new Map<number, number>(); // minutes ago → usage
-  const cum = series.cum[unit];
-  for (let i = series.at.length - 1; i >= 0; i--) {
-    const at = series.at[i] as number;
-    if (at > now) continue;
-    if (at < now - LOOKBACK_MS) break;
-    const ago = Math.floor((now - at) / MINUTE);
-    perMinute.set(ago, (perMinute.get(ago) ?? 0) + (cum[i + 1] as number) - (cum[i] as number));
+  const to = now + 1; // minutes back from now, the last one ending at now (included)
+  const u = perMinute(series, unit, to - HISTORY_MS, to);
+  const gaps = gapsSinceUse(u);
+  const n = u.length;
+  // The lookback: nothing in it, nothing burns.
+  if ((gaps[n - 1] as number) > LOOKBACK_MS / MINUTE) return 0;
+  // The current (or, in a short pause, the latest) session: back from now to a gap over SESSION_GAP_MINUTES.
+  let start = n - 1;
+  while (start > 0 && (gaps[start] as number) > 0) start--; // its latest minute with usage
+  while (start > 0 && (gaps[start - 1] as number) <= SESSION_GAP_MINUTES) start--;
+  let sessionSum = 0;
+  let sessionMinutes = 0;
+  for (let i = start; i < n; i++) {
+    sessionSum += u[i] as number;
+    if ((gaps[i] as number) <= SESSION_GAP_MINUTES) sessionMinutes++;
   }
-  if (perMinute.size === 0) return 0;
-  const decay = 0.5 ** (1 / HALF_LIFE_ACTIVE_MINUTES);
-  let weight = 1;
-  let sum = 0;
-  let weights = 0;
-  let minWeights = 0;
-  for (let k = 0; k < MIN_SPAN_ACTIVE_MINUTES; k++) minWeights += decay ** k;
-  let lastUsedAgo = Number.POSITIVE_INFINITY; // the nearest minute with usage at or before this one, in minutes ago
-  const minutes = Math.floor(LOOKBACK_MS / MINUTE);
-  // Walk from the oldest minute to now so "a pause after usage" is known; weights are then by recency.
-  const active: number[] = [];
-  for (let ago = minutes; ago >= 0; ago--) {
-    if (perMinute.has(ago)) lastUsedAgo = ago;
-    if (lastUsedAgo - ago <= ACTIVE_PAUSE_MINUTES) active.push(ago);
+  let historySum = 0;
+  let historyMinutes = 0;
+  for (let i = 0; i < start; i++) {
+    historySum += u[i] as number;
+    if ((gaps[i] as number) <= SESSION_GAP_MINUTES) historyMinutes++;
   }
-  for (let k = active.length - 1; k >= 0; k--) {
-    sum += weight * (perMinute.get(active[k] as number) ?? 0);
-    weights += weight;
-    weight *= decay;
-  }
-  return (sum / Math.max(weights, minWeights)) * 60;
+  // The history's weight: PRIOR_ACTIVE_MINUTES of its pace, fewer when it is shorter than that.
+  const prior = Math.min(PRIOR_ACTIVE_MINUTES, historyMinutes);
+  const priorSum = historyMinutes > 0 ? (historySum * prior) / historyMinutes : 0;
+  return ((sessionSum + priorSum) / Math.max(sessionMinutes + prior, MIN_SPAN_ACTIVE_MINUTES)) * 60;
 }
 
 /** Units per hour over the last day, wall clock. */
