@@ -594,7 +594,9 @@ function show(label, r) {
   if (r.cpu) console.log(`  cpu: ${cpuLine(r.cpu)}`);
   if (r.database) console.log(`  ${r.database}`);
   if (PG_STATEMENTS && postgres.statements === 'log' && r.statements.length === 0)
-    console.log(`  PostgreSQL: no statement over ${SLOW_STATEMENT_MS} ms (pg_stat_statements is not installed: its log)`);
+    console.log(
+      `  PostgreSQL: no statement over ${SLOW_STATEMENT_MS} ms (pg_stat_statements is not installed: its log)`,
+    );
   if (r.statements.length > 0)
     console.log(
       `  PostgreSQL's top statements (share of statement time; ${fmt(r.statementsPerExport, 2)} statements per export):\n${r.statements.join('\n')}`,
