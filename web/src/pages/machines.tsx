@@ -2,7 +2,7 @@ import { api, type MachineRow, timeZone } from '../api.ts';
 import { AddMachine } from '../components/add-machine.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
-import { fmtAgo, fmtBothCosts, fmtInt, fmtWhen } from '../format.ts';
+import { fmtAgo, fmtInt, fmtUsdOrNone, fmtWhen } from '../format.ts';
 import { useLoad } from '../use-load.ts';
 
 const STATUS_TEXT: Record<MachineRow['tracking_status'], string> = {
@@ -40,13 +40,17 @@ export function MachinesPage(props: { tick: number }) {
                 <th scope="col">Tracking</th>
                 <th scope="col">Last data</th>
                 <th scope="col">Tokens today</th>
-                <th scope="col">Cost today</th>
+                <th scope="col">
+                  Cost today
+                  <br />
+                  <span class="muted">Claude Code / list price</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {machines.map((m) => (
                 <tr key={m.id}>
-                  <th scope="row" class="mono">
+                  <th scope="row" class="mono host">
                     {m.host_name}
                   </th>
                   <td>
@@ -56,7 +60,13 @@ export function MachinesPage(props: { tick: number }) {
                     {fmtWhen(new Date(m.last_seen_at), now)} ({fmtAgo(new Date(m.last_seen_at), now)})
                   </td>
                   <td>{fmtInt(m.tokens_today)} tokens</td>
-                  <td>{fmtBothCosts({ cost_usd: m.cost_usd_today, list_cost_usd: m.list_cost_usd_today })}</td>
+                  {/* Two lines, as on the sessions page: both costs on one line made the table wider than a laptop. */}
+                  <td>
+                    <div title="Claude Code's own figure">{fmtUsdOrNone(m.cost_usd_today)}</div>
+                    <div class="muted" title="takt's figure at list price">
+                      {fmtUsdOrNone(m.list_cost_usd_today)}
+                    </div>
+                  </td>
                 </tr>
               ))}
             </tbody>
