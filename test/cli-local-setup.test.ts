@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,6 +98,31 @@ describe('takt setup --local', () => {
     const me = await fetch(`${server.httpUrl}/api/accounts`, { headers: { authorization: `Bearer ${first.token}` } });
     await server.close();
     expect(me.status).toBe(200);
+  });
+});
+
+describe('takt setup --local, run again', () => {
+  it('leaves unchanged settings alone (no new backup) and, with the server up, says it answers instead of "start it"', async () => {
+    const { home, env } = scratchHome();
+    const server = await startServer(
+      loadConfig({ TAKT_HOME: env.TAKT_HOME, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent' }),
+    );
+    const port = new URL(server.httpUrl).port;
+    const withPort = { ...env, TAKT_HTTP_PORT: port };
+    const setup = async (...extra: string[]) =>
+      (await run(process.execPath, [main, 'setup', '--local', '--machine', 'my-box', ...extra], { env: withPort }))
+        .stdout;
+    await setup('--email', 'me@example.com');
+    const backups = () => readdirSync(join(home, '.claude')).filter((f) => f.includes('.takt-backup-')).length;
+    const before = backups();
+    const again = (await setup()).split('\n');
+    const after = backups();
+    await server.close();
+    expect([after - before, again[1], again[3]]).toEqual([
+      0,
+      `Claude Code's telemetry already goes to http://127.0.0.1:${port} (${join(home, '.claude', 'settings.json')} left unchanged).`,
+      `takt serve already answers at http://127.0.0.1:${port}.`,
+    ]);
   });
 });
 
