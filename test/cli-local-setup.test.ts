@@ -268,11 +268,20 @@ WantedBy=default.target
     writeFileSync(join(fake, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus" >&2\nexit 1\n');
     chmodSync(join(fake, 'systemctl'), 0o755);
     const withFake = { ...env, PATH: `${fake}:${env.PATH}` };
-    const code = await run(process.execPath, [main, 'setup', '--local', '--service', '--machine', 'my-box'], {
-      env: withFake,
-    }).then(
-      () => 0,
-      (e: { code: number }) => e.code,
+    const { code, stderr } = await run(
+      process.execPath,
+      [main, 'setup', '--local', '--service', '--machine', 'my-box'],
+      {
+        env: withFake,
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    // The way on without a service is this same command without --service, not only `takt serve`.
+    expect(stderr).toBe(
+      'takt setup: no systemd user session is reachable (systemctl --user show-environment: Failed to connect to bus); nothing was written. ' +
+        'Run `loginctl enable-linger $USER`, log in again and retry, or set up without it — `takt setup --local` — and keep `takt serve` running under your own supervisor\n',
     );
     expect([
       code,

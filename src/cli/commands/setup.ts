@@ -94,7 +94,9 @@ export async function run(args: string[]): Promise<number> {
     if (!values.json) process.stdout.write(`${line}\n`);
   };
   if (!values.server) {
-    process.stderr.write('takt setup: --server URL is required (the takt server, e.g. http://takt.lan:4318)\n');
+    process.stderr.write(
+      'takt setup: say where usage goes: --server URL (a takt server, e.g. http://takt.lan:4318), or --local (one person, this machine, no server elsewhere); see `takt setup --help`\n',
+    );
     return 2;
   }
   const method = values.method ?? 'settings-json';

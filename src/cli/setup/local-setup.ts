@@ -66,7 +66,13 @@ export async function localSetup(o: {
 }): Promise<LocalSetupResult> {
   // Before the store or settings.json are touched: a service that cannot be installed leaves nothing behind.
   const platform = o.service ? platformOf(undefined) : null;
-  if (platform) checkServiceManager(platform, o.env);
+  if (platform) {
+    checkServiceManager(
+      platform,
+      o.env,
+      'or set up without it — `takt setup --local` — and keep `takt serve` running under your own supervisor',
+    );
+  }
   const config = loadConfig(o.env);
   const server = `http://127.0.0.1:${config.httpPort}`;
   const machine = o.machine ?? hostname();
