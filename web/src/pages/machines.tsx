@@ -32,7 +32,8 @@ export function MachinesPage(props: { tick: number }) {
       ) : null}
       {machines.length > 0 ? (
         <ScrollRegion label="Machines table">
-          <table data-testid="machine-table">
+          {/* fit: a long host name and the two costs wrap, so the table fits a laptop (issue 19.9). */}
+          <table data-testid="machine-table" class="fit">
             <caption>Machines, most recent data first</caption>
             <thead>
               <tr>
@@ -46,7 +47,7 @@ export function MachinesPage(props: { tick: number }) {
             <tbody>
               {machines.map((m) => (
                 <tr key={m.id}>
-                  <th scope="row" class="mono">
+                  <th scope="row" class="mono wrap-anywhere">
                     {m.host_name}
                   </th>
                   <td>
@@ -55,7 +56,7 @@ export function MachinesPage(props: { tick: number }) {
                   <td>
                     {fmtWhen(new Date(m.last_seen_at), now)} ({fmtAgo(new Date(m.last_seen_at), now)})
                   </td>
-                  <td>{fmtInt(m.tokens_today)} tokens</td>
+                  <td class="num">{fmtInt(m.tokens_today)} tokens</td>
                   <td>{fmtBothCosts({ cost_usd: m.cost_usd_today, list_cost_usd: m.list_cost_usd_today })}</td>
                 </tr>
               ))}
