@@ -165,9 +165,11 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
         Adding a machine with the device flow? Approve its code at <a href="/auth/device/verify">/auth/device/verify</a>
         .
       </p>
-      <button type="button" onClick={signOut}>
-        Sign out
-      </button>
+      <p>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </p>
       <SignOutEverywhere onSignedOut={props.onSignedOut} />
       <AccountsSettings />
       <Tokens />
