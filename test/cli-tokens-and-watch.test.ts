@@ -51,6 +51,10 @@ describe('the token, read each way', () => {
     expect(ok).toEqual({ code: 0, stdout: 'USAGE_OK no limits known yet\n', stderr: '' });
     expect(refused.code).toBe(4);
     expect(refused.stdout).toBe('');
+    // What to do from a terminal, not "sign in again" (there is nothing to sign in to here).
+    expect(refused.stderr).toBe(
+      'takt watch: the bearer token or session is unknown, revoked or expired: get a new token: run takt setup again on this machine (takt setup --local on a one-person server), or pass a working one with --token-file PATH\n',
+    );
   });
 
   it('--token-stdin and --token - read the first line of standard input', async () => {
