@@ -33,6 +33,35 @@ describe('takt help and usage errors', () => {
     });
   });
 
+  it('a command missing what it needs says what to give, in one line with the help to read, exit 2', async () => {
+    const answers = await Promise.all([run(['setup']), run(['token', 'create']), run(['track'])]);
+    expect(answers).toEqual([
+      {
+        code: 2,
+        stdout: '',
+        stderr:
+          'takt setup: say where usage goes: --server URL (a takt server, e.g. http://takt.lan:4318), or --local (one person, this machine, no server elsewhere); see `takt setup --help`\n',
+      },
+      {
+        code: 2,
+        stdout: '',
+        stderr: 'takt token create: whose token? --email is required, e.g. --email you@example.com\n',
+      },
+      {
+        code: 2,
+        stdout: '',
+        stderr:
+          'takt track: give the numbers: takt track <input> <output> [cache-read] [cache-creation], e.g. takt track 5420 2100; see `takt track --help`\n',
+      },
+    ]);
+  });
+
+  it('takt --help names every report, not only the daily, weekly and monthly ones', async () => {
+    expect((await run(['--help'])).stdout).toContain(
+      '\n  report      usage and cost per day, week, month, session or 5-hour block from local transcripts (no server)\n',
+    );
+  });
+
   it('generated help names the shared token flags', async () => {
     const help = await run(['watch', '--help']);
     expect(help.stdout).toContain('--token-file PATH');

@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,6 +98,31 @@ describe('takt setup --local', () => {
     const me = await fetch(`${server.httpUrl}/api/accounts`, { headers: { authorization: `Bearer ${first.token}` } });
     await server.close();
     expect(me.status).toBe(200);
+  });
+});
+
+describe('takt setup --local, run again', () => {
+  it('leaves unchanged settings alone (no new backup) and, with the server up, says it answers instead of "start it"', async () => {
+    const { home, env } = scratchHome();
+    const server = await startServer(
+      loadConfig({ TAKT_HOME: env.TAKT_HOME, TAKT_HTTP_PORT: '0', TAKT_GRPC_PORT: '0', TAKT_LOG_LEVEL: 'silent' }),
+    );
+    const port = new URL(server.httpUrl).port;
+    const withPort = { ...env, TAKT_HTTP_PORT: port };
+    const setup = async (...extra: string[]) =>
+      (await run(process.execPath, [main, 'setup', '--local', '--machine', 'my-box', ...extra], { env: withPort }))
+        .stdout;
+    await setup('--email', 'me@example.com');
+    const backups = () => readdirSync(join(home, '.claude')).filter((f) => f.includes('.takt-backup-')).length;
+    const before = backups();
+    const again = (await setup()).split('\n');
+    const after = backups();
+    await server.close();
+    expect([after - before, again[1], again[3]]).toEqual([
+      0,
+      `Claude Code's telemetry already goes to http://127.0.0.1:${port} (${join(home, '.claude', 'settings.json')} left unchanged).`,
+      `takt serve already answers at http://127.0.0.1:${port}.`,
+    ]);
   });
 });
 
@@ -233,11 +268,20 @@ WantedBy=default.target
     writeFileSync(join(fake, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus" >&2\nexit 1\n');
     chmodSync(join(fake, 'systemctl'), 0o755);
     const withFake = { ...env, PATH: `${fake}:${env.PATH}` };
-    const code = await run(process.execPath, [main, 'setup', '--local', '--service', '--machine', 'my-box'], {
-      env: withFake,
-    }).then(
-      () => 0,
-      (e: { code: number }) => e.code,
+    const { code, stderr } = await run(
+      process.execPath,
+      [main, 'setup', '--local', '--service', '--machine', 'my-box'],
+      {
+        env: withFake,
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    // The way on without a service is this same command without --service, not only `takt serve`.
+    expect(stderr).toBe(
+      'takt setup: no systemd user session is reachable (systemctl --user show-environment: Failed to connect to bus); nothing was written. ' +
+        'Run `loginctl enable-linger $USER`, log in again and retry, or set up without it — `takt setup --local` — and keep `takt serve` running under your own supervisor\n',
     );
     expect([
       code,

@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telemetryEnv } from '../src/install/setup-payload.ts';
 import { startTakt, type TestTakt } from './support/takt-server.ts';
+import { waitFor } from './support/wait-for.ts';
 
 /**
  * The token from the command line, a file or standard input, through the built CLI against a
@@ -34,8 +35,12 @@ function run(args: string[], o: { stdin?: string; env?: Record<string, string> }
 beforeAll(async () => {
   takt = await startTakt();
   home = mkdtempSync(join(tmpdir(), 'takt-cli-tokens-'));
+  writeFileSync(join(home, 'watch-token'), `${takt.token}\n`, { mode: 0o600 });
 });
+/** Long-running commands a test started: stopped even when the test failed before stopping them. */
+const children: ChildProcess[] = [];
 afterAll(async () => {
+  for (const child of children) child.kill();
   await takt.stop();
   rmSync(home, { recursive: true, force: true });
 });
@@ -51,6 +56,10 @@ describe('the token, read each way', () => {
     expect(ok).toEqual({ code: 0, stdout: 'USAGE_OK no limits known yet\n', stderr: '' });
     expect(refused.code).toBe(4);
     expect(refused.stdout).toBe('');
+    // What to do from a terminal, not "sign in again" (there is nothing to sign in to here).
+    expect(refused.stderr).toBe(
+      'takt watch: the bearer token or session is unknown, revoked or expired: get a new token: run takt setup again on this machine (takt setup --local on a one-person server), or pass a working one with --token-file PATH\n',
+    );
   });
 
   it('--token-stdin and --token - read the first line of standard input', async () => {
@@ -92,6 +101,32 @@ describe('the token, read each way', () => {
 });
 
 describe('takt watch', () => {
+  it('without --once it says on stderr what it watches, so a quiet watch does not look hung', async () => {
+    const child = spawn(
+      process.execPath,
+      [main, 'watch', '--server', takt.directUrl, '--token-file', join(home, 'watch-token'), '--interval', '3600'],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TAKT_HOME: join(home, 'takt') } },
+    );
+    children.push(child);
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    const said = await waitFor(
+      'the first line on stderr',
+      () => stderr,
+      (s) => s.endsWith('\n'),
+    );
+    expect([said, stdout]).toEqual([
+      'takt watch: USAGE_OK no limits known yet; checking every 3600 s, a line at each change (Ctrl-C stops)\n',
+      '',
+    ]);
+  });
+
   it('--token alone is honoured: the server from the saved settings, the token given (not the saved one)', async () => {
     const claude = join(home, '.claude');
     mkdirSync(claude, { recursive: true });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken } from '../src/auth/api-token.ts';
+import { installHooks } from '../src/install/claude-hooks.ts';
 import { applyTelemetryEnv } from '../src/install/claude-settings.ts';
 import { telemetryEnv } from '../src/install/setup-payload.ts';
 import { insertUser } from '../src/store/users.ts';
@@ -53,6 +54,53 @@ describe('POST /auth/token without machine', () => {
   });
 });
 
+describe('takt validate with the settings and the hook in place, usage only from takt sync', () => {
+  it('says to restart Claude Code, not to run takt setup or takt hooks install again', async () => {
+    const home = join(scratch, 'synced');
+    const settings = join(home, '.claude', 'settings.json');
+    // A person of their own: the sources are per person.
+    const db = takt.server.context.store.db;
+    const { token } = await issueApiToken(db, (await insertUser(db, { email: 'synced@example.com' })).id, 'synced-box');
+    applyTelemetryEnv(settings, telemetryEnv(takt.directUrl, token, 'synced-box'));
+    installHooks(
+      settings,
+      join(home, '.takt'),
+      `${process.execPath} ${join(import.meta.dirname, '..', 'dist', 'takt.cjs')}`,
+    );
+    const upload = await new TestClient(takt.directUrl, token).call('POST', '/api/transcript-usage', {
+      host_name: 'synced-box',
+      records: [
+        {
+          message_id: 'msg-synced-1',
+          session_id: 'sess-synced',
+          timestamp: Date.now() - 60_000,
+          model: 'claude-sonnet-4-5',
+          input_tokens: 10,
+          output_tokens: 5,
+        },
+      ],
+    });
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('TAKT_')),
+    );
+    const r = await run(process.execPath, [main, 'validate'], {
+      env: { ...env, HOME: home, TAKT_HOME: join(home, '.takt') },
+    }).then(
+      (o) => ({ code: 0, stdout: o.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    const lines = r.stdout.split('\n');
+    expect([upload.status, r.code, lines[0], lines[1], lines[3], lines[5]]).toEqual([
+      201,
+      0,
+      'synced-box: active',
+      'Tracking through takt sync uploads, but no OpenTelemetry yet. The telemetry settings are in place (host.name=synced-box): Claude Code reads them only when it starts: quit and restart it and send one prompt.',
+      '  OpenTelemetry:          never — no telemetry from Claude Code yet; its settings are in place (host.name=synced-box): quit and restart Claude Code, then send a prompt',
+      "  hooks and status line:  never — nothing reported yet; the limit hook is installed: it reports when Claude Code (restarted since) hits a limit, and takt's status line forwards the rate limits Claude Code shows on Pro and Max plans",
+    ]);
+  });
+});
+
 describe('takt validate before the first export', () => {
   it('says to restart Claude Code and send a prompt, not to set what is already set', async () => {
     const home = join(scratch, 'fresh');
@@ -67,7 +115,7 @@ describe('takt validate before the first export', () => {
       'fresh-box: host_never_seen',
       'The settings are in place (host.name=fresh-box), but nothing arrived from this machine yet. Claude Code reads them only when it starts: quit and restart it, send one prompt, wait a minute, then run takt validate again.',
       'Sources:',
-      "  OpenTelemetry:          never — no telemetry from Claude Code yet: run takt setup (it writes Claude Code's settings), restart Claude Code and send a prompt",
+      '  OpenTelemetry:          never — no telemetry from Claude Code yet; its settings are in place (host.name=fresh-box): quit and restart Claude Code, then send a prompt',
       '  takt sync uploads:      never — no takt sync upload yet: run takt sync (or takt service install sync to keep it running)',
       '  hooks and status line:  never — no hook or status-line report yet: run takt hooks install, then restart Claude Code',
       '  official readings:      never — no official reading yet: run takt usage official (or takt sync --watch --official oauth)',

@@ -257,6 +257,18 @@ describe('takt report', () => {
     expect(r.stdout).toContain('cost unknown for claude-mystery-9');
   });
 
+  it('session: a long project folder keeps its end, cut where a path part begins, marked …', () => {
+    const long = claudeDir({
+      '-home-dev-code-velhan-infra-dev/s9.jsonl': jsonl(
+        assistant({ id: 'msg_9', session: 's9abcdef-1', at: '2026-11-20T09:30:00.000Z', input: 10, output: 5 }),
+      ),
+    });
+    const home = mkdtempSync(join(tmpdir(), 'takt-cli-home-'));
+    scratch.push(long, home);
+    const lines = takt({ root: long, home }, ['report', 'session']).stdout.split('\n');
+    expect(lines[2]?.split('  ')[0]).toBe('…dev-code-velhan-infra-dev s9abcdef');
+  });
+
   it('shows blocks in the report time zone', () => {
     const r = takt(env, ['report', 'blocks', '--timezone', 'Europe/Berlin', '--now', '2026-11-21T12:00:00Z']);
     expect(r.stdout).toMatch(/^2026-11-21 11:00 \(active\) /m);

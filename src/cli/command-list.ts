@@ -8,7 +8,7 @@ export const commandSummaries = {
   usage: "show your plan's official 5-hour and 7-day utilisation",
   watch: "watch your accounts' limits and say when to wrap up",
   export: 'download your usage from the server as CSV or JSON Lines',
-  report: 'daily, weekly or monthly usage from local transcripts (no server)',
+  report: 'usage and cost per day, week, month, session or 5-hour block from local transcripts (no server)',
   statusline: "Claude Code's status line (set by takt hooks install)",
   hooks: "install takt's hooks and status line into Claude Code",
   service: 'run takt serve or takt sync --watch as a background service',

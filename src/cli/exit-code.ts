@@ -61,9 +61,20 @@ export async function runCommand(name: string, run: () => Promise<number>): Prom
       return EXIT_UNAVAILABLE;
     }
     if (isTaktError(error)) {
-      process.stderr.write(`takt ${name}: ${error.message}\n`);
+      process.stderr.write(`takt ${name}: ${inTerminalWords(error.message)}\n`);
       return exitCodeOf(error.code);
     }
     throw error;
   }
+}
+
+/**
+ * The server's refusal of a token says what a browser user does ("sign in again or create a
+ * new token"); on a terminal the way to a new token is takt setup, or another token's file.
+ */
+function inTerminalWords(message: string): string {
+  return message.replace(
+    'sign in again or create a new token',
+    'get a new token: run takt setup again on this machine (takt setup --local on a one-person server), or pass a working one with --token-file PATH',
+  );
 }

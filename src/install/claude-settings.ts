@@ -53,7 +53,7 @@ export function applyTelemetryEnv(
   path: string,
   variables: Record<string, string>,
   now = new Date(),
-): { backup: string | undefined } {
+): { backup: string | undefined; changed: boolean } {
   const settings = readSettings(path);
   const env =
     settings.env && typeof settings.env === 'object' && !Array.isArray(settings.env)
@@ -67,13 +67,17 @@ export function applyTelemetryEnv(
  * Replaces settings.json with `next` as a whole: the old file is kept beside it as a
  * backup, and the new one replaces it by rename, so a crash leaves either file whole.
  * Every takt edit of the file (telemetry, hooks, status line) goes through here.
+ * A file that already reads exactly `next` is left alone, with no backup (`changed: false`):
+ * running `takt setup` again must not pile up copies of an unchanged file.
  */
 export function writeSettings(
   path: string,
   next: Record<string, unknown>,
   now = new Date(),
-): { backup: string | undefined } {
+): { backup: string | undefined; changed: boolean } {
   path = linkTarget(path);
+  const text = `${JSON.stringify(next, null, 2)}\n`;
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return { backup: undefined, changed: false };
   mkdirSync(dirname(path), { recursive: true });
   let backup: string | undefined;
   if (existsSync(path)) {
@@ -86,13 +90,13 @@ export function writeSettings(
   const temp = `${path}.takt-${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(next, null, 2)}\n`);
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temp, path);
-  return { backup };
+  return { backup, changed: true };
 }
 
 /**

@@ -179,6 +179,32 @@ describe('pages that fit the screen', () => {
     ]);
   }, 60_000);
 
+  it("keeps the Account page's buttons apart from what follows them, on a phone", async () => {
+    const page = await pageAs(ADMIN, PHONE);
+    await page.goto(`${dashboard.takt.url}/account`);
+    const signOut = page.getByRole('button', { name: 'Sign out', exact: true });
+    await signOut.waitFor();
+    const everywhere = page.locator('.card', { has: page.getByRole('heading', { name: 'Sign out everywhere' }) });
+    const box = async (l: typeof signOut) => (await l.boundingBox()) ?? { y: 0, height: 0 };
+    await page.getByTestId('capacity-history').first().waitFor();
+    const [a, card, check, button, settings, capacity] = [
+      await box(signOut),
+      await box(everywhere),
+      await box(everywhere.locator('label')),
+      await box(everywhere.getByRole('button')),
+      await box(page.getByTestId('account-settings').last()),
+      await box(page.getByTestId('capacity-history').first()),
+    ];
+    await page.context().close();
+    // At least 8 px between the Sign out button and the card, the checkbox and its button, and
+    // an account's settings and its capacity history.
+    expect([
+      card.y - (a.y + a.height) >= 8,
+      button.y - (check.y + check.height) >= 8,
+      capacity.y - (settings.y + settings.height) >= 8,
+    ]).toEqual([true, true, true]);
+  }, 60_000);
+
   it('shows the project column in the sessions table on a laptop', async () => {
     const page = await pageAs(ADMIN, LAPTOP);
     await page.goto(`${dashboard.takt.url}/sessions`);

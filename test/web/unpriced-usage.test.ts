@@ -109,6 +109,32 @@ describe('usage of a model with no price', () => {
     ]);
   }, 60_000);
 
+  it('with usage from takt sync alone, "Activity this week" says it needs telemetry, not "0 sessions"', async () => {
+    const page = await dashboard.pageAs(ADMIN, { viewport: { width: 1366, height: 768 }, timezoneId: 'UTC' });
+    await page.goto(dashboard.takt.url);
+    const card = page.getByTestId('activity-week');
+    await card.getByText('no telemetry').waitFor();
+    const text = [await card.locator('.big').textContent(), await card.locator('.muted').textContent()];
+    await page.context().close();
+    expect(text).toEqual([
+      'no telemetry',
+      "Lines, commits, PRs and sessions come from Claude Code's OpenTelemetry metrics; none arrived this week (transcripts carry none).",
+    ]);
+  }, 60_000);
+
+  it('with no account yet, the admin page says why the per-seat table is empty instead of showing bare headers', async () => {
+    const page = await dashboard.pageAs(ADMIN, { viewport: { width: 1366, height: 768 }, timezoneId: 'UTC' });
+    await page.goto(`${dashboard.takt.url}/admin`);
+    const empty = page.getByTestId('seats-empty');
+    await empty.waitFor();
+    const shown = [await empty.textContent(), await page.getByTestId('seats-table').count()];
+    await page.context().close();
+    expect(shown).toEqual([
+      "No Anthropic account is known yet: a row appears per person and account once Claude Code's usage names one.",
+      0,
+    ]);
+  }, 60_000);
+
   it('the sessions page says so for the session, on a laptop and on a phone', async () => {
     const laptop = await dashboard.pageAs(ADMIN, { viewport: { width: 1366, height: 768 }, timezoneId: 'UTC' });
     await laptop.goto(`${dashboard.takt.url}/sessions`);

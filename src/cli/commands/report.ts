@@ -258,12 +258,24 @@ export function renderReport(report: Report): string {
 function rowLabel(kind: ReportKind, line: ReportLine, timeZone: string): string {
   switch (kind) {
     case 'session':
-      return `${String(line.row.project).slice(-28)} ${String(line.row.session_id).slice(0, 8)}`;
+      return `${shortProject(String(line.row.project))} ${String(line.row.session_id).slice(0, 8)}`;
     case 'blocks':
       return `${localDateTime(Date.parse(line.period), timeZone)}${line.row.is_active ? ' (active)' : ''}`;
     default:
       return line.period;
   }
+}
+
+/**
+ * A project folder name (the working directory with / as -) in at most `max` characters: a long
+ * one keeps its end, cut where a path part begins and marked "…" — not "me-dev-code-app", which
+ * read as a folder of its own.
+ */
+export function shortProject(project: string, max = 28): string {
+  if (project.length <= max) return project;
+  const tail = project.slice(-(max - 1));
+  const part = tail.indexOf('-');
+  return `…${part >= 0 && part < tail.length - 1 ? tail.slice(part + 1) : tail}`;
 }
 
 function describeActiveBlock(row: Record<string, unknown>, timeZone: string): string {

@@ -94,7 +94,9 @@ export async function run(args: string[]): Promise<number> {
     if (!values.json) process.stdout.write(`${line}\n`);
   };
   if (!values.server) {
-    process.stderr.write('takt setup: --server URL is required (the takt server, e.g. http://takt.lan:4318)\n');
+    process.stderr.write(
+      'takt setup: say where usage goes: --server URL (a takt server, e.g. http://takt.lan:4318), or --local (one person, this machine, no server elsewhere); see `takt setup --help`\n',
+    );
     return 2;
   }
   const method = values.method ?? 'settings-json';
@@ -139,10 +141,12 @@ export async function run(args: string[]): Promise<number> {
     switch (method) {
       case 'settings-json': {
         const path = settingsPath;
-        const { backup } = applyTelemetryEnv(path, setup.variables);
+        const { backup, changed } = applyTelemetryEnv(path, setup.variables);
         applied = { method, path, backup: backup ?? null };
         say(
-          `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`,
+          changed
+            ? `Wrote all ${Object.keys(setup.variables).length} telemetry variables to ${path}${backup ? ` (backup: ${backup})` : ''}.`
+            : `${path} already holds all ${Object.keys(setup.variables).length} telemetry variables: left unchanged.`,
         );
         break;
       }
@@ -221,11 +225,15 @@ async function runLocal(values: {
   const lines = [
     ...(r.renamed_from ? [`Renamed the owner ${r.renamed_from} to ${r.email} (one person, one store).`] : []),
     `${r.created_user ? 'Created' : 'Using'} the owner account ${r.email}${r.token_reused ? ' and its token already in settings.json' : ' and a token for this machine'}.`,
-    `Claude Code's telemetry now goes to ${r.server} (${r.settings}${r.backup ? `, backup: ${r.backup}` : ''}).`,
+    r.settings_changed
+      ? `Claude Code's telemetry now goes to ${r.server} (${r.settings}${r.backup ? `, backup: ${r.backup}` : ''}).`
+      : `Claude Code's telemetry already goes to ${r.server} (${r.settings} left unchanged).`,
     `StopFailure hook ${r.hooks.hook}; status line ${r.hooks.status_line === 'added' ? 'set to takt statusline' : 'kept as it was'}.`,
     r.service
       ? `takt serve runs as a service of your user (${r.service}).`
-      : 'Start the server: takt serve (or once for good: takt service install serve).',
+      : (await serverAnswers(r.server))
+        ? `takt serve already answers at ${r.server}.`
+        : 'Start the server: takt serve (or once for good: takt service install serve).',
     `Dashboard: ${r.dashboard}`,
     `Email to sign in with: ${r.email}`,
     r.has_password
@@ -235,6 +243,16 @@ async function runLocal(values: {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** Whether a takt server answers at `server` now (so the next step is not "start it"). */
+async function serverAnswers(server: string): Promise<boolean> {
+  try {
+    const r = await fetch(`${server}/healthz`, { signal: AbortSignal.timeout(2000) });
+    return r.ok && typeof ((await r.json()) as { status?: unknown }).status === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** Hidden, twice; Enter on the first question skips (the owner can set one later). */

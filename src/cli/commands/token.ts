@@ -36,7 +36,9 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (!values.email || !isEmailAddress(values.email)) {
-    process.stderr.write('takt token create: --email must be an email address, e.g. --email you@example.com\n');
+    process.stderr.write(
+      `takt token create: ${values.email ? '--email must be an email address' : 'whose token? --email is required'}, e.g. --email you@example.com\n`,
+    );
     return 2;
   }
   const config = loadConfig(process.env, {

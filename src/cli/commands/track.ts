@@ -42,7 +42,10 @@ export async function run(args: string[]): Promise<number> {
   let note = values.note;
   if (numbers.length === 0) {
     if (process.stdin.isTTY !== true) {
-      throw new TaktError('bad_request', 'give the numbers: takt track <input> <output> [cache-read] [cache-creation]');
+      throw new TaktError(
+        'bad_request',
+        'give the numbers: takt track <input> <output> [cache-read] [cache-creation], e.g. takt track 5420 2100; see `takt track --help`',
+      );
     }
     ({ numbers, note } = await ask(note));
   }

@@ -29,7 +29,8 @@ const spec: CommandSpec = {
   PACE_SWITCH      the recommended account changed (from=… to=…)
 each with account=, label=, window=, used=, resets_at=. The latest state is written to
 TAKT_HOME/pace-current.json after every check. With --once and nothing to warn about, it
-prints one line saying all is fine.
+prints one line saying all is fine; without --once it says once, on standard error, what it
+watches (standard output keeps one line per change).
 
 It asks the takt server this machine reports to (the flags, else TAKT_SERVER and TAKT_TOKEN,
 else what takt hooks install saved, else what takt setup wrote into Claude Code's settings);
@@ -121,6 +122,7 @@ export async function run(args: string[]): Promise<number> {
   let previous = new Map<string, NudgeLevel>();
   let recommended: string | null = null;
   let away = false;
+  let greeted = false;
   for (;;) {
     try {
       const snap = await snapshot();
@@ -136,6 +138,14 @@ export async function run(args: string[]): Promise<number> {
         say(values.json ? JSON.stringify({ ...e, at: new Date(now).toISOString() }) : nudgeLine(e));
       if (values.once && events.length === 0)
         say(values.json ? JSON.stringify(allFine(current, now)) : allFineLine(current));
+      // Watching quietly looked like a hang: say once, on stderr (stdout stays one line per
+      // change for scripts), what is watched and that lines come only at changes.
+      if (!values.once && !greeted) {
+        greeted = true;
+        process.stderr.write(
+          `takt watch: ${allFineLine(current)}; checking every ${intervalMs / 1000} s, a line at each change (Ctrl-C stops)\n`,
+        );
+      }
       previous = new Map([...current].map(([k, v]) => [k, v.level]));
       if (pace) recommended = to;
       writePaceCurrent(home, {

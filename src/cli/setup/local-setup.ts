@@ -51,6 +51,8 @@ export interface LocalSetupResult {
   token_reused: boolean;
   settings: string;
   backup: string | null;
+  /** False when settings.json already held these telemetry settings (then nothing was written). */
+  settings_changed: boolean;
   hooks: { hook: string; status_line: string };
   service: string | null;
 }
@@ -64,7 +66,13 @@ export async function localSetup(o: {
 }): Promise<LocalSetupResult> {
   // Before the store or settings.json are touched: a service that cannot be installed leaves nothing behind.
   const platform = o.service ? platformOf(undefined) : null;
-  if (platform) checkServiceManager(platform, o.env);
+  if (platform) {
+    checkServiceManager(
+      platform,
+      o.env,
+      'or set up without it — `takt setup --local` — and keep `takt serve` running under your own supervisor',
+    );
+  }
   const config = loadConfig(o.env);
   const server = `http://127.0.0.1:${config.httpPort}`;
   const machine = o.machine ?? hostname();
@@ -116,7 +124,7 @@ export async function localSetup(o: {
     await store.close();
   }
 
-  const { backup } = applyTelemetryEnv(settings, telemetryEnv(server, owner.token, machine));
+  const { backup, changed } = applyTelemetryEnv(settings, telemetryEnv(server, owner.token, machine));
   const hooks = installHooks(settings, config.home, taktCommandLine());
   const service = platform ? installService(platform, 'serve', o.env.HOME ?? userInfo().homedir) : null;
   return {
@@ -130,6 +138,7 @@ export async function localSetup(o: {
     token_reused: owner.reused,
     settings,
     backup: backup ?? null,
+    settings_changed: changed,
     hooks: { hook: hooks.hook, status_line: hooks.status_line },
     service,
   };

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { ServicePlatform } from '../../install/service-files.ts';
 import { TaktError } from '../../lib/errors.ts';
 
-const instead = 'or run `takt serve` under your own supervisor';
+const serveYourself = 'or run `takt serve` under your own supervisor';
 
 /**
  * Checks that a service of this user can be installed at all, before anything is written
@@ -11,7 +11,12 @@ const instead = 'or run `takt serve` under your own supervisor';
  * Throws `unavailable` (exit 3) naming what failed and what to run instead. Returns a
  * warning when it can install but the service would not outlive the login (linger off).
  */
-export function checkServiceManager(platform: ServicePlatform, env: NodeJS.ProcessEnv = process.env): string | null {
+export function checkServiceManager(
+  platform: ServicePlatform,
+  env: NodeJS.ProcessEnv = process.env,
+  /** The way on without a service; `takt setup --local --service` names its own. */
+  instead: string = serveYourself,
+): string | null {
   if (platform === 'linux') {
     const session = attempt('systemctl', ['--user', 'show-environment'], env);
     if (session.failed !== null) {

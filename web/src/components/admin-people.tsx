@@ -263,35 +263,42 @@ export function TeamUsagePanel(props: { tick: number }) {
           {d.team.note.slice(1)}.
         </p>
       ) : null}
-      <DataTable
-        label="Per-seat usage table"
-        testId="seats-table"
-        caption="Every person's accounts; team seats against their per-seat cap"
-        rows={d?.seats ?? []}
-        rowKey={(s) => `${s.user.id}-${s.account.id}`}
-        columns={[
-          { header: 'Person', align: 'left', rowHeader: true, cell: (s) => s.user.email },
-          {
-            header: 'Account',
-            align: 'left',
-            cell: (s) => `${s.account.label}${s.team_seat ? ' (team seat)' : ''}`,
-          },
-          { header: 'Month used', align: 'right', cell: (s) => fmtAmount(s.windows.monthly?.used ?? 0, s.unit) },
-          {
-            header: 'Per-seat cap',
-            align: 'right',
-            cell: (s) => (s.per_seat_cap === null ? 'none' : fmtAmount(s.per_seat_cap, s.unit)),
-          },
-          {
-            header: 'Of the cap',
-            align: 'right',
-            sortBy: (s) => s.seat_utilization ?? -1,
-            cell: (s) => (s.seat_utilization === null ? '–' : fmtPct(s.seat_utilization)),
-          },
-          { header: '5-hour window', align: 'right', cell: (s) => windowUse(s.windows.five_hour) },
-          { header: 'Week', align: 'right', cell: (s) => windowUse(s.windows.seven_day) },
-        ]}
-      />
+      {d && d.seats.length === 0 ? (
+        // An empty table of headers read as broken (seen on a one-person server fed by takt sync).
+        <p class="notice" data-testid="seats-empty">
+          No Anthropic account is known yet: a row appears per person and account once Claude Code's usage names one.
+        </p>
+      ) : (
+        <DataTable
+          label="Per-seat usage table"
+          testId="seats-table"
+          caption="Every person's accounts; team seats against their per-seat cap"
+          rows={d?.seats ?? []}
+          rowKey={(s) => `${s.user.id}-${s.account.id}`}
+          columns={[
+            { header: 'Person', align: 'left', rowHeader: true, cell: (s) => s.user.email },
+            {
+              header: 'Account',
+              align: 'left',
+              cell: (s) => `${s.account.label}${s.team_seat ? ' (team seat)' : ''}`,
+            },
+            { header: 'Month used', align: 'right', cell: (s) => fmtAmount(s.windows.monthly?.used ?? 0, s.unit) },
+            {
+              header: 'Per-seat cap',
+              align: 'right',
+              cell: (s) => (s.per_seat_cap === null ? 'none' : fmtAmount(s.per_seat_cap, s.unit)),
+            },
+            {
+              header: 'Of the cap',
+              align: 'right',
+              sortBy: (s) => s.seat_utilization ?? -1,
+              cell: (s) => (s.seat_utilization === null ? '–' : fmtPct(s.seat_utilization)),
+            },
+            { header: '5-hour window', align: 'right', cell: (s) => windowUse(s.windows.five_hour) },
+            { header: 'Week', align: 'right', cell: (s) => windowUse(s.windows.seven_day) },
+          ]}
+        />
+      )}
     </section>
   );
 }

@@ -16,10 +16,12 @@ export function SignOutEverywhere(props: { onSignedOut: () => void }) {
     <div class="card narrow-card">
       <h3>Sign out everywhere</h3>
       <p class="muted">Ends every browser session of yours, this one included.</p>
-      <label>
-        <input type="checkbox" checked={tokens} onChange={(e) => setTokens(e.currentTarget.checked)} /> Also revoke all
-        my API tokens (every machine stops reporting until set up again)
-      </label>
+      <p>
+        <label>
+          <input type="checkbox" checked={tokens} onChange={(e) => setTokens(e.currentTarget.checked)} /> Also revoke
+          all my API tokens (every machine stops reporting until set up again)
+        </label>
+      </p>
       <Problem error={submit.error} />
       <button type="button" onClick={run} disabled={submit.busy}>
         Sign out everywhere

@@ -112,7 +112,10 @@ export function LoginPage(props: { onSignedIn: SignedIn }) {
           Sign in
         </button>
       </form>
-      <p class="muted">No password yet? An admin sets one with POST /auth/password/admin-set.</p>
+      <p class="muted" data-testid="no-password-yet">
+        No password yet? Set up alone with takt setup --local: run it again in a terminal, it asks for one. On a team
+        server: an admin sets it on the Admin page (Set a user's password).
+      </p>
     </main>
   );
 }
@@ -165,9 +168,11 @@ export function AccountPage(props: { user: SessionUser; onSignedOut: () => void 
         Adding a machine with the device flow? Approve its code at <a href="/auth/device/verify">/auth/device/verify</a>
         .
       </p>
-      <button type="button" onClick={signOut}>
-        Sign out
-      </button>
+      <p>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </p>
       <SignOutEverywhere onSignedOut={props.onSignedOut} />
       <AccountsSettings />
       <Tokens />

@@ -122,6 +122,15 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
   const week = useLoad(() => activity(startOfWeek(now), now), [props.tick]);
   const names = ['Today', 'This week', 'This month'];
   const a = week.data?.totals;
+  // Lines, commits, PRs and sessions come only from Claude Code's metrics exporter: with usage
+  // from takt sync alone they are all zero, and "0 sessions" beside a week of sessions misleads.
+  const noMetrics =
+    a !== undefined &&
+    a.sessions === 0 &&
+    a.commits === 0 &&
+    a.pull_requests === 0 &&
+    a.lines.added + a.lines.removed === 0 &&
+    a.active_seconds.user + a.active_seconds.cli === 0;
   // Claude Code's own figure when it reported one, else the list price.
   const weekTotals = totals.data?.[1]?.totals;
   // Not a list price that leaves unpriced models out (issue 19.5).
@@ -146,16 +155,20 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
       <div class="card total" data-testid="activity-week">
         <h3>Activity this week</h3>
         <p class="big">
-          {a
-            ? `${fmtInt(a.lines.added + a.lines.removed)} lines, ${fmtInt(a.commits)} commits, ${fmtInt(a.pull_requests)} PRs`
-            : '…'}
+          {noMetrics
+            ? 'no telemetry'
+            : a
+              ? `${fmtInt(a.lines.added + a.lines.removed)} lines, ${fmtInt(a.commits)} commits, ${fmtInt(a.pull_requests)} PRs`
+              : '…'}
         </p>
         <p class="muted">
-          {a && a.pull_requests > 0 && weekCost !== undefined
-            ? `${fmtUsd(weekCost / a.pull_requests)} per PR at API prices`
-            : a
-              ? `${fmtInt(a.sessions)} sessions`
-              : ''}
+          {noMetrics
+            ? "Lines, commits, PRs and sessions come from Claude Code's OpenTelemetry metrics; none arrived this week (transcripts carry none)."
+            : a && a.pull_requests > 0 && weekCost !== undefined
+              ? `${fmtUsd(weekCost / a.pull_requests)} per PR at API prices`
+              : a
+                ? `${fmtInt(a.sessions)} sessions`
+                : ''}
         </p>
       </div>
     </div>
