@@ -248,8 +248,12 @@ describe('pages that fit the screen', () => {
   it('puts every admin table header over its column', async () => {
     const page = await pageAs(ADMIN, LAPTOP);
     await page.goto(`${dashboard.takt.url}/admin`);
-    await page.getByTestId('seats-table').locator('tbody tr').first().waitFor();
-    await page.getByTestId('audit-table').locator('tbody tr').first().waitFor();
+    // All four tables load on their own calls: wait for each, not only two (a run measured before
+    // the users table arrived and counted 3).
+    for (const table of ['seats-table', 'audit-table', 'users-table', 'all-tokens-table']) {
+      await page.getByTestId(table).locator('tbody tr').first().waitFor();
+    }
+    await page.waitForLoadState('networkidle');
     const off = await page.evaluate(() => {
       type Box = { x: number; width: number };
       type El = { getBoundingClientRect(): Box; querySelectorAll(s: string): El[]; getAttribute(n: string): string };
