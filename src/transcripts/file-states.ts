@@ -125,6 +125,17 @@ export class FileStates {
     return [...this.states.keys(), ...this.savedAt.keys()];
   }
 
+  /** Lines skipped in all files (cut off or malformed), from the saved numbers: no object per file. */
+  skippedLineCount(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.skippedCount;
+    const saved = this.saved;
+    if (saved !== undefined) {
+      for (const at of this.savedAt.values()) n += saved.numbers[at * FILE_FIELDS + SKIPPED_COUNT] as number;
+    }
+    return n;
+  }
+
   /** What each file skipped and set aside, without its rows (reading them may need the rest of the index). */
   summaries(): Array<Pick<FileState, 'path' | 'skipped' | 'skippedCount' | 'synthetic'>> {
     const out: Array<Pick<FileState, 'path' | 'skipped' | 'skippedCount' | 'synthetic'>> = [];

@@ -25,6 +25,21 @@ describe('the index in TAKT_HOME', () => {
     expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
   });
 
+  it('counts the skipped lines of a warm run from the saved numbers, and of a file read again', async () => {
+    const cut = '{"type":"assistant","message":{"usage":{"input_tokens":1,"output_tokens":\n';
+    const other = 'p2/other.jsonl';
+    const { root, home } = setup({
+      [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) + cut + cut,
+      [other]: cut + jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })),
+    });
+    expect((await loadTranscriptUsage({ env: {}, home, dirs: [root] })).index.files.skippedLineCount()).toBe(3);
+    const warm = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(warm.summary.changed).toBe(false);
+    expect(warm.index.files.skippedLineCount()).toBe(3);
+    appendFileSync(join(root, 'projects', other), cut);
+    expect((await loadTranscriptUsage({ env: {}, home, dirs: [root] })).index.files.skippedLineCount()).toBe(4);
+  });
+
   it('rebuilds when the part only an update reads is cut short (a warm report still reads the rest)', async () => {
     const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
     const first = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
