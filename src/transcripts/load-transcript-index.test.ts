@@ -19,6 +19,8 @@ describe('the index in TAKT_HOME', () => {
     // The directories as listed are saved with the index: the next run lists only changed ones.
     expect(warm.index.listings.map((l) => l.path)).toEqual(expect.arrayContaining([join(root, 'projects')]));
     expect(warm.index.listings.flatMap((l) => l.files)).toEqual([S.split('/')[1]]);
+    // …with each file's number in the index: a warm run compares its stat by number, no path parsed.
+    expect(warm.index.listings.flatMap((l) => l.ids ?? [])).toEqual([0]);
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(changed.index.table.isComplete).toBe(true);
