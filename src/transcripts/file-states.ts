@@ -75,7 +75,8 @@ export class FileStates {
   }
 
   private get savedAt(): Map<string, number> {
-    this.savedAtMap ??= pathMap((this.saved?.paths as () => readonly string[])());
+    // Unset only when the saved paths are a function (the constructor maps an array at once).
+    this.savedAtMap ??= pathMap(((this.saved as SavedFiles).paths as () => readonly string[])());
     return this.savedAtMap;
   }
 
