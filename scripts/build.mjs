@@ -44,9 +44,17 @@ for (const [entry, outfile] of [
     target: 'node20',
     packages: 'external',
     define: { 'import.meta.url': '__takt_bundle_url' },
+    // import() of a node: module becomes require(): takt.cjs compiles the bundles with node:vm
+    // (for its code cache), where Node 20 runs no import() without an experimental flag.
+    supported: { 'dynamic-import': false },
     banner: { js: "const __takt_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
+}
+for (const bundle of ['dist/statusline.cjs', 'dist/report.cjs']) {
+  if (/\bimport\(/.test(readFileSync(bundle, 'utf8').replace(/\/\/.*$/gm, ''))) {
+    throw new Error(`${bundle} calls import(): takt.cjs loads it with node:vm, where Node 20 cannot import()`);
+  }
 }
 cpSync('dist/pricing/prices.json', 'dist/prices.json');
 chmodSync('dist/takt.cjs', 0o755);

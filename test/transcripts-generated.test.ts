@@ -111,8 +111,9 @@ describe('a generated history', () => {
         keys: Array.from(table.keyIndex.rows),
         strings: [table.models.values, table.sessions.values, table.projects.values],
         files: loaded.files.values().map((f) => ({ ...f, rows: Array.from(f.rows) })),
-        // Saved with the time each directory was listed, which differs between runs.
-        listings: loaded.listings.map(({ listedAt: _, ...l }) => l),
+        // Saved with the time each directory was listed, which differs between runs; `from` is
+        // the loaded index's file states (not saved).
+        listings: loaded.listings.map(({ listedAt: _, from: _from, ...l }) => l),
       };
     };
     const [a, b] = [index(one), index(two)];

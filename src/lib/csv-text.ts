@@ -1,4 +1,11 @@
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
+
+type Stringify = typeof import('csv-stringify/sync').stringify;
+/**
+ * csv-stringify, loaded on first use: `takt report` is one bundle that only --csv needs it
+ * in, and resolving and compiling the package on every report cost ~1-2 ms (issue 24.2).
+ */
+let stringify: Stringify | undefined;
 
 /**
  * Rows as CSV text per RFC 4180 (csv-stringify quotes fields holding a comma, a quote or a
@@ -7,6 +14,7 @@ import { stringify } from 'csv-stringify/sync';
  * `header`: whether this chunk starts the file (a stream writes the header once).
  */
 export function csvText(rows: readonly Record<string, unknown>[], columns: readonly string[], header: boolean): string {
+  stringify ??= (createRequire(import.meta.url)('csv-stringify/sync') as { stringify: Stringify }).stringify;
   return stringify(rows as Record<string, unknown>[], {
     header,
     columns: [...columns],

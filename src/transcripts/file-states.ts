@@ -36,7 +36,8 @@ export const TAIL_SLOT = 33;
 
 /** The files of a saved index as columns: what a warm run compares without an object per file. */
 export interface SavedFiles {
-  paths: readonly string[];
+  /** The files' paths by number; a function when they are parsed only if needed (a warm run whose listings carry the numbers needs none). */
+  paths: readonly string[] | (() => readonly string[]);
   /** The index's project names (a file's project is a number into them). */
   projects: readonly string[];
   numbers: Float64Array;
@@ -61,20 +62,45 @@ export interface FileIdentity {
  */
 export class FileStates {
   private readonly states = new Map<string, FileState>();
-  /** Saved files not yet turned into states (nor deleted): path → file number. */
-  private readonly savedAt: Map<string, number>;
+  /** Saved files not yet turned into states (nor deleted): path → file number; built on first use when the paths are lazy. */
+  private savedAtMap: Map<string, number> | undefined;
+  /** No saved file was turned into a state or deleted yet: saved file numbers still name every saved file. */
+  private pristine = true;
 
   constructor(
     private readonly saved?: SavedFiles,
     private readonly rowsOf?: (start: number, count: number) => Uint32Array,
   ) {
-    this.savedAt = new Map();
-    const paths = saved?.paths ?? [];
-    for (let i = 0; i < paths.length; i++) this.savedAt.set(paths[i] as string, i);
+    if (typeof saved?.paths !== 'function') this.savedAtMap = pathMap(saved?.paths ?? []);
+  }
+
+  private get savedAt(): Map<string, number> {
+    // Unset only when the saved paths are a function (the constructor maps an array at once).
+    this.savedAtMap ??= pathMap(((this.saved as SavedFiles).paths as () => readonly string[])());
+    return this.savedAtMap;
   }
 
   get size(): number {
-    return this.states.size + this.savedAt.size;
+    const saved = this.savedAtMap?.size ?? (this.saved as SavedFiles).numbers.length / FILE_FIELDS;
+    return this.states.size + saved;
+  }
+
+  /**
+   * isUnchanged of saved file number `at`, by number (no path looked up): only for a number
+   * read from the same saved index (a listing's `ids`), and only while no saved file has been
+   * turned into a state or deleted; undefined when that does not hold (ask by path then).
+   */
+  isUnchangedAt(at: number, st: FileIdentity): boolean | undefined {
+    if (!this.pristine || this.saved === undefined) return undefined;
+    const n = this.saved.numbers;
+    const base = at * FILE_FIELDS;
+    if (base + FILE_FIELDS > n.length) return undefined;
+    return (
+      n[base + SIZE] === st.size &&
+      n[base + MTIME] === st.mtimeMs &&
+      n[base + INO] === st.ino &&
+      n[base + DEV] === st.dev
+    );
   }
 
   has(path: string): boolean {
@@ -107,11 +133,13 @@ export class FileStates {
   }
 
   set(path: string, state: FileState): void {
+    this.pristine = false;
     this.savedAt.delete(path);
     this.states.set(path, state);
   }
 
   delete(path: string): boolean {
+    this.pristine = false;
     return this.savedAt.delete(path) || this.states.delete(path);
   }
 
@@ -123,6 +151,21 @@ export class FileStates {
 
   keys(): string[] {
     return [...this.states.keys(), ...this.savedAt.keys()];
+  }
+
+  /** Lines skipped in all files (cut off or malformed), from the saved numbers: no object per file. */
+  skippedLineCount(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.skippedCount;
+    const saved = this.saved;
+    if (saved !== undefined && this.savedAtMap === undefined) {
+      // Paths not parsed: every saved file is still saved (none was turned into a state).
+      for (let at = 0; at * FILE_FIELDS < saved.numbers.length; at++)
+        n += saved.numbers[at * FILE_FIELDS + SKIPPED_COUNT] as number;
+    } else if (saved !== undefined) {
+      for (const at of this.savedAt.values()) n += saved.numbers[at * FILE_FIELDS + SKIPPED_COUNT] as number;
+    }
+    return n;
   }
 
   /** What each file skipped and set aside, without its rows (reading them may need the rest of the index). */
@@ -170,6 +213,12 @@ export class FileStates {
     this.set(path, state);
     return state;
   }
+}
+
+function pathMap(paths: readonly string[]): Map<string, number> {
+  const map = new Map<string, number>();
+  for (let i = 0; i < paths.length; i++) map.set(paths[i] as string, i);
+  return map;
 }
 
 /** The columns of `states` for saving: numbers and tails; `projectId` and `rowStart` number them. */

@@ -39,6 +39,9 @@ export interface TranscriptFile {
   path: string;
   /** The directory under projects/ (Claude Code's encoded working directory). */
   project: string;
+  /** Its file number in the saved index `savedIn` (from a listing reused unchanged: DirListing.ids). */
+  savedId?: number;
+  savedIn?: object;
 }
 
 /** What a directory held when it was listed: a run skips listing it again while it is unchanged. */
@@ -52,6 +55,13 @@ export interface DirListing {
   /** Names of its subdirectories and of its transcript files. */
   dirs: string[];
   files: string[];
+  /**
+   * Loaded from a saved index: each file's number in it (parallel to `files`), and that index's
+   * file states (`from`). A warm run compares a file's stat with its saved numbers by number,
+   * without parsing the index's 3,000 paths or looking each one up (issue 24.2).
+   */
+  ids?: number[];
+  from?: object;
 }
 
 /**
@@ -110,7 +120,12 @@ export function listTranscriptFiles(
       }
     }
     listings.push(listing);
-    for (const name of listing.files) files.push({ path: prefix + name, project });
+    const { ids, from } = listing;
+    if (ids === undefined || from === undefined)
+      for (const name of listing.files) files.push({ path: prefix + name, project });
+    else
+      for (let i = 0; i < listing.files.length; i++)
+        files.push({ path: prefix + (listing.files[i] as string), project, savedId: ids[i], savedIn: from });
     for (const name of listing.dirs) walk(prefix + name, project === '' ? name : project);
   };
   for (const dir of projectDirs) walk(dir, '');

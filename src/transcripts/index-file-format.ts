@@ -37,7 +37,8 @@ export const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
 /** A directory listing as saved (JSON text in the block `dirListings`). */
-export type SavedListing = [string, number, number, number, number, string[], string[]];
+/** The last element, when present: each file's number in the same index (parallel to the files). */
+export type SavedListing = [string, number, number, number, number, string[], string[], number[]?];
 
 /** An open index file: its header and positional reads. */
 export class IndexReader {

@@ -19,10 +19,27 @@ describe('the index in TAKT_HOME', () => {
     // The directories as listed are saved with the index: the next run lists only changed ones.
     expect(warm.index.listings.map((l) => l.path)).toEqual(expect.arrayContaining([join(root, 'projects')]));
     expect(warm.index.listings.flatMap((l) => l.files)).toEqual([S.split('/')[1]]);
+    // …with each file's number in the index: a warm run compares its stat by number, no path parsed.
+    expect(warm.index.listings.flatMap((l) => l.ids ?? [])).toEqual([0]);
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(changed.index.table.isComplete).toBe(true);
     expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
+  });
+
+  it('counts the skipped lines of a warm run from the saved numbers, and of a file read again', async () => {
+    const cut = '{"type":"assistant","message":{"usage":{"input_tokens":1,"output_tokens":\n';
+    const other = 'p2/other.jsonl';
+    const { root, home } = setup({
+      [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) + cut + cut,
+      [other]: cut + jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })),
+    });
+    expect((await loadTranscriptUsage({ env: {}, home, dirs: [root] })).index.files.skippedLineCount()).toBe(3);
+    const warm = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(warm.summary.changed).toBe(false);
+    expect(warm.index.files.skippedLineCount()).toBe(3);
+    appendFileSync(join(root, 'projects', other), cut);
+    expect((await loadTranscriptUsage({ env: {}, home, dirs: [root] })).index.files.skippedLineCount()).toBe(4);
   });
 
   it('rebuilds when the part only an update reads is cut short (a warm report still reads the rest)', async () => {

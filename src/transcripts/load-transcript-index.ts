@@ -1,4 +1,5 @@
 import { FileStates } from './file-states.ts';
+import type { DirListing } from './find-transcripts.ts';
 import { type IndexReader, openIndex, type SavedListing } from './index-file-format.ts';
 import { emptyIndex, IndexReplacedError, type TranscriptIndex } from './transcript-index.ts';
 import {
@@ -59,10 +60,12 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     listedAt: l[4],
     dirs: l[5],
     files: l[6],
+    ids: l[7],
   }));
   const files = new FileStates(
     {
-      paths: JSON.parse(reader.readPaths().toString('utf8')) as string[],
+      // Parsed only when a path is looked up: a warm run finds its files by number (listings' ids).
+      paths: lazyPaths(reader.readPaths()),
       projects: header.projects,
       numbers: view('fileNumbers', Float64Array),
       tails: view('fileTails', Uint8Array),
@@ -73,6 +76,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
       return (fileRows as Uint32Array).subarray(start, start + count);
     },
   );
+  for (const l of listings) if (l.ids !== undefined) (l as DirListing).from = files;
   const index: TranscriptIndex = { file, table, files, listings };
   if (!whole) {
     index.complete = () => {
@@ -98,4 +102,13 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     };
   }
   return index;
+}
+
+/** The paths section's JSON, parsed on first call. */
+function lazyPaths(text: Buffer): () => readonly string[] {
+  let paths: string[] | undefined;
+  return () => {
+    paths ??= JSON.parse(text.toString('utf8')) as string[];
+    return paths;
+  };
 }

@@ -41,7 +41,11 @@ export function planUpdate(
       vanished.add(file.path); // deleted between listing and stat
       continue;
     }
-    if (index.files.isUnchanged(file.path, st)) {
+    const byNumber =
+      file.savedIn === index.files && file.savedId !== undefined
+        ? index.files.isUnchangedAt(file.savedId, st)
+        : undefined;
+    if (byNumber ?? index.files.isUnchanged(file.path, st)) {
       known++; // the common case: nothing to read
       continue;
     }

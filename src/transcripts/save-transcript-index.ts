@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { fileColumns } from './file-states.ts';
 import { align8, type Header, MAGIC, PREAMBLE, type SavedListing, VERSION } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
@@ -53,6 +53,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     (project) => internString(table.projects, project),
     (i) => starts[i] as number,
   );
+  const fileNumber = new Map(states.map((f, i) => [f.path, i]));
   const { slots, rows } = table.keyIndex;
   // The paths section is "[\n" + one JSON string per line: each line's start (and the end of
   // the last), and each path's hash, let the status line find its own files' lines.
@@ -79,7 +80,13 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       'dirListings',
       Buffer.from(
         JSON.stringify(
-          index.listings.map((l): SavedListing => [l.path, l.dev, l.ino, l.mtimeMs, l.listedAt, l.dirs, l.files]),
+          index.listings.map((l): SavedListing => {
+            const saved: SavedListing = [l.path, l.dev, l.ino, l.mtimeMs, l.listedAt, l.dirs, l.files];
+            const prefix = l.path.endsWith(sep) ? l.path : l.path + sep;
+            const ids = l.files.map((name) => fileNumber.get(prefix + name) ?? -1);
+            if (!ids.includes(-1)) saved.push(ids); // the next run finds these files by number
+            return saved;
+          }),
         ),
         'utf8',
       ),

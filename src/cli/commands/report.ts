@@ -10,6 +10,7 @@ import { type CommandSpec, helpOf, parseCommand } from '../command-spec.ts';
 import { formatCount, formatTable, formatUsd } from '../format-table.ts';
 import { reportCsv } from '../report-csv.ts';
 import { type ReportLine, reportLines } from '../report-lines.ts';
+import { writeStdout } from '../write-stdout.ts';
 
 const spec: CommandSpec = {
   name: 'report',
@@ -139,21 +140,21 @@ async function runReport(args: string[]): Promise<number> {
     now,
     tokenLimit,
   });
-  const skipped = loaded.index.files.summaries().reduce((n, f) => n + f.skippedCount, 0);
+  const skipped = loaded.index.files.skippedLineCount();
   if (values.json) {
     const shaped = values.schema === '1' ? reportSchema1(report) : report;
-    process.stdout.write(`${JSON.stringify({ ...shaped, skipped_lines: skipped }, null, 2)}\n`);
+    writeStdout(`${JSON.stringify({ ...shaped, skipped_lines: skipped }, null, 2)}\n`);
   } else if (values.csv) {
-    process.stdout.write(reportCsv(report));
+    writeStdout(reportCsv(report));
   } else {
     if (loaded.projectDirs.length === 0) {
       process.stderr.write(
         'takt report: no Claude Code transcripts found (looked in ~/.claude/projects, ~/.config/claude/projects and CLAUDE_CONFIG_DIR); pass --dir PATH\n',
       );
     }
-    process.stdout.write(renderReport(report));
+    writeStdout(renderReport(report));
     if (skipped > 0 && !values.debug)
-      process.stdout.write(`${skipped} cut-off or malformed line(s) skipped; --debug lists them\n`);
+      writeStdout(`${skipped} cut-off or malformed line(s) skipped; --debug lists them\n`);
   }
   if (values.debug) {
     for (const f of loaded.index.files.summaries()) {

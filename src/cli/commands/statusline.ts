@@ -24,7 +24,7 @@ import {
 import { sessionFiles } from '../statusline/session-files.ts';
 import { readInput, type StatusInput } from '../statusline/status-input.ts';
 import { RECENT_MS, windowFigures } from '../statusline/window-figures.ts';
-import { writeStdout } from '../statusline/write-stdout.ts';
+import { writeStdout } from '../write-stdout.ts';
 
 /**
  * Claude Code's statusLine command. Reads the JSON Claude Code pipes on stdin, prints
