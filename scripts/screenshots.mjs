@@ -6,7 +6,7 @@
 // capture times as the status line and the OAuth poller send them, account settings —
 // then photographs the main page in Debian's Chromium. Nothing is stubbed.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -263,8 +263,25 @@ await post('/api/webhooks', {
   description: 'Team channel',
 });
 
+/**
+ * The Chromium the browser tests use (test/web/browser.ts): TAKT_CHROMIUM, else Debian's, else
+ * the one the tests unpacked from the @sparticuz/chromium package into the temp dir.
+ */
+function chromiumPath() {
+  if (process.env.TAKT_CHROMIUM) return process.env.TAKT_CHROMIUM;
+  if (existsSync('/usr/bin/chromium') && statSync('/usr/bin/chromium').isFile()) return '/usr/bin/chromium';
+  const unpacked = readdirSync(tmpdir())
+    .filter((d) => d.startsWith('takt-chromium-'))
+    .map((d) => join(tmpdir(), d, 'chromium'))
+    .find((f) => existsSync(f));
+  if (unpacked) return unpacked;
+  throw new Error(
+    "No Chromium: set TAKT_CHROMIUM, install Debian's chromium, or run the browser tests once (npx vitest run test/web/fit.test.ts), which unpack the one from npm",
+  );
+}
+
 const browser = await chromium.launch({
-  executablePath: process.env.TAKT_CHROMIUM ?? '/usr/bin/chromium',
+  executablePath: chromiumPath(),
   args: [
     '--no-sandbox',
     '--disable-gpu',

@@ -113,12 +113,12 @@ describe('usage of a model with no price', () => {
     const page = await dashboard.pageAs(ADMIN, { viewport: { width: 1366, height: 768 }, timezoneId: 'UTC' });
     await page.goto(dashboard.takt.url);
     const card = page.getByTestId('activity-week');
-    await card.getByText('no telemetry').waitFor();
+    await card.getByText('no activity data').waitFor();
     const text = [await card.locator('.big').textContent(), await card.locator('.muted').textContent()];
     await page.context().close();
     expect(text).toEqual([
-      'no telemetry',
-      "Lines, commits, PRs and sessions come from Claude Code's OpenTelemetry metrics; none arrived this week (transcripts carry none).",
+      'no activity data',
+      "Lines, commits, PRs and sessions come from Claude Code's activity metrics (OpenTelemetry); none arrived this week, and takt sync's transcripts carry none.",
     ]);
   }, 60_000);
 

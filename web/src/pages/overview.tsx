@@ -156,14 +156,14 @@ function Totals(props: { tick: number; filter: UsageFilter }) {
         <h3>Activity this week</h3>
         <p class="big">
           {noMetrics
-            ? 'no telemetry'
+            ? 'no activity data'
             : a
               ? `${fmtInt(a.lines.added + a.lines.removed)} lines, ${fmtInt(a.commits)} commits, ${fmtInt(a.pull_requests)} PRs`
               : '…'}
         </p>
         <p class="muted">
           {noMetrics
-            ? "Lines, commits, PRs and sessions come from Claude Code's OpenTelemetry metrics; none arrived this week (transcripts carry none)."
+            ? "Lines, commits, PRs and sessions come from Claude Code's activity metrics (OpenTelemetry); none arrived this week, and takt sync's transcripts carry none."
             : a && a.pull_requests > 0 && weekCost !== undefined
               ? `${fmtUsd(weekCost / a.pull_requests)} per PR at API prices`
               : a
