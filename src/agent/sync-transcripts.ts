@@ -43,7 +43,10 @@ export interface SyncSummary {
   keyless: number;
   /** Why the server could not take everything now (null: it did). */
   serverAway: string | null;
-  /** Things the server refused that retrying cannot fix (reported, then dropped). */
+  /**
+   * Things the server refused that retrying cannot fix (reported, then dropped), and status-line
+   * rate limits it could not put on an account yet (reported, kept for the next sync).
+   */
   errors: string[];
 }
 
@@ -68,6 +71,11 @@ export class TranscriptSync {
   private readonly changedAt = new Map<string, number>();
   private readonly sentHits: Set<string>;
   private verified = false;
+  /**
+   * captured_at of rate limits the server could not put on an account (none was known): kept
+   * for the next `takt sync`, and not asked again in this process (a watch would repeat the refusal).
+   */
+  private heldRateLimits: string | null = null;
 
   constructor(private readonly options: SyncOptions) {
     this.file = syncStateFile(options.home, options.server, options.projectDirs);
@@ -276,7 +284,12 @@ export class TranscriptSync {
     } catch {
       return; // none kept (no status line, or Claude Code sent none): nothing to send
     }
-    if (typeof kept.captured_at !== 'string' || kept.captured_at === this.state.rateLimitsSent) return;
+    if (
+      typeof kept.captured_at !== 'string' ||
+      kept.captured_at === this.state.rateLimitsSent ||
+      kept.captured_at === this.heldRateLimits
+    )
+      return;
     const rateLimits: Record<string, unknown> = {};
     if (kept.five_hour) rateLimits.five_hour = kept.five_hour;
     if (kept.seven_day) rateLimits.seven_day = kept.seven_day;
@@ -299,6 +312,13 @@ export class TranscriptSync {
         summary.serverAway = error.message;
         return;
       }
+      if (error instanceof TaktError && error.code === 'unprocessable') {
+        // The server cannot tell whose account the reading is (resolve-account.ts): it is not
+        // wrong, the account is just not known yet, so it stays for the next sync.
+        this.heldRateLimits = kept.captured_at;
+        summary.errors.push(ACCOUNT_UNKNOWN);
+        return;
+      }
       if (!refusedForGood(error)) throw error;
       summary.errors.push(`status line rate limits not recorded: ${(error as Error).message}`);
     }
@@ -311,6 +331,14 @@ export class TranscriptSync {
     saveSyncState(this.file, this.state);
   }
 }
+
+/**
+ * The server could not put the status line's rate limits on an account, in a CLI user's words
+ * (the server says "send account_uuid" to API clients). Only sent without an account: with one,
+ * the server takes it (or refuses it for good, past the per-user cap).
+ */
+const ACCOUNT_UNKNOWN =
+  'status line rate limits not recorded yet: the server cannot tell which Claude account they are for, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); they are kept and sent by the next takt sync';
 
 /** A refusal that sending again cannot change (a bad body, no account known); a bad token is not one. */
 function refusedForGood(error: unknown): boolean {
