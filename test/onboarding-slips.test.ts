@@ -127,10 +127,10 @@ describe('takt validate before the first export', () => {
 });
 
 describe('takt sync on a machine with no ~/.claude.json', () => {
-  it("says in a CLI user's words what to do about the status line's rate limits, keeps them, and sends them once the account is given", async () => {
+  it("says in a CLI user's words what to do about a limit hit and the status line's rate limits, keeps them, and sends them once the account is given", async () => {
     const home = join(scratch, 'no-claude-json');
     const takt_home = join(home, '.takt');
-    mkdirSync(join(home, '.claude', 'projects'), { recursive: true });
+    mkdirSync(join(home, '.claude', 'projects', '-work-app'), { recursive: true });
     mkdirSync(takt_home, { recursive: true });
     const captured = new Date(Date.now() - 60_000).toISOString();
     writeFileSync(
@@ -141,6 +141,18 @@ describe('takt sync on a machine with no ~/.claude.json', () => {
         five_hour: { used_percentage: 41, resets_at: Math.floor(Date.now() / 1000) + 3600 },
         seven_day: null,
       }),
+    );
+    // A limit hit in a transcript (the banner Claude Code wrote before quotaLimits lines).
+    const hitAt = new Date(Date.now() - 7_200_000).toISOString();
+    const resets = Math.floor(Date.now() / 1000) + 3600;
+    writeFileSync(
+      join(home, '.claude', 'projects', '-work-app', 'sess-no-claude-json.jsonl'),
+      `${JSON.stringify({
+        type: 'assistant',
+        sessionId: 'sess-no-claude-json',
+        timestamp: hitAt,
+        message: { model: '<synthetic>', content: [{ type: 'text', text: `Claude AI usage limit reached|${resets}` }] },
+      })}\n`,
     );
     // A person of their own with no account yet: the server cannot tell whose reading it is.
     const db = takt.server.context.store.db;
@@ -154,7 +166,10 @@ describe('takt sync on a machine with no ~/.claude.json', () => {
     const sync = (...extra: string[]) =>
       run(process.execPath, [main, 'sync', '--json', '--server', takt.directUrl, '--token', token, ...extra], {
         env: { ...env, HOME: home, TAKT_HOME: takt_home },
-      }).then((o) => JSON.parse(o.stdout) as { rateLimitsSent: boolean; errors: string[] });
+      }).then(
+        (o) =>
+          JSON.parse(o.stdout) as { hitsSent: number; hitsQueued: number; rateLimitsSent: boolean; errors: string[] },
+      );
     const first = await sync();
     const second = await sync('--account', 'acc-given-by-flag');
     const third = await sync('--account', 'acc-given-by-flag');
@@ -164,17 +179,32 @@ describe('takt sync on a machine with no ~/.claude.json', () => {
       .select(['official_observations.window', 'official_observations.utilization', 'accounts.account_uuid'])
       .where('official_observations.user_id', '=', user.id)
       .execute();
-    expect([first, second, third, rows]).toEqual([
+    const hits = await db
+      .selectFrom('limit_events')
+      .innerJoin('accounts', 'accounts.id', 'limit_events.account_id')
+      .select(['limit_events.window', 'limit_events.at', 'limit_events.resets_at', 'accounts.account_uuid'])
+      .where('limit_events.user_id', '=', user.id)
+      .execute();
+    const why =
+      'not recorded yet: the server cannot tell which Claude account is meant, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync';
+    expect([
+      first,
+      second,
+      third,
+      rows,
+      hits.map((h) => ({ ...h, at: Number(h.at), resets_at: Number(h.resets_at) })),
+    ]).toEqual([
       {
         ...first,
+        hitsSent: 0,
+        hitsQueued: 1,
         rateLimitsSent: false,
-        errors: [
-          'status line rate limits not recorded yet: the server cannot tell which Claude account they are for, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); they are kept and sent by the next takt sync',
-        ],
+        errors: [`limit hit at ${hitAt} ${why}`, `status line rate limits ${why}`],
       },
-      { ...second, rateLimitsSent: true, errors: [] },
-      { ...third, rateLimitsSent: false, errors: [] },
+      { ...second, hitsSent: 1, hitsQueued: 0, rateLimitsSent: true, errors: [] },
+      { ...third, hitsSent: 0, hitsQueued: 0, rateLimitsSent: false, errors: [] },
       [{ window: 'five_hour', utilization: 41, account_uuid: 'acc-given-by-flag' }],
+      [{ window: 'five_hour', at: Date.parse(hitAt), resets_at: resets * 1000, account_uuid: 'acc-given-by-flag' }],
     ]);
   });
 });

@@ -76,6 +76,8 @@ export class TranscriptSync {
    * for the next `takt sync`, and not asked again in this process (a watch would repeat the refusal).
    */
   private heldRateLimits: string | null = null;
+  /** Keys of queued limit hits refused the same way: kept queued for the next `takt sync`. */
+  private readonly heldHits = new Set<string>();
 
   constructor(private readonly options: SyncOptions) {
     this.file = syncStateFile(options.home, options.server, options.projectDirs);
@@ -243,8 +245,13 @@ export class TranscriptSync {
   }
 
   private async sendHits(summary: SyncSummary): Promise<void> {
-    while (this.state.hits.length > 0) {
-      const hit = this.state.hits[0] as QueuedHit;
+    let i = 0;
+    while (i < this.state.hits.length) {
+      const hit = this.state.hits[i] as QueuedHit;
+      if (this.heldHits.has(hit.key)) {
+        i++;
+        continue;
+      }
       try {
         await postToServer(
           this.options.server,
@@ -266,10 +273,17 @@ export class TranscriptSync {
           summary.serverAway = error.message;
           return;
         }
+        if (error instanceof TaktError && error.code === 'unprocessable') {
+          // No account to put it on yet (as for the rate limits below): it stays queued.
+          this.heldHits.add(hit.key);
+          summary.errors.push(accountUnknown(`limit hit at ${new Date(hit.at).toISOString()}`));
+          i++;
+          continue;
+        }
         if (!refusedForGood(error)) throw error;
         summary.errors.push(`limit hit at ${new Date(hit.at).toISOString()} not recorded: ${(error as Error).message}`);
       }
-      this.state.hits.shift();
+      this.state.hits.splice(i, 1);
       this.sentHits.add(hit.key);
       this.state.sentHits.push(hit.key);
       this.save();
@@ -316,7 +330,7 @@ export class TranscriptSync {
         // The server cannot tell whose account the reading is (resolve-account.ts): it is not
         // wrong, the account is just not known yet, so it stays for the next sync.
         this.heldRateLimits = kept.captured_at;
-        summary.errors.push(ACCOUNT_UNKNOWN);
+        summary.errors.push(accountUnknown('status line rate limits'));
         return;
       }
       if (!refusedForGood(error)) throw error;
@@ -333,12 +347,13 @@ export class TranscriptSync {
 }
 
 /**
- * The server could not put the status line's rate limits on an account, in a CLI user's words
- * (the server says "send account_uuid" to API clients). Only sent without an account: with one,
- * the server takes it (or refuses it for good, past the per-user cap).
+ * The server could not put a reading on an account, in a CLI user's words (the server says
+ * "send account_uuid" to API clients). Only sent without an account: with one, the server
+ * takes it (or refuses it for good, past the per-user cap).
  */
-const ACCOUNT_UNKNOWN =
-  'status line rate limits not recorded yet: the server cannot tell which Claude account they are for, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); they are kept and sent by the next takt sync';
+function accountUnknown(what: string): string {
+  return `${what} not recorded yet: the server cannot tell which Claude account is meant, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync`;
+}
 
 /** A refusal that sending again cannot change (a bad body, no account known); a bad token is not one. */
 function refusedForGood(error: unknown): boolean {
