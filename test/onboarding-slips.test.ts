@@ -186,7 +186,7 @@ describe('takt sync on a machine with no ~/.claude.json', () => {
       .where('limit_events.user_id', '=', user.id)
       .execute();
     const why =
-      'not recorded yet: the server cannot tell which Claude account is meant, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync';
+      'not recorded yet: the server cannot tell which Claude account is meant, and no ~/.claude.json here names the account Claude Code is signed in with (Claude Code writes it at sign-in). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync';
     expect([
       first,
       second,

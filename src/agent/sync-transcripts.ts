@@ -352,7 +352,7 @@ export class TranscriptSync {
  * takes it (or refuses it for good, past the per-user cap).
  */
 function accountUnknown(what: string): string {
-  return `${what} not recorded yet: the server cannot tell which Claude account is meant, and this machine has no ~/.claude.json (where Claude Code keeps the account it is signed in with). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync`;
+  return `${what} not recorded yet: the server cannot tell which Claude account is meant, and no ~/.claude.json here names the account Claude Code is signed in with (Claude Code writes it at sign-in). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync`;
 }
 
 /** A refusal that sending again cannot change (a bad body, no account known); a bad token is not one. */
