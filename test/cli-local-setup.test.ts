@@ -62,6 +62,14 @@ describe('takt setup --local', () => {
       hooks: { hook: 'added', status_line: 'added' },
       service: null,
     });
+    // One backup for the run, of the file as it was before takt touched it (not a second one
+    // of the telemetry settings takt itself wrote a moment before the hooks).
+    const backups = readdirSync(join(home, '.claude')).filter((f) => f.includes('.takt-backup-'));
+    expect([backups.length, readFileSync(join(home, '.claude', backups[0] as string), 'utf8'), first.backup]).toEqual([
+      1,
+      JSON.stringify({ model: 'opus' }),
+      join(home, '.claude', backups[0] as string),
+    ]);
     const settings = JSON.parse(readFileSync(settingsPath, 'utf8'));
     expect({
       model: settings.model,

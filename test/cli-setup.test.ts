@@ -73,7 +73,12 @@ describe('takt setup and takt validate', () => {
       'cli-box',
     ]);
     expect([setup.code, setup.stderr]).toEqual([0, '']);
-    expect(setup.stdout).toContain('restart Claude Code');
+    expect(setup.stdout.split('\n').slice(-4)).toEqual([
+      '',
+      `The limit hook (reports a hit usage limit to ${takt.directUrl} at once) and takt's status line (cost and limits in Claude Code): takt hooks install`,
+      'Next: quit and restart Claude Code (it reads these settings only at start), send one prompt, then run: takt validate',
+      '',
+    ]);
     const written = JSON.parse(readFileSync(settings, 'utf8'));
     expect(written.model).toBe('opus');
     expect(written.permissions).toEqual({ allow: ['Bash(ls:*)'] });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -122,6 +122,89 @@ describe('takt validate before the first export', () => {
       '  manual entries:         never — no manual entry (optional): takt track records usage by hand',
       'Limit hook: not installed (takt hooks install reports a hit usage limit at once; takt sync reports it later)',
       'Local mode: off (this store was not made by takt setup --local): every request needs a token',
+    ]);
+  });
+});
+
+describe('takt sync on a machine with no ~/.claude.json', () => {
+  it("says in a CLI user's words what to do about a limit hit and the status line's rate limits, keeps them, and sends them once the account is given", async () => {
+    const home = join(scratch, 'no-claude-json');
+    const takt_home = join(home, '.takt');
+    mkdirSync(join(home, '.claude', 'projects', '-work-app'), { recursive: true });
+    mkdirSync(takt_home, { recursive: true });
+    const captured = new Date(Date.now() - 60_000).toISOString();
+    writeFileSync(
+      join(takt_home, 'rate-limits.json'),
+      JSON.stringify({
+        captured_at: captured,
+        session_id: 'sess-no-claude-json',
+        five_hour: { used_percentage: 41, resets_at: Math.floor(Date.now() / 1000) + 3600 },
+        seven_day: null,
+      }),
+    );
+    // A limit hit in a transcript (the banner Claude Code wrote before quotaLimits lines).
+    const hitAt = new Date(Date.now() - 7_200_000).toISOString();
+    const resets = Math.floor(Date.now() / 1000) + 3600;
+    writeFileSync(
+      join(home, '.claude', 'projects', '-work-app', 'sess-no-claude-json.jsonl'),
+      `${JSON.stringify({
+        type: 'assistant',
+        sessionId: 'sess-no-claude-json',
+        timestamp: hitAt,
+        message: { model: '<synthetic>', content: [{ type: 'text', text: `Claude AI usage limit reached|${resets}` }] },
+      })}\n`,
+    );
+    // A person of their own with no account yet: the server cannot tell whose reading it is.
+    const db = takt.server.context.store.db;
+    const user = await insertUser(db, { email: 'no-claude-json@example.com' });
+    const { token } = await issueApiToken(db, user.id, 'bare-box');
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !k.startsWith('OTEL_') && !k.startsWith('TAKT_') && k !== 'CLAUDE_CONFIG_DIR',
+      ),
+    );
+    const sync = (...extra: string[]) =>
+      run(process.execPath, [main, 'sync', '--json', '--server', takt.directUrl, '--token', token, ...extra], {
+        env: { ...env, HOME: home, TAKT_HOME: takt_home },
+      }).then(
+        (o) =>
+          JSON.parse(o.stdout) as { hitsSent: number; hitsQueued: number; rateLimitsSent: boolean; errors: string[] },
+      );
+    const first = await sync();
+    const second = await sync('--account', 'acc-given-by-flag');
+    const third = await sync('--account', 'acc-given-by-flag');
+    const rows = await db
+      .selectFrom('official_observations')
+      .innerJoin('accounts', 'accounts.id', 'official_observations.account_id')
+      .select(['official_observations.window', 'official_observations.utilization', 'accounts.account_uuid'])
+      .where('official_observations.user_id', '=', user.id)
+      .execute();
+    const hits = await db
+      .selectFrom('limit_events')
+      .innerJoin('accounts', 'accounts.id', 'limit_events.account_id')
+      .select(['limit_events.window', 'limit_events.at', 'limit_events.resets_at', 'accounts.account_uuid'])
+      .where('limit_events.user_id', '=', user.id)
+      .execute();
+    const why =
+      'not recorded yet: the server cannot tell which Claude account is meant, and no ~/.claude.json here names the account Claude Code is signed in with (Claude Code writes it at sign-in). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync';
+    expect([
+      first,
+      second,
+      third,
+      rows,
+      hits.map((h) => ({ ...h, at: Number(h.at), resets_at: Number(h.resets_at) })),
+    ]).toEqual([
+      {
+        ...first,
+        hitsSent: 0,
+        hitsQueued: 1,
+        rateLimitsSent: false,
+        errors: [`limit hit at ${hitAt} ${why}`, `status line rate limits ${why}`],
+      },
+      { ...second, hitsSent: 1, hitsQueued: 0, rateLimitsSent: true, errors: [] },
+      { ...third, hitsSent: 0, hitsQueued: 0, rateLimitsSent: false, errors: [] },
+      [{ window: 'five_hour', utilization: 41, account_uuid: 'acc-given-by-flag' }],
+      [{ window: 'five_hour', at: Date.parse(hitAt), resets_at: resets * 1000, account_uuid: 'acc-given-by-flag' }],
     ]);
   });
 });

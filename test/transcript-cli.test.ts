@@ -548,7 +548,8 @@ describe('takt statusline', () => {
     );
     expect(r).toMatchObject({
       code: 0,
-      stdout: 'Haiku 4.5 | $1.23 session | $0.00 today | 5h 42% ↺14:00 | 7d 17% | ctx 42%\n',
+      // s2 began today: its part of today is Claude Code's $1.23 (takt cannot price msg_4).
+      stdout: 'Haiku 4.5 | $1.23 session | $1.23 today | 5h 42% ↺14:00 | 7d 17% | ctx 42%\n',
     });
     const kept = JSON.parse(readFileSync(join(env.home, 'takt', 'rate-limits.json'), 'utf8'));
     expect(kept).toMatchObject({
@@ -572,8 +573,9 @@ describe('takt statusline', () => {
       ],
       status({ transcript_path: join(env.root, 'projects', 'proj-beta', 's2.jsonl') }),
     );
-    // today (UTC): msg_3 $0.0026 priced, msg_4 unknown
-    expect(r.stdout).toBe('$0.00 today | 5h ~$0.00 (est.) ↺15:00\n');
+    // today (UTC): s2 (msg_3 $0.0026 priced, msg_4 unknown) as Claude Code counts it, $1.23;
+    // the 5-hour estimate is takt's own
+    expect(r.stdout).toBe('$1.23 today | 5h ~$0.00 (est.) ↺15:00\n');
   });
 
   it('draws no 5-hour estimate when the status line sends a week but no 5-hour window (a plan without one)', () => {
@@ -596,7 +598,7 @@ describe('takt statusline', () => {
         rate_limits: recorded.rate_limits,
       }),
     );
-    expect(r.stdout).toBe('$0.00 today | 7d 32%\n');
+    expect(r.stdout).toBe('$1.23 today | 7d 32%\n');
   });
 
   it("reads the session's appended lines without waiting for the index to be refreshed", () => {
@@ -617,13 +619,14 @@ describe('takt statusline', () => {
       ),
     );
     // msg_5: 100,000×5 + 20,000×25 = $1.00, plus msg_3 $0.0026; with Claude Code's own session
-    // cost only the last two days are read, without it the whole session
+    // cost only the last two days are read (and s2, begun today, is today's as Claude Code
+    // counts it), without it the whole session
     const withCost = takt(
       env,
       ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost} | {session_cost}'],
       status({ transcript_path: path }),
     );
-    expect(withCost.stdout).toBe('$1.00 | $1.23\n');
+    expect(withCost.stdout).toBe('$1.23 | $1.23\n');
     const r = takt(
       env,
       ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost} | {session_cost}'],
@@ -644,20 +647,50 @@ describe('takt statusline', () => {
     const r = takt(
       env,
       ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{today_cost}'],
-      status({ transcript_path: path }),
+      status({ session_id: 's1', transcript_path: path }),
     );
     expect(r.stdout).toBe('$0.00\n');
     const day = json(takt(env, ['report', 'daily', '--json', '--since', '2026-11-20', '--until', '2026-11-20']));
     expect(day.totals).toMatchObject({ input_tokens: 3000, responses: 2 });
   });
 
-  it('with no transcripts at all, shows nothing spent once the index is built', () => {
+  it("with no transcripts for today, counts the running session's cost as today's once the index is built", () => {
     const empty = { root: claudeDir(), home: mkdtempSync(join(tmpdir(), 'takt-cli-home-')) };
     scratch.push(empty.root, empty.home);
     takt(empty, ['report', 'daily', '--json']);
-    expect(takt(empty, ['statusline', '--format', '{model} | {today_cost}'], status({})).stdout).toBe(
-      'Haiku 4.5 | $0.00\n',
+    const format = ['statusline', '--format', '{session_cost} session | {today_cost} today'];
+    // Claude Code's $1.23 of a session takt has no lines of (yet) is today's; without it, nothing.
+    expect([takt(empty, format, status({})).stdout, takt(empty, format, status({ cost: undefined })).stdout]).toEqual([
+      '$1.23 session | $1.23 today\n',
+      '$0.00 today\n',
+    ]);
+  });
+
+  it("keeps takt's rows of today for a running session that began on an earlier day", () => {
+    const env = fixture();
+    takt(env, ['report', 'daily', '--json']);
+    const path = join(env.root, 'projects', 'proj-alpha', 's1.jsonl');
+    appendFileSync(
+      path,
+      jsonl(
+        assistant({
+          id: 'msg_6',
+          session: 's1',
+          model: 'claude-opus-4-5-20251101',
+          at: '2026-11-21T11:00:00.000Z',
+          input: 100_000,
+          output: 0,
+        }),
+      ),
     );
+    // Claude Code's $5.00 counts yesterday's msg_1 and msg_2 too: today is takt's msg_6 $0.50
+    // plus s2's msg_3 $0.0026.
+    const r = takt(
+      env,
+      ['statusline', '--now', '2026-11-21T12:00:00Z', '--format', '{session_cost} session | {today_cost} today'],
+      status({ session_id: 's1', transcript_path: path, cost: { total_cost_usd: 5 } }),
+    );
+    expect(r.stdout).toBe('$5.00 session | $0.50 today\n');
   });
 
   it('on bad input prints a shorter line and exits 0', () => {

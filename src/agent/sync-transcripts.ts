@@ -43,7 +43,10 @@ export interface SyncSummary {
   keyless: number;
   /** Why the server could not take everything now (null: it did). */
   serverAway: string | null;
-  /** Things the server refused that retrying cannot fix (reported, then dropped). */
+  /**
+   * Things the server refused that retrying cannot fix (reported, then dropped), and status-line
+   * rate limits it could not put on an account yet (reported, kept for the next sync).
+   */
   errors: string[];
 }
 
@@ -68,6 +71,13 @@ export class TranscriptSync {
   private readonly changedAt = new Map<string, number>();
   private readonly sentHits: Set<string>;
   private verified = false;
+  /**
+   * captured_at of rate limits the server could not put on an account (none was known): kept
+   * for the next `takt sync`, and not asked again in this process (a watch would repeat the refusal).
+   */
+  private heldRateLimits: string | null = null;
+  /** Keys of queued limit hits refused the same way: kept queued for the next `takt sync`. */
+  private readonly heldHits = new Set<string>();
 
   constructor(private readonly options: SyncOptions) {
     this.file = syncStateFile(options.home, options.server, options.projectDirs);
@@ -235,8 +245,13 @@ export class TranscriptSync {
   }
 
   private async sendHits(summary: SyncSummary): Promise<void> {
-    while (this.state.hits.length > 0) {
-      const hit = this.state.hits[0] as QueuedHit;
+    let i = 0;
+    while (i < this.state.hits.length) {
+      const hit = this.state.hits[i] as QueuedHit;
+      if (this.heldHits.has(hit.key)) {
+        i++;
+        continue;
+      }
       try {
         await postToServer(
           this.options.server,
@@ -258,10 +273,17 @@ export class TranscriptSync {
           summary.serverAway = error.message;
           return;
         }
+        if (error instanceof TaktError && error.code === 'unprocessable') {
+          // No account to put it on yet (as for the rate limits below): it stays queued.
+          this.heldHits.add(hit.key);
+          summary.errors.push(accountUnknown(`limit hit at ${new Date(hit.at).toISOString()}`));
+          i++;
+          continue;
+        }
         if (!refusedForGood(error)) throw error;
         summary.errors.push(`limit hit at ${new Date(hit.at).toISOString()} not recorded: ${(error as Error).message}`);
       }
-      this.state.hits.shift();
+      this.state.hits.splice(i, 1);
       this.sentHits.add(hit.key);
       this.state.sentHits.push(hit.key);
       this.save();
@@ -276,7 +298,12 @@ export class TranscriptSync {
     } catch {
       return; // none kept (no status line, or Claude Code sent none): nothing to send
     }
-    if (typeof kept.captured_at !== 'string' || kept.captured_at === this.state.rateLimitsSent) return;
+    if (
+      typeof kept.captured_at !== 'string' ||
+      kept.captured_at === this.state.rateLimitsSent ||
+      kept.captured_at === this.heldRateLimits
+    )
+      return;
     const rateLimits: Record<string, unknown> = {};
     if (kept.five_hour) rateLimits.five_hour = kept.five_hour;
     if (kept.seven_day) rateLimits.seven_day = kept.seven_day;
@@ -299,6 +326,13 @@ export class TranscriptSync {
         summary.serverAway = error.message;
         return;
       }
+      if (error instanceof TaktError && error.code === 'unprocessable') {
+        // The server cannot tell whose account the reading is (resolve-account.ts): it is not
+        // wrong, the account is just not known yet, so it stays for the next sync.
+        this.heldRateLimits = kept.captured_at;
+        summary.errors.push(accountUnknown('status line rate limits'));
+        return;
+      }
       if (!refusedForGood(error)) throw error;
       summary.errors.push(`status line rate limits not recorded: ${(error as Error).message}`);
     }
@@ -310,6 +344,15 @@ export class TranscriptSync {
     this.state.queue = [...this.queue.values()];
     saveSyncState(this.file, this.state);
   }
+}
+
+/**
+ * The server could not put a reading on an account, in a CLI user's words (the server says
+ * "send account_uuid" to API clients). Only sent without an account: with one, the server
+ * takes it (or refuses it for good, past the per-user cap).
+ */
+function accountUnknown(what: string): string {
+  return `${what} not recorded yet: the server cannot tell which Claude account is meant, and no ~/.claude.json here names the account Claude Code is signed in with (Claude Code writes it at sign-in). Run Claude Code once and sign in, or pass --account UUID (the oauthAccount.accountUuid of ~/.claude.json on a machine signed in with that account); kept for the next takt sync`;
 }
 
 /** A refusal that sending again cannot change (a bad body, no account known); a bad token is not one. */

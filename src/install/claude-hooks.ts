@@ -121,7 +121,7 @@ export function installHooks(
   path: string,
   home: string,
   taktCommand: string,
-  options: { statusLine: boolean } = { statusLine: true },
+  options: { statusLine: boolean; keepBackup?: boolean } = { statusLine: true },
   now = new Date(),
 ): HooksInstallResult {
   const abs = resolve(path);
@@ -156,7 +156,7 @@ export function installHooks(
     writeRecords(home, records);
     return { path: abs, backup: undefined, hook, status_line: status };
   }
-  const { backup } = writeSettings(abs, next, now);
+  const { backup } = writeSettings(abs, next, now, options.keepBackup ?? true);
   records[abs] = record;
   writeRecords(home, records);
   return { path: abs, backup, hook, status_line: status };

@@ -69,20 +69,24 @@ export function applyTelemetryEnv(
  * Every takt edit of the file (telemetry, hooks, status line) goes through here.
  * A file that already reads exactly `next` is left alone, with no backup (`changed: false`):
  * running `takt setup` again must not pile up copies of an unchanged file.
+ * `keepBackup: false` is for a second edit in one run (the hooks after the telemetry of
+ * `takt setup --local`): the file is then takt's own from a moment ago, and the first edit
+ * already kept the one that was there before takt touched it — one backup per run.
  */
 export function writeSettings(
   path: string,
   next: Record<string, unknown>,
   now = new Date(),
+  keepBackup = true,
 ): { backup: string | undefined; changed: boolean } {
   path = linkTarget(path);
   const text = `${JSON.stringify(next, null, 2)}\n`;
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return { backup: undefined, changed: false };
   mkdirSync(dirname(path), { recursive: true });
   let backup: string | undefined;
-  if (existsSync(path)) {
+  if (keepBackup && existsSync(path)) {
     const stamp = `${path}.takt-backup-${now.toISOString().replace(/[:.]/g, '-')}`;
-    // Two edits in one millisecond (takt setup --local) must not overwrite the first backup.
+    // Two edits in one millisecond (two commands at once) must not overwrite the first backup.
     backup = stamp;
     for (let n = 2; existsSync(backup); n++) backup = `${stamp}-${n}`;
     copyFileSync(path, backup);

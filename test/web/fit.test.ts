@@ -205,6 +205,35 @@ describe('pages that fit the screen', () => {
     ]).toEqual([true, true, true]);
   }, 60_000);
 
+  it("keeps the Admin page's capacity changes apart from the contracted prices, and its grid's cards level", async () => {
+    const gaps: number[] = [];
+    const levels: boolean[] = [];
+    for (const viewport of [LAPTOP, PHONE]) {
+      const page = await pageAs(ADMIN, viewport);
+      await page.goto(`${dashboard.takt.url}/admin`);
+      const prices = page.getByTestId('contracted-prices');
+      await prices.waitFor();
+      const box = async (l: typeof prices) => (await l.boundingBox()) ?? { x: 0, y: 0, height: 0 };
+      const capacity = await box(page.getByTestId('admin-capacity-changes'));
+      const below = await box(prices);
+      const people = await box(page.locator('.card', { has: page.locator('#add-person-h') }));
+      const seats = await box(page.getByTestId('seats-table'));
+      // The invite and set-password cards share a .cards grid: side by side on a laptop, at one height.
+      const invite = await box(page.locator('.card', { has: page.locator('#invite-h') }));
+      const password = await box(page.locator('.card', { has: page.locator('#setpw-h') }));
+      await page.context().close();
+      gaps.push(below.y - (capacity.y + capacity.height), invite.y - (people.y + people.height));
+      gaps.push(capacity.y - (seats.y + seats.height));
+      levels.push(viewport === LAPTOP ? invite.y === password.y : password.y > invite.y + invite.height);
+    }
+    // At least 8 px between capacity changes and contracted prices, "Add a person" and the invite
+    // card, the team's usage table and capacity changes, on a laptop and on a phone.
+    expect([gaps.map((g) => g >= 8), levels]).toEqual([
+      [true, true, true, true, true, true],
+      [true, true],
+    ]);
+  }, 60_000);
+
   it('shows the project column in the sessions table on a laptop', async () => {
     const page = await pageAs(ADMIN, LAPTOP);
     await page.goto(`${dashboard.takt.url}/sessions`);

@@ -23,7 +23,7 @@ import {
 } from '../statusline/render-status-line.ts';
 import { sessionFiles } from '../statusline/session-files.ts';
 import { readInput, type StatusInput } from '../statusline/status-input.ts';
-import { RECENT_MS, windowFigures } from '../statusline/window-figures.ts';
+import { RECENT_MS, type WindowFigures, windowFigures } from '../statusline/window-figures.ts';
 import { writeStdout } from '../write-stdout.ts';
 
 /**
@@ -137,12 +137,14 @@ function statusLine(input: StatusInput, formatFlag: string | undefined, nowFlag:
   } else {
     updateTranscriptIndex(index, mine, { partial: true });
     refreshInBackground(home, indexFile);
+    const sessionCost = input.cost?.total_cost_usd;
     const figures = windowFigures(index, loadPriceTable(home), now, {
       sessionId: values.session_cost === '' ? input.session_id : undefined,
+      runningSessionId: typeof sessionCost === 'number' ? (input.session_id ?? '') : undefined,
       // A status line with rate_limits but no five_hour is a plan without one (Ultra): no estimate.
       activeBlock: values.five_hour === '' && official === undefined,
     });
-    values.today_cost = usd(figures.todayCostUsd);
+    values.today_cost = usd(todayWithRunningSession(figures, sessionCost));
     if (figures.sessionCostUsd !== undefined) values.session_cost = usd(figures.sessionCostUsd);
     if (wantsTokens && input.session_id !== undefined) {
       const tokens = sessionTokens(index.table, input.session_id);
@@ -154,4 +156,17 @@ function statusLine(input: StatusInput, formatFlag: string | undefined, nowFlag:
     }
   }
   return render(format, values);
+}
+
+/**
+ * Today's cost with the running session counted as Claude Code counts it: next to "$1.23
+ * session", today is never less. A session with no rows before today (or none in the index
+ * yet: its transcript not written, or where takt does not look) is wholly today's, so its
+ * part of today is Claude Code's figure in place of takt's; one that began on an earlier day
+ * keeps takt's rows of today (Claude Code's total would count the earlier days too).
+ */
+function todayWithRunningSession(figures: WindowFigures, sessionCost: number | undefined): number {
+  const running = figures.runningSession;
+  if (typeof sessionCost !== 'number' || running === undefined || running.earlierRows) return figures.todayCostUsd;
+  return figures.todayCostUsd - running.todayCostUsd + sessionCost;
 }

@@ -33,6 +33,11 @@ cron line). Transcripts are found as takt report finds them (CLAUDE_CONFIG_DIR, 
       help: 'keep going: sync after every change and every --interval seconds; while the server is away, records wait in a local queue',
     },
     interval: { type: 'string', value: 'SECONDS', help: 'with --watch: the periodic rescan (default 60)' },
+    account: {
+      type: 'string',
+      value: 'UUID',
+      help: 'the Claude account to send (its account UUID) when ~/.claude.json does not say, e.g. Claude Code has not run here yet',
+    },
     'no-account': { type: 'boolean', help: 'do not send the account Claude Code is signed in with (~/.claude.json)' },
     official: {
       type: 'string',
@@ -54,6 +59,7 @@ export async function run(args: string[]): Promise<number> {
     watch?: boolean;
     json?: boolean;
     interval?: string;
+    account?: string;
     'no-account'?: boolean;
     official?: string;
     'session-key-file'?: string;
@@ -62,6 +68,9 @@ export async function run(args: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(helpOf(spec));
     return 0;
+  }
+  if (values.account !== undefined && values['no-account']) {
+    throw new TaktError('bad_request', '--account and --no-account contradict each other: pass one of them');
   }
   const target = await syncTarget(parsed);
   const interval = Number(values.interval ?? 60);
@@ -78,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
     home,
     projectDirs,
     hostName: target.hostName,
-    accountUuid: values['no-account'] ? undefined : signedInAccount(process.env),
+    accountUuid: values['no-account'] ? undefined : (values.account ?? signedInAccount(process.env)),
     settleMs: values.watch ? 3_000 : 0,
     onProgress: interactive
       ? (p) => {

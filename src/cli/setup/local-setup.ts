@@ -50,6 +50,7 @@ export interface LocalSetupResult {
   token: string;
   token_reused: boolean;
   settings: string;
+  /** The one copy of settings.json as it was before this run changed it (null: nothing changed, or there was no file). */
   backup: string | null;
   /** False when settings.json already held these telemetry settings (then nothing was written). */
   settings_changed: boolean;
@@ -125,7 +126,9 @@ export async function localSetup(o: {
   }
 
   const { backup, changed } = applyTelemetryEnv(settings, telemetryEnv(server, owner.token, machine));
-  const hooks = installHooks(settings, config.home, taktCommandLine());
+  // The telemetry edit, when it wrote, kept the file as it was before takt touched it: the
+  // hooks edit right after is over takt's own file and keeps no second copy (one backup per run).
+  const hooks = installHooks(settings, config.home, taktCommandLine(), { statusLine: true, keepBackup: !changed });
   const service = platform ? installService(platform, 'serve', o.env.HOME ?? userInfo().homedir) : null;
   return {
     server,
@@ -137,7 +140,7 @@ export async function localSetup(o: {
     token: owner.token,
     token_reused: owner.reused,
     settings,
-    backup: backup ?? null,
+    backup: backup ?? hooks.backup ?? null,
     settings_changed: changed,
     hooks: { hook: hooks.hook, status_line: hooks.status_line },
     service,

@@ -17,20 +17,26 @@ export interface WindowFigures {
   todayCostUsd: number;
   /** The session's cost from the index: only when asked for and the session is in it. */
   sessionCostUsd?: number;
+  /**
+   * The running session's part of `todayCostUsd` (takt's cost of its rows of today), and whether
+   * it has rows before today (then it began on an earlier day): only when asked for.
+   */
+  runningSession?: { todayCostUsd: number; earlierRows: boolean };
   /** takt's estimate of the active 5-hour block: only when asked for and there is one. */
   activeBlock?: { costUsd: number; end: number };
 }
 
 /**
  * The status line's figures from the recent part of the index. `sessionId`: also the cost
- * of that session (when Claude Code did not send it); `activeBlock`: also the active block
+ * of that session (when Claude Code did not send it); `runningSessionId`: also that session's
+ * part of today (when Claude Code sent its cost); `activeBlock`: also the active block
  * (when Claude Code sent no official five-hour window). Each is computed only when asked for.
  */
 export function windowFigures(
   index: TranscriptIndex,
   prices: PriceTable,
   now: number,
-  ask: { sessionId?: string; activeBlock: boolean },
+  ask: { sessionId?: string; runningSessionId?: string | undefined; activeBlock: boolean },
 ): WindowFigures {
   const window = now - RECENT_MS;
   const table = index.table;
@@ -65,6 +71,19 @@ export function windowFigures(
     const rows: number[] = [];
     for (let row = 0; row < table.count; row++) if (c.session[row] === sessionId) rows.push(row);
     if (sessionId !== -1) figures.sessionCostUsd = sumRowCosts(table, rates, rows);
+  }
+  if (ask.runningSessionId !== undefined) {
+    const sessionId = table.sessions.values.indexOf(ask.runningSessionId);
+    const todays: number[] = [];
+    for (let i = first; i < recent.length; i++) {
+      if (c.session[recent[i] as number] === sessionId) todays.push(recent[i] as number);
+    }
+    let earlierRows = false;
+    for (let row = 0; row < table.count && sessionId !== -1 && !earlierRows; row++) {
+      if (c.session[row] !== sessionId || ((c.flags[row] as number) & FLAG_DEAD) !== 0) continue;
+      earlierRows = localDate(ts[row] as number) < today;
+    }
+    figures.runningSession = { todayCostUsd: sumRowCosts(table, rates, todays), earlierRows };
   }
   if (ask.activeBlock) {
     const active = sessionBlocks(table, recent, now).find((b) => b.isActive);
