@@ -6,7 +6,8 @@ import type { SkippedLine } from './scan-usage-lines.ts';
  * two text sections, a JSON header (string tables, column layout, skipped lines), the file
  * paths as a JSON array (one per line: the status line reads only its own files' lines,
  * found by the paths' hashes), then raw little-endian typed arrays: first what a report
- * reads (the response columns it sums, each file's numbers and tail), then what only an
+ * reads (the responses summed per quarter hour, the response columns it sums, each file's
+ * numbers and tail), then what only an
  * update needs (keys, owners, row lists, the key table). A warm run that finds nothing
  * changed reads the first part only and parses no row and no file: the second part is read
  * when something changed.
@@ -14,7 +15,7 @@ import type { SkippedLine } from './scan-usage-lines.ts';
 
 export const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-export const VERSION = 10;
+export const VERSION = 11;
 
 export interface Header {
   /** Tells this save from another: completing a lazily loaded index checks it. */

@@ -5,6 +5,7 @@ import { count, removeScratch, S, setup } from '../../test/support/transcript-in
 import { assistant, jsonl } from '../../test/support/transcript-lines.ts';
 import { indexFileFor } from './index-file-name.ts';
 import { loadTranscriptUsage } from './load-transcript-usage.ts';
+import { QS_INPUT, quarterHourSums } from './quarter-hour-sums.ts';
 
 afterEach(removeScratch);
 
@@ -24,6 +25,11 @@ describe('the index in TAKT_HOME', () => {
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(changed.index.table.isComplete).toBe(true);
+    // The index saves the responses summed per quarter hour (a report sums those, not the rows):
+    // loaded as saved, and made again for the save of a run that changed something.
+    expect(Array.from(warm.index.table.quarterSums ?? [])).toEqual(Array.from(quarterHourSums(warm.index.table)));
+    expect(warm.index.table.quarterSums?.[QS_INPUT]).toBe(10);
+    expect(changed.index.table.quarterSums?.[QS_INPUT]).toBe(15);
     expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
   });
 

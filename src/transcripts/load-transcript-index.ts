@@ -48,6 +48,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
     incomplete: !whole,
+    quarterSums: view('quarterSums', Float64Array),
   });
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
   // Indexing, not destructuring: this runs once per directory before V8 optimizes anything,

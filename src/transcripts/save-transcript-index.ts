@@ -3,6 +3,7 @@ import { dirname, sep } from 'node:path';
 import { fileColumns } from './file-states.ts';
 import { align8, type Header, MAGIC, PREAMBLE, type SavedListing, VERSION } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
+import { quarterHourSums } from './quarter-hour-sums.ts';
 import type { TranscriptIndex } from './transcript-index.ts';
 import {
   COLUMN_NAMES,
@@ -29,6 +30,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   index.complete?.();
   const renumber = index.table.compact();
   const table = index.table;
+  // Saved, and kept for this run's report: the next warm report sums these, not the rows.
+  table.quarterSums = quarterHourSums(table);
   const states = index.files.values();
   let fileRowCount = 0;
   for (const f of states) {
@@ -73,6 +76,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name) === update).map((name): Block => [name, column(name)]);
   // First what a report reads, then what only an update needs.
   const first: Block[] = [
+    ['quarterSums', table.quarterSums],
     ...columnsWhere(false),
     ['fileNumbers', files.numbers],
     ['fileTails', files.tails],

@@ -102,6 +102,11 @@ export class UsageTable {
   private keysToRemember = false;
   /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
   private incomplete: boolean;
+  /**
+   * The live rows summed per quarter hour, model and class (quarter-hour-sums.ts), as saved or
+   * just computed for saving: a report sums these instead of the rows. Any change drops them.
+   */
+  quarterSums: Float64Array | undefined;
 
   constructor(
     init: {
@@ -113,6 +118,7 @@ export class UsageTable {
       keySlots: Float64Array;
       keyRows: Uint32Array;
       incomplete?: boolean;
+      quarterSums?: Float64Array;
     } = emptyInit(),
   ) {
     this.count = init.count;
@@ -122,6 +128,7 @@ export class UsageTable {
     this.projects = new StringTable(init.projects);
     this.saved = new KeyTable(init.keySlots, init.keyRows);
     this.incomplete = init.incomplete === true;
+    this.quarterSums = init.quarterSums;
   }
 
   get isComplete(): boolean {
@@ -205,6 +212,7 @@ export class UsageTable {
    */
   addLine(line: UsageLine, project: string): number {
     this.mustBeComplete();
+    this.quarterSums = undefined;
     const hash = lineKeyHash(line);
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
     const c = this.columns;
@@ -255,6 +263,7 @@ export class UsageTable {
   /** A file that held the row is gone: the response stays counted while any other file holds it. */
   release(row: number): void {
     this.mustBeComplete();
+    this.quarterSums = undefined;
     const c = this.columns;
     const owners = (c.owners[row] as number) - 1;
     c.owners[row] = Math.max(0, owners);
