@@ -74,10 +74,11 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   type Block = [string, ArrayBufferView & { length: number }];
   const columnsWhere = (update: boolean) =>
     COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name) === update).map((name): Block => [name, column(name)]);
-  // First what a report reads, then what only an update needs.
+  // First what every warm run reads (a report that can sum the quarter hours reads no more),
+  // then the columns a report of rows reads, then what only an update needs.
   const first: Block[] = [
-    ['quarterSums', table.quarterSums],
-    ...columnsWhere(false),
+    ['quarterSums', table.quarterSums.numbers],
+    ['quarterReported', table.quarterSums.reported],
     ['fileNumbers', files.numbers],
     ['fileTails', files.tails],
     [
@@ -96,6 +97,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       ),
     ],
   ];
+  const rowColumns = columnsWhere(false);
   const late: Block[] = [
     ...columnsWhere(true),
     ['fileRows', fileRows],
@@ -113,6 +115,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     }
   };
   place(first);
+  const readSums = dataLength;
+  place(rowColumns);
   const readFirst = dataLength;
   place(late);
   const header: Header = {
@@ -124,6 +128,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     projects: table.projects.values,
     skipped: files.skipped,
     columns,
+    readSums,
     readFirst,
     dataLength,
   };
@@ -142,7 +147,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     if (to > written) pieces.push(new Uint8Array(to - written));
     written = to;
   };
-  [...first, ...late].forEach(([, array], i) => {
+  [...first, ...rowColumns, ...late].forEach(([, array], i) => {
     pad(dataStart + (columns[i] as [string, number, number])[1]);
     pieces.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
     written += array.byteLength;

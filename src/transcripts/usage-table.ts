@@ -2,6 +2,7 @@ import type { TokenField } from '../lib/usage-counts.ts';
 import { ITERATION_SHIFT } from './iteration-types.ts';
 import { KeyTable } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
+import type { QuarterSums } from './quarter-hour-sums.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
@@ -86,9 +87,13 @@ export function internString(table: StringTable, value: string): number {
   return id;
 }
 
+type Columns = Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+
 export class UsageTable {
   count = 0;
-  columns: Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+  /** Read on first use when loaded lazily (a report that sums the quarter hours never reads them). */
+  private loadedColumns: Columns | undefined;
+  private readColumns: (() => Columns) | undefined;
   readonly models: StringTable;
   readonly sessions: StringTable;
   readonly projects: StringTable;
@@ -106,29 +111,44 @@ export class UsageTable {
    * The live rows summed per quarter hour, model and class (quarter-hour-sums.ts), as saved or
    * just computed for saving: a report sums these instead of the rows. Any change drops them.
    */
-  quarterSums: Float64Array | undefined;
+  quarterSums: QuarterSums | undefined;
 
   constructor(
     init: {
       count: number;
-      columns: Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+      /** Or a function that reads them on first use (it may throw IndexReplacedError). */
+      columns: Columns | (() => Columns);
       models: string[];
       sessions: string[];
       projects: string[];
       keySlots: Float64Array;
       keyRows: Uint32Array;
       incomplete?: boolean;
-      quarterSums?: Float64Array;
+      quarterSums?: QuarterSums;
     } = emptyInit(),
   ) {
     this.count = init.count;
-    this.columns = init.columns;
+    if (typeof init.columns === 'function') this.readColumns = init.columns;
+    else this.loadedColumns = init.columns;
     this.models = new StringTable(init.models);
     this.sessions = new StringTable(init.sessions);
     this.projects = new StringTable(init.projects);
     this.saved = new KeyTable(init.keySlots, init.keyRows);
     this.incomplete = init.incomplete === true;
     this.quarterSums = init.quarterSums;
+  }
+
+  get columns(): Columns {
+    if (this.loadedColumns === undefined) {
+      this.loadedColumns = (this.readColumns as () => Columns)();
+      this.readColumns = undefined;
+    }
+    return this.loadedColumns;
+  }
+
+  set columns(columns: Columns) {
+    this.loadedColumns = columns;
+    this.readColumns = undefined;
   }
 
   get isComplete(): boolean {

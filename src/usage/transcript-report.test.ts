@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { responseCostUsd } from '../pricing/calculate-cost.ts';
 import { loadShippedPriceTable, resolveModelPrice } from '../pricing/price-table.ts';
-import type { UsageLine } from '../transcripts/scan-usage-lines.ts';
 import { quarterHourSums } from '../transcripts/quarter-hour-sums.ts';
+import type { UsageLine } from '../transcripts/scan-usage-lines.ts';
 import { UsageTable } from '../transcripts/usage-table.ts';
 import { buildReport } from './transcript-report.ts';
 

@@ -151,11 +151,10 @@ function periodsFromQuarterSums(
   rates: Float64Array,
   options: ReportOptions,
   localDate: LocalDate,
-):
-  | { groups: Map<string, number>; sums: GroupSums; iterations: (priced: boolean[]) => IterationParts }
-  | undefined {
+): { groups: Map<string, number>; sums: GroupSums; iterations: (priced: boolean[]) => IterationParts } | undefined {
   const entries = table.quarterSums;
   if (entries === undefined || options.project !== undefined) return undefined;
+  const n = entries.numbers;
   // Per model: whether the sums' split at LONG_CONTEXT_SPLIT is this price table's (else no long class).
   const splits: boolean[] = [];
   for (let m = 0; m < table.models.values.length; m++) {
@@ -164,7 +163,7 @@ function periodsFromQuarterSums(
     else if (Number.isNaN(threshold) || threshold >= 2 ** 32) splits.push(false);
     else return undefined;
   }
-  const count = entries.length / QS_FIELDS;
+  const count = n.length / QS_FIELDS;
   const sums = new GroupSums(table, rates);
   const groups = new Map<string, number>();
   const groupOf = new Int32Array(count);
@@ -174,13 +173,16 @@ function periodsFromQuarterSums(
   let lastGroup = -1;
   for (let i = 0; i < count; i++) {
     const e = i * QS_FIELDS;
-    const quarter = entries[e + QS_QUARTER] as number;
+    const quarter = n[e + QS_QUARTER] as number;
     if (quarter !== lastQuarter) {
       lastQuarter = quarter;
       const start = quarter * QUARTER_MS;
       const date = localDate(start);
       if (localDate(start + QUARTER_MS - 1) !== date) return undefined;
-      if ((options.since !== undefined && date < options.since) || (options.until !== undefined && date > options.until)) {
+      if (
+        (options.since !== undefined && date < options.since) ||
+        (options.until !== undefined && date > options.until)
+      ) {
         lastGroup = -1;
       } else {
         const key =
@@ -198,8 +200,8 @@ function periodsFromQuarterSums(
       }
     }
     groupOf[i] = lastGroup;
-    const cls = entries[e + QS_CLASS] as number;
-    const long = (cls & CLASS_LONG) !== 0 && splits[entries[e + QS_MODEL] as number] === true;
+    const cls = n[e + QS_CLASS] as number;
+    const long = (cls & CLASS_LONG) !== 0 && splits[n[e + QS_MODEL] as number] === true;
     classOf[i] = (long ? 2 : 0) + ((cls & CLASS_FAST) !== 0 ? 1 : 0);
     if (lastGroup !== -1 && cls >>> CLASS_ITERATION_SHIFT !== 0) anyIteration = true;
   }
@@ -210,7 +212,7 @@ function periodsFromQuarterSums(
     for (let i = 0; i < ITERATION_TYPES.length; i++) parts.addGroup();
     const partOf = new Int32Array(count);
     for (let i = 0; i < count; i++)
-      partOf[i] = groupOf[i] === -1 ? -1 : (entries[i * QS_FIELDS + QS_CLASS] as number) >>> CLASS_ITERATION_SHIFT;
+      partOf[i] = groupOf[i] === -1 ? -1 : (n[i * QS_FIELDS + QS_CLASS] as number) >>> CLASS_ITERATION_SHIFT;
     parts.addQuarterSums(entries, partOf, classOf);
     return iterationParts(parts, priced);
   };
