@@ -1,6 +1,7 @@
 import { FileStates } from './file-states.ts';
 import type { DirListing } from './find-transcripts.ts';
 import { type IndexReader, openIndex, type SavedListing } from './index-file-format.ts';
+import { HOUR_MS, QUARTER_MS } from './quarter-hour-sums.ts';
 import { emptyIndex, IndexReplacedError, type TranscriptIndex } from './transcript-index.ts';
 import {
   allocateColumns,
@@ -63,7 +64,12 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
     incomplete: !whole,
-    quarterSums: { numbers: view('quarterSums', Uint32Array), reported: view('quarterReported', Float64Array) },
+    quarterSums: {
+      spanMs: QUARTER_MS,
+      numbers: view('quarterSums', Uint32Array),
+      reported: view('quarterReported', Float64Array),
+    },
+    hourSums: { spanMs: HOUR_MS, numbers: view('hourSums', Uint32Array), reported: view('hourReported', Float64Array) },
   });
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
   // Indexing, not destructuring: this runs once per directory before V8 optimizes anything,

@@ -15,6 +15,8 @@ import { FLAG_FAST, type UsageTable } from './usage-table.ts';
  * Anthropic's prices have (200,000 tokens); a report whose price table has another counts rows.
  */
 export const QUARTER_MS = 900_000;
+/** Sums per hour as well: a report in a zone offset by whole hours (most) sums 3,500 entries, not 8,500. */
+export const HOUR_MS = 3_600_000;
 export const LONG_CONTEXT_SPLIT = 200_000;
 export const CLASS_FAST = 1;
 export const CLASS_LONG = 2;
@@ -40,6 +42,8 @@ export const QS_RESPONSES = 8;
 export const QS_REPORTED_ROWS = 9;
 
 export interface QuarterSums {
+  /** The span of an entry: QUARTER_MS or HOUR_MS (the first number of an entry is ms / spanMs). */
+  spanMs: number;
   /** QS_FIELDS whole numbers per entry. */
   numbers: Uint32Array;
   /** Per entry: the sum of Claude Code's reported costUSD (0 when no response carried one). */
@@ -49,7 +53,7 @@ export interface QuarterSums {
 const MAX_U32 = 2 ** 32 - 1;
 
 /** Entries in quarter order when the table's rows are in time order (as saved); any order works. */
-export function quarterHourSums(table: UsageTable): QuarterSums {
+export function quarterHourSums(table: UsageTable, spanMs = QUARTER_MS): QuarterSums {
   const c = table.columns;
   const numbers: number[] = [];
   const reported: number[] = [];
@@ -58,7 +62,7 @@ export function quarterHourSums(table: UsageTable): QuarterSums {
   const seen = new Map<number, Map<number, number>>(); // quarters left behind (rows out of time order)
   for (let row = 0; row < table.count; row++) {
     if (!table.isLive(row)) continue;
-    const q = Math.floor((c.timestampMs[row] as number) / QUARTER_MS);
+    const q = Math.floor((c.timestampMs[row] as number) / spanMs);
     if (q !== quarter) {
       if (!Number.isNaN(quarter)) seen.set(quarter, at);
       quarter = q;
@@ -104,5 +108,5 @@ export function quarterHourSums(table: UsageTable): QuarterSums {
       numbers[e + QS_REPORTED_ROWS] = (numbers[e + QS_REPORTED_ROWS] as number) + 1;
     }
   }
-  return { numbers: Uint32Array.from(numbers), reported: Float64Array.from(reported) };
+  return { spanMs, numbers: Uint32Array.from(numbers), reported: Float64Array.from(reported) };
 }

@@ -3,7 +3,7 @@ import { dirname, sep } from 'node:path';
 import { fileColumns } from './file-states.ts';
 import { align8, type Header, MAGIC, PREAMBLE, type SavedListing, VERSION } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
-import { quarterHourSums } from './quarter-hour-sums.ts';
+import { HOUR_MS, QUARTER_MS, quarterHourSums } from './quarter-hour-sums.ts';
 import type { TranscriptIndex } from './transcript-index.ts';
 import {
   COLUMN_NAMES,
@@ -31,7 +31,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   const renumber = index.table.compact();
   const table = index.table;
   // Saved, and kept for this run's report: the next warm report sums these, not the rows.
-  table.quarterSums = quarterHourSums(table);
+  table.quarterSums = quarterHourSums(table, QUARTER_MS);
+  table.hourSums = quarterHourSums(table, HOUR_MS);
   const states = index.files.values();
   let fileRowCount = 0;
   for (const f of states) {
@@ -79,6 +80,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   const first: Block[] = [
     ['quarterSums', table.quarterSums.numbers],
     ['quarterReported', table.quarterSums.reported],
+    ['hourSums', table.hourSums.numbers],
+    ['hourReported', table.hourSums.reported],
     ['fileNumbers', files.numbers],
     ['fileTails', files.tails],
     [

@@ -112,6 +112,8 @@ export class UsageTable {
    * just computed for saving: a report sums these instead of the rows. Any change drops them.
    */
   quarterSums: QuarterSums | undefined;
+  /** The same per hour (quarter-hour-sums.ts): fewer entries where the zone allows. */
+  hourSums: QuarterSums | undefined;
 
   constructor(
     init: {
@@ -125,6 +127,7 @@ export class UsageTable {
       keyRows: Uint32Array;
       incomplete?: boolean;
       quarterSums?: QuarterSums;
+      hourSums?: QuarterSums;
     } = emptyInit(),
   ) {
     this.count = init.count;
@@ -136,6 +139,7 @@ export class UsageTable {
     this.saved = new KeyTable(init.keySlots, init.keyRows);
     this.incomplete = init.incomplete === true;
     this.quarterSums = init.quarterSums;
+    this.hourSums = init.hourSums;
   }
 
   get columns(): Columns {
@@ -233,6 +237,7 @@ export class UsageTable {
   addLine(line: UsageLine, project: string): number {
     this.mustBeComplete();
     this.quarterSums = undefined;
+    this.hourSums = undefined;
     const hash = lineKeyHash(line);
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
     const c = this.columns;
@@ -284,6 +289,7 @@ export class UsageTable {
   release(row: number): void {
     this.mustBeComplete();
     this.quarterSums = undefined;
+    this.hourSums = undefined;
     const c = this.columns;
     const owners = (c.owners[row] as number) - 1;
     c.owners[row] = Math.max(0, owners);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { responseCostUsd } from '../pricing/calculate-cost.ts';
 import { loadShippedPriceTable, resolveModelPrice } from '../pricing/price-table.ts';
-import { quarterHourSums } from '../transcripts/quarter-hour-sums.ts';
+import { HOUR_MS, QUARTER_MS, quarterHourSums } from '../transcripts/quarter-hour-sums.ts';
 import type { UsageLine } from '../transcripts/scan-usage-lines.ts';
 import { UsageTable } from '../transcripts/usage-table.ts';
 import { buildReport } from './transcript-report.ts';
@@ -127,9 +127,10 @@ describe('buildReport from quarter-hour sums', () => {
         });
         const reportOptions = { ...o, now: FROM + 40 * DAY };
         const fromRows = buildReport(table, prices, reportOptions);
-        table.quarterSums = quarterHourSums(table);
-        const fromSums = buildReport(table, prices, reportOptions);
-        expect(fromSums).toEqual(fromRows);
+        table.quarterSums = quarterHourSums(table, QUARTER_MS);
+        expect(buildReport(table, prices, reportOptions)).toEqual(fromRows);
+        table.hourSums = quarterHourSums(table, HOUR_MS);
+        expect(buildReport(table, prices, reportOptions)).toEqual(fromRows);
       }),
       { numRuns: 300 },
     );

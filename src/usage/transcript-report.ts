@@ -15,7 +15,7 @@ import {
   QS_FIELDS,
   QS_MODEL,
   QS_QUARTER,
-  QUARTER_MS,
+  type QuarterSums,
 } from '../transcripts/quarter-hour-sums.ts';
 import type { UsageTable } from '../transcripts/usage-table.ts';
 import { blockRow, blockTotal } from './block-report.ts';
@@ -35,7 +35,10 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
   const priced = table.models.values.map((_, m) => !Number.isNaN(rates[m * RATES_PER_MODEL]));
   const localDate = localDateIn(options.timeZone);
   if (options.kind === 'daily' || options.kind === 'weekly' || options.kind === 'monthly') {
-    const summed = periodsFromQuarterSums(table, rates, options, localDate);
+    // Per hour where every hour falls on one local date, else per quarter hour, else the rows.
+    const summed =
+      periodsFromQuarterSums(table, table.hourSums, rates, options, localDate) ??
+      periodsFromQuarterSums(table, table.quarterSums, rates, options, localDate);
     if (summed !== undefined) {
       return finish(
         periodRows(summed.groups, summed.sums, priced, options),
@@ -148,11 +151,11 @@ function periodRows(
  */
 function periodsFromQuarterSums(
   table: UsageTable,
+  entries: QuarterSums | undefined,
   rates: Float64Array,
   options: ReportOptions,
   localDate: LocalDate,
 ): { groups: Map<string, number>; sums: GroupSums; iterations: (priced: boolean[]) => IterationParts } | undefined {
-  const entries = table.quarterSums;
   if (entries === undefined || options.project !== undefined) return undefined;
   const n = entries.numbers;
   // Per model: whether the sums' split at LONG_CONTEXT_SPLIT is this price table's (else no long class).
@@ -176,9 +179,9 @@ function periodsFromQuarterSums(
     const quarter = n[e + QS_QUARTER] as number;
     if (quarter !== lastQuarter) {
       lastQuarter = quarter;
-      const start = quarter * QUARTER_MS;
+      const start = quarter * entries.spanMs;
       const date = localDate(start);
-      if (localDate(start + QUARTER_MS - 1) !== date) return undefined;
+      if (localDate(start + entries.spanMs - 1) !== date) return undefined;
       if (
         (options.since !== undefined && date < options.since) ||
         (options.until !== undefined && date > options.until)
