@@ -2,11 +2,13 @@ import { ITERATION_MASK, ITERATION_SHIFT } from './iteration-types.ts';
 import { FLAG_FAST, type UsageTable } from './usage-table.ts';
 
 /**
- * The live responses of a usage table summed per quarter hour (UTC), model and class: what a
- * daily, weekly or monthly report needs, saved in the index so that a warm run sums ~8,500
- * entries instead of 90,000 rows (issue 24.2). Quarter hours because every zone in use today
- * is offset from UTC by a multiple of 15 minutes (+5:30, +5:45, −3:30 …): each quarter falls on
- * one local date; a report checks that it does and counts rows where it does not.
+ * The live responses of a usage table summed per quarter hour (or per hour, HOUR_MS) in UTC,
+ * model and class: what a daily, weekly or monthly report needs, saved in the index so that a
+ * warm run sums 3,500–8,500 entries instead of 90,000 rows (issue 24.2). Quarter hours because
+ * every zone in use today is offset from UTC by a multiple of 15 minutes (+5:30, +5:45,
+ * −3:30 …): each quarter falls on one local date; hours do in most zones. A report sums the
+ * hours when every hour falls on one local date in its zone, else the quarters when every
+ * quarter does, else the rows.
  *
  * A class is what prices a response besides its tokens, and what a report splits them by:
  * fast mode (bit 0), a request over LONG_CONTEXT_SPLIT tokens (bit 1), and the
