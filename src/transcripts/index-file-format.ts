@@ -5,16 +5,17 @@ import type { SkippedLine } from './scan-usage-lines.ts';
  * The transcript index's file format. On disk: "TAKTIDX" + version byte, the lengths of the
  * two text sections, a JSON header (string tables, column layout, skipped lines), the file
  * paths as a JSON array (one per line: the status line reads only its own files' lines,
- * found by the paths' hashes), then raw little-endian typed arrays: first what a report
- * reads (the response columns it sums, each file's numbers and tail), then what only an
- * update needs (keys, owners, row lists, the key table). A warm run that finds nothing
- * changed reads the first part only and parses no row and no file: the second part is read
- * when something changed.
+ * found by the paths' hashes), then raw little-endian typed arrays in three parts: what every
+ * warm run reads (the responses summed per quarter hour, each file's numbers and tail, the
+ * directory listings), the response columns a report of rows sums, then what only an update
+ * needs (keys, owners, row lists, the key table). A warm daily report that finds nothing
+ * changed reads the first part only and parses no row and no file; the second part is read
+ * when rows are summed, the third when something changed.
  */
 
 export const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-export const VERSION = 10;
+export const VERSION = 11;
 
 export interface Header {
   /** Tells this save from another: completing a lazily loaded index checks it. */
@@ -27,7 +28,9 @@ export interface Header {
   skipped: Array<[number, SkippedLine[]]>;
   /** name, byte offset from the start of the data, element count. */
   columns: Array<[string, number, number]>;
-  /** Bytes of data a report reads: the columns before this offset. */
+  /** Bytes of data every warm run reads: the quarter-hour sums, the files' numbers and tails, the listings. */
+  readSums: number;
+  /** Bytes of data a report reads: with the above, the response columns a report of rows sums. */
   readFirst: number;
   /** Bytes of data in all. */
   dataLength: number;

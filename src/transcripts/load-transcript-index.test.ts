@@ -5,6 +5,8 @@ import { count, removeScratch, S, setup } from '../../test/support/transcript-in
 import { assistant, jsonl } from '../../test/support/transcript-lines.ts';
 import { indexFileFor } from './index-file-name.ts';
 import { loadTranscriptUsage } from './load-transcript-usage.ts';
+import { QS_INPUT, quarterHourSums } from './quarter-hour-sums.ts';
+import { IndexReplacedError } from './transcript-index.ts';
 
 afterEach(removeScratch);
 
@@ -24,7 +26,23 @@ describe('the index in TAKT_HOME', () => {
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(changed.index.table.isComplete).toBe(true);
+    // The index saves the responses summed per quarter hour (a report sums those, not the rows):
+    // loaded as saved, and made again for the save of a run that changed something.
+    expect(warm.index.table.quarterSums).toEqual(quarterHourSums(warm.index.table));
+    expect(warm.index.table.quarterSums?.numbers[QS_INPUT]).toBe(10);
+    expect(changed.index.table.quarterSums?.numbers[QS_INPUT]).toBe(15);
     expect(await count(root, home)).toMatchObject({ input: 15, responses: 2, bytesRead: 0 });
+  });
+
+  it('reads the response columns of a lazily loaded index on first use, from the same save only', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root], lazyRows: true });
+    expect(first.index.table.columns.input[0]).toBe(10);
+    const lazy = await loadTranscriptUsage({ env: {}, home, dirs: [root], lazyRows: true });
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] }); // another run saves a new index
+    expect(() => lazy.index.table.columns).toThrow(IndexReplacedError);
   });
 
   it('counts the skipped lines of a warm run from the saved numbers, and of a file read again', async () => {

@@ -1,6 +1,7 @@
 import { FileStates } from './file-states.ts';
 import type { DirListing } from './find-transcripts.ts';
 import { type IndexReader, openIndex, type SavedListing } from './index-file-format.ts';
+import { HOUR_MS, QUARTER_MS } from './quarter-hour-sums.ts';
 import { emptyIndex, IndexReplacedError, type TranscriptIndex } from './transcript-index.ts';
 import {
   allocateColumns,
@@ -19,35 +20,56 @@ type ColumnArrays = Record<FloatColumn, Float64Array> & Record<U32Column, Uint32
 /**
  * The saved index, or an empty one when there is none or it cannot be used (it is rebuilt).
  * By default only what a report reads is loaded; the rest is read by `complete` when an
- * update needs it. `whole`: read everything now.
+ * update needs it. `whole`: read everything now. `lazyRows`: the response columns too are read
+ * only when first used (a report that sums the quarter hours does not), and reading them then
+ * throws IndexReplacedError when another run replaced the index meanwhile.
  */
-export function loadTranscriptIndex(file: string, options: { whole?: boolean } = {}): TranscriptIndex {
+export function loadTranscriptIndex(
+  file: string,
+  options: { whole?: boolean; lazyRows?: boolean } = {},
+): TranscriptIndex {
   try {
-    return openIndex(file, (reader) => decodeIndex(file, reader, options.whole === true)) ?? emptyIndex(file);
+    return (
+      openIndex(file, (reader) => decodeIndex(file, reader, options.whole === true, options.lazyRows === true)) ??
+      emptyIndex(file)
+    );
   } catch {
     return emptyIndex(file);
   }
 }
 
-function decodeIndex(file: string, reader: IndexReader, whole: boolean): TranscriptIndex {
+function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows: boolean): TranscriptIndex {
   const { header } = reader;
   const lastByte = header.dataLength;
-  const view = reader.readData(0, whole ? lastByte : header.readFirst);
-  const columns = allocateColumns(0) as ColumnArrays;
-  for (const name of COLUMN_NAMES) {
-    if (!whole && UPDATE_COLUMNS.has(name)) continue;
-    if (isFloatColumn(name)) columns[name] = view(name, Float64Array);
-    else columns[name as U32Column] = view(name, Uint32Array);
-  }
+  const lazy = lazyRows && !whole;
+  const view = reader.readData(0, whole ? lastByte : lazy ? header.readSums : header.readFirst);
+  const columnsFrom = (columnView: typeof view) => {
+    const columns = allocateColumns(0) as ColumnArrays;
+    for (const name of COLUMN_NAMES) {
+      if (!whole && UPDATE_COLUMNS.has(name)) continue;
+      if (isFloatColumn(name)) columns[name] = columnView(name, Float64Array);
+      else columns[name as U32Column] = columnView(name, Uint32Array);
+    }
+    return columns;
+  };
   const table = new UsageTable({
     count: header.count,
-    columns,
+    // Lazily: read again from the file, the same save or IndexReplacedError (the caller loads anew).
+    columns: lazy
+      ? () => columnsFrom(readAgain(file, header.stamp, header.readSums, header.readFirst))
+      : columnsFrom(view),
     models: header.models,
     sessions: header.sessions,
     projects: header.projects,
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
     incomplete: !whole,
+    quarterSums: {
+      spanMs: QUARTER_MS,
+      numbers: view('quarterSums', Uint32Array),
+      reported: view('quarterReported', Float64Array),
+    },
+    hourSums: { spanMs: HOUR_MS, numbers: view('hourSums', Uint32Array), reported: view('hourReported', Float64Array) },
   });
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
   // Indexing, not destructuring: this runs once per directory before V8 optimizes anything,
@@ -81,15 +103,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
   if (!whole) {
     index.complete = () => {
       index.complete = undefined;
-      let rest: ReturnType<IndexReader['readData']> | undefined;
-      try {
-        rest = openIndex(file, (again) =>
-          again.header.stamp === header.stamp ? again.readData(header.readFirst, lastByte) : undefined,
-        );
-      } catch {
-        rest = undefined; // cut short or unreadable now: as good as replaced
-      }
-      if (rest === undefined) throw new IndexReplacedError(`${file} was replaced while it was read`);
+      const rest = readAgain(file, header.stamp, header.readFirst, lastByte);
       table.complete(
         {
           keyHash: rest('keyHash', Float64Array),
@@ -102,6 +116,18 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean): Transcr
     };
   }
   return index;
+}
+
+/** Data bytes [from, to) of the index file as saved with `stamp`; IndexReplacedError when it was replaced since. */
+function readAgain(file: string, stamp: string, from: number, to: number): ReturnType<IndexReader['readData']> {
+  let data: ReturnType<IndexReader['readData']> | undefined;
+  try {
+    data = openIndex(file, (again) => (again.header.stamp === stamp ? again.readData(from, to) : undefined));
+  } catch {
+    data = undefined; // cut short or unreadable now: as good as replaced
+  }
+  if (data === undefined) throw new IndexReplacedError(`${file} was replaced while it was read`);
+  return data;
 }
 
 /** The paths section's JSON, parsed on first call. */

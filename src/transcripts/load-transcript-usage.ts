@@ -14,6 +14,12 @@ export interface LoadOptions {
   dirs?: readonly string[];
   /** Show progress on stderr (only when it is a terminal and there is much to read). */
   progress?: boolean;
+  /**
+   * Read the response columns only when first used (a report that sums the quarter hours does
+   * not): reading them later throws IndexReplacedError if another run replaced the index
+   * meanwhile, and the caller loads again.
+   */
+  lazyRows?: boolean;
 }
 
 export interface LoadedTranscripts {
@@ -31,7 +37,7 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
   const indexFile = indexFileFor(options.home, projectDirs);
   // Loaded for reading; an update reads the rest. Another run may replace the index in
   // between (the status line's background refresh): then the new one is loaded whole.
-  let index = loadTranscriptIndex(indexFile);
+  let index = loadTranscriptIndex(indexFile, { lazyRows: options.lazyRows === true });
   // Directories unchanged since the index was saved are not listed again.
   const { files, listings } = listTranscriptFiles(projectDirs, new Map(index.listings.map((l) => [l.path, l])));
   const showProgress = options.progress === true && process.stderr.isTTY === true;

@@ -3,6 +3,7 @@ import { dirname, sep } from 'node:path';
 import { fileColumns } from './file-states.ts';
 import { align8, type Header, MAGIC, PREAMBLE, type SavedListing, VERSION } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
+import { HOUR_MS, QUARTER_MS, quarterHourSums } from './quarter-hour-sums.ts';
 import type { TranscriptIndex } from './transcript-index.ts';
 import {
   COLUMN_NAMES,
@@ -29,6 +30,9 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   index.complete?.();
   const renumber = index.table.compact();
   const table = index.table;
+  // Saved, and kept for this run's report: the next warm report sums these, not the rows.
+  table.quarterSums = quarterHourSums(table, QUARTER_MS);
+  table.hourSums = quarterHourSums(table, HOUR_MS);
   const states = index.files.values();
   let fileRowCount = 0;
   for (const f of states) {
@@ -71,9 +75,13 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   type Block = [string, ArrayBufferView & { length: number }];
   const columnsWhere = (update: boolean) =>
     COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name) === update).map((name): Block => [name, column(name)]);
-  // First what a report reads, then what only an update needs.
+  // First what every warm run reads (a report that can sum the quarter hours reads no more),
+  // then the columns a report of rows reads, then what only an update needs.
   const first: Block[] = [
-    ...columnsWhere(false),
+    ['quarterSums', table.quarterSums.numbers],
+    ['quarterReported', table.quarterSums.reported],
+    ['hourSums', table.hourSums.numbers],
+    ['hourReported', table.hourSums.reported],
     ['fileNumbers', files.numbers],
     ['fileTails', files.tails],
     [
@@ -92,6 +100,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
       ),
     ],
   ];
+  const rowColumns = columnsWhere(false);
   const late: Block[] = [
     ...columnsWhere(true),
     ['fileRows', fileRows],
@@ -109,6 +118,8 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     }
   };
   place(first);
+  const readSums = dataLength;
+  place(rowColumns);
   const readFirst = dataLength;
   place(late);
   const header: Header = {
@@ -120,6 +131,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     projects: table.projects.values,
     skipped: files.skipped,
     columns,
+    readSums,
     readFirst,
     dataLength,
   };
@@ -138,7 +150,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     if (to > written) pieces.push(new Uint8Array(to - written));
     written = to;
   };
-  [...first, ...late].forEach(([, array], i) => {
+  [...first, ...rowColumns, ...late].forEach(([, array], i) => {
     pad(dataStart + (columns[i] as [string, number, number])[1]);
     pieces.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
     written += array.byteLength;

@@ -2,6 +2,7 @@ import type { TokenField } from '../lib/usage-counts.ts';
 import { ITERATION_SHIFT } from './iteration-types.ts';
 import { KeyTable } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
+import type { QuarterSums } from './quarter-hour-sums.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
@@ -86,9 +87,13 @@ export function internString(table: StringTable, value: string): number {
   return id;
 }
 
+type Columns = Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+
 export class UsageTable {
   count = 0;
-  columns: Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+  /** Read on first use when loaded lazily (a report that sums the quarter hours never reads them). */
+  private loadedColumns: Columns | undefined;
+  private readColumns: (() => Columns) | undefined;
   readonly models: StringTable;
   readonly sessions: StringTable;
   readonly projects: StringTable;
@@ -102,26 +107,52 @@ export class UsageTable {
   private keysToRemember = false;
   /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
   private incomplete: boolean;
+  /**
+   * The live rows summed per quarter hour, model and class (quarter-hour-sums.ts), as saved or
+   * just computed for saving: a report sums these instead of the rows. Any change drops them.
+   */
+  quarterSums: QuarterSums | undefined;
+  /** The same per hour (quarter-hour-sums.ts): fewer entries where the zone allows. */
+  hourSums: QuarterSums | undefined;
 
   constructor(
     init: {
       count: number;
-      columns: Record<FloatColumn, Float64Array> & Record<U32Column, Uint32Array>;
+      /** Or a function that reads them on first use (it may throw IndexReplacedError). */
+      columns: Columns | (() => Columns);
       models: string[];
       sessions: string[];
       projects: string[];
       keySlots: Float64Array;
       keyRows: Uint32Array;
       incomplete?: boolean;
+      quarterSums?: QuarterSums;
+      hourSums?: QuarterSums;
     } = emptyInit(),
   ) {
     this.count = init.count;
-    this.columns = init.columns;
+    if (typeof init.columns === 'function') this.readColumns = init.columns;
+    else this.loadedColumns = init.columns;
     this.models = new StringTable(init.models);
     this.sessions = new StringTable(init.sessions);
     this.projects = new StringTable(init.projects);
     this.saved = new KeyTable(init.keySlots, init.keyRows);
     this.incomplete = init.incomplete === true;
+    this.quarterSums = init.quarterSums;
+    this.hourSums = init.hourSums;
+  }
+
+  get columns(): Columns {
+    if (this.loadedColumns === undefined) {
+      this.loadedColumns = (this.readColumns as () => Columns)();
+      this.readColumns = undefined;
+    }
+    return this.loadedColumns;
+  }
+
+  set columns(columns: Columns) {
+    this.loadedColumns = columns;
+    this.readColumns = undefined;
   }
 
   get isComplete(): boolean {
@@ -205,6 +236,8 @@ export class UsageTable {
    */
   addLine(line: UsageLine, project: string): number {
     this.mustBeComplete();
+    this.quarterSums = undefined;
+    this.hourSums = undefined;
     const hash = lineKeyHash(line);
     const existing = Number.isNaN(hash) ? -1 : this.findRow(hash);
     const c = this.columns;
@@ -255,6 +288,8 @@ export class UsageTable {
   /** A file that held the row is gone: the response stays counted while any other file holds it. */
   release(row: number): void {
     this.mustBeComplete();
+    this.quarterSums = undefined;
+    this.hourSums = undefined;
     const c = this.columns;
     const owners = (c.owners[row] as number) - 1;
     c.owners[row] = Math.max(0, owners);

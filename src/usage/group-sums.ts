@@ -1,4 +1,16 @@
 import { classCostUsd, RATES_PER_MODEL } from '../pricing/calculate-cost.ts';
+import {
+  QS_FIELDS,
+  QS_INPUT,
+  QS_MODEL,
+  QS_OUTPUT,
+  QS_READ,
+  QS_REPORTED_ROWS,
+  QS_RESPONSES,
+  QS_WRITE_1H,
+  QS_WRITE_5M,
+  type QuarterSums,
+} from '../transcripts/quarter-hour-sums.ts';
 import { FLAG_FAST, type UsageTable } from '../transcripts/usage-table.ts';
 import type { ModelSums, ReportRow, Sums } from './report-types.ts';
 
@@ -78,6 +90,33 @@ export class GroupSums {
         const gm = (groupOf[i] as number) * models + m;
         reported[gm] = (reported[gm] as number) + usd;
         reportedRows[gm] = (reportedRows[gm] as number) + 1;
+      }
+    }
+  }
+
+  /**
+   * Adds quarter-hour sums (transcripts/quarter-hour-sums.ts) to groups: `groupOf[i]` is the
+   * group of entry i (-1: left out), `classOf[i]` its price class here (long-context × 2 + fast).
+   */
+  addQuarterSums(entries: QuarterSums, groupOf: Int32Array, classOf: Uint8Array): void {
+    const { sums, models, reported, reportedRows } = this;
+    const n = entries.numbers;
+    for (let i = 0; i < groupOf.length; i++) {
+      const group = groupOf[i] as number;
+      if (group === -1) continue;
+      const e = i * QS_FIELDS;
+      const gm = group * models + (n[e + QS_MODEL] as number);
+      const at = (gm * CLASSES + (classOf[i] as number)) * FIELDS;
+      sums[at] = (sums[at] as number) + (n[e + QS_INPUT] as number);
+      sums[at + 1] = (sums[at + 1] as number) + (n[e + QS_OUTPUT] as number);
+      sums[at + 2] = (sums[at + 2] as number) + (n[e + QS_WRITE_5M] as number);
+      sums[at + 3] = (sums[at + 3] as number) + (n[e + QS_WRITE_1H] as number);
+      sums[at + 4] = (sums[at + 4] as number) + (n[e + QS_READ] as number);
+      sums[at + 5] = (sums[at + 5] as number) + (n[e + QS_RESPONSES] as number);
+      const withCost = n[e + QS_REPORTED_ROWS] as number;
+      if (withCost > 0) {
+        reported[gm] = (reported[gm] as number) + (entries.reported[i] as number);
+        reportedRows[gm] = (reportedRows[gm] as number) + withCost;
       }
     }
   }

@@ -6,6 +6,17 @@ import {
   ITERATION_TYPES,
   type IterationType,
 } from '../transcripts/iteration-types.ts';
+import {
+  CLASS_FAST,
+  CLASS_ITERATION_SHIFT,
+  CLASS_LONG,
+  LONG_CONTEXT_SPLIT,
+  QS_CLASS,
+  QS_FIELDS,
+  QS_MODEL,
+  QS_QUARTER,
+  type QuarterSums,
+} from '../transcripts/quarter-hour-sums.ts';
 import type { UsageTable } from '../transcripts/usage-table.ts';
 import { blockRow, blockTotal } from './block-report.ts';
 import { GroupSums } from './group-sums.ts';
@@ -23,6 +34,21 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
   const rates = modelRates(table, prices);
   const priced = table.models.values.map((_, m) => !Number.isNaN(rates[m * RATES_PER_MODEL]));
   const localDate = localDateIn(options.timeZone);
+  if (options.kind === 'daily' || options.kind === 'weekly' || options.kind === 'monthly') {
+    // Per hour where every hour falls on one local date, else per quarter hour, else the rows.
+    const summed =
+      periodsFromQuarterSums(table, table.hourSums, rates, options, localDate) ??
+      periodsFromQuarterSums(table, table.quarterSums, rates, options, localDate);
+    if (summed !== undefined) {
+      return finish(
+        periodRows(summed.groups, summed.sums, priced, options),
+        summed.sums.row(undefined, priced, false),
+        prices,
+        options,
+        summed.iterations(priced),
+      );
+    }
+  }
   const selected = selectRows(table, options, localDate);
   const sums = new GroupSums(table, rates);
   const rows: Report['rows'] = [];
@@ -65,6 +91,23 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
   }
   sums.addRows(selected, groupOf);
   if (options.kind === 'session') sums.addTimes(selected, groupOf);
+  return finish(
+    periodRows(groups, sums, priced, options),
+    sums.row(undefined, priced, false),
+    prices,
+    options,
+    iterationSums(table, rates, priced, selected),
+  );
+}
+
+/** A report row per group, in date order (sessions: by last activity). */
+function periodRows(
+  groups: Map<string, number>,
+  sums: GroupSums,
+  priced: boolean[],
+  options: ReportOptions,
+): Report['rows'] {
+  const rows: Report['rows'] = [];
   const ordered = [...groups.entries()];
   if (options.kind === 'session') ordered.sort((a, b) => (sums.last[a[1]] as number) - (sums.last[b[1]] as number));
   else ordered.sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -95,13 +138,100 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
         options.kind satisfies 'blocks';
     }
   }
-  return finish(
-    rows,
-    sums.row(undefined, priced, false),
-    prices,
-    options,
-    iterationSums(table, rates, priced, selected),
-  );
+  return rows;
+}
+
+/**
+ * The groups of a daily, weekly or monthly report summed from the table's quarter-hour sums
+ * (transcripts/quarter-hour-sums.ts) instead of its rows: ~8,500 entries for 90,000 responses.
+ * Undefined when they cannot answer exactly, and the rows are summed instead: no sums (the
+ * table changed since), a project filter (the sums are not per project), a long-context
+ * threshold other than the split the sums were made at, or a quarter hour that is not on one
+ * local date (a zone offset that is not a multiple of 15 minutes, or changes within it).
+ */
+function periodsFromQuarterSums(
+  table: UsageTable,
+  entries: QuarterSums | undefined,
+  rates: Float64Array,
+  options: ReportOptions,
+  localDate: LocalDate,
+): { groups: Map<string, number>; sums: GroupSums; iterations: (priced: boolean[]) => IterationParts } | undefined {
+  if (entries === undefined || options.project !== undefined) return undefined;
+  const n = entries.numbers;
+  // Per model: whether the sums' split at LONG_CONTEXT_SPLIT is this price table's (else no long class).
+  const splits: boolean[] = [];
+  for (let m = 0; m < table.models.values.length; m++) {
+    const threshold = rates[m * RATES_PER_MODEL + 5] as number;
+    if (threshold === LONG_CONTEXT_SPLIT) splits.push(true);
+    else if (Number.isNaN(threshold) || threshold >= 2 ** 32) splits.push(false);
+    else return undefined;
+  }
+  const count = n.length / QS_FIELDS;
+  const sums = new GroupSums(table, rates);
+  const groups = new Map<string, number>();
+  const groupOf = new Int32Array(count);
+  const classOf = new Uint8Array(count);
+  let anyIteration = false;
+  let lastQuarter = Number.NaN;
+  let lastGroup = -1;
+  for (let i = 0; i < count; i++) {
+    const e = i * QS_FIELDS;
+    const quarter = n[e + QS_QUARTER] as number;
+    if (quarter !== lastQuarter) {
+      lastQuarter = quarter;
+      const start = quarter * entries.spanMs;
+      const date = localDate(start);
+      if (localDate(start + entries.spanMs - 1) !== date) return undefined;
+      if (
+        (options.since !== undefined && date < options.since) ||
+        (options.until !== undefined && date > options.until)
+      ) {
+        lastGroup = -1;
+      } else {
+        const key =
+          options.kind === 'daily'
+            ? date
+            : options.kind === 'weekly'
+              ? weekOf(date, options.weekStart)
+              : date.slice(0, 7);
+        let group = groups.get(key);
+        if (group === undefined) {
+          group = sums.addGroup();
+          groups.set(key, group);
+        }
+        lastGroup = group;
+      }
+    }
+    groupOf[i] = lastGroup;
+    const cls = n[e + QS_CLASS] as number;
+    const long = (cls & CLASS_LONG) !== 0 && splits[n[e + QS_MODEL] as number] === true;
+    classOf[i] = (long ? 2 : 0) + ((cls & CLASS_FAST) !== 0 ? 1 : 0);
+    if (lastGroup !== -1 && cls >>> CLASS_ITERATION_SHIFT !== 0) anyIteration = true;
+  }
+  sums.addQuarterSums(entries, groupOf, classOf);
+  const iterations = (priced: boolean[]): IterationParts => {
+    if (!anyIteration) return (totals) => (totals.responses > 0 ? { message: totals } : {});
+    const parts = new GroupSums(table, rates);
+    for (let i = 0; i < ITERATION_TYPES.length; i++) parts.addGroup();
+    const partOf = new Int32Array(count);
+    for (let i = 0; i < count; i++)
+      partOf[i] = groupOf[i] === -1 ? -1 : (n[i * QS_FIELDS + QS_CLASS] as number) >>> CLASS_ITERATION_SHIFT;
+    parts.addQuarterSums(entries, partOf, classOf);
+    return iterationParts(parts, priced);
+  };
+  return { groups, sums, iterations };
+}
+
+type IterationParts = (totals: Sums) => Partial<Record<IterationType, Sums>>;
+
+/** The non-empty parts of GroupSums grouped by iteration type (group i = ITERATION_TYPES[i]). */
+function iterationParts(sums: GroupSums, priced: boolean[]): IterationParts {
+  const out: Partial<Record<IterationType, Sums>> = {};
+  ITERATION_TYPES.forEach((type, group) => {
+    const { models: _models, breakdown: _breakdown, ...part } = sums.row(group, priced, false);
+    if (part.responses > 0) out[type] = part;
+  });
+  return () => out;
 }
 
 /**
@@ -114,7 +244,7 @@ function iterationSums(
   rates: Float64Array,
   priced: boolean[],
   selected: Uint32Array,
-): (totals: Sums) => Partial<Record<IterationType, Sums>> {
+): IterationParts {
   const flags = table.columns.flags;
   let any = false;
   for (let i = 0; i < selected.length && !any; i++)
@@ -126,12 +256,7 @@ function iterationSums(
   for (let i = 0; i < selected.length; i++)
     groupOf[i] = ((flags[selected[i] as number] as number) & ITERATION_MASK) >>> ITERATION_SHIFT;
   sums.addRows(selected, groupOf);
-  const out: Partial<Record<IterationType, Sums>> = {};
-  ITERATION_TYPES.forEach((type, group) => {
-    const { models: _models, breakdown: _breakdown, ...part } = sums.row(group, priced, false);
-    if (part.responses > 0) out[type] = part;
-  });
-  return () => out;
+  return iterationParts(sums, priced);
 }
 
 function finish(
@@ -139,7 +264,7 @@ function finish(
   totals: ReportRow,
   prices: PriceTable,
   options: ReportOptions,
-  iterations: (totals: Sums) => Partial<Record<IterationType, Sums>>,
+  iterations: IterationParts,
 ): Report {
   const { models: _models, breakdown: _breakdown, ...sums } = totals;
   return {

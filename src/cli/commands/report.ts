@@ -1,6 +1,7 @@
 import { defaultHome } from '../../config/takt-home.ts';
 import { loadPriceTable } from '../../pricing/price-table.ts';
-import { loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
+import { type LoadedTranscripts, loadTranscriptUsage } from '../../transcripts/load-transcript-usage.ts';
+import { IndexReplacedError } from '../../transcripts/transcript-index.ts';
 import { checkTimeZone, defaultTimeZone, localDateTime } from '../../usage/local-time.ts';
 import { reportSchema1 } from '../../usage/report-schema-1.ts';
 import type { Report, ReportKind } from '../../usage/report-types.ts';
@@ -123,23 +124,32 @@ async function runReport(args: string[]): Promise<number> {
     return bad(`--since ${since} is after --until ${until}`);
 
   const home = defaultHome();
-  const loaded = await loadTranscriptUsage({
-    env: process.env,
-    home,
-    dirs: values.dir,
-    progress: !values.json && !values.csv,
-  });
-  const report = buildReport(loaded.index.table, loadPriceTable(home), {
-    kind,
-    timeZone,
-    since,
-    until,
-    breakdown: values.breakdown === true,
-    project: values.project,
-    weekStart,
-    now,
-    tokenLimit,
-  });
+  const prices = loadPriceTable(home);
+  const load = (lazyRows: boolean) =>
+    loadTranscriptUsage({ env: process.env, home, dirs: values.dir, progress: !values.json && !values.csv, lazyRows });
+  const build = (loaded: LoadedTranscripts) =>
+    buildReport(loaded.index.table, prices, {
+      kind,
+      timeZone,
+      since,
+      until,
+      breakdown: values.breakdown === true,
+      project: values.project,
+      weekStart,
+      now,
+      tokenLimit,
+    });
+  // The rows are read only if the report sums them (not the quarter hours): when another run
+  // replaced the index in between, it is loaded again, whole.
+  let loaded = await load(true);
+  let report: Report;
+  try {
+    report = build(loaded);
+  } catch (error) {
+    if (!(error instanceof IndexReplacedError)) throw error;
+    loaded = await load(false);
+    report = build(loaded);
+  }
   const skipped = loaded.index.files.skippedLineCount();
   if (values.json) {
     const shaped = values.schema === '1' ? reportSchema1(report) : report;
