@@ -1,5 +1,8 @@
 import { ITERATION_MASK, ITERATION_SHIFT } from './iteration-types.ts';
+import type { QuarterSums } from './quarter-sums.ts';
 import { FLAG_FAST, type UsageTable } from './usage-table.ts';
+
+export type { QuarterSums };
 
 /**
  * The live responses of a usage table summed per quarter hour (or per hour, HOUR_MS) in UTC,
@@ -42,15 +45,6 @@ export const QS_WRITE_1H = 6;
 export const QS_READ = 7;
 export const QS_RESPONSES = 8;
 export const QS_REPORTED_ROWS = 9;
-
-export interface QuarterSums {
-  /** The span of an entry: QUARTER_MS or HOUR_MS (the first number of an entry is ms / spanMs). */
-  spanMs: number;
-  /** QS_FIELDS whole numbers per entry. */
-  numbers: Uint32Array;
-  /** Per entry: the sum of Claude Code's reported costUSD (0 when no response carried one). */
-  reported: Float64Array;
-}
 
 const MAX_U32 = 2 ** 32 - 1;
 

@@ -2,7 +2,7 @@ import type { TokenField } from '../lib/usage-counts.ts';
 import { ITERATION_SHIFT } from './iteration-types.ts';
 import { KeyTable } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
-import type { QuarterSums } from './quarter-hour-sums.ts';
+import type { QuarterSums } from './quarter-sums.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**

@@ -195,7 +195,12 @@ describe('pages that fit the screen', () => {
       await box(page.getByTestId('account-settings').last()),
       await box(page.getByTestId('capacity-history').first()),
     ];
+    // The windows of one account's capacity history are boxes of their own, apart too.
+    const charts = page.getByTestId('capacity-history').first().locator('.chart');
+    const chartBoxes = await Promise.all((await charts.all()).map((c) => box(c)));
+    const chartGaps = chartBoxes.slice(1).map((b, i) => b.y - ((chartBoxes[i]?.y ?? 0) + (chartBoxes[i]?.height ?? 0)));
     await page.context().close();
+    expect([chartBoxes.length >= 2, chartGaps.every((g) => g >= 8)]).toEqual([true, true]);
     // At least 8 px between the Sign out button and the card, the checkbox and its button, and
     // an account's settings and its capacity history.
     expect([
@@ -213,6 +218,11 @@ describe('pages that fit the screen', () => {
       await page.goto(`${dashboard.takt.url}/admin`);
       const prices = page.getByTestId('contracted-prices');
       await prices.waitFor();
+      // Measure the page as it ends up: each part loads on its own call and moves what is below it.
+      for (const table of ['seats-table', 'audit-table', 'users-table', 'all-tokens-table']) {
+        await page.getByTestId(table).locator('tbody tr').first().waitFor();
+      }
+      await page.waitForLoadState('networkidle');
       const box = async (l: typeof prices) => (await l.boundingBox()) ?? { x: 0, y: 0, height: 0 };
       const capacity = await box(page.getByTestId('admin-capacity-changes'));
       const below = await box(prices);
