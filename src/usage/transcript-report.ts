@@ -80,12 +80,7 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
     const key = keyOf(selected[i] as number);
     if (key !== lastKey) {
       lastKey = key;
-      let group = groups.get(key);
-      if (group === undefined) {
-        group = sums.addGroup();
-        groups.set(key, group);
-      }
-      lastGroup = group;
+      lastGroup = groupIndex(groups, sums, key);
     }
     groupOf[i] = lastGroup;
   }
@@ -98,6 +93,16 @@ export function buildReport(table: UsageTable, prices: PriceTable, options: Repo
     options,
     iterationSums(table, rates, priced, selected),
   );
+}
+
+/** The group of `key` in `sums`, added at its first use. */
+function groupIndex(groups: Map<string, number>, sums: GroupSums, key: string): number {
+  let group = groups.get(key);
+  if (group === undefined) {
+    group = sums.addGroup();
+    groups.set(key, group);
+  }
+  return group;
 }
 
 /** A report row per group, in date order (sessions: by last activity). */
@@ -194,12 +199,7 @@ function periodsFromQuarterSums(
             : options.kind === 'weekly'
               ? weekOf(date, options.weekStart)
               : date.slice(0, 7);
-        let group = groups.get(key);
-        if (group === undefined) {
-          group = sums.addGroup();
-          groups.set(key, group);
-        }
-        lastGroup = group;
+        lastGroup = groupIndex(groups, sums, key);
       }
     }
     groupOf[i] = lastGroup;
