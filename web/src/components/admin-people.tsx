@@ -27,7 +27,8 @@ interface AdminToken {
   revoked_at: string | null;
 }
 
-function AddPerson(props: { onChange: () => void }) {
+/** The form that adds a person; the Admin page puts it in one row with invites and passwords. */
+export function AddPerson(props: { onChange: () => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<'member' | 'admin'>('member');
@@ -155,9 +156,6 @@ export function Users(props: { me: SessionUser; changed: number; onChange: () =>
           },
         ]}
       />
-      <div class="cards">
-        <AddPerson onChange={props.onChange} />
-      </div>
     </section>
   );
 }

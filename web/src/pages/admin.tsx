@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type SessionUser } from '../api.ts';
-import { AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
+import { AddPerson, AllTokens, TeamUsagePanel, Users } from '../components/admin-people.tsx';
 import { fmtChange, fmtDay, windowName } from '../components/capacity-history.tsx';
 import { ContractedPrices } from '../components/contracted-prices.tsx';
 import { DataTable } from '../components/data-table.tsx';
@@ -213,7 +213,9 @@ export function AdminPage(props: { tick: number; me: SessionUser }) {
     <section aria-labelledby="admin-h">
       <h2 id="admin-h">Admin</h2>
       <Users me={props.me} changed={changed} onChange={onChange} />
+      {/* The three ways a person gets in, side by side (one card alone on a row left two thirds empty). */}
       <div class="cards">
+        <AddPerson onChange={onChange} />
         <Invites onChange={onChange} />
         <SetPassword onChange={onChange} />
       </div>
