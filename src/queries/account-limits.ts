@@ -274,24 +274,12 @@ async function usagePointsByAccount(
  * the cost is chosen apart from the tokens), as cost-only points per account, minute and model.
  */
 export function reportedCostOnlyPoints(rows: readonly UsageRow[], chosen: ChosenSources): Map<string, UsagePoint[]> {
-  const out = new Map<string, Map<string, UsagePoint>>();
+  const out: PointsByAccount = new Map();
   for (const r of rows) {
     if (isCounted(chosen, r) || !countsReportedCost(chosen, r)) continue;
-    const at = Math.floor(r.at / MINUTE) * MINUTE;
-    const key = `${at}\u0000${r.model}`;
-    let byKey = out.get(r.account_id);
-    if (!byKey) {
-      byKey = new Map();
-      out.set(r.account_id, byKey);
-    }
-    let p = byKey.get(key);
-    if (!p) {
-      p = { at, model: r.model, usd: 0, tokens: 0, cost: emptyCostSums() };
-      byKey.set(key, p);
-    }
-    addReportedCost(p.cost as NonNullable<UsagePoint['cost']>, r);
+    addReportedCost(pointOf(out, r).cost as NonNullable<UsagePoint['cost']>, r);
   }
-  return new Map([...out.entries()].map(([id, m]) => [id, [...m.values()].sort((a, b) => a.at - b.at)]));
+  return sortedPoints(out);
 }
 
 /** Usage rows, counted once under the chosen sources, as points per account, minute and model. */
@@ -305,21 +293,10 @@ export function usagePoints(
   const models = [...new Set(rows.map((r) => r.model))];
   const rates = compileRates(models.map((m) => resolveModelPrice(prices, m)?.price));
   const modelIndex = new Map(models.map((m, i) => [m, i]));
-  const points = new Map<string, Map<string, UsagePoint>>();
+  const points: PointsByAccount = new Map();
   for (const r of rows) {
     if (!isCounted(chosen, r)) continue;
-    const at = Math.floor(r.at / MINUTE) * MINUTE;
-    const key = `${at}\u0000${r.model}`;
-    let byKey = points.get(r.account_id);
-    if (!byKey) {
-      byKey = new Map();
-      points.set(r.account_id, byKey);
-    }
-    let p = byKey.get(key);
-    if (!p) {
-      p = { at, model: r.model, usd: 0, tokens: 0, cost: emptyCostSums() };
-      byKey.set(key, p);
-    }
+    const p = pointOf(points, r);
     const write1h = Math.min(r.cache_creation_1h_tokens, r.cache_creation_tokens);
     const usd = classCostUsd(
       rates,
@@ -339,5 +316,29 @@ export function usagePoints(
     }
     p.tokens += r.input_tokens + r.output_tokens + r.cache_creation_tokens;
   }
+  return sortedPoints(points);
+}
+
+type PointsByAccount = Map<string, Map<string, UsagePoint>>;
+
+/** The point of a row's account, minute and model, made empty at its first row. */
+function pointOf(points: PointsByAccount, r: UsageRow): UsagePoint {
+  const at = Math.floor(r.at / MINUTE) * MINUTE;
+  const key = `${at}\u0000${r.model}`;
+  let byKey = points.get(r.account_id);
+  if (!byKey) {
+    byKey = new Map();
+    points.set(r.account_id, byKey);
+  }
+  let p = byKey.get(key);
+  if (!p) {
+    p = { at, model: r.model, usd: 0, tokens: 0, cost: emptyCostSums() };
+    byKey.set(key, p);
+  }
+  return p;
+}
+
+/** Each account's points in time order. */
+function sortedPoints(points: PointsByAccount): Map<string, UsagePoint[]> {
   return new Map([...points.entries()].map(([id, m]) => [id, [...m.values()].sort((a, b) => a.at - b.at)]));
 }
