@@ -147,6 +147,17 @@ async function overflowing(email: string, paths: string[], viewport: { width: nu
   return wide;
 }
 
+/**
+ * The Admin page as it ends up: its four tables load on their own calls and each moves what is
+ * below it, so a measure taken before the last one arrived saw another page (it happened once).
+ */
+async function adminPageLoaded(page: Awaited<ReturnType<typeof pageAs>>) {
+  for (const table of ['seats-table', 'audit-table', 'users-table', 'all-tokens-table']) {
+    await page.getByTestId(table).locator('tbody tr').first().waitFor();
+  }
+  await page.waitForLoadState('networkidle');
+}
+
 const MEMBER_PAGES = ['/', '/sessions', '/machines', '/webhooks', '/account'];
 
 describe('pages that fit the screen', () => {
@@ -218,11 +229,7 @@ describe('pages that fit the screen', () => {
       await page.goto(`${dashboard.takt.url}/admin`);
       const prices = page.getByTestId('contracted-prices');
       await prices.waitFor();
-      // Measure the page as it ends up: each part loads on its own call and moves what is below it.
-      for (const table of ['seats-table', 'audit-table', 'users-table', 'all-tokens-table']) {
-        await page.getByTestId(table).locator('tbody tr').first().waitFor();
-      }
-      await page.waitForLoadState('networkidle');
+      await adminPageLoaded(page);
       const box = async (l: typeof prices) => (await l.boundingBox()) ?? { x: 0, y: 0, height: 0 };
       const capacity = await box(page.getByTestId('admin-capacity-changes'));
       const below = await box(prices);
@@ -292,12 +299,7 @@ describe('pages that fit the screen', () => {
   it('puts every admin table header over its column', async () => {
     const page = await pageAs(ADMIN, LAPTOP);
     await page.goto(`${dashboard.takt.url}/admin`);
-    // All four tables load on their own calls: wait for each, not only two (a run measured before
-    // the users table arrived and counted 3).
-    for (const table of ['seats-table', 'audit-table', 'users-table', 'all-tokens-table']) {
-      await page.getByTestId(table).locator('tbody tr').first().waitFor();
-    }
-    await page.waitForLoadState('networkidle');
+    await adminPageLoaded(page);
     const off = await page.evaluate(() => {
       type Box = { x: number; width: number };
       type El = { getBoundingClientRect(): Box; querySelectorAll(s: string): El[]; getAttribute(n: string): string };
