@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { statNumbers } from './stat-numbers.ts';
 
 /**
  * Where Claude Code keeps transcripts: `~/.claude/projects`, `~/.config/claude/projects`
@@ -70,7 +71,6 @@ export interface DirListing {
  * milliseconds on ext4) would leave the modification time as it was.
  */
 const RACY_MS = 2_000;
-const NO_THROW = { throwIfNoEntry: false } as const;
 
 /** Every *.jsonl below the projects directories, subagent files (<session>/subagents/) included. */
 export function findTranscriptFiles(projectDirs: readonly string[]): TranscriptFile[] {
@@ -93,8 +93,8 @@ export function listTranscriptFiles(
     // Directories here are real paths (normalized): joining by hand is path.join's result
     // without its normalizing, which a warm report would pay for 3,000 times.
     const prefix = dir.endsWith(sep) ? dir : dir + sep;
-    const st = statSync(dir, NO_THROW);
-    if (st === undefined || !st.isDirectory()) return; // removed while we walked
+    const st = statNumbers(dir);
+    if (st === undefined || !st.isDirectory) return; // removed while we walked
     const was = known.get(dir);
     let listing: DirListing;
     if (

@@ -1,8 +1,8 @@
-import { type Stats, statSync } from 'node:fs';
 import type { FileState } from './file-states.ts';
 import type { TranscriptFile } from './find-transcripts.ts';
 import type { ReadJob } from './read-appended.ts';
 import { readFully, withFile } from './read-at.ts';
+import { type StatNumbers, statNumbers } from './stat-numbers.ts';
 import type { TranscriptIndex, UpdateSummary } from './transcript-index.ts';
 
 export interface UpdateOptions {
@@ -18,8 +18,6 @@ export interface Work {
   job: ReadJob;
 }
 
-const NO_THROW = { throwIfNoEntry: false } as const;
-
 /**
  * Stats every file found: what changed, what must be read, and what is gone. Unchanged
  * files are compared with the index's numbers only; when something changed, the index's
@@ -32,11 +30,11 @@ export function planUpdate(
 ): { summary: UpdateSummary; work: Work[]; totalBytes: number } {
   const summary: UpdateSummary = { filesRead: 0, filesRemoved: 0, bytesRead: 0, changed: false };
   const work: Work[] = [];
-  const changed: Array<[TranscriptFile, Stats]> = [];
+  const changed: Array<[TranscriptFile, StatNumbers]> = [];
   const vanished = new Set<string>();
   let known = 0; // files found that the index holds
   for (const file of found) {
-    const st = statSync(file.path, NO_THROW);
+    const st = statNumbers(file.path);
     if (st === undefined) {
       vanished.add(file.path); // deleted between listing and stat
       continue;
@@ -118,7 +116,7 @@ function releaseFile(index: TranscriptIndex, state: FileState): void {
   state.rows = [];
 }
 
-function emptyState(file: TranscriptFile, st: Stats): FileState {
+function emptyState(file: TranscriptFile, st: StatNumbers): FileState {
   return {
     path: file.path,
     project: file.project,
