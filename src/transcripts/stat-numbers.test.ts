@@ -22,7 +22,8 @@ describe('statNumbers', () => {
   for (const raw of [true, false]) {
     it(`gives fs.statSync's numbers for files, directories and missing paths (${raw ? "Node's raw stat" : 'fs.statSync'})`, () => {
       setRawStat(raw ? undefined : null);
-      for (const path of [join(dir, 'a.jsonl'), join(dir, 'sub'), dir]) expect(statNumbers(path)).toEqual(reference(path));
+      for (const path of [join(dir, 'a.jsonl'), join(dir, 'sub'), dir])
+        expect(statNumbers(path)).toEqual(reference(path));
       expect(statNumbers(join(dir, 'missing.jsonl'))).toBeUndefined();
       expect(() => statNumbers(join(dir, 'a.jsonl', 'below-a-file'))).toThrow(/ENOTDIR/); // as fs.statSync
       if (process.platform !== 'win32') expect(usesRawStat()).toBe(raw);
@@ -47,7 +48,10 @@ describe('statNumbers', () => {
 
   it('decides on the first path that exists: a missing first path leaves the raw stat unchecked', () => {
     let calls = 0;
-    const real = process.platform === 'win32' ? undefined : (process as unknown as { binding(n: string): { stat: RawStat } }).binding('fs');
+    const real =
+      process.platform === 'win32'
+        ? undefined
+        : (process as unknown as { binding(n: string): { stat: RawStat } }).binding('fs');
     if (real === undefined) return;
     setRawStat((path, bigint, request, throwIfNoEntry) => {
       calls++;

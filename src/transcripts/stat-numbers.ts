@@ -11,7 +11,12 @@ export interface StatNumbers extends FileIdentity {
  * nlink, uid, gid, rdev, blksize, ino, size, blocks, then seconds and nanoseconds of atime,
  * mtime, ctime, birthtime), or undefined for a missing path when asked not to throw.
  */
-export type RawStat = (path: string, bigint: false, request: undefined, throwIfNoEntry: boolean) => Float64Array | undefined;
+export type RawStat = (
+  path: string,
+  bigint: false,
+  request: undefined,
+  throwIfNoEntry: boolean,
+) => Float64Array | undefined;
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
