@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,10 @@ describe('secrets on disk', () => {
     run(homes[1] as string, ['hooks', 'stop-failure'], JSON.stringify({ error: 'overloaded' }));
     run(homes[2] as string, ['report', 'daily', '--json']);
     expect(homes.map((h) => (existsSync(h) ? mode(h) : 'missing'))).toEqual(['700', '700', '700']);
+    // The transcript index holds every project path and session: 0600 like the server's data files.
+    const indexes = readdirSync(homes[2] as string).filter((name) => name.endsWith('.idx'));
+    expect(indexes.length).toBeGreaterThan(0);
+    expect(indexes.map((name) => mode(join(homes[2] as string, name)))).toEqual(indexes.map(() => '600'));
   });
 
   it('keeps webhook URLs and secrets encrypted in the database, readable through the API', async () => {

@@ -158,7 +158,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   pad(dataStart + dataLength);
   mkdirSync(dirname(index.file), { recursive: true, mode: 0o700 });
   const temporary = `${index.file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w');
+  const fd = openSync(temporary, 'w', 0o600);
   try {
     writeAll(fd, pieces);
   } finally {
