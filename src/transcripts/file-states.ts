@@ -103,6 +103,11 @@ export class FileStates {
     );
   }
 
+  /** The number of a saved file not yet turned into a state, by its path. */
+  savedNumber(path: string): number | undefined {
+    return this.savedAt.get(path);
+  }
+
   has(path: string): boolean {
     return this.states.has(path) || this.savedAt.has(path);
   }

@@ -47,23 +47,34 @@ export interface TranscriptFile {
 
 /** What a directory held when it was listed: a run skips listing it again while it is unchanged. */
 export interface DirListing {
-  path: string;
-  dev: number;
-  ino: number;
-  mtimeMs: number;
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+  readonly mtimeMs: number;
   /** Date.now() just after it was listed. */
-  listedAt: number;
-  /** Names of its subdirectories and of its transcript files. */
-  dirs: string[];
-  files: string[];
+  readonly listedAt: number;
+  /** Names of its subdirectories and of its transcript files (a loaded listing makes them anew on each read). */
+  readonly dirs: readonly string[];
+  readonly files: readonly string[];
   /**
-   * Loaded from a saved index: each file's number in it (parallel to `files`), and that index's
-   * file states (`from`). A warm run compares a file's stat with its saved numbers by number,
-   * without parsing the index's 3,000 paths or looking each one up (issue 24.2).
+   * Loaded from a saved index: each file's number in it (parallel to `files`; NOT_SAVED when
+   * it holds no such file), and that index's file states (`from`). A warm run compares a
+   * file's stat with its saved numbers by number, without parsing the index's 3,000 paths or
+   * looking each one up (issue 24.2).
    */
-  ids?: number[];
-  from?: object;
+  readonly ids?: ArrayLike<number>;
+  readonly from?: object;
 }
+
+/** A listed file's id when the saved index holds no such file. */
+export const NOT_SAVED = 0xffffffff;
+
+/**
+ * Asked, during the walk, of each file a reused listing numbers: whether it is the saved file
+ * `id` of `from` unchanged (the caller stats it). Such a file is counted, not returned: a warm
+ * run that finds nothing changed then keeps no object and no path per file.
+ */
+export type UnchangedSavedFile = (path: string, from: object, id: number) => boolean;
 
 /**
  * A listing made this soon after its directory last changed is not trusted: an entry
@@ -81,14 +92,18 @@ export function findTranscriptFiles(projectDirs: readonly string[]): TranscriptF
  * findTranscriptFiles with the listings of an earlier run: a directory whose identity and
  * modification time are as listed (and were not racy) is not read again — entries are
  * added, removed or renamed only by changing their directory's modification time. Appends
- * to a file do not change it: the caller stats every file. Returns this run's listings.
+ * to a file do not change it: the caller stats every file, or has `unchangedSaved` stat
+ * those a reused listing numbers as the walk meets them (then only the others are returned,
+ * and `unchanged` counts the rest). Returns this run's listings.
  */
 export function listTranscriptFiles(
   projectDirs: readonly string[],
   known: ReadonlyMap<string, DirListing> = new Map(),
-): { files: TranscriptFile[]; listings: DirListing[] } {
+  unchangedSaved?: UnchangedSavedFile,
+): { files: TranscriptFile[]; listings: DirListing[]; unchanged: number } {
   const files: TranscriptFile[] = [];
   const listings: DirListing[] = [];
+  let unchanged = 0;
   const walk = (dir: string, project: string) => {
     // Directories here are real paths (normalized): joining by hand is path.join's result
     // without its normalizing, which a warm report would pay for 3,000 times.
@@ -112,22 +127,30 @@ export function listTranscriptFiles(
       } catch {
         return; // removed while we walked, or unreadable: nothing to count there
       }
-      listing = { path: dir, dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, listedAt: Date.now(), dirs: [], files: [] };
+      const dirs: string[] = [];
+      const names: string[] = [];
       for (const entry of entries) {
-        if (entry.isDirectory()) listing.dirs.push(entry.name);
-        else if (entry.name.endsWith('.jsonl') && (entry.isFile() || entry.isSymbolicLink()))
-          listing.files.push(entry.name);
+        if (entry.isDirectory()) dirs.push(entry.name);
+        else if (entry.name.endsWith('.jsonl') && (entry.isFile() || entry.isSymbolicLink())) names.push(entry.name);
       }
+      listing = { path: dir, dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, listedAt: Date.now(), dirs, files: names };
     }
     listings.push(listing);
+    // Each read once: a loaded listing cuts its names from the saved text on every read.
+    const names = listing.files;
     const { ids, from } = listing;
-    if (ids === undefined || from === undefined)
-      for (const name of listing.files) files.push({ path: prefix + name, project });
+    if (ids === undefined || from === undefined || ids.length !== names.length)
+      for (const name of names) files.push({ path: prefix + name, project });
     else
-      for (let i = 0; i < listing.files.length; i++)
-        files.push({ path: prefix + (listing.files[i] as string), project, savedId: ids[i], savedIn: from });
+      for (let i = 0; i < names.length; i++) {
+        const path = prefix + (names[i] as string);
+        const id = ids[i] as number;
+        if (id === NOT_SAVED) files.push({ path, project });
+        else if (unchangedSaved?.(path, from, id) === true) unchanged++;
+        else files.push({ path, project, savedId: id, savedIn: from });
+      }
     for (const name of listing.dirs) walk(prefix + name, project === '' ? name : project);
   };
   for (const dir of projectDirs) walk(dir, '');
-  return { files, listings };
+  return { files, listings, unchanged };
 }

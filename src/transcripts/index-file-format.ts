@@ -7,7 +7,8 @@ import type { SkippedLine } from './scan-usage-lines.ts';
  * paths as a JSON array (one per line: the status line reads only its own files' lines,
  * found by the paths' hashes), then raw little-endian typed arrays in three parts: what every
  * warm run reads (the responses summed per quarter hour, each file's numbers and tail, the
- * directory listings), the response columns a report of rows sums, then what only an update
+ * directory listings in saved-listings.ts's form, the session ids as JSON text parsed only
+ * when named), the response columns a report of rows sums, then what only an update
  * needs (keys, owners, row lists, the key table). A warm daily report that finds nothing
  * changed reads the first part only and parses no row and no file; the second part is read
  * when rows are summed, the third when something changed.
@@ -15,7 +16,7 @@ import type { SkippedLine } from './scan-usage-lines.ts';
 
 export const MAGIC = 'TAKTIDX';
 /** Bump when the format or the counting rules change: an older index is rebuilt. */
-export const VERSION = 11;
+export const VERSION = 12;
 
 export interface Header {
   /** Tells this save from another: completing a lazily loaded index checks it. */
@@ -23,7 +24,7 @@ export interface Header {
   count: number;
   files: number;
   models: string[];
-  sessions: string[];
+  /** The session ids are the block `sessionNames` (JSON text): parsed only by a run that names sessions. */
   projects: string[];
   skipped: Array<[number, SkippedLine[]]>;
   /** name, byte offset from the start of the data, element count. */
@@ -39,10 +40,6 @@ export interface Header {
 export const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
-/** A directory listing as saved (JSON text in the block `dirListings`). */
-/** The last element, when present: each file's number in the same index (parallel to the files). */
-export type SavedListing = [string, number, number, number, number, string[], string[], number[]?];
-
 /** An open index file: its header and positional reads. */
 export class IndexReader {
   readonly header: Header;
@@ -99,3 +96,13 @@ export class IndexReader {
 /** `use` of the index file opened and its header read (closed after); undefined when it cannot be opened. */
 export const openIndex = <T>(file: string, use: (reader: IndexReader) => T): T | undefined =>
   withFile(file, (fd) => use(new IndexReader(fd)));
+
+/** The session ids saved as JSON text, parsed on first use (a daily or monthly report names none). */
+export function savedSessions(bytes: Uint8Array): () => string[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let sessions: string[] | undefined;
+  return () => {
+    sessions ??= text.length === 0 ? [] : (JSON.parse(text.toString('utf8')) as string[]);
+    return sessions;
+  };
+}

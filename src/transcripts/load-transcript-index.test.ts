@@ -1,7 +1,16 @@
-import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { count, removeScratch, S, setup } from '../../test/support/transcript-index-runs.ts';
+import { count, freshHome, removeScratch, S, setup } from '../../test/support/transcript-index-runs.ts';
 import { assistant, jsonl } from '../../test/support/transcript-lines.ts';
 import { indexFileFor } from './index-file-name.ts';
 import { loadTranscriptUsage } from './load-transcript-usage.ts';
@@ -11,6 +20,37 @@ import { IndexReplacedError } from './transcript-index.ts';
 afterEach(removeScratch);
 
 describe('the index in TAKT_HOME', () => {
+  it('compares the files of trusted listings as the walk meets them, and still sees appends and removals', async () => {
+    const { root, home } = setup({
+      'p1/a.jsonl': jsonl(assistant({ id: 'msg_a', input: 1, output: 1 })),
+      'p1/b.jsonl': jsonl(assistant({ id: 'msg_b', input: 20, output: 1 })),
+      'p2/c.jsonl': jsonl(assistant({ id: 'msg_c', input: 300, output: 1 })),
+      'p2/d.jsonl': jsonl(assistant({ id: 'msg_d', input: 4000, output: 1 })),
+    });
+    const projects = join(root, 'projects');
+    // Directories last changed an hour ago: their listings are trusted (not racy) from now on.
+    const age = () => {
+      const then = new Date(Date.now() - 3_600_000);
+      for (const dir of [projects, join(projects, 'p1'), join(projects, 'p2')]) utimesSync(dir, then, then);
+    };
+    age();
+    expect(await count(root, home)).toMatchObject({ input: 4321, responses: 4 });
+    const warm = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(warm.summary).toMatchObject({ changed: false, filesRead: 0, filesRemoved: 0 });
+    expect(warm.index.listings.map((l) => Array.from(l.ids ?? []).length)).toEqual([0, 2, 2]);
+    // A file of p2 removed (p2 is listed anew): p1's files, met unchanged in the walk, stay counted.
+    rmSync(join(projects, 'p2', 'c.jsonl'));
+    expect(await count(root, home)).toMatchObject({ input: 4021, responses: 3 });
+    age();
+    await count(root, home); // listings saved after the age: trusted again
+    // An append to a file of a trusted listing: the walk's comparison finds it changed.
+    appendFileSync(join(projects, 'p1', 'a.jsonl'), jsonl(assistant({ id: 'msg_e', input: 50000, output: 1 })));
+    expect(await count(root, home)).toMatchObject({ input: 54021, responses: 4 });
+    // Nothing left behind: every file is counted once, by a cold run as by the warm ones.
+    expect(await count(root, freshHome())).toMatchObject({ input: 54021, responses: 4 });
+    expect(readdirSync(join(projects, 'p2'))).toEqual(['d.jsonl']);
+  });
+
   it('reads only the report part of the index on a warm run, and the rest when something changed', async () => {
     const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
     await loadTranscriptUsage({ env: {}, home, dirs: [root] });
@@ -22,7 +62,7 @@ describe('the index in TAKT_HOME', () => {
     expect(warm.index.listings.map((l) => l.path)).toEqual(expect.arrayContaining([join(root, 'projects')]));
     expect(warm.index.listings.flatMap((l) => l.files)).toEqual([S.split('/')[1]]);
     // …with each file's number in the index: a warm run compares its stat by number, no path parsed.
-    expect(warm.index.listings.flatMap((l) => l.ids ?? [])).toEqual([0]);
+    expect(warm.index.listings.flatMap((l) => Array.from(l.ids ?? []))).toEqual([0]);
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     const changed = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(changed.index.table.isComplete).toBe(true);

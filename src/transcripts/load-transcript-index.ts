@@ -1,7 +1,7 @@
 import { FileStates } from './file-states.ts';
-import type { DirListing } from './find-transcripts.ts';
-import { type IndexReader, openIndex, type SavedListing } from './index-file-format.ts';
+import { type IndexReader, openIndex, savedSessions } from './index-file-format.ts';
 import { HOUR_MS, QUARTER_MS } from './quarter-hour-sums.ts';
+import { decodeListings } from './saved-listings.ts';
 import { emptyIndex, IndexReplacedError, type TranscriptIndex } from './transcript-index.ts';
 import {
   allocateColumns,
@@ -59,7 +59,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
       ? () => columnsFrom(readAgain(file, header.stamp, header.readSums, header.readFirst))
       : columnsFrom(view),
     models: header.models,
-    sessions: header.sessions,
+    sessions: savedSessions(view('sessionNames', Uint8Array)),
     projects: header.projects,
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
@@ -72,18 +72,6 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
     hourSums: { spanMs: HOUR_MS, numbers: view('hourSums', Uint32Array), reported: view('hourReported', Float64Array) },
   });
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
-  // Indexing, not destructuring: this runs once per directory before V8 optimizes anything,
-  // and array destructuring in unoptimized code walks an iterator (7 ms for 700 entries).
-  const listings = (JSON.parse(utf8(view('dirListings', Uint8Array)) || '[]') as SavedListing[]).map((l) => ({
-    path: l[0],
-    dev: l[1],
-    ino: l[2],
-    mtimeMs: l[3],
-    listedAt: l[4],
-    dirs: l[5],
-    files: l[6],
-    ids: l[7],
-  }));
   const files = new FileStates(
     {
       // Parsed only when a path is looked up: a warm run finds its files by number (listings' ids).
@@ -98,7 +86,12 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
       return (fileRows as Uint32Array).subarray(start, start + count);
     },
   );
-  for (const l of listings) if (l.ids !== undefined) (l as DirListing).from = files;
+  const listings = decodeListings(
+    view('dirNumbers', Float64Array),
+    utf8(view('dirNames', Uint8Array)),
+    view('dirFileIds', Uint32Array),
+    files,
+  );
   const index: TranscriptIndex = { file, table, files, listings };
   if (!whole) {
     index.complete = () => {

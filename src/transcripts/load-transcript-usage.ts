@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { listTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
+import { type DirListing, listTranscriptFiles, transcriptProjectDirs } from './find-transcripts.ts';
 import { indexFileFor } from './index-file-name.ts';
 import { loadTranscriptIndex } from './load-transcript-index.ts';
+import { UnchangedSeen } from './plan-index-update.ts';
 import { saveTranscriptIndex } from './save-transcript-index.ts';
 import { IndexReplacedError, type TranscriptIndex, type UpdateSummary } from './transcript-index.ts';
 import { updateTranscriptIndexParallel } from './update-transcript-index-parallel.ts';
@@ -38,11 +39,16 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
   // Loaded for reading; an update reads the rest. Another run may replace the index in
   // between (the status line's background refresh): then the new one is loaded whole.
   let index = loadTranscriptIndex(indexFile, { lazyRows: options.lazyRows === true });
-  // Directories unchanged since the index was saved are not listed again.
-  const { files, listings } = listTranscriptFiles(projectDirs, new Map(index.listings.map((l) => [l.path, l])));
   const showProgress = options.progress === true && process.stderr.isTTY === true;
-  const update = (index: TranscriptIndex) =>
-    updateTranscriptIndexParallel(index, files, {
+  let listings: DirListing[] = [];
+  const update = (index: TranscriptIndex) => {
+    // Directories unchanged since the index was saved are not listed again, and the files
+    // their listings number are compared with it as the walk meets them.
+    const seen = new UnchangedSeen(index);
+    const found = listTranscriptFiles(projectDirs, new Map(index.listings.map((l) => [l.path, l])), seen.check);
+    listings = found.listings;
+    return updateTranscriptIndexParallel(index, found.files, {
+      seen,
       onProgress: showProgress
         ? (read, total, count) => {
             if (total < 64 << 20) return;
@@ -51,11 +57,13 @@ export async function loadTranscriptUsage(options: LoadOptions): Promise<LoadedT
           }
         : undefined,
     });
+  };
   let summary: UpdateSummary;
   try {
     summary = await update(index);
   } catch (error) {
     if (!(error instanceof IndexReplacedError)) throw error;
+    // Walked again: the files found unchanged were compared with the index that was replaced.
     index = loadTranscriptIndex(indexFile, { whole: true });
     summary = await update(index);
   }

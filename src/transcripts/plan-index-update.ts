@@ -1,5 +1,5 @@
 import type { FileState } from './file-states.ts';
-import type { TranscriptFile } from './find-transcripts.ts';
+import type { TranscriptFile, UnchangedSavedFile } from './find-transcripts.ts';
 import type { ReadJob } from './read-appended.ts';
 import { readFully, withFile } from './read-at.ts';
 import { type StatNumbers, statNumbers } from './stat-numbers.ts';
@@ -10,6 +10,38 @@ export interface UpdateOptions {
   partial?: boolean;
   /** Called now and then while bytes are read (the first build of a large history). */
   onProgress?: (readBytes: number, totalBytes: number, files: number) => void;
+  /** Saved files the walk found unchanged (and left out of `found`): found all the same. */
+  seen?: UnchangedSeen;
+}
+
+/**
+ * The walk's check of the files a reused listing numbers (listTranscriptFiles'
+ * `unchangedSaved`): stats each and compares it with the index's saved numbers. Unchanged
+ * files are counted and remembered here, and planUpdate takes them as found; the walk returns
+ * only the others, so a warm run keeps no object and no path per file (issue 24.2).
+ */
+export class UnchangedSeen {
+  count = 0;
+  private seen: Uint8Array | undefined;
+
+  constructor(private readonly index: TranscriptIndex) {}
+
+  readonly check: UnchangedSavedFile = (path, from, id) => {
+    const files = this.index.files;
+    if (from !== files) return false;
+    const st = statNumbers(path);
+    // isUnchangedAt answers only for a number of the pristine saved files (size counts them then).
+    if (st === undefined || files.isUnchangedAt(id, st) !== true) return false;
+    this.seen ??= new Uint8Array(files.size);
+    this.seen[id] = 1;
+    this.count++;
+    return true;
+  };
+
+  /** Whether the walk found saved file number `id` unchanged. */
+  has(id: number | undefined): boolean {
+    return id !== undefined && this.seen?.[id] === 1;
+  }
 }
 
 /** A file to read from its offset on, and the state its responses go to. */
@@ -32,7 +64,8 @@ export function planUpdate(
   const work: Work[] = [];
   const changed: Array<[TranscriptFile, StatNumbers]> = [];
   const vanished = new Set<string>();
-  let known = 0; // files found that the index holds
+  const seen = options.seen;
+  let known = seen?.count ?? 0; // files found that the index holds
   for (const file of found) {
     const st = statNumbers(file.path);
     if (st === undefined) {
@@ -89,7 +122,7 @@ export function planUpdate(
     const present = new Set<string>();
     for (const file of found) if (!vanished.has(file.path)) present.add(file.path);
     for (const path of index.files.keys()) {
-      if (present.has(path)) continue;
+      if (present.has(path) || seen?.has(index.files.savedNumber(path)) === true) continue;
       releaseFile(index, index.files.get(path) as FileState);
       index.files.delete(path);
       summary.filesRemoved++;

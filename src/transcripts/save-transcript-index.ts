@@ -1,9 +1,10 @@
 import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs';
-import { dirname, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { fileColumns } from './file-states.ts';
-import { align8, type Header, MAGIC, PREAMBLE, type SavedListing, VERSION } from './index-file-format.ts';
+import { align8, type Header, MAGIC, PREAMBLE, VERSION } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
 import { HOUR_MS, QUARTER_MS, quarterHourSums } from './quarter-hour-sums.ts';
+import { encodeListings } from './saved-listings.ts';
 import type { TranscriptIndex } from './transcript-index.ts';
 import {
   COLUMN_NAMES,
@@ -58,6 +59,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     (i) => starts[i] as number,
   );
   const fileNumber = new Map(states.map((f, i) => [f.path, i]));
+  const listingBlocks = encodeListings(index.listings, (path) => fileNumber.get(path));
   const { slots, rows } = table.keyIndex;
   // The paths section is "[\n" + one JSON string per line: each line's start (and the end of
   // the last), and each path's hash, let the status line find its own files' lines.
@@ -84,21 +86,10 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     ['hourReported', table.hourSums.reported],
     ['fileNumbers', files.numbers],
     ['fileTails', files.tails],
-    [
-      'dirListings',
-      Buffer.from(
-        JSON.stringify(
-          index.listings.map((l): SavedListing => {
-            const saved: SavedListing = [l.path, l.dev, l.ino, l.mtimeMs, l.listedAt, l.dirs, l.files];
-            const prefix = l.path.endsWith(sep) ? l.path : l.path + sep;
-            const ids = l.files.map((name) => fileNumber.get(prefix + name) ?? -1);
-            if (!ids.includes(-1)) saved.push(ids); // the next run finds these files by number
-            return saved;
-          }),
-        ),
-        'utf8',
-      ),
-    ],
+    ['dirNumbers', listingBlocks.numbers],
+    ['dirNames', listingBlocks.text],
+    ['dirFileIds', listingBlocks.ids],
+    ['sessionNames', Buffer.from(JSON.stringify(table.sessions.values), 'utf8')],
   ];
   const rowColumns = columnsWhere(false);
   const late: Block[] = [
@@ -127,7 +118,6 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     count: table.count,
     files: states.length,
     models: table.models.values,
-    sessions: table.sessions.values,
     projects: table.projects.values,
     skipped: files.skipped,
     columns,

@@ -63,10 +63,19 @@ export const FLAG_DEAD = 2;
 /** Strings stored once, referred to by number; the lookup map is built on first use. */
 export class StringTable {
   private map: Map<string, number> | undefined;
+  private loaded: string[] | undefined;
   /** The last string interned and its id: lines of one file mostly repeat them. */
   last = '';
   lastId = -1;
-  constructor(readonly values: string[] = []) {}
+  /** `values` may be a function that gives them on first use (saved session ids: only some runs name them). */
+  constructor(private readonly init: string[] | (() => string[]) = []) {
+    if (typeof init !== 'function') this.loaded = init;
+  }
+
+  get values(): string[] {
+    this.loaded ??= (this.init as () => string[])();
+    return this.loaded;
+  }
 
   get ids(): Map<string, number> {
     this.map ??= new Map(this.values.map((v, i) => [v, i]));
@@ -121,7 +130,8 @@ export class UsageTable {
       /** Or a function that reads them on first use (it may throw IndexReplacedError). */
       columns: Columns | (() => Columns);
       models: string[];
-      sessions: string[];
+      /** Or a function that gives them on first use. */
+      sessions: string[] | (() => string[]);
       projects: string[];
       keySlots: Float64Array;
       keyRows: Uint32Array;
