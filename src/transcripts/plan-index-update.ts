@@ -23,13 +23,15 @@ export interface UpdateOptions {
 export class UnchangedSeen {
   count = 0;
   private seen: Uint8Array | undefined;
+  /** Filled by each stat: compared at once, kept by nobody. */
+  private readonly numbers: StatNumbers = { dev: 0, ino: 0, size: 0, mtimeMs: 0, isDirectory: false };
 
   constructor(private readonly index: TranscriptIndex) {}
 
   readonly check: UnchangedSavedFile = (path, from, id) => {
     const files = this.index.files;
     if (from !== files) return false;
-    const st = statNumbers(path);
+    const st = statNumbers(path, this.numbers);
     // isUnchangedAt answers only for a number of the pristine saved files (size counts them then).
     if (st === undefined || files.isUnchangedAt(id, st) !== true) return false;
     this.seen ??= new Uint8Array(files.size);

@@ -41,6 +41,10 @@ describe('statNumbers', () => {
       const belowAFile = join(dir, 'a.jsonl', 'below-a-file');
       if (statsBelowAFile() === 'throws') expect(() => statNumbers(belowAFile)).toThrow(/ENOTDIR/);
       else expect(statNumbers(belowAFile)).toBeUndefined();
+      const into = { dev: 0, ino: 0, size: 0, mtimeMs: 0, isDirectory: true };
+      const filled = statNumbers(join(dir, 'a.jsonl'), into);
+      expect(filled).toEqual(reference(join(dir, 'a.jsonl')));
+      if (raw) expect(filled).toBe(into); // filled in place, no new object
       if (process.platform !== 'win32') expect(usesRawStat()).toBe(raw);
     });
   }
