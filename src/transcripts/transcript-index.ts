@@ -9,8 +9,8 @@ import { UsageTable } from './usage-table.ts';
  * read again from its start, and a deleted file's responses leave the totals unless
  * another file (a resumed session's copy) still holds them.
  *
- * Where each part lives: the file on disk in index-file-format.ts, loading and saving it in
- * load-transcript-index.ts and save-transcript-index.ts, the status line's partial load in
+ * Where each part lives: the file on disk in index-file-format.ts (its directory listings in
+ * saved-listings.ts), loading and saving it in load-transcript-index.ts and save-transcript-index.ts, the status line's partial load in
  * load-recent-transcript-index.ts, what an update must read in plan-index-update.ts, and
  * the update itself in update-transcript-index.ts (one thread) and
  * update-transcript-index-parallel.ts (with a worker thread).
