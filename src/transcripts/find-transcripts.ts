@@ -71,7 +71,7 @@ export const NOT_SAVED = 0xffffffff;
 
 /**
  * Asked, during the walk, of each file a reused listing numbers: whether it is the saved file
- * `id` of `from` unchanged (the caller stats it). Such a file is counted, not returned: a warm
+ * `id` of `from` unchanged (the checker stats and counts it). Such a file is not returned: a warm
  * run that finds nothing changed then keeps no object and no path per file.
  */
 export type UnchangedSavedFile = (path: string, from: object, id: number) => boolean;
@@ -93,17 +93,16 @@ export function findTranscriptFiles(projectDirs: readonly string[]): TranscriptF
  * modification time are as listed (and were not racy) is not read again — entries are
  * added, removed or renamed only by changing their directory's modification time. Appends
  * to a file do not change it: the caller stats every file, or has `unchangedSaved` stat
- * those a reused listing numbers as the walk meets them (then only the others are returned,
- * and `unchanged` counts the rest). Returns this run's listings.
+ * those a reused listing numbers as the walk meets them (then only the others are returned;
+ * the checker counts the rest). Returns this run's listings.
  */
 export function listTranscriptFiles(
   projectDirs: readonly string[],
   known: ReadonlyMap<string, DirListing> = new Map(),
   unchangedSaved?: UnchangedSavedFile,
-): { files: TranscriptFile[]; listings: DirListing[]; unchanged: number } {
+): { files: TranscriptFile[]; listings: DirListing[] } {
   const files: TranscriptFile[] = [];
   const listings: DirListing[] = [];
-  let unchanged = 0;
   const walk = (dir: string, project: string) => {
     // Directories here are real paths (normalized): joining by hand is path.join's result
     // without its normalizing, which a warm report would pay for 3,000 times.
@@ -146,11 +145,10 @@ export function listTranscriptFiles(
         const path = prefix + (names[i] as string);
         const id = ids[i] as number;
         if (id === NOT_SAVED) files.push({ path, project });
-        else if (unchangedSaved?.(path, from, id) === true) unchanged++;
-        else files.push({ path, project, savedId: id, savedIn: from });
+        else if (unchangedSaved?.(path, from, id) !== true) files.push({ path, project, savedId: id, savedIn: from });
       }
     for (const name of listing.dirs) walk(prefix + name, project === '' ? name : project);
   };
   for (const dir of projectDirs) walk(dir, '');
-  return { files, listings, unchanged };
+  return { files, listings };
 }

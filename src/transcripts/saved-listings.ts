@@ -91,7 +91,7 @@ export function decodeListings(numbers: Float64Array, text: string, ids: Uint32A
     start = filesEnd;
     firstId += fileCount;
   }
-  // Text lost or gained in decoding (names that were not valid UTF-16): trust none of it.
+  // Blocks that do not add up (a damaged file): trust none of it, every directory is listed anew.
   if (start !== text.length || firstId !== ids.length) return [];
   return listings;
 }
