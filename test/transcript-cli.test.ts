@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -273,6 +273,23 @@ describe('takt report', () => {
     const r = takt(env, ['report', 'blocks', '--timezone', 'Europe/Berlin', '--now', '2026-11-21T12:00:00Z']);
     expect(r.stdout).toMatch(/^2026-11-21 11:00 \(active\) /m);
     expect(r.stdout).toContain('Active block (estimated): ends 16:00 (Europe/Berlin)');
+  });
+
+  it('ends quietly when the reader of its output goes away (`| head`), exit code unchanged', async () => {
+    // A reader that reads one chunk and closes: the report (a few kB of JSON per write) meets a
+    // closed pipe part-way, and again at the line about skipped lines.
+    const child = spawn(process.execPath, [main, 'report', 'session', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: env.home, TAKT_HOME: join(env.home, 'takt'), CLAUDE_CONFIG_DIR: env.root },
+    });
+    child.stdout.destroy(); // closed before the child writes its first byte
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('rejects bad options with a message that says what to fix', () => {
