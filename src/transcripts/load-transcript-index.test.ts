@@ -8,7 +8,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { count, freshHome, removeScratch, S, setup } from '../../test/support/transcript-index-runs.ts';
 import { assistant, jsonl } from '../../test/support/transcript-lines.ts';
@@ -83,6 +83,28 @@ describe('the index in TAKT_HOME', () => {
     appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
     await loadTranscriptUsage({ env: {}, home, dirs: [root] }); // another run saves a new index
     expect(() => lazy.index.table.columns).toThrow(IndexReplacedError);
+  });
+
+  it('reads the quarter-hour sums, session ids and paths of a lazily loaded index on first use, from the same save only', async () => {
+    const { root, home } = setup({ [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) });
+    // Listings trusted (their directories last changed an hour ago): the walk needs no path.
+    const then = new Date(Date.now() - 3_600_000);
+    for (const dir of [join(root, 'projects'), dirname(join(root, 'projects', S))]) utimesSync(dir, then, then);
+    const whole = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    const first = await loadTranscriptUsage({ env: {}, home, dirs: [root], lazyRows: true });
+    expect(first.index.table.quarterSums).toEqual(whole.index.table.quarterSums);
+    expect(first.index.table.quarterSums?.numbers[QS_INPUT]).toBe(10);
+    expect(first.index.table.sessions.values).toEqual(whole.index.table.sessions.values);
+    expect(first.index.table.sessions.values).toHaveLength(1);
+    expect(first.index.files.keys()).toEqual([join(root, 'projects', S)]);
+    // Not read by the load: a run that replaces the index in between makes each of them fail
+    // (the report loads anew), rather than mixing two saves.
+    const lazy = await loadTranscriptUsage({ env: {}, home, dirs: [root], lazyRows: true });
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })));
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(() => lazy.index.table.quarterSums).toThrow(IndexReplacedError);
+    expect(() => lazy.index.table.sessions.values).toThrow(IndexReplacedError);
+    expect(() => lazy.index.files.keys()).toThrow(IndexReplacedError);
   });
 
   it('counts the skipped lines of a warm run from the saved numbers, and of a file read again', async () => {

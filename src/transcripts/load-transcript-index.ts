@@ -1,6 +1,7 @@
 import { FileStates } from './file-states.ts';
 import { type IndexReader, openIndex, savedSessions } from './index-file-format.ts';
 import { HOUR_MS, QUARTER_MS } from './quarter-hour-sums.ts';
+import type { QuarterSums } from './quarter-sums.ts';
 import { decodeListings } from './saved-listings.ts';
 import { emptyIndex, IndexReplacedError, type TranscriptIndex } from './transcript-index.ts';
 import {
@@ -52,30 +53,46 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
     }
     return columns;
   };
+  // Lazily: read again from the file, the same save or IndexReplacedError (the caller loads anew).
+  const block = (name: string, bytesPerElement: number) => readBlockAgain(file, header.stamp, name, bytesPerElement);
+  const quarterSums = (): QuarterSums => {
+    const numbers = block('quarterSums', 4);
+    const reported = block('quarterReported', 8);
+    return {
+      spanMs: QUARTER_MS,
+      numbers: new Uint32Array(numbers.buffer, 0, numbers.length / 4),
+      reported: new Float64Array(reported.buffer, 0, reported.length / 8),
+    };
+  };
   const table = new UsageTable({
     count: header.count,
-    // Lazily: read again from the file, the same save or IndexReplacedError (the caller loads anew).
     columns: lazy
       ? () => columnsFrom(readAgain(file, header.stamp, header.readSums, header.readFirst))
       : columnsFrom(view),
     models: header.models,
-    sessions: savedSessions(view('sessionNames', Uint8Array)),
+    sessions: savedSessions(lazy ? () => block('sessionNames', 1) : view('sessionNames', Uint8Array)),
     projects: header.projects,
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
     incomplete: !whole,
-    quarterSums: {
-      spanMs: QUARTER_MS,
-      numbers: view('quarterSums', Uint32Array),
-      reported: view('quarterReported', Float64Array),
-    },
+    quarterSums: lazy
+      ? quarterSums
+      : {
+          spanMs: QUARTER_MS,
+          numbers: view('quarterSums', Uint32Array),
+          reported: view('quarterReported', Float64Array),
+        },
     hourSums: { spanMs: HOUR_MS, numbers: view('hourSums', Uint32Array), reported: view('hourReported', Float64Array) },
   });
+  const paths = lazyPaths(
+    lazy ? () => readAgainWith(file, header.stamp, (again) => again.readPaths()) : reader.readPaths(),
+  );
   let fileRows: Uint32Array | undefined = whole ? view('fileRows', Uint32Array) : undefined;
   const files = new FileStates(
     {
       // Parsed only when a path is looked up: a warm run finds its files by number (listings' ids).
-      paths: lazyPaths(reader.readPaths()),
+      // A report does not even read them unless it needs them (or something changed: complete).
+      paths,
       projects: header.projects,
       numbers: view('fileNumbers', Float64Array),
       tails: view('fileTails', Uint8Array),
@@ -106,16 +123,17 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
         rest('keyRows', Uint32Array),
       );
       fileRows = rest('fileRows', Uint32Array);
+      paths(); // read now, while the update may still meet IndexReplacedError: saving needs them
     };
   }
   return index;
 }
 
-/** Data bytes [from, to) of the index file as saved with `stamp`; IndexReplacedError when it was replaced since. */
-function readAgain(file: string, stamp: string, from: number, to: number): ReturnType<IndexReader['readData']> {
-  let data: ReturnType<IndexReader['readData']> | undefined;
+/** `use` of the index file as saved with `stamp`; IndexReplacedError when it was replaced since. */
+function readAgainWith<T>(file: string, stamp: string, use: (again: IndexReader) => T): T {
+  let data: T | undefined;
   try {
-    data = openIndex(file, (again) => (again.header.stamp === stamp ? again.readData(from, to) : undefined));
+    data = openIndex(file, (again) => (again.header.stamp === stamp ? use(again) : undefined));
   } catch {
     data = undefined; // cut short or unreadable now: as good as replaced
   }
@@ -123,11 +141,21 @@ function readAgain(file: string, stamp: string, from: number, to: number): Retur
   return data;
 }
 
-/** The paths section's JSON, parsed on first call. */
-function lazyPaths(text: Buffer): () => readonly string[] {
+/** Data bytes [from, to) of the index file as saved with `stamp`. */
+function readAgain(file: string, stamp: string, from: number, to: number): ReturnType<IndexReader['readData']> {
+  return readAgainWith(file, stamp, (again) => again.readData(from, to));
+}
+
+/** One block of the index file as saved with `stamp`. */
+function readBlockAgain(file: string, stamp: string, name: string, bytesPerElement: number): Uint8Array {
+  return readAgainWith(file, stamp, (again) => again.readBlock(name, bytesPerElement));
+}
+
+/** The paths section's JSON (or what reads it), parsed on first call. */
+function lazyPaths(text: Buffer | (() => Buffer)): () => readonly string[] {
   let paths: string[] | undefined;
   return () => {
-    paths ??= JSON.parse(text.toString('utf8')) as string[];
+    paths ??= JSON.parse((typeof text === 'function' ? text() : text).toString('utf8')) as string[];
     return paths;
   };
 }

@@ -77,11 +77,10 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   type Block = [string, ArrayBufferView & { length: number }];
   const columnsWhere = (update: boolean) =>
     COLUMN_NAMES.filter((name) => UPDATE_COLUMNS.has(name) === update).map((name): Block => [name, column(name)]);
-  // First what every warm run reads (a report that can sum the quarter hours reads no more),
-  // then the columns a report of rows reads, then what only an update needs.
+  // First what every warm run reads (a report that can sum the hours reads no more), then
+  // what a report reads when it needs it (the quarter hours, the sessions, the columns of a
+  // report of rows), then what only an update needs.
   const first: Block[] = [
-    ['quarterSums', table.quarterSums.numbers],
-    ['quarterReported', table.quarterSums.reported],
     ['hourSums', table.hourSums.numbers],
     ['hourReported', table.hourSums.reported],
     ['fileNumbers', files.numbers],
@@ -89,9 +88,13 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
     ['dirNumbers', listingBlocks.numbers],
     ['dirNames', listingBlocks.text],
     ['dirFileIds', listingBlocks.ids],
-    ['sessionNames', Buffer.from(JSON.stringify(table.sessions.values), 'utf8')],
   ];
-  const rowColumns = columnsWhere(false);
+  const rowColumns: Block[] = [
+    ['quarterSums', table.quarterSums.numbers],
+    ['quarterReported', table.quarterSums.reported],
+    ['sessionNames', Buffer.from(JSON.stringify(table.sessions.values), 'utf8')],
+    ...columnsWhere(false),
+  ];
   const late: Block[] = [
     ...columnsWhere(true),
     ['fileRows', fileRows],

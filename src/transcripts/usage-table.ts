@@ -116,11 +116,8 @@ export class UsageTable {
   private keysToRemember = false;
   /** Loaded without UPDATE_COLUMNS and the key index: readable, not changeable until completed. */
   private incomplete: boolean;
-  /**
-   * The live rows summed per quarter hour, model and class (quarter-hour-sums.ts), as saved or
-   * just computed for saving: a report sums these instead of the rows. Any change drops them.
-   */
-  quarterSums: QuarterSums | undefined;
+  /** The quarter-hour sums as loaded or set, or what reads them on first use. */
+  private quarterSumsNow: QuarterSums | (() => QuarterSums) | undefined;
   /** The same per hour (quarter-hour-sums.ts): fewer entries where the zone allows. */
   hourSums: QuarterSums | undefined;
 
@@ -136,7 +133,8 @@ export class UsageTable {
       keySlots: Float64Array;
       keyRows: Uint32Array;
       incomplete?: boolean;
-      quarterSums?: QuarterSums;
+      /** Or a function that reads them on first use (it may throw IndexReplacedError). */
+      quarterSums?: QuarterSums | (() => QuarterSums);
       hourSums?: QuarterSums;
     } = emptyInit(),
   ) {
@@ -148,8 +146,22 @@ export class UsageTable {
     this.projects = new StringTable(init.projects);
     this.saved = new KeyTable(init.keySlots, init.keyRows);
     this.incomplete = init.incomplete === true;
-    this.quarterSums = init.quarterSums;
+    this.quarterSumsNow = init.quarterSums;
     this.hourSums = init.hourSums;
+  }
+
+  /**
+   * The live rows summed per quarter hour, model and class (quarter-hour-sums.ts), as saved or
+   * just computed for saving: a report sums these instead of the rows (or the hourly sums when
+   * the zone allows, and then these are not read). Any change drops them.
+   */
+  get quarterSums(): QuarterSums | undefined {
+    if (typeof this.quarterSumsNow === 'function') this.quarterSumsNow = this.quarterSumsNow();
+    return this.quarterSumsNow;
+  }
+
+  set quarterSums(sums: QuarterSums | undefined) {
+    this.quarterSumsNow = sums;
   }
 
   get columns(): Columns {
