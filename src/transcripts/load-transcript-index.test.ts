@@ -114,6 +114,10 @@ describe('the index in TAKT_HOME', () => {
       [S]: jsonl(assistant({ id: 'msg_1', input: 10, output: 1 })) + cut + cut,
       [other]: cut + jsonl(assistant({ id: 'msg_2', input: 5, output: 1 })),
     });
+    // Listings trusted: the warm run below parses no path and counts from the saved numbers alone.
+    const then = new Date(Date.now() - 3_600_000);
+    for (const dir of [join(root, 'projects'), dirname(join(root, 'projects', S)), join(root, 'projects', 'p2')])
+      utimesSync(dir, then, then);
     expect((await loadTranscriptUsage({ env: {}, home, dirs: [root] })).index.files.skippedLineCount()).toBe(3);
     const warm = await loadTranscriptUsage({ env: {}, home, dirs: [root] });
     expect(warm.summary.changed).toBe(false);

@@ -199,7 +199,12 @@ function periodsFromQuarterSums(
             : options.kind === 'weekly'
               ? weekOf(date, options.weekStart)
               : date.slice(0, 7);
-        lastGroup = groupIndex(groups, sums, key);
+        let group = groups.get(key);
+        if (group === undefined) {
+          group = groups.size;
+          groups.set(key, group);
+        }
+        lastGroup = group;
       }
     }
     groupOf[i] = lastGroup;
@@ -208,6 +213,9 @@ function periodsFromQuarterSums(
     classOf[i] = (long ? 2 : 0) + ((cls & CLASS_FAST) !== 0 ? 1 : 0);
     if (lastGroup !== -1 && cls >>> CLASS_ITERATION_SHIFT !== 0) anyIteration = true;
   }
+  // The groups, now that their number is known: one allocation for all their sums.
+  sums.reserve(groups.size);
+  for (let g = 0; g < groups.size; g++) sums.addGroup();
   sums.addQuarterSums(entries, groupOf, classOf);
   const iterations = (priced: boolean[]): IterationParts => {
     if (!anyIteration) return (totals) => (totals.responses > 0 ? { message: totals } : {});
