@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { count, freshHome, removeScratch, S, setup } from '../../test/support/transcript-index-runs.ts';
 import { assistant, jsonl } from '../../test/support/transcript-lines.ts';
 import { indexFileFor } from './index-file-name.ts';
+import { loadTranscriptIndex } from './load-transcript-index.ts';
 import { loadTranscriptUsage } from './load-transcript-usage.ts';
 import { QS_INPUT, quarterHourSums } from './quarter-hour-sums.ts';
 import { IndexReplacedError } from './transcript-index.ts';
@@ -105,6 +106,15 @@ describe('the index in TAKT_HOME', () => {
     expect(() => lazy.index.table.quarterSums).toThrow(IndexReplacedError);
     expect(() => lazy.index.table.sessions.values).toThrow(IndexReplacedError);
     expect(() => lazy.index.files.keys()).toThrow(IndexReplacedError);
+    // Completed (as an update that changed something does, where that error is caught), it
+    // holds all that saving needs: a replacement after that fails nothing.
+    const file = indexFileFor(home, first.projectDirs);
+    const completed = loadTranscriptIndex(file, { lazyRows: true });
+    completed.complete?.();
+    appendFileSync(join(root, 'projects', S), jsonl(assistant({ id: 'msg_3', input: 7, output: 1 })));
+    await loadTranscriptUsage({ env: {}, home, dirs: [root] });
+    expect(completed.table.sessions.values).toHaveLength(1);
+    expect(completed.files.keys()).toEqual([join(root, 'projects', S)]);
   });
 
   it('counts the skipped lines of a warm run from the saved numbers, and of a file read again', async () => {

@@ -64,13 +64,18 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
       reported: new Float64Array(reported.buffer, 0, reported.length / 8),
     };
   };
+  let sessionBytes: Uint8Array | undefined;
+  const readSessions = () => {
+    sessionBytes ??= block('sessionNames', 1);
+    return sessionBytes;
+  };
   const table = new UsageTable({
     count: header.count,
     columns: lazy
       ? () => columnsFrom(readAgain(file, header.stamp, header.readSums, header.readFirst))
       : columnsFrom(view),
     models: header.models,
-    sessions: savedSessions(lazy ? () => block('sessionNames', 1) : view('sessionNames', Uint8Array)),
+    sessions: savedSessions(lazy ? readSessions : view('sessionNames', Uint8Array)),
     projects: header.projects,
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
@@ -123,7 +128,9 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
         rest('keyRows', Uint32Array),
       );
       fileRows = rest('fileRows', Uint32Array);
-      paths(); // read now, while the update may still meet IndexReplacedError: saving needs them
+      // Read now, while the update may still meet IndexReplacedError: saving needs them.
+      paths();
+      if (lazy) readSessions();
     };
   }
   return index;
