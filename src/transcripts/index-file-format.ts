@@ -40,6 +40,15 @@ export interface Header {
 
 export const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
+/** A typed array type a block is read as. */
+export interface BlockType<T> {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** A block by name, as a typed array over data already read (or read for it). */
+export type BlockView = <T extends Float64Array | Uint32Array | Uint8Array>(name: string, type: BlockType<T>) => T;
+
 export const PREAMBLE = 16; // magic (7) + version (1) + header length (4) + paths length (4)
 /** An open index file: its header and positional reads. */
 export class IndexReader {
@@ -77,22 +86,16 @@ export class IndexReader {
     return Buffer.from(target.buffer, target.byteOffset, length);
   }
 
-  /** One block's bytes, by name, in a buffer of its own (none: an empty one). */
-  readBlock(name: string, bytesPerElement: number): Uint8Array {
+  /** One block, by name, in a buffer of its own (none: an empty one). */
+  readBlock<T extends Float64Array | Uint32Array | Uint8Array>(name: string, type: BlockType<T>): T {
     const [offset, length] = this.layout.get(name) ?? [0, 0];
-    const bytes = new Uint8Array(length * bytesPerElement);
+    const bytes = new Uint8Array(length * type.BYTES_PER_ELEMENT);
     if (bytes.length > 0) this.read(this.dataStart + offset, bytes.length, bytes);
-    return bytes;
+    return new type(bytes.buffer, 0, length);
   }
 
   /** Data bytes [from, to) as one aligned buffer, and a view maker over it. */
-  readData(
-    from: number,
-    to: number,
-  ): <T extends Float64Array | Uint32Array | Uint8Array>(
-    name: string,
-    type: new (b: ArrayBuffer, o: number, l: number) => T,
-  ) => T {
+  readData(from: number, to: number): BlockView {
     const bytes = new Uint8Array(to - from); // its own ArrayBuffer: aligned for every view
     if (to > from) this.read(this.dataStart + from, to - from, bytes);
     return (name, type) => {

@@ -48,7 +48,7 @@ export function loadRecentTranscriptIndex(
         count,
         columns,
         models: header.models,
-        sessions: savedSessions(reader.read(at('sessionNames'), (layout.get('sessionNames') as [number, number])[1])),
+        sessions: savedSessions(reader.readBlock('sessionNames', Uint8Array)),
         projects: header.projects,
         keySlots: new Float64Array(0),
         keyRows: new Uint32Array(0),

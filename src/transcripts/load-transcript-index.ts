@@ -1,5 +1,5 @@
 import { FileStates } from './file-states.ts';
-import { type IndexReader, openIndex, savedSessions } from './index-file-format.ts';
+import { type BlockView, type IndexReader, openIndex, savedSessions } from './index-file-format.ts';
 import { HOUR_MS, QUARTER_MS } from './quarter-hour-sums.ts';
 import type { QuarterSums } from './quarter-sums.ts';
 import { decodeListings } from './saved-listings.ts';
@@ -53,40 +53,38 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
     }
     return columns;
   };
-  // Lazily: read again from the file, the same save or IndexReplacedError (the caller loads anew).
-  const block = (name: string, bytesPerElement: number) => readBlockAgain(file, header.stamp, name, bytesPerElement);
-  const quarterSums = (): QuarterSums => {
-    const numbers = block('quarterSums', 4);
-    const reported = block('quarterReported', 8);
-    return {
-      spanMs: QUARTER_MS,
-      numbers: new Uint32Array(numbers.buffer, 0, numbers.length / 4),
-      reported: new Float64Array(reported.buffer, 0, reported.length / 8),
-    };
+  // The middle part (quarter-hour sums, session ids, response columns) is in `view` unless
+  // lazy: then it is read on first use from the same save or IndexReplacedError (the caller
+  // loads anew) — all of it for the columns, else one block at a time from the file.
+  let middleRead: BlockView | undefined = lazy ? undefined : view;
+  const readMiddle = () => {
+    middleRead ??= readAgain(file, header.stamp, header.readSums, header.readFirst);
+    return middleRead;
   };
+  const middle: BlockView = (name, type) =>
+    middleRead !== undefined
+      ? middleRead(name, type)
+      : readAgainWith(file, header.stamp, (r) => r.readBlock(name, type));
+  const quarterSums = (): QuarterSums => ({
+    spanMs: QUARTER_MS,
+    numbers: middle('quarterSums', Uint32Array),
+    reported: middle('quarterReported', Float64Array),
+  });
   let sessionBytes: Uint8Array | undefined;
   const readSessions = () => {
-    sessionBytes ??= block('sessionNames', 1);
+    sessionBytes ??= middle('sessionNames', Uint8Array);
     return sessionBytes;
   };
   const table = new UsageTable({
     count: header.count,
-    columns: lazy
-      ? () => columnsFrom(readAgain(file, header.stamp, header.readSums, header.readFirst))
-      : columnsFrom(view),
+    columns: lazy ? () => columnsFrom(readMiddle()) : columnsFrom(view),
     models: header.models,
-    sessions: savedSessions(lazy ? readSessions : view('sessionNames', Uint8Array)),
+    sessions: savedSessions(readSessions),
     projects: header.projects,
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),
     incomplete: !whole,
-    quarterSums: lazy
-      ? quarterSums
-      : {
-          spanMs: QUARTER_MS,
-          numbers: view('quarterSums', Uint32Array),
-          reported: view('quarterReported', Float64Array),
-        },
+    quarterSums: lazy ? quarterSums : quarterSums(),
     hourSums: { spanMs: HOUR_MS, numbers: view('hourSums', Uint32Array), reported: view('hourReported', Float64Array) },
   });
   const paths = lazyPaths(
@@ -130,7 +128,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
       fileRows = rest('fileRows', Uint32Array);
       // Read now, while the update may still meet IndexReplacedError: saving needs them.
       paths();
-      if (lazy) readSessions();
+      readSessions();
     };
   }
   return index;
@@ -149,13 +147,8 @@ function readAgainWith<T>(file: string, stamp: string, use: (again: IndexReader)
 }
 
 /** Data bytes [from, to) of the index file as saved with `stamp`. */
-function readAgain(file: string, stamp: string, from: number, to: number): ReturnType<IndexReader['readData']> {
+function readAgain(file: string, stamp: string, from: number, to: number): BlockView {
   return readAgainWith(file, stamp, (again) => again.readData(from, to));
-}
-
-/** One block of the index file as saved with `stamp`. */
-function readBlockAgain(file: string, stamp: string, name: string, bytesPerElement: number): Uint8Array {
-  return readAgainWith(file, stamp, (again) => again.readBlock(name, bytesPerElement));
 }
 
 /** The paths section's JSON (or what reads it), parsed on first call. */

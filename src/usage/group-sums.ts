@@ -54,13 +54,13 @@ export class GroupSums {
   }
 
   /**
-   * Room for `groups` groups in one allocation, before the first is added: grown push by push,
-   * the sums of a year of days were copied a dozen times (~380 kB of a warm report's young
+   * `n` groups at once: the first ones in one allocation of their sums (grown push by push, the
+   * sums of a year of days were copied a dozen times: ~380 kB of a warm report's young
    * generation, issue 24.2). Holey small integers: still no allocation per row.
    */
-  reserve(groups: number): void {
-    if (this.count === 0 && this.sums.length === 0)
-      this.sums = new Array(groups * this.models * CLASSES * FIELDS).fill(0);
+  addGroups(n: number): void {
+    if (this.sums.length === 0) this.sums = new Array(n * this.models * CLASSES * FIELDS).fill(0);
+    for (let g = 0; g < n; g++) this.addGroup();
   }
 
   addGroup(): number {

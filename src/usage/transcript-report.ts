@@ -214,13 +214,12 @@ function periodsFromQuarterSums(
     if (lastGroup !== -1 && cls >>> CLASS_ITERATION_SHIFT !== 0) anyIteration = true;
   }
   // The groups, now that their number is known: one allocation for all their sums.
-  sums.reserve(groups.size);
-  for (let g = 0; g < groups.size; g++) sums.addGroup();
+  sums.addGroups(groups.size);
   sums.addQuarterSums(entries, groupOf, classOf);
   const iterations = (priced: boolean[]): IterationParts => {
     if (!anyIteration) return (totals) => (totals.responses > 0 ? { message: totals } : {});
     const parts = new GroupSums(table, rates);
-    for (let i = 0; i < ITERATION_TYPES.length; i++) parts.addGroup();
+    parts.addGroups(ITERATION_TYPES.length);
     const partOf = new Int32Array(count);
     for (let i = 0; i < count; i++)
       partOf[i] = groupOf[i] === -1 ? -1 : (n[i * QS_FIELDS + QS_CLASS] as number) >>> CLASS_ITERATION_SHIFT;
@@ -259,7 +258,7 @@ function iterationSums(
     any = ((flags[selected[i] as number] as number) & ITERATION_MASK) !== 0;
   if (!any) return (totals) => (totals.responses > 0 ? { message: totals } : {});
   const sums = new GroupSums(table, rates);
-  for (let i = 0; i < ITERATION_TYPES.length; i++) sums.addGroup();
+  sums.addGroups(ITERATION_TYPES.length);
   const groupOf = new Int32Array(selected.length);
   for (let i = 0; i < selected.length; i++)
     groupOf[i] = ((flags[selected[i] as number] as number) & ITERATION_MASK) >>> ITERATION_SHIFT;
