@@ -15,7 +15,23 @@ export function setCsrf(token: string): void {
   csrfToken = token;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * GETs in flight, by path: a page that asks for the same read twice at once makes one call
+ * (on a Monday "today" and "this week" are the same range).
+ */
+const reading = new Map<string, Promise<unknown>>();
+
+export function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  if (method !== 'GET' || body !== undefined) return call<T>(method, path, body);
+  let pending = reading.get(path);
+  if (pending === undefined) {
+    pending = call<T>(method, path).finally(() => reading.delete(path));
+    reading.set(path, pending);
+  }
+  return pending as Promise<T>;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
