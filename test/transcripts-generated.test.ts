@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,8 +39,8 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function report(home: string, args: string[], threads = '2') {
-  const r = spawnSync(process.execPath, [main, 'report', ...args, '--json'], {
+function run(home: string, args: string[], threads = '2', bin = main) {
+  const r = spawnSync(process.execPath, [bin, 'report', ...args, '--json'], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     env: {
@@ -52,7 +52,35 @@ function report(home: string, args: string[], threads = '2') {
       TAKT_INDEX_THREADS: threads,
     },
   });
-  return JSON.parse(r.stdout);
+  expect(r.status, r.stderr).toBe(0);
+  return { json: JSON.parse(r.stdout), stderr: r.stderr };
+}
+const report = (home: string, args: string[], threads = '2') => run(home, args, threads).json;
+
+/** What `--debug` says of the index's update: files read, and how many of them the worker thread read. */
+function filesRead(stderr: string) {
+  const m = /^index: (\d+) file\(s\) read \([\d.]+ MB\), (\d+) by a worker thread$/m.exec(stderr);
+  expect(m, stderr).not.toBeNull();
+  return { files: Number(m?.[1]), byWorker: Number(m?.[2]) };
+}
+
+/** Everything a saved index holds, but the time each directory was listed. */
+function savedIndex(home: string) {
+  const dir = join(home, 'takt');
+  const loaded = loadTranscriptIndex(join(dir, readdirSync(dir).find((n) => n.endsWith('.idx')) as string), {
+    whole: true,
+  });
+  const { table } = loaded;
+  return {
+    count: table.count,
+    columns: Object.fromEntries(Object.entries(table.columns).map(([k, v]) => [k, Array.from(v)])),
+    keys: Array.from(table.keyIndex.rows),
+    strings: [table.models.values, table.sessions.values, table.projects.values],
+    files: loaded.files.values().map((f) => ({ ...f, rows: Array.from(f.rows) })),
+    // Saved with the time each directory was listed, which differs between runs; `from` is
+    // the loaded index's file states (not saved).
+    listings: loaded.listings.map(({ listedAt: _, from: _from, ...l }) => l),
+  };
 }
 
 const ours = (s: Record<string, number>) => ({
@@ -97,27 +125,46 @@ describe('a generated history', () => {
   it('builds the same index on two threads as on one (24 MB: above the two-thread threshold)', () => {
     const one = mkdtempSync(join(scratch, 'home-'));
     const two = mkdtempSync(join(scratch, 'home-'));
-    report(one, ['daily'], '1');
-    report(two, ['daily'], '2');
-    const index = (home: string) => {
-      const dir = join(home, 'takt');
-      const loaded = loadTranscriptIndex(join(dir, readdirSync(dir).find((n) => n.endsWith('.idx')) as string), {
-        whole: true,
-      });
-      const { table } = loaded;
-      return {
-        count: table.count,
-        columns: Object.fromEntries(Object.entries(table.columns).map(([k, v]) => [k, Array.from(v)])),
-        keys: Array.from(table.keyIndex.rows),
-        strings: [table.models.values, table.sessions.values, table.projects.values],
-        files: loaded.files.values().map((f) => ({ ...f, rows: Array.from(f.rows) })),
-        // Saved with the time each directory was listed, which differs between runs; `from` is
-        // the loaded index's file states (not saved).
-        listings: loaded.listings.map(({ listedAt: _, from: _from, ...l }) => l),
-      };
-    };
-    const [a, b] = [index(one), index(two)];
+    expect(filesRead(run(one, ['daily', '--debug'], '1').stderr).byWorker).toBe(0);
+    const read = filesRead(run(two, ['daily', '--debug'], '2').stderr);
+    // Both threads read: each takes the next file from a shared counter.
+    expect(read.byWorker).toBeGreaterThan(0);
+    expect(read.byWorker).toBeLessThan(read.files);
+    const a = savedIndex(one);
     expect(a.count).toBeGreaterThan(1000);
-    expect(b).toEqual(a);
+    expect(savedIndex(two)).toEqual(a);
+  });
+
+  it('reads here what a failed worker thread did not send: the same index', () => {
+    const one = mkdtempSync(join(scratch, 'home-'));
+    run(one, ['daily'], '1');
+    const expectedIndex = savedIndex(one);
+    // A copy of the built CLI whose worker script fails: at once, or after sending 3 files
+    // (it has then taken a 4th, which it never sends).
+    const failing = {
+      'at start': "throw new Error('the reader thread fails on purpose');\n",
+      'after 3 files': [
+        "const { parentPort } = require('node:worker_threads');",
+        'const post = parentPort.postMessage.bind(parentPort);',
+        'let sent = 0;',
+        'parentPort.postMessage = (message, transfer) => {',
+        '  if (sent++ === 3) process.exit(3);',
+        '  post(message, transfer);',
+        '};',
+        "require('./scan-worker-real.cjs');",
+        '',
+      ].join('\n'),
+    };
+    for (const [when, script] of Object.entries(failing)) {
+      const dist = mkdtempSync(join(scratch, 'dist-'));
+      cpSync(join(import.meta.dirname, '..', 'dist'), dist, { recursive: true, filter: (f) => !f.includes('/web/') });
+      renameSync(join(dist, 'scan-worker.cjs'), join(dist, 'scan-worker-real.cjs'));
+      writeFileSync(join(dist, 'scan-worker.cjs'), script);
+      const home = mkdtempSync(join(scratch, 'home-'));
+      const r = run(home, ['daily', '--debug'], '2', join(dist, 'takt.cjs'));
+      expect(ours(r.json.totals), when).toEqual(theirs(expected.totals));
+      expect(filesRead(r.stderr).byWorker, when).toBe(when === 'at start' ? 0 : 3);
+      expect(savedIndex(home), when).toEqual(expectedIndex);
+    }
   });
 });

@@ -12,6 +12,11 @@ export interface UpdateOptions {
   onProgress?: (readBytes: number, totalBytes: number, files: number) => void;
   /** Saved files the walk found unchanged (and left out of `found`): found all the same. */
   seen?: UnchangedSeen;
+  /**
+   * Called once while the files are stat'ed, as soon as the new files' bytes (of files the
+   * index does not hold) pass `bytes`: a first build starts its worker thread then.
+   */
+  onLargeRead?: { bytes: number; call: () => void };
 }
 
 /**
@@ -62,12 +67,14 @@ export function planUpdate(
   found: readonly TranscriptFile[],
   options: UpdateOptions,
 ): { summary: UpdateSummary; work: Work[]; totalBytes: number } {
-  const summary: UpdateSummary = { filesRead: 0, filesRemoved: 0, bytesRead: 0, changed: false };
+  const summary: UpdateSummary = { filesRead: 0, filesRemoved: 0, bytesRead: 0, filesReadByWorker: 0, changed: false };
   const work: Work[] = [];
   const changed: Array<[TranscriptFile, StatNumbers]> = [];
   const vanished = new Set<string>();
   const seen = options.seen;
   let known = seen?.count ?? 0; // files found that the index holds
+  let newBytes = 0;
+  const large = options.onLargeRead;
   for (const file of found) {
     const st = statNumbers(file.path);
     if (st === undefined) {
@@ -83,6 +90,10 @@ export function planUpdate(
       continue;
     }
     if (index.files.has(file.path)) known++;
+    else if (large !== undefined && newBytes < large.bytes) {
+      newBytes += st.size;
+      if (newBytes >= large.bytes) large.call();
+    }
     changed.push([file, st]);
   }
   const removed = !options.partial && known < index.files.size;

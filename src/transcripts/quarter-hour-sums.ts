@@ -106,3 +106,43 @@ export function quarterHourSums(table: UsageTable, spanMs = QUARTER_MS): Quarter
   }
   return { spanMs, numbers: Uint32Array.from(numbers), reported: Float64Array.from(reported) };
 }
+
+/**
+ * The hour sums from the quarter sums (what a save does: ~15 ms less than another pass over the
+ * rows): each quarter's entries added to its hour's entry of the same model and class. Entries
+ * come in the order the rows' pass makes when the quarters are in time order, as they are
+ * made from rows in time order; a sum that would pass 2^32 − 1 continues in another entry.
+ */
+export function sumsOverHours(quarters: QuarterSums): QuarterSums {
+  const q = quarters.numbers;
+  const numbers: number[] = [];
+  const reported: number[] = [];
+  let hour = Number.NaN;
+  let at = new Map<number, number>(); // model × 16 + class → entry, for the current hour
+  const seen = new Map<number, Map<number, number>>(); // hours left behind (quarters out of order)
+  const perHour = HOUR_MS / quarters.spanMs;
+  for (let from = 0, i = 0; from < q.length; from += QS_FIELDS, i++) {
+    const h = Math.floor((q[from + QS_QUARTER] as number) / perHour);
+    if (h !== hour) {
+      if (!Number.isNaN(hour)) seen.set(hour, at);
+      hour = h;
+      at = seen.get(h) ?? new Map();
+    }
+    const key = (q[from + QS_MODEL] as number) * 16 + (q[from + QS_CLASS] as number);
+    let entry = at.get(key);
+    let e = entry === undefined ? -1 : entry * QS_FIELDS;
+    let fits = e !== -1;
+    for (let f = QS_INPUT; fits && f <= QS_READ; f++)
+      fits = (numbers[e + f] as number) + (q[from + f] as number) <= MAX_U32;
+    if (!fits) {
+      entry = reported.length;
+      e = entry * QS_FIELDS;
+      at.set(key, entry);
+      numbers.push(h, q[from + QS_MODEL] as number, q[from + QS_CLASS] as number, 0, 0, 0, 0, 0, 0, 0);
+      reported.push(0);
+    }
+    for (let f = QS_INPUT; f < QS_FIELDS; f++) numbers[e + f] = (numbers[e + f] as number) + (q[from + f] as number);
+    reported[entry as number] = (reported[entry as number] as number) + (quarters.reported[i] as number);
+  }
+  return { spanMs: HOUR_MS, numbers: Uint32Array.from(numbers), reported: Float64Array.from(reported) };
+}

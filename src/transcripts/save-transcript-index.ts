@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { fileColumns } from './file-states.ts';
 import { align8, type Header, MAGIC, PREAMBLE, VERSION } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
-import { HOUR_MS, QUARTER_MS, quarterHourSums } from './quarter-hour-sums.ts';
+import { QUARTER_MS, quarterHourSums, sumsOverHours } from './quarter-hour-sums.ts';
 import { encodeListings } from './saved-listings.ts';
 import type { TranscriptIndex } from './transcript-index.ts';
 import {
@@ -33,7 +33,7 @@ export function saveTranscriptIndex(index: TranscriptIndex): void {
   const table = index.table;
   // Saved, and kept for this run's report: the next warm report sums these, not the rows.
   table.quarterSums = quarterHourSums(table, QUARTER_MS);
-  table.hourSums = quarterHourSums(table, HOUR_MS);
+  table.hourSums = sumsOverHours(table.quarterSums);
   const states = index.files.values();
   let fileRowCount = 0;
   for (const f of states) {

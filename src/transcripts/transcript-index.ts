@@ -34,6 +34,8 @@ export interface UpdateSummary {
   filesRead: number;
   filesRemoved: number;
   bytesRead: number;
+  /** Of filesRead, those a worker thread read (the first build of a large history). */
+  filesReadByWorker: number;
   changed: boolean;
 }
 

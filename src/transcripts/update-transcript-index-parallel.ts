@@ -1,62 +1,101 @@
+import type { Worker } from 'node:worker_threads';
 import type { TranscriptFile } from './find-transcripts.ts';
 import { planUpdate, type UpdateOptions, type Work } from './plan-index-update.ts';
-import {
-  type PackedReadResult,
-  type ReadBuffer,
-  type ReadResult,
-  readAppended,
-  unpackReadResult,
-} from './read-appended.ts';
+import { type ReadBuffer, type ReadResult, readAppended, unpackReadResult } from './read-appended.ts';
+import type { ScanJobs, ScanWorkerMessage } from './scan-worker.ts';
 import type { TranscriptIndex, UpdateSummary } from './transcript-index.ts';
 import { applyRead, readHere } from './update-transcript-index.ts';
-
-/**
- * The worker's share of the bytes against this thread's: this thread also counts every
- * result and saves the index, so the worker reads more (~59%). Measured on 1 GB, side by
- * side: 1.3–1.45 beat 1.0 by 40–70 ms, 1.8 was slower again.
- */
-const WORKER_SHARE = 1.45;
 
 /** Below this many bytes to read, a worker thread costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 << 20;
 
 /**
+ * The worker thread's script beside this module (the build puts one beside the bundles in
+ * dist/ too); run from the TypeScript sources (tests) there is none, and one thread reads.
+ * TAKT_INDEX_THREADS=1 turns the worker off.
+ */
+function workerFile(): URL | undefined {
+  if (Number(process.env.TAKT_INDEX_THREADS ?? 2) < 2) return undefined;
+  return import.meta.url.endsWith('.ts') ? undefined : new URL('./scan-worker.cjs', import.meta.url);
+}
+
+/** A worker thread, and how it stopped if it did before its work was done (it rejects then). */
+interface ScanWorker {
+  worker: Worker;
+  stopped: Promise<never>;
+}
+
+/**
+ * Starts the worker thread, which waits for its jobs. A failure is kept from the start (a worker
+ * can fail before it is given work): the reading then goes on without it. `Worker` is passed in:
+ * node:worker_threads is loaded only by a build that starts one (~3 ms).
+ */
+function startScanWorker(Worker: typeof import('node:worker_threads').Worker, file: URL): ScanWorker {
+  const worker = new Worker(file, {
+    // A smaller young generation: ~8 MB less peak memory, no measurable loss of speed.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
+  const stopped = new Promise<never>((_, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`transcript reader thread stopped (exit code ${code})`)));
+  });
+  stopped.catch(() => {}); // awaited only once it has work
+  return { worker, stopped };
+}
+
+/**
  * updateTranscriptIndex for a large amount of new bytes (the first build): this thread and a
- * worker thread read and scan the files between them (WORKER_SHARE); results are counted in
- * file order, so the index is the same as a sequential run's. TAKT_INDEX_THREADS=1 turns the worker off.
+ * worker thread read and scan the files between them, each taking the next file in order from
+ * a shared counter, so both are busy until the end (this thread also counts every result, and
+ * so reads fewer files). Results are counted in file order, so the index is the same as a
+ * sequential run's.
  */
 export async function updateTranscriptIndexParallel(
   index: TranscriptIndex,
   found: readonly TranscriptFile[],
   options: UpdateOptions = {},
 ): Promise<UpdateSummary> {
-  const { summary, work, totalBytes } = planUpdate(index, found, options);
-  const threads = Number(process.env.TAKT_INDEX_THREADS ?? 2);
-  // Beside this module (the build puts one beside the bundles in dist/ too); run from the
-  // TypeScript sources (tests) there is none, and one thread reads.
-  const workerFile = import.meta.url.endsWith('.ts') ? undefined : new URL('./scan-worker.cjs', import.meta.url);
-  if (totalBytes < PARALLEL_MIN_BYTES || threads < 2 || workerFile === undefined) {
-    readHere(index, work, summary, totalBytes, options);
-    return summary;
-  }
-  // Split by bytes: the worker takes every file that keeps its bytes at or below
-  // WORKER_SHARE times this thread's.
-  const mine: number[] = [];
-  const theirs: number[] = [];
-  let mineBytes = 0;
-  let theirBytes = 0;
-  work.forEach((w, i) => {
-    const bytes = w.job.size - w.job.offset;
-    if (theirBytes <= mineBytes * WORKER_SHARE) {
-      theirs.push(i);
-      theirBytes += bytes;
-    } else {
-      mine.push(i);
-      mineBytes += bytes;
+  const file = workerFile();
+  let worker: ScanWorker | undefined;
+  try {
+    // Started as soon as the stats show a large first read, so that its start-up (~40 ms: a
+    // Node environment, the script) overlaps the rest of the stats. Synchronously, which needs
+    // process.getBuiltinModule (Node 20.16); without it, after them.
+    const builtin = process.getBuiltinModule as ((id: string) => unknown) | undefined;
+    const onLargeRead =
+      file === undefined || builtin === undefined
+        ? undefined
+        : {
+            bytes: PARALLEL_MIN_BYTES,
+            call: () => {
+              const { Worker } = builtin('node:worker_threads') as typeof import('node:worker_threads');
+              worker = startScanWorker(Worker, file);
+            },
+          };
+    const { summary, work, totalBytes } = planUpdate(index, found, { ...options, onLargeRead });
+    if (totalBytes >= PARALLEL_MIN_BYTES && file !== undefined && worker === undefined) {
+      worker = startScanWorker((await import('node:worker_threads')).Worker, file);
     }
-  });
+    if (totalBytes < PARALLEL_MIN_BYTES || worker === undefined) readHere(index, work, summary, totalBytes, options);
+    else await readWithWorker(index, work, summary, totalBytes, options, worker);
+    return summary;
+  } finally {
+    // Also one started for a read that turned out small (new files found, but most known).
+    void (worker as ScanWorker | undefined)?.worker.terminate(); // not awaited: it stops on its own thread
+  }
+}
+
+async function readWithWorker(
+  index: TranscriptIndex,
+  work: readonly Work[],
+  summary: UpdateSummary,
+  totalBytes: number,
+  options: UpdateOptions,
+  { worker, stopped }: ScanWorker,
+): Promise<void> {
   // Results are counted in file order as soon as they are all there up to a point: counting
-  // overlaps the worker's reading, and memory holds only results not yet counted.
+  // overlaps the reading, and memory holds only results not yet counted (both threads take
+  // files in order, so those are a few).
   const results: Array<ReadResult | undefined> = new Array(work.length);
   let next = 0;
   const drain = () => {
@@ -66,13 +105,6 @@ export async function updateTranscriptIndexParallel(
       next++;
     }
   };
-  const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(workerFile, {
-    workerData: { jobs: theirs.map((i) => (work[i] as Work).job) },
-    // A smaller young generation: ~8 MB less peak memory, no measurable loss of speed.
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
-  });
-  let received = 0;
   let readBytes = 0;
   let reported = 0;
   const report = () => {
@@ -81,22 +113,26 @@ export async function updateTranscriptIndexParallel(
       options.onProgress(readBytes, totalBytes, summary.filesRead);
     }
   };
-  const workerDone = new Promise<void>((resolve, reject) => {
-    if (theirs.length === 0) resolve();
-    worker.on('message', (packed: PackedReadResult) => {
-      results[theirs[received] as number] = unpackReadResult(packed);
-      received++;
-      readBytes += packed.got;
-      if (received === theirs.length) resolve();
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      if (received < theirs.length) reject(new Error(`transcript reader thread stopped (exit code ${code})`));
+  const shared = new SharedArrayBuffer(4);
+  const counter = new Int32Array(shared);
+  const done = new Promise<void>((resolve) => {
+    worker.on('message', (message: ScanWorkerMessage) => {
+      if ('done' in message) return resolve();
+      results[message.job] = unpackReadResult(message.packed);
+      readBytes += message.packed.got;
+      summary.filesReadByWorker++;
     });
   });
+  // Settled now, awaited at the end: true when the worker sent all it took.
+  const workerDone = Promise.race([done, stopped]).then(
+    () => true,
+    () => false,
+  );
+  worker.ref(); // now awaited: it keeps the process alive until it is done
+  worker.postMessage({ jobs: work.map((w) => w.job), next: shared } satisfies ScanJobs);
   const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
   let sinceYield = 0;
-  for (const i of mine) {
+  for (let i = Atomics.add(counter, 0, 1); i < work.length; i = Atomics.add(counter, 0, 1)) {
     const r = readAppended((work[i] as Work).job, into);
     results[i] = r;
     readBytes += r.got;
@@ -109,15 +145,10 @@ export async function updateTranscriptIndexParallel(
       drain();
     }
   }
-  try {
-    await workerDone;
-  } catch {
-    // The worker failed: read what it did not send here instead.
-    for (const i of theirs) if (i >= next) results[i] ??= readAppended((work[i] as Work).job, into);
-  } finally {
-    await worker.terminate();
+  if (!(await workerDone)) {
+    // The worker failed: what it took and did not send is read here instead.
+    for (let i = next; i < work.length; i++) results[i] ??= readAppended((work[i] as Work).job, into);
   }
   drain();
   report();
-  return summary;
 }

@@ -44,7 +44,7 @@ Claude Code's own cost from the transcripts where they record one (costUSD).`,
       value: '1|2',
       help: "--json: the schema version (default 2); 1 keeps takt.report/1, where cost_usd is the price table's cost",
     },
-    debug: { type: 'boolean', help: 'list the lines that were skipped (cut off or malformed) and why' },
+    debug: { type: 'boolean', help: 'list the lines that were skipped (cut off or malformed) and why, and what the index read' },
     offline: { type: 'boolean', help: 'accepted for habit: reports never need a server' },
     now: { type: 'string', value: 'TIME', help: 'take this ISO 8601 time as now (for reproducible reports)' },
   },
@@ -167,6 +167,10 @@ async function runReport(args: string[]): Promise<number> {
       writeStdout(`${skipped} cut-off or malformed line(s) skipped; --debug lists them\n`);
   }
   if (values.debug) {
+    const { filesRead, bytesRead, filesReadByWorker } = loaded.summary;
+    process.stderr.write(
+      `index: ${filesRead} file(s) read (${(bytesRead / 1048576).toFixed(1)} MB), ${filesReadByWorker} by a worker thread\n`,
+    );
     for (const f of loaded.index.files.summaries()) {
       for (const s of f.skipped) process.stderr.write(`skipped ${f.path} @${s.offset}: ${s.reason}\n`);
       if (f.skippedCount > f.skipped.length) {
