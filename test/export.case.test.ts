@@ -250,4 +250,46 @@ describe.each(dialects)('export on $name', ({ create }) => {
     expect(await bad('levl=day')).toEqual({ status: 400, message: 'unknown parameter levl' });
     expect((await fetch(`${takt.directUrl}/api/export`)).status).toBe(401);
   });
+
+  it("a session's cost from its metrics beside the transcripts that won its tokens: columns add up to /api/usage", async () => {
+    // Last: the team export above counts the users before this one.
+    const user = await takt.addUser('metrics-and-transcripts@example.com');
+    // Session sess-m: three transcript records (the tokens count from them: the larger total),
+    // and the cost metric, which reports Claude Code's cost of the session where they carry none.
+    const records = [rec(1), rec(2), rec(3)].map((r) => ({ ...r, session_id: 'sess-m' }));
+    const up = await fetch(`${takt.directUrl}/api/transcript-usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ host_name: 'desk', records }),
+    });
+    expect(up.status).toBe(201);
+    const id = { host: 'desk', sessionId: 'sess-m', accountUuid: '11111111-2222-4333-8444-666666666666' };
+    const metrics = encodeMetrics(
+      tokenMetrics(id, [{ model: MODEL, type: 'input', value: 6 }], {
+        startMs: T0,
+        timeMs: T0 + 300_000,
+        costs: [{ model: MODEL, value: 0.4 }],
+      }),
+    );
+    const sent = await fetch(`${takt.directUrl}/v1/metrics`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/x-protobuf' },
+      body: metrics,
+    });
+    expect(sent.status).toBe(200);
+    const usage = await (await get(`/api/usage?from=${FROM}&to=${TO}`, user.token)).json();
+    expect(usage.totals.cost_usd).toBeCloseTo(0.4, 10);
+    for (const level of ['request', 'session', 'day']) {
+      const rows = await csvRows(`&level=${level}`, user.token);
+      expect({ level, input: sum(rows, 'input_tokens'), cost: sum(rows, 'cost_usd') }).toEqual({
+        level,
+        input: usage.totals.input_tokens,
+        cost: usage.totals.cost_usd,
+      });
+      // The metric's row carries the cost and no tokens (they count once, from the transcripts).
+      const metric = rows.filter((r) => r.source === 'metric');
+      expect(metric.map((r) => [r.input_tokens, r.cost_usd, r.list_cost_usd])).toEqual([['0', '0.4', '0']]);
+      expect(rows.filter((r) => r.source === 'transcript').every((r) => r.cost_usd === '')).toBe(true);
+    }
+  });
 });

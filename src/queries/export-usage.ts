@@ -6,8 +6,8 @@ import type { Db } from '../store/db.ts';
 import { type ExportRecord, loadSourceTotalsOfRange, pageUsageRecords } from '../store/export-rows.ts';
 import { listMachines } from '../store/machines.ts';
 import type { UsageSource } from '../store/schema.ts';
-import { listCoster, reportsCost } from '../usage/cost-figures.ts';
-import { chooseSources, isCounted } from '../usage/count-once.ts';
+import { listCoster } from '../usage/cost-figures.ts';
+import { chooseSources, countsReportedCost, isCounted } from '../usage/count-once.ts';
 import { dayFormatter } from './usage-report.ts';
 
 export const exportLevels = ['request', 'session', 'day'] as const;
@@ -41,7 +41,11 @@ export interface ExportRow {
   output_tokens: number;
   cache_read_tokens: number;
   cache_creation_tokens: number;
-  /** Claude Code's own cost figure; null for a source that carries none (transcript, manual: usage/cost-figures.ts). */
+  /**
+   * Claude Code's own cost figure, where it counts (usage/count-once.ts: per session and model
+   * from the events or the cost metric, never both); null for a source that carries none
+   * (transcript, manual) and for a figure that does not count (the other source's counts).
+   */
   cost_usd: number | null;
   /** The tokens at the price table's list prices, contracted prices applied (null: the model has no price). */
   list_cost_usd: number | null;
@@ -59,6 +63,9 @@ export interface ExportUser {
  * page at a time so a caller can stream them:
  *
  * - `request`: one row per counted record (an API request, a metric export interval, a manual entry);
+ *   a record whose tokens do not count but whose Claude Code cost does (the cost metric beside
+ *   the transcripts that won the tokens) is a row with no tokens and that cost, so that the
+ *   columns add up to what /api/usage reports;
  * - `session`: per session, model, machine, account and source, at the session's first record in range;
  * - `day`: per day in `timeZone`, account, machine, model and source (the session column empty).
  *
@@ -96,7 +103,7 @@ export async function* exportUsage(
       output_tokens: r.output_tokens,
       cache_read_tokens: r.cache_read_tokens,
       cache_creation_tokens: r.cache_creation_tokens,
-      cost_usd: reportsCost(r.source) ? roundUsd(r.cost_usd) : null,
+      cost_usd: r.reported === null ? null : roundUsd(r.reported),
       list_cost_usd: r.list_cost_usd === null ? null : roundUsd(r.list_cost_usd),
       source: r.source,
     });
@@ -111,19 +118,26 @@ export async function* exportUsage(
       ...(q.pageSize ? { pageSize: q.pageSize } : {}),
     })) {
       const out: ExportRow[] = [];
-      for (const r of page) {
-        if (!isCounted(chosen, r)) continue;
+      for (const record of page) {
+        const counted = isCounted(chosen, record);
+        // A metric row beside the transcripts that won the tokens still brings Claude Code's cost.
+        const reported = countsReportedCost(chosen, record);
+        if (!counted && !reported) continue;
+        const r: ExportRecord = counted ? record : { ...record, ...emptyUsage() };
         // Per request, so long-context rates apply to the requests that crossed the threshold;
         // a metric row sums an export interval and is priced at standard rates.
-        const cost = listCost(r, r.source !== 'metric');
+        const cost = counted ? listCost(r, r.source !== 'metric') : 0;
+        const figure = reported ? record.cost_usd : null;
         switch (q.level) {
           case 'request':
-            out.push(rowOf({ ...r, list_cost_usd: cost }, new Date(r.at).toISOString(), r.session_id));
+            out.push(
+              rowOf({ ...r, list_cost_usd: cost, reported: figure }, new Date(r.at).toISOString(), r.session_id),
+            );
             break;
           case 'session': {
             const key = partKey(r, r.session_id);
             const s = sessions.get(key) ?? { ...newPart(r), first: r.at };
-            addPart(s, r, cost);
+            addPart(s, r, cost, figure);
             sessions.set(key, s);
             break;
           }
@@ -135,7 +149,7 @@ export async function* exportUsage(
             }
             const key = partKey(r, '');
             const p = day.parts.get(key) ?? newPart(r);
-            addPart(p, r, cost);
+            addPart(p, r, cost, figure);
             day.parts.set(key, p);
             break;
           }
@@ -164,6 +178,8 @@ interface Part extends UsageCounts {
   machine_id: string;
   account_id: string;
   list_cost_usd: number | null;
+  /** Claude Code's cost where it counts; null when none of the part's records brought one. */
+  reported: number | null;
 }
 
 function partKey(r: ExportRecord, session: string): string {
@@ -179,12 +195,14 @@ function newPart(r: ExportRecord): Part {
     machine_id: r.machine_id,
     account_id: r.account_id,
     list_cost_usd: 0,
+    reported: null,
   };
 }
 
-function addPart(p: Part, r: ExportRecord, cost: number | null): void {
+function addPart(p: Part, r: ExportRecord, cost: number | null, reported: number | null): void {
   addUsage(p, r);
   p.list_cost_usd = p.list_cost_usd === null || cost === null ? null : p.list_cost_usd + cost;
+  if (reported !== null) p.reported = (p.reported ?? 0) + reported;
 }
 
 /** Dollars to a millionth of a cent: sums of doubles carry noise far below that. */
