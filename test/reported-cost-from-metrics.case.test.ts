@@ -154,7 +154,12 @@ describe.each(dialects)('reported cost from metrics beside transcript tokens on 
   });
 
   it('machines and unlinked usage split the reported cost from the list cost', async () => {
-    const machines = await call('GET', '/api/me/machines');
+    // "Today" in a zone where it is about noon (Etc/GMT-N is N hours east of UTC): no midnight
+    // falls between the usage of seconds ago and this read. In UTC one did in the first seconds
+    // of a UTC day, and tokens today were 0.
+    const east = 12 - new Date().getUTCHours();
+    const zone = `Etc/GMT${east > 0 ? '-' : '+'}${Math.abs(east)}`;
+    const machines = await call('GET', `/api/me/machines?tz=${encodeURIComponent(zone)}`);
     expect(
       machines.body.machines
         .map((m: Record<string, unknown>) => [m.host_name, m.tokens_today, m.cost_usd_today, m.list_cost_usd_today])

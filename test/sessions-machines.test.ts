@@ -117,10 +117,15 @@ describe('sessions and machines', () => {
       r.body.machines.map((m: { host_name: string }) => [m.host_name, m] as const),
     ) as Record<string, { tracking_status: string; tokens_today: number; last_seen_at: string }>;
     expect(Object.keys(byName).sort()).toEqual(['desk', 'laptop', 'old-box']);
+    // Today is the server's UTC day at the time of the call: from 00:00 to 00:04 UTC some of the
+    // requests of 2–4 minutes ago were yesterday's (the test failed then when it expected them all).
+    const todayFrom = Date.parse(r.body.today_from);
+    expect(r.body.today_from).toBe(`${String(r.body.as_of).slice(0, 10)}T00:00:00.000Z`);
+    const today = (minutesAgo: number, tokens: number) => (now - minutesAgo * MINUTE >= todayFrom ? tokens : 0);
     expect([byName.laptop?.tracking_status, byName.laptop?.tokens_today, byName.desk?.tokens_today]).toEqual([
       'active',
-      172_200,
-      300_150,
+      today(4, 13_500) + today(2, 158_700),
+      today(3, 300_150),
     ]);
     expect(Date.now() - Date.parse(byName.laptop?.last_seen_at ?? '')).toBeLessThan(60_000);
     expect((await get('/api/me/machines?tz=Mars/Olympus')).status).toBe(400);
@@ -137,12 +142,20 @@ describe('sessions and machines', () => {
     expect(tokens((await q('&account=acct-a&machine=old-box')).body.totals)).toBe(30);
     expect(tokens((await q('&machine=nowhere')).body.totals)).toBe(0);
     const grouped = (await q('&group_by=day,model')).body.groups as { key: string; keys: Record<string, string> }[];
-    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    expect(grouped.map((g) => g.keys).sort((a, b) => ((a.model ?? '') < (b.model ?? '') ? -1 : 1))).toEqual([
-      { day: day(now - 90 * MINUTE), model: 'claude-opus-4-1' },
-      { day: day(now - 4 * MINUTE), model: 'claude-sonnet-4-5' },
-      { day: day(now - 3 * MINUTE), model: 'claude-sonnet-4-5[1m]' },
-    ]);
+    // One group per UTC day and model of the requests: s-one's two (4 and 2 minutes ago) are two
+    // days' when UTC midnight falls between them (00:02 to 00:04 UTC).
+    const cell = (minutesAgo: number, model: string) =>
+      JSON.stringify({ day: new Date(now - minutesAgo * MINUTE).toISOString().slice(0, 10), model });
+    expect(grouped.map((g) => JSON.stringify(g.keys)).sort()).toEqual(
+      [
+        ...new Set([
+          cell(90, 'claude-opus-4-1'),
+          cell(4, 'claude-sonnet-4-5'),
+          cell(2, 'claude-sonnet-4-5'),
+          cell(3, 'claude-sonnet-4-5[1m]'),
+        ]),
+      ].sort(),
+    );
     expect((await q('&group_by=day,day')).status).toBe(400);
   });
   it('names the project of each session from the working directory that takt sync uploaded', async () => {

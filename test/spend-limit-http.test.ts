@@ -37,6 +37,12 @@ describe.each(dialects)('spend limits over HTTP on $name', ({ create }) => {
   const rateLimits = Object.fromEntries(
     Object.entries(statusLine.rate_limits).map(([k, v]) => [k, { ...v, resets_at: resetsAt }]),
   );
+  /**
+   * extra_usage has no reset: its period is the calendar month (UTC) of the reading, so a reading
+   * from last month has rolled over. A minute before now, in this month (in the first minute of a
+   * month, now − 1 min was last month's and the test failed).
+   */
+  const oauthAt = Math.max(now - 60_000, Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1));
 
   beforeAll(async () => {
     db = await create();
@@ -51,7 +57,7 @@ describe.each(dialects)('spend limits over HTTP on $name', ({ create }) => {
     const polled = await call('POST', '/api/official-usage', {
       source: 'oauth',
       account_uuid: 'acct-max-extra-2',
-      captured_at: new Date(now - 60_000).toISOString(),
+      captured_at: new Date(oauthAt).toISOString(),
       usage: oauth,
     });
     expect(polled.status).toBe(201);
@@ -98,7 +104,7 @@ describe.each(dialects)('spend limits over HTTP on $name', ({ create }) => {
   });
 
   it('OAuth extra_usage: cents read as dollars, the calendar month as its period', async () => {
-    const d = new Date(now - 60_000);
+    const d = new Date(oauthAt);
     expect(await spendOf('acct-max-extra-2')).toEqual({
       label: 'Spend limit',
       applies: true,

@@ -171,6 +171,10 @@ describe('webhook endpoints over HTTP', () => {
     const created = await alice.call('POST', '/api/webhooks', { url: receiver.url, events: ['limit_approaching'] });
     receiver.secret = created.body.secret;
     const before = receiver.delivered().length;
+    // A minute ago, in this calendar month (UTC, the account's default zone): in the first minute
+    // of a month a minute ago was last month's, the monthly window held nothing, and no event came.
+    const now = Date.now();
+    const at = Math.max(now - 60_000, Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1));
     const logs = apiRequestLogs({ host: 'laptop', sessionId: 's-alice', accountUuid: 'acct-alice' }, [
       {
         model: 'claude-sonnet-4-5-20250929',
@@ -180,7 +184,7 @@ describe('webhook endpoints over HTTP', () => {
         cacheRead: 0,
         cacheCreation: 0,
         costUsd: 0,
-        timeMs: Date.now() - 60_000,
+        timeMs: at,
         sequence: 1,
       },
     ]);

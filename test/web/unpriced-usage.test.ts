@@ -11,15 +11,24 @@ import { ADMIN, type Dashboard, startDashboard } from './dashboard-harness.ts';
 const UNKNOWN = 'claude-mystery-9-20991231';
 let dashboard: Dashboard;
 let token: string;
+/**
+ * The usage's time: the last 12:00 UTC at least a minute ago, and the overview's clock is fixed
+ * five minutes later (in UTC), so "Today" holds it on any date (with a time of 10 s ago, "Today"
+ * was empty when the page opened after a UTC midnight that came between).
+ */
+let at = 0;
 
 beforeAll(async () => {
   dashboard = await startDashboard();
   token = await dashboard.machineToken(ADMIN, 'priced-and-not');
   const now = Date.now();
+  const noon = new Date(now);
+  noon.setUTCHours(12, 0, 0, 0);
+  at = noon.getTime() > now - 60_000 ? noon.getTime() - 86_400_000 : noon.getTime();
   const record = (id: string, model: string, input: number, output: number) => ({
     message_id: id,
     session_id: 'session-unpriced-1',
-    timestamp: now - 10_000,
+    timestamp: at,
     model,
     input_tokens: input,
     output_tokens: output,
@@ -52,14 +61,14 @@ type Costs = { cost_usd: number | null; list_cost_usd: number | null; unpriced_m
 
 describe('usage of a model with no price', () => {
   it('the API leaves it out of list_cost_usd and names it in unpriced_models, in /api/usage and /api/me/sessions', async () => {
-    const now = Date.now();
     const q = new URLSearchParams({
-      from: new Date(now - 3_600_000).toISOString(),
-      to: new Date(now + 60_000).toISOString(),
+      from: new Date(at - 3_600_000).toISOString(),
+      to: new Date(at + 60_000).toISOString(),
       group_by: 'model',
     });
     const usage = await getJson<{ totals: Costs; groups: ({ key: string } & Costs)[] }>(`/api/usage?${q}`);
-    const sessions = await getJson<{ sessions: ({ session_id: string } & Costs)[] }>('/api/me/sessions?days=1');
+    // The session's usage is up to a day and a minute old.
+    const sessions = await getJson<{ sessions: ({ session_id: string } & Costs)[] }>('/api/me/sessions?days=2');
     expect([
       usage.totals.cost_usd,
       usage.totals.list_cost_usd,
@@ -85,6 +94,7 @@ describe('usage of a model with no price', () => {
 
   it('the overview shows it as unpriced, not $0.00, and passes axe', async () => {
     const page = await dashboard.pageAs(ADMIN, { viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    await page.clock.setFixedTime(new Date(at + 5 * 60_000));
     await page.goto(dashboard.takt.url);
     const perModel = page.getByRole('table', { name: /Per model/ });
     const unknownRow = perModel.getByRole('row', { name: new RegExp(UNKNOWN) });

@@ -91,6 +91,15 @@ export function fmtWhen(d: Date, now = new Date()): string {
   return d.toDateString() === now.toDateString() ? fmtClock(d) : fmtDateTime(d);
 }
 
+/** fmtWhen in two parts, for a cell that may break between them: the day ("Dec 13", none today), the clock time. */
+export function whenParts(d: Date, now = new Date()): { day: string | undefined; clock: string } {
+  const day =
+    d.toDateString() === now.toDateString()
+      ? undefined
+      : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return { day, clock: fmtClock(d) };
+}
+
 export function fmtAgo(d: Date, now = new Date()): string {
   const ms = now.getTime() - d.getTime();
   return ms < 60_000 ? 'just now' : `${fmtDuration(ms)} ago`;

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, exportCsvHref, type PricingLabel, type SessionRow } from '../api.ts';
 import { type Column, DataTable } from '../components/data-table.tsx';
 import { Problem } from '../components/problem.tsx';
+import { When } from '../components/when.tsx';
 import {
   fmtAgo,
   fmtBothCosts,
@@ -136,8 +137,11 @@ function sessionColumns(now: Date, basis: PricingLabel['basis'] | undefined): Co
     {
       header: 'Started',
       align: 'right',
+      // A session begun on another day names the day: it may go above the time (on one line
+      // the table was wider than a laptop's screen).
+      cellClass: 'may-wrap',
       sortBy: (s) => time(s.started_at),
-      cell: (s) => fmtWhen(new Date(s.started_at), now),
+      cell: (s) => <When at={new Date(s.started_at)} now={now} />,
     },
     {
       header: 'Last activity',
