@@ -277,7 +277,9 @@ describe.each(dialects)('export on $name', ({ create }) => {
       body: metrics,
     });
     expect(sent.status).toBe(200);
-    const usage = await (await get(`/api/usage?from=${FROM}&to=${TO}`, user.token)).json();
+    const usage = (await (await get(`/api/usage?from=${FROM}&to=${TO}`, user.token)).json()) as {
+      totals: { input_tokens: number; cost_usd: number };
+    };
     expect(usage.totals.cost_usd).toBeCloseTo(0.4, 10);
     for (const level of ['request', 'session', 'day']) {
       const rows = await csvRows(`&level=${level}`, user.token);

@@ -80,8 +80,9 @@ export async function updateTranscriptIndexParallel(
     else await readWithWorker(index, work, summary, totalBytes, options, worker);
     return summary;
   } finally {
-    // Also one started for a read that turned out small (new files found, but most known).
-    void (worker as ScanWorker | undefined)?.worker.terminate(); // not awaited: it stops on its own thread
+    // Stopped in every case, also when the stats threw after starting it; not awaited: it
+    // stops on its own thread.
+    void (worker as ScanWorker | undefined)?.worker.terminate();
   }
 }
 
@@ -128,7 +129,6 @@ async function readWithWorker(
     () => true,
     () => false,
   );
-  worker.ref(); // now awaited: it keeps the process alive until it is done
   worker.postMessage({ jobs: work.map((w) => w.job), next: shared } satisfies ScanJobs);
   const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
   let sinceYield = 0;
