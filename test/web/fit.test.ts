@@ -70,6 +70,17 @@ async function fill(email: string, machine: string) {
           output_tokens: 2_000,
           cwd: '/home/someone/src/a-rather-long-repository-name/packages/dashboard-frontend',
         },
+        {
+          // The session began two days ago (a record with no tokens): its start names its day
+          // ("Dec 5, 11:59 PM"), which made the table wider than a laptop at any hour.
+          message_id: `msg_${machine}_start`,
+          session_id: `${email}-sync-5e2a`,
+          timestamp: now - 2 * 86_400_000,
+          model: 'claude-haiku-4-5-20251001',
+          input_tokens: 0,
+          output_tokens: 0,
+          cwd: '/home/someone/src/a-rather-long-repository-name/packages/dashboard-frontend',
+        },
       ],
     },
     { token },
@@ -183,6 +194,7 @@ describe('pages that fit the screen', () => {
     const sync = await card.locator('dd').allTextContents();
     await page.context().close();
     expect([table, labels]).toEqual([false, ['Project', 'Started', 'Duration', 'Tokens', 'Cost', 'Context']]);
+    expect(sync[1]).toMatch(/^[A-Z][a-z]{2} \d{1,2}, /); // a start two days ago names its day
     expect([sync[0], sync[3], sync[4]]).toEqual([
       'packages/dashboard-frontend',
       '3,000 tokens',
