@@ -48,101 +48,104 @@ export const QS_REPORTED_ROWS = 9;
 
 const MAX_U32 = 2 ** 32 - 1;
 
+/**
+ * Entries being summed, one per (period, model, class), in the order they are first met: the
+ * rows' pass and the hours' pass over quarters share it, and with it the rule that a sum which
+ * would pass 2^32 − 1 continues in another entry of the same key.
+ */
+class SumsBuilder {
+  readonly numbers: number[] = [];
+  readonly reported: number[] = [];
+  private period = Number.NaN;
+  private at = new Map<number, number>(); // model × 16 + class → entry, for the current period
+  private readonly seen = new Map<number, Map<number, number>>(); // periods left behind (input out of order)
+
+  /** The entry that takes these token counts: the key's own, or a new one when it would overflow. */
+  entry(period: number, model: number, cls: number, tokens: ArrayLike<number>, from: number): number {
+    if (period !== this.period) {
+      if (!Number.isNaN(this.period)) this.seen.set(this.period, this.at);
+      this.period = period;
+      this.at = this.seen.get(period) ?? new Map();
+    }
+    const key = model * 16 + cls;
+    const n = this.numbers;
+    let entry = this.at.get(key);
+    if (entry !== undefined) {
+      const e = entry * QS_FIELDS;
+      for (let f = QS_INPUT; f <= QS_READ; f++) {
+        if ((n[e + f] as number) + (tokens[from + f - QS_INPUT] as number) > MAX_U32) {
+          entry = undefined;
+          break;
+        }
+      }
+    }
+    if (entry === undefined) {
+      entry = this.reported.length;
+      this.at.set(key, entry);
+      n.push(period, model, cls, 0, 0, 0, 0, 0, 0, 0);
+      this.reported.push(0);
+    }
+    return entry;
+  }
+
+  done(spanMs: number): QuarterSums {
+    return { spanMs, numbers: Uint32Array.from(this.numbers), reported: Float64Array.from(this.reported) };
+  }
+}
+
 /** Entries in quarter order when the table's rows are in time order (as saved); any order works. */
 export function quarterHourSums(table: UsageTable, spanMs = QUARTER_MS): QuarterSums {
   const c = table.columns;
-  const numbers: number[] = [];
-  const reported: number[] = [];
-  let quarter = Number.NaN;
-  let at = new Map<number, number>(); // model × 16 + class → entry, for the current quarter
-  const seen = new Map<number, Map<number, number>>(); // quarters left behind (rows out of time order)
+  const sums = new SumsBuilder();
+  const n = sums.numbers;
+  const tokens = [0, 0, 0, 0, 0]; // one row's input, output, 5-minute and 1-hour writes, reads
   for (let row = 0; row < table.count; row++) {
     if (!table.isLive(row)) continue;
-    const q = Math.floor((c.timestampMs[row] as number) / spanMs);
-    if (q !== quarter) {
-      if (!Number.isNaN(quarter)) seen.set(quarter, at);
-      quarter = q;
-      at = seen.get(q) ?? new Map();
-    }
     const flags = c.flags[row] as number;
-    const fresh = c.input[row] as number;
-    const output = c.output[row] as number;
-    const w5 = c.cacheWrite5m[row] as number;
-    const w1 = c.cacheWrite1h[row] as number;
-    const read = c.cacheRead[row] as number;
+    tokens[0] = c.input[row] as number;
+    tokens[1] = c.output[row] as number;
+    tokens[2] = c.cacheWrite5m[row] as number;
+    tokens[3] = c.cacheWrite1h[row] as number;
+    tokens[4] = c.cacheRead[row] as number;
     const cls =
       ((flags & FLAG_FAST) === 0 ? 0 : CLASS_FAST) |
-      (fresh + w5 + w1 + read > LONG_CONTEXT_SPLIT ? CLASS_LONG : 0) |
+      ((tokens[0] as number) + (tokens[2] as number) + (tokens[3] as number) + (tokens[4] as number) >
+      LONG_CONTEXT_SPLIT
+        ? CLASS_LONG
+        : 0) |
       (((flags & ITERATION_MASK) >>> ITERATION_SHIFT) << CLASS_ITERATION_SHIFT);
-    const model = c.model[row] as number;
-    const key = model * 16 + cls;
-    let entry = at.get(key);
-    let e = entry === undefined ? -1 : entry * QS_FIELDS;
-    if (
-      e === -1 ||
-      (numbers[e + QS_INPUT] as number) + fresh > MAX_U32 ||
-      (numbers[e + QS_OUTPUT] as number) + output > MAX_U32 ||
-      (numbers[e + QS_WRITE_5M] as number) + w5 > MAX_U32 ||
-      (numbers[e + QS_WRITE_1H] as number) + w1 > MAX_U32 ||
-      (numbers[e + QS_READ] as number) + read > MAX_U32
-    ) {
-      entry = reported.length;
-      e = entry * QS_FIELDS;
-      at.set(key, entry);
-      numbers.push(q, model, cls, 0, 0, 0, 0, 0, 0, 0);
-      reported.push(0);
-    }
-    numbers[e + QS_INPUT] = (numbers[e + QS_INPUT] as number) + fresh;
-    numbers[e + QS_OUTPUT] = (numbers[e + QS_OUTPUT] as number) + output;
-    numbers[e + QS_WRITE_5M] = (numbers[e + QS_WRITE_5M] as number) + w5;
-    numbers[e + QS_WRITE_1H] = (numbers[e + QS_WRITE_1H] as number) + w1;
-    numbers[e + QS_READ] = (numbers[e + QS_READ] as number) + read;
-    numbers[e + QS_RESPONSES] = (numbers[e + QS_RESPONSES] as number) + 1;
+    const q = Math.floor((c.timestampMs[row] as number) / spanMs);
+    const entry = sums.entry(q, c.model[row] as number, cls, tokens, 0);
+    const e = entry * QS_FIELDS;
+    for (let f = 0; f < tokens.length; f++)
+      n[e + QS_INPUT + f] = (n[e + QS_INPUT + f] as number) + (tokens[f] as number);
+    n[e + QS_RESPONSES] = (n[e + QS_RESPONSES] as number) + 1;
     const usd = c.reportedCostUsd[row] as number;
     if (!Number.isNaN(usd)) {
-      reported[entry as number] = (reported[entry as number] as number) + usd;
-      numbers[e + QS_REPORTED_ROWS] = (numbers[e + QS_REPORTED_ROWS] as number) + 1;
+      sums.reported[entry] = (sums.reported[entry] as number) + usd;
+      n[e + QS_REPORTED_ROWS] = (n[e + QS_REPORTED_ROWS] as number) + 1;
     }
   }
-  return { spanMs, numbers: Uint32Array.from(numbers), reported: Float64Array.from(reported) };
+  return sums.done(spanMs);
 }
 
 /**
  * The hour sums from the quarter sums (what a save does: ~15 ms less than another pass over the
  * rows): each quarter's entries added to its hour's entry of the same model and class. Entries
  * come in the order the rows' pass makes when the quarters are in time order, as they are
- * made from rows in time order; a sum that would pass 2^32 − 1 continues in another entry.
+ * made from rows in time order.
  */
 export function sumsOverHours(quarters: QuarterSums): QuarterSums {
   const q = quarters.numbers;
-  const numbers: number[] = [];
-  const reported: number[] = [];
-  let hour = Number.NaN;
-  let at = new Map<number, number>(); // model × 16 + class → entry, for the current hour
-  const seen = new Map<number, Map<number, number>>(); // hours left behind (quarters out of order)
+  const sums = new SumsBuilder();
+  const n = sums.numbers;
   const perHour = HOUR_MS / quarters.spanMs;
   for (let from = 0, i = 0; from < q.length; from += QS_FIELDS, i++) {
-    const h = Math.floor((q[from + QS_QUARTER] as number) / perHour);
-    if (h !== hour) {
-      if (!Number.isNaN(hour)) seen.set(hour, at);
-      hour = h;
-      at = seen.get(h) ?? new Map();
-    }
-    const key = (q[from + QS_MODEL] as number) * 16 + (q[from + QS_CLASS] as number);
-    let entry = at.get(key);
-    let e = entry === undefined ? -1 : entry * QS_FIELDS;
-    let fits = e !== -1;
-    for (let f = QS_INPUT; fits && f <= QS_READ; f++)
-      fits = (numbers[e + f] as number) + (q[from + f] as number) <= MAX_U32;
-    if (!fits) {
-      entry = reported.length;
-      e = entry * QS_FIELDS;
-      at.set(key, entry);
-      numbers.push(h, q[from + QS_MODEL] as number, q[from + QS_CLASS] as number, 0, 0, 0, 0, 0, 0, 0);
-      reported.push(0);
-    }
-    for (let f = QS_INPUT; f < QS_FIELDS; f++) numbers[e + f] = (numbers[e + f] as number) + (q[from + f] as number);
-    reported[entry as number] = (reported[entry as number] as number) + (quarters.reported[i] as number);
+    const hour = Math.floor((q[from + QS_QUARTER] as number) / perHour);
+    const entry = sums.entry(hour, q[from + QS_MODEL] as number, q[from + QS_CLASS] as number, q, from + QS_INPUT);
+    const e = entry * QS_FIELDS;
+    for (let f = QS_INPUT; f < QS_FIELDS; f++) n[e + f] = (n[e + f] as number) + (q[from + f] as number);
+    sums.reported[entry] = (sums.reported[entry] as number) + (quarters.reported[i] as number);
   }
-  return { spanMs: HOUR_MS, numbers: Uint32Array.from(numbers), reported: Float64Array.from(reported) };
+  return sums.done(HOUR_MS);
 }
