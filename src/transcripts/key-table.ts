@@ -17,10 +17,8 @@ export class KeyTable {
 
   /** The table of the rows' hashes (NaN: a row without a key, left out). */
   static of(hashes: Float64Array, count: number): KeyTable {
-    let keyed = 0;
-    for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
     const table = new KeyTable();
-    table.resize(tableSize(keyed));
+    table.resize(tableSize(keyedRows(hashes, count)));
     for (let row = 0; row < count; row++) {
       const hash = hashes[row] as number;
       if (!Number.isNaN(hash)) table.put(hash, row);
@@ -37,6 +35,30 @@ export class KeyTable {
       if (row === NO_ROW) return -1;
       if (slots[slot] === hash) return row;
     }
+  }
+
+  /** Whether no key was put in (and none loaded). */
+  get empty(): boolean {
+    return this.rows.length === 0;
+  }
+
+  /** How many keys were put in (a loaded table: 0, it is only searched). */
+  get keys(): number {
+    return this.size;
+  }
+
+  /**
+   * The same keys with their rows renumbered by `map` (old row → new row), in place: the hashes
+   * stay in their slots, so nothing is hashed or allocated again. Every row in the table must
+   * map to a row (no -1).
+   */
+  renumber(map: Int32Array): KeyTable {
+    const rows = this.rows;
+    for (let slot = 0; slot < rows.length; slot++) {
+      const row = rows[slot] as number;
+      if (row !== NO_ROW) rows[slot] = map[row] as number;
+    }
+    return this;
   }
 
   insert(hash: number, row: number): void {
@@ -63,6 +85,13 @@ export class KeyTable {
       if (row !== NO_ROW) this.put(slots[slot] as number, row);
     }
   }
+}
+
+/** How many of the first `count` rows have a key (NaN: none). */
+export function keyedRows(hashes: Float64Array, count: number): number {
+  let keyed = 0;
+  for (let row = 0; row < count; row++) if (!Number.isNaN(hashes[row])) keyed++;
+  return keyed;
 }
 
 /** A power of two that keeps `keys` at most 70% of it (a few probes per lookup). */

@@ -1,6 +1,6 @@
 import type { TokenField } from '../lib/usage-counts.ts';
 import { ITERATION_SHIFT } from './iteration-types.ts';
-import { KeyTable } from './key-table.ts';
+import { KeyTable, keyedRows } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
 import type { QuarterSums } from './quarter-sums.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
@@ -354,9 +354,15 @@ export class UsageTable {
     const next = allocateColumns(live);
     for (const name of FLOAT_COLUMNS) permuteFloat(this.columns[name], next[name], byTime);
     for (const name of U32_COLUMNS) permuteU32(this.columns[name], next[name], byTime);
+    // A first build (nothing saved, no row dropped) has every key in the table it filled while
+    // counting: renumbered in place, it is the saved one (~10 ms and 1.5 MB of fresh pages less
+    // than building another on 90,000 rows). Otherwise one table of all rows is built.
+    this.saved =
+      this.saved.empty && live === this.count && this.recent.keys === keyedRows(this.columns.keyHash, this.count)
+        ? this.recent.renumber(map)
+        : KeyTable.of(next.keyHash, live);
     this.columns = next;
     this.count = live;
-    this.saved = KeyTable.of(next.keyHash, live);
     this.recent = new KeyTable();
     this.marks = new Uint32Array(0);
     return map;
