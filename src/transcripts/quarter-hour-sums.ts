@@ -102,17 +102,18 @@ export function quarterHourSums(table: UsageTable, spanMs = QUARTER_MS): Quarter
   for (let row = 0; row < table.count; row++) {
     if (!table.isLive(row)) continue;
     const flags = c.flags[row] as number;
-    tokens[0] = c.input[row] as number;
+    const fresh = c.input[row] as number;
+    const w5 = c.cacheWrite5m[row] as number;
+    const w1 = c.cacheWrite1h[row] as number;
+    const read = c.cacheRead[row] as number;
+    tokens[0] = fresh;
     tokens[1] = c.output[row] as number;
-    tokens[2] = c.cacheWrite5m[row] as number;
-    tokens[3] = c.cacheWrite1h[row] as number;
-    tokens[4] = c.cacheRead[row] as number;
+    tokens[2] = w5;
+    tokens[3] = w1;
+    tokens[4] = read;
     const cls =
       ((flags & FLAG_FAST) === 0 ? 0 : CLASS_FAST) |
-      ((tokens[0] as number) + (tokens[2] as number) + (tokens[3] as number) + (tokens[4] as number) >
-      LONG_CONTEXT_SPLIT
-        ? CLASS_LONG
-        : 0) |
+      (fresh + w5 + w1 + read > LONG_CONTEXT_SPLIT ? CLASS_LONG : 0) |
       (((flags & ITERATION_MASK) >>> ITERATION_SHIFT) << CLASS_ITERATION_SHIFT);
     const q = Math.floor((c.timestampMs[row] as number) / spanMs);
     const entry = sums.entry(q, c.model[row] as number, cls, tokens, 0);
