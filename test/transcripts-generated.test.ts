@@ -165,12 +165,12 @@ describe('a generated history', () => {
       const home = mkdtempSync(join(scratch, 'home-'));
       const r = run(home, ['daily', '--debug'], '2', join(dist, 'takt.cjs'));
       expect(ours(r.json.totals), when).toEqual(theirs(expected.totals));
-      // It sends three files and stops on taking a fourth, unless this thread has read every
-      // file before it started (a busy machine: then it sends none and stops no file short).
-      // Nothing is lost or counted twice either way (above and below).
+      // It sends three files and stops on taking a fourth, unless this thread has read all but
+      // a few files before it started (a busy machine: then it sends 0, 1 or 2 and runs out of
+      // files first); never more than three. Nothing is lost or counted twice either way.
       const byWorker = filesRead(r.stderr).byWorker;
       if (when === 'at start') expect(byWorker).toBe(0);
-      else expect([0, 3], when).toContain(byWorker);
+      else expect(byWorker, when).toBeLessThanOrEqual(3);
       expect(savedIndex(home), when).toEqual(expectedIndex);
     }
   });
