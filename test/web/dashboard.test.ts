@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfTurn, msToMidnight } from '../support/clock-turns.ts';
 import { apiRequestLogs, encodeLogs, encodeMetrics, tokenMetrics } from '../support/otlp-payloads.ts';
 import { axeViolations, launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
 
@@ -17,6 +18,8 @@ const EMAIL = 'admin@example.com';
 const PASSWORD = 'correct horse battery';
 
 beforeAll(async () => {
+  // The tests read usage sent "now" back as today's in Berlin: not across its midnight.
+  await clearOfTurn(msToMidnight('Europe/Berlin'), 120_000);
   takt = await serveBuiltTakt();
   browser = await launchChromium();
   context = await browser.newContext({
@@ -28,7 +31,7 @@ beforeAll(async () => {
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
   });
-}, 60_000);
+}, 190_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfTurn, msToUtcWeekStart } from '../support/clock-turns.ts';
 import { encodeMetrics, str, tokenMetrics } from '../support/otlp-payloads.ts';
 import { axeViolations, launchChromium, type ServedTakt, serveBuiltTakt } from './browser.ts';
 
@@ -52,6 +53,8 @@ function activityMetrics(timeMs: number) {
 }
 
 beforeAll(async () => {
+  // The activity card shows this week's (from Monday, UTC here): not across its start.
+  await clearOfTurn(msToUtcWeekStart(), 120_000);
   takt = await serveBuiltTakt();
   browser = await launchChromium();
   context = await browser.newContext({
@@ -92,7 +95,7 @@ beforeAll(async () => {
     });
     expect(r.status).toBe(200);
   }
-}, 60_000);
+}, 190_000);
 
 afterAll(async () => {
   await browser?.close();
