@@ -1,14 +1,18 @@
 import { iterationCode } from './iteration-types.ts';
+import { usageFieldsOfLine } from './usage-fields-of-line.ts';
 
 /**
  * Finds the usage records in a run of transcript bytes without parsing every line.
  *
  * Every usage object has `input_tokens` and `output_tokens` keys, so a line that does
  * not contain the bytes `_tokens":` cannot carry usage and is skipped at memchr speed.
- * A candidate line is checked for balance (a line cut off mid-write is a strict prefix
- * of an object, so it never balances) while long string values — message text,
- * thinking, tool input — are cut out; what is left (keys, ids, numbers) is small and
- * goes to JSON.parse. The line is then read exactly as JSON.parse would read it.
+ * A candidate line is read by usageFieldsOfLine, which checks it as JSON.parse would and
+ * builds only the fields usageLineOf reads. A line it declines (cut off mid-write, not JSON,
+ * or JSON in a form Claude Code does not write) is read the slow way: checked for balance (a
+ * line cut off is a strict prefix of an object, so it never balances) while long string
+ * values — message text, thinking, tool input — are cut out; what is left (keys, ids,
+ * numbers) is small and goes to JSON.parse. Either way the line is read exactly as
+ * JSON.parse would read it.
  */
 
 const NEEDLE = Buffer.from('_tokens":');
@@ -79,17 +83,20 @@ export function scanUsageLines(buf: Buffer, start: number, end: number, fileOffs
 }
 
 function readCandidate(buf: Buffer, start: number, end: number, delta: number, into: ScanResult): void {
-  const reduced = reduceLine(buf, start, end);
-  if (reduced === undefined) {
-    into.skipped.push({ offset: start + delta, reason: 'cut off or unbalanced JSON' });
-    return;
-  }
-  let record: unknown;
-  try {
-    record = JSON.parse(reduced);
-  } catch (error) {
-    into.skipped.push({ offset: start + delta, reason: `not JSON: ${(error as Error).message}` });
-    return;
+  let record: unknown = usageFieldsOfLine(buf, start, end);
+  if (record === undefined) {
+    // Not the plain JSON Claude Code writes: the slow way decides what the line is.
+    const reduced = reduceLine(buf, start, end);
+    if (reduced === undefined) {
+      into.skipped.push({ offset: start + delta, reason: 'cut off or unbalanced JSON' });
+      return;
+    }
+    try {
+      record = JSON.parse(reduced);
+    } catch (error) {
+      into.skipped.push({ offset: start + delta, reason: `not JSON: ${(error as Error).message}` });
+      return;
+    }
   }
   const usage = usageLineOf(record);
   if (usage === 'synthetic') into.synthetic++;
@@ -205,6 +212,7 @@ const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(
  * or of the copy of a subagent message inside a `progress` record. A tool result's
  * `toolUseResult.usage` (the Task/Agent tool) is the subagent's own usage, already
  * counted from its lines, and `cost-state` records hold running totals: neither counts.
+ * A key read here must be in usage-fields-of-line.ts's FIELDS too (its test fails until it is).
  */
 export function usageLineOf(record: unknown): UsageLine | 'synthetic' | undefined {
   if (!isObject(record)) return undefined;
