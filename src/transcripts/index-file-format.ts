@@ -110,17 +110,100 @@ export const openIndex = <T>(file: string, use: (reader: IndexReader) => T): T |
   withFile(file, (fd) => use(new IndexReader(fd)));
 
 /**
- * The session ids saved as JSON text, parsed on first use (a daily or monthly report names
- * none); `bytes` may be a function that reads them then.
+ * The session ids saved as JSON text (`JSON.stringify` of the list), parsed on first use (a daily
+ * or monthly report names none); `bytes` may be a function that reads them then. One id can be
+ * looked up, or one number named, without parsing the list: the status line asks for one session
+ * and would otherwise parse ~90 kB of ids for it on a large history (and, with the strings made,
+ * start a garbage collection that a run of it does not otherwise need).
  */
-export function savedSessions(bytes: Uint8Array | (() => Uint8Array)): () => string[] {
-  let sessions: string[] | undefined;
-  return () => {
-    if (sessions === undefined) {
-      const b = typeof bytes === 'function' ? bytes() : bytes;
-      sessions =
-        b.length === 0 ? [] : (JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8')) as string[]);
+export class SavedNames {
+  private text: Buffer | undefined;
+  private list: string[] | undefined;
+  private length: number | undefined;
+
+  constructor(private readonly bytes: Uint8Array | (() => Uint8Array)) {}
+
+  /** Every saved id, in order (parsed once). */
+  all(): string[] {
+    if (this.list === undefined) {
+      const text = this.source();
+      this.list = text.length === 0 ? [] : (JSON.parse(text.toString('utf8')) as string[]);
     }
-    return sessions;
-  };
+    return this.list;
+  }
+
+  /** How many ids are saved. */
+  count(): number {
+    if (this.list !== undefined) return this.list.length;
+    this.length ??= this.walk(() => false);
+    return this.length;
+  }
+
+  /**
+   * The number of `name` in the list, or -1: its JSON text is searched for in the saved text, and a
+   * match that is one whole saved string is numbered by counting the strings before it.
+   */
+  find(name: string): number {
+    if (this.list !== undefined) return this.list.indexOf(name);
+    const wanted = Buffer.from(JSON.stringify(name), 'utf8');
+    const text = this.source();
+    for (let at = text.indexOf(wanted, 1); at !== -1; at = text.indexOf(wanted, at + 1)) {
+      let opens = -1;
+      let closes = -1;
+      const k = this.walk((open, close) => {
+        opens = open;
+        closes = close;
+        return open >= at;
+      });
+      if (opens === at && closes === at + wanted.length - 1) return k;
+    }
+    return -1;
+  }
+
+  /** The id saved at `number` (undefined past the end). */
+  nameAt(number: number): string | undefined {
+    if (this.list !== undefined) return this.list[number];
+    let k = 0;
+    let found: string | undefined;
+    const text = this.source();
+    this.walk((open, close) => {
+      if (k++ !== number) return false;
+      found = JSON.parse(text.toString('utf8', open, close + 1)) as string;
+      return true;
+    });
+    return found;
+  }
+
+  private source(): Buffer {
+    if (this.text === undefined) {
+      const b = typeof this.bytes === 'function' ? this.bytes() : this.bytes;
+      this.text = Buffer.from(b.buffer, b.byteOffset, b.length);
+    }
+    return this.text;
+  }
+
+  /**
+   * Calls `stop` with each saved string's quotes (their byte offsets) until it returns true: the
+   * number of that string, else the number of strings. The text is what JSON.stringify wrote —
+   * `["…","…"]`, no spaces — so a string ends at the first quote after an even run of backslashes.
+   */
+  private walk(stop: (open: number, close: number) => boolean): number {
+    const text = this.source();
+    let k = 0;
+    for (let open = 1; text[open] === QUOTE; k++) {
+      let close = text.indexOf(QUOTE, open + 1);
+      for (;;) {
+        let backslashes = 0;
+        for (let b = close - 1; text[b] === BACKSLASH; b--) backslashes++;
+        if ((backslashes & 1) === 0) break;
+        close = text.indexOf(QUOTE, close + 1);
+      }
+      if (close === -1 || stop(open, close)) return k;
+      open = close + 2; // past `",`
+    }
+    return k;
+  }
 }
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;

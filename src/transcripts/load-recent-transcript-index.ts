@@ -1,5 +1,5 @@
 import { FILE_FIELDS, FileStates, TAIL_SLOT } from './file-states.ts';
-import { type IndexReader, openIndex, savedSessions } from './index-file-format.ts';
+import { type IndexReader, openIndex, SavedNames } from './index-file-format.ts';
 import { lookupHash } from './lookup-hash.ts';
 import type { TranscriptIndex } from './transcript-index.ts';
 import { allocateColumns, COLUMN_NAMES, type FloatColumn, UsageTable } from './usage-table.ts';
@@ -48,7 +48,7 @@ export function loadRecentTranscriptIndex(
         count,
         columns,
         models: header.models,
-        sessions: savedSessions(reader.readBlock('sessionNames', Uint8Array)),
+        sessions: new SavedNames(reader.readBlock('sessionNames', Uint8Array)),
         projects: header.projects,
         keySlots: new Float64Array(0),
         keyRows: new Uint32Array(0),

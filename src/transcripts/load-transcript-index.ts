@@ -1,5 +1,5 @@
 import { FileStates } from './file-states.ts';
-import { type BlockView, type IndexReader, openIndex, savedSessions } from './index-file-format.ts';
+import { type BlockView, type IndexReader, openIndex, SavedNames } from './index-file-format.ts';
 import { HOUR_MS, QUARTER_MS } from './quarter-hour-sums.ts';
 import type { QuarterSums } from './quarter-sums.ts';
 import { decodeListings } from './saved-listings.ts';
@@ -79,7 +79,7 @@ function decodeIndex(file: string, reader: IndexReader, whole: boolean, lazyRows
     count: header.count,
     columns: lazy ? () => columnsFrom(readMiddle()) : columnsFrom(view),
     models: header.models,
-    sessions: savedSessions(readSessions),
+    sessions: new SavedNames(readSessions),
     projects: header.projects,
     keySlots: whole ? view('keySlots', Float64Array) : new Float64Array(0),
     keyRows: whole ? view('keyRows', Uint32Array) : new Uint32Array(0),

@@ -1,4 +1,5 @@
 import type { TokenField } from '../lib/usage-counts.ts';
+import type { SavedNames } from './index-file-format.ts';
 import { ITERATION_SHIFT } from './iteration-types.ts';
 import { KeyTable, keyedRows } from './key-table.ts';
 import { lineKeyHash } from './lookup-hash.ts';
@@ -60,20 +61,31 @@ export const FLAG_FAST = 1;
 /** No file holds this response any more (its files were deleted or rewritten). */
 export const FLAG_DEAD = 2;
 
-/** Strings stored once, referred to by number; the lookup map is built on first use. */
+/**
+ * Strings stored once, referred to by number; the lookup map is built on first use. Saved ones
+ * (session ids) may come as SavedNames: then one string is looked up, or one number named, in
+ * the saved text until more than a few are, and strings interned meanwhile get the numbers after
+ * the saved ones, as they would have had.
+ */
 export class StringTable {
   private map: Map<string, number> | undefined;
   private loaded: string[] | undefined;
+  /** Interned while the saved strings were not loaded: numbers from saved.count() on. */
+  private added: string[] = [];
+  /** Lookups left in the saved text before it is parsed whole. */
+  private lookupsLeft = 4;
   /** The last string interned and its id: lines of one file mostly repeat them. */
   last = '';
   lastId = -1;
-  /** `values` may be a function that gives them on first use (saved session ids: only some runs name them). */
-  constructor(private readonly init: string[] | (() => string[]) = []) {
-    if (typeof init !== 'function') this.loaded = init;
+  constructor(private readonly saved: string[] | SavedNames = []) {
+    if (Array.isArray(saved)) this.loaded = saved;
   }
 
   get values(): string[] {
-    this.loaded ??= (this.init as () => string[])();
+    if (this.loaded === undefined) {
+      this.loaded = (this.saved as SavedNames).all().concat(this.added);
+      this.added = [];
+    }
     return this.loaded;
   }
 
@@ -81,16 +93,40 @@ export class StringTable {
     this.map ??= new Map(this.values.map((v, i) => [v, i]));
     return this.map;
   }
+
+  /** The number of `value`, or undefined when it has none. */
+  idOf(value: string): number | undefined {
+    if (this.loaded !== undefined || this.lookupsLeft-- <= 0) return this.ids.get(value);
+    const saved = this.saved as SavedNames;
+    const found = saved.find(value);
+    if (found !== -1) return found;
+    const added = this.added.indexOf(value);
+    return added === -1 ? undefined : saved.count() + added;
+  }
+
+  /** The string numbered `id`. */
+  nameOf(id: number): string | undefined {
+    if (this.loaded !== undefined) return this.loaded[id];
+    const saved = this.saved as SavedNames;
+    return id < saved.count() ? saved.nameAt(id) : this.added[id - saved.count()];
+  }
+
+  /** Gives `value` the next number (it has none yet). */
+  add(value: string): number {
+    if (this.loaded === undefined) {
+      this.added.push(value);
+      return (this.saved as SavedNames).count() + this.added.length - 1;
+    }
+    const id = this.loaded.length;
+    this.loaded.push(value);
+    this.map?.set(value, id);
+    return id;
+  }
 }
 
 export function internString(table: StringTable, value: string): number {
   if (value === table.last && table.lastId !== -1) return table.lastId;
-  let id = table.ids.get(value);
-  if (id === undefined) {
-    id = table.values.length;
-    table.values.push(value);
-    table.ids.set(value, id);
-  }
+  const id = table.idOf(value) ?? table.add(value);
   table.last = value;
   table.lastId = id;
   return id;
@@ -127,8 +163,8 @@ export class UsageTable {
       /** Or a function that reads them on first use (it may throw IndexReplacedError). */
       columns: Columns | (() => Columns);
       models: string[];
-      /** Or a function that gives them on first use. */
-      sessions: string[] | (() => string[]);
+      /** Or as saved, read when needed. */
+      sessions: string[] | SavedNames;
       projects: string[];
       keySlots: Float64Array;
       keyRows: Uint32Array;

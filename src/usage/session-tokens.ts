@@ -10,7 +10,7 @@ export function sessionTokens(
   sessionId?: string,
 ): { sessionId: string; tokens: number } | undefined {
   const c = table.columns;
-  let session = sessionId === undefined ? -1 : table.sessions.values.indexOf(sessionId);
+  let session = sessionId === undefined ? -1 : (table.sessions.idOf(sessionId) ?? -1);
   if (sessionId === undefined) {
     let newest = Number.NEGATIVE_INFINITY;
     for (let row = 0; row < table.count; row++) {
@@ -33,5 +33,5 @@ export function sessionTokens(
       (c.cacheWrite1h[row] as number) +
       (c.cacheRead[row] as number);
   }
-  return { sessionId: table.sessions.values[session] as string, tokens };
+  return { sessionId: sessionId ?? (table.sessions.nameOf(session) as string), tokens };
 }

@@ -67,13 +67,13 @@ export function windowFigures(
   }
   const figures: WindowFigures = { todayCostUsd: sumRowCosts(table, rates, recent, first) };
   if (ask.sessionId !== undefined) {
-    const sessionId = table.sessions.values.indexOf(ask.sessionId);
+    const sessionId = table.sessions.idOf(ask.sessionId) ?? -1;
     const rows: number[] = [];
     for (let row = 0; row < table.count; row++) if (c.session[row] === sessionId) rows.push(row);
     if (sessionId !== -1) figures.sessionCostUsd = sumRowCosts(table, rates, rows);
   }
   if (ask.runningSessionId !== undefined) {
-    const sessionId = table.sessions.values.indexOf(ask.runningSessionId);
+    const sessionId = table.sessions.idOf(ask.runningSessionId) ?? -1;
     const todays: number[] = [];
     for (let i = first; i < recent.length; i++) {
       if (c.session[recent[i] as number] === sessionId) todays.push(recent[i] as number);
