@@ -43,7 +43,13 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-/** Runs the command as Claude Code does, then kills its tree once the shell exits (or after 2 s). */
+/**
+ * Runs the command as Claude Code does, then kills its tree once the shell exits (or after 2 s):
+ * the shell and every process whose parent links lead to it at that moment, as a tree kill
+ * finds them. (Gathering them while the shell ran, as this did before, also caught the hook's
+ * process in the instant between the subshell starting it and exiting — on a loaded machine
+ * sometimes, failing the test — which no tree kill that runs after the shell is done finds.)
+ */
 async function runAndKillTree(command: string, taktHome: string): Promise<void> {
   const transcript = join(taktHome, '..', 'session.jsonl');
   writeFileSync(transcript, `${JSON.stringify({ type: 'user', message: { role: 'user', content: 'hi' } })}\n`);
@@ -61,19 +67,14 @@ async function runAndKillTree(command: string, taktHome: string): Promise<void> 
     }),
   );
   const pid = shell.pid as number;
-  const tree = [pid];
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 2_000);
     shell.on('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    // Descendants are gathered while the shell lives: after it exits, an orphan's parent is init.
-    const poll = setInterval(() => tree.push(...descendants(pid).filter((p) => !tree.includes(p))), 1);
-    shell.on('exit', () => clearInterval(poll));
-    setTimeout(() => clearInterval(poll), 2_000);
   });
-  for (const p of [...tree, ...descendants(pid)]) {
+  for (const p of [pid, ...descendants(pid)]) {
     try {
       process.kill(p, 'SIGTERM');
     } catch {
