@@ -1,3 +1,4 @@
+import { closingQuote } from './closing-quote.ts';
 import { readFully, withFile } from './read-at.ts';
 import type { SkippedLine } from './scan-usage-lines.ts';
 
@@ -185,19 +186,13 @@ export class SavedNames {
   /**
    * Calls `stop` with each saved string's quotes (their byte offsets) until it returns true: the
    * number of that string, else the number of strings. The text is what JSON.stringify wrote —
-   * `["…","…"]`, no spaces — so a string ends at the first quote after an even run of backslashes.
+   * `["…","…"]`, no spaces.
    */
   private walk(stop: (open: number, close: number) => boolean): number {
     const text = this.source();
     let k = 0;
     for (let open = 1; text[open] === QUOTE; k++) {
-      let close = text.indexOf(QUOTE, open + 1);
-      for (;;) {
-        let backslashes = 0;
-        for (let b = close - 1; text[b] === BACKSLASH; b--) backslashes++;
-        if ((backslashes & 1) === 0) break;
-        close = text.indexOf(QUOTE, close + 1);
-      }
+      const close = closingQuote(text, open + 1, text.length);
       if (close === -1 || stop(open, close)) return k;
       open = close + 2; // past `",`
     }
@@ -206,4 +201,3 @@ export class SavedNames {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;

@@ -1,3 +1,4 @@
+import { closingQuote } from './closing-quote.ts';
 import { iterationCode } from './iteration-types.ts';
 import { usageFieldsOfLine } from './usage-fields-of-line.ts';
 
@@ -18,7 +19,6 @@ import { usageFieldsOfLine } from './usage-fields-of-line.ts';
 const NEEDLE = Buffer.from('_tokens":');
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 /** Strings at least this long are replaced by "" before parsing: no field takt reads is that long. */
 const LONG_STRING = 160;
 
@@ -136,15 +136,8 @@ export function reduceLine(buf: Buffer, start: number, end: number): string | un
   while (i < end) {
     const c = buf[i];
     if (c === QUOTE) {
-      let j = i + 1;
-      for (;;) {
-        j = buf.indexOf(QUOTE, j);
-        if (j === -1 || j >= end) return undefined;
-        let backslashes = 0;
-        for (let k = j - 1; buf[k] === BACKSLASH; k--) backslashes++;
-        if ((backslashes & 1) === 0) break;
-        j++;
-      }
+      const j = closingQuote(buf, i + 1, end);
+      if (j === -1) return undefined;
       if (arrays === 0 && j - i > LONG_STRING) {
         kept += buf.copy(scratch, kept, copied, i);
         scratch[kept++] = QUOTE;

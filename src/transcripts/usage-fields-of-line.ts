@@ -20,6 +20,8 @@
  * usage-fields-of-line.test.ts compares the two ways on generated and hand-made lines.
  */
 
+import { closingQuote } from './closing-quote.ts';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -294,8 +296,7 @@ function literalAt(buf: Buffer, at: number, literal: string): boolean {
  * The index of the quote that closes the string opening at buf[at], or -1: no close before
  * `end`, or a short string (closed within LONG_STRING bytes) with a control character or an
  * escape JSON does not allow — such a line goes the slow way. A long string is not checked
- * (reduceLine cuts it out before JSON.parse); its close is the next quote after an even run of
- * backslashes, as in reduceLine.
+ * (reduceLine cuts it out before JSON.parse).
  */
 function skipString(buf: Buffer, at: number, end: number): number {
   escaped = false;
@@ -315,15 +316,8 @@ function skipString(buf: Buffer, at: number, end: number): number {
     j++;
   }
   const from = j;
-  for (;;) {
-    j = buf.indexOf(QUOTE, j);
-    if (j === -1 || j >= end) return -1;
-    let backslashes = 0;
-    for (let k = j - 1; buf[k] === BACKSLASH; k--) backslashes++;
-    if ((backslashes & 1) === 0) break;
-    j++;
-  }
-  if (j - at > LONG_STRING) return j;
+  j = closingQuote(buf, j, end);
+  if (j === -1 || j - at > LONG_STRING) return j;
   for (let k = from; k < j; ) {
     const c = buf[k] as number;
     if (c === BACKSLASH) {
@@ -400,14 +394,7 @@ function skipLooseString(buf: Buffer, at: number, end: number): number {
     if (c === BACKSLASH) j++;
     j++;
   }
-  for (;;) {
-    j = buf.indexOf(QUOTE, j);
-    if (j === -1 || j >= end) return -1;
-    let backslashes = 0;
-    for (let k = j - 1; buf[k] === BACKSLASH; k--) backslashes++;
-    if ((backslashes & 1) === 0) return j;
-    j++;
-  }
+  return closingQuote(buf, j, end);
 }
 
 /** Past the JSON number at buf[at] (its value in numberValue), or -1 when it is not one. */
