@@ -20,7 +20,7 @@ export async function openStore(
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Kysely's destroy() ends the pg pool too.
     const { db } = openPostgres(databaseUrl, options.maxConnections);
-    store = makeStore('postgres', db, (s) => postgresTelemetryWriter(s.transaction), undefined);
+    store = makeStore('postgres', db, (s) => postgresTelemetryWriter(db, s.transaction), undefined);
   } else {
     const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { db, raw } = openSqlite(file);

@@ -3,10 +3,8 @@ import { TOKEN_FIELDS, type UsageCounts, type UsageField } from '../lib/usage-co
 import type { Db } from './db.ts';
 import { newId } from './ids.ts';
 import {
-  type ActivityRecordsTable,
   emptyUsage,
   type MetricSeriesTable,
-  type TokenMachinesTable,
   USAGE_COLUMNS,
   type UsageHourlyTable,
   type UsageRecordsTable,
@@ -26,45 +24,7 @@ function chunks<T>(rows: T[]): T[][] {
   return out;
 }
 
-/**
- * Upserts machines (user, host.name) in one statement (PostgreSQL's writer: one round trip per
- * batch instead of one per machine). Rows go in key order, so two replicas upserting the
- * same machines lock them in the same order and cannot deadlock. Returns id by
- * `${userId}\u0000${hostName}`.
- */
-export async function touchMachines(
-  db: Db,
-  machines: { userId: string; hostName: string }[],
-  now: number,
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const unique = new Map(machines.map((m) => [`${m.userId}\u0000${m.hostName}`, m]));
-  const sorted = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m);
-  for (const part of chunks(sorted)) {
-    const rows = await db
-      .insertInto('machines')
-      .values(
-        part.map((m) => ({
-          id: newId(),
-          user_id: m.userId,
-          host_name: m.hostName,
-          first_seen_at: now,
-          last_seen_at: now,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'host_name']).doUpdateSet({
-          last_seen_at: sql<number>`case when machines.last_seen_at > excluded.last_seen_at then machines.last_seen_at else excluded.last_seen_at end`,
-        }),
-      )
-      .returning(['id', 'user_id', 'host_name'])
-      .execute();
-    for (const r of rows) out.set(`${r.user_id}\u0000${r.host_name}`, r.id);
-  }
-  return out;
-}
-
-/** Upserts accounts in one statement, in key order (see touchMachines). Returns id by `${userId}\u0000${key}`. */
+/** Upserts accounts in one statement, in key order (two replicas upserting the same accounts lock them in one order). Returns id by `${userId}\u0000${key}`. */
 export async function touchAccounts(
   db: Db,
   accounts: { userId: string; account: AccountSeen }[],
@@ -110,35 +70,6 @@ export interface AccountSeen {
   email: string | null;
 }
 
-/**
- * The batch's accounts that may be written under TAKT_MAX_ACCOUNTS_PER_USER: every account the
- * user already has, and new ones while the user has fewer than the cap (in the batch's order).
- * The others are left out, and their usage counts toward no account.
- */
-export async function accountsWithinCap(
-  db: Db,
-  needs: { accounts: { userId: string; account: AccountSeen }[]; accountsPerUserMax?: number | undefined },
-): Promise<{ userId: string; account: AccountSeen }[]> {
-  const max = needs.accountsPerUserMax;
-  if (max === undefined || needs.accounts.length === 0) return needs.accounts;
-  const userIds = [...new Set(needs.accounts.map((a) => a.userId))];
-  const known = await db
-    .selectFrom('accounts')
-    .select(['user_id', 'account_key'])
-    .where('user_id', 'in', userIds)
-    .execute();
-  const have = new Set(known.map((k) => `${k.user_id}\u0000${k.account_key}`));
-  const count = new Map<string, number>();
-  for (const k of known) count.set(k.user_id, (count.get(k.user_id) ?? 0) + 1);
-  return needs.accounts.filter(({ userId, account }) => {
-    if (have.has(`${userId}\u0000${account.key}`)) return true;
-    const n = count.get(userId) ?? 0;
-    if (n >= max) return false;
-    count.set(userId, n + 1);
-    return true;
-  });
-}
-
 /** One account upserted (a poller's first report of it): touchAccounts with one row. */
 export async function touchAccount(db: Db, userId: string, account: AccountSeen, now: number): Promise<string> {
   const ids = await touchAccounts(db, [{ userId, account }], now);
@@ -168,73 +99,6 @@ export async function loadSeriesStates(
     for (const r of rows) out.set(r.series_key, r);
   }
   return out;
-}
-
-export async function saveSeriesStates(db: Db, rows: MetricSeriesTable[]): Promise<void> {
-  for (const part of chunks(rows)) {
-    await db
-      .insertInto('metric_series')
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'series_key']).doUpdateSet((eb) => ({
-          start_time_ns: eb.ref('excluded.start_time_ns'),
-          last_time_ns: eb.ref('excluded.last_time_ns'),
-          last_value: eb.ref('excluded.last_value'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
-}
-
-/**
- * Inserts records whose key is new and whose request id (if any) is not stored yet; returns
- * those inserted. A resent key is skipped, and so is a request another source stored first
- * (an api_request event and a transcript record of one request: docs/decisions.md).
- */
-export async function insertUsageRecords(db: Db, rows: UsageRecordsTable[]): Promise<UsageRecordsTable[]> {
-  if (rows.length === 0) return [];
-  const inserted = new Set<string>();
-  for (const part of chunks(rows)) {
-    const r = await db
-      .insertInto('usage_records')
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .returning(['user_id', 'dedupe_key'])
-      .execute();
-    for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);
-  }
-  return rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`));
-}
-
-/**
- * Which token sent for which machine, and when last (one row per token and machine). One
- * statement per chunk, rows merged per key and in key order (one upsert may not touch a row
- * twice; the same order on every replica cannot deadlock).
- */
-export async function touchTokenMachines(db: Db, rows: TokenMachinesTable[]): Promise<void> {
-  const merged = new Map<string, TokenMachinesTable>();
-  for (const r of rows) {
-    const k = `${r.token_id}\u0000${r.machine_id}`;
-    const seen = merged.get(k);
-    if (!seen) merged.set(k, { ...r });
-    else {
-      seen.first_seen_at = Math.min(seen.first_seen_at, r.first_seen_at);
-      seen.last_seen_at = Math.max(seen.last_seen_at, r.last_seen_at);
-    }
-  }
-  const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  for (const part of chunks(sorted)) {
-    await db
-      .insertInto('token_machines')
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(['token_id', 'machine_id']).doUpdateSet({
-          last_seen_at: sql<number>`case when token_machines.last_seen_at > excluded.last_seen_at then token_machines.last_seen_at else excluded.last_seen_at end`,
-        }),
-      )
-      .execute();
-  }
 }
 
 export const HOUR_MS = 3_600_000;
@@ -361,12 +225,16 @@ export async function upgradeTranscriptRecords(db: Db, notInserted: UsageRecords
             .executeTakeFirst());
     const change = stored && transcriptUpgrade(stored, r);
     if (!stored || !change) continue;
-    await db
+    // Only over the figures read: a replica upgrading the same record at the same moment (a
+    // retry that overtook its original) changed them first, and its hour has the difference.
+    let update = db
       .updateTable('usage_records')
       .set(change.set)
       .where('user_id', '=', r.user_id)
-      .where('dedupe_key', '=', stored.dedupe_key)
-      .execute();
+      .where('dedupe_key', '=', stored.dedupe_key);
+    for (const k of USAGE_COLUMNS) update = update.where(k, '=', stored[k]);
+    const { numUpdatedRows } = await update.executeTakeFirst();
+    if (numUpdatedRows === 0n) continue;
     hourly.push(change.hourly);
     upgraded.push(r);
   }
@@ -408,19 +276,4 @@ export async function addHourlyRows(db: Db, rows: UsageHourlyTable[]): Promise<v
       )
       .execute();
   }
-}
-
-/** Inserts activity records whose key is new; returns those inserted. */
-export async function insertActivityRecords(db: Db, rows: ActivityRecordsTable[]): Promise<Set<ActivityRecordsTable>> {
-  const inserted = new Set<string>();
-  for (const part of chunks(rows)) {
-    const r = await db
-      .insertInto('activity_records')
-      .values(part)
-      .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing())
-      .returning(['user_id', 'dedupe_key'])
-      .execute();
-    for (const x of r) inserted.add(`${x.user_id}\u0000${x.dedupe_key}`);
-  }
-  return new Set(rows.filter((r) => inserted.has(`${r.user_id}\u0000${r.dedupe_key}`)));
 }
