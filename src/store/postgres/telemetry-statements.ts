@@ -222,7 +222,12 @@ export async function findOrMakeSeen(
       select 'm' as kind, id, user_id, host_name as name from new_machines
       union all
       select 'm', m.id, m.user_id, m.host_name
-        from ${unnestOf(machines, MACHINE)} join machines m on m.user_id = t.user_id and m.host_name = t.host_name
+        from ${unnestOf(machines, MACHINE)}
+        -- One index lookup per machine named (offset 0 keeps the planner from turning this into
+        -- a scan of every machine joined by hash, which it prefers while the table is small).
+        cross join lateral (
+          select id, user_id, host_name from machines where user_id = t.user_id and host_name = t.host_name offset 0
+        ) m
       union all
       select 'a', id, user_id, account_key from new_accounts
       union all
