@@ -159,7 +159,10 @@ function planRows(
   const usage = new Map<UsageRecordsTable, Owner>();
   const activity = new Map<ActivityRecordsTable, Owner>();
   const keys = new Set<string>();
-  const series: MetricSeriesTable[] = [];
+  // The last state of each cumulative series over the whole batch: two exports of one series in
+  // one group commit (a backlog, a retry beside the next export) difference one after the other,
+  // not both from the state stored before the batch — and save one row per series.
+  const series = new Map<string, MetricSeriesTable>();
   // Two observations in one flush may share a key (the same export sent twice at once): keep the first.
   const add = <R extends UsageRecordsTable | ActivityRecordsTable>(
     into: Map<R, Owner>,
@@ -195,9 +198,8 @@ function planRows(
       return { machineId, accountId, refused: ctx.account !== null && accountId === '' };
     };
     const metricObs = job.observations.filter((o): o is MetricObservation => o.type === 'metric');
-    const deltas = metricDeltas(job.userId, metricObs, lookups, now);
+    const deltas = metricDeltas(job.userId, metricObs, lookups, now, series);
     count.duplicates += deltas.skipped;
-    series.push(...deltas.series);
     // A session's input, output, cache and cost points for one model at one time become one row.
     const merged = new Map<string, { row: UsageRecordsTable; points: number }>();
     for (const { obs, delta, kind, timeMs } of deltas.points) {
@@ -283,7 +285,7 @@ function planRows(
     plan: {
       usage: [...usage.keys()],
       activity: [...activity.keys()],
-      series,
+      series: [...series.values()],
       tokenMachines: [...tokenMachines.values()],
     },
     owners: { usage, activity },
@@ -335,7 +337,8 @@ function metricDeltas(
   observations: MetricObservation[],
   lookups: TelemetryLookups,
   now: number,
-): { points: DeltaPoint[]; skipped: number; series: MetricSeriesTable[] } {
+  changed: Map<string, MetricSeriesTable>,
+): { points: DeltaPoint[]; skipped: number } {
   const points: DeltaPoint[] = [];
   let skipped = 0;
   const cumulative = observations.filter((o) => o.temporality === 'cumulative');
@@ -348,10 +351,10 @@ function metricDeltas(
       timeMs: nanosToMs(o.timeNs),
     });
   }
-  const changed = new Map<string, MetricSeriesTable>();
   cumulative.sort((a, b) => compareNanos(a.timeNs, b.timeNs));
   for (const o of cumulative) {
-    const state = changed.get(o.seriesKey) ?? lookups.seriesState(userId, o.seriesKey);
+    const key = lookupKey(userId, o.seriesKey);
+    const state = changed.get(key) ?? lookups.seriesState(userId, o.seriesKey);
     let delta: number;
     if (!state || state.start_time_ns !== o.startNs) {
       // First point of this series, or a restarted process: the whole value is new,
@@ -367,7 +370,7 @@ function metricDeltas(
     } else {
       delta = o.value >= state.last_value ? o.value - state.last_value : o.value;
     }
-    changed.set(o.seriesKey, {
+    changed.set(key, {
       user_id: userId,
       series_key: o.seriesKey,
       start_time_ns: o.startNs,
@@ -379,7 +382,7 @@ function metricDeltas(
       points.push({ obs: o, delta, kind: 'c', timeMs: nanosToMs(o.timeNs) });
     }
   }
-  return { points, skipped, series: [...changed.values()] };
+  return { points, skipped };
 }
 
 function nanosToMs(ns: string): number {

@@ -127,6 +127,29 @@ describe.each(dialects)('store on $name', ({ create }) => {
     expect(report.groups.find((g) => g.key === 'cumu-1')?.output_tokens).toBe(490);
   });
 
+  it('differences cumulative exports that arrive in one group commit one after the other', async () => {
+    const id = { host: 'desk', sessionId: 'cumu-batch' };
+    const cumulative = (timeMs: number, value: number) =>
+      metrics(
+        tokenMetrics(id, [{ model: 'claude-opus-4-1', type: 'output', value }], {
+          startMs: T0,
+          timeMs,
+          temporality: 'cumulative',
+        }),
+      );
+    // Sent before the first is written (a backlog): the recorder writes them in one group commit.
+    const results = await Promise.all([
+      recorder.record(bob, cumulative(T0 + 60_000, 100)),
+      recorder.record(bob, cumulative(T0 + 120_000, 250)),
+      recorder.record(bob, cumulative(T0 + 180_000, 400)),
+      recorder.record(bob, cumulative(T0 + 120_000, 250)),
+    ]);
+    expect(results.map((r) => r.stored)).toEqual([1, 1, 1, 0]);
+    await recorder.record(bob, cumulative(T0 + 240_000, 460));
+    const report = await queryUsage(store.db, { userId: bob, from: T0, to: T0 + HOUR, groupBy: 'session' });
+    expect(report.groups.find((g) => g.key === 'cumu-batch')?.output_tokens).toBe(460);
+  });
+
   it('counts a request reported as metric and as event once, and either source alone in full', async () => {
     const both = { host: 'laptop', sessionId: 'both-1' };
     const eventsOnly = { host: 'laptop', sessionId: 'events-1' };
