@@ -19,8 +19,8 @@ export async function openStore(
   let store: Store;
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Kysely's destroy() ends the pg pool too.
-    const { db } = openPostgres(databaseUrl, options.maxConnections);
-    store = makeStore('postgres', db, (s) => postgresTelemetryWriter(db, s.transaction), undefined);
+    const { db, pool } = openPostgres(databaseUrl, options.maxConnections);
+    store = makeStore('postgres', db, (s) => postgresTelemetryWriter(db, pool, s.transaction), undefined);
   } else {
     const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
     const { db, raw } = openSqlite(file);

@@ -15,7 +15,14 @@ export function openPostgres(connectionString: string, maxConnections = 10): { d
   pool.on('error', () => {});
   // The same for a connection checked out between two queries (inside a transaction): the
   // next query on it fails, and the caller answers 503.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // The telemetry write's named statements are planned for each batch's values: a generic plan
+    // (PostgreSQL's choice after five runs) scanned every machine instead of looking each up.
+    // Unnamed statements, all the others, are planned for their values anyway. Before PostgreSQL
+    // 12 the setting does not exist and the default stays.
+    client.query('set plan_cache_mode = force_custom_plan').catch(() => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

@@ -1,5 +1,4 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Db } from '../db.ts';
 import { newId } from '../ids.ts';
 import {
   type ActivityRecordsTable,
@@ -27,6 +26,12 @@ import { lookupKey } from '../telemetry-writer.ts';
  * and cannot deadlock. The same text on every replica runs its sub-statements in the same
  * order.
  */
+
+/**
+ * Runs one of these statements and returns its rows: in a transaction through Kysely, or outside
+ * one as a named prepared statement (postgres-telemetry-writer.ts). `name` says which statement.
+ */
+export type StatementRunner = <R>(name: 'seen' | 'rows', query: RawBuilder<R>) => Promise<R[]>;
 
 /** A column: its name, its PostgreSQL type, and how a row gives its value. */
 type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
@@ -155,7 +160,7 @@ export interface Seen {
  * began is skipped by the insert and not yet visible to its select: the statement runs again.
  */
 export async function findOrMakeSeen(
-  db: Db,
+  run: StatementRunner,
   needs: {
     machines: { userId: string; hostName: string }[];
     accounts: { userId: string; account: AccountSeen }[];
@@ -190,7 +195,9 @@ export async function findOrMakeSeen(
   const accounts = [...named.values()];
   const max = needs.accountsPerUserMax ?? null;
   for (let attempt = 1; ; attempt++) {
-    const result = await sql<{ kind: 'm' | 'a' | 'refused'; id: string; user_id: string; name: string }>`
+    const rows = await run(
+      'seen',
+      sql<{ kind: 'm' | 'a' | 'refused'; id: string; user_id: string; name: string }>`
       with
         new_machines as (
           insert into machines (${namesOf(MACHINE)})
@@ -236,12 +243,11 @@ export async function findOrMakeSeen(
         where kept.known
       union all
       select 'refused', '', user_id, account_key from numbered
-        where not exists (select 1 from kept where kept.user_id = numbered.user_id and kept.account_key = numbered.account_key)`.execute(
-      db,
+        where not exists (select 1 from kept where kept.user_id = numbered.user_id and kept.account_key = numbered.account_key)`,
     );
     const seen: Seen = { machines: new Map(), accounts: new Map(), touch: { machines: [], accounts: [] } };
     const refused = new Set<string>();
-    for (const r of result.rows) {
+    for (const r of rows) {
       const key = lookupKey(r.user_id, r.name);
       if (r.kind === 'refused') refused.add(key);
       else (r.kind === 'm' ? seen.machines : seen.accounts).set(key, r.id);
@@ -276,7 +282,7 @@ const HOURLY_KEY = ['user_id', 'hour', 'session_id', 'model', 'source', 'machine
  * lookupKey(user, dedupe key).
  */
 export async function writePlannedRows(
-  db: Db,
+  run: StatementRunner,
   touch: Seen['touch'],
   rows: PlannedRows,
 ): Promise<{ usage: Set<string>; activity: Set<string> }> {
@@ -294,7 +300,9 @@ export async function writePlannedRows(
   const sums = sql.raw(USAGE_COLUMNS.map((f) => (f === 'cost_usd' ? `sum(${f})` : `sum(${f})::bigint`)).join(', '));
   const added = sql.raw(USAGE_COLUMNS.map((f) => `${f} = usage_hourly.${f} + excluded.${f}`).join(', '));
   const textKey = (c: string) => (c === 'hour' ? c : `${c} collate "C"`);
-  const result = await sql<{ kind: 'u' | 'a'; user_id: string; dedupe_key: string }>`
+  const result = await run(
+    'rows',
+    sql<{ kind: 'u' | 'a'; user_id: string; dedupe_key: string }>`
     with
       machines_seen as (
         insert into machines (${namesOf(MACHINE)})
@@ -346,8 +354,9 @@ export async function writePlannedRows(
       )
     select 'u' as kind, user_id, dedupe_key from new_usage
     union all
-    select 'a' as kind, user_id, dedupe_key from new_activity`.execute(db);
+    select 'a' as kind, user_id, dedupe_key from new_activity`,
+  );
   const out = { usage: new Set<string>(), activity: new Set<string>() };
-  for (const r of result.rows) (r.kind === 'u' ? out.usage : out.activity).add(lookupKey(r.user_id, r.dedupe_key));
+  for (const r of result) (r.kind === 'u' ? out.usage : out.activity).add(lookupKey(r.user_id, r.dedupe_key));
   return out;
 }
