@@ -3,6 +3,7 @@ import { TOKEN_FIELDS, type UsageCounts, type UsageField } from '../lib/usage-co
 import type { Db } from './db.ts';
 import { newId } from './ids.ts';
 import {
+  type AccountsTable,
   emptyUsage,
   type MetricSeriesTable,
   USAGE_COLUMNS,
@@ -36,18 +37,7 @@ export async function touchAccounts(
   for (const part of chunks(sorted)) {
     const rows = await db
       .insertInto('accounts')
-      .values(
-        part.map(({ userId, account }) => ({
-          id: newId(),
-          user_id: userId,
-          account_key: account.key,
-          account_uuid: account.accountUuid,
-          organization_id: account.organizationId,
-          email: account.email,
-          first_seen_at: now,
-          last_seen_at: now,
-        })),
-      )
+      .values(part.map(({ userId, account }) => newAccountRow(userId, account, now)))
       .onConflict((oc) =>
         oc.columns(['user_id', 'account_key']).doUpdateSet({
           last_seen_at: sql<number>`case when accounts.last_seen_at > excluded.last_seen_at then accounts.last_seen_at else excluded.last_seen_at end`,
@@ -61,6 +51,25 @@ export async function touchAccounts(
     for (const r of rows) out.set(`${r.user_id}\u0000${r.account_key}`, r.id);
   }
   return out;
+}
+
+/** The columns an account seen in usage is made with (a new id; first and last seen now). */
+export type NewAccountRow = Pick<
+  AccountsTable,
+  'id' | 'user_id' | 'account_key' | 'account_uuid' | 'organization_id' | 'email' | 'first_seen_at' | 'last_seen_at'
+>;
+
+export function newAccountRow(userId: string, account: AccountSeen, now: number): NewAccountRow {
+  return {
+    id: newId(),
+    user_id: userId,
+    account_key: account.key,
+    account_uuid: account.accountUuid,
+    organization_id: account.organizationId,
+    email: account.email,
+    first_seen_at: now,
+    last_seen_at: now,
+  };
 }
 
 export interface AccountSeen {

@@ -2,12 +2,13 @@ import { type RawBuilder, sql } from 'kysely';
 import { newId } from '../ids.ts';
 import {
   type ActivityRecordsTable,
+  type MachinesTable,
   type MetricSeriesTable,
   type TokenMachinesTable,
   USAGE_COLUMNS,
   type UsageRecordsTable,
 } from '../schema.ts';
-import type { AccountSeen } from '../telemetry.ts';
+import { type AccountSeen, type NewAccountRow, newAccountRow } from '../telemetry.ts';
 import { lookupKey } from '../telemetry-writer.ts';
 
 /**
@@ -99,15 +100,7 @@ const TOKEN_MACHINE: readonly Column<TokenMachinesTable>[] = [
   ['last_seen_at', 'bigint', (r) => r.last_seen_at],
 ];
 
-interface MachineRow {
-  id: string;
-  user_id: string;
-  host_name: string;
-  first_seen_at: number;
-  last_seen_at: number;
-}
-
-const MACHINE: readonly Column<MachineRow>[] = [
+const MACHINE: readonly Column<MachinesTable>[] = [
   ['id', 'text', (r) => r.id],
   ['user_id', 'text', (r) => r.user_id],
   ['host_name', 'text', (r) => r.host_name],
@@ -115,18 +108,7 @@ const MACHINE: readonly Column<MachineRow>[] = [
   ['last_seen_at', 'bigint', (r) => r.last_seen_at],
 ];
 
-interface AccountRow {
-  id: string;
-  user_id: string;
-  account_key: string;
-  account_uuid: string | null;
-  organization_id: string | null;
-  email: string | null;
-  first_seen_at: number;
-  last_seen_at: number;
-}
-
-const ACCOUNT: readonly Column<AccountRow>[] = [
+const ACCOUNT: readonly Column<NewAccountRow>[] = [
   ['id', 'text', (r) => r.id],
   ['user_id', 'text', (r) => r.user_id],
   ['account_key', 'text', (r) => r.account_key],
@@ -146,7 +128,7 @@ function byKey<T>(entries: Map<string, T>): T[] {
 export interface Seen {
   machines: Map<string, string>;
   accounts: Map<string, string>;
-  touch: { machines: MachineRow[]; accounts: AccountRow[] };
+  touch: { machines: MachinesTable[]; accounts: NewAccountRow[] };
 }
 
 /**
@@ -177,18 +159,9 @@ export async function findOrMakeSeen(
     ),
   );
   const named = new Map(
-    needs.accounts.map(({ userId, account }): [string, AccountRow] => [
+    needs.accounts.map(({ userId, account }): [string, NewAccountRow] => [
       lookupKey(userId, account.key),
-      {
-        id: newId(),
-        user_id: userId,
-        account_key: account.key,
-        account_uuid: account.accountUuid,
-        organization_id: account.organizationId,
-        email: account.email,
-        first_seen_at: now,
-        last_seen_at: now,
-      },
+      newAccountRow(userId, account, now),
     ]),
   );
   // The cap counts new accounts in the order named (the first new ones are made).
