@@ -5,11 +5,18 @@ import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { buildSync } from 'esbuild';
+import { compileWasm } from '../wasm/compile.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
   stdio: 'inherit',
 });
+
+// The transcript line scanner in WebAssembly (wasm/usage-scan.ts, AssemblyScript; docs/decisions.md,
+// "The line scanner in WebAssembly"): beside the bundles and beside the unbundled transcripts code,
+// where usage-scan-wasm.ts looks for it.
+writeFileSync('dist/usage-scan.wasm', await compileWasm('usage-scan'));
+cpSync('dist/usage-scan.wasm', 'dist/transcripts/usage-scan.wasm');
 
 const dataFile = /\.(json|proto|html|css|svg)$/;
 function copyData(dir) {

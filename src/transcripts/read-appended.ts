@@ -1,6 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { lineKeyHash } from './lookup-hash.ts';
 import { type ScanResult, scanUsageLines, type UsageLine } from './scan-usage-lines.ts';
+import { usageFieldsOfLine } from './usage-fields-of-line.ts';
+import type { LineReader } from './usage-scan-wasm.ts';
 
 /** Bytes of one file to read: from `offset` (the end of the last complete line read) to `size`. */
 export interface ReadJob {
@@ -35,8 +37,11 @@ const CHUNK = 1 << 20;
 /** The least room a read gets; a line longer than the buffer doubles it. */
 const MIN_READ = 64 << 10;
 
-/** Reads a job's bytes and scans its complete lines; a line still being written waits for the next run. */
-export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
+/**
+ * Reads a job's bytes and scans its complete lines; a line still being written waits for the next
+ * run. `read` reads a candidate line (usage-scan-wasm.ts: a large read uses the WebAssembly scanner).
+ */
+export function readAppended(job: ReadJob, into: ReadBuffer, read: LineReader = usageFieldsOfLine): ReadResult {
   const scan: ScanResult = { lines: [], skipped: [], synthetic: 0 };
   const length = job.size - job.offset;
   let got = 0; // bytes read from the file
@@ -62,7 +67,7 @@ export function readAppended(job: ReadJob, into: ReadBuffer): ReadResult {
         pending = end; // no line ends here yet: keep reading
         continue;
       }
-      scanUsageLines(buffer, 0, lastNewline + 1, job.offset + complete, scan);
+      scanUsageLines(buffer, 0, lastNewline + 1, job.offset + complete, scan, read);
       // Lines end with a newline, and a piece ends with a line: keep the bytes before its end.
       const tailStart = Math.max(0, lastNewline + 1 - TAIL_BYTES);
       tail =

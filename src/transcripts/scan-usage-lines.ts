@@ -1,14 +1,15 @@
 import { closingQuote } from './closing-quote.ts';
 import { iterationCode } from './iteration-types.ts';
 import { usageFieldsOfLine } from './usage-fields-of-line.ts';
+import type { LineReader } from './usage-scan-wasm.ts';
 
 /**
  * Finds the usage records in a run of transcript bytes without parsing every line.
  *
  * Every usage object has `input_tokens` and `output_tokens` keys, so a line that does
  * not contain the bytes `_tokens":` cannot carry usage and is skipped at memchr speed.
- * A candidate line is read by usageFieldsOfLine, which checks it as JSON.parse would and
- * builds only the fields usageLineOf reads. A line it declines (cut off mid-write, not JSON,
+ * A candidate line is read by usageFieldsOfLine (or its WebAssembly twin, usage-scan-wasm.ts),
+ * which checks it as JSON.parse would and builds only the fields usageLineOf reads. A line it declines (cut off mid-write, not JSON,
  * or JSON in a form Claude Code does not write) is read the slow way: checked for balance (a
  * line cut off is a strict prefix of an object, so it never balances) while long string
  * values — message text, thinking, tool input — are cut out; what is left (keys, ids,
@@ -68,7 +69,14 @@ export interface ScanResult {
  * Scans buf[start, end) — whole lines only: `end` is just past a newline or the end of
  * a file's complete content. `fileOffset` is the file position of `start`.
  */
-export function scanUsageLines(buf: Buffer, start: number, end: number, fileOffset: number, into: ScanResult): void {
+export function scanUsageLines(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fileOffset: number,
+  into: ScanResult,
+  read: LineReader = usageFieldsOfLine,
+): void {
   const view = end === buf.length ? buf : buf.subarray(0, end);
   let pos = start;
   while (pos < end) {
@@ -77,13 +85,20 @@ export function scanUsageLines(buf: Buffer, start: number, end: number, fileOffs
     const lineStart = view.lastIndexOf(NEWLINE, hit) + 1;
     let lineEnd = view.indexOf(NEWLINE, hit);
     if (lineEnd === -1) lineEnd = end;
-    readCandidate(view, Math.max(lineStart, start), lineEnd, fileOffset - start, into);
+    readCandidate(view, Math.max(lineStart, start), lineEnd, fileOffset - start, into, read);
     pos = lineEnd + 1;
   }
 }
 
-function readCandidate(buf: Buffer, start: number, end: number, delta: number, into: ScanResult): void {
-  let record: unknown = usageFieldsOfLine(buf, start, end);
+function readCandidate(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delta: number,
+  into: ScanResult,
+  read: LineReader,
+): void {
+  let record: unknown = read(buf, start, end);
   if (record === undefined) {
     // Not the plain JSON Claude Code writes: the slow way decides what the line is.
     const reduced = reduceLine(buf, start, end);

@@ -65,7 +65,7 @@ const KINDS = 10;
  * list of what is read: FIELDS is made from them. Their fixed shapes keep usageLineOf's reads
  * monomorphic.
  */
-class RecordFields {
+export class RecordFields {
   type: unknown;
   timestamp: unknown;
   requestId: unknown;
@@ -74,15 +74,15 @@ class RecordFields {
   message: unknown;
   data: unknown;
 }
-class DataFields {
+export class DataFields {
   message: unknown;
 }
-class HolderFields {
+export class HolderFields {
   timestamp: unknown;
   requestId: unknown;
   message: unknown;
 }
-class MessageFields {
+export class MessageFields {
   id: unknown;
   model: unknown;
   usage: unknown;
@@ -94,7 +94,7 @@ class TokenFields {
   cache_read_input_tokens: unknown;
   cache_creation: unknown;
 }
-class UsageFields extends TokenFields {
+export class UsageFields extends TokenFields {
   speed: unknown;
   iterations: unknown;
 }
@@ -102,7 +102,7 @@ class IterationFields extends TokenFields {
   type: unknown;
   model: unknown;
 }
-class CacheSplitFields {
+export class CacheSplitFields {
   ephemeral_1h_input_tokens: unknown;
   ephemeral_5m_input_tokens: unknown;
 }

@@ -1,0 +1,502 @@
+/**
+ * usageFieldsOfLine (src/transcripts/usage-fields-of-line.ts) in WebAssembly: the same walk over
+ * one transcript line, the same checks, for the lines Claude Code writes; anything else is
+ * declined (scan returns -1) and the JavaScript scanner decides, so this never has to be right
+ * about a line it does not fully understand — only exactly right about the ones it accepts.
+ *
+ * Memory: the line at [LINE, LINE + length); what was read at [SLOTS, SLOTS + 24 × 35).
+ * Each slot is one field usageLineOf reads, in one of nine objects (RECORD, its data, the
+ * data's message (HOLDER), two messages, two usages, two cache splits): i32 type, i32 start,
+ * i32 end, f64 value. The types and the slot numbers are mirrored in usage-scan-wasm.ts.
+ */
+
+const SLOT_SIZE: usize = 24;
+const SLOT_COUNT: i32 = 35;
+const SLOTS: usize = memory.data(<i32>SLOT_SIZE * SLOT_COUNT, 16);
+/** The instance open at each depth (i32), up to MAX_DEPTH + 1. */
+const STACK: usize = memory.data(4 * 66, 16);
+/** skipArray's brackets. */
+const BRACKETS: usize = memory.data(256, 16);
+/** The line: from the end of the static data to the end of memory. */
+const LINE: usize = (__heap_base + 15) & ~(<usize>15);
+const LONG_STRING: usize = 160;
+const MAX_DEPTH: i32 = 64;
+
+// Slot types.
+const ABSENT: i32 = 0;
+const TEXT: i32 = 1; // latin1 bytes [start, end)
+const ESCAPED: i32 = 2; // JSON text of the string, quotes included, [start, end)
+const EMPTY: i32 = 3; // a long string: read as ""
+const NUMBER: i32 = 4; // value
+const NUMBER_TEXT: i32 = 5; // Number() of [start, end)
+const TRUE: i32 = 6;
+const FALSE: i32 = 7;
+const NULL: i32 = 8;
+const BUILT: i32 = 9; // the object of the field's child instance
+const OBJECT: i32 = 10; // {} (an object read, nothing kept)
+const ARRAY: i32 = 11; // []
+
+// Instances and their first slot.
+const OTHER: i32 = -1;
+const R: i32 = 0;
+const D: i32 = 1;
+const H: i32 = 2;
+const M1: i32 = 3;
+const U1: i32 = 4;
+const C1: i32 = 5;
+const M2: i32 = 6;
+const U2: i32 = 7;
+const C2: i32 = 8;
+
+const QUOTE: u8 = 0x22;
+const BACKSLASH: u8 = 0x5c;
+
+// Set by skipString.
+let escaped = false;
+// Set by readNumber.
+let numberValue: f64 = 0;
+let numberPlain = true;
+
+function byte(i: usize): u8 {
+  return load<u8>(i);
+}
+
+function slotAt(slot: i32): usize {
+  return SLOTS + <usize>slot * SLOT_SIZE;
+}
+
+function setSlot(slot: i32, type: i32, start: usize, end: usize, value: f64): void {
+  const p = slotAt(slot);
+  store<i32>(p, type);
+  store<i32>(p, <i32>start, 4);
+  store<i32>(p, <i32>end, 8);
+  store<f64>(p, value, 16);
+}
+
+function clearSlots(from: i32, to: i32): void {
+  for (let s = from; s < to; s++) store<i32>(slotAt(s), ABSENT);
+}
+
+/** A new object for `instance`: its fields and its descendants' fields absent again. */
+function reset(instance: i32): void {
+  switch (instance) {
+    case R:
+      clearSlots(0, SLOT_COUNT);
+      break;
+    case D:
+      clearSlots(7, 11);
+      clearSlots(23, 35);
+      break;
+    case H:
+      clearSlots(8, 11);
+      clearSlots(23, 35);
+      break;
+    case M1:
+      clearSlots(11, 23);
+      break;
+    case U1:
+      clearSlots(14, 23);
+      break;
+    case C1:
+      clearSlots(21, 23);
+      break;
+    case M2:
+      clearSlots(23, 35);
+      break;
+    case U2:
+      clearSlots(26, 35);
+      break;
+    case C2:
+      clearSlots(33, 35);
+      break;
+    default:
+      break;
+  }
+}
+
+function same(at: usize, length: usize, name: string): bool {
+  if (<i32>length !== name.length) return false;
+  for (let k = 0; k < <i32>length; k++) if (<i32>byte(at + <usize>k) !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+// Set by fieldOf: the child instance of the field found (OTHER: a value read as it is).
+let fieldChild: i32 = OTHER;
+
+/** The slot of the key [at, at + length) in `instance`, or -1. */
+function fieldOf(instance: i32, at: usize, length: usize): i32 {
+  fieldChild = OTHER;
+  switch (instance) {
+    case R:
+      if (same(at, length, 'type')) return 0;
+      if (same(at, length, 'timestamp')) return 1;
+      if (same(at, length, 'requestId')) return 2;
+      if (same(at, length, 'sessionId')) return 3;
+      if (same(at, length, 'costUSD')) return 4;
+      if (same(at, length, 'message')) {
+        fieldChild = M1;
+        return 5;
+      }
+      if (same(at, length, 'data')) {
+        fieldChild = D;
+        return 6;
+      }
+      return -1;
+    case D:
+      if (same(at, length, 'message')) {
+        fieldChild = H;
+        return 7;
+      }
+      return -1;
+    case H:
+      if (same(at, length, 'timestamp')) return 8;
+      if (same(at, length, 'requestId')) return 9;
+      if (same(at, length, 'message')) {
+        fieldChild = M2;
+        return 10;
+      }
+      return -1;
+    case M1:
+    case M2: {
+      const base = instance === M1 ? 11 : 23;
+      if (same(at, length, 'id')) return base;
+      if (same(at, length, 'model')) return base + 1;
+      if (same(at, length, 'usage')) {
+        fieldChild = instance === M1 ? U1 : U2;
+        return base + 2;
+      }
+      return -1;
+    }
+    case U1:
+    case U2: {
+      const base = instance === U1 ? 14 : 26;
+      if (same(at, length, 'input_tokens')) return base;
+      if (same(at, length, 'output_tokens')) return base + 1;
+      if (same(at, length, 'cache_creation_input_tokens')) return base + 2;
+      if (same(at, length, 'cache_read_input_tokens')) return base + 3;
+      if (same(at, length, 'cache_creation')) {
+        fieldChild = instance === U1 ? C1 : C2;
+        return base + 4;
+      }
+      if (same(at, length, 'speed')) return base + 5;
+      if (same(at, length, 'iterations')) return base + 6;
+      return -1;
+    }
+    case C1:
+    case C2: {
+      const base = instance === C1 ? 21 : 33;
+      if (same(at, length, 'ephemeral_1h_input_tokens')) return base;
+      if (same(at, length, 'ephemeral_5m_input_tokens')) return base + 1;
+      return -1;
+    }
+    default:
+      return -1;
+  }
+}
+
+function hex(c: u8): bool {
+  const l = c | 0x20;
+  return (l >= 0x30 && l <= 0x39) || (l >= 0x61 && l <= 0x66);
+}
+
+/** Past the escape at `at` (a backslash), or 0 when JSON does not allow it. */
+function escapeEnd(at: usize): usize {
+  escaped = true;
+  const next = byte(at + 1);
+  if (next === 0x75) {
+    return hex(byte(at + 2)) && hex(byte(at + 3)) && hex(byte(at + 4)) && hex(byte(at + 5)) ? at + 6 : 0;
+  }
+  return next === QUOTE ||
+    next === BACKSLASH ||
+    next === 0x2f ||
+    next === 0x62 ||
+    next === 0x66 ||
+    next === 0x6e ||
+    next === 0x72 ||
+    next === 0x74
+    ? at + 2
+    : 0;
+}
+
+/** The first quote in [from, end) after an even run of backslashes, or 0 (`from` is inside a string). */
+function closingQuote(from: usize, end: usize): usize {
+  let j = from;
+  const quotes = i8x16.splat(0x22);
+  while (j + 16 <= end) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(j), quotes));
+    if (mask === 0) {
+      j += 16;
+      continue;
+    }
+    const q = j + <usize>ctz(mask);
+    let backslashes = 0;
+    for (let k = q - 1; byte(k) === BACKSLASH; k--) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    j = q + 1;
+  }
+  while (j < end) {
+    if (byte(j) === QUOTE) {
+      let backslashes = 0;
+      for (let k = j - 1; byte(k) === BACKSLASH; k--) backslashes++;
+      if ((backslashes & 1) === 0) return j;
+    }
+    j++;
+  }
+  return 0;
+}
+
+/**
+ * The quote closing the string that opens at `at`, or 0: as usageFieldsOfLine's skipString, or
+ * stricter (then the JavaScript scanner reads the line). Escapes and control characters are
+ * checked up to LONG_STRING bytes (usageFieldsOfLine: all of a short string, the first 32 bytes
+ * of a long one); past that only the closing quote is looked for. Sixteen bytes at a time.
+ */
+function skipString(at: usize, end: usize): usize {
+  escaped = false;
+  let j = at + 1;
+  const limit = min(end, at + LONG_STRING + 1);
+  const quotes = i8x16.splat(0x22);
+  const backslashes = i8x16.splat(0x5c);
+  const space = i8x16.splat(0x20);
+  while (j + 16 <= limit) {
+    const v = v128.load(j);
+    const mask = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, quotes), i8x16.eq(v, backslashes)), i8x16.lt_u(v, space)));
+    if (mask === 0) {
+      j += 16;
+      continue;
+    }
+    const k = j + <usize>ctz(mask);
+    const c = byte(k);
+    if (c === QUOTE) return k;
+    if (c !== BACKSLASH) return 0; // a control character
+    j = escapeEnd(k);
+    if (j === 0) return 0;
+  }
+  while (j < limit) {
+    const c = byte(j);
+    if (c === QUOTE) return j;
+    if (c === BACKSLASH) {
+      j = escapeEnd(j);
+      if (j === 0) return 0;
+      continue;
+    }
+    if (c < 0x20) return 0;
+    j++;
+  }
+  // Longer than LONG_STRING (read as ""): only its end matters.
+  return j < end ? closingQuote(j, end) : 0;
+}
+
+/** The close of a string inside a skipped array (not checked, as usageFieldsOfLine does not), or 0. */
+function skipLooseString(at: usize, end: usize): usize {
+  let j = at + 1;
+  const quotes = i8x16.splat(0x22);
+  const backslashes = i8x16.splat(0x5c);
+  while (j + 16 <= end) {
+    const v = v128.load(j);
+    const mask = i8x16.bitmask(v128.or(i8x16.eq(v, quotes), i8x16.eq(v, backslashes)));
+    if (mask === 0) {
+      j += 16;
+      continue;
+    }
+    const k = j + <usize>ctz(mask);
+    if (byte(k) === QUOTE) return k;
+    j = k + 2;
+  }
+  while (j < end) {
+    const c = byte(j);
+    if (c === QUOTE) return j;
+    j += c === BACKSLASH ? 2 : 1;
+  }
+  return 0;
+}
+
+/** Past the array opening at `at` (brackets matched, strings skipped unchecked), or 0. */
+function skipArray(at: usize, end: usize): usize {
+  // Brackets in a small stack above the depth stack: [ and { pushed as their closers.
+  const brackets: usize = BRACKETS;
+  let open: usize = 0;
+  store<u8>(brackets + open++, 0x5d);
+  let i = at + 1;
+  while (i < end) {
+    const c = byte(i);
+    if (c === QUOTE) {
+      const j = skipLooseString(i, end);
+      if (j === 0) return 0;
+      i = j + 1;
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) {
+      if (open === 256) return 0;
+      store<u8>(brackets + open++, c + 2);
+    } else if (c === 0x5d || c === 0x7d) {
+      open--;
+      if (load<u8>(brackets + open) !== c) return 0;
+      if (open === 0) return i + 1;
+    }
+    i++;
+  }
+  return 0;
+}
+
+function digit(c: u8): bool {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Past the JSON number at `at` (numberValue, numberPlain), or 0. */
+function readNumber(at: usize, end: usize): usize {
+  let j = at;
+  if (byte(j) === 0x2d) j++;
+  const first = byte(j);
+  let value: f64 = 0;
+  if (first === 0x30) j++;
+  else if (first >= 0x31 && first <= 0x39) {
+    while (j < end) {
+      const c = byte(j);
+      if (!digit(c)) break;
+      value = value * 10 + <f64>(c - 0x30);
+      j++;
+    }
+  } else return 0;
+  let plain = j - at <= 15;
+  if (byte(j) === 0x2e) {
+    plain = false;
+    j++;
+    if (!digit(byte(j))) return 0;
+    while (digit(byte(j))) j++;
+  }
+  if ((byte(j) | 0x20) === 0x65) {
+    plain = false;
+    j++;
+    if (byte(j) === 0x2b || byte(j) === 0x2d) j++;
+    if (!digit(byte(j))) return 0;
+    while (digit(byte(j))) j++;
+  }
+  if (j > end) return 0;
+  numberPlain = plain;
+  numberValue = byte(at) === 0x2d ? -value : value;
+  return j;
+}
+
+function literal(at: usize, text: string): bool {
+  for (let k = 1; k < text.length; k++) if (<i32>byte(at + <usize>k) !== text.charCodeAt(k)) return false;
+  return true;
+}
+
+function instanceAt(depth: i32): i32 {
+  return load<i32>(STACK + ((<usize>depth) << 2));
+}
+
+/** Where the line goes: the caller copies it there (at most `capacity()` bytes). */
+export function line(): usize {
+  return LINE;
+}
+
+/** The longest line scan() takes: the memory after LINE, less room for the few bytes read past a line's end. */
+export function capacity(): i32 {
+  return <i32>(<usize>memory.size() * 65536 - LINE - 64);
+}
+
+/**
+ * Reads the line of `length` bytes at line(): 0 and the slots filled, or -1 when the JavaScript
+ * scanner is to read it. The caller has removed trailing CRs and spaces.
+ */
+export function scan(length: i32): i32 {
+  const start = LINE;
+  const end = LINE + <usize>length;
+  if (length < 2 || byte(start) !== 0x7b || byte(end - 1) !== 0x7d) return -1;
+  reset(R);
+  if (byte(start + 1) === 0x7d) return length === 2 ? 0 : -1;
+  let depth: i32 = 0;
+  let instance: i32 = R;
+  store<i32>(STACK, R);
+  let i = start + 1;
+  while (true) {
+    // One member of the object at `depth`: its key, then its value.
+    if (byte(i) !== QUOTE) return -1;
+    const close = skipString(i, end);
+    if (close === 0 || escaped || byte(close + 1) !== 0x3a) return -1;
+    let slot: i32 = -1;
+    let child: i32 = OTHER;
+    let iterations = false;
+    if (instance !== OTHER) {
+      slot = fieldOf(instance, i + 1, close - i - 1);
+      child = fieldChild;
+    }
+    if (slot < 0) iterations = same(i + 1, close - i - 1, 'iterations');
+    else iterations = slot === 20 || slot === 32;
+    i = close + 2;
+    if (i >= end) return -1;
+    const c = byte(i);
+    if (c === 0x7b) {
+      if (slot >= 0) {
+        if (child !== OTHER) {
+          reset(child);
+          setSlot(slot, BUILT, 0, 0, 0);
+        } else setSlot(slot, OBJECT, 0, 0, 0);
+      }
+      if (byte(i + 1) === 0x7d) {
+        i += 2;
+      } else {
+        if (depth === MAX_DEPTH) return -1;
+        depth++;
+        instance = slot >= 0 && child !== OTHER ? child : OTHER;
+        store<i32>(STACK + ((<usize>depth) << 2), instance);
+        i++;
+        continue;
+      }
+    } else if (c === QUOTE) {
+      const k = skipString(i, end);
+      if (k === 0) return -1;
+      if (slot >= 0) {
+        if (k - i > LONG_STRING) setSlot(slot, EMPTY, 0, 0, 0);
+        else if (escaped) setSlot(slot, ESCAPED, i, k + 1, 0);
+        else setSlot(slot, TEXT, i + 1, k, 0);
+      }
+      i = k + 1;
+    } else if (c === 0x5b) {
+      // An array: `iterations` (anywhere) is read by the JavaScript scanner unless empty.
+      if (iterations && byte(i + 1) !== 0x5d) return -1;
+      const k = skipArray(i, end);
+      if (k === 0) return -1;
+      if (slot >= 0) setSlot(slot, ARRAY, 0, 0, 0);
+      i = k;
+    } else if (c === 0x2d || digit(c)) {
+      const k = readNumber(i, end);
+      if (k === 0) return -1;
+      if (slot >= 0) {
+        if (numberPlain) setSlot(slot, NUMBER, 0, 0, numberValue);
+        else setSlot(slot, NUMBER_TEXT, i, k, 0);
+      }
+      i = k;
+    } else if (c === 0x74 && literal(i, 'true')) {
+      i += 4;
+      if (slot >= 0) setSlot(slot, TRUE, 0, 0, 0);
+    } else if (c === 0x66 && literal(i, 'false')) {
+      i += 5;
+      if (slot >= 0) setSlot(slot, FALSE, 0, 0, 0);
+    } else if (c === 0x6e && literal(i, 'null')) {
+      i += 4;
+      if (slot >= 0) setSlot(slot, NULL, 0, 0, 0);
+    } else return -1;
+    // After a member: `,` and the next, or the close of its object (and perhaps more).
+    while (true) {
+      if (i >= end) return -1;
+      const s = byte(i);
+      if (s === 0x2c) {
+        i++;
+        break;
+      }
+      if (s !== 0x7d) return -1;
+      i++;
+      if (depth === 0) return i === end ? 0 : -1;
+      depth--;
+      instance = instanceAt(depth);
+    }
+  }
+}
+
+/** Where the slots are. */
+export function slots(): usize {
+  return SLOTS;
+}
