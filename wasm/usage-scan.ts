@@ -500,3 +500,115 @@ export function scan(length: i32): i32 {
 export function slots(): usize {
   return SLOTS;
 }
+
+/*
+ * usageLineOf (src/transcripts/scan-usage-lines.ts) over the slots of the line scan() read, for
+ * the plain case; whatever needs JavaScript's own reading (an escaped string it compares, a
+ * token count written as 1e3) is left to it. What it finds is at usageOut():
+ *   f64 input, output, cacheWrite5m, cacheWrite1h, cacheRead;
+ *   i32 fast; then the slots of timestamp, requestId, sessionId, model, key and costUSD
+ *   (-1: none — '' for the strings, NaN for the cost).
+ */
+const OUT: usize = memory.data(96, 16);
+const NOT_USAGE: i32 = 0;
+const USAGE: i32 = 1;
+const SYNTHETIC: i32 = 2;
+const LEAVE: i32 = 3;
+
+export function usageOut(): usize {
+  return OUT;
+}
+
+function typeOf(slot: i32): i32 {
+  return load<i32>(slotAt(slot));
+}
+
+function isString(slot: i32): bool {
+  const t = typeOf(slot);
+  return t === TEXT || t === ESCAPED || t === EMPTY;
+}
+
+function isNumber(slot: i32): bool {
+  const t = typeOf(slot);
+  return t === NUMBER || t === NUMBER_TEXT;
+}
+
+/** 1: the slot is the string `text`, 0: it is not, -1: it is escaped (JavaScript compares). */
+function stringIs(slot: i32, text: string): i32 {
+  const t = typeOf(slot);
+  if (t === ESCAPED) return -1;
+  if (t !== TEXT) return 0;
+  const p = slotAt(slot);
+  const start = <usize>load<i32>(p, 4);
+  const end = <usize>load<i32>(p, 8);
+  return same(start, end - start, text) ? 1 : 0;
+}
+
+// Set by count: a token count JavaScript must read (written as 1e3, 2.5, …).
+let countLeft = false;
+
+/** usageLineOf's count(): the slot's number when positive, else 0. */
+function count(slot: i32): f64 {
+  const t = typeOf(slot);
+  if (t === NUMBER_TEXT) countLeft = true;
+  if (t !== NUMBER) return 0;
+  const v = load<f64>(slotAt(slot), 16);
+  return v > 0 ? v : 0;
+}
+
+function stringSlot(slot: i32): i32 {
+  return isString(slot) ? slot : -1;
+}
+
+export function usage(): i32 {
+  let holderTimestamp = 1;
+  let holderRequestId = 2;
+  let messageSlot = 5;
+  let m = 11; // the message's first slot
+  let u = 14;
+  let c = 21;
+  const progress = stringIs(0, 'progress');
+  if (progress < 0) return LEAVE;
+  if (progress === 1) {
+    if (typeOf(6) !== BUILT || typeOf(7) !== BUILT) return NOT_USAGE;
+    holderTimestamp = 8;
+    holderRequestId = 9;
+    messageSlot = 10;
+    m = 23;
+    u = 26;
+    c = 33;
+  }
+  if (typeOf(messageSlot) !== BUILT || typeOf(m + 2) !== BUILT) return NOT_USAGE;
+  if (!isNumber(u) || !isNumber(u + 1)) return NOT_USAGE;
+  const synthetic = stringIs(m + 1, '<synthetic>');
+  if (synthetic < 0) return LEAVE;
+  if (synthetic === 1) return SYNTHETIC;
+  const fast = stringIs(u + 5, 'fast');
+  if (fast < 0) return LEAVE;
+  countLeft = false;
+  let cacheWrite1h: f64 = 0;
+  let cacheWrite = count(u + 2);
+  if (typeOf(u + 4) === BUILT) {
+    cacheWrite1h = count(c);
+    cacheWrite = max(cacheWrite, cacheWrite1h + count(c + 1));
+  }
+  store<f64>(OUT, count(u), 0);
+  store<f64>(OUT, count(u + 1), 8);
+  store<f64>(OUT, cacheWrite - cacheWrite1h, 16);
+  store<f64>(OUT, cacheWrite1h, 24);
+  store<f64>(OUT, count(u + 3), 32);
+  if (countLeft) return LEAVE;
+  store<i32>(OUT, fast, 40);
+  // The holder's timestamp when a string, else the record's (whatever it is: JavaScript then finds no date).
+  store<i32>(OUT, isString(holderTimestamp) ? holderTimestamp : stringSlot(1), 44);
+  const requestId = stringSlot(holderRequestId);
+  store<i32>(OUT, requestId, 48);
+  store<i32>(OUT, stringSlot(3), 52);
+  store<i32>(OUT, stringSlot(m + 1), 56);
+  // The key: message.id unless it is not a string or is empty ("" or read as "": too long).
+  const id = typeOf(m);
+  const idEmpty = id === EMPTY || (id === TEXT && load<i32>(slotAt(m), 8) === load<i32>(slotAt(m), 4));
+  store<i32>(OUT, (id === TEXT || id === ESCAPED) && !idEmpty ? m : requestId, 60);
+  store<i32>(OUT, isNumber(4) ? 4 : -1, 64);
+  return USAGE;
+}

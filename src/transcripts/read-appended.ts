@@ -1,8 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { lineKeyHash } from './lookup-hash.ts';
 import { type ScanResult, scanUsageLines, type UsageLine } from './scan-usage-lines.ts';
-import { usageFieldsOfLine } from './usage-fields-of-line.ts';
-import type { LineReader } from './usage-scan-wasm.ts';
+import type { UsageReader } from './usage-scan-wasm.ts';
 
 /** Bytes of one file to read: from `offset` (the end of the last complete line read) to `size`. */
 export interface ReadJob {
@@ -39,9 +38,9 @@ const MIN_READ = 64 << 10;
 
 /**
  * Reads a job's bytes and scans its complete lines; a line still being written waits for the next
- * run. `read` reads a candidate line (usage-scan-wasm.ts: a large read uses the WebAssembly scanner).
+ * run. `wasm`: the WebAssembly reader of candidate lines, for a large read (usage-scan-wasm.ts).
  */
-export function readAppended(job: ReadJob, into: ReadBuffer, read: LineReader = usageFieldsOfLine): ReadResult {
+export function readAppended(job: ReadJob, into: ReadBuffer, wasm?: UsageReader): ReadResult {
   const scan: ScanResult = { lines: [], skipped: [], synthetic: 0 };
   const length = job.size - job.offset;
   let got = 0; // bytes read from the file
@@ -67,7 +66,7 @@ export function readAppended(job: ReadJob, into: ReadBuffer, read: LineReader = 
         pending = end; // no line ends here yet: keep reading
         continue;
       }
-      scanUsageLines(buffer, 0, lastNewline + 1, job.offset + complete, scan, read);
+      scanUsageLines(buffer, 0, lastNewline + 1, job.offset + complete, scan, wasm);
       // Lines end with a newline, and a piece ends with a line: keep the bytes before its end.
       const tailStart = Math.max(0, lastNewline + 1 - TAIL_BYTES);
       tail =

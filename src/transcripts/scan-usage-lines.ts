@@ -1,15 +1,16 @@
 import { closingQuote } from './closing-quote.ts';
 import { iterationCode } from './iteration-types.ts';
 import { usageFieldsOfLine } from './usage-fields-of-line.ts';
-import type { LineReader } from './usage-scan-wasm.ts';
+import { LEFT, type UsageReader } from './usage-scan-wasm.ts';
 
 /**
  * Finds the usage records in a run of transcript bytes without parsing every line.
  *
  * Every usage object has `input_tokens` and `output_tokens` keys, so a line that does
  * not contain the bytes `_tokens":` cannot carry usage and is skipped at memchr speed.
- * A candidate line is read by usageFieldsOfLine (or its WebAssembly twin, usage-scan-wasm.ts),
- * which checks it as JSON.parse would and builds only the fields usageLineOf reads. A line it declines (cut off mid-write, not JSON,
+ * A candidate line is read by usageFieldsOfLine, which checks it as JSON.parse would and
+ * builds only the fields usageLineOf reads (on a large read the WebAssembly module reads it
+ * first, usage-scan-wasm.ts, and leaves it here only when it cannot). A line it declines (cut off mid-write, not JSON,
  * or JSON in a form Claude Code does not write) is read the slow way: checked for balance (a
  * line cut off is a strict prefix of an object, so it never balances) while long string
  * values — message text, thinking, tool input — are cut out; what is left (keys, ids,
@@ -75,7 +76,7 @@ export function scanUsageLines(
   end: number,
   fileOffset: number,
   into: ScanResult,
-  read: LineReader = usageFieldsOfLine,
+  wasm?: UsageReader,
 ): void {
   const view = end === buf.length ? buf : buf.subarray(0, end);
   let pos = start;
@@ -85,7 +86,7 @@ export function scanUsageLines(
     const lineStart = view.lastIndexOf(NEWLINE, hit) + 1;
     let lineEnd = view.indexOf(NEWLINE, hit);
     if (lineEnd === -1) lineEnd = end;
-    readCandidate(view, Math.max(lineStart, start), lineEnd, fileOffset - start, into, read);
+    readCandidate(view, Math.max(lineStart, start), lineEnd, fileOffset - start, into, wasm);
     pos = lineEnd + 1;
   }
 }
@@ -96,24 +97,27 @@ function readCandidate(
   end: number,
   delta: number,
   into: ScanResult,
-  read: LineReader,
+  wasm: UsageReader | undefined,
 ): void {
-  let record: unknown = read(buf, start, end);
-  if (record === undefined) {
-    // Not the plain JSON Claude Code writes: the slow way decides what the line is.
-    const reduced = reduceLine(buf, start, end);
-    if (reduced === undefined) {
-      into.skipped.push({ offset: start + delta, reason: 'cut off or unbalanced JSON' });
-      return;
+  let usage = wasm === undefined ? LEFT : wasm(buf, start, end);
+  if (usage === LEFT) {
+    let record: unknown = usageFieldsOfLine(buf, start, end);
+    if (record === undefined) {
+      // Not the plain JSON Claude Code writes: the slow way decides what the line is.
+      const reduced = reduceLine(buf, start, end);
+      if (reduced === undefined) {
+        into.skipped.push({ offset: start + delta, reason: 'cut off or unbalanced JSON' });
+        return;
+      }
+      try {
+        record = JSON.parse(reduced);
+      } catch (error) {
+        into.skipped.push({ offset: start + delta, reason: `not JSON: ${(error as Error).message}` });
+        return;
+      }
     }
-    try {
-      record = JSON.parse(reduced);
-    } catch (error) {
-      into.skipped.push({ offset: start + delta, reason: `not JSON: ${(error as Error).message}` });
-      return;
-    }
+    usage = usageLineOf(record);
   }
-  const usage = usageLineOf(record);
   if (usage === 'synthetic') into.synthetic++;
   else if (usage === undefined) return;
   else if (!tokensFit(usage) || (usage.extra !== undefined && !usage.extra.every(tokensFit)))

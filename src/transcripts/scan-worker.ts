@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { packReadResult, type ReadBuffer, type ReadJob, readAppended } from './read-appended.ts';
-import { lineReaderFor } from './usage-scan-wasm.ts';
+import { usageReaderFor } from './usage-scan-wasm.ts';
 
 /**
  * A worker thread of the first build of a large index. It may start before the walk has found
@@ -20,9 +20,9 @@ export type ScanWorkerMessage = { done: true } | { job: number; packed: ReturnTy
 parentPort?.once('message', ({ jobs, next }: ScanJobs) => {
   const counter = new Int32Array(next);
   const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
-  const read = lineReaderFor(Number.POSITIVE_INFINITY); // only large reads have a worker
+  const wasm = usageReaderFor(Number.POSITIVE_INFINITY); // only large reads have a worker
   for (let job = Atomics.add(counter, 0, 1); job < jobs.length; job = Atomics.add(counter, 0, 1)) {
-    const packed = packReadResult(readAppended(jobs[job] as ReadJob, into, read));
+    const packed = packReadResult(readAppended(jobs[job] as ReadJob, into, wasm));
     parentPort?.postMessage({ job, packed } satisfies ScanWorkerMessage, [packed.numbers.buffer as ArrayBuffer]);
   }
   parentPort?.postMessage({ done: true } satisfies ScanWorkerMessage);

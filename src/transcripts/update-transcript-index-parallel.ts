@@ -5,7 +5,7 @@ import { type ReadBuffer, type ReadResult, readAppended, unpackReadResult } from
 import type { ScanJobs, ScanWorkerMessage } from './scan-worker.ts';
 import type { TranscriptIndex, UpdateSummary } from './transcript-index.ts';
 import { applyRead, readHere } from './update-transcript-index.ts';
-import { lineReaderFor } from './usage-scan-wasm.ts';
+import { usageReaderFor } from './usage-scan-wasm.ts';
 
 /** Below this many bytes to read, a worker thread costs more than it saves. */
 const PARALLEL_MIN_BYTES = 16 << 20;
@@ -132,10 +132,10 @@ async function readWithWorker(
   );
   worker.postMessage({ jobs: work.map((w) => w.job), next: shared } satisfies ScanJobs);
   const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
-  const read = lineReaderFor(totalBytes);
+  const wasm = usageReaderFor(totalBytes);
   let sinceYield = 0;
   for (let i = Atomics.add(counter, 0, 1); i < work.length; i = Atomics.add(counter, 0, 1)) {
-    const r = readAppended((work[i] as Work).job, into, read);
+    const r = readAppended((work[i] as Work).job, into, wasm);
     results[i] = r;
     readBytes += r.got;
     sinceYield += r.got;
@@ -149,7 +149,7 @@ async function readWithWorker(
   }
   if (!(await workerDone)) {
     // The worker failed: what it took and did not send is read here instead.
-    for (let i = next; i < work.length; i++) results[i] ??= readAppended((work[i] as Work).job, into, read);
+    for (let i = next; i < work.length; i++) results[i] ??= readAppended((work[i] as Work).job, into, wasm);
   }
   drain();
   report();

@@ -4,7 +4,7 @@ import { planUpdate, type UpdateOptions, type Work } from './plan-index-update.t
 import { type ReadBuffer, type ReadResult, readAppended } from './read-appended.ts';
 import type { ScanResult } from './scan-usage-lines.ts';
 import type { TranscriptIndex, UpdateSummary } from './transcript-index.ts';
-import { lineReaderFor } from './usage-scan-wasm.ts';
+import { usageReaderFor } from './usage-scan-wasm.ts';
 
 /** Skipped lines remembered per file for --debug (all are counted). */
 const SKIPPED_KEPT = 20;
@@ -29,10 +29,10 @@ export function readHere(
   options: UpdateOptions,
 ): void {
   const into: ReadBuffer = { buffer: Buffer.allocUnsafe(0) };
-  const read = lineReaderFor(totalBytes);
+  const wasm = usageReaderFor(totalBytes);
   const progress = progressReporter(summary, totalBytes, options);
   for (const w of work) {
-    applyRead(index, w.state, readAppended(w.job, into, read), summary);
+    applyRead(index, w.state, readAppended(w.job, into, wasm), summary);
     progress();
   }
 }

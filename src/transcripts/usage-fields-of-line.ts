@@ -65,7 +65,7 @@ const KINDS = 10;
  * list of what is read: FIELDS is made from them. Their fixed shapes keep usageLineOf's reads
  * monomorphic.
  */
-export class RecordFields {
+class RecordFields {
   type: unknown;
   timestamp: unknown;
   requestId: unknown;
@@ -74,15 +74,15 @@ export class RecordFields {
   message: unknown;
   data: unknown;
 }
-export class DataFields {
+class DataFields {
   message: unknown;
 }
-export class HolderFields {
+class HolderFields {
   timestamp: unknown;
   requestId: unknown;
   message: unknown;
 }
-export class MessageFields {
+class MessageFields {
   id: unknown;
   model: unknown;
   usage: unknown;
@@ -94,7 +94,7 @@ class TokenFields {
   cache_read_input_tokens: unknown;
   cache_creation: unknown;
 }
-export class UsageFields extends TokenFields {
+class UsageFields extends TokenFields {
   speed: unknown;
   iterations: unknown;
 }
@@ -102,7 +102,7 @@ class IterationFields extends TokenFields {
   type: unknown;
   model: unknown;
 }
-export class CacheSplitFields {
+class CacheSplitFields {
   ephemeral_1h_input_tokens: unknown;
   ephemeral_5m_input_tokens: unknown;
 }

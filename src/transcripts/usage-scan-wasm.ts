@@ -1,24 +1,21 @@
 import { readFileSync } from 'node:fs';
-import {
-  CacheSplitFields,
-  DataFields,
-  HolderFields,
-  MessageFields,
-  RecordFields,
-  UsageFields,
-  usageFieldsOfLine,
-} from './usage-fields-of-line.ts';
+import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
- * usageFieldsOfLine with its walk done by WebAssembly (wasm/usage-scan.ts, built to
- * usage-scan.wasm beside the bundles; docs/decisions.md, "The line scanner in WebAssembly"). The
- * module reads the line and writes, for each field usageLineOf reads, what its value is and
- * where its bytes are; this builds the same objects usageFieldsOfLine builds from that. A line
- * the module declines (anything but the plain JSON Claude Code writes, or an `iterations` array
- * with elements) is read by usageFieldsOfLine itself, so the result is always the JavaScript
- * scanner's.
+ * A candidate line's usage read by WebAssembly (wasm/usage-scan.ts, built to usage-scan.wasm
+ * beside the bundles; docs/decisions.md, "The line scanner in WebAssembly"): the walk and checks
+ * of usageFieldsOfLine, then usageLineOf's reading of the fields, in the module; here only the
+ * strings and the UsageLine are made. A line the module leaves (anything but the plain JSON
+ * Claude Code writes, an `iterations` array with elements, an escaped string usageLineOf
+ * compares, a token count written as 1e3, a line over 1 MB) is answered LEFT: the caller reads
+ * it with usageFieldsOfLine and usageLineOf, so the answer is always theirs.
  */
-export type LineReader = (buf: Buffer, start: number, end: number) => object | undefined;
+export const LEFT = Symbol('left to usageFieldsOfLine');
+export type UsageReader = (
+  buf: Buffer,
+  start: number,
+  end: number,
+) => UsageLine | 'synthetic' | undefined | typeof LEFT;
 
 /** What the module exports (wasm/usage-scan.ts). */
 interface UsageScanExports {
@@ -27,6 +24,8 @@ interface UsageScanExports {
   slots(): number;
   capacity(): number;
   scan(length: number): number;
+  usage(): number;
+  usageOut(): number;
 }
 
 /** The part of the WebAssembly API used here (the project's TypeScript libraries do not declare it). */
@@ -36,21 +35,17 @@ interface WebAssemblyApi {
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
-// Slot types and numbers: as in wasm/usage-scan.ts.
-const ABSENT = 0;
+// Slot types (wasm/usage-scan.ts) of the strings and numbers read here.
 const TEXT = 1;
 const ESCAPED = 2;
-const EMPTY = 3;
 const NUMBER = 4;
 const NUMBER_TEXT = 5;
-const TRUE = 6;
-const FALSE = 7;
-const NULL = 8;
-const BUILT = 9;
-const OBJECT = 10;
-const ARRAY = 11;
 const SLOT_INTS = 6; // 24 bytes a slot: type, start, end (i32), then the value (f64)
 const SLOT_COUNT = 35;
+// usage()'s answers.
+const USAGE = 1;
+const SYNTHETIC = 2;
+const LEAVE = 3;
 
 /**
  * From this many bytes to read, lines are read by the module: making it costs ~2 ms once per
@@ -58,13 +53,13 @@ const SLOT_COUNT = 35;
  * would not win back.
  */
 const WASM_MIN_BYTES = 4 << 20;
-let shared: LineReader | null | undefined;
+let shared: UsageReader | null | undefined;
 
-/** The reader for a read of `bytes`: the module's (made once per thread) when large, else usageFieldsOfLine. */
-export function lineReaderFor(bytes: number): LineReader {
-  if (bytes < WASM_MIN_BYTES) return usageFieldsOfLine;
-  if (shared === undefined) shared = wasmLineReader() ?? null;
-  return shared ?? usageFieldsOfLine;
+/** The module's reader for a read of `bytes` (made once per thread), or undefined: a small read, or no module. */
+export function usageReaderFor(bytes: number): UsageReader | undefined {
+  if (bytes < WASM_MIN_BYTES) return undefined;
+  if (shared === undefined) shared = wasmUsageReader() ?? null;
+  return shared ?? undefined;
 }
 
 /** The module's bytes: beside this file (the build puts one beside each bundle and in dist/transcripts). */
@@ -77,14 +72,10 @@ function moduleBytes(): Buffer | undefined {
 }
 
 /**
- * A LineReader on the module `bytes` (default: the built one), or undefined when there is none
- * or it cannot run here; TAKT_WASM_SCAN=0 turns it off. A line the module declines goes to
- * `fallback` (the tests pass one that tells them).
+ * A UsageReader on the module `bytes` (default: the built one), or undefined when there is none or
+ * it cannot run here; TAKT_WASM_SCAN=0 turns it off.
  */
-export function wasmLineReader(
-  bytes: Uint8Array | undefined = moduleBytes(),
-  fallback: LineReader = usageFieldsOfLine,
-): LineReader | undefined {
+export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): UsageReader | undefined {
   if (bytes === undefined || process.env.TAKT_WASM_SCAN === '0') return undefined;
   let exports: UsageScanExports;
   try {
@@ -95,101 +86,61 @@ export function wasmLineReader(
   const memory = Buffer.from(exports.memory.buffer);
   const lineAt = exports.line();
   const capacity = exports.capacity();
-  const slotsAt = exports.slots();
-  const ints = new Int32Array(exports.memory.buffer, slotsAt, SLOT_COUNT * SLOT_INTS);
-  const numbers = new Float64Array(exports.memory.buffer, slotsAt, (SLOT_COUNT * SLOT_INTS) / 2);
-  const scan = exports.scan;
+  const ints = new Int32Array(exports.memory.buffer, exports.slots(), SLOT_COUNT * SLOT_INTS);
+  const numbers = new Float64Array(exports.memory.buffer, exports.slots(), (SLOT_COUNT * SLOT_INTS) / 2);
+  const outAt = exports.usageOut();
+  const outNumbers = new Float64Array(exports.memory.buffer, outAt, 5);
+  const outInts = new Int32Array(exports.memory.buffer, outAt + 40, 7);
+  const { scan, usage } = exports;
 
-  // The value of slot s, as usageFieldsOfLine reads it; `from` maps the module's offsets to buf's.
-  let line: Buffer = memory;
-  let from = 0;
-  const value = (s: number): unknown => {
+  // A string slot's value as JSON.parse gives it ('' for none); `from` maps the module's offsets to buf's.
+  const text = (buf: Buffer, from: number, s: number): string => {
+    if (s < 0) return '';
     const at = s * SLOT_INTS;
-    switch (ints[at]) {
-      case TEXT:
-        return line.toString('latin1', (ints[at + 1] as number) + from, (ints[at + 2] as number) + from);
-      case ESCAPED:
-        return JSON.parse(line.toString('latin1', (ints[at + 1] as number) + from, (ints[at + 2] as number) + from));
-      case EMPTY:
-        return '';
-      case NUMBER:
-        return numbers[at / 2 + 2];
-      case NUMBER_TEXT:
-        return Number(line.toString('latin1', (ints[at + 1] as number) + from, (ints[at + 2] as number) + from));
-      case TRUE:
-        return true;
-      case FALSE:
-        return false;
-      case NULL:
-        return null;
-      case OBJECT:
-        return {};
-      case ARRAY:
-        return [];
-      default:
-        return undefined; // ABSENT; BUILT is read by the builders below
+    const type = ints[at];
+    if (type === TEXT) return buf.toString('latin1', (ints[at + 1] as number) + from, (ints[at + 2] as number) + from);
+    if (type === ESCAPED) {
+      return JSON.parse(buf.toString('latin1', (ints[at + 1] as number) + from, (ints[at + 2] as number) + from));
     }
+    return ''; // a long string, read as ""
   };
-  const present = (s: number): boolean => ints[s * SLOT_INTS] !== ABSENT;
-  const built = (s: number): boolean => ints[s * SLOT_INTS] === BUILT;
-
-  const cacheSplit = (base: number): CacheSplitFields => {
-    const c = new CacheSplitFields();
-    if (present(base)) c.ephemeral_1h_input_tokens = value(base);
-    if (present(base + 1)) c.ephemeral_5m_input_tokens = value(base + 1);
-    return c;
-  };
-  const usage = (base: number, split: number): UsageFields => {
-    const u = new UsageFields();
-    if (present(base)) u.input_tokens = value(base);
-    if (present(base + 1)) u.output_tokens = value(base + 1);
-    if (present(base + 2)) u.cache_creation_input_tokens = value(base + 2);
-    if (present(base + 3)) u.cache_read_input_tokens = value(base + 3);
-    if (present(base + 4)) u.cache_creation = built(base + 4) ? cacheSplit(split) : value(base + 4);
-    if (present(base + 5)) u.speed = value(base + 5);
-    if (present(base + 6)) u.iterations = value(base + 6);
-    return u;
-  };
-  const message = (base: number, usageBase: number, split: number): MessageFields => {
-    const m = new MessageFields();
-    if (present(base)) m.id = value(base);
-    if (present(base + 1)) m.model = value(base + 1);
-    if (present(base + 2)) m.usage = built(base + 2) ? usage(usageBase, split) : value(base + 2);
-    return m;
-  };
-  const holder = (): HolderFields => {
-    const h = new HolderFields();
-    if (present(8)) h.timestamp = value(8);
-    if (present(9)) h.requestId = value(9);
-    if (present(10)) h.message = built(10) ? message(23, 26, 33) : value(10);
-    return h;
-  };
-  const data = (): DataFields => {
-    const d = new DataFields();
-    if (present(7)) d.message = built(7) ? holder() : value(7);
-    return d;
-  };
-  const record = (): RecordFields => {
-    const r = new RecordFields();
-    if (present(0)) r.type = value(0);
-    if (present(1)) r.timestamp = value(1);
-    if (present(2)) r.requestId = value(2);
-    if (present(3)) r.sessionId = value(3);
-    if (present(4)) r.costUSD = value(4);
-    if (present(5)) r.message = built(5) ? message(11, 14, 21) : value(5);
-    if (present(6)) r.data = built(6) ? data() : value(6);
-    return r;
+  const costOf = (buf: Buffer, from: number, s: number): number => {
+    if (s < 0) return Number.NaN;
+    const at = s * SLOT_INTS;
+    if (ints[at] === NUMBER) return numbers[at / 2 + 2] as number;
+    if (ints[at] !== NUMBER_TEXT) return Number.NaN;
+    const cost = Number(buf.toString('latin1', (ints[at + 1] as number) + from, (ints[at + 2] as number) + from));
+    return Number.isFinite(cost) ? cost : Number.NaN;
   };
 
   return (buf, start, end) => {
     while (end > start && (buf[end - 1] === 0x0d || buf[end - 1] === 0x20)) end--;
     const length = end - start;
-    if (length > capacity) return fallback(buf, start, end);
+    if (length > capacity) return LEFT;
     buf.copy(memory, lineAt, start, end);
-    if (scan(length) < 0) return fallback(buf, start, end);
+    if (scan(length) < 0) return LEFT;
+    const answer = usage();
+    if (answer === SYNTHETIC) return 'synthetic';
+    if (answer === LEAVE) return LEFT;
+    if (answer !== USAGE) return undefined;
     // Strings are read from buf (the same bytes as the module's copy).
-    line = buf;
-    from = start - lineAt;
-    return record();
+    const from = start - lineAt;
+    const timestampMs = Date.parse(text(buf, from, outInts[1] as number));
+    if (Number.isNaN(timestampMs)) return undefined;
+    const model = text(buf, from, outInts[4] as number);
+    // The fields in usageLineOf's order: the same shape for the code that reads them.
+    return {
+      key: text(buf, from, outInts[5] as number),
+      timestampMs,
+      model: model === '' ? '(unknown)' : model,
+      sessionId: text(buf, from, outInts[3] as number),
+      input: outNumbers[0] as number,
+      output: outNumbers[1] as number,
+      cacheWrite5m: outNumbers[2] as number,
+      cacheWrite1h: outNumbers[3] as number,
+      cacheRead: outNumbers[4] as number,
+      fast: outInts[0] === 1,
+      reportedCostUsd: costOf(buf, from, outInts[6] as number),
+    };
   };
 }
