@@ -505,11 +505,18 @@ export function slots(): usize {
  * usageLineOf (src/transcripts/scan-usage-lines.ts) over the slots of the line scan() read, for
  * the plain case; whatever needs JavaScript's own reading (an escaped string it compares, a
  * token count written as 1e3) is left to it. What it finds is at usageOut():
- *   f64 input, output, cacheWrite5m, cacheWrite1h, cacheRead;
+ *   f64 input, output, cacheWrite5m, cacheWrite1h, cacheRead (0–39);
  *   i32 fast; then the slots of timestamp, requestId, sessionId, model, key and costUSD
- *   (-1: none — '' for the strings, NaN for the cost).
+ *   (-1: none — '' for the strings, NaN for the cost) (40–67);
+ *   i32 what the key's hash is (68): KEY_NONE, KEY_HASHED (then f64 at 80), KEY_ESCAPED
+ *   (JavaScript reads and hashes it);
+ *   f64 the timestamp in ms (72), NaN when JavaScript is to parse it (anything but
+ *   YYYY-MM-DDTHH:MM:SS.sssZ with hours 0–23).
  */
 const OUT: usize = memory.data(96, 16);
+const KEY_NONE: i32 = 0;
+const KEY_HASHED: i32 = 1;
+const KEY_ESCAPED: i32 = 2;
 const NOT_USAGE: i32 = 0;
 const USAGE: i32 = 1;
 const SYNTHETIC: i32 = 2;
@@ -608,7 +615,77 @@ export function usage(): i32 {
   // The key: message.id unless it is not a string or is empty ("" or read as "": too long).
   const id = typeOf(m);
   const idEmpty = id === EMPTY || (id === TEXT && load<i32>(slotAt(m), 8) === load<i32>(slotAt(m), 4));
-  store<i32>(OUT, (id === TEXT || id === ESCAPED) && !idEmpty ? m : requestId, 60);
+  const key = (id === TEXT || id === ESCAPED) && !idEmpty ? m : requestId;
+  store<i32>(OUT, key, 60);
   store<i32>(OUT, isNumber(4) ? 4 : -1, 64);
+  let keyState = KEY_NONE;
+  if (key >= 0 && typeOf(key) === ESCAPED) keyState = KEY_ESCAPED;
+  else if (key >= 0 && typeOf(key) === TEXT) {
+    const p = slotAt(key);
+    const start = <usize>load<i32>(p, 4);
+    const end = <usize>load<i32>(p, 8);
+    // requestId "" (and an EMPTY one) is no key, as in usageLineOf.
+    if (end > start) {
+      keyState = KEY_HASHED;
+      store<f64>(OUT, lookupHash(start, end), 80);
+    }
+  }
+  store<i32>(OUT, keyState, 68);
+  const timestamp = load<i32>(OUT, 44);
+  store<f64>(OUT, timestamp >= 0 && typeOf(timestamp) === TEXT ? isoMs(timestamp) : NaN, 72);
   return USAGE;
+}
+
+/** src/transcripts/lookup-hash.ts's lookupHash of the latin1 text [start, end): its char codes are the bytes. */
+function lookupHash(start: usize, end: usize): f64 {
+  let a: u32 = 0x811c9dc5;
+  let b: u32 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = start; i < end; i++) {
+    const ch = <u32>byte(i);
+    a = (a ^ ch) * 0x01000193;
+    b = (b ^ ch) * 0x5bd1e995;
+    b ^= b >>> 15;
+  }
+  return <f64>a * 2097152.0 + <f64>(b & 0x1fffff);
+}
+
+function digits(at: usize, n: i32): i32 {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = byte(at + <usize>k);
+    if (!digit(c)) return -1;
+    v = v * 10 + <i32>(c - 0x30);
+  }
+  return v;
+}
+
+/**
+ * Date.parse of the string in `slot` when it is YYYY-MM-DDTHH:MM:SS.sssZ (hours 0–23), else NaN
+ * (JavaScript's Date.parse then reads it). Days 1–31 in any month, as V8 reads them (Feb 30 is
+ * Mar 2): the day number of the month's first day, plus the day less one.
+ */
+function isoMs(slot: i32): f64 {
+  const p = slotAt(slot);
+  const at = <usize>load<i32>(p, 4);
+  if (load<i32>(p, 8) - <i32>at !== 24) return NaN;
+  if (byte(at + 4) !== 0x2d || byte(at + 7) !== 0x2d || byte(at + 10) !== 0x54) return NaN;
+  if (byte(at + 13) !== 0x3a || byte(at + 16) !== 0x3a || byte(at + 19) !== 0x2e || byte(at + 23) !== 0x5a) return NaN;
+  const year = digits(at, 4);
+  const month = digits(at + 5, 2);
+  const day = digits(at + 8, 2);
+  const hour = digits(at + 11, 2);
+  const minute = digits(at + 14, 2);
+  const second = digits(at + 17, 2);
+  const ms = digits(at + 20, 3);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
+  // Days from 1970-01-01 to the first of the month (H. Hinnant's days_from_civil, March-based years).
+  const y = month <= 2 ? year - 1 : year;
+  const era = (y >= 0 ? y : y - 399) / 400;
+  const yoe = y - era * 400;
+  const mp = month > 2 ? month - 3 : month + 9;
+  const doy = (153 * mp + 2) / 5;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const days = <f64>(era * 146097 + doe - 719468 + day - 1);
+  return days * 86400000 + <f64>(hour * 3600000 + minute * 60000 + second * 1000 + ms);
 }

@@ -10,7 +10,8 @@ import {
   readFast,
 } from '../../test/support/candidate-lines.ts';
 import { compileWasm } from '../../wasm/compile.mjs';
-import { usageLineOf } from './scan-usage-lines.ts';
+import { lineKeyHash, lookupHash } from './lookup-hash.ts';
+import { type UsageLine, usageLineOf } from './scan-usage-lines.ts';
 import { usageFieldsOfLine } from './usage-fields-of-line.ts';
 import { LEFT, type UsageReader, wasmUsageReader } from './usage-scan-wasm.ts';
 
@@ -29,9 +30,32 @@ beforeAll(async () => {
 }, 60_000);
 
 const bytes = (line: string) => Buffer.from(line, 'utf8');
-const byWasm = (line: string) => wasm(bytes(line), 0, bytes(line).length);
+/**
+ * A usage line as the index counts it, its fields in one order (JSON.stringify compares them): the
+ * key as its hash (the module gives only the hash), iteration 0 when absent.
+ */
+const counted = (usage: ReturnType<UsageReader>) => {
+  if (typeof usage !== 'object') return usage;
+  const u = usage as UsageLine;
+  return {
+    keyHash: lineKeyHash(u),
+    timestampMs: u.timestampMs,
+    model: u.model,
+    sessionId: u.sessionId,
+    input: u.input,
+    output: u.output,
+    cacheWrite5m: u.cacheWrite5m,
+    cacheWrite1h: u.cacheWrite1h,
+    cacheRead: u.cacheRead,
+    fast: u.fast,
+    reportedCostUsd: u.reportedCostUsd,
+    iteration: u.iteration ?? 0,
+    extra: u.extra?.length ?? 0,
+  };
+};
+const byWasm = (line: string) => counted(wasm(bytes(line), 0, bytes(line).length));
 const record = (line: string) => usageFieldsOfLine(bytes(line), 0, bytes(line).length);
-const byJs = (line: string) => usageLineOf(record(line));
+const byJs = (line: string) => counted(usageLineOf(record(line)));
 
 /** Lines the module leaves to JavaScript although usageFieldsOfLine reads them. */
 const left = new Set([
@@ -59,7 +83,10 @@ describe('the WebAssembly line scanner', () => {
 
   it('answers a progress record with its subagent message, and NaN for a cost that is not a number', () => {
     const line = readFast.find(([name]) => name === 'a progress record carrying a subagent message')?.[1] ?? '';
-    expect(byWasm(line)).toMatchObject({ key: 'msg_1', timestampMs: Date.parse('2026-11-02T10:59:00.000Z') });
+    expect(byWasm(line)).toMatchObject({
+      keyHash: lookupHash('msg_1'),
+      timestampMs: Date.parse('2026-11-02T10:59:00.000Z'),
+    });
     expect(byWasm(assistantLine(message(), ',"costUSD":"0.5"'))).toMatchObject({ reportedCostUsd: Number.NaN });
     expect(byWasm(assistantLine(message(), ',"costUSD":1e999'))).toMatchObject({ reportedCostUsd: Number.NaN });
     expect(byWasm(assistantLine(message(), ',"costUSD":0.125'))).toMatchObject({ reportedCostUsd: 0.125 });
@@ -70,8 +97,8 @@ describe('the WebAssembly line scanner', () => {
     const buf = bytes(`{"type":"user"}\n${line}\n{"x":1}`);
     const start = buf.indexOf('\n') + 1;
     const end = buf.indexOf('\n', start);
-    expect(wasm(buf, start, end)).toEqual(usageLineOf(usageFieldsOfLine(buf, start, end)));
-    expect(wasm(buf, start, end)).toMatchObject({ sessionId: 's-1', key: 'msg_1', input: 3 });
+    expect(counted(wasm(buf, start, end))).toEqual(counted(usageLineOf(usageFieldsOfLine(buf, start, end))));
+    expect(wasm(buf, start, end)).toMatchObject({ sessionId: 's-1', keyHash: lookupHash('msg_1'), input: 3 });
   });
 
   it('leaves a line longer than its memory to JavaScript', () => {
@@ -86,8 +113,43 @@ describe('the WebAssembly line scanner', () => {
       '{"type":"assistant","message":{"usage":{"input_tokens":1,"output_tokens":2}},"timestamp":"2026-01-01T00:00:00Z"}';
     byWasm(long);
     expect(byWasm(short)).toEqual(byJs(short));
-    expect(byWasm(short)).toMatchObject({ key: '', model: '(unknown)', input: 1, output: 2 });
+    expect(byWasm(short)).toMatchObject({ keyHash: Number.NaN, model: '(unknown)', input: 1, output: 2 });
     expect(byWasm(`${short.slice(0, -1)}`)).toBe(LEFT);
+  });
+
+  it('reads timestamps as Date.parse does: every day 1-31 of every month, hours, and forms it leaves to it', () => {
+    const stamps: string[] = [];
+    for (const year of ['0001', '1969', '1970', '2000', '2024', '2026', '2100', '9999']) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) {
+          const hour = String((day * 7) % 24).padStart(2, '0');
+          stamps.push(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${hour}:59:58.123Z`);
+        }
+      }
+    }
+    stamps.push(
+      '2026-01-10T00:00:00.000Z',
+      '2026-01-10T24:00:00.000Z',
+      '2026-01-10T23:59:60.000Z',
+      '2026-01-10T23:60:00.000Z',
+      '2026-13-10T00:00:00.000Z',
+      '2026-00-10T00:00:00.000Z',
+      '2026-01-00T00:00:00.000Z',
+      '2026-01-32T00:00:00.000Z',
+      '2026-01-10T10:00:00Z',
+      '2026-01-10T10:00:00.000+09:00',
+      '2026-01-10T10:00:00.000z',
+      '2026-01-10 10:00:00.000Z',
+      '2026-01-10T10:00:00.1234Z',
+      '2026-1-10T10:00:00.000Z',
+      'Sat, 10 Jan 2026 10:00:00 GMT',
+    );
+    const differ = stamps.filter((stamp) => {
+      const line = assistantLine(message()).replace('2026-11-02T10:00:00.000Z', stamp);
+      return JSON.stringify(byWasm(line)) !== JSON.stringify(byJs(line));
+    });
+    expect(stamps.length).toBe(8 * 12 * 31 + 15);
+    expect(differ).toEqual([]);
   });
 
   it('declines or agrees on any edit of a line, and reads only what usageFieldsOfLine reads (property)', () => {

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { lookupHash } from './lookup-hash.ts';
 import type { UsageLine } from './scan-usage-lines.ts';
 
 /**
  * A candidate line's usage read by WebAssembly (wasm/usage-scan.ts, built to usage-scan.wasm
  * beside the bundles; docs/decisions.md, "The line scanner in WebAssembly"): the walk and checks
- * of usageFieldsOfLine, then usageLineOf's reading of the fields, in the module; here only the
- * strings and the UsageLine are made. A line the module leaves (anything but the plain JSON
+ * of usageFieldsOfLine, then usageLineOf's reading of the fields, the key's hash and the
+ * timestamp, in the module; here only the model and session strings and the UsageLine are made
+ * (its key as `keyHash`, as the worker thread sends it). A line the module leaves (anything but the plain JSON
  * Claude Code writes, an `iterations` array with elements, an escaped string usageLineOf
  * compares, a token count written as 1e3, a line over 1 MB) is answered LEFT: the caller reads
  * it with usageFieldsOfLine and usageLineOf, so the answer is always theirs.
@@ -46,6 +48,9 @@ const SLOT_COUNT = 35;
 const USAGE = 1;
 const SYNTHETIC = 2;
 const LEAVE = 3;
+// What the key's hash is.
+const KEY_HASHED = 1;
+const KEY_ESCAPED = 2;
 
 /**
  * From this many bytes to read, lines are read by the module: making it costs ~2 ms once per
@@ -89,8 +94,8 @@ export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): 
   const ints = new Int32Array(exports.memory.buffer, exports.slots(), SLOT_COUNT * SLOT_INTS);
   const numbers = new Float64Array(exports.memory.buffer, exports.slots(), (SLOT_COUNT * SLOT_INTS) / 2);
   const outAt = exports.usageOut();
-  const outNumbers = new Float64Array(exports.memory.buffer, outAt, 5);
-  const outInts = new Int32Array(exports.memory.buffer, outAt + 40, 7);
+  const outNumbers = new Float64Array(exports.memory.buffer, outAt, 11);
+  const outInts = new Int32Array(exports.memory.buffer, outAt + 40, 8);
   const { scan, usage } = exports;
 
   // A string slot's value as JSON.parse gives it ('' for none); `from` maps the module's offsets to buf's.
@@ -125,21 +130,33 @@ export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): 
     if (answer !== USAGE) return undefined;
     // Strings are read from buf (the same bytes as the module's copy).
     const from = start - lineAt;
-    const timestampMs = Date.parse(text(buf, from, outInts[1] as number));
-    if (Number.isNaN(timestampMs)) return undefined;
+    let timestampMs = outNumbers[9] as number;
+    if (Number.isNaN(timestampMs)) {
+      timestampMs = Date.parse(text(buf, from, outInts[1] as number));
+      if (Number.isNaN(timestampMs)) return undefined;
+    }
+    const keyState = outInts[7];
+    const keyHash =
+      keyState === KEY_HASHED
+        ? (outNumbers[10] as number)
+        : keyState === KEY_ESCAPED
+          ? lookupHash(text(buf, from, outInts[5] as number))
+          : Number.NaN;
     const model = text(buf, from, outInts[4] as number);
-    // The fields in usageLineOf's order: the same shape for the code that reads them.
+    // The fields in the order unpackReadResult gives a worker's lines: one shape for the code that counts them.
     return {
-      key: text(buf, from, outInts[5] as number),
-      timestampMs,
+      key: '',
+      keyHash,
       model: model === '' ? '(unknown)' : model,
       sessionId: text(buf, from, outInts[3] as number),
+      timestampMs,
       input: outNumbers[0] as number,
       output: outNumbers[1] as number,
       cacheWrite5m: outNumbers[2] as number,
       cacheWrite1h: outNumbers[3] as number,
       cacheRead: outNumbers[4] as number,
       fast: outInts[0] === 1,
+      iteration: 0,
       reportedCostUsd: costOf(buf, from, outInts[6] as number),
     };
   };

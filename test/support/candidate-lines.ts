@@ -99,6 +99,8 @@ export const readFast: [string, string][] = [
     '{"type":"user","message":{"role":"user","content":"input_tokens\\":"},"timestamp":"2026-11-02T10:00:00.000Z"}',
   ],
   ['an empty object', '{}'],
+  ['no key: an empty id and requestId', assistantLine(message().replace('"msg_1"', '""')).replace('"req_1"', '""')],
+  ['the requestId for a key when the id is not a string', assistantLine(message().replace('"msg_1"', '7'))],
   ['no timestamp', assistantLine(message()).replace('"timestamp"', '"time"')],
   ['a timestamp that is not a date', assistantLine(message()).replace('2026-11-02T10:00:00.000Z', 'soon')],
 ];
