@@ -1,7 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { lineKeyHash } from './lookup-hash.ts';
-import { type ScanResult, scanUsageLines, type UsageLine } from './scan-usage-lines.ts';
-import type { UsageReader } from './usage-scan-wasm.ts';
+import { type ScanResult, scanUsageLines, type UsageLine, type UsageReader } from './scan-usage-lines.ts';
 
 /** Bytes of one file to read: from `offset` (the end of the last complete line read) to `size`. */
 export interface ReadJob {

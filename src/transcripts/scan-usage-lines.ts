@@ -1,7 +1,6 @@
 import { closingQuote } from './closing-quote.ts';
 import { iterationCode } from './iteration-types.ts';
 import { usageFieldsOfLine } from './usage-fields-of-line.ts';
-import { LEFT, type UsageReader } from './usage-scan-wasm.ts';
 
 /**
  * Finds the usage records in a run of transcript bytes without parsing every line.
@@ -52,6 +51,15 @@ export interface UsageLine {
   /** The response's other iterations, each its own row (key `<key>#<type>#<model>`): usageLineOf sets it. */
   extra?: UsageLine[];
 }
+
+/** A reader's answer for a line it leaves to usageFieldsOfLine and usageLineOf. */
+export const LEFT = Symbol('left to usageFieldsOfLine');
+/** What reads a candidate line's usage before them on a large read: the WebAssembly module (usage-scan-wasm.ts). */
+export type UsageReader = (
+  buf: Buffer,
+  start: number,
+  end: number,
+) => UsageLine | 'synthetic' | undefined | typeof LEFT;
 
 export interface SkippedLine {
   /** Byte offset of the line in its file. */

@@ -11,9 +11,9 @@ import {
 } from '../../test/support/candidate-lines.ts';
 import { compileWasm } from '../../wasm/compile.mjs';
 import { lineKeyHash, lookupHash } from './lookup-hash.ts';
-import { type UsageLine, usageLineOf } from './scan-usage-lines.ts';
+import { LEFT, type UsageLine, type UsageReader, usageLineOf } from './scan-usage-lines.ts';
 import { usageFieldsOfLine } from './usage-fields-of-line.ts';
-import { LEFT, type UsageReader, wasmUsageReader } from './usage-scan-wasm.ts';
+import { wasmUsageReader } from './usage-scan-wasm.ts';
 
 /**
  * The WebAssembly reader against usageFieldsOfLine and usageLineOf, which it stands in for on

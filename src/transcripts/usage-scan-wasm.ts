@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { lookupHash } from './lookup-hash.ts';
-import type { UsageLine } from './scan-usage-lines.ts';
+import { LEFT, type UsageReader } from './scan-usage-lines.ts';
 
 /**
  * A candidate line's usage read by WebAssembly (wasm/usage-scan.ts, built to usage-scan.wasm
@@ -12,12 +12,6 @@ import type { UsageLine } from './scan-usage-lines.ts';
  * compares, a token count written as 1e3, a line over 1 MB) is answered LEFT: the caller reads
  * it with usageFieldsOfLine and usageLineOf, so the answer is always theirs.
  */
-export const LEFT = Symbol('left to usageFieldsOfLine');
-export type UsageReader = (
-  buf: Buffer,
-  start: number,
-  end: number,
-) => UsageLine | 'synthetic' | undefined | typeof LEFT;
 
 /** What the module exports (wasm/usage-scan.ts). */
 interface UsageScanExports {
