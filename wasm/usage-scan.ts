@@ -511,12 +511,34 @@ export function slots(): usize {
  *   i32 what the key's hash is (68): KEY_NONE, KEY_HASHED (then f64 at 80), KEY_ESCAPED
  *   (JavaScript reads and hashes it);
  *   f64 the timestamp in ms (72), NaN when JavaScript is to parse it (anything but
- *   YYYY-MM-DDTHH:MM:SS.sssZ with hours 0–23).
+ *   YYYY-MM-DDTHH:MM:SS.sssZ with hours 0–23);
+ *   i32 (88): bit 0 the model, bit 1 the session id, are the bytes of the last line answered
+ *   USAGE (JavaScript keeps that line's strings and need not make them again).
  */
 const OUT: usize = memory.data(96, 16);
 const KEY_NONE: i32 = 0;
 const KEY_HASHED: i32 = 1;
 const KEY_ESCAPED: i32 = 2;
+/** The last model and session id answered (length, then up to LONG_STRING = 160 bytes; length -1: none). */
+const LAST_MODEL: usize = memory.data(164, 16);
+const LAST_SESSION: usize = memory.data(164, 16);
+store<i32>(LAST_MODEL, -1);
+store<i32>(LAST_SESSION, -1);
+
+/** Whether the string in `slot` is the one kept at `last`; keeps it there when not. */
+function sameAsLast(slot: i32, last: usize): bool {
+  if (slot < 0 || typeOf(slot) !== TEXT) {
+    store<i32>(last, -1);
+    return false;
+  }
+  const p = slotAt(slot);
+  const start = <usize>load<i32>(p, 4);
+  const length = load<i32>(p, 8) - <i32>start;
+  if (length === load<i32>(last) && memory.compare(start, last + 4, <usize>length) === 0) return true;
+  store<i32>(last, length);
+  memory.copy(last + 4, start, <usize>length);
+  return false;
+}
 const NOT_USAGE: i32 = 0;
 const USAGE: i32 = 1;
 const SYNTHETIC: i32 = 2;
@@ -633,6 +655,9 @@ export function usage(): i32 {
   store<i32>(OUT, keyState, 68);
   const timestamp = load<i32>(OUT, 44);
   store<f64>(OUT, timestamp >= 0 && typeOf(timestamp) === TEXT ? isoMs(timestamp) : NaN, 72);
+  const sameModel = sameAsLast(load<i32>(OUT, 56), LAST_MODEL);
+  const sameSession = sameAsLast(load<i32>(OUT, 52), LAST_SESSION);
+  store<i32>(OUT, (sameModel ? 1 : 0) | (sameSession ? 2 : 0), 88);
   return USAGE;
 }
 

@@ -152,6 +152,35 @@ describe('the WebAssembly line scanner', () => {
     expect(differ).toEqual([]);
   });
 
+  it('makes a model or session string again only when its bytes differ from the last line’s', () => {
+    const base = assistantLine(message());
+    const lines = [
+      base,
+      base.replace('"s-1"', '"s-2"'),
+      base.replace('claude-opus-4-5', 'claude-haiku-4-5'),
+      base.replace('claude-opus-4-5', 'claude-haiku-4-5').replace('"s-1"', '"s\\u002d1"'),
+      base.replace('claude-opus-4-5', 'claude-haiku-4-5'),
+      base.replace('claude-opus-4-5', 'claude-haiku-4-5').replace('"requestId":"req_1",', ''),
+      base.replace('"s-1"', '"s-10"'),
+      base.replace('"s-1"', 'null'),
+      base,
+    ];
+    const seen = lines.map((line) => byWasm(line));
+    expect(seen).not.toContain(LEFT);
+    expect(seen).toEqual(lines.map((line) => byJs(line)));
+    expect(seen.map((u) => (typeof u === 'object' ? [u.model, u.sessionId] : u))).toEqual([
+      ['claude-opus-4-5', 's-1'],
+      ['claude-opus-4-5', 's-2'],
+      ['claude-haiku-4-5', 's-1'],
+      ['claude-haiku-4-5', 's-1'],
+      ['claude-haiku-4-5', 's-1'],
+      ['claude-haiku-4-5', 's-1'],
+      ['claude-opus-4-5', 's-10'],
+      ['claude-opus-4-5', ''],
+      ['claude-opus-4-5', 's-1'],
+    ]);
+  });
+
   it('declines or agrees on any edit of a line, and reads only what usageFieldsOfLine reads (property)', () => {
     for (const base of [fullLine, assistantLine(message())]) {
       fc.assert(

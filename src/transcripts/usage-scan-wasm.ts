@@ -89,7 +89,7 @@ export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): 
   const numbers = new Float64Array(exports.memory.buffer, exports.slots(), (SLOT_COUNT * SLOT_INTS) / 2);
   const outAt = exports.usageOut();
   const outNumbers = new Float64Array(exports.memory.buffer, outAt, 11);
-  const outInts = new Int32Array(exports.memory.buffer, outAt + 40, 8);
+  const outInts = new Int32Array(exports.memory.buffer, outAt + 40, 13);
   const { scan, usage } = exports;
 
   // A string slot's value as JSON.parse gives it ('' for none); `from` maps the module's offsets to buf's.
@@ -112,6 +112,10 @@ export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): 
     return Number.isFinite(cost) ? cost : Number.NaN;
   };
 
+  // The last line's model and session strings: the module says when a line's are the same bytes.
+  let lastModel = '';
+  let lastSession = '';
+
   return (buf, start, end) => {
     while (end > start && (buf[end - 1] === 0x0d || buf[end - 1] === 0x20)) end--;
     const length = end - start;
@@ -124,6 +128,9 @@ export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): 
     if (answer !== USAGE) return undefined;
     // Strings are read from buf (the same bytes as the module's copy).
     const from = start - lineAt;
+    const same = outInts[12] as number;
+    if ((same & 1) === 0) lastModel = text(buf, from, outInts[4] as number);
+    if ((same & 2) === 0) lastSession = text(buf, from, outInts[3] as number);
     let timestampMs = outNumbers[9] as number;
     if (Number.isNaN(timestampMs)) {
       timestampMs = Date.parse(text(buf, from, outInts[1] as number));
@@ -136,13 +143,13 @@ export function wasmUsageReader(bytes: Uint8Array | undefined = moduleBytes()): 
         : keyState === KEY_ESCAPED
           ? lookupHash(text(buf, from, outInts[5] as number))
           : Number.NaN;
-    const model = text(buf, from, outInts[4] as number);
+    const model = lastModel;
     // The fields in the order unpackReadResult gives a worker's lines: one shape for the code that counts them.
     return {
       key: '',
       keyHash,
       model: model === '' ? '(unknown)' : model,
-      sessionId: text(buf, from, outInts[3] as number),
+      sessionId: lastSession,
       timestampMs,
       input: outNumbers[0] as number,
       output: outNumbers[1] as number,
