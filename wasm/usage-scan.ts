@@ -1,13 +1,17 @@
 /**
- * usageFieldsOfLine (src/transcripts/usage-fields-of-line.ts) in WebAssembly: the same walk over
- * one transcript line, the same checks, for the lines Claude Code writes; anything else is
- * declined (scan returns -1) and the JavaScript scanner decides, so this never has to be right
- * about a line it does not fully understand — only exactly right about the ones it accepts.
+ * A transcript line's usage, for src/transcripts/usage-scan-wasm.ts (docs/decisions.md, "The
+ * line scanner in WebAssembly"). scan() is usageFieldsOfLine (src/transcripts/
+ * usage-fields-of-line.ts): the same walk over one line, the same checks, for the lines Claude
+ * Code writes; usage() is usageLineOf (src/transcripts/scan-usage-lines.ts) over what scan()
+ * found. Anything else is declined (scan returns -1, usage returns LEAVE) and JavaScript reads
+ * the line, so this never has to be right about a line it does not fully understand — only
+ * exactly right about the ones it answers.
  *
- * Memory: the line at [LINE, LINE + length); what was read at [SLOTS, SLOTS + 24 × 35).
+ * Memory: the line at [LINE, LINE + length); what scan() found at [SLOTS, SLOTS + 24 × 35).
  * Each slot is one field usageLineOf reads, in one of nine objects (RECORD, its data, the
  * data's message (HOLDER), two messages, two usages, two cache splits): i32 type, i32 start,
- * i32 end, f64 value. The types and the slot numbers are mirrored in usage-scan-wasm.ts.
+ * i32 end, f64 value. usage-scan-wasm.ts mirrors the string and number types, and the layout of
+ * usage()'s answer (below).
  */
 
 const SLOT_SIZE: usize = 24;

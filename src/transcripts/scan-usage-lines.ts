@@ -8,13 +8,13 @@ import { usageFieldsOfLine } from './usage-fields-of-line.ts';
  * Every usage object has `input_tokens` and `output_tokens` keys, so a line that does
  * not contain the bytes `_tokens":` cannot carry usage and is skipped at memchr speed.
  * A candidate line is read by usageFieldsOfLine, which checks it as JSON.parse would and
- * builds only the fields usageLineOf reads (on a large read the WebAssembly module reads it
- * first, usage-scan-wasm.ts, and leaves it here only when it cannot). A line it declines (cut off mid-write, not JSON,
- * or JSON in a form Claude Code does not write) is read the slow way: checked for balance (a
- * line cut off is a strict prefix of an object, so it never balances) while long string
- * values — message text, thinking, tool input — are cut out; what is left (keys, ids,
- * numbers) is small and goes to JSON.parse. Either way the line is read exactly as
- * JSON.parse would read it.
+ * builds only the fields usageLineOf reads (on a large read a WebAssembly module reads it
+ * first, usage-scan-wasm.ts, and leaves it here only when it cannot). A line usageFieldsOfLine
+ * declines (cut off mid-write, not JSON, or JSON in a form Claude Code does not write) is read
+ * the slow way: checked for balance (a line cut off is a strict prefix of an object, so it
+ * never balances) while long string values — message text, thinking, tool input — are cut
+ * out; what is left (keys, ids, numbers) is small and goes to JSON.parse. Either way the line
+ * is read exactly as JSON.parse would read it.
  */
 
 const NEEDLE = Buffer.from('_tokens":');
@@ -232,7 +232,8 @@ const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(
  * or of the copy of a subagent message inside a `progress` record. A tool result's
  * `toolUseResult.usage` (the Task/Agent tool) is the subagent's own usage, already
  * counted from its lines, and `cost-state` records hold running totals: neither counts.
- * A key read here must be in usage-fields-of-line.ts's FIELDS too (its test fails until it is).
+ * A key read here must be in usage-fields-of-line.ts's FIELDS too (its test fails until it is),
+ * and read by wasm/usage-scan.ts's usage() (usage-scan-wasm.test.ts compares the two).
  */
 export function usageLineOf(record: unknown): UsageLine | 'synthetic' | undefined {
   if (!isObject(record)) return undefined;
