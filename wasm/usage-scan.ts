@@ -33,12 +33,9 @@ const ESCAPED: i32 = 2; // JSON text of the string, quotes included, [start, end
 const EMPTY: i32 = 3; // a long string: read as ""
 const NUMBER: i32 = 4; // value
 const NUMBER_TEXT: i32 = 5; // Number() of [start, end)
-const TRUE: i32 = 6;
-const FALSE: i32 = 7;
-const NULL: i32 = 8;
-const BUILT: i32 = 9; // the object of the field's child instance
-const OBJECT: i32 = 10; // {} (an object read, nothing kept)
-const ARRAY: i32 = 11; // []
+/** true, false, null, an array or an object not built: to usageLineOf, neither string nor number nor an object it reads. */
+const OTHER_VALUE: i32 = 6;
+const BUILT: i32 = 7; // the object of the field's child instance
 
 // Instances and their first slot.
 const OTHER: i32 = -1;
@@ -383,8 +380,14 @@ function readNumber(at: usize, end: usize): usize {
 }
 
 function literal(at: usize, text: string): bool {
-  for (let k = 1; k < text.length; k++) if (<i32>byte(at + <usize>k) !== text.charCodeAt(k)) return false;
+  for (let k = 0; k < text.length; k++) if (<i32>byte(at + <usize>k) !== text.charCodeAt(k)) return false;
   return true;
+}
+
+/** The length of the literal true, false or null at `at`, or 0. */
+function literalLength(at: usize): usize {
+  if (literal(at, 'true') || literal(at, 'null')) return 4;
+  return literal(at, 'false') ? 5 : 0;
 }
 
 function instanceAt(depth: i32): i32 {
@@ -437,7 +440,7 @@ export function scan(length: i32): i32 {
         if (child !== OTHER) {
           reset(child);
           setSlot(slot, BUILT, 0, 0, 0);
-        } else setSlot(slot, OBJECT, 0, 0, 0);
+        } else setSlot(slot, OTHER_VALUE, 0, 0, 0);
       }
       if (byte(i + 1) === 0x7d) {
         i += 2;
@@ -463,7 +466,7 @@ export function scan(length: i32): i32 {
       if (iterations && byte(i + 1) !== 0x5d) return -1;
       const k = skipArray(i, end);
       if (k === 0) return -1;
-      if (slot >= 0) setSlot(slot, ARRAY, 0, 0, 0);
+      if (slot >= 0) setSlot(slot, OTHER_VALUE, 0, 0, 0);
       i = k;
     } else if (c === 0x2d || digit(c)) {
       const k = readNumber(i, end);
@@ -473,16 +476,12 @@ export function scan(length: i32): i32 {
         else setSlot(slot, NUMBER_TEXT, i, k, 0);
       }
       i = k;
-    } else if (c === 0x74 && literal(i, 'true')) {
-      i += 4;
-      if (slot >= 0) setSlot(slot, TRUE, 0, 0, 0);
-    } else if (c === 0x66 && literal(i, 'false')) {
-      i += 5;
-      if (slot >= 0) setSlot(slot, FALSE, 0, 0, 0);
-    } else if (c === 0x6e && literal(i, 'null')) {
-      i += 4;
-      if (slot >= 0) setSlot(slot, NULL, 0, 0, 0);
-    } else return -1;
+    } else {
+      const length = literalLength(i);
+      if (length === 0) return -1;
+      i += length;
+      if (slot >= 0) setSlot(slot, OTHER_VALUE, 0, 0, 0);
+    }
     // After a member: `,` and the next, or the close of its object (and perhaps more).
     while (true) {
       if (i >= end) return -1;

@@ -120,6 +120,8 @@ export const declined: [string, string][] = [
   ['something after the object', `${assistantLine(message())}x`],
   ['two objects', `${assistantLine(message())}{}`],
   ['a misspelt literal', assistantLine(message(), ',"a":nul')],
+  ['a misspelt literal before more members', assistantLine(message(), ',"a":nulx,"b":1')],
+  ['a misspelt false before more members', assistantLine(message(), ',"a":falsy,"b":1')],
   ['brackets that do not match inside an array', assistantLine(message(), ',"a":[{]}')],
   ['an object closed by ]', assistantLine(message(), ',"a":{"b":1]')],
   [
