@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, type TestDatabase } from '../../test/support/test-databases.ts';
@@ -19,6 +20,11 @@ const T0 = Date.UTC(2026, 11, 7, 9, 30, 0);
 // Text that an array literal must escape: quotes, backslashes, braces, commas, spaces, the word
 // NULL, an empty string and characters outside ASCII.
 const ODD = ['a"b', 'c\\d', '{e,f}', ' g ', 'NULL', '', 'Zürich ☃ 𝄞', "o'k", 'tab\there'];
+
+// pg warns (once per process) of a query sent on a client still running another: open-postgres.ts
+// once sent a `set` on connect that raced the pool's first query. Collected from the file's start.
+const warnings: string[] = [];
+process.on('warning', (w) => warnings.push(w.message));
 
 const noNeeds = (): TelemetryNeeds => ({ machines: [], accounts: [], series: [] });
 
@@ -249,6 +255,26 @@ describe.each(dialects)('telemetry writes on $name', ({ name, create }) => {
         expect(machine).toEqual({ id: 'made-elsewhere', last_seen_at: T0 });
       } finally {
         await other.end();
+      }
+    },
+  );
+
+  // The named statements of telemetry-statements.ts must be planned for each batch's values on
+  // every connection of the pool, from its first query (a generic plan scanned every machine).
+  it.runIf(name === 'postgres')(
+    'plans each statement for its values on every connection, set as the connection starts',
+    async () => {
+      const fresh = await openStore(database.url, { maxConnections: 4 });
+      try {
+        const modes = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(fresh.db).then((r) => r.rows[0]),
+          ),
+        );
+        expect(modes).toEqual(Array.from({ length: 8 }, () => ({ plan_cache_mode: 'force_custom_plan' })));
+        expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
+      } finally {
+        await fresh.close();
       }
     },
   );
