@@ -3,6 +3,8 @@ export interface Budget {
   max?: number;
   min?: number;
   target?: number;
+  /** 'ms': a paired difference from the same run's baseline, in milliseconds (a target only). */
+  unit?: 'ms';
   why: string;
 }
 export type Budgets = Record<string, Record<string, Record<string, Budget | string> | string> | string>;
@@ -13,8 +15,17 @@ export interface CheckRow {
   max?: number;
   min?: number;
   target?: number;
+  unit?: 'ms';
+  targetMet?: boolean;
   why?: string;
-  verdict: 'ok' | 'OVER BUDGET' | 'UNDER BUDGET' | 'not measured' | 'no budget' | 'budget has no max or min';
+  verdict:
+    | 'ok'
+    | 'OVER BUDGET'
+    | 'UNDER BUDGET'
+    | 'not measured'
+    | 'no budget'
+    | 'target only'
+    | 'budget has no max or min';
 }
 export interface CheckResult {
   ok: boolean;

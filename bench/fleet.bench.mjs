@@ -15,7 +15,7 @@
 // (an export is sent when due, whether or not earlier ones were answered). Machine i talks
 // to replica i % 2, each over keep-alive connections, as a load balancer would spread them.
 //
-// Steps of N (BENCH_FLEET_STEPS, default 100,250,500,1000,2000,3000,4000,5000,6000) run for
+// Steps of N (BENCH_FLEET_STEPS, default 100,250,500,1000,2000,3000,4000,5000,6000,8000,10000) run for
 // BENCH_FLEET_SECONDS each (default 20, after 5 s at the same rate to warm up); the run stops
 // at the first step whose p99 exceeds 200 ms or that has an error, then halves the gap once.
 // The baseline, in the same run: the same two replicas with storage switched off
@@ -49,7 +49,7 @@ const LogsRequest = proto.lookupType('opentelemetry.proto.ExportLogsServiceReque
 const STEPS = (
   process.env.BENCH_FLEET_MACHINES ??
   process.env.BENCH_FLEET_STEPS ??
-  '100,250,500,1000,2000,3000,4000,5000,6000'
+  '100,250,500,1000,2000,3000,4000,5000,6000,8000,10000'
 )
   .split(',')
   .map(Number);
@@ -448,9 +448,9 @@ async function post(fleet, d) {
       headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${fleet.tokens[d.m.user]}` },
       body: d.body,
     });
-    return { ms: r.ms, ok: r.status === 200, status: r.status };
+    return { at: d.at, ms: r.ms, ok: r.status === 200, status: r.status };
   } catch (e) {
-    return { ms: e.ms, ok: false, status: e.code };
+    return { at: d.at, ms: e.ms, ok: false, status: e.code };
   }
 }
 
@@ -480,19 +480,28 @@ async function step(fleet, n) {
   freshConnections();
   const statementsFrom = PG_STATEMENTS ? await resetStatements(fleet.databaseUrl) : 0;
   const countersBefore = await databaseCounters(fleet.databaseUrl);
+  // The clock, the CPU and the rate start with the first export, not while the bodies are built
+  // (at 10,000 machines that wait is ~30 s, which halved the cores and exports/s shown).
+  const wait = startMs - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const cpuBefore = cpuReadable ? cpuSnapshot(fleet.cpuPids) : undefined;
   const started = Date.now();
-  const results = await drive(fleet, due, Math.max(startMs, started + 200));
+  const results = await drive(fleet, due, started);
+  const elapsed = (Date.now() - started) / 1000;
   const cpu = cpuBefore && cpuBetween(cpuBefore, cpuSnapshot(fleet.cpuPids), results.length);
   await new Promise((r) => setTimeout(r, 1_000)); // statistics of the last transactions
   const database = databaseLine(countersBefore, await databaseCounters(fleet.databaseUrl), results.length);
   const statements = PG_STATEMENTS ? await topStatements(fleet.databaseUrl, statementsFrom) : undefined;
-  // Only the measured part: drop the warm-up's exports (the first ones in time order).
-  const warm = due.filter((d) => d.at < WARMUP_SECONDS * 1000).length;
-  const measured = results.slice(warm);
+  // Only the measured part: the exports due after the warm-up (by when each was due; results
+  // arrive in the order they were answered). The warm-up's own p99 is shown beside it.
+  const warmupMs = WARMUP_SECONDS * 1000;
+  const measured = results.filter((r) => r.at >= warmupMs);
+  const warmup = results
+    .filter((r) => r.at < warmupMs)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   const latencies = measured.map((r) => r.ms).sort((a, b) => a - b);
   const errors = measured.filter((r) => !r.ok);
-  const elapsed = (Date.now() - started) / 1000;
   return {
     n,
     exports: measured.length,
@@ -501,6 +510,7 @@ async function step(fleet, n) {
     p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
     max: latencies.at(-1) ?? 0,
+    warmupP99: quantile(warmup, 0.99),
     errors: errors.length,
     errorKinds: [...new Set(errors.map((e) => String(e.status)))].join(','),
     cpu,
@@ -589,7 +599,7 @@ async function capacity(fleet, databaseUrl) {
 const passes = (r) => r.errors === 0 && r.p99 <= P99_LIMIT_MS;
 function show(label, r) {
   console.log(
-    `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p95 ${fmt(r.p95, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}  load ${r.load.toFixed(2)}`,
+    `${label.padEnd(9)} N=${String(r.n).padStart(5)}  ${fmt(r.rate).padStart(5)} exports/s  p50 ${fmt(r.p50, 1).padStart(7)} ms  p95 ${fmt(r.p95, 1).padStart(7)} ms  p99 ${fmt(r.p99, 1).padStart(7)} ms  max ${fmt(r.max, 0).padStart(6)} ms  (warm-up p99 ${fmt(r.warmupP99, 0)} ms)  errors ${r.errors}${r.errorKinds ? ` (${r.errorKinds})` : ''}  ${passes(r) ? 'holds' : 'FAILS'}  load ${r.load.toFixed(2)}`,
   );
   if (r.cpu) console.log(`  cpu: ${cpuLine(r.cpu)}`);
   if (r.database) console.log(`  ${r.database}`);
@@ -722,8 +732,9 @@ try {
     console.log(
       `database size per machine-day (24 h of 5 s log exports and 60 s metrics, 2–3 busy sessions): ${fmt(perMachineDay / 1024 / 1024, 2)} MiB`,
     );
-  const target = best && best.n >= 5000;
-  console.log(`target (N >= 5,000): ${target ? 'met' : 'NOT met'}`);
+  // Issue 24 point 4: 10,000 machines on two replicas and PostgreSQL, p99 <= 200 ms, no error.
+  const target = best && best.n >= 10_000;
+  console.log(`target (N >= 10,000): ${target ? 'met' : 'NOT met'}`);
 } catch (error) {
   console.error(`fleet: ${error.stack ?? error}`);
   exitCode = 1;

@@ -204,7 +204,10 @@ try {
     cold_over_ccusage_daily: cold.ratio,
     warm_over_ccusage_daily: warm.b.median / ccDaily.median,
     warm_over_node_bare: warm.ratio,
+    // Issue 24 states these two targets as differences from bare Node: reported beside the ratios.
+    warm_minus_node_bare_ms: warm.delta,
     statusline_over_node_bare: status.ratio,
+    statusline_minus_node_bare_ms: status.delta,
     statusline_over_ccusage_statusline: status.b.median / ccStatus.median,
     peak_rss_over_ccusage_daily: peak / ccDaily.rss,
   });

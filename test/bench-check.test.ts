@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Budget, checkRatios, loadBudgets } from '../bench/budget-check.mjs';
+import { type Budget, checkRatios, formatCheck, loadBudgets } from '../bench/budget-check.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const budgets = {
@@ -15,6 +15,10 @@ const budgets = {
     '64mb': {
       cold_over_ccusage_daily: { max: 1.5, why: 'test' },
       throughput_over_baseline: { min: 0.4, why: 'test' },
+    },
+    '1024mb': {
+      cold_over_ccusage_daily: { max: 0.85, target: 0.7, why: 'test' },
+      warm_minus_node_bare_ms: { unit: 'ms' as const, target: 40, why: 'test' },
     },
   },
 };
@@ -63,7 +67,41 @@ describe('checkRatios', () => {
   it('fails a scale without budgets, naming the scales there are', () => {
     const result = checkRatios(budgets, 'transcripts', '128mb', { cold_over_ccusage_daily: 1 });
     expect(result.ok).toBe(false);
-    expect(result.problem).toBe('no budgets for transcripts at scale 128mb in bench/budgets.json (there are: 64mb)');
+    expect(result.problem).toBe(
+      'no budgets for transcripts at scale 128mb in bench/budgets.json (there are: 64mb, 1024mb)',
+    );
+  });
+
+  it('reports a target as met or not, and never fails on a target alone', () => {
+    const missed = checkRatios(budgets, 'transcripts', '1024mb', {
+      cold_over_ccusage_daily: 0.8,
+      warm_minus_node_bare_ms: 56.2,
+    });
+    expect(missed.ok).toBe(true);
+    expect(missed.rows.map((r) => [r.verdict, r.targetMet])).toEqual([
+      ['ok', false],
+      ['target only', false],
+    ]);
+    expect(formatCheck(missed)).toEqual([
+      '  cold_over_ccusage_daily      0.800  <= 0.85    ok  (target 0.7: NOT met)',
+      '  warm_minus_node_bare_ms   +56.2 ms             target only  (target +40 ms: NOT met)',
+    ]);
+    const met = checkRatios(budgets, 'transcripts', '1024mb', {
+      cold_over_ccusage_daily: 0.6,
+      warm_minus_node_bare_ms: 29.3,
+    });
+    expect(met.rows.map((r) => r.targetMet)).toEqual([true, true]);
+    expect(formatCheck(met)[1]).toContain('+29.3 ms');
+    expect(formatCheck(met)[1]).toContain('(target +40 ms: met)');
+  });
+
+  it('fails an entry with neither a limit nor a target, and a target only that was not measured', () => {
+    const empty = checkRatios({ transcripts: { x: { ratio: { why: 'test' } } } }, 'transcripts', 'x', { ratio: 1 });
+    expect(empty.ok).toBe(false);
+    expect(empty.rows[0]?.verdict).toBe('budget has no max or min');
+    const unmeasured = checkRatios(budgets, 'transcripts', '1024mb', { cold_over_ccusage_daily: 0.6 });
+    expect(unmeasured.ok).toBe(false);
+    expect(unmeasured.rows[1]?.verdict).toBe('not measured');
   });
 });
 
@@ -123,7 +161,7 @@ describe('bench/budgets.json', () => {
     );
   });
 
-  it('gives every budget a limit and a reason', () => {
+  it('gives every budget a limit (or, for a difference in ms, a target) and a reason', () => {
     const budgetsOnly = entries.flatMap(([, scales]) =>
       Object.entries(scales as Record<string, Record<string, Budget | string>>)
         .filter(([scale]) => !scale.startsWith('$'))
@@ -133,10 +171,18 @@ describe('bench/budgets.json', () => {
     const bad = budgetsOnly.filter(
       ([, b]) =>
         typeof b !== 'object' ||
-        (typeof b.max !== 'number' && typeof b.min !== 'number') ||
+        (typeof b.max !== 'number' &&
+          typeof b.min !== 'number' &&
+          !(b.unit === 'ms' && typeof b.target === 'number')) ||
         typeof b.why !== 'string' ||
         b.why.length < 20,
     );
     expect(bad).toEqual([]);
+  });
+
+  it("states issue 24's warm and status-line targets as differences from bare Node, in ms", () => {
+    const gib = (file.transcripts as Record<string, Record<string, Budget>>)['1024mb'];
+    expect(gib?.warm_minus_node_bare_ms).toMatchObject({ unit: 'ms', target: 40 });
+    expect(gib?.statusline_minus_node_bare_ms).toMatchObject({ unit: 'ms', target: 25 });
   });
 });
