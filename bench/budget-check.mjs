@@ -97,11 +97,13 @@ export function formatCheck(result) {
     typeof r.target !== 'number'
       ? ''
       : `  (target ${bound(r.target, r.unit)}${r.targetMet === undefined ? '' : r.targetMet ? ': met' : ': NOT met'})`;
+  // A difference without a budget at this scale still reads as one: by its name's `_ms`.
+  const unitOf = (r) => r.unit ?? (r.name.endsWith('_ms') ? 'ms' : undefined);
   const width = Math.max(...result.rows.map((r) => r.name.length), 5);
   return lines.concat(
     result.rows.map(
       (r) =>
-        `  ${r.name.padEnd(width)}  ${num(r.value, r.unit).padStart(9)}  ${limit(r).padEnd(9)}  ${r.verdict}${target(r)}`,
+        `  ${r.name.padEnd(width)}  ${num(r.value, unitOf(r)).padStart(9)}  ${limit(r).padEnd(9)}  ${r.verdict}${target(r)}`,
     ),
   );
 }

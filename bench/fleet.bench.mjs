@@ -27,6 +27,7 @@
 // each replica, PostgreSQL's postmaster and backends), in cores and in ms per export, and the
 // load average: on a shared machine the figure says whose core it was.
 // Options: BENCH_FLEET_MACHINES (one N instead of the steps), BENCH_FLEET_REPLICAS (2),
+// BENCH_FLEET_PG_SOCKET=1 (the replicas use PostgreSQL's Unix socket, not TCP on loopback),
 // BENCH_FLEET_SKIP=baseline,day, BENCH_FLEET_PG_OPTIONS (extra -c settings),
 // BENCH_FLEET_PG_STATEMENTS=1 (PostgreSQL's top statements per step, from pg_stat_statements, or
 // from the log's slow statements where that extension is missing), BENCH_SERVER_NODE_ARGS,
@@ -128,6 +129,12 @@ function startPostgres() {
     '-w',
     'start',
   ]);
+  // The replicas reach PostgreSQL over TCP on loopback, or with BENCH_FLEET_PG_SOCKET=1 through
+  // its Unix socket (what an operator uses when PostgreSQL runs on the replicas' machine).
+  const replicaUrl = (name) =>
+    process.env.BENCH_FLEET_PG_SOCKET === '1'
+      ? `postgres://postgres@/${name}?host=${encodeURIComponent(dir)}&port=${port}`
+      : `postgres://postgres@127.0.0.1:${port}/${name}`;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     statements,
@@ -139,7 +146,7 @@ function startPostgres() {
       await c.connect();
       await c.query(`create database ${name}`);
       await c.end();
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      return replicaUrl(name);
     },
     stop() {
       run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', 'stop'], spawnSync);

@@ -93,6 +93,13 @@ describe('checkRatios', () => {
     expect(met.rows.map((r) => r.targetMet)).toEqual([true, true]);
     expect(formatCheck(met)[1]).toContain('+29.3 ms');
     expect(formatCheck(met)[1]).toContain('(target +40 ms: met)');
+    // A difference measured at a scale that budgets no such entry still prints in ms.
+    const unbudgeted = checkRatios(budgets, 'transcripts', '64mb', {
+      cold_over_ccusage_daily: 1,
+      throughput_over_baseline: 0.5,
+      warm_minus_node_bare_ms: 7.94,
+    });
+    expect(formatCheck(unbudgeted).at(-1)).toMatch(/warm_minus_node_bare_ms +\+7\.9 ms +no budget$/);
   });
 
   it('fails an entry with neither a limit nor a target, and a target only that was not measured', () => {
