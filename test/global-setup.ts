@@ -10,6 +10,8 @@ import 'vitest';
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string;
+    /** The test server through its Unix socket; '' when TAKT_TEST_DATABASE_URL names the server. */
+    postgresSocketUrl: string;
   }
 }
 
@@ -17,9 +19,11 @@ export default function setup(project: TestProject): (() => void) | undefined {
   const given = process.env.TAKT_TEST_DATABASE_URL;
   if (given) {
     project.provide('postgresUrl', given);
+    project.provide('postgresSocketUrl', '');
     return undefined;
   }
   const server = startPostgresServer({ settings: '-c max_connections=200' });
   project.provide('postgresUrl', server.url);
+  project.provide('postgresSocketUrl', server.socketUrl);
   return () => server.dispose();
 }

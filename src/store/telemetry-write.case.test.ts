@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dialects, type TestDatabase } from '../../test/support/test-databases.ts';
 import { emptyUsage, USAGE_FIELDS } from '../lib/usage-counts.ts';
 import { openStore } from './open-store.ts';
@@ -275,6 +275,27 @@ describe.each(dialects)('telemetry writes on $name', ({ name, create }) => {
         expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
       } finally {
         await fresh.close();
+      }
+    },
+  );
+
+  // docs/operations.md recommends the socket when PostgreSQL runs beside the replicas.
+  const socketUrl = inject('postgresSocketUrl');
+  it.runIf(name === 'postgres' && socketUrl !== '')(
+    "reaches PostgreSQL through its Unix socket when the URL names the socket's folder",
+    async () => {
+      // No host in the URL (WHATWG URL cannot hold that): the database's name replaced as text.
+      const url = socketUrl.replace('/postgres?', `${new URL(database.url).pathname}?`);
+      const viaSocket = await openStore(url, { migrate: false, maxConnections: 2 });
+      try {
+        const row = await sql<{ addr: string | null; mode: string }>`
+          select inet_server_addr() as addr, current_setting('plan_cache_mode') as mode`.execute(viaSocket.db);
+        // A Unix-socket connection has no server address.
+        expect(row.rows).toEqual([{ addr: null, mode: 'force_custom_plan' }]);
+        const written = await viaSocket.writeTelemetry(noNeeds(), plan({ usage: [usageRow(alice, 90_001)] }), T0);
+        expect(written.usage.size).toBe(1);
+      } finally {
+        await viaSocket.close();
       }
     },
   );

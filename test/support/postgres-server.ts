@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
  */
 export interface PostgresServer {
   url: string;
+  /** The same server through its Unix socket (PostgreSQL listens on both). */
+  socketUrl: string;
   stop(): void;
   start(): void;
   dispose(): void;
@@ -92,6 +94,7 @@ export function startPostgresServer(options: { settings?: string } = {}): Postgr
   let running = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketUrl: `postgres://postgres@/postgres?host=${encodeURIComponent(dir)}&port=${port}`,
     stop() {
       stop();
       running = false;
