@@ -21,6 +21,11 @@ export function loadBudgets(file = budgetsFile) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
+/** 'ms' for a paired difference: as its budget says, else by its name (`…_ms`) where a scale has none. */
+function unitOf(name, budget) {
+  return budget?.unit ?? (name.endsWith('_ms') ? 'ms' : undefined);
+}
+
 /**
  * Compares measured ratios with the budgets of one benchmark at one scale (the size of its data
  * set: budgets measured on a 1 GiB history do not hold on a 64 MB one). Pure, for the test.
@@ -55,7 +60,7 @@ export function checkRatios(budgets, bench, scale, ratios) {
       max: budget.max,
       min: budget.min,
       target: budget.target,
-      unit: budget.unit,
+      unit: unitOf(name, budget),
       why: budget.why,
     };
     const measured = typeof value === 'number' && Number.isFinite(value);
@@ -71,7 +76,7 @@ export function checkRatios(budgets, bench, scale, ratios) {
     rows.push(row);
   }
   for (const [name, value] of Object.entries(ratios)) {
-    if (!(name in set)) rows.push({ name, value, verdict: 'no budget' });
+    if (!(name in set)) rows.push({ name, value, unit: unitOf(name), verdict: 'no budget' });
   }
   if (!rows.some((r) => r.verdict !== 'no budget')) {
     return { ok: false, rows, problem: `the budgets for ${bench} at scale ${scale} in bench/budgets.json are empty` };
@@ -97,13 +102,11 @@ export function formatCheck(result) {
     typeof r.target !== 'number'
       ? ''
       : `  (target ${bound(r.target, r.unit)}${r.targetMet === undefined ? '' : r.targetMet ? ': met' : ': NOT met'})`;
-  // A difference without a budget at this scale still reads as one: by its name's `_ms`.
-  const unitOf = (r) => r.unit ?? (r.name.endsWith('_ms') ? 'ms' : undefined);
   const width = Math.max(...result.rows.map((r) => r.name.length), 5);
   return lines.concat(
     result.rows.map(
       (r) =>
-        `  ${r.name.padEnd(width)}  ${num(r.value, unitOf(r)).padStart(9)}  ${limit(r).padEnd(9)}  ${r.verdict}${target(r)}`,
+        `  ${r.name.padEnd(width)}  ${num(r.value, r.unit).padStart(9)}  ${limit(r).padEnd(9)}  ${r.verdict}${target(r)}`,
     ),
   );
 }

@@ -14,7 +14,7 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
  * planned for their values anyway. PostgreSQL 12 or later (the setting's first version). A
  * connection string's own `options` parameter replaces this one.
  */
-export const connectionOptions = '-c plan_cache_mode=force_custom_plan';
+const connectionOptions = '-c plan_cache_mode=force_custom_plan';
 
 export function openPostgres(connectionString: string, maxConnections = 10): { db: Kysely<Database>; pool: pg.Pool } {
   // A connect that cannot finish in 5 s fails (503 to the caller) instead of holding the request.
