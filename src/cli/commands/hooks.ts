@@ -5,8 +5,8 @@ import { defaultSettingsPath } from '../../install/claude-settings.ts';
 import { resolveServerAccess, saveClientFile } from '../../install/server-access.ts';
 import { TaktError } from '../../lib/errors.ts';
 import { type CommandSpec, helpOf, parseCommand, serverFlags, subcommandOf } from '../command-spec.ts';
-import { appendLog, postToServer } from '../hooks/post-to-server.ts';
-import { awaitStopFailure, type StopFailureInput } from '../hooks/stop-failure.ts';
+import { appendLog, notNow, postToServer } from '../hooks/post-to-server.ts';
+import { awaitStopFailure, forgetReported, type StopFailureInput } from '../hooks/stop-failure.ts';
 import { tokenFromFlags } from '../server-flags.ts';
 import { taktCommandLine } from '../takt-invocation.ts';
 
@@ -114,8 +114,10 @@ async function stopFailure(): Promise<number> {
     const input = (text.trim() === '' ? {} : JSON.parse(text)) as StopFailureInput;
     const home = defaultHome();
     const d = await awaitStopFailure(input, { home, env: process.env, now: Date.now });
-    if ('event' in d) await postToServer('/api/limit-events', { ...d.event }, { home, env: process.env });
-    else {
+    if ('event' in d) {
+      const r = await postToServer('/api/limit-events', { ...d.event }, { home, env: process.env });
+      if (notNow(r)) forgetReported(home, d.key);
+    } else {
       const why = {
         not_rate_limit: `not a rate limit (${input.error ?? 'no error'}${input.transcript_path ? '' : ', no transcript'})`,
         no_hit_line: `no hit line in the transcript after ${d.waitedMs} ms`,

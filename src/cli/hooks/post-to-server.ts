@@ -9,16 +9,33 @@ export const POST_TIMEOUT_MS = 5_000;
 const LOG_LIMIT = 256 * 1024;
 
 /**
+ * Waits between attempts while the server is away or busy: 30 s in all, well inside the status
+ * line's once-a-minute forwarding, so at most one forwarder is ever waiting.
+ */
+export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 15_000];
+/** Answers that mean "not now" (the server says so, or a proxy before it does): tried again. */
+const RETRIED_STATUSES = new Set([408, 429, 502, 503, 504]);
+
+export type PostOutcome = { status: number | 'no_server' | 'unreachable'; text: string };
+
+/**
  * The detached child's work: one POST of an observation or a limit event to the server
  * this machine reports to, with the signed-in account added when the body has none (the
- * server then needs no telemetry to tell the account). The outcome is one line in
- * TAKT_HOME/hooks.log, the only place an unattended failure can be seen.
+ * server then needs no telemetry to tell the account). Nobody waits for it, so it can wait:
+ * an unreachable server or a "not now" answer (503 while the database is busy, 429) is tried
+ * again after RETRY_DELAYS_MS. Each attempt's outcome is a line in TAKT_HOME/hooks.log, the
+ * only place an unattended failure can be seen.
  */
 export async function postToServer(
   path: string,
   body: Record<string, unknown>,
-  q: { home: string; env: NodeJS.ProcessEnv },
-): Promise<{ status: number | 'no_server' | 'unreachable'; text: string }> {
+  q: {
+    home: string;
+    env: NodeJS.ProcessEnv;
+    delaysMs?: readonly number[];
+    sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<PostOutcome> {
   const access = resolveServerAccess({ env: q.env, home: q.home });
   const log = (line: string) => appendLog(q.home, `${new Date().toISOString()} POST ${path} ${line}`);
   if (!access) {
@@ -27,21 +44,41 @@ export async function postToServer(
   }
   const account = body.account_uuid ?? signedInAccountUuid(readClaudeJson(q.env));
   const sent = { ...body, ...(account ? { account_uuid: account } : {}) };
-  try {
-    const r = await callServer({
-      server: access.server,
-      path,
-      method: 'POST',
-      body: sent,
-      token: access.token,
-      timeoutMs: POST_TIMEOUT_MS,
-    });
-    log(`${r.status} ${r.text.slice(0, 300)}`);
-    return r;
-  } catch (error) {
-    log(`unreachable: ${access.server} (${(error as Error).message})`);
-    return { status: 'unreachable', text: '' };
+  const delays = q.delaysMs ?? RETRY_DELAYS_MS;
+  const sleep = q.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 0; ; attempt++) {
+    let outcome: PostOutcome;
+    let line: string;
+    try {
+      const r = await callServer({
+        server: access.server,
+        path,
+        method: 'POST',
+        body: sent,
+        token: access.token,
+        timeoutMs: POST_TIMEOUT_MS,
+      });
+      outcome = r;
+      line = `${r.status} ${r.text.slice(0, 300)}`;
+    } catch (error) {
+      outcome = { status: 'unreachable', text: '' };
+      line = `unreachable: ${access.server} (${(error as Error).message})`;
+    }
+    const delay = delays[attempt];
+    if (delay === undefined || !notNow(outcome)) {
+      log(line);
+      return outcome;
+    }
+    log(`${line} (trying again in ${delay / 1000} s)`);
+    await sleep(delay);
   }
+}
+
+/** The server did not take it but may later: unreachable, or an answer that says "not now". */
+export function notNow(outcome: PostOutcome): boolean {
+  return (
+    outcome.status === 'unreachable' || (typeof outcome.status === 'number' && RETRIED_STATUSES.has(outcome.status))
+  );
 }
 
 /** One line in TAKT_HOME/hooks.log (kept under 256 KB). */

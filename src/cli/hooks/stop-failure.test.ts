@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { awaitStopFailure, limitEventOfStopFailure } from './stop-failure.ts';
+import { awaitStopFailure, decideStopFailure, forgetReported, limitEventOfStopFailure } from './stop-failure.ts';
 
 const NOW = Date.parse('2026-12-01T20:17:30Z');
 const hitLine = (uuid: string, at: string, resetsAt: number, window = 'five_hour') =>
@@ -84,5 +84,20 @@ describe('the StopFailure hook', () => {
       skip: 'no_hit_line',
       waitedMs: 1000,
     });
+  });
+
+  it('reports a hit again once the server never took it (forgotten), and only that hit', () => {
+    writeFileSync(
+      transcript,
+      `${hitLine('a', '2026-12-01T20:16:00Z', 1796163443)}\n${hitLine('b', '2026-12-01T20:17:27Z', 1796163443)}\n`,
+    );
+    const first = decideStopFailure(input(), q);
+    expect(first).toMatchObject({ event: { at: '2026-12-01T20:17:27.000Z' } });
+    expect(decideStopFailure(input(), q)).toEqual({ skip: 'already_reported' });
+    forgetReported(q.home, (first as { key: string }).key);
+    expect(decideStopFailure(input(), q)).toEqual(first);
+    // Forgetting a key never reported changes nothing.
+    forgetReported(q.home, 'never-seen');
+    expect(decideStopFailure(input(), q)).toEqual({ skip: 'already_reported' });
   });
 });

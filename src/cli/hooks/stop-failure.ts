@@ -41,7 +41,7 @@ export type StopFailureSkip = 'not_rate_limit' | 'no_hit_line' | 'already_report
 export function decideStopFailure(
   input: StopFailureInput,
   q: { home: string; env: NodeJS.ProcessEnv; now: number },
-): { event: LimitEventBody } | { skip: StopFailureSkip } {
+): { event: LimitEventBody; key: string } | { skip: StopFailureSkip } {
   if (input.error !== 'rate_limit' || !input.transcript_path) return { skip: 'not_rate_limit' };
   const hits = hitsInTail(input.transcript_path).filter(
     (h) =>
@@ -56,6 +56,7 @@ export function decideStopFailure(
   writeReported(q.home, [...reported, hit.key].slice(-REMEMBERED));
   const account = signedInAccountUuid(readClaudeJson(q.env));
   return {
+    key: hit.key,
     event: {
       kind: 'hit_limit',
       window: hit.window,
@@ -86,7 +87,7 @@ export async function awaitStopFailure(
   input: StopFailureInput,
   q: { home: string; env: NodeJS.ProcessEnv; now: () => number },
   wait: { waitMs: number; stepMs: number; sleep?: (ms: number) => Promise<void> } = { waitMs: 4_000, stepMs: 250 },
-): Promise<{ event: LimitEventBody } | { skip: StopFailureSkip; waitedMs: number }> {
+): Promise<{ event: LimitEventBody; key: string } | { skip: StopFailureSkip; waitedMs: number }> {
   const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let waited = 0;
   for (;;) {
@@ -123,6 +124,20 @@ function hitsInTail(path: string): LimitHit[] {
 }
 
 const reportedFile = (home: string) => join(home, 'reported-limit-hits.json');
+
+/**
+ * Takes back "reported" for a hit the server never took (it stayed away through every retry),
+ * so a later StopFailure of the same session reports it again. (`takt sync` reads hit lines
+ * from the transcripts too, and the server counts repeats within two minutes once.)
+ */
+export function forgetReported(home: string, key: string): void {
+  const reported = readReported(home);
+  if (reported.includes(key))
+    writeReported(
+      home,
+      reported.filter((k) => k !== key),
+    );
+}
 
 function readReported(home: string): string[] {
   try {

@@ -1,7 +1,15 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import type { Database } from '../schema.ts';
 
 /**
@@ -20,8 +28,33 @@ export function openSqlite(file: string): { db: Kysely<Database>; raw: SqliteDat
   raw.pragma('cache_size = -65536');
   // Token counts fit in 2^53; read bigint columns back as plain numbers.
   raw.defaultSafeIntegers(false);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   return { db, raw };
+}
+
+/**
+ * Kysely's SQLite transactions with `begin immediate` instead of `begin`. The server has two
+ * connections to one WAL file (the main thread's and the telemetry writer thread's): a deferred
+ * transaction that reads first takes a snapshot, and if the writer commits before its first
+ * write, that write fails at once with SQLITE_BUSY (a stale snapshot; busy_timeout does not
+ * apply), which the API answers 503. Taking the write lock at `begin` makes it wait its turn
+ * instead (busy_timeout).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 /**

@@ -197,5 +197,7 @@ export function sqliteTelemetryWriter(raw: SqliteDatabase.Database): WriteTeleme
     },
   );
 
-  return async (needs, plan, now) => run(needs, plan, now);
+  // Immediate: the write lock from the start, so a read before the first write never meets a
+  // commit of the main thread's connection in between (see open-sqlite.ts).
+  return async (needs, plan, now) => run.immediate(needs, plan, now);
 }
