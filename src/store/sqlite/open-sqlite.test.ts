@@ -44,3 +44,44 @@ it("holds the write lock from a transaction's start, so a commit of the other co
     await store.close();
   }
 });
+
+/**
+ * Two stores on one file in one thread (two workers in one process; the webhook delivery test
+ * has them): one holds the write lock across an await, the other's transaction begins meanwhile.
+ * SQLite's own wait is synchronous — it stopped the thread the holder needed to finish, for the
+ * whole busy timeout (5 s), then failed; leases ran out meanwhile and a webhook went out twice.
+ */
+it("waits for another connection's write lock without stopping the thread", async () => {
+  const file = join(dir, 'two.db');
+  const [a, b] = [await openStore(`sqlite:${file}`), await openStore(`sqlite:${file}`)];
+  try {
+    await sql`create table scratch (n integer not null)`.execute(a.db);
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const order: string[] = [];
+    const first = a.transaction(async (trx) => {
+      await sql`insert into scratch (n) values (1)`.execute(trx);
+      order.push('a wrote');
+      await held;
+      order.push('a commits');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    const second = b.transaction(async (trx) => {
+      order.push('b began');
+      await sql`insert into scratch (n) values (2)`.execute(trx);
+    });
+    // The thread is free while b waits: this timer runs, and lets a finish.
+    setTimeout(release, 50);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['a wrote', 'a commits', 'b began']);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const rows = await sql<{ n: number }>`select n from scratch order by n`.execute(b.db);
+    expect(rows.rows).toEqual([{ n: 1 }, { n: 2 }]);
+  } finally {
+    await b.close();
+    await a.close();
+  }
+});

@@ -12,6 +12,9 @@ import {
 } from 'kysely';
 import type { Database } from '../schema.ts';
 
+/** How long a statement (or a transaction's begin) waits for another connection's write lock. */
+const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Opens the embedded SQLite file. WAL lets readers run beside the writer;
  * synchronous=FULL makes a committed transaction durable before we acknowledge the
@@ -24,7 +27,7 @@ export function openSqlite(file: string): { db: Kysely<Database>; raw: SqliteDat
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   raw.pragma('cache_size = -65536');
   // Token counts fit in 2^53; read bigint columns back as plain numbers.
   raw.defaultSafeIntegers(false);
@@ -37,8 +40,7 @@ export function openSqlite(file: string): { db: Kysely<Database>; raw: SqliteDat
  * connections to one WAL file (the main thread's and the telemetry writer thread's): a deferred
  * transaction that reads first takes a snapshot, and if the writer commits before its first
  * write, that write fails at once with SQLITE_BUSY (a stale snapshot; busy_timeout does not
- * apply), which the API answers 503. Taking the write lock at `begin` makes it wait its turn
- * instead (busy_timeout).
+ * apply), which the API answers 503. Taking the write lock at `begin` makes it wait its turn.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
@@ -52,8 +54,29 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  /**
+   * Waits for the write lock without blocking the thread: SQLite's own wait (busy_timeout) is
+   * synchronous in better-sqlite3, and a transaction holds the lock across awaits — the other
+   * connection's holder may need this very thread to finish (two stores in one process), and
+   * the event loop should serve requests meanwhile. So `begin immediate` is tried without
+   * SQLite's wait, then again after a pause of 1, 2, 4, then 8 ms, for up to busy_timeout.
+   */
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'));
+    try {
+      for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
+        try {
+          await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    } finally {
+      await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`));
+    }
   }
 }
 
