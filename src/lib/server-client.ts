@@ -99,14 +99,19 @@ export async function requestJson<T>(r: ServerRequest): Promise<ServerAnswer<T>>
   }
 }
 
+/** An answer that says "not now" (5xx, 408, 429): sending the same again later can succeed. */
+export function retryLater(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
 /**
- * For queued work: the answer on success; ServerAway when retrying later can help (5xx, 408,
- * 429); the server's refusal as a TaktError with its code when it cannot.
+ * For queued work: the answer on success; ServerAway when retrying later can help
+ * (retryLater); the server's refusal as a TaktError with its code when it cannot.
  */
 export async function sendOrQueue<T>(r: ServerRequest): Promise<ServerAnswer<T>> {
   const { status, text } = await callServer(r);
   const where = `${r.server.replace(/\/+$/, '')}${r.path}`;
-  if (status >= 500 || status === 429 || status === 408) throw new ServerAway(`${r.server} answered ${status}`);
+  if (retryLater(status)) throw new ServerAway(`${r.server} answered ${status}`);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 import { resolveServerAccess } from '../../install/server-access.ts';
-import { callServer } from '../../lib/server-client.ts';
+import { callServer, retryLater } from '../../lib/server-client.ts';
 import { readClaudeJson, signedInAccountUuid } from '../../official/claude-json.ts';
 
 /** Unattended posts give up after this: the hook and the forwarder are never waited for, but should not linger. */
@@ -13,8 +14,6 @@ const LOG_LIMIT = 256 * 1024;
  * line's once-a-minute forwarding, so at most one forwarder is ever waiting.
  */
 export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 15_000];
-/** Answers that mean "not now" (the server says so, or a proxy before it does): tried again. */
-const RETRIED_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 export type PostOutcome = { status: number | 'no_server' | 'unreachable'; text: string };
 
@@ -45,7 +44,7 @@ export async function postToServer(
   const account = body.account_uuid ?? signedInAccountUuid(readClaudeJson(q.env));
   const sent = { ...body, ...(account ? { account_uuid: account } : {}) };
   const delays = q.delaysMs ?? RETRY_DELAYS_MS;
-  const sleep = q.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = q.sleep ?? wait;
   for (let attempt = 0; ; attempt++) {
     let outcome: PostOutcome;
     let line: string;
@@ -76,9 +75,7 @@ export async function postToServer(
 
 /** The server did not take it but may later: unreachable, or an answer that says "not now". */
 export function notNow(outcome: PostOutcome): boolean {
-  return (
-    outcome.status === 'unreachable' || (typeof outcome.status === 'number' && RETRIED_STATUSES.has(outcome.status))
-  );
+  return outcome.status === 'unreachable' || (typeof outcome.status === 'number' && retryLater(outcome.status));
 }
 
 /** One line in TAKT_HOME/hooks.log (kept under 256 KB). */
